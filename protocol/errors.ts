@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** Every error code the API answers with; the HTTP status for each is fixed. */
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  invalid_batch: 400,
+  invalid_request: 400,
+  unauthorized: 401,
+  enrollment_required: 403,
+  device_deleted: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ErrorCodeSchema = z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]);
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: ErrorCodeSchema,
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'ErrorBody' });
+
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;

@@ -1,0 +1,6 @@
+export * from './devices.js';
+export * from './errors.js';
+export * from './ingest.js';
+export * from './limits.js';
+export * from './redact.js';
+export * from './visit.js';

@@ -1,0 +1,90 @@
+/**
+ * URL redaction shared by the extension (before anything is stored) and the
+ * server (again, on whatever arrives). Pure functions, no browser or Node APIs
+ * beyond the WHATWG URL class.
+ */
+
+export const PRIVACY_LEVELS = ['full', 'path', 'domain'] as const;
+export type PrivacyLevel = (typeof PRIVACY_LEVELS)[number];
+
+/**
+ * Words that make a query parameter sensitive. A parameter name is split into
+ * words (on - _ . [ ] and camelCase) and dropped if any word is in this set, so
+ * `access_token`, `authToken`, `X-Amz-Signature` and `user[password]` all go.
+ */
+export const SENSITIVE_WORDS: ReadonlySet<string> = new Set([
+  'token',
+  'tokens',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'passcode',
+  'secret',
+  'session',
+  'sessionid',
+  'sid',
+  'auth',
+  'authorization',
+  'authtoken',
+  'accesstoken',
+  'key',
+  'apikey',
+  'code',
+  'otp',
+  'signature',
+  'sig',
+  'credential',
+  'credentials',
+  'jwt',
+  'csrf',
+  'xsrf',
+  'nonce',
+  'ticket',
+  'email',
+  'phone',
+  'ssn',
+]);
+
+export function splitParamWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+export function isSensitiveParam(name: string): boolean {
+  const words = splitParamWords(name);
+  if (words.some((w) => SENSITIVE_WORDS.has(w))) return true;
+  // Also catch the run-together spelling, e.g. "sessiontoken" or "apikey".
+  return SENSITIVE_WORDS.has(words.join(''));
+}
+
+/**
+ * Redacts an http(s) URL to the given privacy level. Returns null when the
+ * level keeps no URL, or when the input is not an http(s) URL.
+ * - full: no fragment, no userinfo, sensitive query parameters removed;
+ * - path: origin + path;
+ * - domain: null.
+ */
+export function redactUrl(input: string, level: PrivacyLevel): string | null {
+  if (level === 'domain') return null;
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  url.hash = '';
+  url.username = '';
+  url.password = '';
+  if (level === 'path') return url.origin + url.pathname;
+  const kept = new URLSearchParams();
+  for (const [name, value] of url.searchParams) {
+    if (!isSensitiveParam(name)) kept.append(name, value);
+  }
+  url.search = kept.toString();
+  return url.toString();
+}
