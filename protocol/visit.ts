@@ -37,9 +37,16 @@ export const VisitEventSchema = z
   .object({
     id: z.uuid(),
     type: z.literal('visit'),
-    url: z.url({ protocol: /^https?$/ }).max(LIMITS.maxUrlLength).nullable(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(LIMITS.maxUrlLength)
+      .nullable(),
     domain,
-    title: z.string().max(LIMITS.maxTitleLength).nullable(),
+    title: z
+      .string()
+      .max(LIMITS.maxTitleLength)
+      .refine((t) => !t.includes('\u0000'), 'must not contain NUL characters')
+      .nullable(),
     startedAt: isoTime,
     endedAt: isoTime,
     activeMs: z.int().min(0).max(Number.MAX_SAFE_INTEGER),

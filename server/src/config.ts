@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/**
+ * Server configuration, read once from the environment at start. A bad value
+ * stops the process with a message naming the variable (API.md, "Server
+ * configuration").
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  DATA_DIR: z.string().min(1).default('.data'),
+  KAFKA_BROKERS: optionalString.transform((v) =>
+    v === undefined
+      ? undefined
+      : v
+          .split(',')
+          .map((b) => b.trim())
+          .filter((b) => b.length > 0),
+  ),
+  KAFKA_TOPIC: z.string().min(1).default('visits.v1'),
+  KAFKA_DLQ_TOPIC: optionalString,
+  KAFKA_CLIENT_ID: z.string().min(1).default('tracksphere'),
+  KAFKA_GROUP_ID: z.string().min(1).default('pg-writer'),
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(30_000),
+  KAFKA_MAX_WAIT_MS: positiveInt.default(500),
+  KAFKA_PARTITIONS_CONCURRENCY: positiveInt.default(2),
+  ENROLLMENT_KEY: optionalString,
+  CORS_ORIGINS: optionalString.transform((v) =>
+    v === undefined
+      ? undefined
+      : v
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o.length > 0),
+  ),
+  RETENTION_DAYS: positiveInt.default(395),
+  RATE_LIMIT_DEVICE_PER_MINUTE: positiveInt.default(120),
+  RATE_LIMIT_IP_PER_MINUTE: positiveInt.default(600),
+  TRUST_PROXY: optionalString,
+  CONSUMER_PORT: port.default(8081),
+  PG_POOL_SIZE: positiveInt.default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  kafka:
+    | {
+        brokers: string[];
+        topic: string;
+        dlqTopic: string;
+        clientId: string;
+        groupId: string;
+        sessionTimeoutMs: number;
+        maxWaitMs: number;
+        partitionsConcurrency: number;
+      }
+    | undefined;
+  enrollmentKey: string | undefined;
+  corsOrigins: string[] | undefined;
+  retentionDays: number;
+  rateLimit: { perDevicePerMinute: number; perIpPerMinute: number };
+  trustProxy: string | undefined;
+  consumerPort: number;
+  pgPoolSize: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if (e.KAFKA_BROKERS !== undefined && e.KAFKA_BROKERS.length === 0) {
+    throw new ConfigError('Invalid configuration:\n  KAFKA_BROKERS: lists no broker');
+  }
+  for (const broker of e.KAFKA_BROKERS ?? []) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError(
+        `Invalid configuration:\n  KAFKA_BROKERS: "${broker}" is not host:port`,
+      );
+    }
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    kafka:
+      e.KAFKA_BROKERS === undefined
+        ? undefined
+        : {
+            brokers: e.KAFKA_BROKERS,
+            topic: e.KAFKA_TOPIC,
+            dlqTopic: e.KAFKA_DLQ_TOPIC ?? `${e.KAFKA_TOPIC}.dlq`,
+            clientId: e.KAFKA_CLIENT_ID,
+            groupId: e.KAFKA_GROUP_ID,
+            sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+            maxWaitMs: e.KAFKA_MAX_WAIT_MS,
+            partitionsConcurrency: e.KAFKA_PARTITIONS_CONCURRENCY,
+          },
+    enrollmentKey: e.ENROLLMENT_KEY,
+    corsOrigins: e.CORS_ORIGINS,
+    retentionDays: e.RETENTION_DAYS,
+    rateLimit: {
+      perDevicePerMinute: e.RATE_LIMIT_DEVICE_PER_MINUTE,
+      perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
+    },
+    trustProxy: e.TRUST_PROXY,
+    consumerPort: e.CONSUMER_PORT,
+    pgPoolSize: e.PG_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

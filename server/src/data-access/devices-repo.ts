@@ -1,0 +1,131 @@
+import type { Pool } from './pool.js';
+import { withTransaction } from './pool.js';
+
+export interface NewDevice {
+  id: string;
+  tokenHash: Buffer;
+  extensionVersion: string;
+  browserName: string;
+  browserVersion: string;
+  os: string;
+  label: string | null;
+  userAgent: string | null;
+  ua: {
+    browserName: string | null;
+    browserVersion: string | null;
+    engineName: string | null;
+    osName: string | null;
+    osVersion: string | null;
+    deviceType: string | null;
+  };
+}
+
+export async function insertDevice(pool: Pool, d: NewDevice): Promise<void> {
+  await pool.query(
+    `INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os,
+       label, user_agent, ua_browser_name, ua_browser_version, ua_engine_name, ua_os_name,
+       ua_os_version, ua_device_type)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      d.id,
+      d.tokenHash,
+      d.extensionVersion,
+      d.browserName,
+      d.browserVersion,
+      d.os,
+      d.label,
+      d.userAgent,
+      d.ua.browserName,
+      d.ua.browserVersion,
+      d.ua.engineName,
+      d.ua.osName,
+      d.ua.osVersion,
+      d.ua.deviceType,
+    ],
+  );
+}
+
+export type DeviceCredential =
+  | { state: 'active'; tokenHash: Buffer }
+  | { state: 'erased'; tokenHash: Buffer }
+  | { state: 'unknown' };
+
+/** The stored token hash of a device, and whether the device still exists. */
+export async function findDeviceCredential(
+  pool: Pool,
+  deviceId: string,
+): Promise<DeviceCredential> {
+  const res = await pool.query<{ state: 'active' | 'erased'; token_hash: Buffer }>(
+    `SELECT 'active' AS state, token_hash FROM devices WHERE id = $1
+     UNION ALL
+     SELECT 'erased' AS state, token_hash FROM erased_devices WHERE device_id = $1
+     LIMIT 1`,
+    [deviceId],
+  );
+  const row = res.rows[0];
+  if (row === undefined) return { state: 'unknown' };
+  return { state: row.state, tokenHash: row.token_hash };
+}
+
+export interface DeviceRecord {
+  id: string;
+  extensionVersion: string;
+  browserName: string;
+  browserVersion: string;
+  os: string;
+  label: string | null;
+  userAgent: string | null;
+  createdAt: string;
+}
+
+export async function findDevice(pool: Pool, deviceId: string): Promise<DeviceRecord | null> {
+  const res = await pool.query<{
+    id: string;
+    extension_version: string;
+    browser_name: string;
+    browser_version: string;
+    os: string;
+    label: string | null;
+    user_agent: string | null;
+    created_at: Date;
+  }>(
+    `SELECT id, extension_version, browser_name, browser_version, os, label, user_agent, created_at
+       FROM devices WHERE id = $1`,
+    [deviceId],
+  );
+  const r = res.rows[0];
+  if (r === undefined) return null;
+  return {
+    id: r.id,
+    extensionVersion: r.extension_version,
+    browserName: r.browser_name,
+    browserVersion: r.browser_version,
+    os: r.os,
+    label: r.label,
+    userAgent: r.user_agent,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+/**
+ * Deletes a device, all its visits, and leaves a tombstone with the token
+ * hash. The device row goes first: it waits for any writer holding it FOR KEY
+ * SHARE (see insertVisitsIn), so the visits DELETE that follows sees every
+ * row such a writer committed, and later writers find no device.
+ */
+export async function eraseDevice(pool: Pool, deviceId: string): Promise<number | null> {
+  return withTransaction(pool, async (client) => {
+    const dev = await client.query<{ token_hash: Buffer }>(
+      'DELETE FROM devices WHERE id = $1 RETURNING token_hash',
+      [deviceId],
+    );
+    const row = dev.rows[0];
+    if (row === undefined) return null;
+    await client.query(
+      'INSERT INTO erased_devices (device_id, token_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [deviceId, row.token_hash],
+    );
+    const visits = await client.query('DELETE FROM visits WHERE device_id = $1', [deviceId]);
+    return visits.rowCount ?? 0;
+  });
+}

@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+import type { Logger } from '../logger.js';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** Applies every pending migration (node-pg-migrate, SQL files in server/migrations). */
+export async function migrate(databaseUrl: string, log: Logger): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl,
+    dir: MIGRATIONS_DIR,
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    checkOrder: true,
+    verbose: false,
+    log: (msg: string) => log.debug({ msg }, 'migration'),
+  });
+  return applied.map((m) => m.name);
+}

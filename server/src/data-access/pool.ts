@@ -1,0 +1,72 @@
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/** PostgreSQL errors that mean "the database is not reachable now", not "bad data". */
+const UNAVAILABLE_CODES = new Set([
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+
+export function isUnavailableError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as Error & { code?: string }).code;
+  if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
+  if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(code)) {
+    return true;
+  }
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    err.message,
+  );
+}
+
+export function createPool(connectionString: string, max: number, log: Logger): Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'tracksphere',
+  });
+  // Without this listener an idle client's error (server restart) crashes Node.
+  pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL client error'));
+  return pool;
+}
+
+/** Runs fn in one transaction on one client: BEGIN, COMMIT or ROLLBACK, release in finally. */
+export async function withTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true;
+    }
+    throw err;
+  } finally {
+    // A client whose connection broke must not go back to the pool.
+    client.release(broken ? true : undefined);
+  }
+}
+
+export async function ping(pool: Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}

@@ -1,0 +1,112 @@
+import type { z } from 'zod';
+import {
+  type EventBatch,
+  type IngestResult,
+  type RejectedEvent,
+  redactUrl,
+  VisitEventSchema,
+} from '../../../protocol/index.js';
+import type { ParsedUserAgent } from './user-agent.js';
+import type { VisitRecord, VisitSink } from './visit-record.js';
+
+export interface IngestContext {
+  deviceId: string;
+  receivedAt: Date;
+  userAgent: ParsedUserAgent;
+  retentionDays: number;
+}
+
+/** How far in the future (after clock correction) an event may end: generous, clocks drift. */
+const MAX_FUTURE_MS = 24 * 3_600_000;
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/**
+ * Splits a batch into storable records and rejections, one event at a time,
+ * so that a bad event never costs the good ones (DESIGN.md guarantee 4).
+ * Pure: the clock and the parsed user agent come in through ctx.
+ */
+export function prepareBatch(
+  batch: EventBatch,
+  ctx: IngestContext,
+): { records: VisitRecord[]; rejected: RejectedEvent[] } {
+  const receivedMs = ctx.receivedAt.getTime();
+  const receivedAt = ctx.receivedAt.toISOString();
+  const clockSkewMs = receivedMs - Date.parse(batch.sentAt);
+  const oldestMs = receivedMs - ctx.retentionDays * 86_400_000;
+  const records: VisitRecord[] = [];
+  const rejected: RejectedEvent[] = [];
+
+  batch.events.forEach((raw, index) => {
+    const parsed = VisitEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id =
+        typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
+          ? ((raw as { id: string }).id.slice(0, 64) as string)
+          : null;
+      rejected.push({ index, id, code: 'invalid_event', message: describeIssues(parsed.error) });
+      return;
+    }
+    const e = parsed.data;
+    const endedCorrected = Date.parse(e.endedAt) + clockSkewMs;
+    const startedCorrected = Date.parse(e.startedAt) + clockSkewMs;
+    if (endedCorrected > receivedMs + MAX_FUTURE_MS) {
+      rejected.push({
+        index,
+        id: e.id,
+        code: 'in_future',
+        message: `endedAt is more than 24 hours after the time the batch was received, even after correcting the device clock by ${clockSkewMs} ms`,
+      });
+      return;
+    }
+    if (startedCorrected < oldestMs) {
+      rejected.push({
+        index,
+        id: e.id,
+        code: 'too_old',
+        message: `startedAt is older than the server's retention of ${ctx.retentionDays} days`,
+      });
+      return;
+    }
+    records.push({
+      v: 1,
+      id: e.id,
+      deviceId: ctx.deviceId,
+      batchId: batch.batchId,
+      sessionId: e.sessionId,
+      // The server redacts again whatever the client's privacy level was.
+      url: e.url === null ? null : redactUrl(e.url, 'full'),
+      domain: e.domain,
+      title: e.title,
+      startedAt: e.startedAt,
+      endedAt: e.endedAt,
+      activeMs: e.activeMs,
+      transition: e.transition,
+      receivedAt,
+      clockSkewMs,
+      client: {
+        browserName: ctx.userAgent.browserName,
+        browserVersion: ctx.userAgent.browserVersion,
+        osName: ctx.userAgent.osName,
+        osVersion: ctx.userAgent.osVersion,
+        deviceType: ctx.userAgent.deviceType,
+      },
+    });
+  });
+  return { records, rejected };
+}
+
+/** Prepares a batch and hands the good records to the sink; resolves once they are durable. */
+export async function ingestBatch(
+  sink: VisitSink,
+  batch: EventBatch,
+  ctx: IngestContext,
+): Promise<IngestResult> {
+  const { records, rejected } = prepareBatch(batch, ctx);
+  if (records.length > 0) await sink.deliver(records);
+  return { accepted: records.length, rejected };
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/**
+ * A visit as accepted by the API: the client's event plus what the server
+ * learnt (device, receive time, clock skew, parsed user agent). This is the
+ * value of each Kafka message on visits.v1 and what the writer stores.
+ * Version it: consumers of older and newer APIs share the topic.
+ */
+export const VisitRecordSchema = z.object({
+  v: z.literal(1),
+  id: z.uuid(),
+  deviceId: z.uuid(),
+  batchId: z.uuid(),
+  sessionId: z.uuid(),
+  url: z.string().nullable(),
+  domain: z.string().min(1),
+  title: z.string().nullable(),
+  /** Raw client time, exactly as sent: part of the primary key. */
+  startedAt: isoTime,
+  endedAt: isoTime,
+  activeMs: z.int().min(0),
+  transition: z.string().nullable(),
+  receivedAt: isoTime,
+  /** receivedAt - sentAt: added to client times to correct the device clock. */
+  clockSkewMs: z.int(),
+  client: z.object({
+    browserName: z.string().nullable(),
+    browserVersion: z.string().nullable(),
+    osName: z.string().nullable(),
+    osVersion: z.string().nullable(),
+    deviceType: z.string().nullable(),
+  }),
+});
+
+export type VisitRecord = z.infer<typeof VisitRecordSchema>;
+
+export interface WriteResult {
+  /** Rows newly stored (a resent id counts 0). */
+  inserted: number;
+  /** Records dropped because their device no longer exists (erased). */
+  dropped: number;
+}
+
+/** Where accepted records go: Kafka in the distributed mode, the writer in the embedded one. */
+export interface VisitSink {
+  /** Resolves only once the records are durable (Kafka acks=all, or PostgreSQL committed). */
+  deliver(records: VisitRecord[]): Promise<void>;
+}

@@ -1,0 +1,75 @@
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Config } from '../../config.js';
+import type { Pool } from '../../data-access/pool.js';
+import type { VisitSink } from '../../domain/visit-record.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
+import { extensionCors } from './middleware/cors.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { requestMetrics } from './middleware/metrics.js';
+import { perIpLimit } from './middleware/rate-limit.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { devicesRouter } from './routes/devices.js';
+import { eventsRouter } from './routes/events.js';
+import { meRouter } from './routes/me.js';
+import { operationsRouter } from './routes/operations.js';
+
+export interface ApiDeps {
+  pool: Pool;
+  sink: VisitSink;
+  /** "kafka" or "postgres": a metrics label. */
+  sinkName: string;
+  log: Logger;
+  metrics: Metrics;
+  config: Pick<
+    Config,
+    'enrollmentKey' | 'corsOrigins' | 'retentionDays' | 'rateLimit' | 'trustProxy'
+  >;
+  readiness(): Promise<Record<string, boolean>>;
+  now(): Date;
+}
+
+function trustProxySetting(value: string | undefined): boolean | number | string {
+  if (value === undefined) return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Builds the ingest API without listening (STYLE.md 8): tests mount it on port 0. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxySetting(deps.config.trustProxy));
+  app.use(requestMetrics(deps.metrics));
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      redact: ['req.headers.authorization', 'req.headers["x-enrollment-key"]'],
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(operationsRouter(deps));
+
+  const openapi = buildOpenApiDocument();
+  const api = express.Router();
+  api.use(extensionCors(deps.config.corsOrigins));
+  api.use(perIpLimit(deps.config.rateLimit.perIpPerMinute));
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  api.use('/devices', devicesRouter(deps));
+  api.use('/events', eventsRouter(deps));
+  api.use('/me', meRouter(deps));
+  app.use('/api/v1', api);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,22 @@
+/** `npm run server:api`: the ingest API alone (produces to Kafka when KAFKA_BROKERS is set). */
+
+import { createVisitProducer } from '../../messaging/kafka.js';
+import { createMetrics } from '../../metrics.js';
+import { startApi } from '../../runtime/api.js';
+import { openDatabase } from '../../runtime/database.js';
+import { addressOf, closeServer } from '../../runtime/http-server.js';
+import { onShutdown } from '../../runtime/lifecycle.js';
+import { bootstrap } from '../bootstrap.js';
+
+const { config, log } = bootstrap('tracksphere-api');
+const metrics = createMetrics();
+const db = await openDatabase(config, log, { migrate: true, maintain: false });
+const producer = config.kafka === undefined ? null : createVisitProducer(config.kafka, log);
+const server = await startApi({ config, pool: db.pool, producer, log, metrics });
+const { host, port } = addressOf(server);
+log.info({ url: `http://${host}:${port}/api/v1` }, 'ingest API ready');
+onShutdown(log, [
+  ['http', () => closeServer(server)],
+  ['producer', async () => producer?.disconnect()],
+  ['database', () => db.close()],
+]);

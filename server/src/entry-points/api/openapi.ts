@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import {
+  DeviceRegisteredSchema,
+  DeviceRegistrationSchema,
+  EraseResultSchema,
+  ErrorBodySchema,
+  EventBatchSchema,
+  IngestResultSchema,
+  VisitEventSchema,
+} from '../../../../protocol/index.js';
+
+type JsonObject = Record<string, unknown>;
+
+const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });
+const json = (schemaId: string): JsonObject => ({
+  content: { 'application/json': { schema: ref(schemaId) } },
+});
+const error = (description: string): JsonObject => ({ description, ...json('ErrorBody') });
+
+/**
+ * The OpenAPI 3.1 document served at /api/v1/openapi.json, generated from the
+ * same zod schemas that validate requests (OpenAPI 3.1 uses JSON Schema 2020-12).
+ */
+export function buildOpenApiDocument(): JsonObject {
+  const schemas = [
+    DeviceRegistrationSchema,
+    DeviceRegisteredSchema,
+    EventBatchSchema,
+    VisitEventSchema,
+    IngestResultSchema,
+    EraseResultSchema,
+    ErrorBodySchema,
+  ];
+  const registry = z.registry<{ id: string }>();
+  for (const s of schemas) {
+    const id = z.globalRegistry.get(s)?.id;
+    if (typeof id === 'string') registry.add(s, { id });
+  }
+  const generated = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, JsonObject> };
+  const components: Record<string, JsonObject> = {};
+  for (const [id, schema] of Object.entries(generated.schemas)) {
+    const { $schema: _drop, $id: _id, ...rest } = schema;
+    components[id] = rest;
+  }
+  const bearer = [{ deviceToken: [] }];
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tracksphere ingest API',
+      version: '1.0.0',
+      description: 'Receives visit batches from the Tracksphere extension.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      schemas: components,
+      securitySchemes: {
+        deviceToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Token from POST /api/v1/devices',
+        },
+      },
+    },
+    paths: {
+      '/api/v1/devices': {
+        post: {
+          summary: 'Register an install',
+          parameters: [
+            { name: 'X-Enrollment-Key', in: 'header', required: false, schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, ...json('DeviceRegistration') },
+          responses: {
+            '201': { description: 'Registered', ...json('DeviceRegistered') },
+            '400': error('invalid_json or invalid_request'),
+            '403': error('enrollment_required'),
+            '415': error('unsupported_media_type'),
+            '429': error('rate_limited'),
+            '503': error('unavailable'),
+          },
+        },
+      },
+      '/api/v1/events': {
+        post: {
+          summary: 'Send a batch of visits (body may be gzip-encoded)',
+          security: bearer,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: ref('EventBatch'),
+                'x-events-items': ref('VisitEvent'),
+              },
+            },
+          },
+          responses: {
+            '200': { description: 'Accepted, with per-event rejections', ...json('IngestResult') },
+            '400': error('invalid_json or invalid_batch'),
+            '401': error('unauthorized'),
+            '403': error('device_deleted'),
+            '413': error('payload_too_large'),
+            '415': error('unsupported_media_type'),
+            '429': error('rate_limited (see Retry-After)'),
+            '503': error('unavailable (see Retry-After)'),
+          },
+        },
+      },
+      '/api/v1/me/export': {
+        get: {
+          summary: 'Everything the server holds about this device',
+          security: bearer,
+          responses: {
+            '200': {
+              description: 'One JSON object per line: the device record, then each visit',
+              content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+            },
+            '401': error('unauthorized'),
+            '403': error('device_deleted'),
+          },
+        },
+      },
+      '/api/v1/me': {
+        delete: {
+          summary: "Erase this device's server-side data",
+          security: bearer,
+          responses: {
+            '200': { description: 'Erased', ...json('EraseResult') },
+            '401': error('unauthorized'),
+            '403': error('device_deleted'),
+          },
+        },
+      },
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: PostgreSQL (and Kafka when configured) reachable',
+          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics' } } },
+      },
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import { EventBatchSchema, LIMITS } from '../../../../../protocol/index.js';
+import { AppError } from '../../../domain/errors.js';
+import { describeIssues, ingestBatch } from '../../../domain/ingest.js';
+import { parseUserAgent } from '../../../domain/user-agent.js';
+import type { ApiDeps } from '../app.js';
+import { deviceIdOf, requireDevice } from '../middleware/auth.js';
+import { jsonBody } from '../middleware/json-body.js';
+import { perDeviceLimit } from '../middleware/rate-limit.js';
+
+export function eventsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  // Authenticate and rate-limit before reading a body of up to 1 MiB.
+  router.post(
+    '/',
+    requireDevice(deps.pool),
+    perDeviceLimit(deps.config.rateLimit.perDevicePerMinute),
+    ...jsonBody(LIMITS.maxBodyBytes),
+    async (req, res) => {
+      const receivedAt = deps.now();
+      const envelope = EventBatchSchema.safeParse(req.body);
+      if (!envelope.success) {
+        throw new AppError(
+          'invalid_batch',
+          `The batch envelope is invalid, nothing was accepted: ${describeIssues(envelope.error)}`,
+          envelope.error.issues,
+        );
+      }
+      const stop = deps.metrics.deliverDuration.startTimer({ sink: deps.sinkName });
+      const result = await ingestBatch(deps.sink, envelope.data, {
+        deviceId: deviceIdOf(res.locals),
+        receivedAt,
+        userAgent: parseUserAgent(req.get('user-agent')),
+        retentionDays: deps.config.retentionDays,
+      });
+      stop();
+      deps.metrics.eventsAccepted.inc(result.accepted);
+      for (const r of result.rejected) deps.metrics.eventsRejected.inc({ code: r.code });
+      res.status(200).json(result);
+    },
+  );
+  return router;
+}

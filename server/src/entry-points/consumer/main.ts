@@ -1,0 +1,47 @@
+/**
+ * `npm run server:consumer`: the pg-writer consumer alone. Serves /healthz,
+ * /readyz and /metrics on CONSUMER_PORT.
+ */
+import express from 'express';
+import { ping } from '../../data-access/pool.js';
+import { createVisitProducer } from '../../messaging/kafka.js';
+import { createMetrics } from '../../metrics.js';
+import { runConsumer } from '../../runtime/consumer.js';
+import { openDatabase } from '../../runtime/database.js';
+import { addressOf, closeServer, listen } from '../../runtime/http-server.js';
+import { onShutdown } from '../../runtime/lifecycle.js';
+import { operationsRouter } from '../api/routes/operations.js';
+import { bootstrap } from '../bootstrap.js';
+
+const { config, log } = bootstrap('tracksphere-consumer');
+if (config.kafka === undefined) {
+  process.stderr.write('KAFKA_BROKERS: required by the consumer (host:port,host:port)\n');
+  process.exit(2);
+}
+const kafka = config.kafka;
+const metrics = createMetrics();
+const db = await openDatabase(config, log, { migrate: true, maintain: true });
+const producer = createVisitProducer(kafka, log);
+const consumer = await runConsumer({ kafka, pool: db.pool, producer, log, metrics });
+
+const ops = express();
+ops.use(
+  operationsRouter({
+    metrics,
+    readiness: async () => ({
+      postgres: await ping(db.pool).then(
+        () => true,
+        () => false,
+      ),
+      kafka: consumer.running,
+    }),
+  }),
+);
+const server = await listen(ops, config.consumerPort, config.host);
+log.info({ ops: addressOf(server), topic: kafka.topic, group: kafka.groupId }, 'consumer running');
+onShutdown(log, [
+  ['consumer', () => consumer.stop()],
+  ['producer', () => producer.disconnect()],
+  ['http', () => closeServer(server)],
+  ['database', () => db.close()],
+]);

@@ -1,0 +1,39 @@
+/**
+ * `npm run server`: the API and, when KAFKA_BROKERS is set, the consumer in one
+ * process. With no DATABASE_URL an embedded PostgreSQL is started; with no
+ * KAFKA_BROKERS batches go straight to the writer (2xx after commit).
+ */
+
+import { createVisitProducer, type VisitConsumer } from '../messaging/kafka.js';
+import { createMetrics } from '../metrics.js';
+import { startApi } from '../runtime/api.js';
+import { runConsumer } from '../runtime/consumer.js';
+import { openDatabase } from '../runtime/database.js';
+import { addressOf, closeServer } from '../runtime/http-server.js';
+import { onShutdown } from '../runtime/lifecycle.js';
+import { bootstrap } from './bootstrap.js';
+
+const { config, log } = bootstrap('tracksphere-server');
+const metrics = createMetrics();
+const db = await openDatabase(config, log, { migrate: true, maintain: true });
+const producer = config.kafka === undefined ? null : createVisitProducer(config.kafka, log);
+let consumer: VisitConsumer | null = null;
+if (config.kafka !== undefined && producer !== null) {
+  consumer = await runConsumer({ kafka: config.kafka, pool: db.pool, producer, log, metrics });
+}
+const server = await startApi({ config, pool: db.pool, producer, log, metrics });
+const { host, port } = addressOf(server);
+log.info(
+  {
+    url: `http://${host}:${port}/api/v1`,
+    mode: config.kafka === undefined ? 'embedded (no Kafka)' : 'kafka',
+    database: db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL',
+  },
+  'Tracksphere server ready',
+);
+onShutdown(log, [
+  ['http', () => closeServer(server)],
+  ['consumer', async () => consumer?.stop()],
+  ['producer', async () => producer?.disconnect()],
+  ['database', () => db.close()],
+]);

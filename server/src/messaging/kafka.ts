@@ -1,0 +1,232 @@
+/**
+ * The only importer of kafkajs. Producer: acks=all, keyed by device id, one
+ * send per API request. Consumer: eachBatch, offsets resolved and committed
+ * only after the handler says the batch is stored.
+ */
+import { Kafka, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { Config } from '../config.js';
+import type { VisitRecord, VisitSink } from '../domain/visit-record.js';
+import type { Logger } from '../logger.js';
+
+export type KafkaSettings = NonNullable<Config['kafka']>;
+
+export class KafkaUnavailableError extends Error {
+  override name = 'KafkaUnavailableError';
+}
+
+function createClient(settings: KafkaSettings, log: Logger, role: string): Kafka {
+  const klog = log.child({ component: `kafka-${role}` });
+  return new Kafka({
+    clientId: `${settings.clientId}-${role}`,
+    brokers: settings.brokers,
+    connectionTimeout: 1_000,
+    requestTimeout: 10_000,
+    // Few, short retries: the API must answer 503 quickly rather than hold requests.
+    retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 1_000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...extra } = entry;
+        if (level <= logLevel.ERROR) klog.error(extra, message);
+        else if (level === logLevel.WARN) klog.warn(extra, message);
+        else klog.debug(extra, message);
+      },
+  });
+}
+
+export interface DeadLetter {
+  key: string | null;
+  value: string | null;
+  reason: string;
+  source: { topic: string; partition: number; offset: string };
+}
+
+export interface VisitProducer extends VisitSink {
+  sendDeadLetters(letters: DeadLetter[]): Promise<void>;
+  /** True when a broker answered metadata for the topic recently. */
+  ready(): Promise<boolean>;
+  disconnect(): Promise<void>;
+}
+
+export function createVisitProducer(settings: KafkaSettings, log: Logger): VisitProducer {
+  const kafka = createClient(settings, log, 'producer');
+  let producer: Producer | null = null;
+  let connecting: Promise<Producer> | null = null;
+
+  // Connect lazily so an API started while Kafka is down still serves /healthz
+  // and answers 503 until Kafka is back.
+  async function connected(): Promise<Producer> {
+    if (producer !== null) return producer;
+    if (connecting === null) {
+      const p = kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+      });
+      p.on(p.events.DISCONNECT, () => {
+        if (producer === p) producer = null;
+      });
+      connecting = p
+        .connect()
+        .then(() => {
+          producer = p;
+          return p;
+        })
+        .finally(() => {
+          connecting = null;
+        });
+    }
+    return connecting;
+  }
+
+  async function send(
+    topic: string,
+    messages: { key: string | null; value: string; headers?: Record<string, string> }[],
+  ): Promise<void> {
+    try {
+      const p = await connected();
+      await p.send({ topic, acks: -1, timeout: 10_000, messages });
+    } catch (err) {
+      throw new KafkaUnavailableError(`Kafka did not acknowledge: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  return {
+    async deliver(records: VisitRecord[]): Promise<void> {
+      await send(
+        settings.topic,
+        records.map((r) => ({ key: r.deviceId, value: JSON.stringify(r) })),
+      );
+    },
+    async sendDeadLetters(letters: DeadLetter[]): Promise<void> {
+      await send(
+        settings.dlqTopic,
+        letters.map((l) => ({
+          key: l.key,
+          value: l.value ?? '',
+          headers: {
+            reason: l.reason.slice(0, 1000),
+            'source-topic': l.source.topic,
+            'source-partition': String(l.source.partition),
+            'source-offset': l.source.offset,
+          },
+        })),
+      );
+    },
+    async ready(): Promise<boolean> {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const md = await admin.fetchTopicMetadata({ topics: [settings.topic] });
+        return (md.topics[0]?.partitions.length ?? 0) > 0;
+      } catch {
+        return false;
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    },
+    async disconnect(): Promise<void> {
+      const p = producer ?? (connecting === null ? null : await connecting.catch(() => null));
+      producer = null;
+      if (p !== null) await p.disconnect();
+    },
+  };
+}
+
+export interface ConsumedMessage {
+  key: string | null;
+  value: string | null;
+  offset: string;
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+  /** Messages behind the end of this batch in the partition. */
+  lag: number;
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the batch was revoked by a rebalance. */
+  stillOwned(): boolean;
+}
+
+/**
+ * The handler returns true once every message of the batch is stored (or
+ * dead-lettered): offsets are committed only then. Returning false (stopping)
+ * commits nothing, so the batch is consumed again by whoever owns the partition next.
+ */
+export type BatchHandler = (batch: ConsumedBatch) => Promise<boolean>;
+
+export interface VisitConsumer {
+  stop(): Promise<void>;
+  readonly running: boolean;
+}
+
+function toConsumed(m: KafkaMessage): ConsumedMessage {
+  return {
+    key: m.key === null ? null : m.key.toString('utf8'),
+    value: m.value === null ? null : m.value.toString('utf8'),
+    offset: m.offset,
+  };
+}
+
+export async function startVisitConsumer(
+  settings: KafkaSettings,
+  log: Logger,
+  handler: BatchHandler,
+): Promise<VisitConsumer> {
+  const kafka = createClient(settings, log, 'consumer');
+  const consumer = kafka.consumer({
+    groupId: settings.groupId,
+    sessionTimeout: settings.sessionTimeoutMs,
+    rebalanceTimeout: Math.max(settings.sessionTimeoutMs, 3_000),
+    heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 10)),
+    maxWaitTimeInMs: settings.maxWaitMs,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
+  let running = true;
+  consumer.on(consumer.events.CRASH, (e) => {
+    log.error({ err: e.payload.error, restart: e.payload.restart }, 'Kafka consumer crashed');
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: true,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: settings.partitionsConcurrency,
+    eachBatch: async ({
+      batch,
+      resolveOffset,
+      heartbeat,
+      commitOffsetsIfNecessary,
+      isRunning,
+      isStale,
+    }) => {
+      if (batch.messages.length === 0) return;
+      const done = await handler({
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: batch.messages.map(toConsumed),
+        lag: Number(batch.offsetLag()),
+        heartbeat,
+        stillOwned: () => running && isRunning() && !isStale(),
+      });
+      if (!done) return;
+      resolveOffset(batch.lastOffset());
+      await commitOffsetsIfNecessary();
+    },
+  });
+  return {
+    get running(): boolean {
+      return running;
+    },
+    async stop(): Promise<void> {
+      running = false;
+      // disconnect() waits for the batch in flight and commits resolved offsets.
+      await consumer.disconnect();
+    },
+  };
+}

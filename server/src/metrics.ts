@@ -1,0 +1,84 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one process; a registry per instance so tests can run several. */
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpDuration: Histogram<'route'>;
+  eventsAccepted: Counter;
+  eventsRejected: Counter<'code'>;
+  deliverDuration: Histogram<'sink'>;
+  consumerBatchSize: Histogram;
+  consumerLag: Gauge<'partition'>;
+  consumerWritten: Counter<'outcome'>;
+  consumerDeadLetters: Counter;
+  consumerWaiting: Gauge;
+}
+
+export function createMetrics(defaults = true): Metrics {
+  const registry = new Registry();
+  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'tracksphere_' });
+  const registers = [registry];
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'tracksphere_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'tracksphere_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    eventsAccepted: new Counter({
+      name: 'tracksphere_events_accepted_total',
+      help: 'Events accepted (durably handed to Kafka or PostgreSQL)',
+      registers,
+    }),
+    eventsRejected: new Counter({
+      name: 'tracksphere_events_rejected_total',
+      help: 'Events rejected as invalid, by code',
+      labelNames: ['code'],
+      registers,
+    }),
+    deliverDuration: new Histogram({
+      name: 'tracksphere_deliver_duration_seconds',
+      help: 'Time to make a batch durable (Kafka produce acks=all, or PostgreSQL commit)',
+      labelNames: ['sink'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    consumerBatchSize: new Histogram({
+      name: 'tracksphere_consumer_batch_size',
+      help: 'Messages per consumed Kafka batch',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'tracksphere_consumer_lag',
+      help: 'Messages behind the end of the partition after the last batch',
+      labelNames: ['partition'],
+      registers,
+    }),
+    consumerWritten: new Counter({
+      name: 'tracksphere_consumer_records_total',
+      help: 'Records handled by the consumer: inserted, duplicate, dropped (erased device)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    consumerDeadLetters: new Counter({
+      name: 'tracksphere_consumer_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic',
+      registers,
+    }),
+    consumerWaiting: new Gauge({
+      name: 'tracksphere_consumer_waiting_for_database',
+      help: '1 while the consumer waits for PostgreSQL to come back',
+      registers,
+    }),
+  };
+}

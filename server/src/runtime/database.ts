@@ -1,0 +1,66 @@
+import type { Config } from '../config.js';
+import { migrate } from '../data-access/migrate.js';
+import { maintainPartitions } from '../data-access/partitions.js';
+import { createPool, type Pool } from '../data-access/pool.js';
+import type { Logger } from '../logger.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+export interface Database {
+  pool: Pool;
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Connects (starting the embedded PostgreSQL when DATABASE_URL is unset),
+ * applies migrations, makes sure partitions exist, and keeps partition
+ * maintenance and retention running hourly.
+ */
+export async function openDatabase(
+  config: Config,
+  log: Logger,
+  opts: { migrate: boolean; maintain: boolean },
+): Promise<Database> {
+  const embedded =
+    config.databaseUrl === undefined ? await startEmbeddedPostgres(config.dataDir, log) : null;
+  const url = embedded?.url ?? (config.databaseUrl as string);
+  if (opts.migrate) {
+    const applied = await migrate(url, log);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  }
+  const pool = createPool(url, config.pgPoolSize, log);
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.maintain) {
+    const maintain = async (): Promise<void> => {
+      try {
+        const r = await maintainPartitions(pool, {
+          now: new Date(),
+          monthsAhead: 3,
+          monthsBack: 1,
+          retentionDays: config.retentionDays,
+        });
+        if (r.created.length + r.dropped.length + r.deletedFromDefault > 0) {
+          log.info(r, 'partition maintenance');
+        }
+      } catch (err) {
+        log.warn({ err }, 'partition maintenance failed; will retry');
+      }
+    };
+    await maintain();
+    timer = setInterval(maintain, HOUR);
+    timer.unref();
+  }
+  return {
+    pool,
+    url,
+    embedded: embedded !== null,
+    async close(): Promise<void> {
+      if (timer !== undefined) clearInterval(timer);
+      await pool.end();
+      if (embedded !== null) await embedded.stop();
+    },
+  };
+}
