@@ -66,7 +66,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         sendError(
           res,
           'unsupported_media_type',
-          'Content-Encoding must be gzip, deflate or identity.',
+          'Content-Encoding must be gzip, deflate, br or identity.',
         );
         return;
       case 'charset.unsupported':
