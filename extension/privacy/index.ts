@@ -1,0 +1,17 @@
+export {
+  decideRecording,
+  gateReason,
+  type RecordingContext,
+  type RecordingDecision,
+  type RecordingSettings,
+  type SkipReason,
+  siteReason,
+} from './decide-recording.js';
+export { fitUrl, redactPageUrl, redactTitle } from './redact-page.js';
+export {
+  matchesAnySite,
+  matchesSite,
+  normalizeHostname,
+  registrableDomain,
+  siteKey,
+} from './site-match.js';

@@ -1,0 +1,20 @@
+import { accrueUntil } from './attention.js';
+import type { TrackerState } from './tracker-state.js';
+import { type FinishedVisit, toVisitEvent } from './visit-lifecycle.js';
+
+/**
+ * The visits still open, as they would be if they ended at `at`: for the
+ * popup's live figures. The state is not changed and nothing is recorded.
+ */
+export function openVisitsAt(
+  state: TrackerState,
+  at: number,
+  maxAccrualGapMs: number = Number.POSITIVE_INFINITY,
+): FinishedVisit[] {
+  const draft = structuredClone(state);
+  const until = Math.max(Math.floor(at), draft.clock ?? Number.NEGATIVE_INFINITY);
+  accrueUntil(draft, until, maxAccrualGapMs);
+  return Object.values(draft.tabs).flatMap((tab) =>
+    tab.visit ? [toVisitEvent(tab.visit, until)] : [],
+  );
+}
