@@ -79,14 +79,18 @@ export async function postEvents<T = unknown>(
   baseUrl: string,
   token: string,
   batch: unknown,
-  opts: { gzip?: boolean; rawBody?: string | Buffer; contentType?: string; headers?: Record<string, string> } = {},
+  opts: {
+    gzip?: boolean;
+    rawBody?: string | Buffer;
+    contentType?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<HttpResult<T>> {
   const json = opts.rawBody ?? JSON.stringify(batch);
   const headers: Record<string, string> = {
     authorization: `Bearer ${token}`,
     'content-type': opts.contentType ?? 'application/json',
-    'user-agent':
-      'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
     ...opts.headers,
   };
   let body: string | Buffer = json;
@@ -94,7 +98,11 @@ export async function postEvents<T = unknown>(
     body = gzipSync(json);
     headers['content-encoding'] = 'gzip';
   }
-  return request<T>(`${baseUrl}/api/v1/events`, { method: 'POST', headers, body });
+  return request<T>(`${baseUrl}/api/v1/events`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
 }
 
 /** Polls until check() returns true (the condition itself, never a fixed sleep). */
@@ -106,7 +114,8 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -5,17 +5,17 @@
  */
 import type { Server } from 'node:http';
 import { type Config, loadConfig } from '../../server/src/config.js';
-import { maintainPartitions } from '../../server/src/data-access/partitions.js';
 import { migrate } from '../../server/src/data-access/migrate.js';
+import { maintainPartitions } from '../../server/src/data-access/partitions.js';
 import { createPool, type Pool } from '../../server/src/data-access/pool.js';
 import { createLogger, type Logger } from '../../server/src/logger.js';
-import { createMetrics, type Metrics } from '../../server/src/metrics.js';
 import {
   createVisitProducer,
   type KafkaSettings,
   type VisitConsumer,
   type VisitProducer,
 } from '../../server/src/messaging/kafka.js';
+import { createMetrics, type Metrics } from '../../server/src/metrics.js';
 import { startApi } from '../../server/src/runtime/api.js';
 import { runConsumer } from '../../server/src/runtime/consumer.js';
 import { addressOf, closeServer } from '../../server/src/runtime/http-server.js';
@@ -58,7 +58,12 @@ export async function prepareDatabase(databaseUrl: string): Promise<void> {
   await migrate(databaseUrl, log);
   const pool = createPool(databaseUrl, 1, log);
   try {
-    await maintainPartitions(pool, { now: new Date(), monthsAhead: 2, monthsBack: 2, retentionDays: 395 });
+    await maintainPartitions(pool, {
+      now: new Date(),
+      monthsAhead: 2,
+      monthsBack: 2,
+      retentionDays: 395,
+    });
   } finally {
     await pool.end();
   }
@@ -66,6 +71,7 @@ export async function prepareDatabase(databaseUrl: string): Promise<void> {
 
 export interface TestServer {
   url: string;
+  databaseUrl: string;
   pool: Pool;
   metrics: Metrics;
   producer: VisitProducer | null;
@@ -93,6 +99,7 @@ export async function startTestServer(opts: {
   const { port } = addressOf(server);
   return {
     url: `http://127.0.0.1:${port}`,
+    databaseUrl: opts.databaseUrl,
     pool,
     metrics,
     producer,

