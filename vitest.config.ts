@@ -1,17 +1,31 @@
 import { defineConfig } from 'vitest/config';
+import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
 export default defineConfig({
   test: {
-    include: [
-      'protocol/**/*.test.ts',
-      'server/**/*.test.ts',
-      'extension/**/*.test.{ts,tsx}',
-      'test/**/*.test.ts',
-    ],
-    // One throw-away PostgreSQL cluster per run; each test file makes its own database.
-    globalSetup: ['test/harness/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['protocol/**/*.test.ts', 'server/**/*.test.ts', 'test/**/*.test.ts'],
+          // One throw-away PostgreSQL cluster per run; each test file makes its own database.
+          globalSetup: ['test/harness/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        // WXT's fake browser (@webext-core/fake-browser) and its import aliases.
+        plugins: [WxtVitest()],
+        test: {
+          name: 'extension',
+          include: ['extension/**/*.test.{ts,tsx}'],
+          setupFiles: ['fake-indexeddb/auto'],
+        },
+      },
+    ],
   },
 });
