@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { isSensitiveParam, redactUrl } from './redact.js';
+
+describe('isSensitiveParam', () => {
+  it.each([
+    'token',
+    'access_token',
+    'authToken',
+    'X-Amz-Signature',
+    'user[password]',
+    'sessionid',
+    'PHPSESSID',
+    'api-key',
+    'apikey',
+    'code',
+    'client_secret',
+    'otp',
+  ])('%s is sensitive', (name) => {
+    expect(isSensitiveParam(name)).toBe(true);
+  });
+
+  it.each(['q', 'page', 'keyword', 'monkey', 'lang', 'utm_source', 'sort', 'passage'])(
+    '%s is not sensitive',
+    (name) => {
+      expect(isSensitiveParam(name)).toBe(false);
+    },
+  );
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['https://example.com/a?q=cats&token=abc#frag', 'full', 'https://example.com/a?q=cats'],
+    ['https://u:p@example.com:8443/x?session=1&y=2', 'full', 'https://example.com:8443/x?y=2'],
+    ['https://example.com/a?q=cats&token=abc#frag', 'path', 'https://example.com/a'],
+    ['https://example.com/a?q=cats', 'domain', null],
+    ['http://[::1]:3000/p?code=x', 'full', 'http://[::1]:3000/p'],
+    ['https://bücher.example/ß?q=1', 'full', 'https://xn--bcher-kva.example/%C3%9F?q=1'],
+    ['chrome://settings', 'full', null],
+    ['file:///etc/passwd', 'full', null],
+    ['data:text/html,hi', 'full', null],
+    ['not a url', 'full', null],
+  ] as const)('%s at %s -> %s', (input, level, expected) => {
+    expect(redactUrl(input, level)).toBe(expected);
+  });
+
+  it('keeps repeated harmless parameters in order', () => {
+    expect(redactUrl('https://e.com/?a=1&pwd=2&a=3', 'full')).toBe('https://e.com/?a=1&a=3');
+  });
+});

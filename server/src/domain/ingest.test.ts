@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { EventBatch } from '../../../protocol/index.js';
+import { type IngestContext, prepareBatch } from './ingest.js';
+
+const RECEIVED = new Date('2026-06-15T12:00:00.000Z');
+const ctx: IngestContext = {
+  deviceId: '0190a6f2-1111-7000-8000-0000000000aa',
+  receivedAt: RECEIVED,
+  retentionDays: 30,
+  userAgent: {
+    browserName: 'Firefox',
+    browserVersion: '128.0',
+    engineName: 'Gecko',
+    osName: 'Linux',
+    osVersion: undefined ?? null,
+    deviceType: 'desktop',
+  },
+};
+
+function event(i: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: `0190a6f2-2222-7000-8000-${String(i).padStart(12, '0')}`,
+    type: 'visit',
+    url: 'https://example.com/a?q=1&token=secret#x',
+    domain: 'example.com',
+    title: 'A',
+    startedAt: '2026-06-15T10:00:00.000Z',
+    endedAt: '2026-06-15T10:01:00.000Z',
+    activeMs: 45_000,
+    sessionId: '0190a6f2-3333-7000-8000-000000000001',
+    transition: 'typed',
+    ...overrides,
+  };
+}
+
+function batch(events: unknown[], sentAt = '2026-06-15T11:59:00.000Z'): EventBatch {
+  return { batchId: '0190a6f2-4444-7000-8000-000000000001', sentAt, events };
+}
+
+describe('prepareBatch', () => {
+  it('corrects for clock skew from receivedAt - sentAt and keeps raw times', () => {
+    const { records, rejected } = prepareBatch(batch([event(1)]), ctx);
+    expect(rejected).toEqual([]);
+    expect(records[0]).toMatchObject({
+      v: 1,
+      deviceId: ctx.deviceId,
+      startedAt: '2026-06-15T10:00:00.000Z',
+      clockSkewMs: 60_000,
+      receivedAt: RECEIVED.toISOString(),
+      client: { browserName: 'Firefox', osName: 'Linux', deviceType: 'desktop' },
+    });
+  });
+
+  it('redacts the URL again on the server', () => {
+    const { records } = prepareBatch(batch([event(1)]), ctx);
+    expect(records[0]?.url).toBe('https://example.com/a?q=1');
+  });
+
+  it('rejects each bad event with its index, id and reason, and keeps the good ones', () => {
+    const { records, rejected } = prepareBatch(
+      batch([
+        event(0),
+        event(1, { activeMs: -1 }),
+        'not an object',
+        event(3, { startedAt: '2026-06-15T10:02:00.000Z' }),
+        event(4, {
+          startedAt: '2026-06-17T10:00:00.000Z',
+          endedAt: '2026-06-17T10:00:01.000Z',
+          activeMs: 0,
+        }),
+        event(5, {
+          startedAt: '2026-04-01T10:00:00.000Z',
+          endedAt: '2026-04-01T10:00:01.000Z',
+          activeMs: 0,
+        }),
+        event(6, { title: 'nul\u0000byte' }),
+        event(7),
+      ]),
+      ctx,
+    );
+    expect(records.map((r) => r.id.slice(-1))).toEqual(['0', '7']);
+    expect(rejected.map((r) => [r.index, r.code])).toEqual([
+      [1, 'invalid_event'],
+      [2, 'invalid_event'],
+      [3, 'invalid_event'],
+      [4, 'in_future'],
+      [5, 'too_old'],
+      [6, 'invalid_event'],
+    ]);
+    expect(rejected[0]?.id).toBe(event(1).id);
+    expect(rejected[1]?.id).toBeNull();
+    expect(rejected[0]?.message).toMatch(/activeMs/);
+    expect(rejected[5]?.message).toMatch(/NUL/);
+  });
+
+  it('judges "in the future" after correcting the device clock', () => {
+    // The device clock runs 3 days fast: its times look 3 days ahead but are fine.
+    const fast = 3 * 86_400_000;
+    const shifted = (iso: string): string => new Date(Date.parse(iso) + fast).toISOString();
+    const e = event(1, {
+      startedAt: shifted('2026-06-15T10:00:00.000Z'),
+      endedAt: shifted('2026-06-15T10:01:00.000Z'),
+    });
+    const { records, rejected } = prepareBatch(
+      batch([e], shifted('2026-06-15T12:00:00.000Z')),
+      ctx,
+    );
+    expect(rejected).toEqual([]);
+    expect(records[0]?.clockSkewMs).toBe(-fast);
+  });
+});

@@ -1,0 +1,208 @@
+/** The PostgreSQL schema: migrations, monthly partitions, retention, roles, erase vs writer. */
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eraseDevice } from '../../server/src/data-access/devices-repo.js';
+import { migrate } from '../../server/src/data-access/migrate.js';
+import { maintainPartitions } from '../../server/src/data-access/partitions.js';
+import { createPool, type Pool } from '../../server/src/data-access/pool.js';
+import { insertVisits } from '../../server/src/data-access/visits-repo.js';
+import type { VisitRecord } from '../../server/src/domain/visit-record.js';
+import { freshDatabase } from '../harness/database.js';
+import { testLogger } from '../harness/server.js';
+
+const log = testLogger('db-test');
+
+function visit(deviceId: string, startedAt: string): VisitRecord {
+  const end = new Date(Date.parse(startedAt) + 60_000).toISOString();
+  return {
+    v: 1,
+    id: uuidv7(),
+    deviceId,
+    batchId: uuidv7(),
+    sessionId: uuidv7(),
+    url: 'https://example.com/',
+    domain: 'example.com',
+    title: "Robert'); DROP TABLE visits;--",
+    startedAt,
+    endedAt: end,
+    activeMs: 1000,
+    transition: 'link',
+    receivedAt: end,
+    clockSkewMs: 0,
+    client: {
+      browserName: 'Chrome',
+      browserVersion: '131',
+      osName: 'Linux',
+      osVersion: null,
+      deviceType: 'desktop',
+    },
+  };
+}
+
+async function addDevice(pool: Pool): Promise<string> {
+  const id = uuidv7();
+  await pool.query(
+    `INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os)
+     VALUES ($1, $2, '1', 'Chrome', '131', 'Linux')`,
+    [id, Buffer.alloc(32, 1)],
+  );
+  return id;
+}
+
+async function partitionOf(pool: Pool, id: string): Promise<string | undefined> {
+  const r = await pool.query<{ p: string }>(
+    'SELECT tableoid::regclass::text AS p FROM visits WHERE id = $1',
+    [id],
+  );
+  return r.rows[0]?.p;
+}
+
+describe('PostgreSQL schema', () => {
+  let url: string;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    url = await freshDatabase('schema');
+    await migrate(url, log);
+    pool = createPool(url, 4, log);
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  it('applies migrations once; a second run applies nothing', async () => {
+    expect(await migrate(url, log)).toEqual([]);
+  });
+
+  it('creates monthly partitions ahead, moving rows the default partition held for them', async () => {
+    const device = await addDevice(pool);
+    const early = visit(device, '2030-02-10T00:00:00.000Z');
+    await insertVisits(pool, [early]);
+    expect(await partitionOf(pool, early.id)).toBe('visits_default');
+
+    const res = await maintainPartitions(pool, {
+      now: new Date('2030-01-15T00:00:00Z'),
+      monthsAhead: 2,
+      monthsBack: 1,
+      retentionDays: 395,
+    });
+    expect(res.created).toEqual([
+      'visits_2029_12',
+      'visits_2030_01',
+      'visits_2030_02',
+      'visits_2030_03',
+    ]);
+    expect(await partitionOf(pool, early.id)).toBe('visits_2030_02');
+    // The primary key still holds across the move: the same event again is stored once.
+    await insertVisits(pool, [early]);
+    const n = await pool.query('SELECT 1 FROM visits WHERE id = $1', [early.id]);
+    expect(n.rowCount).toBe(1);
+    // Running again creates nothing new.
+    const again = await maintainPartitions(pool, {
+      now: new Date('2030-01-15T00:00:00Z'),
+      monthsAhead: 2,
+      monthsBack: 1,
+      retentionDays: 395,
+    });
+    expect(again.created).toEqual([]);
+  });
+
+  it('drops whole partitions past the retention period and old rows of the default partition', async () => {
+    const device = await addDevice(pool);
+    const old = visit(device, '2029-12-05T00:00:00.000Z');
+    const ancient = visit(device, '2001-01-01T00:00:00.000Z');
+    const recent = visit(device, '2030-03-05T00:00:00.000Z');
+    await insertVisits(pool, [old, ancient, recent]);
+    const res = await maintainPartitions(pool, {
+      now: new Date('2030-03-10T00:00:00Z'),
+      monthsAhead: 0,
+      monthsBack: 0,
+      retentionDays: 60,
+    });
+    expect(res.dropped).toEqual(['visits_2029_12']);
+    expect(res.deletedFromDefault).toBe(1);
+    expect(await partitionOf(pool, old.id)).toBeUndefined();
+    expect(await partitionOf(pool, ancient.id)).toBeUndefined();
+    expect(await partitionOf(pool, recent.id)).toBe('visits_2030_03');
+  });
+
+  it('uses the indexes for time, domain and device queries', async () => {
+    await pool.query('SET enable_seqscan = off');
+    const plans = [
+      "EXPLAIN SELECT count(*) FROM visits WHERE started_at >= '2030-03-01' AND started_at < '2030-03-02'",
+      "EXPLAIN SELECT count(*) FROM visits WHERE domain = 'example.com' AND started_at >= '2030-03-01'",
+      "EXPLAIN SELECT count(*) FROM visits WHERE device_id = '0190a6f2-1111-7000-8000-000000000001'",
+    ];
+    for (const sql of plans) {
+      const r = await pool.query<{ 'QUERY PLAN': string }>(sql);
+      const text = r.rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/Index (Only )?Scan|Bitmap Index Scan/);
+    }
+    await pool.query('RESET enable_seqscan');
+  });
+
+  it('stores SQL-looking text verbatim', async () => {
+    const device = await addDevice(pool);
+    const v = visit(device, '2030-03-06T00:00:00.000Z');
+    await insertVisits(pool, [v]);
+    const r = await pool.query<{ title: string }>('SELECT title FROM visits WHERE id = $1', [v.id]);
+    expect(r.rows[0]?.title).toBe("Robert'); DROP TABLE visits;--");
+  });
+
+  it('lets grafana_reader read visits but neither token hashes nor any write', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('SET ROLE grafana_reader');
+      await client.query('SELECT count(*) FROM visits');
+      await client.query('SELECT id, browser_name, os FROM devices');
+      await expect(client.query('SELECT token_hash FROM devices')).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(client.query('SELECT * FROM erased_devices')).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(client.query("DELETE FROM visits WHERE domain = 'x'")).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(client.query("UPDATE devices SET label = 'x'")).rejects.toThrow(
+        /permission denied/,
+      );
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('an erase waits for a writer holding the device and then deletes what it wrote', async () => {
+    const device = await addDevice(pool);
+    const writer = await pool.connect();
+    try {
+      // A consumer transaction has locked the device and inserted, not yet committed.
+      await writer.query('BEGIN');
+      await writer.query('SELECT id FROM devices WHERE id = $1 FOR KEY SHARE', [device]);
+      const v = visit(device, '2030-03-07T00:00:00.000Z');
+      await writer.query(
+        `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, domain, active_ms,
+           started_at_corrected, ended_at_corrected, clock_skew_ms, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'example.com', 1, $2, $3, 0, $3)`,
+        [v.id, v.startedAt, v.endedAt, device, v.sessionId, v.batchId],
+      );
+      const erase = eraseDevice(pool, device);
+      let finished = false;
+      void erase.then(() => {
+        finished = true;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(finished).toBe(false);
+      await writer.query('COMMIT');
+      expect(await erase).toBe(1);
+      expect(await partitionOf(pool, v.id)).toBeUndefined();
+      // A writer arriving after the erase finds no device and drops its rows.
+      const late = await insertVisits(pool, [visit(device, '2030-03-08T00:00:00.000Z')]);
+      expect(late).toEqual({ inserted: 0, dropped: 1 });
+    } finally {
+      writer.release();
+    }
+  });
+});
