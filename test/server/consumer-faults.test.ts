@@ -306,6 +306,15 @@ describe('poison messages and erased devices', () => {
         expect.stringMatching(/^value is not a visit record: .*id/),
       ]);
       expect(dlq.map((m) => m.value)).toContain('not json {');
+
+      // Every visit message is keyed by its device id (per-device order, partition affinity).
+      const visits = await readTopic(kafka.brokers, 'visits.v1', 1_002);
+      const records = visits.filter((v) => v.value.includes('"deviceId"'));
+      expect(records).toHaveLength(1_000);
+      for (const m of records) {
+        expect(m.key).toBe((JSON.parse(m.value) as { deviceId: string }).deviceId);
+      }
+      expect(new Set(visits.map((m) => m.key))).toEqual(new Set([erased.deviceId, kept.deviceId]));
     } finally {
       await consumer.close();
     }
@@ -316,7 +325,7 @@ async function readTopic(
   brokers: string[],
   topic: string,
   expected: number,
-): Promise<Array<{ value: string; reason: string }>> {
+): Promise<Array<{ key: string; value: string; reason: string }>> {
   const k = new Kafka({ clientId: 'test-reader', brokers, logLevel: logLevel.NOTHING });
   const consumer = k.consumer({
     groupId: `reader-${Date.now()}`,
@@ -325,12 +334,13 @@ async function readTopic(
     rebalanceTimeout: 3_000,
     maxWaitTimeInMs: 100,
   });
-  const got: Array<{ value: string; reason: string }> = [];
+  const got: Array<{ key: string; value: string; reason: string }> = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
       got.push({
+        key: message.key?.toString('utf8') ?? '',
         value: message.value?.toString('utf8') ?? '',
         reason: message.headers?.reason?.toString() ?? '',
       });

@@ -51,3 +51,15 @@ describe('npm run server (embedded defaults)', () => {
     }
   }, 120_000);
 });
+
+describe('bad configuration', () => {
+  it.each([
+    ['server/src/entry-points/server.ts', { PORT: 'eighty' }, /PORT: /],
+    ['server/src/entry-points/server.ts', { KAFKA_BROKERS: 'no-port-here' }, /KAFKA_BROKERS: /],
+    ['server/src/entry-points/consumer/main.ts', { KAFKA_BROKERS: '' }, /KAFKA_BROKERS: required/],
+  ])('%s stops at start naming the variable (%o)', async (entry, env, message) => {
+    const proc = spawnEntryPoint(entry, { DATABASE_URL: '', ...env });
+    expect(await proc.exited).toBe(2);
+    expect(proc.output()).toMatch(message);
+  });
+});
