@@ -12,7 +12,7 @@ const ctx: IngestContext = {
     browserVersion: '128.0',
     engineName: 'Gecko',
     osName: 'Linux',
-    osVersion: undefined ?? null,
+    osVersion: null,
     deviceType: 'desktop',
   },
 };
