@@ -13,6 +13,16 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** "a, b,,c" -> ["a", "b", "c"]; unset or blank -> undefined. */
+const commaList = optionalString.transform((v) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+);
+
 const EnvSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -23,14 +33,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   DATA_DIR: z.string().min(1).default('.data'),
-  KAFKA_BROKERS: optionalString.transform((v) =>
-    v === undefined
-      ? undefined
-      : v
-          .split(',')
-          .map((b) => b.trim())
-          .filter((b) => b.length > 0),
-  ),
+  KAFKA_BROKERS: commaList,
   KAFKA_TOPIC: z.string().min(1).default('visits.v1'),
   KAFKA_DLQ_TOPIC: optionalString,
   KAFKA_CLIENT_ID: z.string().min(1).default('tracksphere'),
@@ -39,14 +42,7 @@ const EnvSchema = z.object({
   KAFKA_MAX_WAIT_MS: positiveInt.default(500),
   KAFKA_PARTITIONS_CONCURRENCY: positiveInt.default(2),
   ENROLLMENT_KEY: optionalString,
-  CORS_ORIGINS: optionalString.transform((v) =>
-    v === undefined
-      ? undefined
-      : v
-          .split(',')
-          .map((o) => o.trim())
-          .filter((o) => o.length > 0),
-  ),
+  CORS_ORIGINS: commaList,
   RETENTION_DAYS: positiveInt.default(395),
   RATE_LIMIT_DEVICE_PER_MINUTE: positiveInt.default(120),
   RATE_LIMIT_IP_PER_MINUTE: positiveInt.default(600),

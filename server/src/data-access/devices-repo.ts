@@ -1,3 +1,4 @@
+import type { ParsedUserAgent } from '../domain/user-agent.js';
 import type { Pool } from './pool.js';
 import { withTransaction } from './pool.js';
 
@@ -10,14 +11,7 @@ export interface NewDevice {
   os: string;
   label: string | null;
   userAgent: string | null;
-  ua: {
-    browserName: string | null;
-    browserVersion: string | null;
-    engineName: string | null;
-    osName: string | null;
-    osVersion: string | null;
-    deviceType: string | null;
-  };
+  ua: ParsedUserAgent;
 }
 
 export async function insertDevice(pool: Pool, d: NewDevice): Promise<void> {
