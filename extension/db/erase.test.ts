@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
+import { eraseLocalData, resetSyncState } from './erase.js';
+import { markRejected, markSent } from './outbox-repo.js';
+import { recordFinishedVisits } from './record-visits.js';
+import type { TracksphereDb } from './schema.js';
+import { getSyncMeta, INITIAL_SYNC_META, updateSyncMeta } from './sync-meta-repo.js';
+
+let db: TracksphereDb;
+afterEach(async () => {
+  await db?.delete();
+});
+
+describe('erasing', () => {
+  it('erases visits, rollups and sync state locally', async () => {
+    db = freshTestDb();
+    await recordFinishedVisits(db, [makeVisit()], { syncEnabled: true, dayOf: utcDayOf });
+    await updateSyncMeta(db, { blocked: true });
+    await eraseLocalData(db);
+    expect(await db.visits.count()).toBe(0);
+    expect(await db.dailyRollups.count()).toBe(0);
+    expect(await getSyncMeta(db)).toEqual(INITIAL_SYNC_META);
+  });
+
+  it('after a server erase, turns sent and pending visits local and keeps rejections', async () => {
+    db = freshTestDb();
+    const sent = makeVisit();
+    const pending = makeVisit();
+    const rejected = makeVisit();
+    await recordFinishedVisits(db, [sent, pending, rejected], {
+      syncEnabled: true,
+      dayOf: utcDayOf,
+    });
+    await markSent(db, [sent.id], 5);
+    await markRejected(db, [{ id: rejected.id, code: 'too_old', reason: 'old' }]);
+    await updateSyncMeta(db, { lastSuccessAt: 5, attempt: 2, blocked: true });
+
+    expect(await resetSyncState(db)).toBe(2);
+    const byId = new Map((await db.visits.toArray()).map((v) => [v.id, v]));
+    expect(byId.get(sent.id)?.syncState).toBe('local');
+    expect(byId.get(sent.id)?.sentAt).toBeUndefined();
+    expect(byId.get(pending.id)?.syncState).toBe('local');
+    expect(byId.get(rejected.id)?.syncState).toBe('rejected');
+    expect(await getSyncMeta(db)).toEqual(INITIAL_SYNC_META);
+    expect(await db.dailyRollups.count()).toBe(1);
+  });
+});

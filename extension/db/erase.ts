@@ -1,0 +1,39 @@
+import type { TracksphereDb } from './schema.js';
+
+/** Erases everything this extension stored in IndexedDB: visits, rollups and sync state. */
+export async function eraseLocalData(db: TracksphereDb): Promise<void> {
+  await db.transaction('rw', db.visits, db.dailyRollups, db.meta, async () => {
+    await db.visits.clear();
+    await db.dailyRollups.clear();
+    await db.meta.clear();
+  });
+}
+
+/**
+ * After the server erased this device (DELETE /api/v1/me): the server holds
+ * nothing and the token is revoked. 'sent' and 'pending' visits become 'local'
+ * again: they stay in the local history, and nothing is uploaded to a later
+ * registration unless the person queues it explicitly (queueLocalVisits);
+ * the person just asked the server to forget, so resending by default would
+ * undo that. 'rejected' visits keep their mark: they were never on the server
+ * and are still invalid. The sync state (backoff, block, errors) starts over.
+ * Returns how many visits changed.
+ */
+export async function resetSyncState(db: TracksphereDb): Promise<number> {
+  return db.transaction('rw', db.visits, db.meta, async () => {
+    let changed = 0;
+    // One equals() per state: anyOf('sent', 'pending') seeks per key and took
+    // seconds for a few thousand visits in fake-indexeddb.
+    for (const state of ['sent', 'pending'] as const) {
+      changed += await db.visits
+        .where('syncState')
+        .equals(state)
+        .modify((v) => {
+          v.syncState = 'local';
+          delete v.sentAt;
+        });
+    }
+    await db.meta.clear();
+    return changed;
+  });
+}

@@ -1,0 +1,61 @@
+/** The person's own data out of the extension (guarantee 5): JSON and CSV. */
+import type { FinishedVisit } from '../tracker/index.js';
+import type { SyncState, TracksphereDb } from './schema.js';
+
+export interface ExportedVisit extends FinishedVisit {
+  syncState: SyncState;
+  /** ISO time the server acknowledged the visit. */
+  sentAt?: string;
+  rejectCode?: string;
+  rejectReason?: string;
+}
+
+/** Every stored visit, oldest first, with its sync state; internal fields left out. */
+export async function exportVisits(db: TracksphereDb): Promise<ExportedVisit[]> {
+  const rows = await db.visits.orderBy('startedMs').toArray();
+  return rows.map(({ startedMs: _startedMs, sentAt, ...visit }) =>
+    sentAt === undefined ? visit : { ...visit, sentAt: new Date(sentAt).toISOString() },
+  );
+}
+
+export const CSV_COLUMNS = [
+  'id',
+  'startedAt',
+  'endedAt',
+  'activeMs',
+  'domain',
+  'url',
+  'title',
+  'transition',
+  'sessionId',
+  'syncState',
+  'sentAt',
+  'rejectCode',
+  'rejectReason',
+] as const satisfies readonly (keyof ExportedVisit)[];
+
+/**
+ * Page titles are written by web pages: a title like "=HYPERLINK(...)" would be
+ * a live formula once the CSV is opened in a spreadsheet (OWASP CSV injection),
+ * so such cells get a leading apostrophe.
+ */
+function neutralizeFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+function csvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'number' ? String(value) : neutralizeFormula(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** RFC 4180: CRLF line ends, a header line, fields with quotes, commas or line breaks quoted. */
+export function visitsToCsv(visits: readonly ExportedVisit[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const v of visits) lines.push(CSV_COLUMNS.map((c) => csvCell(v[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export async function exportVisitsCsv(db: TracksphereDb): Promise<string> {
+  return visitsToCsv(await exportVisits(db));
+}

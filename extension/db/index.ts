@@ -1,0 +1,45 @@
+export { addDays, type DayOf, localDayOf, makeDayOf } from './day.js';
+export { eraseLocalData, resetSyncState } from './erase.js';
+export {
+  CSV_COLUMNS,
+  type ExportedVisit,
+  exportVisits,
+  exportVisitsCsv,
+  visitsToCsv,
+} from './export-visits.js';
+export {
+  markRejected,
+  markSent,
+  oldestPending,
+  pendingCount,
+  queueLocalVisits,
+  type Rejection,
+  rejectedVisits,
+  settleBatch,
+} from './outbox-repo.js';
+export { type RecordOptions, recordFinishedVisits } from './record-visits.js';
+export { type PruneOptions, pruneVisits } from './retention.js';
+export {
+  type DailyRollup,
+  DEFAULT_DB_NAME,
+  openTracksphereDb,
+  type StoredVisit,
+  type SyncError,
+  type SyncMeta,
+  type SyncState,
+  type TracksphereDb,
+} from './schema.js';
+export {
+  activeMsOnDay,
+  type DayRange,
+  type DayTotal,
+  dailyTotals,
+  type SiteTotal,
+  topSites,
+} from './stats-queries.js';
+export {
+  clearSyncBlock,
+  getSyncMeta,
+  INITIAL_SYNC_META,
+  updateSyncMeta,
+} from './sync-meta-repo.js';

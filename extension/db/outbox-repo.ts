@@ -1,0 +1,86 @@
+/** The outbox: visits in syncState 'pending', and what the sync client does with them. */
+import { type Collection, Dexie } from 'dexie';
+import type { StoredVisit, SyncState, TracksphereDb } from './schema.js';
+
+function stateRange(db: TracksphereDb, state: SyncState): Collection<StoredVisit, string> {
+  return db.visits
+    .where('[syncState+startedMs]')
+    .between([state, Dexie.minKey], [state, Dexie.maxKey], true, true);
+}
+
+export function pendingCount(db: TracksphereDb): Promise<number> {
+  return db.visits.where('syncState').equals('pending').count();
+}
+
+/** The oldest pending visits first (ties in start time: by id, from the index). */
+export function oldestPending(db: TracksphereDb, limit: number): Promise<StoredVisit[]> {
+  return stateRange(db, 'pending').limit(limit).toArray();
+}
+
+/** The most recently started rejected visits, for the popup to show what the server refused. */
+export function rejectedVisits(db: TracksphereDb, limit: number): Promise<StoredVisit[]> {
+  return stateRange(db, 'rejected').reverse().limit(limit).toArray();
+}
+
+/**
+ * Applies `change` to those of `ids` that are still pending; returns how many.
+ * Keyed reads, not where('id').anyOf(): anyOf walks a cursor with a seek per
+ * key, which took ~4 s for 500 ids among 10k visits in fake-indexeddb.
+ */
+function updatePending(
+  db: TracksphereDb,
+  ids: readonly string[],
+  change: (visit: StoredVisit) => StoredVisit,
+): Promise<number> {
+  if (ids.length === 0) return Promise.resolve(0);
+  return db.transaction('rw', db.visits, async () => {
+    const rows = await db.visits.bulkGet([...new Set(ids)]);
+    // A visit reset or erased meanwhile (server erase, local erase) stays as it is.
+    const changed = rows
+      .filter((v): v is StoredVisit => v !== undefined && v.syncState === 'pending')
+      .map(change);
+    await db.visits.bulkPut(changed);
+    return changed.length;
+  });
+}
+
+/** Marks visits acknowledged by the server. */
+export function markSent(db: TracksphereDb, ids: readonly string[], at: number): Promise<number> {
+  return updatePending(db, ids, (v) => ({ ...v, syncState: 'sent', sentAt: at }));
+}
+
+export interface Rejection {
+  id: string;
+  code: string;
+  reason: string;
+}
+
+export function markRejected(db: TracksphereDb, rejections: readonly Rejection[]): Promise<number> {
+  const byId = new Map(rejections.map((r) => [r.id, r]));
+  return updatePending(db, [...byId.keys()], (v) => {
+    const r = byId.get(v.id);
+    return r === undefined
+      ? v
+      : { ...v, syncState: 'rejected', rejectCode: r.code, rejectReason: r.reason };
+  });
+}
+
+/**
+ * Puts visits recorded while sync was off into the outbox. Never called
+ * implicitly: turning sync on uploads from then on, and sending older history
+ * needs the person's own, explicit choice.
+ */
+export function queueLocalVisits(db: TracksphereDb): Promise<number> {
+  return db.visits.where('syncState').equals('local').modify({ syncState: 'pending' });
+}
+
+/** Applies the server's answer to one batch in one transaction. */
+export function settleBatch(
+  db: TracksphereDb,
+  settled: { sentIds: readonly string[]; rejections: readonly Rejection[]; at: number },
+): Promise<{ sent: number; rejected: number }> {
+  return db.transaction('rw', db.visits, async () => ({
+    sent: await markSent(db, settled.sentIds, settled.at),
+    rejected: await markRejected(db, settled.rejections),
+  }));
+}

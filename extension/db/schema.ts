@@ -1,0 +1,86 @@
+/**
+ * The extension's IndexedDB store: the one schema file (STYLE.md 4). Every
+ * other module in db/ reads and writes through repository functions that
+ * return plain objects, never Dexie instances or collections.
+ */
+import { Dexie, type Table } from 'dexie';
+import type { FinishedVisit } from '../tracker/index.js';
+
+/**
+ * - local: recorded while sync was off; never sent unless the person asks for it;
+ * - pending: in the outbox, waiting for the server's acknowledgement;
+ * - sent: acknowledged by the server (durably stored there);
+ * - rejected: refused by the server as permanently invalid; kept here, never resent.
+ */
+export type SyncState = 'local' | 'pending' | 'sent' | 'rejected';
+
+export interface StoredVisit extends FinishedVisit {
+  /**
+   * Date.parse(startedAt). The ISO string stays exactly as recorded (the server keys
+   * on the raw value); this number is what the indexes sort on, because ISO strings
+   * with different zone offsets do not sort in time order.
+   */
+  startedMs: number;
+  syncState: SyncState;
+  /** The server's code: a RejectionCode, or an envelope error code (see sync/). */
+  rejectCode?: string;
+  rejectReason?: string;
+  /** When the server acknowledged it (ms since the epoch). */
+  sentAt?: number;
+}
+
+/** Active time and visit count of one domain on one local calendar day. */
+export interface DailyRollup {
+  /** 'YYYY-MM-DD', the person's local date of the visit's start. */
+  day: string;
+  domain: string;
+  activeMs: number;
+  visits: number;
+}
+
+export interface SyncError {
+  code: string;
+  message: string;
+  at: number;
+}
+
+/**
+ * What the sync client must remember across service-worker restarts. Times are
+ * ms since the epoch.
+ */
+export interface SyncMeta {
+  /** Failed attempts in a row; 0 after a success. */
+  attempt: number;
+  nextAttemptAt: number | null;
+  lastAttemptAt: number | null;
+  lastSuccessAt: number | null;
+  lastError: SyncError | null;
+  /** Set on 401/403: no sending until the device registers again or the block is cleared. */
+  blocked: boolean;
+  /** The batch last sent without an answer, so a retry of the same events reuses its id. */
+  inFlight: { batchId: string; eventIds: string[] } | null;
+}
+
+export interface SyncMetaRow extends SyncMeta {
+  key: 'sync';
+}
+
+export type TracksphereDb = Dexie & {
+  visits: Table<StoredVisit, string>;
+  dailyRollups: Table<DailyRollup, [string, string]>;
+  meta: Table<SyncMetaRow, string>;
+};
+
+export const DEFAULT_DB_NAME = 'tracksphere';
+
+export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb {
+  const db = new Dexie(name) as TracksphereDb;
+  db.version(1).stores({
+    // [syncState+startedMs] answers "the oldest N pending" (and "newest rejected")
+    // straight from the index, without reading or sorting other visits.
+    visits: 'id, startedMs, domain, syncState, [syncState+startedMs]',
+    dailyRollups: '[day+domain], day',
+    meta: 'key',
+  });
+  return db;
+}

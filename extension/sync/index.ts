@@ -1,0 +1,26 @@
+export { clearSyncBlock } from '../db/index.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  fullJitterDelayMs,
+  parseRetryAfterMs,
+  type RetryPolicy,
+  retryDelayMs,
+} from './backoff.js';
+export { type Compressor, defaultCompressor, gzipText } from './gzip.js';
+export type { ApiError, FetchLike } from './http.js';
+export { type RegisterDeps, RegistrationError, registerDevice } from './register-device.js';
+export {
+  DEFAULT_MAX_REQUESTS,
+  type SyncConfig,
+  type SyncDeps,
+  type SyncOptions,
+  type SyncRunResult,
+  type SyncRunStatus,
+  syncOnce,
+} from './sync-once.js';
+export {
+  getSyncStatus,
+  SYNC_SOON_THRESHOLD,
+  type SyncStatus,
+  shouldSyncSoon,
+} from './sync-status.js';

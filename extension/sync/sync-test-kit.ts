@@ -1,0 +1,65 @@
+/** A fake ingest endpoint for the sync unit tests: decodes what the client sent, answers by script. */
+import type { VisitEvent } from '../../protocol/index.js';
+import type { FetchLike } from './http.js';
+
+export interface SeenRequest {
+  url: string;
+  headers: Headers;
+  gzip: boolean;
+  /** Decompressed body text. */
+  text: string;
+  batchId: string;
+  sentAt: string;
+  events: VisitEvent[];
+}
+
+async function decode(body: unknown, gzip: boolean): Promise<string> {
+  if (typeof body === 'string') return body;
+  if (!(body instanceof Uint8Array)) throw new Error('unexpected body type');
+  if (!gzip) return new TextDecoder().decode(body);
+  const stream = new Blob([body as Uint8Array<ArrayBuffer>])
+    .stream()
+    .pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).text();
+}
+
+export type Answer = (req: SeenRequest, n: number) => Response | Promise<Response>;
+
+/** Records every request; `answer` gets it and its 0-based number. */
+export function fakeIngest(answer: Answer): { fetch: FetchLike; seen: SeenRequest[] } {
+  const seen: SeenRequest[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    const headers = new Headers(init.headers);
+    const gzip = headers.get('content-encoding') === 'gzip';
+    const text = await decode(init.body, gzip);
+    const parsed = JSON.parse(text) as { batchId: string; sentAt: string; events: VisitEvent[] };
+    const req: SeenRequest = { url, headers, gzip, text, ...parsed };
+    seen.push(req);
+    return answer(req, seen.length - 1);
+  };
+  return { fetch, seen };
+}
+
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+export function acceptAll(req: SeenRequest): Response {
+  return json(200, { accepted: req.events.length, rejected: [] });
+}
+
+export function apiError(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return json(status, { error: { code, message } }, headers);
+}
