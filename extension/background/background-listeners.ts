@@ -1,0 +1,142 @@
+import { browser } from 'wxt/browser';
+import { readRecordingSettings, sameRecordingSettings } from '../settings/index.js';
+import { CHECKPOINT_ALARM, ensureAlarms, SYNC_ALARM } from './alarms.js';
+import {
+  type GetTab,
+  historyStateUpdated,
+  idleStateChanged,
+  isTopFrame,
+  type NavigationDetails,
+  navigationCommitted,
+  tabUpdated,
+} from './browser-events.js';
+import { browserSnapshotSource } from './browser-snapshot.js';
+import { applyIdleThreshold, idleThresholdSeconds } from './idle-detection.js';
+import type { SyncRunner } from './sync-runner.js';
+import type { EventSource, TrackerService } from './tracker-service.js';
+import { openWelcomePage } from './welcome-page.js';
+
+export interface BackgroundDeps {
+  tracker: TrackerService;
+  runSync: SyncRunner;
+  /** Stamps events when the browser reports them (ms since the epoch). */
+  now?: () => number;
+  getTab?: GetTab;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The background's listeners, one per browser event. Each stamps the time
+ * synchronously and queues its work on the tracker, so events keep the order
+ * the browser reported them in. They return the work's promise for tests;
+ * browsers ignore it.
+ */
+export interface BackgroundListeners {
+  onNavigationCommitted(details: NavigationDetails): Promise<void>;
+  onHistoryStateUpdated(details: NavigationDetails): Promise<void>;
+  onTabActivated(info: { tabId: number; windowId: number }): Promise<void>;
+  onTabRemoved(tabId: number): Promise<void>;
+  onTabReplaced(addedTabId: number, removedTabId: number): Promise<void>;
+  onTabUpdated(tabId: number, change: { title?: string; audible?: boolean }): Promise<void>;
+  onWindowFocusChanged(windowId: number): Promise<void>;
+  onIdleStateChanged(state: string): Promise<void>;
+  onAlarm(alarm: { name: string }): Promise<void>;
+  /** runtime.onStartup: the browser started, every tab id from before is gone. */
+  onStartup(): Promise<void>;
+  onInstalled(details: { reason: string }): Promise<void>;
+  /** A recording setting changed in storage (popup, options page, a message handler). */
+  onRecordingSettingsChanged(): Promise<void>;
+  onIdleThresholdChanged(seconds: number): void;
+  /** Work for every worker start, after the listeners are registered. */
+  onWorkerStart(): Promise<void>;
+}
+
+/** Tells the tracker the settings in storage, unless it already has them. */
+function settingsChangedSource(at: number): EventSource {
+  return async (state) => {
+    const settings = await readRecordingSettings();
+    return sameRecordingSettings(settings, state.settings)
+      ? []
+      : [{ type: 'settingsChanged', at, settings }];
+  };
+}
+
+export function createBackgroundListeners(deps: BackgroundDeps): BackgroundListeners {
+  const { tracker } = deps;
+  const now = deps.now ?? Date.now;
+  const getTab: GetTab = deps.getTab ?? ((tabId) => browser.tabs.get(tabId));
+  const onError = deps.onError ?? ((error: unknown) => console.error('[background]', error));
+  const guard = (work: Promise<unknown>): Promise<void> =>
+    work.then(
+      () => undefined,
+      (error: unknown) => onError(error),
+    );
+  const settled = Promise.resolve();
+
+  return {
+    onNavigationCommitted(details) {
+      if (!isTopFrame(details)) return settled;
+      return tracker.dispatch(navigationCommitted(details, now(), getTab));
+    },
+    onHistoryStateUpdated(details) {
+      if (!isTopFrame(details)) return settled;
+      return tracker.dispatch(historyStateUpdated(details, now(), getTab));
+    },
+    onTabActivated({ tabId, windowId }) {
+      return tracker.dispatch({ type: 'tabActivated', at: now(), tabId, windowId });
+    },
+    onTabRemoved(tabId) {
+      return tracker.dispatch({ type: 'tabRemoved', at: now(), tabId });
+    },
+    onTabReplaced(addedTabId, removedTabId) {
+      return tracker.dispatch({ type: 'tabReplaced', at: now(), addedTabId, removedTabId });
+    },
+    onTabUpdated(tabId, change) {
+      const events = tabUpdated(tabId, change, now());
+      return events.length === 0 ? settled : tracker.dispatch(() => events);
+    },
+    onWindowFocusChanged(windowId) {
+      return tracker.dispatch({ type: 'windowFocusChanged', at: now(), windowId });
+    },
+    onIdleStateChanged(state) {
+      const event = idleStateChanged(state, now());
+      return event === null ? settled : tracker.dispatch(event);
+    },
+    onAlarm(alarm) {
+      if (alarm.name === CHECKPOINT_ALARM) {
+        return tracker.dispatch({ type: 'checkpoint', at: now() });
+      }
+      if (alarm.name === SYNC_ALARM) return guard(deps.runSync());
+      return settled;
+    },
+    onStartup() {
+      const at = now();
+      void tracker.dispatch({ type: 'startup', at });
+      return tracker.dispatch(browserSnapshotSource(at, { pagesAlreadyOpen: false }));
+    },
+    onInstalled({ reason }) {
+      if (reason !== 'install' && reason !== 'update') return settled;
+      const snapshot = tracker.dispatch(browserSnapshotSource(now(), { pagesAlreadyOpen: true }));
+      if (reason !== 'install') return snapshot;
+      return guard(Promise.all([snapshot, openWelcomePage()]));
+    },
+    onRecordingSettingsChanged() {
+      return tracker.dispatch(settingsChangedSource(now()));
+    },
+    onIdleThresholdChanged(seconds) {
+      try {
+        applyIdleThreshold(seconds);
+      } catch (error) {
+        onError(error);
+      }
+    },
+    onWorkerStart() {
+      // A change made while no worker ran (or one the worker missed) reaches the tracker here.
+      const reconcile = tracker.dispatch(settingsChangedSource(now()));
+      const setUp = guard(
+        Promise.all([ensureAlarms(), idleThresholdSeconds().then(applyIdleThreshold)]),
+      );
+      return guard(Promise.all([reconcile, setUp]));
+    },
+  };
+}

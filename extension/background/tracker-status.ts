@@ -1,0 +1,73 @@
+import { browser } from 'wxt/browser';
+import type { ActivePageStatus, TrackerStatus } from '../messaging/protocol.js';
+import { decideRecording, type RecordingSettings, siteKey } from '../privacy/index.js';
+import { readRecordingSettings, syncConfigItem } from '../settings/index.js';
+import { openVisitsAt, type TrackerState } from '../tracker/index.js';
+import { MAX_ACCRUAL_GAP_MS } from './alarms.js';
+import type { TabInfo } from './browser-events.js';
+import { idleThresholdSeconds } from './idle-detection.js';
+import type { TrackerService } from './tracker-service.js';
+
+/** The site key of a web page's URL; null for other pages (new tab, settings, files). */
+function webSiteOf(url: string | undefined): string | null {
+  return url !== undefined && /^https?:\/\//i.test(url) ? siteKey(url) : null;
+}
+
+/** What the tracker makes of the page in `tab` at `at`. */
+export function activePageStatus(
+  state: TrackerState,
+  settings: RecordingSettings,
+  tab: TabInfo | undefined,
+  at: number,
+): ActivePageStatus | null {
+  if (tab?.id === undefined) return null;
+  const decision =
+    tab.url === undefined
+      ? ({ record: false, reason: 'not_web' } as const)
+      : decideRecording(tab.url, { ...settings, incognito: tab.incognito });
+  const visitId = state.tabs[String(tab.id)]?.visit?.id;
+  const open =
+    visitId === undefined
+      ? undefined
+      : openVisitsAt(state, at, MAX_ACCRUAL_GAP_MS).find((visit) => visit.id === visitId);
+  return {
+    tabId: tab.id,
+    site: decision.record ? decision.site : webSiteOf(tab.url),
+    recording: open !== undefined,
+    reason: decision.record ? null : decision.reason,
+    activeMs: open?.activeMs ?? null,
+  };
+}
+
+export interface StatusDeps {
+  tracker: TrackerService;
+  now: () => number;
+  /** The active tab of the last focused window (where the popup was opened). */
+  activeTab?: () => Promise<TabInfo | undefined>;
+}
+
+async function lastFocusedActiveTab(): Promise<TabInfo | undefined> {
+  const [tab]: TabInfo[] = await browser.tabs.query({ active: true, lastFocusedWindow: true });
+  return tab;
+}
+
+export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus> {
+  const [settings, idleSeconds, sync, state, tab] = await Promise.all([
+    readRecordingSettings(),
+    idleThresholdSeconds(),
+    syncConfigItem.getValue(),
+    deps.tracker.readState(),
+    (deps.activeTab ?? lastFocusedActiveTab)(),
+  ]);
+  return {
+    consent: settings.consent,
+    pausedAll: settings.pausedAll,
+    level: settings.level,
+    pausedSites: [...settings.pausedSites],
+    allowlistOnly: settings.allowlistOnly,
+    allowlist: [...settings.allowlist],
+    idleThresholdSeconds: idleSeconds,
+    activePage: activePageStatus(state, settings, tab, deps.now()),
+    sync: { enabled: sync.enabled, serverUrl: sync.serverUrl, registered: sync.token !== null },
+  };
+}

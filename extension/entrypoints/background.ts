@@ -1,0 +1,50 @@
+// The background only wires (STYLE.md convention 1): every listener is
+// registered synchronously on each worker start, before anything is awaited,
+// so the browser can deliver the event that woke the worker. The work lives in
+// extension/background/ and extension/messaging/.
+import { v7 as uuidv7 } from 'uuid';
+import { browser } from 'wxt/browser';
+import { defineBackground } from 'wxt/utils/define-background';
+import { z } from 'zod';
+import { MAX_ACCRUAL_GAP_MS } from '../background/alarms.js';
+import { createBackgroundListeners } from '../background/background-listeners.js';
+import { createSyncRunner } from '../background/sync-runner.js';
+import { createTrackerService } from '../background/tracker-service.js';
+import { createVisitRecorder } from '../background/visit-recorder.js';
+import { openTracksphereDb } from '../db/index.js';
+import {
+  createMessageHandlers,
+  registerMessageHandlers,
+} from '../messaging/background-handlers.js';
+import { idleThresholdSecondsItem, watchRecordingSettings } from '../settings/index.js';
+
+export default defineBackground(() => {
+  // zod would probe for eval with new Function, which the extension's CSP refuses (and reports).
+  z.config({ jitless: true });
+  const db = openTracksphereDb();
+  const tracker = createTrackerService({
+    recordVisits: createVisitRecorder(db),
+    newId: uuidv7,
+    maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
+  });
+  // sync wiring: issue #3 (createSyncRunner is where the sync client is called).
+  const runSync = createSyncRunner(db);
+  const on = createBackgroundListeners({ tracker, runSync });
+
+  browser.webNavigation.onCommitted.addListener(on.onNavigationCommitted);
+  browser.webNavigation.onHistoryStateUpdated.addListener(on.onHistoryStateUpdated);
+  browser.tabs.onActivated.addListener(on.onTabActivated);
+  browser.tabs.onRemoved.addListener(on.onTabRemoved);
+  browser.tabs.onReplaced?.addListener(on.onTabReplaced);
+  browser.tabs.onUpdated.addListener(on.onTabUpdated);
+  browser.windows.onFocusChanged.addListener(on.onWindowFocusChanged);
+  browser.idle.onStateChanged.addListener(on.onIdleStateChanged);
+  browser.alarms.onAlarm.addListener(on.onAlarm);
+  browser.runtime.onStartup.addListener(on.onStartup);
+  browser.runtime.onInstalled.addListener(on.onInstalled);
+  watchRecordingSettings(on.onRecordingSettingsChanged);
+  idleThresholdSecondsItem.watch(on.onIdleThresholdChanged);
+  registerMessageHandlers(createMessageHandlers({ tracker, runSync, now: Date.now }));
+
+  void on.onWorkerStart();
+});

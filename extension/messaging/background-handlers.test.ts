@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import {
+  bridgeRuntimeMessaging,
+  committed,
+  createHarness,
+  type Harness,
+  SEC,
+} from '../background/background-test-kit.js';
+import { createSyncRunner } from '../background/sync-runner.js';
+import {
+  allowlistItem,
+  allowlistOnlyItem,
+  consentItem,
+  idleThresholdSecondsItem,
+  pausedSitesItem,
+  privacyLevelItem,
+  syncConfigItem,
+} from '../settings/index.js';
+import { createMessageHandlers, registerMessageHandlers } from './background-handlers.js';
+import { removeAllListeners, sendMessage } from './protocol.js';
+
+describe('background message handlers', () => {
+  let h: Harness;
+  let stop: AbortController;
+
+  beforeEach(() => {
+    fakeBrowser.reset();
+    removeAllListeners();
+    bridgeRuntimeMessaging();
+    h = createHarness();
+    stop = new AbortController();
+    registerMessageHandlers(
+      createMessageHandlers({
+        tracker: h.tracker,
+        runSync: createSyncRunner(h.db),
+        now: () => h.clock.now,
+      }),
+      stop.signal,
+    );
+  });
+
+  afterEach(() => {
+    stop.abort();
+    vi.restoreAllMocks();
+  });
+
+  it('answers getStatus with the defaults before anything was set', async () => {
+    expect(await sendMessage('getStatus')).toEqual({
+      consent: false,
+      pausedAll: false,
+      level: 'full',
+      pausedSites: [],
+      allowlistOnly: false,
+      allowlist: [],
+      idleThresholdSeconds: 60,
+      activePage: null,
+      sync: { enabled: false, serverUrl: null, registered: false },
+    });
+  });
+
+  it('stores each setting and answers with the new status', async () => {
+    expect((await sendMessage('setConsent', { consent: true })).consent).toBe(true);
+    expect((await sendMessage('setPausedAll', { paused: true })).pausedAll).toBe(true);
+    expect((await sendMessage('setPrivacyLevel', { level: 'domain' })).level).toBe('domain');
+    expect((await sendMessage('setIdleThreshold', { seconds: 5 })).idleThresholdSeconds).toBe(15);
+    const status = await sendMessage('setAllowlist', {
+      allowlistOnly: true,
+      sites: ['https://docs.example.com/x', 'example.com', 'news.example.org'],
+    });
+    expect(status).toMatchObject({
+      allowlistOnly: true,
+      allowlist: ['example.com', 'example.org'],
+    });
+    expect(await consentItem.getValue()).toBe(true);
+    expect(await privacyLevelItem.getValue()).toBe('domain');
+    expect(await idleThresholdSecondsItem.getValue()).toBe(15);
+    expect(await allowlistOnlyItem.getValue()).toBe(true);
+    expect(await allowlistItem.getValue()).toEqual(['example.com', 'example.org']);
+  });
+
+  it('pauses a site by its registrable domain and resumes it from any of its hosts', async () => {
+    const paused = await sendMessage('pauseSite', { site: 'https://mail.example.co.uk/inbox' });
+    expect(paused.pausedSites).toEqual(['example.co.uk']);
+    await sendMessage('pauseSite', { site: 'example.co.uk' });
+    expect(await pausedSitesItem.getValue()).toEqual(['example.co.uk']);
+    const resumed = await sendMessage('resumeSite', { site: 'www.example.co.uk' });
+    expect(resumed.pausedSites).toEqual([]);
+  });
+
+  it('refuses data that does not fit the protocol, naming the problem', async () => {
+    await expect(sendMessage('pauseSite', { site: 'chrome://settings' })).rejects.toThrow(
+      'not a web site',
+    );
+    await expect(
+      sendMessage('setPrivacyLevel', { level: 'everything' } as never),
+    ).rejects.toThrow();
+    await expect(sendMessage('setConsent', { consent: 'yes' } as never)).rejects.toThrow();
+    expect(await privacyLevelItem.getValue()).toBe('full');
+    expect(await consentItem.getValue()).toBe(false);
+  });
+
+  it('describes the active page: recorded with its active time, or why not', async () => {
+    await consentItem.setValue(true);
+    h.model.openTab({ id: 1, windowId: 1, url: 'https://www.example.com/a', active: true });
+    h.model.focusedWindowId = 1;
+    await h.on.onWindowFocusChanged(1);
+    await h.on.onTabActivated({ tabId: 1, windowId: 1 });
+    await h.on.onNavigationCommitted(committed(1, 'https://www.example.com/a'));
+    h.clock.advance(12 * SEC);
+
+    expect((await sendMessage('getStatus')).activePage).toEqual({
+      tabId: 1,
+      site: 'example.com',
+      recording: true,
+      reason: null,
+      activeMs: 12 * SEC,
+    });
+
+    await sendMessage('pauseSite', { site: 'example.com' });
+    await h.on.onRecordingSettingsChanged();
+    expect((await sendMessage('getStatus')).activePage).toEqual({
+      tabId: 1,
+      site: 'example.com',
+      recording: false,
+      reason: 'site_paused',
+      activeMs: null,
+    });
+  });
+
+  it('reports sync as off until the person turns it on, and never hands out the token', async () => {
+    expect(await sendMessage('syncNow')).toEqual({ status: 'disabled' });
+    await syncConfigItem.setValue({
+      enabled: true,
+      serverUrl: 'https://tracksphere.example.org',
+      deviceId: '0190a6f2-0000-7000-8000-000000000009',
+      token: 'secret-token-secret-token',
+    });
+    expect(await sendMessage('syncNow')).toEqual({ status: 'not_wired' });
+    const status = await sendMessage('getStatus');
+    expect(status.sync).toEqual({
+      enabled: true,
+      serverUrl: 'https://tracksphere.example.org',
+      registered: true,
+    });
+    expect(JSON.stringify(status)).not.toContain('secret-token');
+  });
+
+  it('stops answering once its signal aborts', async () => {
+    stop.abort();
+    await expect(sendMessage('getStatus')).rejects.toThrow();
+  });
+});

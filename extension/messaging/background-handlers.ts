@@ -1,0 +1,101 @@
+import type { GetDataType, GetReturnType } from '@webext-core/messaging';
+import { storage } from 'wxt/utils/storage';
+import { clampIdleThreshold } from '../background/idle-detection.js';
+import type { SyncRunner } from '../background/sync-runner.js';
+import { readTrackerStatus, type StatusDeps } from '../background/tracker-status.js';
+import { siteKey } from '../privacy/index.js';
+import {
+  allowlistItem,
+  allowlistOnlyItem,
+  consentItem,
+  idleThresholdSecondsItem,
+  pausedAllItem,
+  pausedSitesItem,
+  privacyLevelItem,
+} from '../settings/index.js';
+import { MESSAGE_DATA } from './message-schemas.js';
+import { onMessage, type ProtocolMap } from './protocol.js';
+
+export type MessageHandlers = {
+  [K in keyof ProtocolMap]: (
+    data: GetDataType<ProtocolMap[K]>,
+  ) => Promise<GetReturnType<ProtocolMap[K]>>;
+};
+
+export interface HandlerDeps extends StatusDeps {
+  runSync: SyncRunner;
+}
+
+/** The registrable domain to store for a site the person typed or is on. */
+function requireSiteKey(site: string): string {
+  const key = siteKey(site);
+  if (key === null) throw new Error(`not a web site: ${site}`);
+  return key;
+}
+
+/**
+ * What the background does for each message. Settings are only written to
+ * storage here; the storage watch turns the change into the tracker's
+ * settingsChanged event, the same way as a change made anywhere else.
+ */
+export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
+  const status = () => readTrackerStatus(deps);
+  return {
+    getStatus: status,
+    async setConsent({ consent }) {
+      await consentItem.setValue(consent);
+      return status();
+    },
+    async setPausedAll({ paused }) {
+      await pausedAllItem.setValue(paused);
+      return status();
+    },
+    async pauseSite({ site }) {
+      const key = requireSiteKey(site);
+      const paused = await pausedSitesItem.getValue();
+      if (!paused.includes(key)) await pausedSitesItem.setValue([...paused, key]);
+      return status();
+    },
+    async resumeSite({ site }) {
+      const key = requireSiteKey(site);
+      const paused = await pausedSitesItem.getValue();
+      await pausedSitesItem.setValue(paused.filter((entry) => siteKey(entry) !== key));
+      return status();
+    },
+    async setPrivacyLevel({ level }) {
+      await privacyLevelItem.setValue(level);
+      return status();
+    },
+    async setAllowlist({ allowlistOnly, sites }) {
+      const keys = [...new Set(sites.map(requireSiteKey))];
+      // One storage write, so the tracker never sees the new mode with the old list.
+      await storage.setItems([
+        { item: allowlistItem, value: keys },
+        { item: allowlistOnlyItem, value: allowlistOnly },
+      ]);
+      return status();
+    },
+    async setIdleThreshold({ seconds }) {
+      await idleThresholdSecondsItem.setValue(clampIdleThreshold(seconds));
+      return status();
+    },
+    syncNow: () => deps.runSync(),
+  };
+}
+
+/** Validates the message data, then runs the handler. */
+function answer<K extends keyof ProtocolMap>(type: K, handlers: MessageHandlers): () => void {
+  return onMessage(type, (message) => {
+    const data = MESSAGE_DATA[type].parse(message.data) as GetDataType<ProtocolMap[K]>;
+    return handlers[type](data);
+  });
+}
+
+/** Answers every message of the protocol until `signal` aborts. */
+export function registerMessageHandlers(handlers: MessageHandlers, signal?: AbortSignal): void {
+  const types = Object.keys(MESSAGE_DATA) as (keyof ProtocolMap)[];
+  const removers = types.map((type) => answer(type, handlers));
+  signal?.addEventListener('abort', () => {
+    for (const remove of removers) remove();
+  });
+}

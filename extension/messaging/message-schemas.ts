@@ -1,0 +1,27 @@
+/**
+ * The data of each incoming message, validated once at the background's edge
+ * (STYLE.md convention 7). Kept apart from protocol.ts so pages that only
+ * send messages do not bundle zod for it.
+ */
+import type { GetDataType } from '@webext-core/messaging';
+import { z } from 'zod';
+import { PRIVACY_LEVELS } from '../../protocol/index.js';
+import type { ProtocolMap } from './protocol.js';
+
+/** A site-list entry as typed or pasted: a hostname or a URL. */
+const siteText = z.string().trim().min(1).max(2048);
+
+export const MESSAGE_DATA = {
+  getStatus: z.undefined(),
+  setConsent: z.strictObject({ consent: z.boolean() }),
+  setPausedAll: z.strictObject({ paused: z.boolean() }),
+  pauseSite: z.strictObject({ site: siteText }),
+  resumeSite: z.strictObject({ site: siteText }),
+  setPrivacyLevel: z.strictObject({ level: z.enum(PRIVACY_LEVELS) }),
+  setAllowlist: z.strictObject({
+    allowlistOnly: z.boolean(),
+    sites: z.array(siteText).max(1000),
+  }),
+  setIdleThreshold: z.strictObject({ seconds: z.number() }),
+  syncNow: z.undefined(),
+} satisfies { [K in keyof ProtocolMap]: z.ZodType<GetDataType<ProtocolMap[K]>> };

@@ -1,0 +1,71 @@
+/**
+ * The one message protocol between extension pages (popup, options,
+ * welcome) and the background (STYLE.md convention 3): one data object per
+ * message, typed both ways. Pages call `sendMessage('pauseSite', { site })`;
+ * the background answers in messaging/background-handlers.ts.
+ */
+import { defineExtensionMessaging } from '@webext-core/messaging';
+import type { PrivacyLevel } from '../../protocol/index.js';
+import type { SkipReason } from '../privacy/index.js';
+
+/** The page in the focused window's active tab, as the tracker sees it. */
+export interface ActivePageStatus {
+  tabId: number;
+  /** Registrable domain (the key pauseSite stores); null for a page that is not on the web. */
+  site: string | null;
+  /** Whether a visit of this page is being recorded now. */
+  recording: boolean;
+  /**
+   * Why the page is not recorded; null when it is, or when it may be but was
+   * already open before the settings allowed it (recording starts with the
+   * next page).
+   */
+  reason: SkipReason | null;
+  /** Active time of the open visit so far, in ms; null when not recording. */
+  activeMs: number | null;
+}
+
+export interface SyncStatus {
+  enabled: boolean;
+  serverUrl: string | null;
+  /** Whether the device has a token from the server (the token itself never leaves the background). */
+  registered: boolean;
+}
+
+/** What the popup shows; every setter answers with it, so a page re-renders from one reply. */
+export interface TrackerStatus {
+  consent: boolean;
+  pausedAll: boolean;
+  level: PrivacyLevel;
+  pausedSites: string[];
+  allowlistOnly: boolean;
+  allowlist: string[];
+  idleThresholdSeconds: number;
+  activePage: ActivePageStatus | null;
+  sync: SyncStatus;
+}
+
+export type SyncNowResult =
+  /** Sync is off: nothing leaves the browser. */
+  | { status: 'disabled' }
+  /** The sync client is not wired into the background yet (issue #3). */
+  | { status: 'not_wired' }
+  | { status: 'done'; sent: number; rejected: number; pending: number }
+  | { status: 'failed'; code: string; message: string };
+
+export interface ProtocolMap {
+  getStatus(): TrackerStatus;
+  setConsent(data: { consent: boolean }): TrackerStatus;
+  setPausedAll(data: { paused: boolean }): TrackerStatus;
+  /** `site`: a hostname or URL; the background stores its registrable domain. */
+  pauseSite(data: { site: string }): TrackerStatus;
+  resumeSite(data: { site: string }): TrackerStatus;
+  setPrivacyLevel(data: { level: PrivacyLevel }): TrackerStatus;
+  /** `sites`: hostnames or URLs, stored as registrable domains. */
+  setAllowlist(data: { allowlistOnly: boolean; sites: string[] }): TrackerStatus;
+  setIdleThreshold(data: { seconds: number }): TrackerStatus;
+  syncNow(): SyncNowResult;
+}
+
+export const { sendMessage, onMessage, removeAllListeners } =
+  defineExtensionMessaging<ProtocolMap>();

@@ -1,0 +1,7 @@
+export {
+  RECORDING_SETTING_ITEMS,
+  readRecordingSettings,
+  sameRecordingSettings,
+  watchRecordingSettings,
+} from './recording-settings.js';
+export * from './storage-items.js';

@@ -1,0 +1,112 @@
+/**
+ * Every storage item of the extension, with its fallback and version
+ * (STYLE.md convention 4). All live in storage.local: it survives browser
+ * restarts (storage.session does not, and the tracker state must outlive a
+ * crash), and nothing here may travel with the browser account (storage.sync).
+ */
+import { storage } from 'wxt/utils/storage';
+import type { PrivacyLevel, VisitEvent } from '../../protocol/index.js';
+import type { TrackerState } from '../tracker/index.js';
+
+/** Defaults, in one place for the items below and the options page. */
+export const SETTING_DEFAULTS = {
+  consent: false,
+  pausedAll: false,
+  privacyLevel: 'full' as PrivacyLevel,
+  pausedSites: [] as string[],
+  allowlistOnly: false,
+  allowlist: [] as string[],
+  idleThresholdSeconds: 60,
+  retentionDays: 90,
+} as const;
+
+/** browser.idle refuses detection intervals under 15 s. */
+export const MIN_IDLE_THRESHOLD_SECONDS = 15;
+export const MAX_IDLE_THRESHOLD_SECONDS = 4 * 60 * 60;
+
+// Recording settings (privacy/RecordingSettings): a change to any of them is a settingsChanged event.
+
+/** Nothing is recorded before the person consents (DESIGN.md, guarantee 3). */
+export const consentItem = storage.defineItem<boolean>('local:consent', {
+  fallback: SETTING_DEFAULTS.consent,
+  version: 1,
+});
+
+export const pausedAllItem = storage.defineItem<boolean>('local:pausedAll', {
+  fallback: SETTING_DEFAULTS.pausedAll,
+  version: 1,
+});
+
+export const privacyLevelItem = storage.defineItem<PrivacyLevel>('local:privacyLevel', {
+  fallback: SETTING_DEFAULTS.privacyLevel,
+  version: 1,
+});
+
+/** Site keys (privacy/siteKey: registrable domains) never recorded. */
+export const pausedSitesItem = storage.defineItem<string[]>('local:pausedSites', {
+  fallback: SETTING_DEFAULTS.pausedSites,
+  version: 1,
+});
+
+export const allowlistOnlyItem = storage.defineItem<boolean>('local:allowlistOnly', {
+  fallback: SETTING_DEFAULTS.allowlistOnly,
+  version: 1,
+});
+
+/** Site keys recorded when allowlistOnly is on. */
+export const allowlistItem = storage.defineItem<string[]>('local:allowlist', {
+  fallback: SETTING_DEFAULTS.allowlist,
+  version: 1,
+});
+
+// Other settings.
+
+/** Seconds without input before the person counts as idle (browser.idle). */
+export const idleThresholdSecondsItem = storage.defineItem<number>('local:idleThresholdSeconds', {
+  fallback: SETTING_DEFAULTS.idleThresholdSeconds,
+  version: 1,
+});
+
+/** Days visits are kept in the local database. */
+export const retentionDaysItem = storage.defineItem<number>('local:retentionDays', {
+  fallback: SETTING_DEFAULTS.retentionDays,
+  version: 1,
+});
+
+export interface SyncConfig {
+  /** Sync is off until the person turns it on: nothing leaves the browser before. */
+  enabled: boolean;
+  /** Base URL of the ingest server, e.g. https://tracksphere.example.org */
+  serverUrl: string | null;
+  /** Given by the server at registration (POST /api/v1/devices). */
+  deviceId: string | null;
+  /** Bearer token from registration: kept in storage.local, never synced with the browser account. */
+  token: string | null;
+}
+
+export const syncConfigItem = storage.defineItem<SyncConfig>('local:syncConfig', {
+  fallback: { enabled: false, serverUrl: null, deviceId: null, token: null },
+  version: 1,
+});
+
+// The background's own state.
+
+/**
+ * The tracker's state (tracker/TrackerState), saved after every event: the
+ * MV3 worker is killed when idle, and `startup` needs it after a crash.
+ */
+export const trackerStateItem = storage.defineItem<TrackerState | null>('local:trackerState', {
+  fallback: null,
+  version: 1,
+});
+
+/**
+ * Visits the tracker has finished but the local database has not yet taken:
+ * written in the same storage.local.set as the state that closed them, and
+ * cleared once they are in the database, so a worker killed in between (or a
+ * failed database write) loses none of them.
+ */
+export const unrecordedVisitsItem = storage.defineItem<VisitEvent[]>('local:unrecordedVisits', {
+  fallback: [],
+  version: 1,
+});
