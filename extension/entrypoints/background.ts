@@ -8,10 +8,10 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { z } from 'zod';
 import { MAX_ACCRUAL_GAP_MS } from '../background/alarms.js';
 import { createBackgroundListeners } from '../background/background-listeners.js';
-import { createSyncRunner } from '../background/sync-runner.js';
+import { createSyncRunner, createSyncSetup, syncWhenBacklog } from '../background/sync-runner.js';
 import { createTrackerService } from '../background/tracker-service.js';
 import { createVisitRecorder } from '../background/visit-recorder.js';
-import { openTracksphereDb } from '../db/index.js';
+import { localDayOf, openTracksphereDb } from '../db/index.js';
 import {
   createMessageHandlers,
   registerMessageHandlers,
@@ -22,13 +22,12 @@ export default defineBackground(() => {
   // zod would probe for eval with new Function, which the extension's CSP refuses (and reports).
   z.config({ jitless: true });
   const db = openTracksphereDb();
+  const runSync = createSyncRunner(db);
   const tracker = createTrackerService({
-    recordVisits: createVisitRecorder(db),
+    recordVisits: createVisitRecorder(db, localDayOf, syncWhenBacklog(db, runSync)),
     newId: uuidv7,
     maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
   });
-  // sync wiring: issue #3 (createSyncRunner is where the sync client is called).
-  const runSync = createSyncRunner(db);
   const on = createBackgroundListeners({ tracker, runSync });
 
   browser.webNavigation.onCommitted.addListener(on.onNavigationCommitted);
@@ -44,7 +43,9 @@ export default defineBackground(() => {
   browser.runtime.onInstalled.addListener(on.onInstalled);
   watchRecordingSettings(on.onRecordingSettingsChanged);
   idleThresholdSecondsItem.watch(on.onIdleThresholdChanged);
-  registerMessageHandlers(createMessageHandlers({ tracker, runSync, now: Date.now }));
+  registerMessageHandlers(
+    createMessageHandlers({ tracker, runSync, syncSetup: createSyncSetup(db), now: Date.now }),
+  );
 
   void on.onWorkerStart();
 });

@@ -7,7 +7,7 @@ import {
   type Harness,
   SEC,
 } from '../background/background-test-kit.js';
-import { createSyncRunner } from '../background/sync-runner.js';
+import { createSyncRunner, createSyncSetup } from '../background/sync-runner.js';
 import {
   allowlistItem,
   allowlistOnlyItem,
@@ -20,9 +20,51 @@ import {
 import { createMessageHandlers, registerMessageHandlers } from './background-handlers.js';
 import { removeAllListeners, sendMessage } from './protocol.js';
 
+interface FakeServer {
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
+  calls: Array<{ method: string; url: string; headers: Record<string, string> }>;
+}
+
+/** The ingest API's answers for registration and erase (the real server is tested in test/extension). */
+function fakeServer(): FakeServer {
+  const calls: FakeServer['calls'] = [];
+  return {
+    calls,
+    fetch: async (url, init) => {
+      const headers = Object.fromEntries(new Headers(init.headers).entries());
+      calls.push({ method: init.method ?? 'GET', url, headers });
+      if (url.endsWith('/api/v1/devices')) {
+        if (headers['x-enrollment-key'] !== 'team-key') {
+          return Response.json(
+            {
+              error: {
+                code: 'enrollment_required',
+                message: 'This server needs a valid enrollment key.',
+              },
+            },
+            { status: 403 },
+          );
+        }
+        return Response.json(
+          {
+            deviceId: '0190a6f2-0000-7000-8000-00000000000a',
+            token: '0190a6f2-0000-7000-8000-00000000000a.secretsecretsecretsecret',
+          },
+          { status: 201 },
+        );
+      }
+      if (url.endsWith('/api/v1/me') && init.method === 'DELETE') {
+        return Response.json({ deletedVisits: 42 });
+      }
+      return Response.json({ accepted: 0, rejected: [] });
+    },
+  };
+}
+
 describe('background message handlers', () => {
   let h: Harness;
   let stop: AbortController;
+  let server: FakeServer;
 
   beforeEach(() => {
     fakeBrowser.reset();
@@ -30,10 +72,13 @@ describe('background message handlers', () => {
     bridgeRuntimeMessaging();
     h = createHarness();
     stop = new AbortController();
+    server = fakeServer();
+    const rt = { fetch: server.fetch, now: () => h.clock.now, random: () => 0.5 };
     registerMessageHandlers(
       createMessageHandlers({
         tracker: h.tracker,
-        runSync: createSyncRunner(h.db),
+        runSync: createSyncRunner(h.db, rt),
+        syncSetup: createSyncSetup(h.db, rt),
         now: () => h.clock.now,
       }),
       stop.signal,
@@ -136,7 +181,12 @@ describe('background message handlers', () => {
       deviceId: '0190a6f2-0000-7000-8000-000000000009',
       token: 'secret-token-secret-token',
     });
-    expect(await sendMessage('syncNow')).toEqual({ status: 'not_wired' });
+    expect(await sendMessage('syncNow')).toEqual({
+      status: 'done',
+      sent: 0,
+      rejected: 0,
+      pending: 0,
+    });
     const status = await sendMessage('getStatus');
     expect(status.sync).toEqual({
       enabled: true,
@@ -149,5 +199,80 @@ describe('background message handlers', () => {
   it('stops answering once its signal aborts', async () => {
     stop.abort();
     await expect(sendMessage('getStatus')).rejects.toThrow();
+  });
+});
+
+describe('turning sync on and off, and erasing the server copy', () => {
+  let h: Harness;
+  let stop: AbortController;
+  let server: FakeServer;
+
+  beforeEach(() => {
+    fakeBrowser.reset();
+    removeAllListeners();
+    bridgeRuntimeMessaging();
+    h = createHarness();
+    stop = new AbortController();
+    // The fake browser has no manifest; registration reports the extension's version.
+    vi.spyOn(fakeBrowser.runtime, 'getManifest').mockReturnValue({
+      manifest_version: 3,
+      name: 'Tracksphere',
+      version: '0.1.0',
+    });
+    server = fakeServer();
+    const rt = { fetch: server.fetch, now: () => h.clock.now, random: () => 0.5 };
+    registerMessageHandlers(
+      createMessageHandlers({
+        tracker: h.tracker,
+        runSync: createSyncRunner(h.db, rt),
+        syncSetup: createSyncSetup(h.db, rt),
+        now: () => h.clock.now,
+      }),
+      stop.signal,
+    );
+  });
+
+  afterEach(() => {
+    stop.abort();
+    vi.restoreAllMocks();
+  });
+
+  it("refuses an insecure server URL and passes on the server's reason for refusing", async () => {
+    await expect(
+      sendMessage('enableSync', { serverUrl: 'http://tracksphere.example.org' }),
+    ).rejects.toThrow(/https/);
+    await expect(
+      sendMessage('enableSync', {
+        serverUrl: 'https://tracksphere.example.org',
+        enrollmentKey: 'bad',
+      }),
+    ).rejects.toThrow(/enrollment key/);
+    expect((await syncConfigItem.getValue()).enabled).toBe(false);
+  });
+
+  it('registers once, keeps the token in the background, and erases the server copy', async () => {
+    const status = await sendMessage('enableSync', {
+      serverUrl: 'https://tracksphere.example.org/',
+      enrollmentKey: 'team-key',
+    });
+    expect(status.sync).toEqual({
+      enabled: true,
+      serverUrl: 'https://tracksphere.example.org',
+      registered: true,
+    });
+    expect(server.calls[0]).toMatchObject({
+      method: 'POST',
+      url: 'https://tracksphere.example.org/api/v1/devices',
+    });
+    const off = await sendMessage('disableSync');
+    expect(off.sync.enabled).toBe(false);
+    // Turning it on again reuses the registration.
+    await sendMessage('enableSync', { serverUrl: 'https://tracksphere.example.org' });
+    expect(server.calls.filter((c) => c.url.endsWith('/devices'))).toHaveLength(1);
+
+    expect(await sendMessage('eraseServerData')).toEqual({ deletedVisits: 42 });
+    const erase = server.calls.find((c) => c.method === 'DELETE');
+    expect(erase?.headers.authorization).toMatch(/^Bearer 0190a6f2-/);
+    expect(await syncConfigItem.getValue()).toMatchObject({ enabled: false, token: null });
   });
 });

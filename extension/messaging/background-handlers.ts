@@ -1,7 +1,7 @@
 import type { GetDataType, GetReturnType } from '@webext-core/messaging';
 import { storage } from 'wxt/utils/storage';
 import { clampIdleThreshold } from '../background/idle-detection.js';
-import type { SyncRunner } from '../background/sync-runner.js';
+import type { SyncRunner, SyncSetup } from '../background/sync-runner.js';
 import { readTrackerStatus, type StatusDeps } from '../background/tracker-status.js';
 import { siteKey } from '../privacy/index.js';
 import {
@@ -24,6 +24,7 @@ export type MessageHandlers = {
 
 export interface HandlerDeps extends StatusDeps {
   runSync: SyncRunner;
+  syncSetup: SyncSetup;
 }
 
 /** The registrable domain to store for a site the person typed or is on. */
@@ -79,7 +80,17 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       await idleThresholdSecondsItem.setValue(clampIdleThreshold(seconds));
       return status();
     },
-    syncNow: () => deps.runSync(),
+    syncNow: () => deps.runSync({ force: true }),
+    async enableSync(data) {
+      await deps.syncSetup.enable(data);
+      void deps.runSync();
+      return status();
+    },
+    async disableSync() {
+      await deps.syncSetup.disable();
+      return status();
+    },
+    eraseServerData: () => deps.syncSetup.eraseServerData(),
   };
 }
 

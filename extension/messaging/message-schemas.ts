@@ -24,4 +24,10 @@ export const MESSAGE_DATA = {
   }),
   setIdleThreshold: z.strictObject({ seconds: z.number() }),
   syncNow: z.undefined(),
+  enableSync: z.strictObject({
+    serverUrl: z.url({ protocol: /^https?$/ }).max(2048),
+    enrollmentKey: z.string().min(1).max(512).optional(),
+  }),
+  disableSync: z.undefined(),
+  eraseServerData: z.undefined(),
 } satisfies { [K in keyof ProtocolMap]: z.ZodType<GetDataType<ProtocolMap[K]>> };

@@ -48,8 +48,6 @@ export interface TrackerStatus {
 export type SyncNowResult =
   /** Sync is off: nothing leaves the browser. */
   | { status: 'disabled' }
-  /** The sync client is not wired into the background yet (issue #3). */
-  | { status: 'not_wired' }
   | { status: 'done'; sent: number; rejected: number; pending: number }
   | { status: 'failed'; code: string; message: string };
 
@@ -65,6 +63,12 @@ export interface ProtocolMap {
   setAllowlist(data: { allowlistOnly: boolean; sites: string[] }): TrackerStatus;
   setIdleThreshold(data: { seconds: number }): TrackerStatus;
   syncNow(): SyncNowResult;
+  /** Registers this install with the server (once) and turns sync on; rejects with the server's reason. */
+  enableSync(data: { serverUrl: string; enrollmentKey?: string }): TrackerStatus;
+  /** Stops sending; visits recorded from now on stay local. */
+  disableSync(): TrackerStatus;
+  /** DELETE /api/v1/me, then forgets the token; local visits stay, marked local. */
+  eraseServerData(): { deletedVisits: number };
 }
 
 export const { sendMessage, onMessage, removeAllListeners } =
