@@ -1,0 +1,51 @@
+/**
+ * The production nginx config running for a test: rendered into a temp folder with the given
+ * template values, a self-signed certificate made by scripts/make-cert.sh, free ports.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeCertificate } from './certificate.js';
+import { renderNginxConfig } from './nginx-config.js';
+import { freePort, nginxVersion, type RunningNginx, startNginx } from './nginx-process.js';
+
+export interface TestNginx {
+  /** https://localhost:<port> (send() connects to 127.0.0.1 with SNI localhost). */
+  httpsUrl: string;
+  /** http://localhost:<port>, the port-80 equivalent. */
+  httpUrl: string;
+  /** The self-signed certificate to trust. */
+  ca: Buffer;
+  process: RunningNginx;
+  /** Stops nginx and removes its folder. */
+  stop(): Promise<void>;
+}
+
+export async function startTestNginx(values: Record<string, string>): Promise<TestNginx> {
+  const dir = await mkdtemp(join(tmpdir(), 'tracksphere-nginx-'));
+  try {
+    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    const config = await renderNginxConfig({
+      dir,
+      values,
+      httpPort,
+      httpsPort,
+      nginxVersion: await nginxVersion(),
+    });
+    const ca = await makeCertificate(config.certDir);
+    const running = await startNginx(config, [httpPort, httpsPort]);
+    return {
+      httpsUrl: `https://localhost:${httpsPort}`,
+      httpUrl: `http://localhost:${httpPort}`,
+      ca,
+      process: running,
+      async stop(): Promise<void> {
+        await running.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
