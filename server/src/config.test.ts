@@ -22,6 +22,14 @@ describe('loadConfig', () => {
     expect(c.kafka?.groupId).toBe('pg-writer');
   });
 
+  it('reads boolean switches', () => {
+    expect(loadConfig({}).migrateOnStart).toBe(true);
+    expect(loadConfig({ MIGRATE_ON_START: 'false', PARTITION_MAINTENANCE: '0' })).toMatchObject({
+      migrateOnStart: false,
+      partitionMaintenance: false,
+    });
+  });
+
   it('treats empty strings as unset', () => {
     const c = loadConfig({ DATABASE_URL: '', KAFKA_BROKERS: ' ', ENROLLMENT_KEY: '' });
     expect(c.databaseUrl).toBeUndefined();
@@ -36,6 +44,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ KAFKA_BROKERS: 'no-port' }, 'KAFKA_BROKERS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ MIGRATE_ON_START: 'yes' }, 'MIGRATE_ON_START'],
   ])('stops with a message naming the bad variable: %o', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));

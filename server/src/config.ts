@@ -13,6 +13,10 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
 /** "a, b,,c" -> ["a", "b", "c"]; unset or blank -> undefined. */
 const commaList = optionalString.transform((v) =>
   v === undefined
@@ -49,6 +53,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: optionalString,
   CONSUMER_PORT: port.default(8081),
   PG_POOL_SIZE: positiveInt.default(10),
+  MIGRATE_ON_START: booleanFlag.default(true),
+  PARTITION_MAINTENANCE: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -76,6 +82,10 @@ export interface Config {
   trustProxy: string | undefined;
   consumerPort: number;
   pgPoolSize: number;
+  /** Apply pending migrations at start (off where the app role may not own the schema). */
+  migrateOnStart: boolean;
+  /** Create/drop monthly partitions hourly (needs the table owner). */
+  partitionMaintenance: boolean;
   logLevel: string;
 }
 
@@ -130,6 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     consumerPort: e.CONSUMER_PORT,
     pgPoolSize: e.PG_POOL_SIZE,
+    migrateOnStart: e.MIGRATE_ON_START,
+    partitionMaintenance: e.PARTITION_MAINTENANCE,
     logLevel: e.LOG_LEVEL,
   };
 }

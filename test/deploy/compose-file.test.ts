@@ -25,10 +25,8 @@ import {
 } from './compose-file.js';
 import { REPO_ROOT, repoPath } from './repo-root.js';
 
-// TODO(issue #6): grafana/provisioning and grafana/dashboards come with the Grafana dashboards
-// work; once it is in, drop them from this list (and the existsSync guard in the Grafana test
-// below) so that their mounts are checked like the others.
-const CREATED_LATER = new Set(['./grafana/provisioning', './grafana/dashboards']);
+// Every mounted path is in the repository (none is created by the deployment).
+const CREATED_LATER = new Set<string>();
 const GRAFANA_PROVISIONING = repoPath('grafana/provisioning');
 
 /** Compose's own formats in the schema (ajv-formats' "duration" is ISO 8601, not Compose's). */
@@ -217,8 +215,6 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives Grafana what its provisioning files read, where they read it', async () => {
-    // TODO(issue #6): unconditional once grafana/provisioning is in the repository.
-    if (!existsSync(GRAFANA_PROVISIONING)) return;
     const { services } = await loadCompose();
     const grafana = services.grafana ?? {};
     const env = environmentOf(grafana);

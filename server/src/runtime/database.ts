@@ -27,13 +27,13 @@ export async function openDatabase(
   const embedded =
     config.databaseUrl === undefined ? await startEmbeddedPostgres(config.dataDir, log) : null;
   const url = embedded?.url ?? (config.databaseUrl as string);
-  if (opts.migrate) {
+  if (opts.migrate && config.migrateOnStart) {
     const applied = await migrate(url, log);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
   }
   const pool = createPool(url, config.pgPoolSize, log);
   let timer: NodeJS.Timeout | undefined;
-  if (opts.maintain) {
+  if (opts.maintain && config.partitionMaintenance) {
     const maintain = async (): Promise<void> => {
       try {
         const r = await maintainPartitions(pool, {

@@ -1,0 +1,155 @@
+import type { Dashboard } from '@grafana/schema';
+import { baseDashboard } from '../dashboard-base.js';
+import { barChartPanel, sessionTimelinePanel, statPanel } from '../panels.js';
+import { asSchemaDashboard } from '../schema-dashboard.js';
+import { indentTail, sql } from '../sql-text.js';
+import { activityVariables, activityWhere, deviceLabel } from '../variables.js';
+
+/**
+ * One row per session (a run of visits with gaps under 30 minutes, numbered by the extension):
+ * from its first visit's start to its last visit's end, corrected for clock skew. Only visits
+ * that started in the range count, so a session crossing the range edge is cut there.
+ */
+function sessionsQuery(): string {
+  return sql`
+    SELECT device_id,
+           session_id,
+           min(started_at_corrected) AS started,
+           max(ended_at_corrected) AS ended,
+           count(*) AS visits
+    FROM visits
+    WHERE ${activityWhere(2)}
+    GROUP BY device_id, session_id
+  `;
+}
+
+/** Session lengths in minutes, bucketed for the distribution panel (upper bound exclusive). */
+const LENGTH_BUCKETS: ReadonlyArray<{ label: string; fromMin: number; toMin: number | null }> = [
+  { label: '< 1 min', fromMin: 0, toMin: 1 },
+  { label: '1-5 min', fromMin: 1, toMin: 5 },
+  { label: '5-15 min', fromMin: 5, toMin: 15 },
+  { label: '15-30 min', fromMin: 15, toMin: 30 },
+  { label: '30-60 min', fromMin: 30, toMin: 60 },
+  { label: '1-2 h', fromMin: 60, toMin: 120 },
+  { label: '2-4 h', fromMin: 120, toMin: 240 },
+  { label: '>= 4 h', fromMin: 240, toMin: null },
+];
+
+function lengthBucketsValues(): string {
+  return LENGTH_BUCKETS.map(
+    (b, i) => `(${i + 1}, '${b.label}', ${b.fromMin}, ${b.toMin === null ? 'NULL' : b.toMin})`,
+  ).join(',\n');
+}
+
+export function sessionsDashboard(): Dashboard {
+  const builder = baseDashboard({
+    uid: 'tracksphere-sessions',
+    title: 'Tracksphere / Sessions',
+    description: 'When each device was in a session, and how long sessions last.',
+    from: 'now-24h',
+    refresh: '',
+  })
+    .variables(activityVariables())
+    .withPanel(
+      statPanel(
+        { title: 'Sessions', description: 'Sessions with a visit starting in the range.' },
+        sql`
+          SELECT count(*) AS sessions
+          FROM (
+            ${indentTail(sessionsQuery(), 2)}
+          ) AS sessions
+        `,
+        'short',
+        { w: 8, h: 4 },
+      ),
+    )
+    .withPanel(
+      statPanel(
+        {
+          title: 'Median session length',
+          description: 'From the first visit start to the last visit end of a session.',
+        },
+        sql`
+          SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended - started)) AS median_length_s
+          FROM (
+            ${indentTail(sessionsQuery(), 2)}
+          ) AS sessions
+        `,
+        's',
+        { w: 8, h: 4 },
+      ),
+    )
+    .withPanel(
+      statPanel(
+        { title: 'Visits per session', description: 'Average number of pages per session.' },
+        sql`
+          SELECT round(avg(visits), 2) AS visits_per_session
+          FROM (
+            ${indentTail(sessionsQuery(), 2)}
+          ) AS sessions
+        `,
+        'short',
+        { w: 8, h: 4 },
+      ),
+    )
+    .withPanel(
+      // Each session start is +1 and each end -1 for its device; the running sum per device is
+      // the number of open sessions, so overlapping sessions stay one continuous stretch.
+      sessionTimelinePanel(
+        {
+          title: 'Session timeline per device',
+          description: 'Green while a device is in a session (corrected clock).',
+        },
+        sql`
+          WITH sessions AS (
+            ${indentTail(sessionsQuery(), 2)}
+          ),
+          edges AS (
+            SELECT device_id, started AS at, 1 AS delta FROM sessions
+            UNION ALL
+            SELECT device_id, ended AS at, -1 AS delta FROM sessions
+          ),
+          instants AS (
+            SELECT device_id, at, sum(delta) AS delta
+            FROM edges
+            GROUP BY device_id, at
+          )
+          SELECT i.at AS "time",
+                 ${deviceLabel('d')} AS metric,
+                 CASE WHEN sum(i.delta) OVER (PARTITION BY i.device_id ORDER BY i.at) > 0 THEN 1 ELSE 0 END AS in_session
+          FROM instants i
+          JOIN devices d ON d.id = i.device_id
+          ORDER BY 1, 2
+        `,
+        { w: 24, h: 10 },
+      ),
+    )
+    .withPanel(
+      barChartPanel(
+        {
+          title: 'Session length distribution',
+          description: 'Sessions by length, from first visit start to last visit end.',
+        },
+        sql`
+          WITH sessions AS (
+            ${indentTail(sessionsQuery(), 2)}
+          ),
+          buckets (ord, label, from_min, to_min) AS (
+            VALUES ${indentTail(lengthBucketsValues(), 9)}
+          )
+          SELECT b.label AS session_length,
+                 count(s.session_id) AS sessions
+          FROM buckets b
+          LEFT JOIN sessions s
+            ON extract(epoch FROM s.ended - s.started) / 60 >= b.from_min
+           AND (b.to_min IS NULL OR extract(epoch FROM s.ended - s.started) / 60 < b.to_min)
+          GROUP BY b.ord, b.label
+          ORDER BY b.ord
+        `,
+        'session_length',
+        'short',
+        { w: 24, h: 9 },
+      ),
+    );
+  return asSchemaDashboard(builder.build());
+}

@@ -1,0 +1,108 @@
+import {
+  QueryVariableBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import { POSTGRES_DATASOURCE } from './datasource.js';
+import { type FilterVariable, matchesVariable, startedInRange } from './sql-filters.js';
+import { indentTail, sql } from './sql-text.js';
+
+export const DEVICE_FILTER: FilterVariable = {
+  name: 'device',
+  column: 'device_id',
+  allValue: "'00000000-0000-0000-0000-000000000000'",
+};
+
+export const DOMAIN_FILTER: FilterVariable = {
+  name: 'domain',
+  column: 'domain',
+  allValue: "'__all'",
+};
+
+export const BROWSER_FILTER: FilterVariable = {
+  name: 'browser',
+  column: 'browser_name',
+  allValue: "'__all'",
+};
+
+/** The variables every activity dashboard offers, in the order they appear. */
+export const ACTIVITY_FILTERS: readonly FilterVariable[] = [
+  DEVICE_FILTER,
+  DOMAIN_FILTER,
+  BROWSER_FILTER,
+];
+
+/** Time range plus every activity variable: the WHERE clause of activity panels. */
+export function activityFilter(): string {
+  return [startedInRange(), ...ACTIVITY_FILTERS.map(matchesVariable)].join('\nAND ');
+}
+
+/** Same, indented for splicing into a query at `spaces` columns. */
+export function activityWhere(spaces: number): string {
+  return indentTail(activityFilter(), spaces);
+}
+
+/**
+ * How a device is named: its label if the person gave one, else browser and OS, plus the start
+ * of its id so that two alike devices stay apart. `alias` qualifies the devices columns.
+ */
+export function deviceLabel(alias: string): string {
+  const col = (name: string): string => (alias === '' ? name : `${alias}.${name}`);
+  return `coalesce(${col('label')}, ${col('browser_name')} || ' on ' || ${col('os')}) || ' (' || left(${col('id')}::text, 8) || ')'`;
+}
+
+/** The SQL behind each variable's choices; exported so the tests run them too. */
+export const VARIABLE_QUERIES: Readonly<Record<string, string>> = {
+  // devices is small (one row per install) and grafana_reader may read these columns.
+  device: sql`
+    SELECT ${deviceLabel('')} AS __text,
+           id::text AS __value
+    FROM devices
+    ORDER BY 1
+  `,
+  // Domains seen in the range, busiest first: the list stays relevant and bounded.
+  domain: sql`
+    SELECT domain
+    FROM visits
+    WHERE ${indentTail(startedInRange(), 2)}
+    GROUP BY domain
+    ORDER BY sum(active_ms) DESC, domain
+    LIMIT 500
+  `,
+  browser: sql`
+    SELECT DISTINCT browser_name
+    FROM visits
+    WHERE ${indentTail(startedInRange(), 2)}
+      AND browser_name IS NOT NULL
+    ORDER BY 1
+  `,
+};
+
+function filterVariable(
+  v: FilterVariable,
+  label: string,
+  refresh: VariableRefresh,
+): QueryVariableBuilder {
+  const query = VARIABLE_QUERIES[v.name];
+  if (query === undefined) throw new Error(`no query for variable ${v.name}`);
+  return new QueryVariableBuilder(v.name)
+    .label(label)
+    .datasource(POSTGRES_DATASOURCE)
+    .query(query)
+    .definition(query)
+    .refresh(refresh)
+    .sort(VariableSort.Disabled)
+    .multi(true)
+    .includeAll(true)
+    .allValue(v.allValue)
+    .current({ selected: true, text: ['All'], value: ['$__all'] });
+}
+
+/** The device, domain and browser pickers, all defaulting to All. */
+export function activityVariables(): QueryVariableBuilder[] {
+  return [
+    filterVariable(DEVICE_FILTER, 'Device', VariableRefresh.OnDashboardLoad),
+    filterVariable(DOMAIN_FILTER, 'Domain', VariableRefresh.OnTimeRangeChanged),
+    filterVariable(BROWSER_FILTER, 'Browser', VariableRefresh.OnTimeRangeChanged),
+  ];
+}
