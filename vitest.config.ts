@@ -13,7 +13,8 @@ export default defineConfig({
           name: 'node',
           include: ['protocol/**/*.test.ts', 'server/**/*.test.ts', 'test/**/*.test.ts'],
           // One throw-away PostgreSQL cluster per run; each test file makes its own database.
-          globalSetup: ['test/harness/global-setup.ts'],
+          // The extension is built once, before any test reads .output/.
+          globalSetup: ['test/harness/global-setup.ts', 'test/harness/extension-builds.ts'],
         },
       },
       {

@@ -14,7 +14,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUTPUT = join(ROOT, '.output');
-const WXT = join(ROOT, 'node_modules/wxt/bin/wxt.mjs');
 const WEB_EXT = join(ROOT, 'node_modules/web-ext/bin/web-ext.js');
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
@@ -88,11 +87,7 @@ function zipEntries(file: string): string[] {
 let lint: LintReport;
 
 beforeAll(async () => {
-  // `wxt zip` builds, then packs (and, for Firefox, packs the sources AMO reviews).
-  // One at a time: the three share the generated .wxt folder.
-  for (const target of TARGETS) {
-    await run(process.execPath, [WXT, 'zip', ...target.args], { cwd: ROOT });
-  }
+  // The builds and zips are made once per run by test/harness/extension-builds.ts.
   const linted = await run(
     process.execPath,
     [WEB_EXT, 'lint', '--source-dir', join(OUTPUT, 'firefox-mv3'), '--output', 'json'],

@@ -1,0 +1,131 @@
+/**
+ * Each build loads in its real browser and records: consent given through the
+ * extension's storage, two pages visited, visits found in the extension's
+ * IndexedDB with active time and the sensitive parameter gone. (The full
+ * end-to-end scenarios through the whole stack are issue #5.)
+ */
+import { createServer, type Server } from 'node:http';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ExtensionBrowser,
+  launchChromiumWithExtension,
+  launchFirefoxWithExtension,
+} from '../harness/browsers.js';
+import { waitFor } from '../harness/client.js';
+import { extensionBuildDir } from '../harness/extension-builds.js';
+
+interface StoredVisit {
+  url: string | null;
+  domain: string;
+  activeMs: number;
+  syncState: string;
+  transition: string | null;
+}
+
+/** Reads the visits store from an extension page (the extension's own origin). */
+function readVisits(page: Page): Promise<StoredVisit[]> {
+  return page.evaluate(async () => {
+    // Opening a database that does not exist would create an empty one: look first.
+    const dbs = await indexedDB.databases();
+    if (!dbs.some((d) => d.name === 'tracksphere')) return [];
+    return new Promise<StoredVisit[]>((resolve, reject) => {
+      const open = indexedDB.open('tracksphere');
+      open.onerror = () => reject(new Error(String(open.error)));
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('visits')) {
+          db.close();
+          resolve([]);
+          return;
+        }
+        const all = db.transaction('visits').objectStore('visits').getAll();
+        all.onerror = () => reject(new Error(String(all.error)));
+        all.onsuccess = () => {
+          db.close();
+          resolve(all.result as StoredVisit[]);
+        };
+      };
+    });
+  });
+}
+
+interface StorageApi {
+  storage: { local: { set(items: Record<string, unknown>): Promise<void> } };
+}
+
+const BROWSERS = [
+  { name: 'Chromium, chrome-mv3 build', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
+  { name: 'Chromium, edge-mv3 build', dir: 'edge-mv3', launch: launchChromiumWithExtension },
+  {
+    name: 'Firefox ESR, firefox-mv3 build',
+    dir: 'firefox-mv3',
+    launch: launchFirefoxWithExtension,
+  },
+];
+
+let site: Server;
+let siteUrl: string;
+
+beforeAll(async () => {
+  site = createServer((req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<!doctype html><title>Page ${req.url}</title><h1>${req.url}</h1>`);
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  const addr = site.address();
+  siteUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => site?.close(r));
+});
+
+describe.each(BROWSERS)('$name', ({ dir, launch }) => {
+  let eb: ExtensionBrowser;
+  let extPage: Page;
+
+  beforeAll(async () => {
+    eb = await launch(extensionBuildDir(dir));
+    extPage = await eb.browser.newPage();
+    // manifest.json is a page of the extension's origin on every browser.
+    await extPage
+      .goto(`${eb.extensionUrl}manifest.json`, { waitUntil: 'domcontentloaded' })
+      .catch(() => undefined);
+  }, 60_000);
+
+  afterAll(async () => {
+    await eb?.close();
+  });
+
+  it('records nothing before consent, then records visits with active time once consent is given', async () => {
+    const before = await eb.browser.newPage();
+    await before.goto(`${siteUrl}/before-consent`);
+    await before.close();
+    expect(await readVisits(extPage)).toEqual([]);
+
+    await extPage.evaluate(async () => {
+      const g = globalThis as unknown as { browser?: StorageApi; chrome?: StorageApi };
+      const api = g.browser ?? g.chrome;
+      if (api === undefined) throw new Error('no extension API on this page');
+      await api.storage.local.set({ consent: true });
+    });
+    const tab = await eb.browser.newPage();
+    await tab.goto(`${siteUrl}/first?q=cats&token=s3cret`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await tab.goto(`${siteUrl}/second`);
+    // The first visit ends with the second navigation.
+    await waitFor(async () => (await readVisits(extPage)).length >= 1, 'the first visit', 15_000);
+    await tab.close();
+    await waitFor(async () => (await readVisits(extPage)).length >= 2, 'the second visit', 15_000);
+
+    const visits = await readVisits(extPage);
+    const urls = visits.map((v) => v.url).sort();
+    expect(urls).toEqual([`${siteUrl}/first?q=cats`, `${siteUrl}/second`]);
+    expect(visits.every((v) => v.domain === '127.0.0.1' && v.syncState === 'local')).toBe(true);
+    const first = visits.find((v) => v.url?.includes('/first'));
+    // Dwell ~1 s in a focused tab of a headless browser.
+    expect(first?.activeMs).toBeGreaterThan(200);
+    expect(first?.activeMs).toBeLessThan(30_000);
+  }, 60_000);
+});
