@@ -43,6 +43,16 @@ describe('redactUrl', () => {
     expect(redactUrl(input, level)).toBe(expected);
   });
 
+  it('drops sensitive path parameters and parameters hidden behind a semicolon', () => {
+    expect(redactUrl('https://e.com/shop;jsessionid=S3CRET;color=red/x?q=1', 'full')).toBe(
+      'https://e.com/shop;color=red/x?q=1',
+    );
+    expect(redactUrl('https://e.com/shop;jsessionid=S3CRET', 'path')).toBe('https://e.com/shop');
+    expect(redactUrl('https://e.com/p?a=1;token=S3CRET&b=2', 'full')).toBe(
+      'https://e.com/p?a=1&b=2',
+    );
+  });
+
   it('keeps repeated harmless parameters in order', () => {
     expect(redactUrl('https://e.com/?a=1&pwd=2&a=3', 'full')).toBe('https://e.com/?a=1&a=3');
   });

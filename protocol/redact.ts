@@ -83,11 +83,41 @@ export function redactUrl(input: string, level: PrivacyLevel): string | null {
   url.hash = '';
   url.username = '';
   url.password = '';
+  // Servlet-style path parameters (/shop;jsessionid=...) are as secret as query ones.
+  url.pathname = url.pathname.split('/').map(dropSensitivePathParams).join('/');
   if (level === 'path') return url.origin + url.pathname;
   const kept = new URLSearchParams();
   for (const [name, value] of url.searchParams) {
-    if (!isSensitiveParam(name)) kept.append(name, value);
+    if (!isSensitiveParam(name)) kept.append(name, dropSensitivePieces(value));
   }
   url.search = kept.toString();
   return url.toString();
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** "shop;jsessionid=X;color=red" -> "shop;color=red" */
+function dropSensitivePathParams(segment: string): string {
+  if (!segment.includes(';')) return segment;
+  const [head, ...params] = segment.split(';');
+  const kept = params.filter((p) => !isSensitiveParam(safeDecode(p.split('=')[0] ?? '')));
+  return [head, ...kept].join(';');
+}
+
+/**
+ * "1;token=X" -> "1": some servers take ';' as a parameter separator, so the
+ * URL parser sees one parameter whose value hides another.
+ */
+function dropSensitivePieces(value: string): string {
+  if (!value.includes(';')) return value;
+  return value
+    .split(';')
+    .filter((piece, i) => i === 0 || !isSensitiveParam(piece.split('=')[0] ?? ''))
+    .join(';');
 }

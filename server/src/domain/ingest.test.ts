@@ -93,6 +93,14 @@ describe('prepareBatch', () => {
     expect(rejected[5]?.message).toMatch(/NUL/);
   });
 
+  it('refuses an id reused with a different start inside one batch, and keeps exact repeats', () => {
+    const moved = event(1, { startedAt: '2026-06-15T10:00:01.000Z' });
+    const { records, rejected } = prepareBatch(batch([event(1), event(1), moved]), ctx);
+    expect(records).toHaveLength(2);
+    expect(rejected.map((r) => [r.index, r.code])).toEqual([[2, 'invalid_event']]);
+    expect(rejected[0]?.message).toMatch(/already used/);
+  });
+
   it('judges "in the future" after correcting the device clock', () => {
     // The device clock runs 3 days fast: its times look 3 days ahead but are fine.
     const fast = 3 * 86_400_000;

@@ -40,6 +40,9 @@ export function prepareBatch(
   const oldestMs = receivedMs - ctx.retentionDays * 86_400_000;
   const records: VisitRecord[] = [];
   const rejected: RejectedEvent[] = [];
+  // An id names one visit: the same id with another start would be stored as a
+  // second row (the key is (id, started_at)), so it is refused within a batch.
+  const startOfId = new Map<string, number>();
 
   batch.events.forEach((raw, index) => {
     const parsed = VisitEventSchema.safeParse(raw);
@@ -72,6 +75,17 @@ export function prepareBatch(
       });
       return;
     }
+    const firstStart = startOfId.get(e.id);
+    if (firstStart !== undefined && firstStart !== Date.parse(e.startedAt)) {
+      rejected.push({
+        index,
+        id: e.id,
+        code: 'invalid_event',
+        message: 'id is already used by another visit (with a different startedAt) in this batch',
+      });
+      return;
+    }
+    startOfId.set(e.id, Date.parse(e.startedAt));
     records.push({
       v: 1,
       id: e.id,

@@ -1,0 +1,212 @@
+/** Helpers for bench/run.ts: data generation, HTTP load, statistics, process memory. */
+import { readFile } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { v7 as uuidv7 } from 'uuid';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- statistics
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export function median(values: readonly number[]): number {
+  const ok = values.filter((v) => Number.isFinite(v));
+  if (ok.length === 0) return Number.NaN;
+  const sorted = [...ok].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+// ---------------------------------------------------------------- events
+
+export interface BenchEvent {
+  id: string;
+  type: 'visit';
+  url: string;
+  domain: string;
+  title: string;
+  startedAt: string;
+  endedAt: string;
+  activeMs: number;
+  sessionId: string;
+  transition: string;
+}
+
+const DOMAINS = ['example.com', 'news.example.org', 'docs.example.net', 'shop.example.io'];
+const TRANSITIONS = ['link', 'typed', 'reload', 'auto_bookmark', 'form_submit'];
+let seq = 0;
+
+/** A plausible visit that ended a little before now (inside the current monthly partition). */
+export function makeEvent(now = Date.now()): BenchEvent {
+  seq++;
+  const domain = DOMAINS[seq % DOMAINS.length] as string;
+  const end = now - 1_000 - (seq % 600_000);
+  const start = end - 5_000 - (seq % 120_000);
+  return {
+    id: uuidv7(),
+    type: 'visit',
+    url: `https://${domain}/articles/${seq}/some-readable-slug-${seq % 97}?page=${seq % 7}`,
+    domain,
+    title: `Article ${seq}: a title of ordinary length for a web page`,
+    startedAt: new Date(start).toISOString(),
+    endedAt: new Date(end).toISOString(),
+    activeMs: 1_000 + (seq % 60_000),
+    sessionId: '0190a6f2-0000-7000-8000-000000000001',
+    transition: TRANSITIONS[seq % TRANSITIONS.length] as string,
+  };
+}
+
+export function gzipBatch(events: BenchEvent[]): Buffer {
+  return gzipSync(JSON.stringify({ batchId: uuidv7(), sentAt: new Date().toISOString(), events }), {
+    level: 6,
+  });
+}
+
+export interface PreparedBatch {
+  events: BenchEvent[];
+  body: Buffer;
+}
+
+/** total events cut into gzipped batches of random size in [minSize, maxSize] (deterministic). */
+export function prepareBatches(total: number, minSize: number, maxSize: number): PreparedBatch[] {
+  const batches: PreparedBatch[] = [];
+  let made = 0;
+  let rnd = 12345;
+  const now = Date.now();
+  while (made < total && batches.length < 1_000_000) {
+    rnd = (rnd * 1103515245 + 12345) & 0x7fffffff;
+    const size = Math.min(total - made, minSize + (rnd % (maxSize - minSize + 1)));
+    const events = Array.from({ length: size }, () => makeEvent(now));
+    batches.push({ events, body: gzipBatch(events) });
+    made += size;
+  }
+  return batches;
+}
+
+// ---------------------------------------------------------------- HTTP
+
+export interface PostResult {
+  status: number;
+  body: string;
+  sentAt: number;
+  doneAt: number;
+}
+
+export function makeAgent(concurrency: number): Agent {
+  return new Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
+}
+
+/** POSTs one gzipped batch; bounded by a 30 s timeout. */
+export function postBatch(
+  agent: Agent,
+  baseUrl: string,
+  token: string,
+  body: Buffer,
+): Promise<PostResult> {
+  const url = new URL(`${baseUrl}/api/v1/events`);
+  const sentAt = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        timeout: 30_000,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': String(body.length),
+          'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            sentAt,
+            doneAt: performance.now(),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out after 30 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export function checkAccepted(r: PostResult, expected: number): void {
+  if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${r.body.slice(0, 500)}`);
+  const accepted = (JSON.parse(r.body) as { accepted?: number }).accepted;
+  if (accepted !== expected) {
+    throw new Error(`ingest accepted ${accepted} of ${expected}: ${r.body.slice(0, 500)}`);
+  }
+}
+
+/**
+ * Closed loop: `concurrency` workers take jobs from a shared index until all are done or the
+ * deadline passes. Returns per-request latencies (ms).
+ */
+export async function closedLoop(opts: {
+  jobs: number;
+  concurrency: number;
+  deadlineMs: number;
+  run: (job: number) => Promise<number>;
+}): Promise<{ latencies: number[]; done: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const stopAt = performance.now() + opts.deadlineMs;
+  const worker = async (): Promise<void> => {
+    while (next < opts.jobs && performance.now() < stopAt) {
+      const job = next++;
+      latencies.push(await opts.run(job));
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, () => worker()));
+  return { latencies, done: latencies.length };
+}
+
+// ---------------------------------------------------------------- memory
+
+/** Peak and current resident set of a process, in MiB, from /proc/<pid>/status. */
+export async function memoryOf(pid: number | undefined): Promise<{ hwm: number; rss: number }> {
+  if (pid === undefined) return { hwm: Number.NaN, rss: Number.NaN };
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number => {
+      const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+      return m === null ? Number.NaN : Number(m[1]) / 1024;
+    };
+    return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+  } catch {
+    return { hwm: Number.NaN, rss: Number.NaN };
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat. */
+export async function cpuSecondsOf(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name "(...)": state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
