@@ -56,6 +56,8 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'Tracksphere',
     description: 'See where your browsing time goes. Private by default.',
+    // Page strings live in public/_locales (browser.i18n); English is the fallback.
+    default_locale: 'en',
     permissions: [...EXTENSION_PERMISSIONS],
     // Private windows are never recorded (DESIGN.md, guarantee 3): the
     // extension does not run in them at all.

@@ -19,6 +19,8 @@ import { openWelcomePage } from './welcome-page.js';
 export interface BackgroundDeps {
   tracker: TrackerService;
   runSync: SyncRunner;
+  /** Periodic housekeeping (local retention), run with the sync alarm. */
+  maintain?: () => Promise<unknown>;
   /** Stamps events when the browser reports them (ms since the epoch). */
   now?: () => number;
   getTab?: GetTab;
@@ -106,7 +108,9 @@ export function createBackgroundListeners(deps: BackgroundDeps): BackgroundListe
       if (alarm.name === CHECKPOINT_ALARM) {
         return tracker.dispatch({ type: 'checkpoint', at: now() });
       }
-      if (alarm.name === SYNC_ALARM) return guard(deps.runSync());
+      if (alarm.name === SYNC_ALARM) {
+        return guard(Promise.all([deps.runSync(), deps.maintain?.()]));
+      }
       return settled;
     },
     onStartup() {

@@ -8,6 +8,7 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { z } from 'zod';
 import { MAX_ACCRUAL_GAP_MS } from '../background/alarms.js';
 import { createBackgroundListeners } from '../background/background-listeners.js';
+import { createLocalRetention } from '../background/local-retention.js';
 import { createSyncRunner, createSyncSetup, syncWhenBacklog } from '../background/sync-runner.js';
 import { createTrackerService } from '../background/tracker-service.js';
 import { createVisitRecorder } from '../background/visit-recorder.js';
@@ -28,7 +29,7 @@ export default defineBackground(() => {
     newId: uuidv7,
     maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
   });
-  const on = createBackgroundListeners({ tracker, runSync });
+  const on = createBackgroundListeners({ tracker, runSync, maintain: createLocalRetention(db) });
 
   browser.webNavigation.onCommitted.addListener(on.onNavigationCommitted);
   browser.webNavigation.onHistoryStateUpdated.addListener(on.onHistoryStateUpdated);
@@ -44,7 +45,7 @@ export default defineBackground(() => {
   watchRecordingSettings(on.onRecordingSettingsChanged);
   idleThresholdSecondsItem.watch(on.onIdleThresholdChanged);
   registerMessageHandlers(
-    createMessageHandlers({ tracker, runSync, syncSetup: createSyncSetup(db), now: Date.now }),
+    createMessageHandlers({ tracker, runSync, syncSetup: createSyncSetup(db), now: Date.now, db }),
   );
 
   void on.onWorkerStart();

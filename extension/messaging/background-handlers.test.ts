@@ -8,6 +8,8 @@ import {
   SEC,
 } from '../background/background-test-kit.js';
 import { createSyncRunner, createSyncSetup } from '../background/sync-runner.js';
+import { makeVisit, utcDayOf } from '../db/db-test-kit.js';
+import { recordFinishedVisits } from '../db/index.js';
 import {
   allowlistItem,
   allowlistOnlyItem,
@@ -15,6 +17,7 @@ import {
   idleThresholdSecondsItem,
   pausedSitesItem,
   privacyLevelItem,
+  retentionDaysItem,
   syncConfigItem,
 } from '../settings/index.js';
 import { createMessageHandlers, registerMessageHandlers } from './background-handlers.js';
@@ -80,6 +83,7 @@ describe('background message handlers', () => {
         runSync: createSyncRunner(h.db, rt),
         syncSetup: createSyncSetup(h.db, rt),
         now: () => h.clock.now,
+        db: h.db,
       }),
       stop.signal,
     );
@@ -194,6 +198,27 @@ describe('background message handlers', () => {
       registered: true,
     });
     expect(JSON.stringify(status)).not.toContain('secret-token');
+  });
+
+  it('stores the local retention within its bounds', async () => {
+    expect(await sendMessage('setRetentionDays', { days: 30.4 })).toEqual({ retentionDays: 30 });
+    expect(await retentionDaysItem.getValue()).toBe(30);
+    expect(await sendMessage('setRetentionDays', { days: 1 })).toEqual({ retentionDays: 7 });
+    expect(await sendMessage('setRetentionDays', { days: 1e9 })).toEqual({ retentionDays: 3650 });
+    await expect(sendMessage('setRetentionDays', { days: Number.NaN })).rejects.toThrow();
+  });
+
+  it('erases the local visits and rollups, and keeps the settings', async () => {
+    await sendMessage('setConsent', { consent: true });
+    await recordFinishedVisits(h.db, [makeVisit({ domain: 'a.example' })], {
+      syncEnabled: false,
+      dayOf: utcDayOf,
+    });
+    expect(await h.db.visits.count()).toBe(1);
+    expect(await sendMessage('eraseLocalData')).toEqual({ erased: true });
+    expect(await h.db.visits.count()).toBe(0);
+    expect(await h.db.dailyRollups.count()).toBe(0);
+    expect(await consentItem.getValue()).toBe(true);
   });
 
   it('stops answering once its signal aborts', async () => {

@@ -3,6 +3,7 @@ import { storage } from 'wxt/utils/storage';
 import { clampIdleThreshold } from '../background/idle-detection.js';
 import type { SyncRunner, SyncSetup } from '../background/sync-runner.js';
 import { readTrackerStatus, type StatusDeps } from '../background/tracker-status.js';
+import { eraseLocalData, openTracksphereDb, type TracksphereDb } from '../db/index.js';
 import { siteKey } from '../privacy/index.js';
 import {
   allowlistItem,
@@ -12,6 +13,7 @@ import {
   pausedAllItem,
   pausedSitesItem,
   privacyLevelItem,
+  retentionDaysItem,
 } from '../settings/index.js';
 import { MESSAGE_DATA } from './message-schemas.js';
 import { onMessage, type ProtocolMap } from './protocol.js';
@@ -25,6 +27,16 @@ export type MessageHandlers = {
 export interface HandlerDeps extends StatusDeps {
   runSync: SyncRunner;
   syncSetup: SyncSetup;
+  /** The local database; opened on first use when not given (the background's default one). */
+  db?: TracksphereDb;
+}
+
+/** Local retention: at least a week (the popup's trend), at most ten years. */
+export const MIN_RETENTION_DAYS = 7;
+export const MAX_RETENTION_DAYS = 3650;
+
+export function clampRetentionDays(days: number): number {
+  return Math.min(MAX_RETENTION_DAYS, Math.max(MIN_RETENTION_DAYS, Math.round(days)));
 }
 
 /** The registrable domain to store for a site the person typed or is on. */
@@ -41,6 +53,11 @@ function requireSiteKey(site: string): string {
  */
 export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
   const status = () => readTrackerStatus(deps);
+  let db = deps.db;
+  const localDb = (): TracksphereDb => {
+    db ??= openTracksphereDb();
+    return db;
+  };
   return {
     getStatus: status,
     async setConsent({ consent }) {
@@ -91,6 +108,15 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       return status();
     },
     eraseServerData: () => deps.syncSetup.eraseServerData(),
+    async setRetentionDays({ days }) {
+      const retentionDays = clampRetentionDays(days);
+      await retentionDaysItem.setValue(retentionDays);
+      return { retentionDays };
+    },
+    async eraseLocalData() {
+      await eraseLocalData(localDb());
+      return { erased: true };
+    },
   };
 }
 

@@ -30,4 +30,6 @@ export const MESSAGE_DATA = {
   }),
   disableSync: z.undefined(),
   eraseServerData: z.undefined(),
+  setRetentionDays: z.strictObject({ days: z.number() }),
+  eraseLocalData: z.undefined(),
 } satisfies { [K in keyof ProtocolMap]: z.ZodType<GetDataType<ProtocolMap[K]>> };

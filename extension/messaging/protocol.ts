@@ -69,6 +69,10 @@ export interface ProtocolMap {
   disableSync(): TrackerStatus;
   /** DELETE /api/v1/me, then forgets the token; local visits stay, marked local. */
   eraseServerData(): { deletedVisits: number };
+  /** Days raw visits are kept locally (rollups stay); clamped to the allowed range. */
+  setRetentionDays(data: { days: number }): { retentionDays: number };
+  /** Erases the local database (visits, rollups, sync state); settings and server data stay. */
+  eraseLocalData(): { erased: true };
 }
 
 export const { sendMessage, onMessage, removeAllListeners } =

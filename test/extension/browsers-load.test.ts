@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  closeInstallWelcomeTab,
   type ExtensionBrowser,
   launchChromiumWithExtension,
   launchFirefoxWithExtension,
@@ -87,6 +88,7 @@ describe.each(BROWSERS)('$name', ({ dir, launch }) => {
 
   beforeAll(async () => {
     eb = await launch(extensionBuildDir(dir));
+    await closeInstallWelcomeTab(eb);
     extPage = await eb.browser.newPage();
     // manifest.json is a page of the extension's origin on every browser.
     await extPage
@@ -111,6 +113,7 @@ describe.each(BROWSERS)('$name', ({ dir, launch }) => {
       await api.storage.local.set({ consent: true });
     });
     const tab = await eb.browser.newPage();
+    await tab.bringToFront();
     await tab.goto(`${siteUrl}/first?q=cats&token=s3cret`);
     await new Promise((r) => setTimeout(r, 1_000));
     await tab.goto(`${siteUrl}/second`);

@@ -67,3 +67,15 @@ export async function launchFirefoxWithExtension(buildDir: string): Promise<Exte
     close: () => browser.close(),
   };
 }
+
+/**
+ * The extension opens its welcome page on install; that tab would be the
+ * active one while a test browses in another. Closes it (if it opens).
+ */
+export async function closeInstallWelcomeTab(eb: ExtensionBrowser): Promise<void> {
+  const target = await eb.browser
+    .waitForTarget((t) => t.url().endsWith('/welcome.html'), { timeout: 10_000 })
+    .catch(() => null);
+  const tab = await target?.page();
+  await tab?.close();
+}

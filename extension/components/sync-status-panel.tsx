@@ -1,0 +1,63 @@
+import type { JSX } from 'preact';
+import type { SyncStatus as ConfigStatus } from '../messaging/protocol.js';
+import type { SyncStatus } from '../sync/index.js';
+import { t } from './i18n.js';
+
+export interface SyncStatusPanelProps {
+  config: ConfigStatus;
+  /** Outbox and last attempts from the local database; null while loading. */
+  status: SyncStatus | null;
+  busy: boolean;
+  /** The outcome of the last "sync now", already worded. */
+  message: string | null;
+  onSyncNow: () => void;
+}
+
+function formatWhen(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+}
+
+/** Last success, pending count, last error and "sync now": what the person needs to trust sync. */
+export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
+  const { config, status, busy, message, onSyncNow } = props;
+  const pending = status?.pendingCount ?? 0;
+  return (
+    <section
+      class="sync-status"
+      data-testid="sync-status"
+      data-enabled={String(config.enabled)}
+      aria-labelledby="sync-heading"
+    >
+      <h2 id="sync-heading">{t('syncHeading')}</h2>
+      {config.enabled ? (
+        <p>
+          {status?.lastSuccessAt != null
+            ? t('syncLastSuccess', formatWhen(status.lastSuccessAt))
+            : t('syncNever')}
+        </p>
+      ) : (
+        <p>{t('syncOff')}</p>
+      )}
+      <p data-testid="pending-count" data-count={pending}>
+        {t('syncPending', pending)}
+      </p>
+      {status?.blocked ? <p class="error">{t('syncBlocked')}</p> : null}
+      {status?.lastError ? (
+        <p class="error">{t('syncLastError', status.lastError.message)}</p>
+      ) : null}
+      <button
+        type="button"
+        data-testid="sync-now"
+        disabled={!config.enabled || busy}
+        onClick={onSyncNow}
+      >
+        {t('syncNow')}
+      </button>
+      {message === null ? null : (
+        <p class="notice" role="status">
+          {message}
+        </p>
+      )}
+    </section>
+  );
+}

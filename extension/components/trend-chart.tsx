@@ -1,0 +1,74 @@
+import type { JSX } from 'preact';
+import type { DayTotal } from '../db/index.js';
+import { formatDayLabel, formatDuration } from '../stats/index.js';
+import { t } from './i18n.js';
+
+const HEIGHT = 100;
+const LABEL_SPACE = 16;
+const GAP_RATIO = 0.25;
+/** Half the width of a "Wed 30" label at the label font size, in viewBox units. */
+const HALF_LABEL = 16;
+
+export interface TrendChartProps {
+  days: readonly DayTotal[];
+  /** Width in viewBox units; the SVG scales to its container. */
+  width?: number;
+  /** Label every nth day (30 labels would overlap). */
+  labelEvery?: number;
+}
+
+/**
+ * Active time per day as bars. Each bar is focusable and named with its day
+ * and time, so the chart reads the same by keyboard and screen reader as by
+ * eye; colours come from the theme's CSS variables (dark mode included).
+ */
+export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProps): JSX.Element {
+  const max = days.reduce((m, d) => Math.max(m, d.activeMs), 0);
+  const slot = days.length === 0 ? width : width / days.length;
+  const barWidth = slot * (1 - GAP_RATIO);
+  const first = days[0]?.day ?? '';
+  const last = days.at(-1)?.day ?? '';
+  return (
+    <figure class="trend" aria-label={t('trendChartLabel', first, last)} data-testid="trend-chart">
+      <svg class="trend-chart" viewBox={`0 0 ${width} ${HEIGHT + LABEL_SPACE}`}>
+        <title>{t('trendChartLabel', first, last)}</title>
+        <line class="axis" x1={0} x2={width} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} />
+        {days.map((d, i) => {
+          const barHeight =
+            max === 0 ? 0 : Math.max(d.activeMs > 0 ? 2 : 0, (d.activeMs / max) * HEIGHT);
+          const x = i * slot + (slot - barWidth) / 2;
+          const label = formatDayLabel(d.day);
+          const name = t('dayBarLabel', label, formatDuration(d.activeMs));
+          return (
+            <g key={d.day} data-day={d.day} data-active-ms={d.activeMs}>
+              {/* The focus target spans the whole column, so empty days are reachable too. */}
+              <rect
+                class="bar-hit"
+                x={i * slot}
+                y={0}
+                width={slot}
+                height={HEIGHT}
+                tabindex={0}
+                aria-label={name}
+              >
+                <title>{name}</title>
+              </rect>
+              <rect class="bar" x={x} y={HEIGHT - barHeight} width={barWidth} height={barHeight} />
+              {i % labelEvery === 0 || i === days.length - 1 ? (
+                <text
+                  class="bar-label"
+                  // Kept inside the chart, so the first and last labels are not cut off.
+                  x={Math.min(width - HALF_LABEL, Math.max(HALF_LABEL, i * slot + slot / 2))}
+                  y={HEIGHT + 12}
+                  text-anchor="middle"
+                >
+                  {label}
+                </text>
+              ) : null}
+            </g>
+          );
+        })}
+      </svg>
+    </figure>
+  );
+}

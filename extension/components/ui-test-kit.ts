@@ -1,0 +1,36 @@
+/** Renders Preact views into a linkedom document: DOM checks without a browser. */
+import { parseHTML } from 'linkedom';
+import { type ComponentChild, render } from 'preact';
+import { vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+
+export interface Rendered {
+  root: HTMLElement;
+  byTestId(id: string): HTMLElement[];
+  click(el: Element): void;
+}
+
+/**
+ * The fake browser has no i18n: each message renders as key(substitutions),
+ * which shows a string went through browser.i18n with the right arguments.
+ */
+export function fakeI18n(): void {
+  vi.spyOn(fakeBrowser.i18n, 'getMessage').mockImplementation(
+    (key: string, subs?: string | string[]) =>
+      `${key}(${(Array.isArray(subs) ? subs : subs === undefined ? [] : [subs]).join(',')})`,
+  );
+}
+
+export function renderView(view: ComponentChild): Rendered {
+  const { document, window } = parseHTML(
+    '<!doctype html><html><body><div id="app"></div></body></html>',
+  );
+  vi.stubGlobal('document', document);
+  const root = document.getElementById('app') as unknown as HTMLElement;
+  render(view, root);
+  return {
+    root,
+    byTestId: (id) => [...root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)],
+    click: (el) => el.dispatchEvent(new window.Event('click', { bubbles: true })),
+  };
+}

@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TracksphereDb } from '../db/index.js';
+import { PopupView, type PopupViewProps } from '../entrypoints/popup/popup-view.js';
+import { WelcomeView } from '../entrypoints/welcome/welcome-view.js';
+import type { TrackerStatus } from '../messaging/protocol.js';
+import { loadPopupStats } from '../stats/index.js';
+import { seededDb, TODAY } from '../stats/stats-test-kit.js';
+import { fakeI18n, renderView } from './ui-test-kit.js';
+
+const MIN = 60_000;
+
+const STATUS: TrackerStatus = {
+  consent: true,
+  pausedAll: false,
+  level: 'full',
+  pausedSites: [],
+  allowlistOnly: false,
+  allowlist: [],
+  idleThresholdSeconds: 60,
+  activePage: { tabId: 7, site: 'news.example', recording: true, reason: null, activeMs: 90_000 },
+  sync: { enabled: true, serverUrl: 'https://ts.example.org', registered: true },
+};
+
+let db: TracksphereDb;
+beforeEach(() => fakeI18n());
+afterEach(async () => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  await db?.delete();
+});
+
+async function popupProps(overrides: Partial<PopupViewProps> = {}): Promise<PopupViewProps> {
+  db = await seededDb();
+  return {
+    stats: await loadPopupStats(db, TODAY),
+    status: STATUS,
+    welcomeUrl: 'welcome.html',
+    optionsUrl: 'options.html',
+    site: { busy: false, onToggleSite: vi.fn(), onPauseAll: vi.fn() },
+    sync: {
+      status: {
+        lastSuccessAt: null,
+        lastAttemptAt: null,
+        pendingCount: 4,
+        lastError: { code: 'network', message: 'offline', at: 1 },
+        blocked: false,
+        nextAttemptAt: null,
+      },
+      busy: false,
+      message: null,
+      onSyncNow: vi.fn(),
+    },
+    ...overrides,
+  };
+}
+
+describe('popup view', () => {
+  it('shows the exact seeded figures as data attributes', async () => {
+    const view = renderView(<PopupView {...(await popupProps())} />);
+    const [total] = view.byTestId('today-total');
+    expect(total?.getAttribute('data-active-ms')).toBe(String(70 * MIN));
+    expect(total?.textContent).toBe('1 h 10 min');
+    expect(
+      view
+        .byTestId('site-row')
+        .map((r) => [
+          r.getAttribute('data-domain'),
+          Number(r.getAttribute('data-active-ms')),
+          Number(r.getAttribute('data-visits')),
+        ]),
+    ).toEqual([
+      ['docs.example', 40 * MIN, 1],
+      ['news.example', 25 * MIN, 3],
+      ['mail.example', 5 * MIN, 2],
+    ]);
+    expect(view.byTestId('pending-count')[0]?.getAttribute('data-count')).toBe('4');
+    expect(view.byTestId('sync-status')[0]?.textContent).toContain('syncLastError(offline)');
+    expect(view.byTestId('consent-off')).toEqual([]);
+  });
+
+  it('draws seven focusable, named day bars', async () => {
+    const view = renderView(<PopupView {...(await popupProps())} />);
+    const bars = [...view.root.querySelectorAll('[data-testid="trend-chart"] [data-day]')];
+    expect(bars.map((b) => b.getAttribute('data-active-ms'))).toEqual(
+      [90, 0, 0, 0, 60, 0, 70].map((m) => String(m * MIN)),
+    );
+    const focusable = view.root.querySelectorAll('[data-testid="trend-chart"] [tabindex="0"]');
+    expect(focusable).toHaveLength(7);
+    expect(focusable[6]?.getAttribute('aria-label')).toBe('dayBarLabel(Mon 10,1 h 10 min)');
+  });
+
+  it('pauses the current site in one click, and everything with the switch', async () => {
+    const props = await popupProps();
+    const view = renderView(<PopupView {...props} />);
+    const [pause] = view.byTestId('pause-site');
+    expect(pause?.getAttribute('aria-pressed')).toBe('false');
+    view.click(pause as HTMLElement);
+    expect(props.site.onToggleSite).toHaveBeenCalledWith('news.example', true);
+    const [all] = view.byTestId('pause-all');
+    (all as HTMLInputElement).checked = true;
+    all?.dispatchEvent(
+      new (all.ownerDocument.defaultView as Window & typeof globalThis).Event('change'),
+    );
+    expect(props.site.onPauseAll).toHaveBeenCalledWith(true);
+  });
+
+  it('offers resume for a paused site and says tracking is off without consent', async () => {
+    const status = { ...STATUS, consent: false, pausedSites: ['news.example'] };
+    const view = renderView(<PopupView {...(await popupProps({ status }))} />);
+    const [pause] = view.byTestId('pause-site');
+    expect(pause?.getAttribute('aria-pressed')).toBe('true');
+    expect(pause?.textContent).toBe('resumeSite()');
+    expect(view.byTestId('consent-off')).toHaveLength(1);
+  });
+});
+
+describe('welcome view', () => {
+  it('asks for consent with both answers and all sync fields', () => {
+    const onConsent = vi.fn();
+    const view = renderView(
+      <WelcomeView
+        status={{
+          ...STATUS,
+          consent: false,
+          sync: { enabled: false, serverUrl: null, registered: false },
+        }}
+        answered={false}
+        busy={false}
+        onConsent={onConsent}
+        onLevel={vi.fn()}
+        onStatus={vi.fn()}
+      />,
+    );
+    for (const id of [
+      'privacy-level',
+      'sync-enable',
+      'server-url',
+      'enrollment-key',
+      'sync-save',
+    ]) {
+      expect(view.byTestId(id), id).toHaveLength(1);
+    }
+    view.click(view.byTestId('consent-decline')[0] as HTMLElement);
+    view.click(view.byTestId('consent-accept')[0] as HTMLElement);
+    expect(onConsent.mock.calls).toEqual([[false], [true]]);
+    expect(view.byTestId('privacy-level')[0]?.querySelectorAll('option')).toHaveLength(3);
+  });
+});

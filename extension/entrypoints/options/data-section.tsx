@@ -1,0 +1,52 @@
+import type { JSX } from 'preact';
+import { t } from '../../components/i18n.js';
+
+export interface DataSectionProps {
+  busy: boolean;
+  serverRegistered: boolean;
+  message: string | null;
+  onExportJson: () => void;
+  onExportCsv: () => void;
+  onDeleteLocal: () => void;
+  onEraseServer: () => void;
+}
+
+/** The person's data out of the extension and erased (guarantee 5). */
+export function DataSection(props: DataSectionProps): JSX.Element {
+  return (
+    <section aria-labelledby="data-heading">
+      <h2 id="data-heading">{t('dataHeading')}</h2>
+      <div class="row">
+        <button type="button" data-testid="export-json" onClick={props.onExportJson}>
+          {t('exportJson')}
+        </button>
+        <button type="button" data-testid="export-csv" onClick={props.onExportCsv}>
+          {t('exportCsv')}
+        </button>
+        <button
+          type="button"
+          class="danger"
+          data-testid="delete-local"
+          disabled={props.busy}
+          onClick={props.onDeleteLocal}
+        >
+          {t('deleteLocal')}
+        </button>
+        <button
+          type="button"
+          class="danger"
+          data-testid="erase-server"
+          disabled={props.busy || !props.serverRegistered}
+          onClick={props.onEraseServer}
+        >
+          {t('eraseServer')}
+        </button>
+      </div>
+      {props.message === null ? null : (
+        <p class="notice" role="status" data-testid="data-message">
+          {props.message}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,93 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { t } from '../../components/i18n.js';
+import { ShareBar } from '../../components/share-bar.js';
+import { TrendChart } from '../../components/trend-chart.js';
+import {
+  filterAndSortSites,
+  formatDuration,
+  type HistoryStats,
+  type SiteSort,
+} from '../../stats/index.js';
+
+/** 30 days: the daily chart and a searchable, sortable per-site table. */
+export function HistorySection({ history }: { history: HistoryStats }): JSX.Element {
+  const [query, setQuery] = useState('');
+  const [sort, setSort] = useState<SiteSort>('time');
+  const rows = filterAndSortSites(history.sites, query, sort);
+  return (
+    <section aria-labelledby="history-heading">
+      <h2 id="history-heading">
+        {t('historyHeading')}: {t('lastThirtyDays')}
+      </h2>
+      <p
+        data-testid="history-total"
+        data-active-ms={history.totalActiveMs}
+        data-visits={history.totalVisits}
+      >
+        {t('totalActiveTime', formatDuration(history.totalActiveMs), history.totalVisits)}
+      </p>
+      <TrendChart days={history.days} width={600} labelEvery={5} />
+      <div class="history-tools">
+        <label class="field">
+          <span>{t('searchSites')}</span>
+          <input
+            type="search"
+            data-testid="site-search"
+            value={query}
+            onInput={(e) => setQuery(e.currentTarget.value)}
+          />
+        </label>
+        <label class="field">
+          <span>{t('sortBy')}</span>
+          <select
+            data-testid="site-sort"
+            value={sort}
+            onChange={(e) => setSort(e.currentTarget.value === 'visits' ? 'visits' : 'time')}
+          >
+            <option value="time">{t('sortTime')}</option>
+            <option value="visits">{t('sortVisits')}</option>
+          </select>
+        </label>
+      </div>
+      {rows.length === 0 ? (
+        <p class="empty">{t('noVisitsYet')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('columnSite')}</th>
+              <th scope="col" class="num" aria-sort={sort === 'time' ? 'descending' : 'none'}>
+                {t('columnTime')}
+              </th>
+              <th scope="col" class="num" aria-sort={sort === 'visits' ? 'descending' : 'none'}>
+                {t('columnVisits')}
+              </th>
+              <th scope="col">
+                <span class="muted">%</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((s) => (
+              <tr
+                key={s.domain}
+                data-testid="site-row"
+                data-domain={s.domain}
+                data-active-ms={s.activeMs}
+                data-visits={s.visits}
+              >
+                <th scope="row">{s.domain}</th>
+                <td class="num">{formatDuration(s.activeMs)}</td>
+                <td class="num">{s.visits}</td>
+                <td class="bar-cell">
+                  <ShareBar share={s.share} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

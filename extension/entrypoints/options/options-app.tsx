@@ -1,0 +1,179 @@
+import type { JSX } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { downloadFile } from '../../components/download-file.js';
+import { t } from '../../components/i18n.js';
+import { exportVisits, exportVisitsCsv } from '../../db/index.js';
+import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
+import { retentionDaysItem } from '../../settings/index.js';
+import {
+  type HistoryStats,
+  loadHistory,
+  loadRejected,
+  localToday,
+  pageDb,
+  type RejectedRow,
+} from '../../stats/index.js';
+import { getSyncStatus, type SyncStatus } from '../../sync/index.js';
+import { OptionsView } from './options-view.js';
+
+interface LocalData {
+  history: HistoryStats;
+  rejected: RejectedRow[];
+  syncStatus: SyncStatus;
+  retentionDays: number;
+}
+
+async function loadLocalData(): Promise<LocalData> {
+  const db = pageDb();
+  const [history, rejected, syncStatus, retentionDays] = await Promise.all([
+    loadHistory(db, localToday()),
+    loadRejected(db),
+    getSyncStatus(db),
+    retentionDaysItem.getValue(),
+  ]);
+  return { history, rejected, syncStatus, retentionDays };
+}
+
+function messageOf(e: unknown): string {
+  return t('errorPrefix', e instanceof Error ? e.message : String(e));
+}
+
+function syncResultText(result: SyncNowResult): string {
+  if (result.status === 'disabled') return t('syncOff');
+  if (result.status === 'failed') return t('syncLastError', result.message);
+  return t('syncDone', result.sent, result.rejected, result.pending);
+}
+
+/** Loads the options page's data and sends every change to the background. */
+export function OptionsApp(): JSX.Element {
+  const [status, setStatus] = useState<TrackerStatus | null>(null);
+  const [local, setLocal] = useState<LocalData | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [syncMessage, setSyncMessage] = useState<string | null>(null);
+  const [dataMessage, setDataMessage] = useState<string | null>(null);
+  const [retentionMessage, setRetentionMessage] = useState<string | null>(null);
+
+  const reloadLocal = useCallback(async (): Promise<void> => {
+    setLocal(await loadLocalData());
+  }, []);
+
+  useEffect(() => {
+    Promise.all([sendMessage('getStatus'), loadLocalData()]).then(
+      ([nextStatus, nextLocal]) => {
+        setStatus(nextStatus);
+        setLocal(nextLocal);
+      },
+      (e: unknown) => setError(messageOf(e)),
+    );
+  }, []);
+
+  /** Runs one background call with the buttons disabled; `onError` words its failure. */
+  async function run<T>(
+    call: () => Promise<T>,
+    onError: (text: string) => void,
+  ): Promise<T | null> {
+    setBusy(true);
+    try {
+      return await call();
+    } catch (e) {
+      onError(messageOf(e));
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const setting = (call: () => Promise<TrackerStatus>): void => {
+    void run(call, setError).then((next) => {
+      if (next !== null) setStatus(next);
+    });
+  };
+
+  if (error !== null && (status === null || local === null)) return <p class="error">{error}</p>;
+  if (status === null || local === null) return <p class="muted">{t('loading')}</p>;
+  const stamp = localToday();
+  return (
+    <>
+      {error === null ? null : (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <OptionsView
+        status={status}
+        history={local.history}
+        rejected={local.rejected}
+        onStatus={setStatus}
+        tracking={{
+          busy,
+          onConsent: (consent) => setting(() => sendMessage('setConsent', { consent })),
+          onPauseAll: (paused) => setting(() => sendMessage('setPausedAll', { paused })),
+          onPauseSite: (site) => setting(() => sendMessage('pauseSite', { site })),
+          onResumeSite: (site) => setting(() => sendMessage('resumeSite', { site })),
+          onAllowlist: (allowlistOnly, sites) =>
+            setting(() => sendMessage('setAllowlist', { allowlistOnly, sites })),
+          onLevel: (level) => setting(() => sendMessage('setPrivacyLevel', { level })),
+        }}
+        retention={{
+          days: local.retentionDays,
+          busy,
+          message: retentionMessage,
+          onSave: (days) =>
+            void run(() => sendMessage('setRetentionDays', { days }), setRetentionMessage).then(
+              (saved) => {
+                if (saved === null) return;
+                setLocal({ ...local, retentionDays: saved.retentionDays });
+                setRetentionMessage(t('saved'));
+              },
+            ),
+        }}
+        sync={{
+          status: local.syncStatus,
+          busy,
+          message: syncMessage,
+          onSyncNow: () =>
+            void run(() => sendMessage('syncNow'), setSyncMessage).then(async (result) => {
+              if (result !== null) setSyncMessage(syncResultText(result));
+              await reloadLocal();
+            }),
+        }}
+        data={{
+          busy,
+          message: dataMessage,
+          onExportJson: () =>
+            void exportVisits(pageDb()).then(
+              (visits) =>
+                downloadFile(
+                  `tracksphere-${stamp}.json`,
+                  JSON.stringify(visits, null, 2),
+                  'application/json',
+                ),
+              (e: unknown) => setDataMessage(messageOf(e)),
+            ),
+          onExportCsv: () =>
+            void exportVisitsCsv(pageDb()).then(
+              (csv) => downloadFile(`tracksphere-${stamp}.csv`, csv, 'text/csv'),
+              (e: unknown) => setDataMessage(messageOf(e)),
+            ),
+          onDeleteLocal: () => {
+            if (!window.confirm(t('deleteLocalConfirm'))) return;
+            void run(() => sendMessage('eraseLocalData'), setDataMessage).then(async (done) => {
+              if (done === null) return;
+              setDataMessage(t('deleteLocalDone'));
+              await reloadLocal();
+            });
+          },
+          onEraseServer: () => {
+            if (!window.confirm(t('eraseServerConfirm'))) return;
+            void run(() => sendMessage('eraseServerData'), setDataMessage).then(async (done) => {
+              if (done === null) return;
+              setDataMessage(t('eraseServerDone', done.deletedVisits));
+              setStatus(await sendMessage('getStatus'));
+            });
+          },
+        }}
+      />
+    </>
+  );
+}

@@ -1,0 +1,58 @@
+import type { JSX } from 'preact';
+import { t } from '../../components/i18n.js';
+import { SiteList } from '../../components/site-list.js';
+import { SyncStatusPanel, type SyncStatusPanelProps } from '../../components/sync-status-panel.js';
+import { TrendChart } from '../../components/trend-chart.js';
+import type { TrackerStatus } from '../../messaging/protocol.js';
+import { formatDuration, type PopupStats } from '../../stats/index.js';
+import { CurrentSitePanel, type CurrentSitePanelProps } from './current-site-panel.js';
+
+export interface PopupViewProps {
+  stats: PopupStats;
+  status: TrackerStatus;
+  sync: Omit<SyncStatusPanelProps, 'config'>;
+  site: Omit<CurrentSitePanelProps, 'status'>;
+  welcomeUrl: string;
+  optionsUrl: string;
+}
+
+/** The popup, from loaded data only: what the tests render with seeded figures. */
+export function PopupView(props: PopupViewProps): JSX.Element {
+  const { stats, status } = props;
+  return (
+    <main>
+      <header>
+        <h1>{t('extName')}</h1>
+      </header>
+      {status.consent ? null : (
+        <p class="card" data-testid="consent-off">
+          {t('consentOffBanner')}{' '}
+          <a href={props.welcomeUrl} target="_blank" rel="noreferrer">
+            {t('openWelcome')}
+          </a>
+        </p>
+      )}
+      <section aria-labelledby="today-heading">
+        <h2 id="today-heading">{t('activeTimeToday')}</h2>
+        <p class="big-figure" data-testid="today-total" data-active-ms={stats.todayActiveMs}>
+          {formatDuration(stats.todayActiveMs)}
+        </p>
+      </section>
+      <section aria-labelledby="top-heading">
+        <h2 id="top-heading">{t('topSitesToday')}</h2>
+        <SiteList sites={stats.topSites} />
+      </section>
+      <section aria-labelledby="trend-heading">
+        <h2 id="trend-heading">{t('lastSevenDays')}</h2>
+        <TrendChart days={stats.week} />
+      </section>
+      <CurrentSitePanel status={status} {...props.site} />
+      <SyncStatusPanel config={status.sync} {...props.sync} />
+      <footer>
+        <a href={props.optionsUrl} target="_blank" rel="noreferrer" data-testid="open-options">
+          {t('openOptions')}
+        </a>
+      </footer>
+    </main>
+  );
+}

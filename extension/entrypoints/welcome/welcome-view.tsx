@@ -1,0 +1,71 @@
+import type { JSX } from 'preact';
+import type { PrivacyLevel } from '../../../protocol/redact.js';
+import { t } from '../../components/i18n.js';
+import { PrivacyLevelSelect } from '../../components/privacy-level-select.js';
+import { SyncSettingsForm } from '../../components/sync-settings-form.js';
+import type { TrackerStatus } from '../../messaging/protocol.js';
+
+export interface WelcomeViewProps {
+  status: TrackerStatus;
+  /** Whether the person has answered on this page (so "off" is shown as a choice, not a default). */
+  answered: boolean;
+  busy: boolean;
+  onConsent: (consent: boolean) => void;
+  onLevel: (level: PrivacyLevel) => void;
+  onStatus: (status: TrackerStatus) => void;
+}
+
+/** What is recorded, where it stays, what sync would send and to whom; then the person's choices. */
+export function WelcomeView(props: WelcomeViewProps): JSX.Element {
+  const { status, answered, busy } = props;
+  return (
+    <main>
+      <h1>{t('welcomeTitle')}</h1>
+      <p>{t('welcomeIntro')}</p>
+      <h2>{t('whatRecordedHeading')}</h2>
+      <p>{t('whatRecordedText')}</p>
+      <h2>{t('whereKeptHeading')}</h2>
+      <p>{t('whereKeptText')}</p>
+      <h2>{t('syncExplainHeading')}</h2>
+      <p>{t('syncExplainText')}</p>
+
+      <section class="card" aria-labelledby="consent-heading">
+        <h2 id="consent-heading">{t('consentHeading')}</h2>
+        <div class="consent-buttons">
+          <button
+            type="button"
+            data-testid="consent-accept"
+            aria-pressed={status.consent}
+            disabled={busy}
+            onClick={() => props.onConsent(true)}
+          >
+            {t('consentAccept')}
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            data-testid="consent-decline"
+            aria-pressed={answered && !status.consent}
+            disabled={busy}
+            onClick={() => props.onConsent(false)}
+          >
+            {t('consentDecline')}
+          </button>
+        </div>
+        <p role="status" data-testid="consent-state" data-consent={String(status.consent)}>
+          {status.consent ? t('consentGiven') : answered ? t('consentDeclined') : ''}
+        </p>
+      </section>
+
+      <section class="card" aria-labelledby="level-heading">
+        <h2 id="level-heading">{t('privacyLevelHeading')}</h2>
+        <PrivacyLevelSelect value={status.level} onChange={props.onLevel} />
+      </section>
+
+      <section class="card" aria-labelledby="sync-setup-heading">
+        <h2 id="sync-setup-heading">{t('syncSetupHeading')}</h2>
+        <SyncSettingsForm sync={status.sync} onStatus={props.onStatus} />
+      </section>
+    </main>
+  );
+}

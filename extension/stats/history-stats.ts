@@ -1,0 +1,62 @@
+/**
+ * The options page's history: every site over the last 30 days and one total
+ * per day, from the rollups; plus the table's search and sort, as pure
+ * functions over what was loaded.
+ */
+import { addDays, type DayTotal, dailyTotals, type TracksphereDb, topSites } from '../db/index.js';
+import { type SiteBar, withShares } from './site-shares.js';
+
+export const HISTORY_DAYS = 30;
+
+export interface HistoryStats {
+  from: string;
+  to: string;
+  totalActiveMs: number;
+  totalVisits: number;
+  days: DayTotal[];
+  sites: SiteBar[];
+}
+
+export async function loadHistory(
+  db: TracksphereDb,
+  today: string,
+  days: number = HISTORY_DAYS,
+): Promise<HistoryStats> {
+  const from = addDays(today, -(days - 1));
+  const [sites, totals] = await Promise.all([
+    topSites(db, { from, to: today }, Number.POSITIVE_INFINITY),
+    dailyTotals(db, { lastDay: today, days }),
+  ]);
+  return {
+    from,
+    to: today,
+    totalActiveMs: totals.reduce((sum, d) => sum + d.activeMs, 0),
+    totalVisits: totals.reduce((sum, d) => sum + d.visits, 0),
+    days: totals,
+    sites: withShares(sites),
+  };
+}
+
+export type SiteSort = 'time' | 'visits';
+
+/**
+ * Sites whose domain contains `query` (case-insensitive), by time or by
+ * visits, descending; ties by the other figure, then by name, so the order
+ * never depends on load order.
+ */
+export function filterAndSortSites(
+  sites: readonly SiteBar[],
+  query: string,
+  sort: SiteSort,
+): SiteBar[] {
+  const needle = query.trim().toLowerCase();
+  const matching = needle === '' ? [...sites] : sites.filter((s) => s.domain.includes(needle));
+  const [first, second] =
+    sort === 'time' ? (['activeMs', 'visits'] as const) : (['visits', 'activeMs'] as const);
+  return matching.sort(
+    (a, b) =>
+      b[first] - a[first] ||
+      b[second] - a[second] ||
+      (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0),
+  );
+}

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TracksphereDb } from '../db/index.js';
+import { formatDayLabel, formatDuration } from './format-duration.js';
+import { filterAndSortSites, loadHistory } from './history-stats.js';
+import { loadPopupStats, trendStart } from './popup-stats.js';
+import { seededDb, TODAY } from './stats-test-kit.js';
+
+const MIN = 60_000;
+let db: TracksphereDb;
+afterEach(async () => {
+  await db?.delete();
+});
+
+describe('popup stats', () => {
+  it("shows today's total, today's top sites with bars relative to the first, and 7 days", async () => {
+    db = await seededDb();
+    const stats = await loadPopupStats(db, TODAY);
+    expect(stats.todayActiveMs).toBe(70 * MIN);
+    expect(stats.topSites).toEqual([
+      { domain: 'docs.example', activeMs: 40 * MIN, visits: 1, share: 1 },
+      { domain: 'news.example', activeMs: 25 * MIN, visits: 3, share: 25 / 40 },
+      { domain: 'mail.example', activeMs: 5 * MIN, visits: 2, share: 5 / 40 },
+    ]);
+    expect(stats.week.map((d) => [d.day, d.activeMs])).toEqual([
+      ['2025-03-04', 90 * MIN],
+      ['2025-03-05', 0],
+      ['2025-03-06', 0],
+      ['2025-03-07', 0],
+      ['2025-03-08', 60 * MIN],
+      ['2025-03-09', 0],
+      ['2025-03-10', 70 * MIN],
+    ]);
+    expect(trendStart(TODAY)).toBe('2025-03-04');
+  });
+
+  it('is all zeros on an empty database', async () => {
+    db = (await import('../db/db-test-kit.js')).freshTestDb();
+    const stats = await loadPopupStats(db, TODAY);
+    expect(stats.todayActiveMs).toBe(0);
+    expect(stats.topSites).toEqual([]);
+    expect(stats.week).toHaveLength(7);
+  });
+});
+
+describe('history stats', () => {
+  it('covers exactly 30 days, every site in them, and the totals', async () => {
+    db = await seededDb();
+    const history = await loadHistory(db, TODAY);
+    expect(history.from).toBe('2025-02-09');
+    expect(history.days).toHaveLength(30);
+    expect(history.totalActiveMs).toBe((70 + 60 + 90 + 30) * MIN);
+    expect(history.totalVisits).toBe(9);
+    expect(history.sites.map((s) => [s.domain, s.activeMs, s.visits])).toEqual([
+      ['video.example', 120 * MIN, 2],
+      ['docs.example', 100 * MIN, 2],
+      ['news.example', 25 * MIN, 3],
+      ['mail.example', 5 * MIN, 2],
+    ]);
+  });
+
+  it('searches by domain and sorts by time or visits with stable ties', async () => {
+    db = await seededDb();
+    const { sites } = await loadHistory(db, TODAY);
+    expect(filterAndSortSites(sites, 'visits', 'time')).toEqual([]);
+    expect(filterAndSortSites(sites, ' NEWS ', 'time').map((s) => s.domain)).toEqual([
+      'news.example',
+    ]);
+    expect(filterAndSortSites(sites, '', 'visits').map((s) => s.domain)).toEqual([
+      'news.example',
+      'video.example',
+      'docs.example',
+      'mail.example',
+    ]);
+  });
+});
+
+describe('formatting', () => {
+  it('shows the two largest units', () => {
+    expect(formatDuration(0)).toBe('0 s');
+    expect(formatDuration(45_400)).toBe('45 s');
+    expect(formatDuration(12 * MIN + 59_000)).toBe('12 min');
+    expect(formatDuration(125 * MIN)).toBe('2 h 05 min');
+    expect(formatDuration(-5)).toBe('0 s');
+  });
+
+  it('labels a day by weekday and date whatever the zone', () => {
+    expect(formatDayLabel('2025-03-10', 'en-US')).toBe('Mon 10');
+  });
+});

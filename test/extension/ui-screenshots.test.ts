@@ -1,0 +1,266 @@
+/**
+ * The popup, welcome and options pages rendered by real browsers from seeded
+ * local data: the extension's IndexedDB is filled from an extension page (same
+ * origin as the background), the page reloaded, and the exact figures read back
+ * from the data attributes, never from formatted text. Screenshots go to
+ * test-output/screenshots/ for people to look at.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  closeInstallWelcomeTab,
+  type ExtensionBrowser,
+  launchChromiumWithExtension,
+  launchFirefoxWithExtension,
+} from '../harness/browsers.js';
+import { extensionBuildDir } from '../harness/extension-builds.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SCREENSHOTS = join(ROOT, 'test-output/screenshots');
+const MIN = 60_000;
+/** A blank or near-blank page compresses to a few kB; a rendered page with text and bars does not. */
+const MIN_PNG_BYTES = 15_000;
+
+interface Seed {
+  rollups: { dayOffset: number; domain: string; activeMs: number; visits: number }[];
+  visits: {
+    id: string;
+    domain: string;
+    syncState: string;
+    rejectCode?: string;
+    rejectReason?: string;
+  }[];
+}
+
+/** Today (offset 0): 70 min in 6 visits over three sites; older days add to the 30-day history. */
+const SEED: Seed = {
+  rollups: [
+    { dayOffset: 0, domain: 'docs.example', activeMs: 40 * MIN, visits: 1 },
+    { dayOffset: 0, domain: 'news.example', activeMs: 25 * MIN, visits: 3 },
+    { dayOffset: 0, domain: 'mail.example', activeMs: 5 * MIN, visits: 2 },
+    { dayOffset: -2, domain: 'docs.example', activeMs: 60 * MIN, visits: 1 },
+    { dayOffset: -4, domain: 'news.example', activeMs: 15 * MIN, visits: 4 },
+    { dayOffset: -6, domain: 'video.example', activeMs: 90 * MIN, visits: 1 },
+    { dayOffset: -20, domain: 'video.example', activeMs: 30 * MIN, visits: 1 },
+    { dayOffset: -40, domain: 'old.example', activeMs: 99 * MIN, visits: 9 },
+  ],
+  visits: [
+    { id: '0190a6f2-0000-7000-8000-000000000101', domain: 'news.example', syncState: 'pending' },
+    { id: '0190a6f2-0000-7000-8000-000000000102', domain: 'news.example', syncState: 'pending' },
+    {
+      id: '0190a6f2-0000-7000-8000-000000000103',
+      domain: 'mail.example',
+      syncState: 'rejected',
+      rejectCode: 'invalid_url',
+      rejectReason: 'url is not a valid URL',
+    },
+  ],
+};
+
+/** Writes the seed into the extension's database (created by the page's first read) and sets consent. */
+function seedExtension(page: Page, seed: Seed): Promise<void> {
+  return page.evaluate(async (s: Seed) => {
+    // The rollups are keyed by the local day, as localDayOf computes it.
+    const day = (offset: number): string => {
+      const now = Date.now() + offset * 86_400_000;
+      return new Date(now - new Date(now).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+    };
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const open = indexedDB.open('tracksphere');
+      open.onsuccess = () => res(open.result);
+      open.onerror = () => rej(new Error(String(open.error)));
+    });
+    const tx = db.transaction(['dailyRollups', 'visits'], 'readwrite');
+    for (const r of s.rollups) {
+      tx.objectStore('dailyRollups').put({
+        day: day(r.dayOffset),
+        domain: r.domain,
+        activeMs: r.activeMs,
+        visits: r.visits,
+      });
+    }
+    const startedMs = Date.now() - 3_600_000;
+    for (const v of s.visits) {
+      tx.objectStore('visits').put({
+        ...v,
+        type: 'visit',
+        url: `https://${v.domain}/`,
+        title: v.domain,
+        startedAt: new Date(startedMs).toISOString(),
+        endedAt: new Date(startedMs + 60_000).toISOString(),
+        activeMs: 30_000,
+        sessionId: '0190a6f2-0000-7000-8000-000000000001',
+        transition: 'link',
+        startedMs,
+      });
+    }
+    await new Promise<void>((res, rej) => {
+      tx.oncomplete = () => res();
+      tx.onerror = () => rej(new Error(String(tx.error)));
+    });
+    db.close();
+    type StorageApi = {
+      storage: { local: { set(items: Record<string, unknown>): Promise<void> } };
+    };
+    const g = globalThis as unknown as { browser?: StorageApi; chrome?: StorageApi };
+    await (g.browser ?? g.chrome)?.storage.local.set({ consent: true });
+  }, seed);
+}
+
+/** Reads the storage.local value the background keeps for `key`. */
+function storedValue(page: Page, key: string): Promise<unknown> {
+  return page.evaluate(async (k: string) => {
+    type StorageApi = { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } };
+    const g = globalThis as unknown as { browser?: StorageApi; chrome?: StorageApi };
+    return (await (g.browser ?? g.chrome)?.storage.local.get(k))?.[k];
+  }, key);
+}
+
+interface SiteRow {
+  domain: string;
+  activeMs: number;
+  visits: number;
+}
+
+function siteRows(page: Page): Promise<SiteRow[]> {
+  return page.$$eval('[data-testid="site-row"]', (rows) =>
+    rows.map((r) => ({
+      domain: r.getAttribute('data-domain') ?? '',
+      activeMs: Number(r.getAttribute('data-active-ms')),
+      visits: Number(r.getAttribute('data-visits')),
+    })),
+  );
+}
+
+function attribute(page: Page, testId: string, name: string): Promise<string | null> {
+  return page.$eval(`[data-testid="${testId}"]`, (el, n) => el.getAttribute(n), name);
+}
+
+/**
+ * Opens an extension page in front. Firefox loads moz-extension:// pages but
+ * never reports the navigation to puppeteer as done, so the goto's timeout is
+ * short and ignored; callers wait for the element they need instead.
+ */
+async function open(page: Page, url: string): Promise<void> {
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 5_000 }).catch(() => undefined);
+  await page.bringToFront();
+}
+
+/** The install opens the welcome page in a tab of its own; it would take the input focus. */
+async function screenshot(page: Page, name: string): Promise<number> {
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return (await stat(path)).size;
+}
+
+const BROWSERS = [
+  { name: 'chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension, cdp: true },
+  // Puppeteer drives Firefox over WebDriver BiDi: no media-feature emulation there.
+  { name: 'firefox', dir: 'firefox-mv3', launch: launchFirefoxWithExtension, cdp: false },
+];
+
+beforeAll(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+});
+
+describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp }) => {
+  let eb: ExtensionBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    eb = await launch(extensionBuildDir(dir));
+    await closeInstallWelcomeTab(eb);
+    page = await eb.browser.newPage();
+    await page.setViewport({ width: 900, height: 900 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await eb?.close();
+  });
+
+  it('welcome: explains, then records consent and the privacy level through the background', async () => {
+    await open(page, `${eb.extensionUrl}welcome.html`);
+    await page.waitForSelector('[data-testid="consent-accept"]');
+    expect(await attribute(page, 'consent-state', 'data-consent')).toBe('false');
+    expect(await page.$('[data-testid="server-url"]')).not.toBeNull();
+    expect(await page.$('[data-testid="enrollment-key"]')).not.toBeNull();
+    expect(await screenshot(page, `${name}-welcome`)).toBeGreaterThan(MIN_PNG_BYTES);
+
+    await page.click('[data-testid="consent-accept"]');
+    await page.waitForSelector('[data-testid="consent-state"][data-consent="true"]');
+    expect(await storedValue(page, 'consent')).toBe(true);
+    await page.select('[data-testid="privacy-level"]', 'path');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="consent-accept"]')?.hasAttribute('disabled') ===
+        false,
+    );
+    await expect.poll(() => storedValue(page, 'privacyLevel')).toBe('path');
+  }, 60_000);
+
+  it('popup: shows the seeded totals, top sites, trend and outbox', async () => {
+    await page.setViewport({ width: 360, height: 600 });
+    // The first load creates the database; the seed goes in, then the popup reads it.
+    await open(page, `${eb.extensionUrl}popup.html`);
+    await page.waitForSelector('[data-testid="today-total"]');
+    await seedExtension(page, SEED);
+    await open(page, `${eb.extensionUrl}popup.html?seeded`);
+    await page.waitForSelector('[data-testid="today-total"]:not([data-active-ms="0"])');
+
+    expect(await attribute(page, 'today-total', 'data-active-ms')).toBe(String(70 * MIN));
+    expect(await siteRows(page)).toEqual([
+      { domain: 'docs.example', activeMs: 40 * MIN, visits: 1 },
+      { domain: 'news.example', activeMs: 25 * MIN, visits: 3 },
+      { domain: 'mail.example', activeMs: 5 * MIN, visits: 2 },
+    ]);
+    expect(await attribute(page, 'pending-count', 'data-count')).toBe('2');
+    expect(await page.$$('[data-testid="trend-chart"] [data-day]')).toHaveLength(7);
+    expect(await page.$('[data-testid="pause-all"]')).not.toBeNull();
+    expect(await page.$('[data-testid="sync-now"]')).not.toBeNull();
+    expect(await screenshot(page, `${name}-popup`)).toBeGreaterThan(MIN_PNG_BYTES);
+
+    // Each day of the chart is reachable by keyboard.
+    expect(
+      await page.$eval('[data-testid="trend-chart"] [tabindex="0"]', (bar) => {
+        (bar as SVGElement).focus();
+        return document.activeElement === bar && bar.getAttribute('aria-label') !== '';
+      }),
+    ).toBe(true);
+
+    if (cdp) {
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+      expect(await screenshot(page, `${name}-popup-dark`)).toBeGreaterThan(MIN_PNG_BYTES);
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+    }
+  }, 60_000);
+
+  it('options: 30-day site table, search, rejected visits and the data buttons', async () => {
+    await page.setViewport({ width: 1000, height: 900 });
+    await open(page, `${eb.extensionUrl}options.html`);
+    await page.waitForSelector('[data-testid="history-total"]');
+
+    expect(await attribute(page, 'history-total', 'data-active-ms')).toBe(
+      String((70 + 60 + 15 + 90 + 30) * MIN),
+    );
+    expect(await siteRows(page)).toEqual([
+      { domain: 'video.example', activeMs: 120 * MIN, visits: 2 },
+      { domain: 'docs.example', activeMs: 100 * MIN, visits: 2 },
+      { domain: 'news.example', activeMs: 40 * MIN, visits: 7 },
+      { domain: 'mail.example', activeMs: 5 * MIN, visits: 2 },
+    ]);
+    expect(await attribute(page, 'rejected-row', 'data-code')).toBe('invalid_url');
+    for (const id of ['export-json', 'export-csv', 'delete-local', 'erase-server', 'sync-save']) {
+      expect(await page.$(`[data-testid="${id}"]`), id).not.toBeNull();
+    }
+    expect(await screenshot(page, `${name}-options`)).toBeGreaterThan(MIN_PNG_BYTES);
+
+    await page.type('[data-testid="site-search"]', 'news');
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="site-row"]').length === 1,
+    );
+    expect((await siteRows(page)).map((r) => r.domain)).toEqual(['news.example']);
+  }, 60_000);
+});
