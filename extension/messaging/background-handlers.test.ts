@@ -64,29 +64,35 @@ function fakeServer(): FakeServer {
   };
 }
 
+/** A fresh fake browser and database with the background's handlers answering. */
+function startHandlers(): { h: Harness; stop: AbortController; server: FakeServer } {
+  fakeBrowser.reset();
+  removeAllListeners();
+  bridgeRuntimeMessaging();
+  const h = createHarness();
+  const stop = new AbortController();
+  const server = fakeServer();
+  const rt = { fetch: server.fetch, now: () => h.clock.now, random: () => 0.5 };
+  registerMessageHandlers(
+    createMessageHandlers({
+      tracker: h.tracker,
+      runSync: createSyncRunner(h.db, rt),
+      syncSetup: createSyncSetup(h.db, rt),
+      now: () => h.clock.now,
+      db: h.db,
+    }),
+    stop.signal,
+  );
+  return { h, stop, server };
+}
+
 describe('background message handlers', () => {
   let h: Harness;
   let stop: AbortController;
   let server: FakeServer;
 
   beforeEach(() => {
-    fakeBrowser.reset();
-    removeAllListeners();
-    bridgeRuntimeMessaging();
-    h = createHarness();
-    stop = new AbortController();
-    server = fakeServer();
-    const rt = { fetch: server.fetch, now: () => h.clock.now, random: () => 0.5 };
-    registerMessageHandlers(
-      createMessageHandlers({
-        tracker: h.tracker,
-        runSync: createSyncRunner(h.db, rt),
-        syncSetup: createSyncSetup(h.db, rt),
-        now: () => h.clock.now,
-        db: h.db,
-      }),
-      stop.signal,
-    );
+    ({ h, stop, server } = startHandlers());
   });
 
   afterEach(() => {
@@ -233,28 +239,13 @@ describe('turning sync on and off, and erasing the server copy', () => {
   let server: FakeServer;
 
   beforeEach(() => {
-    fakeBrowser.reset();
-    removeAllListeners();
-    bridgeRuntimeMessaging();
-    h = createHarness();
-    stop = new AbortController();
     // The fake browser has no manifest; registration reports the extension's version.
     vi.spyOn(fakeBrowser.runtime, 'getManifest').mockReturnValue({
       manifest_version: 3,
       name: 'Tracksphere',
       version: '0.1.0',
     });
-    server = fakeServer();
-    const rt = { fetch: server.fetch, now: () => h.clock.now, random: () => 0.5 };
-    registerMessageHandlers(
-      createMessageHandlers({
-        tracker: h.tracker,
-        runSync: createSyncRunner(h.db, rt),
-        syncSetup: createSyncSetup(h.db, rt),
-        now: () => h.clock.now,
-      }),
-      stop.signal,
-    );
+    ({ h, stop, server } = startHandlers());
   });
 
   afterEach(() => {
