@@ -89,10 +89,9 @@ function startHandlers(): { h: Harness; stop: AbortController; server: FakeServe
 describe('background message handlers', () => {
   let h: Harness;
   let stop: AbortController;
-  let server: FakeServer;
 
   beforeEach(() => {
-    ({ h, stop, server } = startHandlers());
+    ({ h, stop } = startHandlers());
   });
 
   afterEach(() => {
@@ -234,7 +233,6 @@ describe('background message handlers', () => {
 });
 
 describe('turning sync on and off, and erasing the server copy', () => {
-  let h: Harness;
   let stop: AbortController;
   let server: FakeServer;
 
@@ -245,7 +243,7 @@ describe('turning sync on and off, and erasing the server copy', () => {
       name: 'Tracksphere',
       version: '0.1.0',
     });
-    ({ h, stop, server } = startHandlers());
+    ({ stop, server } = startHandlers());
   });
 
   afterEach(() => {
