@@ -185,7 +185,9 @@ export async function startVisitConsumer(
     heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 10)),
     maxWaitTimeInMs: settings.maxWaitMs,
     allowAutoTopicCreation: false,
-    maxBytesPerPartition: 4 * 1024 * 1024,
+    // Bounds memory: at most this much fetched per partition in flight (RSS target < 250 MB).
+    maxBytesPerPartition: 1024 * 1024,
+    maxBytes: 8 * 1024 * 1024,
   });
   let running = true;
   consumer.on(consumer.events.CRASH, (e) => {
