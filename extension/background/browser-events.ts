@@ -51,6 +51,27 @@ async function lookUpTab(getTab: GetTab, tabId: number): Promise<TabInfo | undef
   }
 }
 
+/** What both navigation events carry about the page and its tab. */
+async function pageFacts(
+  details: NavigationDetails,
+  getTab: GetTab,
+): Promise<{
+  tabId: number;
+  windowId: number;
+  url: string;
+  title: string | null;
+  incognito: boolean;
+}> {
+  const tab = await lookUpTab(getTab, details.tabId);
+  return {
+    tabId: details.tabId,
+    windowId: tab?.windowId ?? WINDOW_ID_NONE,
+    url: details.url,
+    title: tab?.title ?? null,
+    incognito: tab?.incognito ?? false,
+  };
+}
+
 /**
  * A committed top-level navigation. The details name no window and no
  * private-window flag, so the tab is read when the event's turn comes. A tab
@@ -64,21 +85,14 @@ export function navigationCommitted(
   at: number,
   getTab: GetTab,
 ): () => Promise<TrackerEvent[]> {
-  return async () => {
-    const tab = await lookUpTab(getTab, details.tabId);
-    return [
-      {
-        type: 'navigationCommitted',
-        at,
-        tabId: details.tabId,
-        windowId: tab?.windowId ?? WINDOW_ID_NONE,
-        url: details.url,
-        title: tab?.title ?? null,
-        transition: toTransition(details.transitionType),
-        incognito: tab?.incognito ?? false,
-      },
-    ];
-  };
+  return async () => [
+    {
+      type: 'navigationCommitted',
+      at,
+      ...(await pageFacts(details, getTab)),
+      transition: toTransition(details.transitionType),
+    },
+  ];
 }
 
 /** A single-page-app route change (history.pushState and the like). */
@@ -87,20 +101,7 @@ export function historyStateUpdated(
   at: number,
   getTab: GetTab,
 ): () => Promise<TrackerEvent[]> {
-  return async () => {
-    const tab = await lookUpTab(getTab, details.tabId);
-    return [
-      {
-        type: 'historyStateUpdated',
-        at,
-        tabId: details.tabId,
-        windowId: tab?.windowId ?? WINDOW_ID_NONE,
-        url: details.url,
-        title: tab?.title ?? null,
-        incognito: tab?.incognito ?? false,
-      },
-    ];
-  };
+  return async () => [{ type: 'historyStateUpdated', at, ...(await pageFacts(details, getTab)) }];
 }
 
 /** tabs.onUpdated: only title and audible changes matter to the tracker. */
