@@ -3,7 +3,7 @@
  * poison messages, erase while events are in flight. Real PostgreSQL, the
  * librdkafka mock cluster, and the consumer's own entry point as a process.
  */
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceRegistered, IngestResult } from '../../protocol/index.js';
 import {
@@ -14,7 +14,6 @@ import {
   request,
   waitFor,
 } from '../harness/client.js';
-import { freshDatabase } from '../harness/database.js';
 import { type MockKafka, startMockKafka } from '../harness/kafka-mock.js';
 import { type PgCluster, startPgCluster } from '../harness/postgres.js';
 import { spawnEntryPoint } from '../harness/process.js';
@@ -25,6 +24,7 @@ import {
   type TestServer,
   testKafkaSettings,
 } from '../harness/server.js';
+import { type KafkaStack, startKafkaStack } from './modes.js';
 
 const TOPICS = [
   { name: 'visits.v1', partitions: 6 },
@@ -60,11 +60,20 @@ async function sendEvents(
 }
 
 /** Committed offsets of the pg-writer group against the topic's end offsets. */
-async function groupProgress(brokers: string[]): Promise<{ committed: number; end: number }> {
-  const kafka = new Kafka({ clientId: 'test-admin', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
+/** Runs fn with a connected Kafka admin client, disconnecting after. */
+async function withAdmin<T>(brokers: string[], fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ clientId: 'test-admin', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Committed offsets of the pg-writer group against the topic's end offsets. */
+function groupProgress(brokers: string[]): Promise<{ committed: number; end: number }> {
+  return withAdmin(brokers, async (admin) => {
     const [offsets] = await admin.fetchOffsets({ groupId: 'pg-writer', topics: ['visits.v1'] });
     const ends = await admin.fetchTopicOffsets('visits.v1');
     const committed = (offsets?.partitions ?? []).reduce(
@@ -73,42 +82,31 @@ async function groupProgress(brokers: string[]): Promise<{ committed: number; en
     );
     const end = ends.reduce((sum, p) => sum + Number(p.high), 0);
     return { committed, end };
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
-async function lowWatermarks(brokers: string[]): Promise<number[]> {
-  const kafka = new Kafka({ clientId: 'test-admin', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+function lowWatermarks(brokers: string[]): Promise<number[]> {
+  return withAdmin(brokers, async (admin) => {
     const offsets = await admin.fetchTopicOffsets('visits.v1');
-    return offsets.sort((a, b) => a.partition - b.partition).map((o) => Number(o.low));
-  } finally {
-    await admin.disconnect();
-  }
+    return offsets.sort((x, y) => x.partition - y.partition).map((o) => Number(o.low));
+  });
 }
 
 describe('consumer killed mid-batch and restarted', () => {
+  let stack: KafkaStack;
   let kafka: MockKafka;
   let api: TestServer;
   let databaseUrl: string;
 
   beforeAll(async () => {
-    kafka = await startMockKafka({ topics: TOPICS });
-    databaseUrl = await freshDatabase('consumer_kill');
-    await prepareDatabase(databaseUrl);
-    api = await startTestServer({
-      databaseUrl,
-      kafka: testKafkaSettings(kafka.brokers),
-      consumer: false,
-      env: { RATE_LIMIT_DEVICE_PER_MINUTE: '10000' },
-    });
+    stack = await startKafkaStack(
+      { RATE_LIMIT_DEVICE_PER_MINUTE: '10000' },
+      { consumer: false, prefix: 'consumer_kill' },
+    );
+    ({ kafka, server: api, databaseUrl } = stack);
   });
   afterAll(async () => {
-    await api?.close();
-    await kafka?.stop();
+    await stack?.stop();
   });
 
   it('stores every event exactly once', async () => {
@@ -236,22 +234,16 @@ describe('PostgreSQL down while events flow', () => {
 });
 
 describe('poison messages and erased devices', () => {
+  let stack: KafkaStack;
   let kafka: MockKafka;
   let server: TestServer;
 
   beforeAll(async () => {
-    kafka = await startMockKafka({ topics: TOPICS });
-    const url = await freshDatabase('consumer_poison');
-    await prepareDatabase(url);
-    server = await startTestServer({
-      databaseUrl: url,
-      kafka: testKafkaSettings(kafka.brokers),
-      consumer: false,
-    });
+    stack = await startKafkaStack({}, { consumer: false, prefix: 'consumer_poison' });
+    ({ kafka, server } = stack);
   });
   afterAll(async () => {
-    await server?.close();
-    await kafka?.stop();
+    await stack?.stop();
   });
 
   it('drops the events of a device erased while they were still in Kafka, and dead-letters poison with its reason', async () => {

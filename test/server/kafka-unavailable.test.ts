@@ -2,32 +2,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorBody } from '../../protocol/index.js';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
-import { freshDatabase } from '../harness/database.js';
-import { type MockKafka, startMockKafka } from '../harness/kafka-mock.js';
-import {
-  prepareDatabase,
-  startTestServer,
-  type TestServer,
-  testKafkaSettings,
-} from '../harness/server.js';
+import type { MockKafka } from '../harness/kafka-mock.js';
+import type { TestServer } from '../harness/server.js';
+import { type KafkaStack, startKafkaStack } from './modes.js';
 
 describe('Kafka unreachable', () => {
+  let stack: KafkaStack;
   let kafka: MockKafka;
   let server: TestServer;
 
   beforeAll(async () => {
-    kafka = await startMockKafka({ topics: [{ name: 'visits.v1', partitions: 3 }] });
-    const url = await freshDatabase('kafka_down');
-    await prepareDatabase(url);
-    server = await startTestServer({
-      databaseUrl: url,
-      kafka: testKafkaSettings(kafka.brokers),
-      consumer: false,
-    });
+    stack = await startKafkaStack({}, { consumer: false, prefix: 'kafka_down' });
+    ({ kafka, server } = stack);
   });
   afterAll(async () => {
-    await server?.close();
-    await kafka?.stop();
+    // The test stops Kafka itself; stopping the mock twice is harmless.
+    await stack?.stop();
   });
 
   it('answers 503 unavailable with Retry-After, and /readyz names Kafka', async () => {

@@ -22,22 +22,31 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(mode: Mode, env: Record<string, string> = {}): Promise<Stack> {
-  const databaseUrl = await freshDatabase(`ingest_${mode}`);
+export interface KafkaStack extends Stack {
+  kafka: MockKafka;
+}
+
+/**
+ * Kafka mode on a fresh migrated database. `consumer: false` leaves the
+ * pg-writer out, for tests that start (or kill) it themselves.
+ */
+export async function startKafkaStack(
+  env: Record<string, string> = {},
+  opts: { consumer?: boolean; prefix?: string } = {},
+): Promise<KafkaStack> {
+  const databaseUrl = await freshDatabase(opts.prefix ?? 'ingest_kafka');
   await prepareDatabase(databaseUrl);
-  const kafka =
-    mode === 'kafka'
-      ? await startMockKafka({
-          topics: [
-            { name: 'visits.v1', partitions: 6 },
-            { name: 'visits.v1.dlq', partitions: 1 },
-          ],
-        })
-      : null;
+  const kafka = await startMockKafka({
+    topics: [
+      { name: 'visits.v1', partitions: 6 },
+      { name: 'visits.v1.dlq', partitions: 1 },
+    ],
+  });
   const server = await startTestServer({
     databaseUrl,
     env,
-    ...(kafka === null ? {} : { kafka: testKafkaSettings(kafka.brokers) }),
+    kafka: testKafkaSettings(kafka.brokers),
+    consumer: opts.consumer !== false,
   });
   return {
     server,
@@ -45,7 +54,20 @@ export async function startStack(mode: Mode, env: Record<string, string> = {}): 
     databaseUrl,
     async stop(): Promise<void> {
       await server.close();
-      await kafka?.stop();
+      await kafka.stop();
     },
+  };
+}
+
+export async function startStack(mode: Mode, env: Record<string, string> = {}): Promise<Stack> {
+  if (mode === 'kafka') return startKafkaStack(env);
+  const databaseUrl = await freshDatabase('ingest_embedded');
+  await prepareDatabase(databaseUrl);
+  const server = await startTestServer({ databaseUrl, env });
+  return {
+    server,
+    kafka: null,
+    databaseUrl,
+    stop: () => server.close(),
   };
 }
