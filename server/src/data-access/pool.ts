@@ -70,3 +70,13 @@ export async function withTransaction<T>(
 export async function ping(pool: Pool): Promise<void> {
   await pool.query('SELECT 1');
 }
+
+/** Readiness: whether PostgreSQL answers now. */
+export async function isReachable(pool: Pool): Promise<boolean> {
+  try {
+    await ping(pool);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,21 +1,12 @@
 import type { Server } from 'node:http';
 import type { Config } from '../config.js';
-import { type Pool, ping } from '../data-access/pool.js';
+import { isReachable, type Pool } from '../data-access/pool.js';
 import { createApp } from '../entry-points/api/app.js';
 import type { Logger } from '../logger.js';
 import type { VisitProducer } from '../messaging/kafka.js';
 import type { Metrics } from '../metrics.js';
 import { directSink } from './direct-sink.js';
 import { listen } from './http-server.js';
-
-async function reachable(check: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await check();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts the ingest API; its sink is Kafka when a producer is given, else PostgreSQL directly. */
 export async function startApi(opts: {
@@ -35,7 +26,7 @@ export async function startApi(opts: {
     config,
     readiness: async (): Promise<Record<string, boolean>> => {
       const [postgres, kafka] = await Promise.all([
-        reachable(() => ping(pool)),
+        isReachable(pool),
         producer === null ? Promise.resolve(null) : producer.ready(),
       ]);
       return kafka === null ? { postgres } : { postgres, kafka };

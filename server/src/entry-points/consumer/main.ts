@@ -3,7 +3,7 @@
  * /readyz and /metrics on CONSUMER_PORT.
  */
 import express from 'express';
-import { ping } from '../../data-access/pool.js';
+import { isReachable } from '../../data-access/pool.js';
 import { createVisitProducer } from '../../messaging/kafka.js';
 import { createMetrics } from '../../metrics.js';
 import { runConsumer } from '../../runtime/consumer.js';
@@ -29,10 +29,7 @@ ops.use(
   operationsRouter({
     metrics,
     readiness: async () => ({
-      postgres: await ping(db.pool).then(
-        () => true,
-        () => false,
-      ),
+      postgres: await isReachable(db.pool),
       kafka: consumer.running,
     }),
   }),
