@@ -17,6 +17,10 @@ export interface TestNginx {
   /** The self-signed certificate to trust. */
   ca: Buffer;
   process: RunningNginx;
+  /** Stops nginx but keeps its folder, as a server that went down. */
+  down(): Promise<void>;
+  /** Starts nginx again on the same config and ports after `down()`. */
+  up(): Promise<void>;
   /** Stops nginx and removes its folder. */
   stop(): Promise<void>;
 }
@@ -33,17 +37,22 @@ export async function startTestNginx(values: Record<string, string>): Promise<Te
       nginxVersion: await nginxVersion(),
     });
     const ca = await makeCertificate(config.certDir);
-    const running = await startNginx(config, [httpPort, httpsPort]);
-    return {
+    const ports = [httpPort, httpsPort];
+    const nginx: TestNginx = {
       httpsUrl: `https://localhost:${httpsPort}`,
       httpUrl: `http://localhost:${httpPort}`,
       ca,
-      process: running,
+      process: await startNginx(config, ports),
+      down: () => nginx.process.stop(),
+      async up(): Promise<void> {
+        nginx.process = await startNginx(config, ports);
+      },
       async stop(): Promise<void> {
-        await running.stop();
+        await nginx.process.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
+    return nginx;
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

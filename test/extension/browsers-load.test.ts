@@ -15,45 +15,7 @@ import {
 } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
 import { extensionBuildDir } from '../harness/extension-builds.js';
-
-interface StoredVisit {
-  url: string | null;
-  domain: string;
-  activeMs: number;
-  syncState: string;
-  transition: string | null;
-}
-
-/** Reads the visits store from an extension page (the extension's own origin). */
-function readVisits(page: Page): Promise<StoredVisit[]> {
-  return page.evaluate(async () => {
-    // Opening a database that does not exist would create an empty one: look first.
-    const dbs = await indexedDB.databases();
-    if (!dbs.some((d) => d.name === 'tracksphere')) return [];
-    return new Promise<StoredVisit[]>((resolve, reject) => {
-      const open = indexedDB.open('tracksphere');
-      open.onerror = () => reject(new Error(String(open.error)));
-      open.onsuccess = () => {
-        const db = open.result;
-        if (!db.objectStoreNames.contains('visits')) {
-          db.close();
-          resolve([]);
-          return;
-        }
-        const all = db.transaction('visits').objectStore('visits').getAll();
-        all.onerror = () => reject(new Error(String(all.error)));
-        all.onsuccess = () => {
-          db.close();
-          resolve(all.result as StoredVisit[]);
-        };
-      };
-    });
-  });
-}
-
-interface StorageApi {
-  storage: { local: { set(items: Record<string, unknown>): Promise<void> } };
-}
+import { readVisits, setStorageValues } from '../harness/extension-pages.js';
 
 const BROWSERS = [
   { name: 'Chromium, chrome-mv3 build', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
@@ -106,12 +68,7 @@ describe.each(BROWSERS)('$name', ({ dir, launch }) => {
     await before.close();
     expect(await readVisits(extPage)).toEqual([]);
 
-    await extPage.evaluate(async () => {
-      const g = globalThis as unknown as { browser?: StorageApi; chrome?: StorageApi };
-      const api = g.browser ?? g.chrome;
-      if (api === undefined) throw new Error('no extension API on this page');
-      await api.storage.local.set({ consent: true });
-    });
+    await setStorageValues(extPage, { consent: true });
     const tab = await eb.browser.newPage();
     await tab.bringToFront();
     await tab.goto(`${siteUrl}/first?q=cats&token=s3cret`);

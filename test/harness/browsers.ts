@@ -20,7 +20,38 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromiumWithExtension(buildDir: string): Promise<ExtensionBrowser> {
+/** What the end-to-end suite adds to a plain launch. */
+export interface LaunchOptions {
+  /** Host names that resolve to this machine (the test sites). */
+  loopbackHosts?: readonly string[];
+  /**
+   * The test server's self-signed certificate. Chromium trusts exactly that key
+   * (base64 SHA-256 of its SPKI); Firefox has no such switch and accepts any
+   * certificate for the session (WebDriver's acceptInsecureCerts).
+   */
+  trustSpkiSha256?: string;
+  /** Firefox: suspend the idle event page after this long (default 30 s). */
+  backgroundIdleTimeoutMs?: number;
+  /**
+   * Firefox: the person answers yes to the extension's permission prompts (the prompt is
+   * browser chrome, out of WebDriver BiDi's reach, so it is switched off: requests are granted).
+   */
+  acceptPermissionPrompts?: boolean;
+}
+
+export async function launchChromiumWithExtension(
+  buildDir: string,
+  opts: LaunchOptions = {},
+): Promise<ExtensionBrowser> {
+  const extra: string[] = [];
+  if (opts.loopbackHosts !== undefined) {
+    extra.push(
+      `--host-resolver-rules=${opts.loopbackHosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`,
+    );
+  }
+  if (opts.trustSpkiSha256 !== undefined) {
+    extra.push(`--ignore-certificate-errors-spki-list=${opts.trustSpkiSha256}`);
+  }
   const userDataDir = await mkdtemp(join(tmpdir(), 'tracksphere-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -36,6 +67,7 @@ export async function launchChromiumWithExtension(buildDir: string): Promise<Ext
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extra,
     ],
   });
   const id = await browser.installExtension(buildDir);
@@ -49,14 +81,30 @@ export async function launchChromiumWithExtension(buildDir: string): Promise<Ext
   };
 }
 
-export async function launchFirefoxWithExtension(buildDir: string): Promise<ExtensionBrowser> {
+export async function launchFirefoxWithExtension(
+  buildDir: string,
+  opts: LaunchOptions = {},
+): Promise<ExtensionBrowser> {
+  const prefs: Record<string, unknown> = {
+    'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_EXTENSION_UUID }),
+  };
+  if (opts.loopbackHosts !== undefined) {
+    prefs['network.dns.localDomains'] = opts.loopbackHosts.join(',');
+    // The test sites are plain http: no https-first detour before each page.
+    prefs['dom.security.https_first'] = false;
+  }
+  if (opts.acceptPermissionPrompts === true) {
+    prefs['extensions.webextOptionalPermissionPrompts'] = false;
+  }
+  if (opts.backgroundIdleTimeoutMs !== undefined) {
+    prefs['extensions.background.idle.timeout'] = opts.backgroundIdleTimeoutMs;
+  }
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
     headless: true,
-    extraPrefsFirefox: {
-      'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_EXTENSION_UUID }),
-    },
+    acceptInsecureCerts: opts.trustSpkiSha256 !== undefined,
+    extraPrefsFirefox: prefs,
     // Lets the test open moz-extension:// pages.
     env: { ...process.env, MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: '1' },
   });

@@ -1,0 +1,86 @@
+/**
+ * Reading the installed extension's state from one of its own pages (same origin as the
+ * background): its IndexedDB, its storage.local, and whether its background is running.
+ * Nothing here goes through the extension's code, so what a test reads is what is stored.
+ */
+import type { Page } from 'puppeteer-core';
+
+/** A stored visit as the extension keeps it (extension/db/schema.ts). */
+export interface StoredVisit {
+  id: string;
+  url: string | null;
+  domain: string;
+  title: string | null;
+  startedAt: string;
+  endedAt: string;
+  activeMs: number;
+  sessionId: string;
+  transition: string | null;
+  syncState: string;
+  [key: string]: unknown;
+}
+
+type StorageArea = {
+  get(key: string): Promise<Record<string, unknown>>;
+  set(items: Record<string, unknown>): Promise<void>;
+};
+interface ExtensionGlobals {
+  storage: { local: StorageArea };
+  runtime: { getContexts(filter: { contextTypes: string[] }): Promise<unknown[]> };
+}
+
+/** The extension's `visits` store, read with plain IndexedDB (no Dexie, no extension code). */
+export function readVisits(page: Page): Promise<StoredVisit[]> {
+  return page.evaluate(async () => {
+    // Opening a database that does not exist would create an empty one: look first.
+    const dbs = await indexedDB.databases();
+    if (!dbs.some((d) => d.name === 'tracksphere')) return [];
+    return new Promise<StoredVisit[]>((resolve, reject) => {
+      const open = indexedDB.open('tracksphere');
+      open.onerror = () => reject(new Error(String(open.error)));
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('visits')) {
+          db.close();
+          resolve([]);
+          return;
+        }
+        const all = db.transaction('visits').objectStore('visits').getAll();
+        all.onerror = () => reject(new Error(String(all.error)));
+        all.onsuccess = () => {
+          db.close();
+          resolve(all.result as StoredVisit[]);
+        };
+      };
+    });
+  });
+}
+
+/** storage.local[key] as the extension stored it. */
+export function storageValue(page: Page, key: string): Promise<unknown> {
+  return page.evaluate(async (k: string) => {
+    const g = globalThis as unknown as { browser?: ExtensionGlobals; chrome?: ExtensionGlobals };
+    const api = g.browser ?? g.chrome;
+    if (api === undefined) throw new Error('no extension API on this page');
+    return (await api.storage.local.get(k))[k];
+  }, key);
+}
+
+export function setStorageValues(page: Page, items: Record<string, unknown>): Promise<void> {
+  return page.evaluate(async (values: Record<string, unknown>) => {
+    const g = globalThis as unknown as { browser?: ExtensionGlobals; chrome?: ExtensionGlobals };
+    const api = g.browser ?? g.chrome;
+    if (api === undefined) throw new Error('no extension API on this page');
+    await api.storage.local.set(values);
+  }, items);
+}
+
+/** Whether the background (service worker or event page) is running; asking does not wake it. */
+export function backgroundRunning(page: Page): Promise<boolean> {
+  return page.evaluate(async () => {
+    const g = globalThis as unknown as { browser?: ExtensionGlobals; chrome?: ExtensionGlobals };
+    const api = g.browser ?? g.chrome;
+    if (api === undefined) throw new Error('no extension API on this page');
+    return (await api.runtime.getContexts({ contextTypes: ['BACKGROUND'] })).length > 0;
+  });
+}
