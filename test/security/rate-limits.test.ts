@@ -35,6 +35,39 @@ describe('rate limits', () => {
     }
   });
 
+  it('gives a device one allowance shared by /events and /me, not one per route', async () => {
+    const stack = await startStack('embedded', {
+      RATE_LIMIT_DEVICE_PER_MINUTE: '4',
+      RATE_LIMIT_IP_PER_MINUTE: '1000',
+    });
+    try {
+      const base = stack.server.url;
+      const a = await registerDevice(base);
+      const b = await registerDevice(base);
+      const exportOf = (token: string) =>
+        request(`${base}/api/v1/me/export`, { headers: bearer(token) });
+      // Two of each: four requests, the whole allowance, split across the two routes.
+      expect((await postEvents(base, a.token, makeBatch([makeEvent()]))).status).toBe(200);
+      expect((await exportOf(a.token)).status).toBe(200);
+      expect((await postEvents(base, a.token, makeBatch([makeEvent()]))).status).toBe(200);
+      expect((await exportOf(a.token)).status).toBe(200);
+      // Each route alone has been used only twice of four: a per-route limiter would let these by.
+      const events = await postEvents(base, a.token, makeBatch([makeEvent()]));
+      expectErrorBody(events, 'rate_limited');
+      expect(Number(events.headers.get('retry-after'))).toBeGreaterThan(0);
+      expectErrorBody(await exportOf(a.token), 'rate_limited');
+      expectErrorBody(
+        await request(`${base}/api/v1/me`, { method: 'DELETE', headers: bearer(a.token) }),
+        'rate_limited',
+      );
+      // Another device keeps its own allowance.
+      expect((await exportOf(b.token)).status).toBe(200);
+      expect((await postEvents(base, b.token, makeBatch([makeEvent()]))).status).toBe(200);
+    } finally {
+      await stack.stop();
+    }
+  });
+
   it('limits an address across routes, devices and unauthenticated guesses, ignoring X-Forwarded-For', async () => {
     const stack = await startStack('embedded', {
       RATE_LIMIT_DEVICE_PER_MINUTE: '1000',

@@ -8,7 +8,7 @@ import type { Metrics } from '../../metrics.js';
 import { extensionCors } from './middleware/cors.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { requestMetrics } from './middleware/metrics.js';
-import { perIpLimit } from './middleware/rate-limit.js';
+import { perDeviceLimit, perIpLimit } from './middleware/rate-limit.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { devicesRouter } from './routes/devices.js';
 import { eventsRouter } from './routes/events.js';
@@ -65,8 +65,11 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openapi);
   });
   api.use('/devices', devicesRouter(deps));
-  api.use('/events', eventsRouter(deps));
-  api.use('/me', meRouter(deps));
+  // One per-device limiter (one counter store) for every device route: a device gets a single
+  // allowance, not one per router.
+  const deviceLimit = perDeviceLimit(deps.config.rateLimit.perDevicePerMinute);
+  api.use('/events', eventsRouter(deps, deviceLimit));
+  api.use('/me', meRouter(deps, deviceLimit));
   app.use('/api/v1', api);
 
   app.use(notFound);

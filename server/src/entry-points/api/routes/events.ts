@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { EventBatchSchema, LIMITS } from '../../../../../protocol/index.js';
 import { AppError } from '../../../domain/errors.js';
 import { describeIssues, ingestBatch } from '../../../domain/ingest.js';
@@ -6,15 +6,15 @@ import { parseUserAgent } from '../../../domain/user-agent.js';
 import type { ApiDeps } from '../app.js';
 import { deviceIdOf, requireDevice } from '../middleware/auth.js';
 import { jsonBody } from '../middleware/json-body.js';
-import { perDeviceLimit } from '../middleware/rate-limit.js';
 
-export function eventsRouter(deps: ApiDeps): Router {
+/** `deviceLimit`: the app's one per-device limiter, shared with the other device routes. */
+export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
   const router = Router();
   // Authenticate and rate-limit before reading a body of up to 1 MiB.
   router.post(
     '/',
     requireDevice(deps.pool),
-    perDeviceLimit(deps.config.rateLimit.perDevicePerMinute),
+    deviceLimit,
     ...jsonBody(LIMITS.maxBodyBytes),
     async (req, res) => {
       const receivedAt = deps.now();

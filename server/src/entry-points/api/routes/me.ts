@@ -1,13 +1,13 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { EraseResult } from '../../../../../protocol/index.js';
 import { eraseDeviceData, exportDevice } from '../../../domain/devices.js';
 import type { ApiDeps } from '../app.js';
 import { deviceIdOf, requireDevice } from '../middleware/auth.js';
-import { perDeviceLimit } from '../middleware/rate-limit.js';
 
-export function meRouter(deps: ApiDeps): Router {
+/** `deviceLimit`: the app's one per-device limiter, shared with the other device routes. */
+export function meRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
   const router = Router();
-  router.use(requireDevice(deps.pool), perDeviceLimit(deps.config.rateLimit.perDevicePerMinute));
+  router.use(requireDevice(deps.pool), deviceLimit);
 
   router.get('/export', async (_req, res) => {
     const lines = exportDevice(deps.pool, deviceIdOf(res.locals));
