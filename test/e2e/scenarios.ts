@@ -18,9 +18,11 @@ import { waitFor } from '../harness/client.js';
 import { extensionBuildDir } from '../harness/extension-builds.js';
 import {
   backgroundRunning,
+  openExtensionPage,
   readVisits,
   type StoredVisit,
   setStorageValues,
+  siteRows,
   storageValue,
 } from '../harness/extension-pages.js';
 import { type E2eStack, ENROLLMENT_KEY, startE2eStack } from './stack.js';
@@ -47,14 +49,6 @@ const FIREFOX_IDLE_TIMEOUT_MS = 5_000;
 const LONGEST_IDLE_THRESHOLD_S = 4 * 60 * 60;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Opens an extension page. Firefox loads moz-extension:// pages but never reports the
- * navigation as done, so the goto's timeout is short and ignored; callers wait for an element.
- */
-async function openExtensionPage(page: Page, url: string): Promise<void> {
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 5_000 }).catch(() => undefined);
-}
 
 /** What the page itself says its address is (Firefox does not report extension pages' URLs). */
 async function locationOf(page: Page): Promise<string> {
@@ -94,22 +88,6 @@ async function newTab(browser: Browser): Promise<Page> {
 
 function attribute(page: Page, selector: string, name: string): Promise<string | null> {
   return page.$eval(selector, (el, n) => el.getAttribute(n), name);
-}
-
-interface SiteRow {
-  domain: string;
-  activeMs: number;
-  visits: number;
-}
-
-function siteRows(page: Page): Promise<SiteRow[]> {
-  return page.$$eval('[data-testid="site-row"]', (rows) =>
-    rows.map((r) => ({
-      domain: r.getAttribute('data-domain') ?? '',
-      activeMs: Number(r.getAttribute('data-active-ms')),
-      visits: Number(r.getAttribute('data-visits')),
-    })),
-  );
 }
 
 interface SyncConfig {

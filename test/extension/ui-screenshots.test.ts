@@ -17,6 +17,7 @@ import {
   launchFirefoxWithExtension,
 } from '../harness/browsers.js';
 import { extensionBuildDir } from '../harness/extension-builds.js';
+import { openExtensionPage, siteRows, storageValue } from '../harness/extension-pages.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCREENSHOTS = join(ROOT, 'test-output/screenshots');
@@ -110,42 +111,13 @@ function seedExtension(page: Page, seed: Seed): Promise<void> {
   }, seed);
 }
 
-/** Reads the storage.local value the background keeps for `key`. */
-function storedValue(page: Page, key: string): Promise<unknown> {
-  return page.evaluate(async (k: string) => {
-    type StorageApi = { storage: { local: { get(k: string): Promise<Record<string, unknown>> } } };
-    const g = globalThis as unknown as { browser?: StorageApi; chrome?: StorageApi };
-    return (await (g.browser ?? g.chrome)?.storage.local.get(k))?.[k];
-  }, key);
-}
-
-interface SiteRow {
-  domain: string;
-  activeMs: number;
-  visits: number;
-}
-
-function siteRows(page: Page): Promise<SiteRow[]> {
-  return page.$$eval('[data-testid="site-row"]', (rows) =>
-    rows.map((r) => ({
-      domain: r.getAttribute('data-domain') ?? '',
-      activeMs: Number(r.getAttribute('data-active-ms')),
-      visits: Number(r.getAttribute('data-visits')),
-    })),
-  );
-}
-
 function attribute(page: Page, testId: string, name: string): Promise<string | null> {
   return page.$eval(`[data-testid="${testId}"]`, (el, n) => el.getAttribute(n), name);
 }
 
-/**
- * Opens an extension page in front. Firefox loads moz-extension:// pages but
- * never reports the navigation to puppeteer as done, so the goto's timeout is
- * short and ignored; callers wait for the element they need instead.
- */
+/** Opens an extension page in front. */
 async function open(page: Page, url: string): Promise<void> {
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 5_000 }).catch(() => undefined);
+  await openExtensionPage(page, url);
   await page.bringToFront();
 }
 
@@ -191,14 +163,14 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
 
     await page.click('[data-testid="consent-accept"]');
     await page.waitForSelector('[data-testid="consent-state"][data-consent="true"]');
-    expect(await storedValue(page, 'consent')).toBe(true);
+    expect(await storageValue(page, 'consent')).toBe(true);
     await page.select('[data-testid="privacy-level"]', 'path');
     await page.waitForFunction(
       () =>
         document.querySelector('[data-testid="consent-accept"]')?.hasAttribute('disabled') ===
         false,
     );
-    await expect.poll(() => storedValue(page, 'privacyLevel')).toBe('path');
+    await expect.poll(() => storageValue(page, 'privacyLevel')).toBe('path');
   }, 60_000);
 
   it('popup: shows the seeded totals, top sites, trend and outbox', async () => {

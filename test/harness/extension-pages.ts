@@ -84,3 +84,29 @@ export function backgroundRunning(page: Page): Promise<boolean> {
     return (await api.runtime.getContexts({ contextTypes: ['BACKGROUND'] })).length > 0;
   });
 }
+
+/**
+ * Opens an extension page. Firefox loads moz-extension:// pages but never reports the
+ * navigation to puppeteer as done, so the goto's timeout is short and ignored; callers wait
+ * for the element they need instead.
+ */
+export async function openExtensionPage(page: Page, url: string): Promise<void> {
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 5_000 }).catch(() => undefined);
+}
+
+/** One row of the popup's or options page's site list, from its data attributes. */
+export interface SiteRow {
+  domain: string;
+  activeMs: number;
+  visits: number;
+}
+
+export function siteRows(page: Page): Promise<SiteRow[]> {
+  return page.$$eval('[data-testid="site-row"]', (rows) =>
+    rows.map((r) => ({
+      domain: r.getAttribute('data-domain') ?? '',
+      activeMs: Number(r.getAttribute('data-active-ms')),
+      visits: Number(r.getAttribute('data-visits')),
+    })),
+  );
+}
