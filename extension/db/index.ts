@@ -34,7 +34,10 @@ export {
   type DayRange,
   type DayTotal,
   dailyTotals,
+  dayTotals,
+  rollupsInRange,
   type SiteTotal,
+  siteTotals,
   topSites,
 } from './stats-queries.js';
 export {

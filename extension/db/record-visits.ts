@@ -19,11 +19,29 @@ function rollupKey(day: string, domain: string): string {
   return `${day}\u0000${domain}`;
 }
 
+/** Active time and visits per [day, domain] of the given visits. */
+function rollupDeltas(visits: readonly StoredVisit[], dayOf: DayOf): Map<string, DailyRollup> {
+  const deltas = new Map<string, DailyRollup>();
+  for (const v of visits) {
+    const day = dayOf(v.startedMs);
+    const key = rollupKey(day, v.domain);
+    const delta = deltas.get(key) ?? { day, domain: v.domain, activeMs: 0, visits: 0 };
+    delta.activeMs += v.activeMs;
+    delta.visits += 1;
+    deltas.set(key, delta);
+  }
+  return deltas;
+}
+
 /**
  * Stores finished visits and adds them to the daily per-domain rollups in one
  * transaction, so stats never disagree with the visits. Idempotent on visit id:
  * a visit already stored (the background retrying after a worker kill) is
  * neither overwritten nor counted again.
+ *
+ * Two round trips to the database, not four: the visits and the rollups they
+ * touch are read together, then written together. The background records one
+ * visit per event, so the round trips are most of the cost (bench/extension.ts).
  */
 export async function recordFinishedVisits(
   db: TracksphereDb,
@@ -33,34 +51,26 @@ export async function recordFinishedVisits(
   if (visits.length === 0) return;
   const syncState = opts.syncEnabled ? 'pending' : 'local';
   await db.transaction('rw', db.visits, db.dailyRollups, async () => {
-    const unique = [...new Map(visits.map((v) => [v.id, v])).values()];
-    const existing = await db.visits.bulkGet(unique.map((v) => v.id));
-    const fresh: StoredVisit[] = [];
-    unique.forEach((visit, i) => {
-      if (existing[i] === undefined) {
-        fresh.push({ ...visit, startedMs: startedMsOf(visit), syncState });
-      }
-    });
+    const unique: StoredVisit[] = [...new Map(visits.map((v) => [v.id, v])).values()].map(
+      (visit) => ({ ...visit, startedMs: startedMsOf(visit), syncState }),
+    );
+    // The rollups of every visit's day and domain: a superset of those the fresh ones change.
+    const touched = [...rollupDeltas(unique, opts.dayOf).values()];
+    const [existing, current] = await Promise.all([
+      db.visits.bulkGet(unique.map((v) => v.id)),
+      db.dailyRollups.bulkGet(touched.map((d) => [d.day, d.domain])),
+    ]);
+    const fresh = unique.filter((_, i) => existing[i] === undefined);
     if (fresh.length === 0) return;
-    await db.visits.bulkAdd(fresh);
 
-    const deltas = new Map<string, DailyRollup>();
-    for (const v of fresh) {
-      const day = opts.dayOf(v.startedMs);
-      const key = rollupKey(day, v.domain);
-      const delta = deltas.get(key) ?? { day, domain: v.domain, activeMs: 0, visits: 0 };
-      delta.activeMs += v.activeMs;
-      delta.visits += 1;
-      deltas.set(key, delta);
-    }
-    const changes = [...deltas.values()];
-    const current = await db.dailyRollups.bulkGet(changes.map((d) => [d.day, d.domain]));
-    const merged = changes.map((d, i) => {
-      const before = current[i];
-      return before === undefined
+    const before = new Map<string, DailyRollup>();
+    for (const r of current) if (r !== undefined) before.set(rollupKey(r.day, r.domain), r);
+    const merged = [...rollupDeltas(fresh, opts.dayOf).entries()].map(([key, d]) => {
+      const b = before.get(key);
+      return b === undefined
         ? d
-        : { ...d, activeMs: before.activeMs + d.activeMs, visits: before.visits + d.visits };
+        : { ...d, activeMs: b.activeMs + d.activeMs, visits: b.visits + d.visits };
     });
-    await db.dailyRollups.bulkPut(merged);
+    await Promise.all([db.visits.bulkAdd(fresh), db.dailyRollups.bulkPut(merged)]);
   });
 }

@@ -25,7 +25,8 @@ export interface DayTotal {
   visits: number;
 }
 
-function rollupsIn(db: TracksphereDb, range: DayRange): Promise<DailyRollup[]> {
+/** Every domain's rollup of every day in the range: one read of the [day+domain] index. */
+export function rollupsInRange(db: TracksphereDb, range: DayRange): Promise<DailyRollup[]> {
   return db.dailyRollups
     .where('[day+domain]')
     .between([range.from, Dexie.minKey], [range.to, Dexie.maxKey], true, true)
@@ -33,18 +34,14 @@ function rollupsIn(db: TracksphereDb, range: DayRange): Promise<DailyRollup[]> {
 }
 
 export async function activeMsOnDay(db: TracksphereDb, day: string): Promise<number> {
-  const rows = await rollupsIn(db, { from: day, to: day });
+  const rows = await rollupsInRange(db, { from: day, to: day });
   return rows.reduce((sum, r) => sum + r.activeMs, 0);
 }
 
-/** Domains by active time over the range (ties: more visits, then name). */
-export async function topSites(
-  db: TracksphereDb,
-  range: DayRange,
-  limit = 10,
-): Promise<SiteTotal[]> {
+/** Domains by active time over the rows (ties: more visits, then name). */
+export function siteTotals(rows: readonly DailyRollup[], limit = 10): SiteTotal[] {
   const byDomain = new Map<string, SiteTotal>();
-  for (const r of await rollupsIn(db, range)) {
+  for (const r of rows) {
     const t = byDomain.get(r.domain) ?? { domain: r.domain, activeMs: 0, visits: 0 };
     t.activeMs += r.activeMs;
     t.visits += r.visits;
@@ -60,11 +57,14 @@ export async function topSites(
     .slice(0, limit);
 }
 
-/** One total per day for the `days` days ending with `lastDay`, oldest first, zeros included. */
-export async function dailyTotals(
-  db: TracksphereDb,
+/**
+ * One total per day for the `days` days ending with `lastDay`, oldest first, zeros included;
+ * rows of other days are ignored.
+ */
+export function dayTotals(
+  rows: readonly DailyRollup[],
   opts: { lastDay: string; days: number },
-): Promise<DayTotal[]> {
+): DayTotal[] {
   if (opts.days <= 0) return [];
   const from = addDays(opts.lastDay, -(opts.days - 1));
   const totals = new Map<string, DayTotal>();
@@ -72,11 +72,30 @@ export async function dailyTotals(
     const day = addDays(from, i);
     totals.set(day, { day, activeMs: 0, visits: 0 });
   }
-  for (const r of await rollupsIn(db, { from, to: opts.lastDay })) {
+  for (const r of rows) {
     const t = totals.get(r.day);
     if (t === undefined) continue;
     t.activeMs += r.activeMs;
     t.visits += r.visits;
   }
   return [...totals.values()];
+}
+
+/** Domains by active time over the range (ties: more visits, then name). */
+export async function topSites(
+  db: TracksphereDb,
+  range: DayRange,
+  limit = 10,
+): Promise<SiteTotal[]> {
+  return siteTotals(await rollupsInRange(db, range), limit);
+}
+
+/** One total per day for the `days` days ending with `lastDay`, oldest first, zeros included. */
+export async function dailyTotals(
+  db: TracksphereDb,
+  opts: { lastDay: string; days: number },
+): Promise<DayTotal[]> {
+  if (opts.days <= 0) return [];
+  const from = addDays(opts.lastDay, -(opts.days - 1));
+  return dayTotals(await rollupsInRange(db, { from, to: opts.lastDay }), opts);
 }

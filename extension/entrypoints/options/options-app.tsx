@@ -13,7 +13,8 @@ import {
   pageDb,
   type RejectedRow,
 } from '../../stats/index.js';
-import { getSyncStatus, type SyncStatus } from '../../sync/index.js';
+// The module itself, not the sync index: that would pull the sync client and zod into the page.
+import { getSyncStatus, type SyncStatus } from '../../sync/sync-status.js';
 import { OptionsView } from './options-view.js';
 
 interface LocalData {

@@ -4,7 +4,8 @@ import { browser } from 'wxt/browser';
 import { t } from '../../components/i18n.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
 import { loadPopupStats, localToday, type PopupStats, pageDb } from '../../stats/index.js';
-import { getSyncStatus, type SyncStatus } from '../../sync/index.js';
+// The module itself, not the sync index: that would pull the sync client and zod into the page.
+import { getSyncStatus, type SyncStatus } from '../../sync/sync-status.js';
 import { PopupView } from './popup-view.js';
 
 function syncResultText(result: SyncNowResult): string {
