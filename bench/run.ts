@@ -14,9 +14,12 @@
  * Environment: BENCH_ROUNDS (3), BENCH_EVENTS (500000; 50000 with BENCH_QUICK=1),
  * BENCH_CONCURRENCY (8), BENCH_INGEST_CONCURRENCY (16), BENCH_PARTITIONS (96),
  * BENCH_DEVICES (400), BENCH_LATENCY_SECONDS (12; 5 quick), BENCH_INGEST_SECONDS (8; 4 quick),
- * BENCH_PARTITIONS_CONCURRENCY (consumer's KAFKA_PARTITIONS_CONCURRENCY, 2),
+ * BENCH_PARTITIONS_CONCURRENCY (consumer's KAFKA_PARTITIONS_CONCURRENCY, 2), BENCH_API_PROCESSES
+ * (API processes in the pipeline phases, requests round-robin over them, as nginx over replicas; 1),
  * BENCH_PG_POOL_SIZE (PG_POOL_SIZE, 10), BENCH_LOG_LEVEL (info), BENCH_ONLY (comma list of
- * kafka,embedded,copy,ingest), BENCH_CPU_PROF=1 (CPU profile of API and consumer via bench/cpu-prof.mjs; profiles
+ * kafka,embedded,copy,ingest; `soak` = bench/soak.ts, 10+ min, only when named:
+ * `BENCH_ONLY=soak npm run bench`; `extension` = bench/extension.ts, the extension in Chromium,
+ * BENCH_EXT_* there), BENCH_CPU_PROF=1 (CPU profile of API and consumer via bench/cpu-prof.mjs; profiles
  * under bench-output/profiles/, summarise with `tsx bench/profile.ts <dir>`).
  */
 import { execFile } from 'node:child_process';
@@ -31,6 +34,7 @@ import { type MockKafka, startMockKafka } from '../test/harness/kafka-mock.js';
 import { type PgCluster, startPgCluster } from '../test/harness/postgres.js';
 import { type ServerProcess, spawnEntryPoint } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
+import { extensionTableLines, runExtensionBench, writeExtensionOnly } from './extension.js';
 import {
   checkAccepted,
   closedLoop,
@@ -73,10 +77,13 @@ const CFG = {
   latencySeconds: intEnv('BENCH_LATENCY_SECONDS', QUICK ? 5 : 12),
   ingestSeconds: intEnv('BENCH_INGEST_SECONDS', QUICK ? 4 : 8),
   partitionsConcurrency: intEnv('BENCH_PARTITIONS_CONCURRENCY', 2),
+  apiProcesses: intEnv('BENCH_API_PROCESSES', 1),
   pgPoolSize: intEnv('BENCH_PG_POOL_SIZE', 10),
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   cpuProf: process.env.BENCH_CPU_PROF === '1',
-  only: (process.env.BENCH_ONLY ?? 'kafka,embedded,copy,ingest').split(',').map((s) => s.trim()),
+  only: (process.env.BENCH_ONLY ?? 'kafka,embedded,copy,ingest,extension')
+    .split(',')
+    .map((s) => s.trim()),
 };
 const TOPIC = 'visits.v1';
 const HIGH = '1000000000';
@@ -270,7 +277,11 @@ interface LatencyResult {
  * Also the server-side written_at - received_at (transaction start in the writer minus the
  * API's receive time) over the same rows.
  */
-async function latencyPhase(url: string, tokens: string[], pool: pg.Pool): Promise<LatencyResult> {
+async function latencyPhase(
+  urls: string[],
+  tokens: string[],
+  pool: pg.Pool,
+): Promise<LatencyResult> {
   const intervalMs = (1000 * CFG.latencyBatch) / CFG.latencyRate;
   const count = Math.round((CFG.latencySeconds * 1000) / intervalMs);
   const bodies = Array.from({ length: count }, () => {
@@ -307,7 +318,12 @@ async function latencyPhase(url: string, tokens: string[], pool: pg.Pool): Promi
     if (wait > 0) await sleep(wait);
     const b = bodies[k] as { body: Buffer; lastId: string };
     inflight.push(
-      postBatch(agent, url, tokens[k % tokens.length] as string, b.body).then(
+      postBatch(
+        agent,
+        urls[k % urls.length] as string,
+        tokens[k % tokens.length] as string,
+        b.body,
+      ).then(
         (r) => {
           if (r.status !== 200) {
             errors.push(`${r.status} ${r.body.slice(0, 200)}`);
@@ -357,7 +373,7 @@ interface ThroughputResult {
 
 /** All prepared batches, closed loop; from the first send to the last row visible. */
 async function throughputPhase(
-  url: string,
+  urls: string[],
   batches: PreparedBatch[],
   tokens: string[],
   pool: pg.Pool,
@@ -374,7 +390,13 @@ async function throughputPhase(
     deadlineMs: timeoutMs,
     run: async (i) => {
       const b = batches[i] as PreparedBatch;
-      const r = await postBatch(agent, url, tokens[i] as string, b.body);
+      // Round robin over the API processes, as nginx does over replicas.
+      const r = await postBatch(
+        agent,
+        urls[i % urls.length] as string,
+        tokens[i] as string,
+        b.body,
+      );
       checkAccepted(r, b.events.length);
       acked.push((b.events.at(-1) as { id: string }).id);
       lastAck = r.doneAt;
@@ -473,7 +495,7 @@ async function pipeline(
   const databaseUrl = await cluster.createDatabase(`bench_${mode}`);
   await prepareDatabase(databaseUrl);
   let mock: MockKafka | undefined;
-  let api: ServerProcess | undefined;
+  const apis: ServerProcess[] = [];
   let consumer: ServerProcess | undefined;
   try {
     let env: Record<string, string> = { DATABASE_URL: databaseUrl };
@@ -486,9 +508,15 @@ async function pipeline(
       });
       env = { ...env, ...kafkaEnv(testKafkaSettings(mock.brokers, TOPIC)) };
     }
-    const started = await startApi({ ...env, ...profileEnv(`${mode}-api-r${round}`) });
-    api = started.proc;
-    const devices = await registerDevices(started.url, CFG.devices);
+    const urls: string[] = [];
+    for (let i = 0; i < CFG.apiProcesses; i++) {
+      const tag = `${mode}-api${i === 0 ? '' : i + 1}-r${round}`;
+      const started = await startApi({ ...env, ...profileEnv(tag) });
+      apis.push(started.proc);
+      urls.push(started.url);
+    }
+    const url = urls[0] as string;
+    const devices = await registerDevices(url, CFG.devices);
     const { tokens, partitionsUsed } = assignDevices(batches, devices);
     if (mode === 'kafka') {
       consumer = await startConsumer({ ...env, ...profileEnv(`${mode}-consumer-r${round}`) });
@@ -497,36 +525,40 @@ async function pipeline(
       // Warm-up: one batch end to end (also waits out the consumer group's first join).
       const warm = Array.from({ length: 100 }, () => makeEvent());
       const agent = makeAgent(1);
-      checkAccepted(await postBatch(agent, started.url, tokens[0] as string, gzipBatch(warm)), 100);
+      checkAccepted(await postBatch(agent, url, tokens[0] as string, gzipBatch(warm)), 100);
       agent.destroy();
       await waitVisible(pool, (warm.at(-1) as { id: string }).id, 60_000);
 
       log(`${mode} r${round}: latency phase (${CFG.latencySeconds} s at ${CFG.latencyRate}/s)`);
-      const latency = await latencyPhase(started.url, tokens, pool);
+      const latency = await latencyPhase(urls, tokens, pool);
       const before = await countRows(pool);
       log(`${mode} r${round}: throughput phase (${CFG.events} events)`);
       const windowStart = monoUs();
-      const cpuBefore = [await cpuSecondsOf(api?.proc.pid), await cpuSecondsOf(consumer?.proc.pid)];
+      const apisCpu = async (): Promise<number> => {
+        let total = 0;
+        for (const a of apis) total += await cpuSecondsOf(a.proc.pid);
+        return total;
+      };
+      const cpuBefore = [await apisCpu(), await cpuSecondsOf(consumer?.proc.pid)];
       const pgBefore = await pgCpuSeconds(pool);
       const benchBefore = process.cpuUsage();
-      const throughput = await throughputPhase(
-        started.url,
-        batches,
-        tokens,
-        pool,
-        before + CFG.events,
-      );
-      const cpuAfter = [await cpuSecondsOf(api?.proc.pid), await cpuSecondsOf(consumer?.proc.pid)];
+      const throughput = await throughputPhase(urls, batches, tokens, pool, before + CFG.events);
+      const cpuAfter = [await apisCpu(), await cpuSecondsOf(consumer?.proc.pid)];
       const pgCpu = pgCpuDelta(pgBefore, await pgCpuSeconds(pool));
       const benchCpu = process.cpuUsage(benchBefore);
       const per1k = (i: number): number =>
         ((1000 * ((cpuAfter[i] ?? Number.NaN) - (cpuBefore[i] ?? Number.NaN))) / CFG.events) * 1000;
       await markWindow(
-        [`${mode}-api-r${round}`, `${mode}-consumer-r${round}`],
+        [
+          ...apis.map((_, i) => `${mode}-api${i === 0 ? '' : i + 1}-r${round}`),
+          `${mode}-consumer-r${round}`,
+        ],
         windowStart,
         monoUs(),
       );
-      const apiMem = await memoryOf(api?.proc.pid);
+      // Per process (the RSS target is per process): the largest of the API processes.
+      let apiPeak = 0;
+      for (const a of apis) apiPeak = Math.max(apiPeak, (await memoryOf(a.proc.pid)).hwm);
       const consumerMem = await memoryOf(consumer?.proc.pid);
       let lowWatermarksZero: boolean | null = null;
       if (mock !== undefined) {
@@ -536,7 +568,7 @@ async function pipeline(
         mode,
         throughput,
         latency,
-        apiPeakMiB: apiMem.hwm,
+        apiPeakMiB: apiPeak,
         consumerPeakMiB: consumerMem.hwm,
         apiCpuMsPer1k: per1k(0),
         consumerCpuMsPer1k: per1k(1),
@@ -548,7 +580,7 @@ async function pipeline(
     });
   } finally {
     await stopProcess(consumer);
-    await stopProcess(api);
+    await Promise.all(apis.map((a) => stopProcess(a)));
     await mock?.stop();
     await dropDatabase(cluster, databaseUrl).catch((e: Error) => log(`drop failed: ${e.message}`));
   }
@@ -932,6 +964,16 @@ function report(rounds: Round[]): { lines: string[]; summary: Record<string, num
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
+  if (CFG.only.includes('soak')) {
+    if (!(await (await import('./soak.js')).runSoak())) process.exitCode = 1;
+    if (CFG.only.length === 1) return;
+  }
+  const extension = CFG.only.includes('extension')
+    ? await runExtensionBench({ rounds: CFG.rounds, quick: CFG.quick, log })
+    : undefined;
+  if (extension !== undefined && CFG.only.every((p) => p === 'extension' || p === 'soak')) {
+    return writeExtensionOnly(extension, OUT_DIR, new Date());
+  }
   const startedAt = new Date();
   await mkdir(OUT_DIR, { recursive: true });
   log(`config ${JSON.stringify(CFG)}`);
@@ -960,11 +1002,12 @@ async function main(): Promise<void> {
   }
   const { lines, summary } = report(rounds);
   const header = `Tracksphere bench, ${CFG.quick ? 'quick' : 'full'} mode: ${CFG.events} events, ${CFG.rounds} round(s), ${startedAt.toISOString()}`;
+  if (extension !== undefined) lines.push('', ...extensionTableLines(extension));
   process.stdout.write(`\n${header}\n${lines.join('\n')}\n`);
   const file = join(OUT_DIR, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(
     file,
-    `${JSON.stringify({ startedAt, config: CFG, summary, rounds, table: lines }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, config: CFG, summary, rounds, extension, table: lines }, null, 2)}\n`,
   );
   process.stdout.write(`\nwritten ${file}\n`);
 }

@@ -80,18 +80,28 @@ export function redactUrl(input: string, level: PrivacyLevel): string | null {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  url.hash = '';
-  url.username = '';
-  url.password = '';
+  // Each setter re-serialises the whole URL (most of the server's redaction
+  // cost, profiled), so only the ones that change something run.
+  if (input.includes('#')) url.hash = '';
+  if (url.username !== '') url.username = '';
+  if (url.password !== '') url.password = '';
   // Servlet-style path parameters (/shop;jsessionid=...) are as secret as query ones.
-  url.pathname = url.pathname.split('/').map(dropSensitivePathParams).join('/');
+  if (url.pathname.includes(';') || /%2e/i.test(url.pathname)) {
+    url.pathname = url.pathname.split('/').map(dropSensitivePathParams).join('/');
+  }
   if (level === 'path') return url.origin + url.pathname;
+  if (url.search === '') {
+    // No query, or a bare '?' that the setter would drop.
+    if (input.includes('?')) url.search = '';
+    return url.href;
+  }
   const kept = new URLSearchParams();
   for (const [name, value] of url.searchParams) {
     if (!isSensitiveParam(name)) kept.append(name, dropSensitivePieces(value));
   }
-  url.search = kept.toString();
-  return url.toString();
+  const search = kept.toString();
+  if (url.search !== `?${search}`) url.search = search;
+  return url.href;
 }
 
 function safeDecode(text: string): string {

@@ -54,7 +54,7 @@ export function createMetrics(defaults = true): Metrics {
     }),
     consumerBatchSize: new Histogram({
       name: 'tracksphere_consumer_batch_size',
-      help: 'Messages per consumed Kafka batch',
+      help: 'Visit records per consumed Kafka batch (a message holds one request of a device)',
       buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
       registers,
     }),

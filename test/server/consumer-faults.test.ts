@@ -4,8 +4,11 @@
  * librdkafka mock cluster, and the consumer's own entry point as a process.
  */
 import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceRegistered, IngestResult } from '../../protocol/index.js';
+import type { VisitRecord } from '../../server/src/domain/visit-record.js';
+import { encodeVisitMessages } from '../../server/src/messaging/visit-message.js';
 import {
   makeBatch,
   makeEvent,
@@ -39,6 +42,34 @@ async function countVisits(server: TestServer, deviceId?: string): Promise<numbe
     deviceId === undefined ? [] : [deviceId],
   );
   return Number(r.rows[0]?.n);
+}
+
+/** A visit record as the API produces it onto visits.v1. */
+function visitRecord(deviceId: string): VisitRecord {
+  const event = makeEvent();
+  return {
+    v: 1,
+    id: event.id,
+    deviceId,
+    batchId: uuidv7(),
+    sessionId: event.sessionId,
+    url: event.url,
+    domain: event.domain,
+    title: event.title,
+    startedAt: event.startedAt,
+    endedAt: event.endedAt,
+    activeMs: event.activeMs,
+    transition: event.transition,
+    receivedAt: new Date().toISOString(),
+    clockSkewMs: 0,
+    client: {
+      browserName: null,
+      browserVersion: null,
+      osName: null,
+      osVersion: null,
+      deviceType: null,
+    },
+  };
 }
 
 /** Sends n valid events as batches of 500; returns their ids. */
@@ -212,7 +243,8 @@ describe('PostgreSQL down while events flow', () => {
       30_000,
     );
     const during = await groupProgress(kafka.brokers);
-    expect(during.end).toBe(ids.length);
+    // One message per accepted request: 3,000 events sent as batches of 500.
+    expect(during.end).toBe(ids.length / 500);
     expect(during.committed).toBe(0);
 
     await pg.start();
@@ -258,7 +290,16 @@ describe('poison messages and erased devices', () => {
     });
     expect(res.body).toEqual({ deletedVisits: 0 });
 
-    // Poison straight onto the topic, as a buggy or hostile producer would.
+    // Poison straight onto the topic, as a buggy or hostile producer would; next to it a
+    // batch message with one bad record among good ones, and a good message in the old
+    // one-record shape (what producers before the batch format wrote, one per event).
+    const sameRequest = { batchId: uuidv7(), receivedAt: new Date().toISOString() };
+    const good = [
+      { ...visitRecord(kept.deviceId), ...sameRequest },
+      { ...visitRecord(kept.deviceId), ...sameRequest },
+    ];
+    const badInBatch = { ...visitRecord(kept.deviceId), ...sameRequest, activeMs: -1 };
+    const oldShape = visitRecord(kept.deviceId);
     const k = new Kafka({
       clientId: 'test-poison',
       brokers: kafka.brokers,
@@ -272,9 +313,12 @@ describe('poison messages and erased devices', () => {
       messages: [
         { key: kept.deviceId, value: 'not json {' },
         { key: kept.deviceId, value: JSON.stringify({ v: 1, id: 'nope' }) },
+        ...encodeVisitMessages([good[0], badInBatch, good[1]] as VisitRecord[]),
+        { key: kept.deviceId, value: JSON.stringify(oldShape) },
       ],
     });
     await producer.disconnect();
+    const extraIds = [...good, oldShape].map((r) => r.id);
 
     const consumer = await startTestServer({
       databaseUrl: server.databaseUrl,
@@ -282,7 +326,7 @@ describe('poison messages and erased devices', () => {
     });
     try {
       await waitFor(
-        async () => (await countVisits(server, kept.deviceId)) === keptIds.length,
+        async () => (await countVisits(server, kept.deviceId)) === keptIds.length + 3,
         'kept rows',
       );
       await waitFor(async () => {
@@ -291,21 +335,37 @@ describe('poison messages and erased devices', () => {
       }, 'all offsets committed');
       expect(await countVisits(server, erased.deviceId)).toBe(0);
       expect(erasedIds).toHaveLength(700);
+      const stored = await server.pool.query<{ id: string }>(
+        'SELECT id FROM visits WHERE id = ANY($1::uuid[])',
+        [[...extraIds, badInBatch.id]],
+      );
+      expect(stored.rows.map((r) => r.id).sort()).toEqual([...extraIds].sort());
 
-      const dlq = await readTopic(kafka.brokers, 'visits.v1.dlq', 2);
+      const dlq = await readTopic(kafka.brokers, 'visits.v1.dlq', 3);
       expect(dlq.map((m) => m.reason).sort()).toEqual([
         expect.stringMatching(/^value is not JSON/),
+        expect.stringMatching(/^value is not a visit record \(visit 1 of the batch\): activeMs/),
         expect.stringMatching(/^value is not a visit record: .*id/),
       ]);
       expect(dlq.map((m) => m.value)).toContain('not json {');
+      // The bad record of the batch is dead-lettered alone, with its place in the batch.
+      const single = dlq.find((m) => m.index !== '');
+      expect(single?.index).toBe('1');
+      expect(JSON.parse(single?.value ?? '')).toEqual(badInBatch);
+      expect(single?.key).toBe(kept.deviceId);
 
-      // Every visit message is keyed by its device id (per-device order, partition affinity).
-      const visits = await readTopic(kafka.brokers, 'visits.v1', 1_002);
-      const records = visits.filter((v) => v.value.includes('"deviceId"'));
-      expect(records).toHaveLength(1_000);
-      for (const m of records) {
-        expect(m.key).toBe((JSON.parse(m.value) as { deviceId: string }).deviceId);
-      }
+      // One message per accepted request (700 events = 500 + 200, 300 = one) holding its
+      // records, keyed by their device id (per-device order, partition affinity).
+      const visits = await readTopic(kafka.brokers, 'visits.v1', 7);
+      expect(visits).toHaveLength(7);
+      const fromApi = visits
+        .filter((v) => v.value.startsWith('{"v":2') && !v.value.includes(badInBatch.id))
+        .map((m) => ({
+          key: m.key,
+          ...(JSON.parse(m.value) as { deviceId: string; visits: unknown[] }),
+        }));
+      expect(fromApi.map((m) => m.visits.length).sort()).toEqual([200, 300, 500]);
+      for (const m of fromApi) expect(m.key).toBe(m.deviceId);
       expect(new Set(visits.map((m) => m.key))).toEqual(new Set([erased.deviceId, kept.deviceId]));
     } finally {
       await consumer.close();
@@ -317,7 +377,7 @@ async function readTopic(
   brokers: string[],
   topic: string,
   expected: number,
-): Promise<Array<{ key: string; value: string; reason: string }>> {
+): Promise<Array<{ key: string; value: string; reason: string; index: string }>> {
   const k = new Kafka({ clientId: 'test-reader', brokers, logLevel: logLevel.NOTHING });
   const consumer = k.consumer({
     groupId: `reader-${Date.now()}`,
@@ -326,7 +386,7 @@ async function readTopic(
     rebalanceTimeout: 3_000,
     maxWaitTimeInMs: 100,
   });
-  const got: Array<{ key: string; value: string; reason: string }> = [];
+  const got: Array<{ key: string; value: string; reason: string; index: string }> = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
@@ -335,6 +395,7 @@ async function readTopic(
         key: message.key?.toString('utf8') ?? '',
         value: message.value?.toString('utf8') ?? '',
         reason: message.headers?.reason?.toString() ?? '',
+        index: message.headers?.['source-index']?.toString() ?? '',
       });
     },
   });

@@ -150,6 +150,62 @@ describe('PostgreSQL schema', () => {
     expect(r.rows[0]?.title).toBe("Robert'); DROP TABLE visits;--");
   });
 
+  it('stores every field of a write spanning many requests as given, first duplicate kept', async () => {
+    const devices = [await addDevice(pool), await addDevice(pool)];
+    // 150 requests (the writer sends what a request shares once per request, in statements
+    // of at most 64 requests), odd characters, nulls, a clock skew, and a duplicate.
+    const records = Array.from({ length: 300 }, (_, i) => {
+      const v = visit(
+        devices[i % 2] as string,
+        `2030-03-09T00:00:${String(i % 60).padStart(2, '0')}.000Z`,
+      );
+      return {
+        ...v,
+        batchId: `0190a6f2-4444-7000-8000-${String(Math.floor(i / 2)).padStart(12, '0')}`,
+        url: i % 3 === 0 ? null : `https://example.com/"q"\\{a,b}/NULL?x=${i}`,
+        title: i % 5 === 0 ? null : i % 5 === 1 ? 'NULL' : `t ${i} "quoted" back\\slash, {}`,
+        transition: i % 7 === 0 ? null : 'link',
+        clockSkewMs: i % 4 === 0 ? -1500 : 250,
+        client: { ...v.client, osVersion: i % 2 === 0 ? null : '"14"', browserName: `b,${i % 3}` },
+      };
+    });
+    const dup = { ...(records[10] as VisitRecord), title: 'second copy' };
+    expect(await insertVisits(pool, [...records, dup])).toEqual({ inserted: 300, dropped: 0 });
+    const r = await pool.query<{
+      id: string;
+      device_id: string;
+      batch_id: string;
+      url: string | null;
+      title: string | null;
+      transition: string | null;
+      clock_skew_ms: string;
+      started_at_corrected: Date;
+      browser_name: string;
+      os_version: string | null;
+    }>(
+      `SELECT id, device_id, batch_id, url, title, transition, clock_skew_ms, started_at_corrected,
+              browser_name, os_version FROM visits WHERE id = ANY($1::uuid[])`,
+      [records.map((v) => v.id)],
+    );
+    const byId = new Map(r.rows.map((row) => [row.id, row]));
+    expect(byId.size).toBe(300);
+    for (const v of records) {
+      const row = byId.get(v.id);
+      expect(row).toEqual({
+        id: v.id,
+        device_id: v.deviceId,
+        batch_id: v.batchId,
+        url: v.url,
+        title: v.title,
+        transition: v.transition,
+        clock_skew_ms: String(v.clockSkewMs),
+        started_at_corrected: new Date(Date.parse(v.startedAt) + v.clockSkewMs),
+        browser_name: v.client.browserName,
+        os_version: v.client.osVersion,
+      });
+    }
+  });
+
   it('lets grafana_reader read visits but neither token hashes nor any write', async () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();

@@ -38,7 +38,8 @@ describe.each(MODES)('the same events sent three times (%s mode)', (mode) => {
     };
     await waitFor(async () => (await count()) >= 1_000, '1,000 rows');
     if (mode === 'kafka') {
-      // Every copy has been consumed: 3,000 messages produced, all written or found duplicate.
+      // Every copy has been consumed: 3,000 records produced (one message per request, six
+      // messages), all written or found duplicate. The batch-size metric counts records.
       await waitFor(async () => {
         const m = await stack.server.metrics.consumerWritten.get();
         const inserted = m.values.find((v) => v.labels.outcome === 'inserted')?.value ?? 0;
@@ -46,7 +47,7 @@ describe.each(MODES)('the same events sent three times (%s mode)', (mode) => {
           (v) => v.metricName === 'tracksphere_consumer_batch_size_sum',
         )?.value;
         return inserted >= 1_000 && batchesSeen === 3_000;
-      }, 'all 3,000 messages consumed');
+      }, 'all 3,000 records consumed');
     }
     expect(await count()).toBe(1_000);
     const distinct = await stack.server.pool.query<{ n: string }>(

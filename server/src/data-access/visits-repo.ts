@@ -21,96 +21,151 @@ export async function insertVisitsIn(
   records: VisitRecord[],
 ): Promise<WriteResult> {
   const deviceIds = [...new Set(records.map((r) => r.deviceId))];
-  const live = await client.query<{ id: string }>(
-    'SELECT id FROM devices WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE',
-    [deviceIds],
-  );
+  const live = await client.query<{ id: string }>({
+    name: 'lock-live-devices',
+    text: 'SELECT id FROM devices WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE',
+    values: [deviceIds],
+  });
   const liveIds = new Set(live.rows.map((r) => r.id));
   const rows = records.filter((r) => liveIds.has(r.deviceId));
   const dropped = records.length - rows.length;
   if (rows.length === 0) return { inserted: 0, dropped };
 
-  const cols = {
-    id: [] as string[],
-    startedAt: [] as string[],
-    endedAt: [] as string[],
-    deviceId: [] as string[],
-    sessionId: [] as string[],
-    batchId: [] as string[],
-    url: [] as (string | null)[],
-    domain: [] as string[],
-    title: [] as (string | null)[],
-    activeMs: [] as number[],
-    transition: [] as (string | null)[],
-    clockSkewMs: [] as number[],
-    receivedAt: [] as string[],
-    browserName: [] as (string | null)[],
-    browserVersion: [] as (string | null)[],
-    osName: [] as (string | null)[],
-    osVersion: [] as (string | null)[],
-    deviceType: [] as (string | null)[],
-  };
+  let inserted = 0;
+  let start = 0;
+  while (start < rows.length) {
+    const end = contextsEnd(rows, start);
+    inserted += await insertRows(client, rows.slice(start, end));
+    start = end;
+  }
+  return { inserted, dropped };
+}
+
+/**
+ * What every record of one request shares (device, batch, receive time, clock
+ * skew, user agent) is sent once per request and picked per row by index: a
+ * third fewer bytes to send and for PostgreSQL to parse than one value per row
+ * (profiled: sending the bind message was the writer's largest CPU cost). Picking
+ * from an array of texts walks it, so one statement takes at most this many.
+ */
+const MAX_CONTEXTS = 64;
+
+/** The end of the run of rows from start that holds at most MAX_CONTEXTS contexts. */
+function contextsEnd(rows: VisitRecord[], start: number): number {
+  let contexts = 1;
+  for (let i = start + 1; i < rows.length; i++) {
+    if (!sameContext(rows[i - 1] as VisitRecord, rows[i] as VisitRecord)) {
+      contexts += 1;
+      if (contexts > MAX_CONTEXTS) return i;
+    }
+  }
+  return rows.length;
+}
+
+async function insertRows(client: PoolClient, rows: VisitRecord[]): Promise<number> {
+  const contexts: VisitRecord[] = [];
+  const ctx: number[] = [];
+  const id: string[] = [];
+  const startedAt: string[] = [];
+  const endedAt: string[] = [];
+  const sessionId: string[] = [];
+  const url: (string | null)[] = [];
+  const domain: string[] = [];
+  const title: (string | null)[] = [];
+  const activeMs: number[] = [];
+  const transition: (string | null)[] = [];
+  let current: VisitRecord | undefined;
   for (const r of rows) {
-    cols.id.push(r.id);
-    cols.startedAt.push(r.startedAt);
-    cols.endedAt.push(r.endedAt);
-    cols.deviceId.push(r.deviceId);
-    cols.sessionId.push(r.sessionId);
-    cols.batchId.push(r.batchId);
-    cols.url.push(r.url);
-    cols.domain.push(r.domain);
-    cols.title.push(r.title);
-    cols.activeMs.push(r.activeMs);
-    cols.transition.push(r.transition);
-    cols.clockSkewMs.push(r.clockSkewMs);
-    cols.receivedAt.push(r.receivedAt);
-    cols.browserName.push(r.client.browserName);
-    cols.browserVersion.push(r.client.browserVersion);
-    cols.osName.push(r.client.osName);
-    cols.osVersion.push(r.client.osVersion);
-    cols.deviceType.push(r.client.deviceType);
+    if (current === undefined || !sameContext(current, r)) {
+      current = r;
+      contexts.push(r);
+    }
+    ctx.push(contexts.length);
+    id.push(r.id);
+    startedAt.push(r.startedAt);
+    endedAt.push(r.endedAt);
+    sessionId.push(r.sessionId);
+    url.push(r.url);
+    domain.push(r.domain);
+    title.push(r.title);
+    activeMs.push(r.activeMs);
+    transition.push(r.transition);
   }
   // The corrected times are computed in SQL (raw time + skew): cheaper than in JavaScript.
-  const result = await client.query(
-    `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url, domain,
+  // unnest keeps the rows in order, so of duplicates within the batch the first is kept.
+  // Named: each connection parses and plans it once, not once per write.
+  const result = await client.query({
+    name: 'insert-visits',
+    text: `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url, domain,
        title, active_ms, transition, started_at_corrected, ended_at_corrected, clock_skew_ms,
        received_at, browser_name, browser_version, os_name, os_version, device_type)
-     SELECT u.id, u.started_at, u.ended_at, u.device_id, u.session_id, u.batch_id, u.url,
-       u.domain, u.title, u.active_ms, u.transition,
-       u.started_at + u.clock_skew_ms * interval '1 millisecond',
-       u.ended_at + u.clock_skew_ms * interval '1 millisecond',
-       u.clock_skew_ms, u.received_at, u.browser_name, u.browser_version, u.os_name,
-       u.os_version, u.device_type
-     FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::uuid[],
-       $6::uuid[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],
-       $12::bigint[], $13::timestamptz[], $14::text[], $15::text[], $16::text[], $17::text[],
-       $18::text[])
-       AS u(id, started_at, ended_at, device_id, session_id, batch_id, url, domain, title,
-         active_ms, transition, clock_skew_ms, received_at, browser_name, browser_version,
-         os_name, os_version, device_type)
+     SELECT u.id, u.started_at, u.ended_at, ($10::uuid[])[u.ctx], u.session_id,
+       ($11::uuid[])[u.ctx], u.url, u.domain, u.title, u.active_ms, u.transition,
+       u.started_at + ($12::bigint[])[u.ctx] * interval '1 millisecond',
+       u.ended_at + ($12::bigint[])[u.ctx] * interval '1 millisecond',
+       ($12::bigint[])[u.ctx], ($13::timestamptz[])[u.ctx], ($14::text[])[u.ctx],
+       ($15::text[])[u.ctx], ($16::text[])[u.ctx], ($17::text[])[u.ctx], ($18::text[])[u.ctx]
+     FROM unnest($1::int[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::uuid[],
+       $6::text[], $7::text[], $8::text[], $9::bigint[], $19::text[])
+       AS u(ctx, id, started_at, ended_at, session_id, url, domain, title, active_ms, transition)
      ON CONFLICT DO NOTHING`,
-    [
-      cols.id,
-      cols.startedAt,
-      cols.endedAt,
-      cols.deviceId,
-      cols.sessionId,
-      cols.batchId,
-      cols.url,
-      cols.domain,
-      cols.title,
-      cols.activeMs,
-      cols.transition,
-      cols.clockSkewMs,
-      cols.receivedAt,
-      cols.browserName,
-      cols.browserVersion,
-      cols.osName,
-      cols.osVersion,
-      cols.deviceType,
+    values: [
+      arrayLiteral(ctx),
+      arrayLiteral(id),
+      arrayLiteral(startedAt),
+      arrayLiteral(endedAt),
+      arrayLiteral(sessionId),
+      arrayLiteral(url),
+      arrayLiteral(domain),
+      arrayLiteral(title),
+      arrayLiteral(activeMs),
+      arrayLiteral(contexts.map((c) => c.deviceId)),
+      arrayLiteral(contexts.map((c) => c.batchId)),
+      arrayLiteral(contexts.map((c) => c.clockSkewMs)),
+      arrayLiteral(contexts.map((c) => c.receivedAt)),
+      arrayLiteral(contexts.map((c) => c.client.browserName)),
+      arrayLiteral(contexts.map((c) => c.client.browserVersion)),
+      arrayLiteral(contexts.map((c) => c.client.osName)),
+      arrayLiteral(contexts.map((c) => c.client.osVersion)),
+      arrayLiteral(contexts.map((c) => c.client.deviceType)),
+      arrayLiteral(transition),
     ],
+  });
+  return result.rowCount ?? 0;
+}
+
+function sameContext(a: VisitRecord, b: VisitRecord): boolean {
+  return (
+    a.deviceId === b.deviceId &&
+    a.batchId === b.batchId &&
+    a.receivedAt === b.receivedAt &&
+    a.clockSkewMs === b.clockSkewMs &&
+    (a.client === b.client ||
+      (a.client.browserName === b.client.browserName &&
+        a.client.browserVersion === b.client.browserVersion &&
+        a.client.osName === b.client.osName &&
+        a.client.osVersion === b.client.osVersion &&
+        a.client.deviceType === b.client.deviceType))
   );
-  return { inserted: result.rowCount ?? 0, dropped };
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+
+/**
+ * A PostgreSQL array literal, every string element quoted (so no element can
+ * read as NULL or split on a comma or brace), null as NULL. What node-postgres
+ * does for a JavaScript array, in one join instead of a regex pair per element.
+ */
+function arrayLiteral(values: readonly (string | number | null)[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = 'NULL';
+    else if (typeof v === 'number') parts[i] = String(v);
+    else if (NEEDS_ESCAPE.test(v)) parts[i] = `"${v.replace(/[\\"]/g, '\\$&')}"`;
+    else parts[i] = `"${v}"`;
+  }
+  return `{${parts.join(',')}}`;
 }
 
 export interface StoredVisit {

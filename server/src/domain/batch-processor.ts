@@ -1,5 +1,5 @@
-import { describeIssues } from './ingest.js';
-import { type VisitRecord, VisitRecordSchema, type WriteResult } from './visit-record.js';
+import { decodeVisitMessage, type MessageVisitor } from '../messaging/visit-message.js';
+import type { VisitRecord, WriteResult } from './visit-record.js';
 
 export interface IncomingMessage {
   key: string | null;
@@ -8,8 +8,14 @@ export interface IncomingMessage {
 }
 
 export interface PoisonMessage {
+  /**
+   * What goes to the dead-letter topic. For one bad record of a batch message
+   * this is that record alone (its value a one-record message, so it can be
+   * replayed once fixed), with `index` its position in the batch.
+   */
   message: IncomingMessage;
   reason: string;
+  index?: number;
 }
 
 export interface BatchProcessorDeps {
@@ -27,6 +33,8 @@ export interface BatchProcessorDeps {
 export interface BatchOutcome {
   /** False when the batch was abandoned uncommitted (stopping while PostgreSQL was down). */
   done: boolean;
+  /** Records found in the batch's messages (valid or not). */
+  records: number;
   inserted: number;
   dropped: number;
   deadLettered: number;
@@ -35,27 +43,58 @@ export interface BatchOutcome {
 const BACKOFF_START_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 
-export function parseMessage(m: IncomingMessage): VisitRecord | PoisonMessage {
-  if (m.value === null) return { message: m, reason: 'empty message value' };
-  let json: unknown;
-  try {
-    json = JSON.parse(m.value);
-  } catch (err) {
-    return { message: m, reason: `value is not JSON: ${(err as Error).message}` };
-  }
-  const parsed = VisitRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    return { message: m, reason: `value is not a visit record: ${describeIssues(parsed.error)}` };
-  }
-  return parsed.data;
+/** Where a parsed record came from: needed to dead-letter it alone if PostgreSQL refuses it. */
+interface RecordSource {
+  message: IncomingMessage;
+  /** Position in a batch message; undefined for a one-record message. */
+  index: number | undefined;
 }
 
-function isPoison(x: VisitRecord | PoisonMessage): x is PoisonMessage {
-  return 'reason' in x && 'message' in x;
+interface ParsedBatch {
+  records: VisitRecord[];
+  sources: RecordSource[];
+  poison: PoisonMessage[];
+}
+
+/** Decodes every message of a Kafka batch (see messaging/visit-message.ts for both shapes). */
+function parseMessages(messages: IncomingMessage[]): ParsedBatch {
+  const out: ParsedBatch = { records: [], sources: [], poison: [] };
+  let message: IncomingMessage | undefined;
+  const visitor: MessageVisitor = {
+    record(record, index) {
+      out.records.push(record);
+      out.sources.push({ message: message as IncomingMessage, index });
+    },
+    poison(p) {
+      const m = message as IncomingMessage;
+      out.poison.push(
+        p.index === undefined
+          ? { message: m, reason: p.reason }
+          : {
+              message: { key: m.key, value: p.value, offset: m.offset },
+              reason: p.reason,
+              index: p.index,
+            },
+      );
+    },
+  };
+  for (message of messages) decodeVisitMessage(message.value, visitor);
+  return out;
+}
+
+function poisonOf(record: VisitRecord, source: RecordSource, reason: string): PoisonMessage {
+  const { message, index } = source;
+  return index === undefined
+    ? { message, reason }
+    : {
+        message: { key: message.key, value: JSON.stringify(record), offset: message.offset },
+        reason,
+        index,
+      };
 }
 
 /**
- * One Kafka batch: poison messages to the dead-letter topic with the reason,
+ * One Kafka batch: poison records to the dead-letter topic with the reason,
  * the rest in one idempotent write. While PostgreSQL is unreachable it waits
  * with exponential backoff (heart-beating so the group keeps the partition);
  * a write refused for its data is split to find the records at fault, which
@@ -65,21 +104,18 @@ export async function processBatch(
   messages: IncomingMessage[],
   deps: BatchProcessorDeps,
 ): Promise<BatchOutcome> {
-  const records: VisitRecord[] = [];
-  const recordMessages: IncomingMessage[] = [];
-  const poison: PoisonMessage[] = [];
-  for (const m of messages) {
-    const r = parseMessage(m);
-    if (isPoison(r)) poison.push(r);
-    else {
-      records.push(r);
-      recordMessages.push(m);
-    }
-  }
+  const parsed = parseMessages(messages);
+  const { poison } = parsed;
 
-  const outcome: BatchOutcome = { done: false, inserted: 0, dropped: 0, deadLettered: 0 };
-  const pending: { records: VisitRecord[]; messages: IncomingMessage[] }[] = [
-    { records, messages: recordMessages },
+  const outcome: BatchOutcome = {
+    done: false,
+    records: parsed.records.length + poison.length,
+    inserted: 0,
+    dropped: 0,
+    deadLettered: 0,
+  };
+  const pending: { records: VisitRecord[]; sources: RecordSource[] }[] = [
+    { records: parsed.records, sources: parsed.sources },
   ];
   let attempt = 0;
   while (pending.length > 0) {
@@ -107,17 +143,18 @@ export async function processBatch(
       }
       // Refused for its data: halve until the offending record stands alone.
       pending.pop();
-      if (chunk.records.length === 1 && chunk.messages[0] !== undefined) {
-        poison.push({
-          message: chunk.messages[0],
-          reason: `PostgreSQL refused the record: ${(err as Error).message}`,
-        });
+      const [record] = chunk.records;
+      const [source] = chunk.sources;
+      if (chunk.records.length === 1 && record !== undefined && source !== undefined) {
+        poison.push(
+          poisonOf(record, source, `PostgreSQL refused the record: ${(err as Error).message}`),
+        );
       } else {
         const mid = Math.ceil(chunk.records.length / 2);
-        pending.push({ records: chunk.records.slice(mid), messages: chunk.messages.slice(mid) });
+        pending.push({ records: chunk.records.slice(mid), sources: chunk.sources.slice(mid) });
         pending.push({
           records: chunk.records.slice(0, mid),
-          messages: chunk.messages.slice(0, mid),
+          sources: chunk.sources.slice(0, mid),
         });
       }
     }

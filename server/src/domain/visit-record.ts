@@ -4,8 +4,9 @@ const isoTime = z.iso.datetime({ offset: true });
 
 /**
  * A visit as accepted by the API: the client's event plus what the server
- * learnt (device, receive time, clock skew, parsed user agent). This is the
- * value of each Kafka message on visits.v1 and what the writer stores.
+ * learnt (device, receive time, clock skew, parsed user agent). This is what
+ * the writer stores; on visits.v1 the records of one request travel in one
+ * message, and a version 1 message is one record (messaging/visit-message.ts).
  * Version it: consumers of older and newer APIs share the topic.
  */
 export const VisitRecordSchema = z.object({

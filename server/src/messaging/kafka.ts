@@ -1,12 +1,14 @@
 /**
  * The only importer of kafkajs. Producer: acks=all, keyed by device id, one
- * send per API request. Consumer: eachBatch, offsets resolved and committed
- * only after the handler says the batch is stored.
+ * send per API request holding one message per request and device (format:
+ * messaging/visit-message.ts). Consumer: eachBatch, offsets resolved and
+ * committed only after the handler says the batch is stored.
  */
 import { Kafka, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { VisitRecord, VisitSink } from '../domain/visit-record.js';
 import type { Logger } from '../logger.js';
+import { encodeVisitMessages } from './visit-message.js';
 
 export type KafkaSettings = NonNullable<Config['kafka']>;
 
@@ -39,7 +41,8 @@ export interface DeadLetter {
   key: string | null;
   value: string | null;
   reason: string;
-  source: { topic: string; partition: number; offset: string };
+  /** index: the record's position when it came from a batch message (value is then that record). */
+  source: { topic: string; partition: number; offset: string; index?: number | undefined };
 }
 
 export interface VisitProducer extends VisitSink {
@@ -81,7 +84,11 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
 
   async function send(
     topic: string,
-    messages: { key: string | null; value: string; headers?: Record<string, string> }[],
+    messages: {
+      key: string | null;
+      value: string | Buffer;
+      headers?: Record<string, string>;
+    }[],
   ): Promise<void> {
     try {
       const p = await connected();
@@ -95,10 +102,8 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
 
   return {
     async deliver(records: VisitRecord[]): Promise<void> {
-      await send(
-        settings.topic,
-        records.map((r) => ({ key: r.deviceId, value: JSON.stringify(r) })),
-      );
+      if (records.length === 0) return;
+      await send(settings.topic, encodeVisitMessages(records));
     },
     async sendDeadLetters(letters: DeadLetter[]): Promise<void> {
       await send(
@@ -111,6 +116,7 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
             'source-topic': l.source.topic,
             'source-partition': String(l.source.partition),
             'source-offset': l.source.offset,
+            ...(l.source.index === undefined ? {} : { 'source-index': String(l.source.index) }),
           },
         })),
       );

@@ -10,10 +10,12 @@ import {
   type VisitProducer,
 } from '../messaging/kafka.js';
 import type { Metrics } from '../metrics.js';
+import { combineWrites } from './write-combiner.js';
 
 /**
- * The pg-writer consumer: each Kafka batch becomes one idempotent write;
- * offsets are committed only after PostgreSQL committed.
+ * The pg-writer consumer: each Kafka batch becomes one idempotent write (shared
+ * with other partitions' batches in flight); a batch's offsets are committed
+ * only after PostgreSQL committed its records.
  */
 export async function runConsumer(opts: {
   kafka: KafkaSettings;
@@ -23,17 +25,24 @@ export async function runConsumer(opts: {
   metrics: Metrics;
 }): Promise<VisitConsumer> {
   const { log, metrics } = opts;
+  // The batches of several partitions in flight at once (KAFKA_PARTITIONS_CONCURRENCY)
+  // share transactions: a partition's batch is often a request or two.
+  const write = combineWrites((records) => insertVisits(opts.pool, records));
   return startVisitConsumer(opts.kafka, log, async (batch) => {
-    metrics.consumerBatchSize.observe(batch.messages.length);
     const outcome = await processBatch(batch.messages, {
-      write: (records) => insertVisits(opts.pool, records),
+      write,
       deadLetter: (poison) =>
         opts.producer.sendDeadLetters(
           poison.map((p) => ({
             key: p.message.key,
             value: p.message.value,
             reason: p.reason,
-            source: { topic: batch.topic, partition: batch.partition, offset: p.message.offset },
+            source: {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: p.message.offset,
+              index: p.index,
+            },
           })),
         ),
       isUnavailable: isUnavailableError,
@@ -48,6 +57,8 @@ export async function runConsumer(opts: {
       },
     });
     metrics.consumerWaiting.set(0);
+    // In records, not messages: a message holds a request's worth of records.
+    metrics.consumerBatchSize.observe(outcome.records);
     metrics.consumerLag.set({ partition: String(batch.partition) }, batch.lag);
     metrics.consumerWritten.inc({ outcome: 'inserted' }, outcome.inserted);
     metrics.consumerWritten.inc({ outcome: 'dropped' }, outcome.dropped);
@@ -55,7 +66,7 @@ export async function runConsumer(opts: {
     if (outcome.deadLettered > 0) {
       log.warn(
         { count: outcome.deadLettered, partition: batch.partition },
-        'dead-lettered messages',
+        'dead-lettered records',
       );
     }
     return outcome.done;

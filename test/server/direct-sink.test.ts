@@ -1,0 +1,109 @@
+/**
+ * The embedded mode's sink on real PostgreSQL: requests arriving while a write
+ * is in flight share the next transaction, each is acknowledged only once
+ * committed, and one request's bad data never fails another's.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type Pool } from '../../server/src/data-access/pool.js';
+import type { VisitRecord } from '../../server/src/domain/visit-record.js';
+import { directSink } from '../../server/src/runtime/direct-sink.js';
+import { freshDatabase } from '../harness/database.js';
+import { prepareDatabase, testLogger } from '../harness/server.js';
+
+function visit(deviceId: string, startedAt = new Date(Date.now() - 120_000)): VisitRecord {
+  return {
+    v: 1,
+    id: uuidv7(),
+    deviceId,
+    batchId: uuidv7(),
+    sessionId: uuidv7(),
+    url: 'https://example.com/',
+    domain: 'example.com',
+    title: 'Example',
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date(startedAt.getTime() + 60_000).toISOString(),
+    activeMs: 1000,
+    transition: 'link',
+    receivedAt: new Date().toISOString(),
+    clockSkewMs: 0,
+    client: {
+      browserName: null,
+      browserVersion: null,
+      osName: null,
+      osVersion: null,
+      deviceType: null,
+    },
+  };
+}
+
+describe('directSink', () => {
+  let pool: Pool;
+  let device: string;
+
+  beforeAll(async () => {
+    const url = await freshDatabase('direct_sink');
+    await prepareDatabase(url);
+    pool = createPool(url, 4, testLogger('direct-sink'));
+    device = uuidv7();
+    await pool.query(
+      `INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os)
+       VALUES ($1, $2, '1', 'Chrome', '131', 'Linux')`,
+      [device, Buffer.alloc(32, 2)],
+    );
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  async function stored(ids: string[]): Promise<number> {
+    const r = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM visits WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    return Number(r.rows[0]?.n);
+  }
+
+  it('combines waiting requests into one write and resolves each after the commit', async () => {
+    const sink = directSink(pool, { writers: 1, maxRows: 5_000 });
+    const requests = Array.from({ length: 6 }, () =>
+      Array.from({ length: 50 }, () => visit(device)),
+    );
+    const xactsBefore = await commits();
+    await Promise.all(
+      requests.map(async (records) => {
+        await sink.deliver(records);
+        // Acknowledged means committed: visible to another connection right away.
+        expect(await stored(records.map((r) => r.id))).toBe(records.length);
+      }),
+    );
+    // The first request went alone; the five that waited went together.
+    expect((await commits()) - xactsBefore).toBeLessThan(6);
+  });
+
+  it('retries a combined write one request at a time when one request is refused', async () => {
+    const sink = directSink(pool, { writers: 1, maxRows: 5_000 });
+    const first = [visit(device)];
+    // active_ms >= 0 is checked by PostgreSQL too: the row is refused for its data.
+    const bad = [visit(device), { ...visit(device), activeMs: -1 }];
+    const good = [visit(device), visit(device)];
+    const results = await Promise.allSettled([
+      sink.deliver(first),
+      sink.deliver(bad),
+      sink.deliver(good),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await stored([...first, ...good].map((r) => r.id))).toBe(3);
+    expect(await stored(bad.map((r) => r.id))).toBe(0);
+  });
+
+  /** Transactions committed in this database so far. */
+  async function commits(): Promise<number> {
+    // pg_stat counters are per-backend until the transaction ends; force a fresh snapshot.
+    await pool.query('SELECT pg_stat_clear_snapshot()');
+    const r = await pool.query<{ n: string }>(
+      'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return Number(r.rows[0]?.n);
+  }
+});
