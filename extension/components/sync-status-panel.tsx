@@ -11,6 +11,11 @@ export interface SyncStatusPanelProps {
   /** The outcome of the last "sync now", already worded. */
   message: string | null;
   onSyncNow: () => void;
+  /**
+   * Sends the visits recorded while sync was off (the person's explicit choice). Where it is
+   * not given (the popup), the offer is left to the options page.
+   */
+  onSendEarlier?: () => void;
 }
 
 function formatWhen(ms: number): string {
@@ -19,8 +24,9 @@ function formatWhen(ms: number): string {
 
 /** Last success, pending count, last error and "sync now": what the person needs to trust sync. */
 export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
-  const { config, status, busy, message, onSyncNow } = props;
+  const { config, status, busy, message, onSyncNow, onSendEarlier } = props;
   const pending = status?.pendingCount ?? 0;
+  const local = status?.localCount ?? 0;
   return (
     <section
       class="sync-status"
@@ -53,6 +59,20 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
       >
         {t('syncNow')}
       </button>
+      {config.enabled && local > 0 && onSendEarlier !== undefined ? (
+        <p data-testid="earlier-history" data-count={local}>
+          {t('syncEarlierHistory', local)}{' '}
+          <button
+            type="button"
+            class="secondary"
+            data-testid="send-earlier"
+            disabled={busy}
+            onClick={onSendEarlier}
+          >
+            {t('syncSendEarlier')}
+          </button>
+        </p>
+      ) : null}
       {message === null ? null : (
         <p class="notice" role="status">
           {message}

@@ -5,6 +5,8 @@ import { WelcomeView } from '../entrypoints/welcome/welcome-view.js';
 import type { TrackerStatus } from '../messaging/protocol.js';
 import { loadPopupStats } from '../stats/index.js';
 import { seededDb, TODAY } from '../stats/stats-test-kit.js';
+import type { SyncStatus } from '../sync/sync-status.js';
+import { SyncStatusPanel, type SyncStatusPanelProps } from './sync-status-panel.js';
 import { fakeI18n, renderView } from './ui-test-kit.js';
 
 const MIN = 60_000;
@@ -42,6 +44,7 @@ async function popupProps(overrides: Partial<PopupViewProps> = {}): Promise<Popu
         lastSuccessAt: null,
         lastAttemptAt: null,
         pendingCount: 4,
+        localCount: 0,
         lastError: { code: 'network', message: 'offline', at: 1 },
         blocked: false,
         nextAttemptAt: null,
@@ -144,5 +147,47 @@ describe('welcome view', () => {
     view.click(view.byTestId('consent-accept')[0] as HTMLElement);
     expect(onConsent.mock.calls).toEqual([[false], [true]]);
     expect(view.byTestId('privacy-level')[0]?.querySelectorAll('option')).toHaveLength(3);
+  });
+});
+
+describe('sync status panel', () => {
+  const config = { enabled: true, serverUrl: 'https://tracksphere.example.org', registered: true };
+  const status = (localCount: number): SyncStatus => ({
+    lastSuccessAt: null,
+    lastAttemptAt: null,
+    pendingCount: 0,
+    localCount,
+    lastError: null,
+    blocked: false,
+    nextAttemptAt: null,
+  });
+  const panel = (props: Partial<SyncStatusPanelProps>): SyncStatusPanelProps => ({
+    config,
+    status: status(3),
+    busy: false,
+    message: null,
+    onSyncNow: vi.fn(),
+    ...props,
+  });
+
+  it('offers to send the history recorded while sync was off, and sends it on a click', () => {
+    const onSendEarlier = vi.fn();
+    const view = renderView(<SyncStatusPanel {...panel({ onSendEarlier })} />);
+    expect(view.byTestId('earlier-history')[0]?.getAttribute('data-count')).toBe('3');
+    view.click(view.byTestId('send-earlier')[0] as HTMLElement);
+    expect(onSendEarlier).toHaveBeenCalledOnce();
+  });
+
+  it('makes no offer with sync off, nothing earlier, or no handler (the popup)', () => {
+    const onSendEarlier = vi.fn();
+    for (const props of [
+      { onSendEarlier, config: { ...config, enabled: false } },
+      { onSendEarlier, status: status(0) },
+      {},
+    ]) {
+      const view = renderView(<SyncStatusPanel {...panel(props)} />);
+      expect(view.byTestId('sync-now'), 'the panel rendered').toHaveLength(1);
+      expect(view.byTestId('send-earlier')).toEqual([]);
+    }
   });
 });

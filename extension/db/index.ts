@@ -8,6 +8,7 @@ export {
   visitsToCsv,
 } from './export-visits.js';
 export {
+  localCount,
   markRejected,
   markSent,
   oldestPending,

@@ -12,6 +12,11 @@ export function pendingCount(db: TracksphereDb): Promise<number> {
   return db.visits.where('syncState').equals('pending').count();
 }
 
+/** Visits recorded while sync was off: they stay in the browser unless the person sends them. */
+export function localCount(db: TracksphereDb): Promise<number> {
+  return db.visits.where('syncState').equals('local').count();
+}
+
 /** The oldest pending visits first (ties in start time: by id, from the index). */
 export function oldestPending(db: TracksphereDb, limit: number): Promise<StoredVisit[]> {
   return stateRange(db, 'pending').limit(limit).toArray();

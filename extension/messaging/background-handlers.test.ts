@@ -233,6 +233,7 @@ describe('background message handlers', () => {
 });
 
 describe('turning sync on and off, and erasing the server copy', () => {
+  let h: Harness;
   let stop: AbortController;
   let server: FakeServer;
 
@@ -243,12 +244,29 @@ describe('turning sync on and off, and erasing the server copy', () => {
       name: 'Tracksphere',
       version: '0.1.0',
     });
-    ({ stop, server } = startHandlers());
+    ({ h, stop, server } = startHandlers());
   });
 
   afterEach(() => {
     stop.abort();
     vi.restoreAllMocks();
+  });
+
+  it('sends the history recorded while sync was off only when asked, and only with sync on', async () => {
+    await recordFinishedVisits(
+      h.db,
+      [makeVisit({ domain: 'a.example' }), makeVisit({ domain: 'b.example' })],
+      { syncEnabled: false, dayOf: utcDayOf },
+    );
+    await expect(sendMessage('sendEarlierHistory')).rejects.toThrow(/Turn sync on/);
+    await sendMessage('enableSync', {
+      serverUrl: 'https://tracksphere.example.org',
+      enrollmentKey: 'team-key',
+    });
+    // Turning sync on sends nothing from before.
+    expect(await h.db.visits.where('syncState').equals('local').count()).toBe(2);
+    expect(await sendMessage('sendEarlierHistory')).toEqual({ queued: 2 });
+    expect(await h.db.visits.where('syncState').equals('local').count()).toBe(0);
   });
 
   it("refuses an insecure server URL and passes on the server's reason for refusing", async () => {

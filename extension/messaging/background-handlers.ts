@@ -3,7 +3,12 @@ import { storage } from 'wxt/utils/storage';
 import { clampIdleThreshold } from '../background/idle-detection.js';
 import type { SyncRunner, SyncSetup } from '../background/sync-runner.js';
 import { readTrackerStatus, type StatusDeps } from '../background/tracker-status.js';
-import { eraseLocalData, openTracksphereDb, type TracksphereDb } from '../db/index.js';
+import {
+  eraseLocalData,
+  openTracksphereDb,
+  queueLocalVisits,
+  type TracksphereDb,
+} from '../db/index.js';
 import { siteKey } from '../privacy/index.js';
 import {
   allowlistItem,
@@ -14,6 +19,7 @@ import {
   pausedSitesItem,
   privacyLevelItem,
   retentionDaysItem,
+  syncConfigItem,
 } from '../settings/index.js';
 import { MESSAGE_DATA } from './message-schemas.js';
 import { onMessage, type ProtocolMap } from './protocol.js';
@@ -102,6 +108,15 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       await deps.syncSetup.enable(data);
       void deps.runSync();
       return status();
+    },
+    async sendEarlierHistory() {
+      const config = await syncConfigItem.getValue();
+      if (!config.enabled || config.token === null) {
+        throw new Error('Turn sync on before sending earlier history.');
+      }
+      const queued = await queueLocalVisits(localDb());
+      void deps.runSync({ force: true });
+      return { queued };
     },
     async disableSync() {
       await deps.syncSetup.disable();

@@ -28,6 +28,7 @@ export const MESSAGE_DATA = {
     serverUrl: z.url({ protocol: /^https?$/ }).max(2048),
     enrollmentKey: z.string().min(1).max(512).optional(),
   }),
+  sendEarlierHistory: z.undefined(),
   disableSync: z.undefined(),
   eraseServerData: z.undefined(),
   setRetentionDays: z.strictObject({ days: z.number() }),

@@ -65,6 +65,11 @@ export interface ProtocolMap {
   syncNow(): SyncNowResult;
   /** Registers this install with the server (once) and turns sync on; rejects with the server's reason. */
   enableSync(data: { serverUrl: string; enrollmentKey?: string }): TrackerStatus;
+  /**
+   * Puts the visits recorded while sync was off into the outbox and starts a sync: the person's
+   * explicit choice to send their earlier history. Rejects while sync is off.
+   */
+  sendEarlierHistory(): { queued: number };
   /** Stops sending; visits recorded from now on stay local. */
   disableSync(): TrackerStatus;
   /** DELETE /api/v1/me, then forgets the token; local visits stay, marked local. */

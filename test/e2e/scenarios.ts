@@ -301,8 +301,8 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
       token = config.token ?? '';
       expect(config.serverUrl).toBe(stack.serverUrl);
 
-      // What was recorded before sync was on stays in the browser (it is sent only on the
-      // person's explicit choice); what is recorded from now on goes to the server.
+      // What was recorded before sync was on stays in the browser until the person chooses to
+      // send it; what is recorded from now on goes to the server.
       const beforeSync = await visits();
       expect(beforeSync.every((v) => v.syncState === 'local')).toBe(true);
       const tab = await newTab(eb.browser);
@@ -324,13 +324,33 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
       );
       const local = (await visits()).filter((v) => v.syncState !== 'local');
       expect(local.map((v) => v.syncState)).toEqual(['sent', 'sent', 'sent']);
+      expect((await visits()).filter((v) => v.syncState === 'local')).toHaveLength(
+        beforeSync.length,
+      );
       // The API's 2xx means the event is in Kafka; the consumer writes it to PostgreSQL.
       await waitFor(
         async () => (await serverRows()).length === local.length,
         'every synced visit in PostgreSQL',
       );
+      expect((await serverRows()).map((r) => r.id).sort()).toEqual(local.map((v) => v.id).sort());
+
+      // Then the person chooses to send the history from before sync was on, too.
+      await options.waitForSelector('[data-testid="send-earlier"]:not([disabled])');
+      expect(await attribute(options, '[data-testid="earlier-history"]', 'data-count')).toBe(
+        String(beforeSync.length),
+      );
+      await options.click('[data-testid="send-earlier"]');
+      await waitFor(
+        async () => (await visits()).every((v) => v.syncState === 'sent'),
+        'the earlier history to be sent',
+      );
+      const all = await visits();
+      await waitFor(
+        async () => (await serverRows()).length === all.length,
+        'every visit in PostgreSQL',
+      );
       const rows = await serverRows();
-      expect(rows.map((r) => r.id).sort()).toEqual(local.map((v) => v.id).sort());
+      expect(rows.map((r) => r.id).sort()).toEqual(all.map((v) => v.id).sort());
       expect(rows.every((r) => r.n === 1)).toBe(true);
 
       const device = await stack.db.query(
@@ -411,8 +431,8 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
         async () => (await visits()).every((v) => v.syncState !== 'pending'),
         'the outbox to drain',
       );
-      const local = (await visits()).filter((v) => v.syncState === 'sent');
-      expect(local).toHaveLength(6);
+      const local = await visits();
+      expect(local.every((v) => v.syncState === 'sent')).toBe(true);
       await waitFor(
         async () => (await serverRows()).length === local.length,
         'every synced visit in PostgreSQL',

@@ -138,6 +138,13 @@ export function OptionsApp(): JSX.Element {
               if (result !== null) setSyncMessage(syncResultText(result));
               await reloadLocal();
             }),
+          onSendEarlier: () =>
+            void run(() => sendMessage('sendEarlierHistory'), setSyncMessage).then(
+              async (result) => {
+                if (result !== null) setSyncMessage(t('syncEarlierQueued', result.queued));
+                await reloadLocal();
+              },
+            ),
         }}
         data={{
           busy,
