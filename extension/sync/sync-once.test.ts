@@ -72,6 +72,7 @@ describe('syncOnce: sending', () => {
       lastSuccessAt: T0,
       lastAttemptAt: T0,
       pendingCount: 0,
+      localCount: 0,
       lastError: null,
       blocked: false,
       nextAttemptAt: null,

@@ -15,13 +15,14 @@ describe('sync status', () => {
       lastSuccessAt: null,
       lastAttemptAt: null,
       pendingCount: 0,
+      localCount: 0,
       lastError: null,
       blocked: false,
       nextAttemptAt: null,
     });
   });
 
-  it('counts only pending visits and reports the persisted sync state', async () => {
+  it('counts pending and local visits apart and reports the persisted sync state', async () => {
     db = freshTestDb();
     await recordFinishedVisits(db, [makeVisit(), makeVisit()], {
       syncEnabled: true,
@@ -34,6 +35,8 @@ describe('sync status', () => {
       lastSuccessAt: null,
       lastAttemptAt: 5,
       pendingCount: 2,
+      // The one recorded with sync off stays local, counted apart.
+      localCount: 1,
       lastError,
       blocked: false,
       nextAttemptAt: 10,
