@@ -12,9 +12,10 @@ export interface SyncStatusPanelProps {
   message: string | null;
   onSyncNow: () => void;
   /**
-   * Sends the visits recorded while sync was off (the person's explicit choice). Where it is
-   * not given (the popup), the offer is left to the options page.
+   * Visits recorded while sync was off, and sending them (the person's explicit choice). Where
+   * they are not given (the popup), the offer is left to the options page.
    */
+  earlierCount?: number;
   onSendEarlier?: () => void;
 }
 
@@ -26,7 +27,7 @@ function formatWhen(ms: number): string {
 export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
   const { config, status, busy, message, onSyncNow, onSendEarlier } = props;
   const pending = status?.pendingCount ?? 0;
-  const local = status?.localCount ?? 0;
+  const local = props.earlierCount ?? 0;
   return (
     <section
       class="sync-status"

@@ -44,7 +44,6 @@ async function popupProps(overrides: Partial<PopupViewProps> = {}): Promise<Popu
         lastSuccessAt: null,
         lastAttemptAt: null,
         pendingCount: 4,
-        localCount: 0,
         lastError: { code: 'network', message: 'offline', at: 1 },
         blocked: false,
         nextAttemptAt: null,
@@ -152,18 +151,18 @@ describe('welcome view', () => {
 
 describe('sync status panel', () => {
   const config = { enabled: true, serverUrl: 'https://tracksphere.example.org', registered: true };
-  const status = (localCount: number): SyncStatus => ({
+  const status: SyncStatus = {
     lastSuccessAt: null,
     lastAttemptAt: null,
     pendingCount: 0,
-    localCount,
     lastError: null,
     blocked: false,
     nextAttemptAt: null,
-  });
+  };
   const panel = (props: Partial<SyncStatusPanelProps>): SyncStatusPanelProps => ({
     config,
-    status: status(3),
+    status,
+    earlierCount: 3,
     busy: false,
     message: null,
     onSyncNow: vi.fn(),
@@ -182,7 +181,7 @@ describe('sync status panel', () => {
     const onSendEarlier = vi.fn();
     for (const props of [
       { onSendEarlier, config: { ...config, enabled: false } },
-      { onSendEarlier, status: status(0) },
+      { onSendEarlier, earlierCount: 0 },
       {},
     ]) {
       const view = renderView(<SyncStatusPanel {...panel(props)} />);

@@ -72,7 +72,6 @@ describe('syncOnce: sending', () => {
       lastSuccessAt: T0,
       lastAttemptAt: T0,
       pendingCount: 0,
-      localCount: 0,
       lastError: null,
       blocked: false,
       nextAttemptAt: null,

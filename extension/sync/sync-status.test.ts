@@ -15,14 +15,13 @@ describe('sync status', () => {
       lastSuccessAt: null,
       lastAttemptAt: null,
       pendingCount: 0,
-      localCount: 0,
       lastError: null,
       blocked: false,
       nextAttemptAt: null,
     });
   });
 
-  it('counts pending and local visits apart and reports the persisted sync state', async () => {
+  it('counts only pending visits and reports the persisted sync state', async () => {
     db = freshTestDb();
     await recordFinishedVisits(db, [makeVisit(), makeVisit()], {
       syncEnabled: true,
@@ -35,8 +34,6 @@ describe('sync status', () => {
       lastSuccessAt: null,
       lastAttemptAt: 5,
       pendingCount: 2,
-      // The one recorded with sync off stays local, counted apart.
-      localCount: 1,
       lastError,
       blocked: false,
       nextAttemptAt: 10,

@@ -1,34 +1,21 @@
-import {
-  getSyncMeta,
-  localCount,
-  pendingCount,
-  type SyncError,
-  type TracksphereDb,
-} from '../db/index.js';
+import { getSyncMeta, pendingCount, type SyncError, type TracksphereDb } from '../db/index.js';
 
 /** What the popup shows about sync. Times are ms since the epoch. */
 export interface SyncStatus {
   lastSuccessAt: number | null;
   lastAttemptAt: number | null;
   pendingCount: number;
-  /** Visits recorded while sync was off, kept in the browser unless the person sends them. */
-  localCount: number;
   lastError: SyncError | null;
   blocked: boolean;
   nextAttemptAt: number | null;
 }
 
 export async function getSyncStatus(db: TracksphereDb): Promise<SyncStatus> {
-  const [meta, pending, local] = await Promise.all([
-    getSyncMeta(db),
-    pendingCount(db),
-    localCount(db),
-  ]);
+  const [meta, pending] = await Promise.all([getSyncMeta(db), pendingCount(db)]);
   return {
     lastSuccessAt: meta.lastSuccessAt,
     lastAttemptAt: meta.lastAttemptAt,
     pendingCount: pending,
-    localCount: local,
     lastError: meta.lastError,
     blocked: meta.blocked,
     nextAttemptAt: meta.nextAttemptAt,

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { downloadFile } from '../../components/download-file.js';
 import { t } from '../../components/i18n.js';
-import { exportVisits, exportVisitsCsv } from '../../db/index.js';
+import { exportVisits, exportVisitsCsv, localCount } from '../../db/index.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
 import { retentionDaysItem } from '../../settings/index.js';
 import {
@@ -54,6 +54,7 @@ export function OptionsApp(): JSX.Element {
   const [syncMessage, setSyncMessage] = useState<string | null>(null);
   const [dataMessage, setDataMessage] = useState<string | null>(null);
   const [retentionMessage, setRetentionMessage] = useState<string | null>(null);
+  const [earlierCount, setEarlierCount] = useState(0);
 
   const reloadLocal = useCallback(async (): Promise<void> => {
     setLocal(await loadLocalData());
@@ -68,6 +69,26 @@ export function OptionsApp(): JSX.Element {
       (e: unknown) => setError(messageOf(e)),
     );
   }, []);
+
+  // Visits recorded before sync was on, counted after the page shows (and after every reload of
+  // the local data): a year of history takes a while to count, and only matters with sync on.
+  const syncOn = status?.sync.enabled === true;
+  useEffect(() => {
+    if (!syncOn || local === null) {
+      setEarlierCount(0);
+      return;
+    }
+    let current = true;
+    localCount(pageDb()).then(
+      (n) => {
+        if (current) setEarlierCount(n);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [syncOn, local]);
 
   /** Runs one background call with the buttons disabled; `onError` words its failure. */
   async function run<T>(
@@ -138,6 +159,7 @@ export function OptionsApp(): JSX.Element {
               if (result !== null) setSyncMessage(syncResultText(result));
               await reloadLocal();
             }),
+          earlierCount,
           onSendEarlier: () =>
             void run(() => sendMessage('sendEarlierHistory'), setSyncMessage).then(
               async (result) => {
