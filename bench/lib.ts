@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -96,6 +97,8 @@ export function prepareBatches(total: number, minSize: number, maxSize: number):
 export interface PostResult {
   status: number;
   body: string;
+  /** The Retry-After header of a 429/503, for clients that retry. */
+  retryAfter: string | undefined;
   sentAt: number;
   doneAt: number;
 }
@@ -137,6 +140,7 @@ export function postBatch(
           resolve({
             status: res.statusCode ?? 0,
             body: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: res.headers['retry-after'],
             sentAt,
             doneAt: performance.now(),
           }),
@@ -209,4 +213,48 @@ export async function cpuSecondsOf(pid: number | undefined): Promise<number> {
   } catch {
     return Number.NaN;
   }
+}
+
+/** The partition kafkajs's DefaultPartitioner (the producer's) picks for a device id. */
+export function partitionOf(topic: string, deviceId: string, partitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from(
+    { length: partitions },
+    (_, i) =>
+      ({
+        partitionErrorCode: 0,
+        partitionId: i,
+        leader: 1,
+        replicas: [1],
+        isr: [1],
+      }) as PartitionMetadata,
+  );
+  return partitioner({ topic, partitionMetadata, message: { key: deviceId, value: '' } });
+}
+
+/**
+ * Picks the device for each batch: one of the least-loaded partition's devices, in turn. The mock
+ * Kafka keeps only ~5 MiB per partition, so events are spread evenly over the partitions.
+ */
+export function deviceAssigner(
+  devices: Array<{ deviceId: string; token: string }>,
+  topic: string,
+  partitions: number,
+): { next(events: number): string; partitionsUsed: number } {
+  const byPartition = new Map<number, string[]>();
+  for (const d of devices) {
+    const p = partitionOf(topic, d.deviceId, partitions);
+    byPartition.set(p, [...(byPartition.get(p) ?? []), d.token]);
+  }
+  const parts = [...byPartition.values()].map((tokens) => ({ tokens, load: 0, rr: 0 }));
+  return {
+    partitionsUsed: parts.length,
+    next(events: number): string {
+      let best = parts[0];
+      for (const part of parts) if (best === undefined || part.load < best.load) best = part;
+      if (best === undefined) throw new Error('no devices');
+      best.load += events;
+      return best.tokens[best.rr++ % best.tokens.length] as string;
+    },
+  };
 }

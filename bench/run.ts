@@ -27,7 +27,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, Partitioners, type PartitionMetadata } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { registerDevice } from '../test/harness/client.js';
 import { type MockKafka, startMockKafka } from '../test/harness/kafka-mock.js';
@@ -39,6 +39,7 @@ import {
   checkAccepted,
   closedLoop,
   cpuSecondsOf,
+  deviceAssigner,
   gzipBatch,
   makeAgent,
   makeEvent,
@@ -168,23 +169,6 @@ async function registerDevices(
   return out;
 }
 
-/** The partition kafkajs's DefaultPartitioner (the producer's) picks for a device id. */
-function partitionOf(deviceId: string, partitions: number): number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from(
-    { length: partitions },
-    (_, i) =>
-      ({
-        partitionErrorCode: 0,
-        partitionId: i,
-        leader: 1,
-        replicas: [1],
-        isr: [1],
-      }) as PartitionMetadata,
-  );
-  return partitioner({ topic: TOPIC, partitionMetadata, message: { key: deviceId, value: '' } });
-}
-
 /**
  * Which device sends each batch. Kafka mode: spread events evenly over the partitions (the mock
  * keeps only ~5 MiB per partition), so batches go to the least-loaded partition that has a
@@ -194,23 +178,9 @@ function assignDevices(
   batches: PreparedBatch[],
   devices: Array<{ deviceId: string; token: string }>,
 ): { tokens: string[]; partitionsUsed: number } {
-  const byPartition = new Map<number, string[]>();
-  for (const d of devices) {
-    const p = partitionOf(d.deviceId, CFG.partitions);
-    const list = byPartition.get(p) ?? [];
-    list.push(d.token);
-    byPartition.set(p, list);
-  }
-  const parts = [...byPartition.entries()].map(([p, tokens]) => ({ p, tokens, load: 0, rr: 0 }));
-  const tokens: string[] = [];
-  for (const b of batches) {
-    let best = parts[0];
-    for (const part of parts) if (best === undefined || part.load < best.load) best = part;
-    if (best === undefined) throw new Error('no devices');
-    best.load += b.events.length;
-    tokens.push(best.tokens[best.rr++ % best.tokens.length] as string);
-  }
-  return { tokens, partitionsUsed: parts.length };
+  const assigner = deviceAssigner(devices, TOPIC, CFG.partitions);
+  const tokens = batches.map((b) => assigner.next(b.events.length));
+  return { tokens, partitionsUsed: assigner.partitionsUsed };
 }
 
 // ------------------------------------------------------------------ database probes

@@ -32,19 +32,27 @@
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { type Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, Partitioners, type PartitionMetadata } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { registerDevice } from '../test/harness/client.js';
 import { startMockKafka } from '../test/harness/kafka-mock.js';
 import { type PgCluster, startPgCluster } from '../test/harness/postgres.js';
 import { type ServerProcess, spawnEntryPoint } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
-import { gzipBatch, makeAgent, makeEvent, memoryOf, sleep } from './lib.js';
+import {
+  deviceAssigner,
+  gzipBatch,
+  makeAgent,
+  makeEvent,
+  memoryOf,
+  type PostResult,
+  postBatch,
+  sleep,
+} from './lib.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -113,91 +121,7 @@ async function stopProcess(proc: ServerProcess | undefined): Promise<void> {
   if (late) await proc.kill('SIGKILL');
 }
 
-/** The partition kafkajs's DefaultPartitioner (the producer's) picks for a device id. */
-function partitionOf(deviceId: string, partitions: number): number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from(
-    { length: partitions },
-    (_, i) =>
-      ({
-        partitionErrorCode: 0,
-        partitionId: i,
-        leader: 1,
-        replicas: [1],
-        isr: [1],
-      }) as PartitionMetadata,
-  );
-  return partitioner({ topic: TOPIC, partitionMetadata, message: { key: deviceId, value: '' } });
-}
-
-/** Picks the device for each batch: one of the least-loaded partition's devices, in turn. */
-function deviceAssigner(devices: Array<{ deviceId: string; token: string }>): {
-  next(events: number): string;
-  partitionsUsed: number;
-} {
-  const byPartition = new Map<number, string[]>();
-  for (const d of devices) {
-    const p = partitionOf(d.deviceId, CFG.partitions);
-    byPartition.set(p, [...(byPartition.get(p) ?? []), d.token]);
-  }
-  const parts = [...byPartition.values()].map((tokens) => ({ tokens, load: 0, rr: 0 }));
-  return {
-    partitionsUsed: parts.length,
-    next(events: number): string {
-      let best = parts[0];
-      for (const part of parts) if (best === undefined || part.load < best.load) best = part;
-      if (best === undefined) throw new Error('no devices');
-      best.load += events;
-      return best.tokens[best.rr++ % best.tokens.length] as string;
-    },
-  };
-}
-
 // ------------------------------------------------------------------ HTTP
-
-interface Answer {
-  status: number;
-  body: string;
-  retryAfter: string | undefined;
-}
-
-function post(agent: Agent, baseUrl: string, token: string, body: Buffer): Promise<Answer> {
-  const url = new URL(`${baseUrl}/api/v1/events`);
-  return new Promise((resolvePost, reject) => {
-    const req = httpRequest(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        timeout: 30_000,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
-          'content-length': String(body.length),
-          'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolvePost({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-            retryAfter: res.headers['retry-after'],
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('request timed out after 30 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 // ------------------------------------------------------------------ load
 
@@ -273,10 +197,10 @@ async function runLoad(
         const token = assign(size);
         s.sent += size;
         for (let attempt = 1; ; attempt++) {
-          let answer: Answer | undefined;
+          let answer: PostResult | undefined;
           s.requests++;
           try {
-            answer = await post(agent, baseUrl, token, body);
+            answer = await postBatch(agent, baseUrl, token, body);
             count(String(answer.status), answer.body);
           } catch (e) {
             count('network', (e as Error).message);
@@ -530,7 +454,7 @@ export async function runSoak(): Promise<boolean> {
         )),
       );
     }
-    const assigner = deviceAssigner(devices);
+    const assigner = deviceAssigner(devices, TOPIC, CFG.partitions);
     log(`${devices.length} devices on ${assigner.partitionsUsed} of ${CFG.partitions} partitions`);
 
     // Warm-up: one batch end to end (also waits out the consumer group's first join). A pipeline
@@ -538,7 +462,7 @@ export async function runSoak(): Promise<boolean> {
     {
       const warm = Array.from({ length: 100 }, () => makeEvent());
       const agent = makeAgent(1);
-      const answer = await post(agent, url, assigner.next(100), gzipBatch(warm));
+      const answer = await postBatch(agent, url, assigner.next(100), gzipBatch(warm));
       agent.destroy();
       if (answer.status !== 200)
         throw new Error(`warm-up answered ${answer.status}: ${answer.body}`);
