@@ -1,4 +1,4 @@
-import type { VisitRecord, WriteResult } from '../domain/visit-record.js';
+import { sameRequestContext, type VisitRecord, type WriteResult } from '../domain/visit-record.js';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
 
@@ -54,7 +54,7 @@ const MAX_CONTEXTS = 64;
 function contextsEnd(rows: VisitRecord[], start: number): number {
   let contexts = 1;
   for (let i = start + 1; i < rows.length; i++) {
-    if (!sameContext(rows[i - 1] as VisitRecord, rows[i] as VisitRecord)) {
+    if (!sameRequestContext(rows[i - 1] as VisitRecord, rows[i] as VisitRecord)) {
       contexts += 1;
       if (contexts > MAX_CONTEXTS) return i;
     }
@@ -76,7 +76,7 @@ async function insertRows(client: PoolClient, rows: VisitRecord[]): Promise<numb
   const transition: (string | null)[] = [];
   let current: VisitRecord | undefined;
   for (const r of rows) {
-    if (current === undefined || !sameContext(current, r)) {
+    if (current === undefined || !sameRequestContext(current, r)) {
       current = r;
       contexts.push(r);
     }
@@ -132,21 +132,6 @@ async function insertRows(client: PoolClient, rows: VisitRecord[]): Promise<numb
     ],
   });
   return result.rowCount ?? 0;
-}
-
-function sameContext(a: VisitRecord, b: VisitRecord): boolean {
-  return (
-    a.deviceId === b.deviceId &&
-    a.batchId === b.batchId &&
-    a.receivedAt === b.receivedAt &&
-    a.clockSkewMs === b.clockSkewMs &&
-    (a.client === b.client ||
-      (a.client.browserName === b.client.browserName &&
-        a.client.browserVersion === b.client.browserVersion &&
-        a.client.osName === b.client.osName &&
-        a.client.osVersion === b.client.osVersion &&
-        a.client.deviceType === b.client.deviceType))
-  );
 }
 
 const NEEDS_ESCAPE = /["\\]/;

@@ -37,6 +37,28 @@ export const VisitRecordSchema = z.object({
 
 export type VisitRecord = z.infer<typeof VisitRecordSchema>;
 
+/** What the records of one request share: sent once per request on Kafka and to PostgreSQL. */
+export type RequestContext = Pick<
+  VisitRecord,
+  'deviceId' | 'batchId' | 'receivedAt' | 'clockSkewMs' | 'client'
+>;
+
+/** Whether two records came with the same request context. */
+export function sameRequestContext(a: RequestContext, b: RequestContext): boolean {
+  return (
+    a.deviceId === b.deviceId &&
+    a.batchId === b.batchId &&
+    a.receivedAt === b.receivedAt &&
+    a.clockSkewMs === b.clockSkewMs &&
+    (a.client === b.client ||
+      (a.client.browserName === b.client.browserName &&
+        a.client.browserVersion === b.client.browserVersion &&
+        a.client.osName === b.client.osName &&
+        a.client.osVersion === b.client.osVersion &&
+        a.client.deviceType === b.client.deviceType))
+  );
+}
+
 export interface WriteResult {
   /** Rows newly stored (a resent id counts 0). */
   inserted: number;

@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { describeIssues } from '../domain/ingest.js';
-import { type VisitRecord, VisitRecordSchema } from '../domain/visit-record.js';
+import { sameRequestContext, type VisitRecord, VisitRecordSchema } from '../domain/visit-record.js';
 
 /**
  * Consumers re-check what the API already validated, because anything can
@@ -53,23 +53,6 @@ const BatchMessageSchema = z.compile(
     visits: z.array(z.unknown()).min(1),
   }),
 );
-
-type Shared = Pick<VisitRecord, 'deviceId' | 'batchId' | 'receivedAt' | 'clockSkewMs' | 'client'>;
-
-function sameShared(a: Shared, b: Shared): boolean {
-  return (
-    a.deviceId === b.deviceId &&
-    a.batchId === b.batchId &&
-    a.receivedAt === b.receivedAt &&
-    a.clockSkewMs === b.clockSkewMs &&
-    (a.client === b.client ||
-      (a.client.browserName === b.client.browserName &&
-        a.client.browserVersion === b.client.browserVersion &&
-        a.client.osName === b.client.osName &&
-        a.client.osVersion === b.client.osVersion &&
-        a.client.deviceType === b.client.deviceType))
-  );
-}
 
 export interface EncodedMessage {
   /** The device id: per-device order and partition affinity. */
@@ -125,7 +108,7 @@ export function encodeVisitMessages(
   for (let i = 1; i <= records.length; i++) {
     const a = records[start] as VisitRecord;
     const b = records[i];
-    if (b !== undefined && sameShared(a, b)) continue;
+    if (b !== undefined && sameRequestContext(a, b)) continue;
     encodeRun(records.slice(start, i), maxBytes, out);
     start = i;
   }
