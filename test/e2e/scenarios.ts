@@ -448,6 +448,12 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
       await tab.goto(stack.page('gamma.test', '/worker'));
       const start = Date.now();
       await waitFor(() => backgroundRunning(ext), 'the background to run');
+      // Stopped before it has saved the open visit, the navigation event itself would be gone.
+      await waitFor(
+        async () =>
+          JSON.stringify((await storageValue(ext, 'trackerState')) ?? null).includes('/worker'),
+        'the tracker to have the visit open',
+      );
       if (target.engine === 'chromium') {
         const cdp = await tab.createCDPSession();
         await cdp.send('ServiceWorker.enable');
