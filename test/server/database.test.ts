@@ -150,27 +150,52 @@ describe('PostgreSQL schema', () => {
     expect(r.rows[0]?.title).toBe("Robert'); DROP TABLE visits;--");
   });
 
-  it('stores every field of a write spanning many requests as given, first duplicate kept', async () => {
+  // The writer COPYs; a row already stored makes COPY fail, and the idempotent INSERT takes
+  // the write instead. Both must store the same thing.
+  it.each([
+    ['by COPY (no duplicate)', false],
+    ['by the INSERT fallback (a duplicate in the write)', true],
+  ])('stores every field of a write spanning many requests as given, %s', async (_, withDup) => {
     const devices = [await addDevice(pool), await addDevice(pool)];
     // 150 requests (the writer sends what a request shares once per request, in statements
-    // of at most 64 requests), odd characters, nulls, a clock skew, and a duplicate.
+    // of at most 64 requests), odd characters (COPY's and array literals' special ones),
+    // nulls, a clock skew, times to the microsecond, and a duplicate.
+    const titles = ['NULL', '\\N', 'tab\there', 'new\nline\r\n', 'é ✓ 𝄞', `back\\slash\\`];
     const records = Array.from({ length: 300 }, (_, i) => {
       const v = visit(
         devices[i % 2] as string,
-        `2030-03-09T00:00:${String(i % 60).padStart(2, '0')}.000Z`,
+        `2030-03-09T00:00:${String(i % 60).padStart(2, '0')}.${String(i * 3331).padStart(6, '0')}Z`,
       );
       return {
         ...v,
         batchId: `0190a6f2-4444-7000-8000-${String(Math.floor(i / 2)).padStart(12, '0')}`,
-        url: i % 3 === 0 ? null : `https://example.com/"q"\\{a,b}/NULL?x=${i}`,
-        title: i % 5 === 0 ? null : i % 5 === 1 ? 'NULL' : `t ${i} "quoted" back\\slash, {}`,
+        url: i % 3 === 0 ? null : `https://example.com/"q"\\{a,b}/NULL?x=${i}\t`,
+        title: i % 5 === 0 ? null : i % 5 === 1 ? titles[i % titles.length] : `t ${i} "quoted", {}`,
         transition: i % 7 === 0 ? null : 'link',
         clockSkewMs: i % 4 === 0 ? -1500 : 250,
         client: { ...v.client, osVersion: i % 2 === 0 ? null : '"14"', browserName: `b,${i % 3}` },
       };
     });
     const dup = { ...(records[10] as VisitRecord), title: 'second copy' };
-    expect(await insertVisits(pool, [...records, dup])).toEqual({ inserted: 300, dropped: 0 });
+    if (withDup) {
+      expect(await insertVisits(pool, [...records, dup])).toEqual({ inserted: 300, dropped: 0 });
+    } else {
+      expect(await insertVisits(pool, records)).toEqual({ inserted: 300, dropped: 0 });
+    }
+    // PostgreSQL's own arithmetic on the raw time is what the corrected one must equal.
+    const exact = await pool.query<{ id: string; same: boolean }>(
+      `SELECT id, started_at_corrected = started_at + clock_skew_ms * interval '1 millisecond'
+          AND ended_at_corrected = ended_at + clock_skew_ms * interval '1 millisecond' AS same
+         FROM visits WHERE id = ANY($1::uuid[])`,
+      [records.map((v) => v.id)],
+    );
+    expect(exact.rows.filter((row) => !row.same)).toEqual([]);
+    const micros = await pool.query<{ us: string }>(
+      `SELECT to_char(started_at_corrected AT TIME ZONE 'UTC', 'SS.US') AS us FROM visits
+        WHERE id = $1`,
+      [records[4]?.id],
+    );
+    expect(micros.rows[0]?.us).toBe('02.513324'); // 00:04.013324 - 1.5 s
     const r = await pool.query<{
       id: string;
       device_id: string;
@@ -204,6 +229,30 @@ describe('PostgreSQL schema', () => {
         os_version: v.client.osVersion,
       });
     }
+  });
+
+  it('a write of many COPY chunks with an already stored row first stores the rest, once', async () => {
+    const device = await addDevice(pool);
+    const records = Array.from({ length: 3000 }, (_, i) =>
+      visit(
+        device,
+        `2030-03-10T00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z`,
+      ),
+    );
+    // The first row is stored already: COPY fails at once, while later chunks are still being written.
+    expect(await insertVisits(pool, records.slice(0, 1))).toEqual({ inserted: 1, dropped: 0 });
+    expect(await insertVisits(pool, records)).toEqual({ inserted: 2999, dropped: 0 });
+    expect(await insertVisits(pool, records)).toEqual({ inserted: 0, dropped: 0 });
+    const r = await pool.query<{ n: string; d: string }>(
+      'SELECT count(*) AS n, count(DISTINCT id) AS d FROM visits WHERE device_id = $1',
+      [device],
+    );
+    expect(r.rows[0]).toEqual({ n: '3000', d: '3000' });
+    // The connection the failed COPY ran on is still usable, and nothing is left open on it.
+    const open = await pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'",
+    );
+    expect(open.rows[0]?.n).toBe('0');
   });
 
   it('lets grafana_reader read visits but neither token hashes nor any write', async () => {

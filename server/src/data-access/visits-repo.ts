@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import { sameRequestContext, type VisitRecord, type WriteResult } from '../domain/visit-record.js';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
@@ -31,6 +34,20 @@ export async function insertVisitsIn(
   const dropped = records.length - rows.length;
   if (rows.length === 0) return { inserted: 0, dropped };
 
+  // COPY first: it takes rows at about twice the rate of INSERT ... SELECT FROM unnest
+  // (bench/run.ts measures both). COPY has no ON CONFLICT, so a row already stored (a
+  // resent batch, a consumer replaying after a crash) makes it fail with
+  // unique_violation; the savepoint keeps the locks above, and the idempotent INSERT
+  // takes the rows instead. Any other error is the data's (or unavailability): thrown.
+  await client.query('SAVEPOINT copy_visits');
+  try {
+    const copied = await copyRows(client, rows);
+    await client.query('RELEASE SAVEPOINT copy_visits');
+    return { inserted: copied, dropped };
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    await client.query('ROLLBACK TO SAVEPOINT copy_visits');
+  }
   let inserted = 0;
   let start = 0;
   while (start < rows.length) {
@@ -132,6 +149,79 @@ async function insertRows(client: PoolClient, rows: VisitRecord[]): Promise<numb
     ],
   });
   return result.rowCount ?? 0;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+const COPY_COLUMNS = `id, started_at, ended_at, device_id, session_id, batch_id, url, domain, title,
+  active_ms, transition, started_at_corrected, ended_at_corrected, clock_skew_ms, received_at,
+  browser_name, browser_version, os_name, os_version, device_type`;
+
+/** Rows per write to the COPY stream: large enough to be cheap, small enough to stream. */
+const COPY_CHUNK_ROWS = 500;
+
+/** COPY ... FROM STDIN of the rows in text format; resolves with the rows stored. */
+async function copyRows(client: PoolClient, rows: VisitRecord[]): Promise<number> {
+  // All text first: a record that cannot be written throws here, before the COPY starts.
+  const chunks: string[] = [];
+  for (let start = 0; start < rows.length; start += COPY_CHUNK_ROWS) {
+    chunks.push(copyText(rows, start, Math.min(rows.length, start + COPY_CHUNK_ROWS)));
+  }
+  const stream = client.query(copyFrom(`COPY visits (${COPY_COLUMNS}) FROM STDIN`));
+  await pipeline(Readable.from(chunks), stream);
+  return stream.rowCount;
+}
+
+/** rows[start, end) as COPY text lines; the corrected times are the raw ones plus the skew. */
+function copyText(rows: VisitRecord[], start: number, end: number): string {
+  let out = '';
+  let context: VisitRecord | undefined;
+  let shared = '';
+  for (let i = start; i < end; i++) {
+    const r = rows[i] as VisitRecord;
+    if (context === undefined || !sameRequestContext(context, r)) {
+      context = r;
+      const c = r.client;
+      shared = `${copyField(r.clockSkewMs)}\t${copyField(r.receivedAt)}\t${copyField(c.browserName)}\t${copyField(c.browserVersion)}\t${copyField(c.osName)}\t${copyField(c.osVersion)}\t${copyField(c.deviceType)}`;
+    }
+    out += `${copyField(r.id)}\t${copyField(r.startedAt)}\t${copyField(r.endedAt)}\t${copyField(r.deviceId)}\t${copyField(r.sessionId)}\t${copyField(r.batchId)}\t${copyField(r.url)}\t${copyField(r.domain)}\t${copyField(r.title)}\t${r.activeMs}\t${copyField(r.transition)}\t${shiftedTime(r.startedAt, r.clockSkewMs)}\t${shiftedTime(r.endedAt, r.clockSkewMs)}\t${shared}\n`;
+  }
+  return out;
+}
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+/** One value in COPY's text format: \N for null, backslash escapes for the four special characters. */
+function copyField(v: string | number | null): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'number') return String(v);
+  return COPY_SPECIAL.test(v) ? v.replace(/[\\\n\r\t]/g, (ch) => COPY_ESCAPES[ch] as string) : v;
+}
+
+/** Digits of a time's fraction past the millisecond (kept: PostgreSQL stores microseconds). */
+const SUB_MS_DIGITS = /:\d\d\.\d{3}(\d+)/;
+
+/**
+ * The ISO time `iso` plus `ms` milliseconds, as PostgreSQL would compute
+ * `iso::timestamptz + ms * interval '1 millisecond'`: the same instant, to the
+ * microsecond. A time JavaScript cannot read is the data's fault: the error
+ * sends the record to the dead-letter topic.
+ */
+export function shiftedTime(iso: string, ms: number): string {
+  if (ms === 0) return iso;
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) throw new Error(`unreadable time ${JSON.stringify(iso)}`);
+  const shifted = new Date(t + ms).toISOString();
+  // The extension's own form (toISOString: milliseconds, Z) has nothing past the millisecond.
+  if (iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */) return shifted;
+  const extra = SUB_MS_DIGITS.exec(iso)?.[1];
+  return extra === undefined ? shifted : `${shifted.slice(0, -1)}${extra}Z`;
 }
 
 const NEEDS_ESCAPE = /["\\]/;
