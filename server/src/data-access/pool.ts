@@ -4,12 +4,21 @@ import type { Logger } from '../logger.js';
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-/** PostgreSQL errors that mean "the database is not reachable now", not "bad data". */
+/**
+ * PostgreSQL errors that mean "not now", not "bad data": the database is not
+ * reachable, or it refused this attempt for a reason of its own that a later
+ * attempt does not share. Writers wait and retry these; any other error is the
+ * data's, and the consumer isolates and dead-letters the records at fault.
+ * Treating a deadlock or a full disk as bad data would throw good visits away.
+ */
 const UNAVAILABLE_CODES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
-  '53300', // too_many_connections
+  '57014', // query_canceled: statement_timeout, or an operator's pg_cancel_backend
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available: lock_timeout
   '08000',
   '08003',
   '08006',
@@ -17,10 +26,15 @@ const UNAVAILABLE_CODES = new Set([
   '08004',
 ]);
 
+/** Class 53, insufficient resources: disk full, out of memory, too many connections. */
+const INSUFFICIENT_RESOURCES = /^53/;
+
 export function isUnavailableError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as Error & { code?: string }).code;
-  if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
+  if (code !== undefined && (UNAVAILABLE_CODES.has(code) || INSUFFICIENT_RESOURCES.test(code))) {
+    return true;
+  }
   if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(code)) {
     return true;
   }
