@@ -170,7 +170,12 @@ describe('PostgreSQL schema', () => {
         ...v,
         batchId: `0190a6f2-4444-7000-8000-${String(Math.floor(i / 2)).padStart(12, '0')}`,
         url: i % 3 === 0 ? null : `https://example.com/"q"\\{a,b}/NULL?x=${i}\t`,
-        title: i % 5 === 0 ? null : i % 5 === 1 ? titles[i % titles.length] : `t ${i} "quoted", {}`,
+        title:
+          i % 5 === 0
+            ? null
+            : i % 5 === 1
+              ? (titles[i % titles.length] as string)
+              : `t ${i} "quoted", {}`,
         transition: i % 7 === 0 ? null : 'link',
         clockSkewMs: i % 4 === 0 ? -1500 : 250,
         client: { ...v.client, osVersion: i % 2 === 0 ? null : '"14"', browserName: `b,${i % 3}` },
