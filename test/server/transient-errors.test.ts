@@ -70,7 +70,7 @@ describe('transient PostgreSQL errors', () => {
     const records = Array.from({ length: 8 }, (_, i) => visit(device, i));
     const messages = encodeVisitMessages(records).map((m, offset) => ({
       key: m.key,
-      value: m.value,
+      value: m.value.toString(),
       offset: String(offset),
     }));
     // Another transaction holds the device row: the writer's FOR KEY SHARE times out.
