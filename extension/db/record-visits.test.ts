@@ -73,7 +73,7 @@ describe('recordFinishedVisits', () => {
 
   it('writes visits and rollups together or not at all', async () => {
     db = freshTestDb();
-    // dayOf runs after the visits are written: the throw must roll them back.
+    // dayOf runs after the visits' adds are requested: the throw must roll them back.
     const failing = (): string => {
       throw new Error('zone lookup failed');
     };

@@ -76,11 +76,21 @@ export const DEFAULT_DB_NAME = 'tracksphere';
 export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb {
   const db = new Dexie(name) as TracksphereDb;
   db.version(1).stores({
-    // [syncState+startedMs] answers "the oldest N pending" (and "newest rejected")
-    // straight from the index, without reading or sorting other visits.
     visits: 'id, startedMs, domain, syncState, [syncState+startedMs]',
     dailyRollups: '[day+domain], day',
     meta: 'key',
+  });
+  // Version 2 drops the indexes no query needs: every one is written with each
+  // recorded visit (the background records one per event, bench/extension.ts).
+  // Dexie serves where('syncState') from [syncState+startedMs] and where('day')
+  // from the [day+domain] key (its virtual indexes: a compound index answers a
+  // query on its first part); nothing queries visits by domain (the stats read
+  // the rollups). Dexie deletes the indexes on upgrade and keeps every row.
+  db.version(2).stores({
+    // [syncState+startedMs] answers "the oldest N pending" (and "newest rejected")
+    // straight from the index, without reading or sorting other visits.
+    visits: 'id, startedMs, [syncState+startedMs]',
+    dailyRollups: '[day+domain]',
   });
   return db;
 }
