@@ -27,6 +27,7 @@ import {
   type TestServer,
   testKafkaSettings,
 } from '../harness/server.js';
+import { visitRecord as recordOf } from '../harness/visit-records.js';
 import { type KafkaStack, startKafkaStack } from './modes.js';
 
 const TOPICS = [
@@ -46,30 +47,17 @@ async function countVisits(server: TestServer, deviceId?: string): Promise<numbe
 
 /** A visit record as the API produces it onto visits.v1. */
 function visitRecord(deviceId: string): VisitRecord {
-  const event = makeEvent();
-  return {
-    v: 1,
-    id: event.id,
-    deviceId,
-    batchId: uuidv7(),
-    sessionId: event.sessionId,
-    url: event.url,
-    domain: event.domain,
-    title: event.title,
-    startedAt: event.startedAt,
-    endedAt: event.endedAt,
-    activeMs: event.activeMs,
-    transition: event.transition,
-    receivedAt: new Date().toISOString(),
-    clockSkewMs: 0,
-    client: {
-      browserName: null,
-      browserVersion: null,
-      osName: null,
-      osVersion: null,
-      deviceType: null,
-    },
-  };
+  const e = makeEvent();
+  return recordOf(deviceId, new Date(e.startedAt), {
+    id: e.id,
+    sessionId: e.sessionId,
+    url: e.url,
+    domain: e.domain,
+    title: e.title,
+    endedAt: e.endedAt,
+    activeMs: e.activeMs,
+    transition: e.transition,
+  });
 }
 
 /** Sends n valid events as batches of 500; returns their ids. */

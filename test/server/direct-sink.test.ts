@@ -10,32 +10,9 @@ import type { VisitRecord } from '../../server/src/domain/visit-record.js';
 import { directSink } from '../../server/src/runtime/direct-sink.js';
 import { freshDatabase } from '../harness/database.js';
 import { prepareDatabase, testLogger } from '../harness/server.js';
+import { visitRecord } from '../harness/visit-records.js';
 
-function visit(deviceId: string, startedAt = new Date(Date.now() - 120_000)): VisitRecord {
-  return {
-    v: 1,
-    id: uuidv7(),
-    deviceId,
-    batchId: uuidv7(),
-    sessionId: uuidv7(),
-    url: 'https://example.com/',
-    domain: 'example.com',
-    title: 'Example',
-    startedAt: startedAt.toISOString(),
-    endedAt: new Date(startedAt.getTime() + 60_000).toISOString(),
-    activeMs: 1000,
-    transition: 'link',
-    receivedAt: new Date().toISOString(),
-    clockSkewMs: 0,
-    client: {
-      browserName: null,
-      browserVersion: null,
-      osName: null,
-      osVersion: null,
-      deviceType: null,
-    },
-  };
-}
+const visit = (deviceId: string): VisitRecord => visitRecord(deviceId);
 
 describe('directSink', () => {
   let pool: Pool;

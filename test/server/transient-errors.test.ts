@@ -14,32 +14,10 @@ import type { VisitRecord } from '../../server/src/domain/visit-record.js';
 import { encodeVisitMessages } from '../../server/src/messaging/visit-message.js';
 import { freshDatabase } from '../harness/database.js';
 import { testLogger } from '../harness/server.js';
+import { visitRecord } from '../harness/visit-records.js';
 
 function visit(deviceId: string, i: number): VisitRecord {
-  const startedAt = new Date(Date.UTC(2030, 2, 11, 0, 0, i)).toISOString();
-  return {
-    v: 1,
-    id: uuidv7(),
-    deviceId,
-    batchId: '0190a6f2-4444-7000-8000-000000000001',
-    sessionId: uuidv7(),
-    url: `https://example.com/${i}`,
-    domain: 'example.com',
-    title: null,
-    startedAt,
-    endedAt: startedAt,
-    activeMs: 0,
-    transition: null,
-    receivedAt: startedAt,
-    clockSkewMs: 0,
-    client: {
-      browserName: null,
-      browserVersion: null,
-      osName: null,
-      osVersion: null,
-      deviceType: null,
-    },
-  };
+  return visitRecord(deviceId, new Date(Date.UTC(2030, 2, 11, 0, 0, i)));
 }
 
 describe('transient PostgreSQL errors', () => {
