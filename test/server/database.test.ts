@@ -10,26 +10,14 @@ import { insertVisits } from '../../server/src/data-access/visits-repo.js';
 import type { VisitRecord } from '../../server/src/domain/visit-record.js';
 import { freshDatabase } from '../harness/database.js';
 import { testLogger } from '../harness/server.js';
+import { visitRecord } from '../harness/visit-records.js';
 
 const log = testLogger('db-test');
 
 function visit(deviceId: string, startedAt: string): VisitRecord {
-  const end = new Date(Date.parse(startedAt) + 60_000).toISOString();
-  return {
-    v: 1,
-    id: uuidv7(),
-    deviceId,
-    batchId: uuidv7(),
-    sessionId: uuidv7(),
-    url: 'https://example.com/',
-    domain: 'example.com',
+  return visitRecord(deviceId, new Date(startedAt), {
+    startedAt, // as given, to the microsecond
     title: "Robert'); DROP TABLE visits;--",
-    startedAt,
-    endedAt: end,
-    activeMs: 1000,
-    transition: 'link',
-    receivedAt: end,
-    clockSkewMs: 0,
     client: {
       browserName: 'Chrome',
       browserVersion: '131',
@@ -37,7 +25,7 @@ function visit(deviceId: string, startedAt: string): VisitRecord {
       osVersion: null,
       deviceType: 'desktop',
     },
-  };
+  });
 }
 
 async function addDevice(pool: Pool): Promise<string> {
