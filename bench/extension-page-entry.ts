@@ -51,7 +51,7 @@ export interface RecordingResult {
   /** Visits the database gained during the timed loop. */
   stored: number;
   errors: string[];
-  /** Whole background path per finished visit: storage.local load, step, save, IndexedDB, clear. */
+  /** Whole background path per finished visit: step, IndexedDB, storage.local save (state held in memory). */
   msPerVisit: number;
   /** The same events through step() alone, in memory. */
   stepMsPerVisit: number;
@@ -245,9 +245,10 @@ function timedEvent(base: number, i: number): TrackerEvent {
 
 /**
  * `n` finished visits through the background's own path: createTrackerService
- * (storage.local load, step, write-ahead save) and createVisitRecorder
- * (syncConfig read, recordFinishedVisits), one event at a time, each awaited as
- * the background's serial queue does. Then the parts alone, for the breakdown.
+ * (step, record, storage.local save; the state read from storage once, then
+ * held) and createVisitRecorder (the sync setting read once and watched,
+ * recordFinishedVisits), one event at a time, each awaited as the background's
+ * serial queue does. Then the parts alone, for the breakdown.
  */
 async function measureRecording(n: number): Promise<RecordingResult> {
   const errors: string[] = [];

@@ -29,9 +29,9 @@ export type EventSource =
 export interface TrackerService {
   /**
    * Queues events. They are applied one at a time in the order queued, each
-   * as: load state, step, save state (with the visits it finished), record
-   * those visits. Resolves once done; never rejects (failures go to onError,
-   * and the queue goes on).
+   * as: step, record the visits it finished, save the state (with the visits
+   * the database did not take). Resolves once done; never rejects (failures go
+   * to onError, and the queue goes on).
    */
   dispatch(source: EventSource): Promise<void>;
   /** The state after every event queued so far. */
@@ -65,20 +65,32 @@ function isTrackerState(value: unknown): value is TrackerState {
  * The tracker's shell: keeps the state in storage.local, never only in
  * memory (the worker may be killed between any two events), and hands the
  * visits the tracker finishes to the database.
+ *
+ * Per event with a finished visit: one IndexedDB transaction and one
+ * storage.local.set. This worker keeps what it last read from or wrote to
+ * storage.local, so it reads storage only after a (re)start or a failure; it
+ * is the only writer of these items.
  */
 export function createTrackerService(options: TrackerServiceOptions): TrackerService {
   const queue = createSerialQueue();
   const onError = options.onError ?? ((error: unknown) => console.error('[tracker]', error));
+  /** What storage.local holds, as this worker last read or wrote it; null: read it. */
+  let held: Persisted | null = null;
 
   async function load(): Promise<Persisted> {
+    if (held !== null) return held;
     // One storage.local.get for both.
     const [state, visits] = await storage.getItems([trackerStateItem, unrecordedVisitsItem]);
     const storedState: unknown = state?.value;
     const storedVisits: unknown = visits?.value;
     const unrecorded = Array.isArray(storedVisits) ? (storedVisits as FinishedVisit[]) : [];
-    if (isTrackerState(storedState)) return { state: storedState, unrecorded };
+    if (isTrackerState(storedState)) {
+      held = { state: storedState, unrecorded };
+      return held;
+    }
     if (storedState != null)
       onError(new Error('unreadable tracker state in storage; starting over'));
+    // Not held: nothing is stored yet, and the settings may change before the first save.
     return { state: initialTrackerState(await readRecordingSettings()), unrecorded };
   }
 
@@ -104,14 +116,28 @@ export function createTrackerService(options: TrackerServiceOptions): TrackerSer
       finished.push(...result.finished);
     }
     if (events.length === 0 && finished.length === 0) return;
-    // Write-ahead, then record. Killed after the save, the next task records
-    // the visits from storage; killed before it, the saved state still has
-    // them open and finishes them again later. Recording a visit twice is
-    // harmless: its id is stable and the database is idempotent on it.
-    await save(state, finished.length > persisted.unrecorded.length ? finished : null);
-    if (finished.length === 0) return;
-    await options.recordVisits(finished);
-    await unrecordedVisitsItem.setValue([]);
+    // Record, then save. Killed before the database commits, storage still has
+    // the old state, the visits open in it: they are finished again later.
+    // Killed after, the same: the visits keep their ids in the old state, and
+    // the database, idempotent on id, keeps the first record and counts it
+    // once. Either way the event in hand is lost, as it is when the worker dies
+    // before any save. A failed recording is saved with the state instead, as
+    // unrecorded visits, and retried with the next event (or after a restart).
+    let unrecorded: FinishedVisit[] = [];
+    let recordError: unknown = null;
+    if (finished.length > 0) {
+      try {
+        await options.recordVisits(finished);
+      } catch (error) {
+        unrecorded = finished;
+        recordError = error;
+      }
+    }
+    held = null; // Unknown until the save has landed.
+    const unrecordedChanged = unrecorded.length > 0 || persisted.unrecorded.length > 0;
+    await save(state, unrecordedChanged ? unrecorded : null);
+    held = { state, unrecorded };
+    if (recordError !== null) throw recordError;
   }
 
   return {

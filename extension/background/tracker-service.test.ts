@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { consentItem, syncConfigItem, trackerStateItem } from '../settings/index.js';
+import { committed, createHarness, type Harness, SEC, T0 } from './background-test-kit.js';
+import { createVisitRecorder } from './visit-recorder.js';
+
+const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
+
+type SetArgs = Parameters<typeof fakeBrowser.storage.local.set>;
+
+/** Window 1 focused, tab 1 active in it, showing https://example.com/a. */
+async function browserWithOneTab(h: Harness): Promise<void> {
+  h.model.openTab({ id: 1, windowId: 1, url: 'https://example.com/a', title: 'A', active: true });
+  h.model.focusedWindowId = 1;
+  await h.on.onWindowFocusChanged(1);
+  await h.on.onTabActivated({ tabId: 1, windowId: 1 });
+  await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+}
+
+/** The next storage.local.set fails; `landed`: after writing (the answer is what got lost). */
+function failNextSet(landed: boolean): void {
+  const set = fakeBrowser.storage.local.set.bind(fakeBrowser.storage.local);
+  vi.spyOn(fakeBrowser.storage.local, 'set').mockImplementationOnce(async (...args: SetArgs) => {
+    if (landed) await set(...args);
+    throw new Error('worker killed');
+  });
+}
+
+describe('tracker service', () => {
+  let h: Harness;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    await consentItem.setValue(true);
+    h = createHarness();
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+    expect(h.errors).toEqual([]);
+  });
+
+  it('records a visit once when the worker dies after the database took it, before the state was saved', async () => {
+    await browserWithOneTab(h);
+    h.clock.advance(4 * SEC);
+    failNextSet(false);
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
+    expect(h.errors).toHaveLength(1);
+    h.errors.length = 0;
+
+    // Storage still has /a open: the new worker finishes it again, under the same id.
+    h.restart();
+    h.clock.advance(6 * SEC);
+    await h.on.onTabRemoved(1);
+    const visits = await h.visits();
+    expect(visits.map((v) => [v.url, v.endedAt, v.activeMs])).toEqual([
+      ['https://example.com/a', iso(4 * SEC), 4 * SEC],
+    ]);
+    expect(await h.db.dailyRollups.toArray()).toMatchObject([{ visits: 1, activeMs: 4 * SEC }]);
+    expect((await trackerStateItem.getValue())?.tabs).toEqual({});
+  });
+
+  it('reads the state from storage again after a save it cannot confirm', async () => {
+    await browserWithOneTab(h);
+    h.clock.advance(4 * SEC);
+    // The state with /b open reached storage, but the worker never heard back.
+    failNextSet(true);
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
+    h.errors.length = 0;
+
+    h.clock.advance(6 * SEC);
+    await h.on.onTabRemoved(1);
+    expect((await h.visits()).map((v) => [v.url, v.activeMs])).toEqual([
+      ['https://example.com/a', 4 * SEC],
+      ['https://example.com/b', 6 * SEC],
+    ]);
+  });
+
+  it('reads storage.local once per worker, and writes one set per event', async () => {
+    await browserWithOneTab(h);
+    // The first visit this worker records reads the sync setting.
+    h.clock.advance(SEC);
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
+    const get = vi.spyOn(fakeBrowser.storage.local, 'get');
+    const set = vi.spyOn(fakeBrowser.storage.local, 'set');
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(SEC);
+      await h.on.onNavigationCommitted(committed(1, `https://example.com/${i}`));
+    }
+    expect(get).not.toHaveBeenCalled();
+    // The database took every finished visit: none went to storage.local.
+    expect(set.mock.calls.map(([items]) => Object.keys(items))).toEqual(
+      Array.from({ length: 5 }, () => ['trackerState']),
+    );
+    expect(await h.visits()).toHaveLength(6);
+
+    h.restart();
+    await h.on.onWindowFocusChanged(-1);
+    await h.on.onWindowFocusChanged(1);
+    expect(get).toHaveBeenCalledOnce();
+  });
+
+  it('records with the sync setting storage has now, changed since the last visit', async () => {
+    await browserWithOneTab(h);
+    const states: string[] = [];
+    const record = async (url: string): Promise<void> => {
+      h.clock.advance(SEC);
+      await h.on.onNavigationCommitted(committed(1, url));
+      await vi.waitFor(async () => expect(await h.visits()).toHaveLength(states.length + 1));
+      states.push((await h.visits()).at(-1)?.syncState ?? 'none');
+    };
+    await record('https://example.com/b');
+    await syncConfigItem.setValue({
+      enabled: true,
+      serverUrl: 'https://sync.example',
+      deviceId: 'd',
+      token: 't',
+    });
+    await record('https://example.com/c');
+    await syncConfigItem.setValue({ ...(await syncConfigItem.getValue()), enabled: false });
+    await record('https://example.com/d');
+    expect(states).toEqual(['local', 'pending', 'local']);
+  });
+
+  it('asks for a backlog check after visits recorded with sync on only', async () => {
+    const afterRecord = vi.fn(async () => undefined);
+    const record = createVisitRecorder(h.db, undefined, afterRecord);
+    const visit = (n: number) => ({
+      id: `00000000-0000-7000-8000-0000000000${n}0`,
+      type: 'visit' as const,
+      url: `https://example.com/${n}`,
+      domain: 'example.com',
+      title: null,
+      startedAt: iso(n * SEC),
+      endedAt: iso((n + 1) * SEC),
+      activeMs: SEC,
+      sessionId: '00000000-0000-7000-8000-000000000001',
+      transition: 'link' as const,
+    });
+    await record([visit(1)]);
+    expect(afterRecord).not.toHaveBeenCalled();
+    await syncConfigItem.setValue({
+      enabled: true,
+      serverUrl: 'https://sync.example',
+      deviceId: 'd',
+      token: 't',
+    });
+    await record([visit(2)]);
+    expect(afterRecord).toHaveBeenCalledOnce();
+  });
+});
