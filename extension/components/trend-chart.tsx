@@ -17,6 +17,19 @@ export interface TrendChartProps {
   labelEvery?: number;
 }
 
+/** The chart's empty box while its days are read: the same size, so nothing below it moves. */
+export function TrendChartPending({ width = 280 }: { width?: number }): JSX.Element {
+  return (
+    <figure class="trend" aria-busy="true" data-testid="trend-pending">
+      <svg
+        class="trend-chart"
+        viewBox={`0 0 ${width} ${HEIGHT + LABEL_SPACE}`}
+        aria-hidden="true"
+      />
+    </figure>
+  );
+}
+
 /**
  * Active time per day as bars. Each bar is focusable and named with its day
  * and time, so the chart reads the same by keyboard and screen reader as by

@@ -91,6 +91,20 @@ describe('popup view', () => {
     expect(focusable[6]?.getAttribute('aria-label')).toBe('dayBarLabel(Mon 10,1 h 10 min)');
   });
 
+  it('shows the figures while the trend is read, in a box the size of the chart', async () => {
+    const props = await popupProps();
+    const view = renderView(<PopupView {...props} stats={{ ...props.stats, week: null }} />);
+    expect(view.byTestId('today-total')[0]?.getAttribute('data-active-ms')).toBe(String(70 * MIN));
+    expect(view.byTestId('site-row')).toHaveLength(3);
+    expect(view.byTestId('trend-chart')).toEqual([]);
+    const [pending] = view.byTestId('trend-pending');
+    expect(pending?.getAttribute('aria-busy')).toBe('true');
+    const pendingBox = pending?.querySelector('svg')?.getAttribute('viewBox');
+    const chart = renderView(<PopupView {...props} />).byTestId('trend-chart')[0];
+    expect(pendingBox).toBe(chart?.querySelector('svg')?.getAttribute('viewBox'));
+    expect(pendingBox).toMatch(/^0 0 \d+ \d+$/);
+  });
+
   it('pauses the current site in one click, and everything with the switch', async () => {
     const props = await popupProps();
     const view = renderView(<PopupView {...props} />);

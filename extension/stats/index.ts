@@ -9,9 +9,12 @@ export {
 export { localToday, pageDb } from './page-db.js';
 export {
   loadPopupStats,
+  loadPopupToday,
+  loadPopupWeek,
   POPUP_TOP_SITES,
   POPUP_TREND_DAYS,
   type PopupStats,
+  type PopupToday,
   trendStart,
 } from './popup-stats.js';
 export { loadRejected, REJECTED_LIST_LIMIT, type RejectedRow } from './rejected-list.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TracksphereDb } from '../db/index.js';
 import { formatDayLabel, formatDuration } from './format-duration.js';
 import { filterAndSortSites, loadHistory } from './history-stats.js';
-import { loadPopupStats, trendStart } from './popup-stats.js';
+import { loadPopupStats, loadPopupToday, loadPopupWeek, trendStart } from './popup-stats.js';
 import { seededDb, TODAY } from './stats-test-kit.js';
 
 const MIN = 60_000;
@@ -31,6 +31,31 @@ describe('popup stats', () => {
       ['2025-03-10', 70 * MIN],
     ]);
     expect(trendStart(TODAY)).toBe('2025-03-04');
+  });
+
+  it("reads today's figures from today's rollups alone, and the trend from the days before", async () => {
+    db = await seededDb();
+    const first = await loadPopupToday(db, TODAY);
+    expect(first.todayActiveMs).toBe(70 * MIN);
+    expect(first.todayTotal).toEqual({ day: TODAY, activeMs: 70 * MIN, visits: 6 });
+    expect(first.topSites.map((s) => s.domain)).toEqual([
+      'docs.example',
+      'news.example',
+      'mail.example',
+    ]);
+    // The trend's last day is the figure already shown, even if a visit was recorded since.
+    await db.dailyRollups.put({ day: TODAY, domain: 'late.example', activeMs: MIN, visits: 1 });
+    const week = await loadPopupWeek(db, first);
+    expect(week.map((d) => [d.day, d.activeMs])).toEqual([
+      ['2025-03-04', 90 * MIN],
+      ['2025-03-05', 0],
+      ['2025-03-06', 0],
+      ['2025-03-07', 0],
+      ['2025-03-08', 60 * MIN],
+      ['2025-03-09', 0],
+      ['2025-03-10', 70 * MIN],
+    ]);
+    expect(week[0]).toEqual({ day: '2025-03-04', activeMs: 90 * MIN, visits: 1 });
   });
 
   it('is all zeros on an empty database', async () => {

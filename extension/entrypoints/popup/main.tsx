@@ -1,7 +1,8 @@
 import { render } from 'preact';
 import '../../components/theme.css';
 import './popup.css';
-import { PopupApp } from './popup-app.js';
+import { loadPopupData, PopupApp } from './popup-app.js';
 
 const root = document.getElementById('app');
-if (root !== null) render(<PopupApp />, root);
+// The reads start before the first render: the page paints its loading line meanwhile.
+if (root !== null) render(<PopupApp data={loadPopupData()} />, root);

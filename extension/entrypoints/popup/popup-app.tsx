@@ -1,12 +1,43 @@
 import type { JSX } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { t } from '../../components/i18n.js';
+import type { DayTotal } from '../../db/index.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
-import { loadPopupStats, localToday, type PopupStats, pageDb } from '../../stats/index.js';
+import {
+  loadPopupToday,
+  loadPopupWeek,
+  localToday,
+  type PopupToday,
+  pageDb,
+} from '../../stats/index.js';
 // The module itself, not the sync index: that would pull the sync client and zod into the page.
 import { getSyncStatus, type SyncStatus } from '../../sync/sync-status.js';
 import { PopupView } from './popup-view.js';
+
+/** What the popup waits for before it shows more than its loading line. */
+export interface PopupData {
+  today: PopupToday;
+  status: TrackerStatus;
+  syncStatus: SyncStatus;
+}
+
+/**
+ * Starts every read the first view needs, all at once: today's rollups first (opening the
+ * database is the longest wait), then the background's status and the outbox figures.
+ * The week's rollups for the trend are read after the figures show.
+ */
+export function loadPopupData(): Promise<PopupData> {
+  const db = pageDb();
+  const today = loadPopupToday(db, localToday());
+  const status = sendMessage('getStatus');
+  const syncStatus = getSyncStatus(db);
+  return Promise.all([today, status, syncStatus]).then(([today, status, syncStatus]) => ({
+    today,
+    status,
+    syncStatus,
+  }));
+}
 
 function syncResultText(result: SyncNowResult): string {
   if (result.status === 'disabled') return t('syncOff');
@@ -14,41 +45,66 @@ function syncResultText(result: SyncNowResult): string {
   return t('syncDone', result.sent, result.rejected, result.pending);
 }
 
-/** Loads the popup's data (rollups from the local db, status from the background) and wires its buttons. */
-export function PopupApp(): JSX.Element {
-  const [stats, setStats] = useState<PopupStats | null>(null);
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Shows the popup's data (rollups from the local db, status from the background) as it
+ * arrives and wires its buttons. `data` is started before the first render (main.tsx).
+ */
+export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
+  const [today, setToday] = useState<PopupToday | null>(null);
+  const [week, setWeek] = useState<DayTotal[] | null>(null);
   const [status, setStatus] = useState<TrackerStatus | null>(null);
   const [syncStatus, setSyncStatus] = useState<SyncStatus | null>(null);
   const [busy, setBusy] = useState(false);
   const [syncMessage, setSyncMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const reload = useCallback(async (): Promise<void> => {
-    try {
-      const db = pageDb();
-      const [nextStats, nextStatus, nextSync] = await Promise.all([
-        loadPopupStats(db, localToday()),
-        sendMessage('getStatus'),
-        getSyncStatus(db),
-      ]);
-      setStats(nextStats);
-      setStatus(nextStatus);
-      setSyncStatus(nextSync);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  }, []);
+  // A layout effect runs right after the first render; a plain one would wait for the next
+  // frame, and the figures with it.
+  useLayoutEffect(() => {
+    let current = true;
+    data.then(
+      (loaded) => {
+        if (!current) return;
+        setToday(loaded.today);
+        setStatus(loaded.status);
+        setSyncStatus(loaded.syncStatus);
+      },
+      (e: unknown) => {
+        if (current) setError(messageOf(e));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [data]);
 
+  // The trend once today's figures are on screen (and again when they are reloaded).
   useEffect(() => {
-    void reload();
-  }, [reload]);
+    if (today === null) return;
+    let current = true;
+    loadPopupWeek(pageDb(), today).then(
+      (days) => {
+        if (current) setWeek(days);
+      },
+      (e: unknown) => {
+        if (current) setError(messageOf(e));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [today]);
 
   async function act(run: () => Promise<TrackerStatus>): Promise<void> {
     setBusy(true);
     try {
       setStatus(await run());
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(messageOf(e));
     } finally {
       setBusy(false);
     }
@@ -60,19 +116,19 @@ export function PopupApp(): JSX.Element {
     try {
       setSyncMessage(syncResultText(await sendMessage('syncNow')));
       setSyncStatus(await getSyncStatus(pageDb()));
-      setStats(await loadPopupStats(pageDb(), localToday()));
+      setToday(await loadPopupToday(pageDb(), localToday()));
     } catch (e) {
-      setSyncMessage(t('errorPrefix', e instanceof Error ? e.message : String(e)));
+      setSyncMessage(t('errorPrefix', messageOf(e)));
     } finally {
       setBusy(false);
     }
   }
 
   if (error !== null) return <p class="error">{t('errorPrefix', error)}</p>;
-  if (stats === null || status === null) return <p class="muted">{t('loading')}</p>;
+  if (today === null || status === null) return <p class="muted">{t('loading')}</p>;
   return (
     <PopupView
-      stats={stats}
+      stats={{ ...today, week }}
       status={status}
       welcomeUrl={browser.runtime.getURL('/welcome.html')}
       optionsUrl={browser.runtime.getURL('/options.html')}

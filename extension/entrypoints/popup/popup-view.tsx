@@ -2,13 +2,15 @@ import type { JSX } from 'preact';
 import { t } from '../../components/i18n.js';
 import { SiteList } from '../../components/site-list.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from '../../components/sync-status-panel.js';
-import { TrendChart } from '../../components/trend-chart.js';
+import { TrendChart, TrendChartPending } from '../../components/trend-chart.js';
+import type { DayTotal } from '../../db/index.js';
 import type { TrackerStatus } from '../../messaging/protocol.js';
-import { formatDuration, type PopupStats } from '../../stats/index.js';
+import { formatDuration, type PopupToday } from '../../stats/index.js';
 import { CurrentSitePanel, type CurrentSitePanelProps } from './current-site-panel.js';
 
 export interface PopupViewProps {
-  stats: PopupStats;
+  /** Today's figures, and the trend once it is read (null until then). */
+  stats: PopupToday & { week: DayTotal[] | null };
   status: TrackerStatus;
   sync: Omit<SyncStatusPanelProps, 'config'>;
   site: Omit<CurrentSitePanelProps, 'status'>;
@@ -44,7 +46,7 @@ export function PopupView(props: PopupViewProps): JSX.Element {
       </section>
       <section aria-labelledby="trend-heading">
         <h2 id="trend-heading">{t('lastSevenDays')}</h2>
-        <TrendChart days={stats.week} />
+        {stats.week === null ? <TrendChartPending /> : <TrendChart days={stats.week} />}
       </section>
       <CurrentSitePanel status={status} {...props.site} />
       <SyncStatusPanel config={status.sync} {...props.sync} />
