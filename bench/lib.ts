@@ -215,6 +215,17 @@ export async function cpuSecondsOf(pid: number | undefined): Promise<number> {
   }
 }
 
+/**
+ * Busy CPU time of the whole machine so far (all cores; user, nice, system,
+ * irq, softirq), in seconds, from /proc/stat: what every process of a phase
+ * used together, the bench's own and ones it does not name included.
+ */
+export async function machineBusySeconds(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0] ?? '';
+  const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / 100;
+}
+
 /** The partition kafkajs's DefaultPartitioner (the producer's) picks for a device id. */
 export function partitionOf(topic: string, deviceId: string, partitions: number): number {
   const partitioner = Partitioners.DefaultPartitioner();

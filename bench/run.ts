@@ -41,6 +41,7 @@ import {
   cpuSecondsOf,
   deviceAssigner,
   gzipBatch,
+  machineBusySeconds,
   makeAgent,
   makeEvent,
   median,
@@ -437,6 +438,10 @@ interface PipelineResult {
   pgCpuMsPer1k: number;
   /** The same for this load-generating process (it shares the 2 cores). */
   benchCpuMsPer1k: number;
+  /** The same for the Kafka mock cluster's process (Kafka mode). */
+  mockCpuMsPer1k: number | null;
+  /** Busy CPU of the whole machine per 1000 events: every process of the phase together. */
+  machineCpuMsPer1k: number;
   partitionsUsed: number;
   lowWatermarksZero: boolean | null;
 }
@@ -509,11 +514,21 @@ async function pipeline(
         for (const a of apis) total += await cpuSecondsOf(a.proc.pid);
         return total;
       };
-      const cpuBefore = [await apisCpu(), await cpuSecondsOf(consumer?.proc.pid)];
+      const cpuBefore = [
+        await apisCpu(),
+        await cpuSecondsOf(consumer?.proc.pid),
+        await cpuSecondsOf(mock?.pid),
+      ];
       const pgBefore = await pgCpuSeconds(pool);
       const benchBefore = process.cpuUsage();
+      const machineBefore = await machineBusySeconds();
       const throughput = await throughputPhase(urls, batches, tokens, pool, before + CFG.events);
-      const cpuAfter = [await apisCpu(), await cpuSecondsOf(consumer?.proc.pid)];
+      const machineCpu = (await machineBusySeconds()) - machineBefore;
+      const cpuAfter = [
+        await apisCpu(),
+        await cpuSecondsOf(consumer?.proc.pid),
+        await cpuSecondsOf(mock?.pid),
+      ];
       const pgCpu = pgCpuDelta(pgBefore, await pgCpuSeconds(pool));
       const benchCpu = process.cpuUsage(benchBefore);
       const per1k = (i: number): number =>
@@ -544,6 +559,8 @@ async function pipeline(
         consumerCpuMsPer1k: per1k(1),
         pgCpuMsPer1k: (1000 * pgCpu * 1000) / CFG.events,
         benchCpuMsPer1k: ((benchCpu.user + benchCpu.system) / 1000 / CFG.events) * 1000,
+        mockCpuMsPer1k: mock === undefined ? null : per1k(2),
+        machineCpuMsPer1k: (1000 * machineCpu * 1000) / CFG.events,
         partitionsUsed,
         lowWatermarksZero,
       };
@@ -625,6 +642,8 @@ function csvField(v: string | number | null): string {
 interface CeilingResult {
   copyPerSec: number;
   unnestPerSec: number;
+  /** Busy CPU of the whole machine per 1000 rows during the COPY (psql and PostgreSQL). */
+  copyMachineCpuMsPer1k: number;
 }
 
 /** COPY of the same rows by two `psql \copy` processes at once; then INSERT...unnest x2. */
@@ -645,6 +664,7 @@ async function ceiling(cluster: PgCluster, rows: Row[], round: number): Promise<
       }),
     );
     log(`copy r${round}: 2 x psql \\copy of ${rows.length} rows`);
+    const machineBefore = await machineBusySeconds();
     const t0 = performance.now();
     await Promise.all(
       files.map((file) =>
@@ -662,6 +682,7 @@ async function ceiling(cluster: PgCluster, rows: Row[], round: number): Promise<
       ),
     );
     const copySeconds = (performance.now() - t0) / 1000;
+    const copyMachineCpu = (await machineBusySeconds()) - machineBefore;
     const copied = await withPool(databaseUrl, countRows);
     if (copied !== rows.length) throw new Error(`COPY stored ${copied} of ${rows.length}`);
 
@@ -697,7 +718,11 @@ async function ceiling(cluster: PgCluster, rows: Row[], round: number): Promise<
     const unnestSeconds = (performance.now() - t1) / 1000;
     const inserted = await withPool(databaseUrl, countRows);
     if (inserted !== rows.length) throw new Error(`unnest stored ${inserted} of ${rows.length}`);
-    return { copyPerSec: rows.length / copySeconds, unnestPerSec: rows.length / unnestSeconds };
+    return {
+      copyPerSec: rows.length / copySeconds,
+      unnestPerSec: rows.length / unnestSeconds,
+      copyMachineCpuMsPer1k: (1000 * copyMachineCpu * 1000) / rows.length,
+    };
   } finally {
     await Promise.all(files.map((f) => rm(f, { force: true })));
     await dropDatabase(cluster, databaseUrl).catch((e: Error) => log(`drop failed: ${e.message}`));
@@ -820,6 +845,10 @@ function report(rounds: Round[]): { lines: string[]; summary: Record<string, num
     kafkaConsumerCpu: m((r) => r.kafka?.consumerCpuMsPer1k),
     embeddedApiCpu: m((r) => r.embedded?.apiCpuMsPer1k),
     kafkaPgCpu: m((r) => r.kafka?.pgCpuMsPer1k),
+    kafkaMockCpu: m((r) => r.kafka?.mockCpuMsPer1k ?? undefined),
+    kafkaMachineCpu: m((r) => r.kafka?.machineCpuMsPer1k),
+    embeddedMachineCpu: m((r) => r.embedded?.machineCpuMsPer1k),
+    copyMachineCpu: m((r) => r.ceiling?.copyMachineCpuMsPer1k),
     embeddedPgCpu: m((r) => r.embedded?.pgCpuMsPer1k),
     kafkaConsumerPeakMiB: m((r) => r.kafka?.consumerPeakMiB),
     embeddedPerSec: m((r) => r.embedded?.throughput.eventsPerSec),
@@ -848,6 +877,7 @@ function report(rounds: Round[]): { lines: string[]; summary: Record<string, num
   const rows: Array<[string, string, string, string]> = [
     ['Figure (median of rounds)', 'Value', 'Target', 'Status'],
     ['3. COPY ceiling, 2 x psql \\copy (events/s)', fmt(s.copyPerSec), '', ''],
+    ['   machine CPU ms per 1000 rows (all processes)', fmt(s.copyMachineCpu, 1), '', ''],
     ['3b. INSERT..unnest 5000 x 2 conns (events/s)', fmt(s.unnestPerSec), '', ''],
     ['1. Kafka pipeline, sustained (events/s)', fmt(s.kafkaPerSec), '', ''],
     ['   accepted by API (events/s)', fmt(s.kafkaAcceptedPerSec), '', ''],
@@ -873,11 +903,12 @@ function report(rounds: Round[]): { lines: string[]; summary: Record<string, num
     ],
     ['   request p99 @2000 ev/s (ms)', fmt(s.kafkaAckP99), '', ''],
     [
-      '   CPU ms per 1000 ev: API / consumer / PG',
-      `${fmt(s.kafkaApiCpu)} / ${fmt(s.kafkaConsumerCpu)} / ${fmt(s.kafkaPgCpu)}`,
+      '   CPU ms per 1000 ev: API / consumer / PG / mock',
+      `${fmt(s.kafkaApiCpu)} / ${fmt(s.kafkaConsumerCpu)} / ${fmt(s.kafkaPgCpu)} / ${fmt(s.kafkaMockCpu)}`,
       '',
       '',
     ],
+    ['   machine CPU ms per 1000 ev (all processes)', fmt(s.kafkaMachineCpu, 1), '', ''],
     [
       '6. API peak RSS, Kafka mode (MiB)',
       fmt(s.kafkaApiPeakMiB, 1),
@@ -911,6 +942,7 @@ function report(rounds: Round[]): { lines: string[]; summary: Record<string, num
       '',
       '',
     ],
+    ['   machine CPU ms per 1000 ev (all processes)', fmt(s.embeddedMachineCpu, 1), '', ''],
     [
       '   API peak RSS, embedded (MiB)',
       fmt(s.embeddedApiPeakMiB, 1),

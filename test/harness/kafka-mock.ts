@@ -53,6 +53,8 @@ const DEFAULT_BROKERS = 1;
 export interface MockKafka {
   /** Bootstrap servers as `host:port` strings, ready for `new Kafka({ brokers })`. */
   brokers: string[];
+  /** The mock cluster's process (all its brokers run in it), for CPU figures. */
+  pid: number | undefined;
   /** Stops the mock cluster (all its data is lost); safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -232,6 +234,7 @@ export async function startMockKafka(opts: {
   let stopped: Promise<void> | undefined;
   return {
     brokers,
+    pid: child.pid,
     stop(): Promise<void> {
       if (stopped === undefined) {
         stopping = true;
