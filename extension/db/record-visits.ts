@@ -38,7 +38,9 @@ async function backend(db: TracksphereDb): Promise<IDBDatabase> {
  * retry is recognised) while the rollups they touch are read; once all have
  * answered, the rollups get the fresh visits only. Dexie's version of the
  * same (bulkGet, bulkGet, bulkAdd, bulkPut in a Dexie transaction) read every
- * visit first and cost about 1 ms more per visit in Chromium.
+ * visit first and cost about 1 ms more per visit in Chromium. Being its own
+ * transaction, it must not be awaited inside a Dexie transaction on the same
+ * tables (the two would wait for each other).
  *
  * Durability 'relaxed' (Chromium's default since 121, and Firefox's): the
  * transaction completes once the browser has handed the write to the operating

@@ -101,10 +101,11 @@ export const trackerStateItem = storage.defineItem<TrackerState | null>('local:t
 });
 
 /**
- * Visits the tracker has finished but the local database has not yet taken:
- * written in the same storage.local.set as the state that closed them, and
- * cleared once they are in the database, so a worker killed in between (or a
- * failed database write) loses none of them.
+ * Visits the tracker has finished but the local database refused (a failed
+ * write): saved in the same storage.local.set as the state that closed them,
+ * retried with the next event, and cleared once the database has them. Empty
+ * in the ordinary run: the visits are recorded before the state is saved (see
+ * background/tracker-service.ts).
  */
 export const unrecordedVisitsItem = storage.defineItem<VisitEvent[]>('local:unrecordedVisits', {
   fallback: [],
