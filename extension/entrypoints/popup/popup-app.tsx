@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { t } from '../../components/i18n.js';
 import type { DayTotal } from '../../db/index.js';
@@ -82,8 +82,9 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     };
   }, [data]);
 
-  // The trend once today's figures are on screen (and again when they are reloaded).
-  useEffect(() => {
+  // The trend as soon as today's figures are in the page (and again when they are reloaded):
+  // its read never holds them up, and starts without waiting for the next frame.
+  useLayoutEffect(() => {
     if (today === null) return;
     let current = true;
     loadPopupWeek(pageDb(), today).then(
