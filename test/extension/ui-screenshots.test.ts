@@ -189,6 +189,8 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
       { domain: 'mail.example', activeMs: 5 * MIN, visits: 2 },
     ]);
     expect(await attribute(page, 'pending-count', 'data-count')).toBe('2');
+    // The trend's earlier days are read after the figures show: wait for the chart.
+    await page.waitForSelector('[data-testid="trend-chart"]');
     expect(await page.$$('[data-testid="trend-chart"] [data-day]')).toHaveLength(7);
     expect(await page.$('[data-testid="pause-all"]')).not.toBeNull();
     expect(await page.$('[data-testid="sync-now"]')).not.toBeNull();
