@@ -27,7 +27,12 @@ export default async function setup(): Promise<void> {
   // (and, for Firefox, packs the sources AMO reviews).
   for (const target of EXTENSION_TARGETS) {
     try {
-      await run(process.execPath, [WXT, 'zip', ...target.args], { cwd: ROOT });
+      // What ships: vitest sets NODE_ENV=test, and WXT keeps a NODE_ENV it inherits
+      // (a test build has Preact's development JSX and devtools hook).
+      await run(process.execPath, [WXT, 'zip', ...target.args], {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'production' },
+      });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
       throw new Error(
