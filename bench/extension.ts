@@ -2,8 +2,8 @@
  * Extension benchmark (issue 7, part 5), run by bench/run.ts (BENCH_ONLY=extension to run it
  * alone). The built chrome-mv3 extension in real headless Chromium (puppeteer-core, as
  * test/harness/browsers.ts launches it), with a year of history seeded into its IndexedDB:
- *  a. cost per finished visit through the background's own code (tracker service: storage.local
- *     load, step, write-ahead save; visit recorder: recordFinishedVisits, visit + rollup in one
+ *  a. cost per finished visit through the background's own code (tracker service: step, record,
+ *     then the storage.local save; visit recorder: recordFinishedVisits, visit + rollup in one
  *     IndexedDB transaction), bundled by esbuild from bench/extension-page-entry.ts and run in an
  *     extension page (same origin, same database as the background);
  *  b. popup first render: navigation start to [data-testid="today-total"] holding today's figure
