@@ -7,18 +7,18 @@ import {
   unrecordedVisitsItem,
 } from '../settings/index.js';
 import { CHECKPOINT_ALARM, CHECKPOINT_PERIOD_MINUTES, SYNC_ALARM } from './alarms.js';
-import { committed, createHarness, type Harness, MIN, SEC, T0 } from './background-test-kit.js';
+import {
+  browserWithOneTab,
+  committed,
+  createHarness,
+  type Harness,
+  MIN,
+  SEC,
+  T0,
+} from './background-test-kit.js';
 import { createVisitRecorder } from './visit-recorder.js';
 
 const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
-
-/** Window 1 focused, tab 1 active in it, as the browser reports at start. */
-async function browserWithOneTab(h: Harness, url = 'https://example.com/a'): Promise<void> {
-  h.model.openTab({ id: 1, windowId: 1, url, title: 'Example A', active: true });
-  h.model.focusedWindowId = 1;
-  await h.on.onWindowFocusChanged(1);
-  await h.on.onTabActivated({ tabId: 1, windowId: 1 });
-}
 
 describe('background listeners', () => {
   let h: Harness;

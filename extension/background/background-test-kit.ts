@@ -203,6 +203,14 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   return harness;
 }
 
+/** Window 1 focused, tab 1 active in it, as the browser reports at start. */
+export async function browserWithOneTab(h: Harness, url = 'https://example.com/a'): Promise<void> {
+  h.model.openTab({ id: 1, windowId: 1, url, title: 'Example A', active: true });
+  h.model.focusedWindowId = 1;
+  await h.on.onWindowFocusChanged(1);
+  await h.on.onTabActivated({ tabId: 1, windowId: 1 });
+}
+
 /** webNavigation.onCommitted details for a top-level commit. */
 export function committed(tabId: number, url: string) {
   return {

@@ -1,19 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { consentItem, syncConfigItem, trackerStateItem } from '../settings/index.js';
-import { committed, createHarness, type Harness, SEC, T0 } from './background-test-kit.js';
+import {
+  browserWithOneTab,
+  committed,
+  createHarness,
+  type Harness,
+  SEC,
+  T0,
+} from './background-test-kit.js';
 import { createVisitRecorder } from './visit-recorder.js';
 
 const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
 
 type SetArgs = Parameters<typeof fakeBrowser.storage.local.set>;
 
-/** Window 1 focused, tab 1 active in it, showing https://example.com/a. */
-async function browserWithOneTab(h: Harness): Promise<void> {
-  h.model.openTab({ id: 1, windowId: 1, url: 'https://example.com/a', title: 'A', active: true });
-  h.model.focusedWindowId = 1;
-  await h.on.onWindowFocusChanged(1);
-  await h.on.onTabActivated({ tabId: 1, windowId: 1 });
+/** Window 1 focused, tab 1 active in it, with a visit to https://example.com/a open. */
+async function browserWithOneVisit(h: Harness): Promise<void> {
+  await browserWithOneTab(h);
   await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
 }
 
@@ -41,7 +45,7 @@ describe('tracker service', () => {
   });
 
   it('records a visit once when the worker dies after the database took it, before the state was saved', async () => {
-    await browserWithOneTab(h);
+    await browserWithOneVisit(h);
     h.clock.advance(4 * SEC);
     failNextSet(false);
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
@@ -61,7 +65,7 @@ describe('tracker service', () => {
   });
 
   it('reads the state from storage again after a save it cannot confirm', async () => {
-    await browserWithOneTab(h);
+    await browserWithOneVisit(h);
     h.clock.advance(4 * SEC);
     // The state with /b open reached storage, but the worker never heard back.
     failNextSet(true);
@@ -77,7 +81,7 @@ describe('tracker service', () => {
   });
 
   it('reads storage.local once per worker, and writes one set per event', async () => {
-    await browserWithOneTab(h);
+    await browserWithOneVisit(h);
     // The first visit this worker records reads the sync setting.
     h.clock.advance(SEC);
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
@@ -101,7 +105,7 @@ describe('tracker service', () => {
   });
 
   it('records with the sync setting storage has now, changed since the last visit', async () => {
-    await browserWithOneTab(h);
+    await browserWithOneVisit(h);
     const states: string[] = [];
     const record = async (url: string): Promise<void> => {
       h.clock.advance(SEC);

@@ -11,6 +11,17 @@ afterEach(async () => {
   await db?.delete();
 });
 
+/** The seeded database's trend: [day, active ms] for the seven days ending today. */
+const SEEDED_WEEK = [
+  ['2025-03-04', 90 * MIN],
+  ['2025-03-05', 0],
+  ['2025-03-06', 0],
+  ['2025-03-07', 0],
+  ['2025-03-08', 60 * MIN],
+  ['2025-03-09', 0],
+  ['2025-03-10', 70 * MIN],
+];
+
 describe('popup stats', () => {
   it("shows today's total, today's top sites with bars relative to the first, and 7 days", async () => {
     db = await seededDb();
@@ -21,15 +32,7 @@ describe('popup stats', () => {
       { domain: 'news.example', activeMs: 25 * MIN, visits: 3, share: 25 / 40 },
       { domain: 'mail.example', activeMs: 5 * MIN, visits: 2, share: 5 / 40 },
     ]);
-    expect(stats.week.map((d) => [d.day, d.activeMs])).toEqual([
-      ['2025-03-04', 90 * MIN],
-      ['2025-03-05', 0],
-      ['2025-03-06', 0],
-      ['2025-03-07', 0],
-      ['2025-03-08', 60 * MIN],
-      ['2025-03-09', 0],
-      ['2025-03-10', 70 * MIN],
-    ]);
+    expect(stats.week.map((d) => [d.day, d.activeMs])).toEqual(SEEDED_WEEK);
     expect(trendStart(TODAY)).toBe('2025-03-04');
   });
 
@@ -46,15 +49,7 @@ describe('popup stats', () => {
     // The trend's last day is the figure already shown, even if a visit was recorded since.
     await db.dailyRollups.put({ day: TODAY, domain: 'late.example', activeMs: MIN, visits: 1 });
     const week = await loadPopupWeek(db, first);
-    expect(week.map((d) => [d.day, d.activeMs])).toEqual([
-      ['2025-03-04', 90 * MIN],
-      ['2025-03-05', 0],
-      ['2025-03-06', 0],
-      ['2025-03-07', 0],
-      ['2025-03-08', 60 * MIN],
-      ['2025-03-09', 0],
-      ['2025-03-10', 70 * MIN],
-    ]);
+    expect(week.map((d) => [d.day, d.activeMs])).toEqual(SEEDED_WEEK);
     expect(week[0]).toEqual({ day: '2025-03-04', activeMs: 90 * MIN, visits: 1 });
   });
 
