@@ -13,6 +13,20 @@ import { createVisitRecorder } from './visit-recorder.js';
 
 const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
 
+/** A finished visit n seconds after T0, lasting a second. */
+const visit = (n: number) => ({
+  id: `00000000-0000-7000-8000-0000000000${n}0`,
+  type: 'visit' as const,
+  url: `https://example.com/${n}`,
+  domain: 'example.com',
+  title: null,
+  startedAt: iso(n * SEC),
+  endedAt: iso((n + 1) * SEC),
+  activeMs: SEC,
+  sessionId: '00000000-0000-7000-8000-000000000001',
+  transition: 'link' as const,
+});
+
 type SetArgs = Parameters<typeof fakeBrowser.storage.local.set>;
 
 /** Window 1 focused, tab 1 active in it, with a visit to https://example.com/a open. */
@@ -126,21 +140,25 @@ describe('tracker service', () => {
     expect(states).toEqual(['local', 'pending', 'local']);
   });
 
+  it('records a visit made after sync was turned off as local, before the change reaches a watcher', async () => {
+    // storage.onChanged delivers a moment after the write: here, not at all.
+    vi.spyOn(syncConfigItem, 'watch').mockImplementation(() => () => undefined);
+    const record = createVisitRecorder(h.db);
+    await syncConfigItem.setValue({
+      enabled: true,
+      serverUrl: 'https://sync.example',
+      deviceId: 'd',
+      token: 't',
+    });
+    await record([visit(1)]);
+    await syncConfigItem.setValue({ ...(await syncConfigItem.getValue()), enabled: false });
+    await record([visit(2)]);
+    expect((await h.visits()).map((v) => v.syncState)).toEqual(['pending', 'local']);
+  });
+
   it('asks for a backlog check after visits recorded with sync on only', async () => {
     const afterRecord = vi.fn(async () => undefined);
     const record = createVisitRecorder(h.db, undefined, afterRecord);
-    const visit = (n: number) => ({
-      id: `00000000-0000-7000-8000-0000000000${n}0`,
-      type: 'visit' as const,
-      url: `https://example.com/${n}`,
-      domain: 'example.com',
-      title: null,
-      startedAt: iso(n * SEC),
-      endedAt: iso((n + 1) * SEC),
-      activeMs: SEC,
-      sessionId: '00000000-0000-7000-8000-000000000001',
-      transition: 'link' as const,
-    });
     await record([visit(1)]);
     expect(afterRecord).not.toHaveBeenCalled();
     await syncConfigItem.setValue({

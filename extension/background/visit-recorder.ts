@@ -3,30 +3,30 @@ import { syncConfigItem } from '../settings/index.js';
 import type { RecordVisits } from './tracker-service.js';
 
 /**
- * Whether sync is on, read from storage once and then kept up to date by
- * watching it, instead of a storage.local.get per recorded visit. A change
- * is seen once storage.onChanged delivers it: a visit recorded in the moment
- * between a change's write and its delivery still gets the old setting (as a
- * visit finishing just before the change would).
+ * Whether sync is on. Only "off" is held in memory (watched in storage, so a
+ * person without sync pays no storage.local.get per visit): while sync is on,
+ * each visit reads the setting. A change reaches a watcher a moment after it
+ * is written, and the two mistakes that moment allows are not alike: a stale
+ * "off" keeps a visit local (the person can still send it), but a stale "on"
+ * would queue a visit recorded after sync was turned off.
  */
-function syncEnabledWatcher(): () => Promise<boolean> {
-  let enabled: Promise<boolean> | null = null;
+function syncEnabledReader(): () => Promise<boolean> {
+  let off: boolean | null = null;
+  let changes = 0;
   let watching = false;
-  return () => {
+  return async () => {
     if (!watching) {
       watching = true;
       syncConfigItem.watch((config) => {
-        enabled = Promise.resolve(config.enabled);
+        off = !config.enabled;
+        changes += 1;
       });
     }
-    if (enabled === null) {
-      const read = syncConfigItem.getValue().then((config) => config.enabled);
-      enabled = read;
-      // A failed read is not kept: the next visit reads again.
-      read.catch(() => {
-        if (enabled === read) enabled = null;
-      });
-    }
+    if (off === true) return false;
+    const seen = changes;
+    const { enabled } = await syncConfigItem.getValue();
+    // A change delivered during the read is newer than what the read found.
+    if (changes === seen) off = !enabled;
     return enabled;
   };
 }
@@ -42,7 +42,7 @@ export function createVisitRecorder(
   dayOf: DayOf = localDayOf,
   afterRecord?: () => Promise<void>,
 ): RecordVisits {
-  const syncEnabled = syncEnabledWatcher();
+  const syncEnabled = syncEnabledReader();
   return async (visits) => {
     const enabled = await syncEnabled();
     await recordFinishedVisits(db, [...visits], { syncEnabled: enabled, dayOf });
