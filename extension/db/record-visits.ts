@@ -78,7 +78,7 @@ export async function recordFinishedVisits(
       const rollupStore = tx.objectStore('dailyRollups');
       const fresh = unique.map(() => false);
       const before = new Map<string, DailyRollup>();
-      let days: string[] = [];
+      const days = unique.map((v) => opts.dayOf(v.startedMs));
       let waiting = 0;
 
       const writeRollups = (): void => {
@@ -125,7 +125,6 @@ export async function recordFinishedVisits(
         };
       });
       // The rollups of every visit's day and domain: a superset of those the fresh ones change.
-      days = unique.map((v) => opts.dayOf(v.startedMs));
       const keys = new Map<string, [string, string]>();
       unique.forEach((v, i) => {
         const day = days[i] as string;

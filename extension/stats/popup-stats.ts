@@ -54,7 +54,7 @@ export async function loadPopupWeek(db: TracksphereDb, today: PopupToday): Promi
   return [...dayTotals(rows, { lastDay: yesterday, days: POPUP_TREND_DAYS - 1 }), today.todayTotal];
 }
 
-/** Everything at once (after "sync now", and in tests). */
+/** Today's figures and the trend together, as the popup ends up showing them (the tests' view). */
 export async function loadPopupStats(db: TracksphereDb, today: string): Promise<PopupStats> {
   const first = await loadPopupToday(db, today);
   return { ...first, week: await loadPopupWeek(db, first) };
