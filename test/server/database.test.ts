@@ -224,6 +224,31 @@ describe('PostgreSQL schema', () => {
     }
   });
 
+  // COPY's text is encoded line by line into fixed-size buffers, and the corrected times of
+  // the extension's own form are computed without Date when they stay within the day.
+  it('stores multi-byte text across COPY buffers, and millisecond times shifted across midnight', async () => {
+    const device = await addDevice(pool);
+    const records = Array.from({ length: 600 }, (_, i) => {
+      const startedAt = new Date(Date.UTC(2030, 2, 11) + ((i * 997) % 4000) - 2000).toISOString();
+      return visitRecord(device, new Date(startedAt), {
+        // 1 to 3 bytes per character in UTF-8, and surrogate pairs; lines of 200 to 1,800 bytes.
+        title: `${i} ${'é漢𝄞字'.repeat(20 + (i % 120))}`,
+        clockSkewMs: [-2500, -1, 1, 999, 86_400_000, -86_399_999][i % 6] as number,
+      });
+    });
+    expect(await insertVisits(pool, records)).toEqual({ inserted: 600, dropped: 0 });
+    const r = await pool.query<{ id: string; title: string; same: boolean }>(
+      `SELECT id, title,
+              started_at_corrected = started_at + clock_skew_ms * interval '1 millisecond'
+          AND ended_at_corrected = ended_at + clock_skew_ms * interval '1 millisecond' AS same
+         FROM visits WHERE device_id = $1`,
+      [device],
+    );
+    const byId = new Map(r.rows.map((row) => [row.id, row]));
+    for (const v of records)
+      expect(byId.get(v.id)).toEqual({ id: v.id, title: v.title, same: true });
+  });
+
   it('a write of many COPY chunks with an already stored row first stores the rest, once', async () => {
     const device = await addDevice(pool);
     const records = Array.from({ length: 3000 }, (_, i) =>
