@@ -104,7 +104,7 @@ export async function findDevice(pool: Pool, deviceId: string): Promise<DeviceRe
 /**
  * Deletes a device, all its visits, and leaves a tombstone with the token
  * hash. The device row goes first: it waits for any writer holding it FOR KEY
- * SHARE (see insertVisitsIn), so the visits DELETE that follows sees every
+ * SHARE (see insertVisits), so the visits DELETE that follows sees every
  * row such a writer committed, and later writers find no device.
  */
 export async function eraseDevice(pool: Pool, deviceId: string): Promise<number | null> {

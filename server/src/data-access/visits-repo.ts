@@ -6,8 +6,17 @@ import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
 
 /**
- * Stores records with one multi-row INSERT ... SELECT FROM unnest ... ON
- * CONFLICT DO NOTHING (idempotent on (id, started_at)); never row by row.
+ * Stores records idempotently (on (id, started_at)), in one transaction; never
+ * row by row.
+ *
+ * COPY first: PostgreSQL takes its rows for less CPU than INSERT ... SELECT
+ * FROM unnest (bench/run.ts's ceiling measures both). COPY has no ON CONFLICT,
+ * so a row already stored (a resent batch, a consumer replaying after a crash)
+ * makes it fail with unique_violation, and its transaction is rolled back
+ * whole; a second transaction then stores the rows with the INSERT's ON
+ * CONFLICT DO NOTHING. Not a savepoint inside one transaction: that costs two
+ * more round trips on every write, for a case that is rare. Any other error is
+ * the data's (or unavailability): thrown.
  *
  * Records of devices that no longer exist are dropped. The device rows are
  * locked FOR KEY SHARE first, so an erase (which deletes the device row
@@ -16,12 +25,18 @@ import { withTransaction } from './pool.js';
  */
 export async function insertVisits(pool: Pool, records: VisitRecord[]): Promise<WriteResult> {
   if (records.length === 0) return { inserted: 0, dropped: 0 };
-  return withTransaction(pool, (client) => insertVisitsIn(client, records));
+  try {
+    return await withTransaction(pool, (client) => writeVisits(client, records, copyRows));
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+  }
+  return withTransaction(pool, (client) => writeVisits(client, records, insertRowsInStatements));
 }
 
-export async function insertVisitsIn(
+async function writeVisits(
   client: PoolClient,
   records: VisitRecord[],
+  store: (client: PoolClient, rows: VisitRecord[]) => Promise<number>,
 ): Promise<WriteResult> {
   const deviceIds = [...new Set(records.map((r) => r.deviceId))];
   const live = await client.query<{ id: string }>({
@@ -33,21 +48,11 @@ export async function insertVisitsIn(
   const rows = records.filter((r) => liveIds.has(r.deviceId));
   const dropped = records.length - rows.length;
   if (rows.length === 0) return { inserted: 0, dropped };
+  return { inserted: await store(client, rows), dropped };
+}
 
-  // COPY first: PostgreSQL takes its rows for less CPU than INSERT ... SELECT FROM unnest
-  // (bench/run.ts's ceiling measures both). COPY has no ON CONFLICT, so a row already stored (a
-  // resent batch, a consumer replaying after a crash) makes it fail with
-  // unique_violation; the savepoint keeps the locks above, and the idempotent INSERT
-  // takes the rows instead. Any other error is the data's (or unavailability): thrown.
-  await client.query('SAVEPOINT copy_visits');
-  try {
-    const copied = await copyRows(client, rows);
-    await client.query('RELEASE SAVEPOINT copy_visits');
-    return { inserted: copied, dropped };
-  } catch (err) {
-    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-    await client.query('ROLLBACK TO SAVEPOINT copy_visits');
-  }
+/** The idempotent INSERT, in as many statements as MAX_CONTEXTS needs; resolves with the rows new. */
+async function insertRowsInStatements(client: PoolClient, rows: VisitRecord[]): Promise<number> {
   let inserted = 0;
   let start = 0;
   while (start < rows.length) {
@@ -55,7 +60,7 @@ export async function insertVisitsIn(
     inserted += await insertRows(client, rows.slice(start, end));
     start = end;
   }
-  return { inserted, dropped };
+  return inserted;
 }
 
 /**
