@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceRegistered, ErrorBody, IngestResult } from '../../protocol/index.js';
 import {
@@ -270,6 +270,30 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       });
       expectError(res, 400, 'invalid_json');
       expect((res.body as ErrorBody).error.message).toMatch(/gzip|decompress|header|check/i);
+    });
+
+    it('reads deflate and br bodies, and a UTF-8 byte order mark; refuses other charsets', async () => {
+      const json = JSON.stringify(makeBatch([makeEvent()]));
+      for (const [encoding, body] of [
+        ['deflate', deflateSync(json)],
+        ['br', brotliCompressSync(json)],
+        ['gzip', gzipSync(`\ufeff${json}`)],
+      ] as const) {
+        const res = await postEvents(base, device.token, null, {
+          rawBody: body,
+          headers: { 'content-encoding': encoding },
+        });
+        expect(res.status, encoding).toBe(200);
+        expect((res.body as IngestResult).accepted).toBe(1);
+      }
+      expectError(
+        await postEvents(base, device.token, null, {
+          rawBody: Buffer.from(json, 'utf16le'),
+          contentType: 'application/json; charset=utf-16le',
+        }),
+        415,
+        'unsupported_media_type',
+      );
     });
 
     it('answers 415 for an unknown content encoding or content type', async () => {
