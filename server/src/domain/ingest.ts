@@ -62,8 +62,9 @@ export function prepareBatch(
       return;
     }
     const e = parsed.data;
+    const startedMs = Date.parse(e.startedAt);
     const endedCorrected = Date.parse(e.endedAt) + clockSkewMs;
-    const startedCorrected = Date.parse(e.startedAt) + clockSkewMs;
+    const startedCorrected = startedMs + clockSkewMs;
     if (endedCorrected > receivedMs + MAX_FUTURE_MS) {
       rejected.push({
         index,
@@ -83,7 +84,7 @@ export function prepareBatch(
       return;
     }
     const firstStart = startOfId.get(e.id);
-    if (firstStart !== undefined && firstStart !== Date.parse(e.startedAt)) {
+    if (firstStart !== undefined && firstStart !== startedMs) {
       rejected.push({
         index,
         id: e.id,
@@ -92,7 +93,7 @@ export function prepareBatch(
       });
       return;
     }
-    startOfId.set(e.id, Date.parse(e.startedAt));
+    startOfId.set(e.id, startedMs);
     records.push({
       v: 1,
       id: e.id,
