@@ -66,7 +66,7 @@ export function createMetrics(defaults = true): Metrics {
     }),
     consumerWritten: new Counter({
       name: 'tracksphere_consumer_records_total',
-      help: 'Records handled by the consumer: inserted, duplicate, dropped (erased device)',
+      help: 'Records the consumer wrote, by outcome: inserted (new rows), dropped (erased device)',
       labelNames: ['outcome'],
       registers,
     }),
