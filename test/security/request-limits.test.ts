@@ -89,6 +89,33 @@ describe('request limits', () => {
     expectErrorBody(res, 'payload_too_large');
   });
 
+  it('closes the connection after refusing a chunked body over the limit, rather than stall it', async () => {
+    // The reader stops mid-body; a kept-alive socket would sit paused until its timeout.
+    const { head, closed } = await new Promise<{ head: string; closed: boolean }>(
+      (resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let received = '';
+        socket.on('data', (chunk) => {
+          received += chunk.toString('latin1');
+        });
+        socket.on('end', () =>
+          resolve({ head: received.split('\r\n\r\n')[0] ?? '', closed: true }),
+        );
+        socket.on('error', reject);
+        const chunk = ' '.repeat(32 * 1024);
+        socket.write(
+          'POST /api/v1/devices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+            'Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n',
+        );
+        // 64 KiB against the registration limit of 16 KiB, and the request is never finished.
+        for (let i = 0; i < 2; i++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      },
+    );
+    expect(head).toMatch(/^HTTP\/1\.1 413 /);
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(closed).toBe(true);
+  });
+
   it('refuses a lying Content-Length without hanging', async () => {
     const body = JSON.stringify(makeBatch([makeEvent()]));
     const line = await rawStatusLine(

@@ -6,8 +6,8 @@ import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
 
 /**
- * Stores records idempotently (on (id, started_at)), in one transaction; never
- * row by row.
+ * Stores records idempotently (on (id, started_at)); one transaction commits
+ * them all, never row by row.
  *
  * COPY first: PostgreSQL takes its rows for less CPU than INSERT ... SELECT
  * FROM unnest (bench/run.ts's ceiling measures both). COPY has no ON CONFLICT,
