@@ -20,7 +20,7 @@ export function sendError(
   res.status(ERROR_STATUS[code]).json(body);
 }
 
-interface RawBodyError extends Error {
+interface BodyParserError extends Error {
   type?: string;
   status?: number;
   code?: string;
@@ -50,20 +50,36 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       );
       return;
     }
-    // raw-body's errors (middleware/json-body.ts reads bodies with it).
-    const e = err as RawBodyError;
+    const e = err as BodyParserError;
     switch (e.type) {
+      case 'entity.parse.failed':
+        sendError(res, 'invalid_json', `The body is not valid JSON: ${e.message}`);
+        return;
       case 'entity.too.large':
         sendError(
           res,
           'payload_too_large',
-          `The body is larger than ${e.limit ?? 'the limit of'} bytes.`,
+          `The body is larger than ${e.limit ?? 'the limit of'} bytes after decompression.`,
         );
+        return;
+      case 'encoding.unsupported':
+        sendError(
+          res,
+          'unsupported_media_type',
+          'Content-Encoding must be gzip, deflate, br or identity.',
+        );
+        return;
+      case 'charset.unsupported':
+        sendError(res, 'unsupported_media_type', 'The body must be UTF-8 JSON.');
         return;
       case 'request.aborted':
       case 'request.size.invalid':
         sendError(res, 'invalid_json', 'The body ended before its declared length.');
         return;
+    }
+    if (e.code?.startsWith('Z_')) {
+      sendError(res, 'invalid_json', `The gzip body could not be decompressed: ${e.message}`);
+      return;
     }
     if (e.status === 400) {
       sendError(res, 'invalid_json', `The body could not be read: ${e.message}`);
