@@ -14,7 +14,7 @@
  * Environment: BENCH_ROUNDS (3), BENCH_EVENTS (500000; 50000 with BENCH_QUICK=1),
  * BENCH_CONCURRENCY (8), BENCH_INGEST_CONCURRENCY (16), BENCH_PARTITIONS (96),
  * BENCH_DEVICES (400), BENCH_LATENCY_SECONDS (12; 5 quick), BENCH_INGEST_SECONDS (8; 4 quick),
- * BENCH_PARTITIONS_CONCURRENCY (consumer's KAFKA_PARTITIONS_CONCURRENCY, 2), BENCH_API_PROCESSES
+ * BENCH_PARTITIONS_CONCURRENCY (consumer's KAFKA_PARTITIONS_CONCURRENCY, 4), BENCH_API_PROCESSES
  * (API processes in the pipeline phases, requests round-robin over them, as nginx over replicas; 1),
  * BENCH_PG_POOL_SIZE (PG_POOL_SIZE, 10), BENCH_LOG_LEVEL (info), BENCH_ONLY (comma list of
  * kafka,embedded,copy,ingest; `soak` = bench/soak.ts, 10+ min, only when named:
@@ -78,7 +78,7 @@ const CFG = {
   latencyBatch: 100,
   latencySeconds: intEnv('BENCH_LATENCY_SECONDS', QUICK ? 5 : 12),
   ingestSeconds: intEnv('BENCH_INGEST_SECONDS', QUICK ? 4 : 8),
-  partitionsConcurrency: intEnv('BENCH_PARTITIONS_CONCURRENCY', 2),
+  partitionsConcurrency: intEnv('BENCH_PARTITIONS_CONCURRENCY', 4),
   apiProcesses: intEnv('BENCH_API_PROCESSES', 1),
   pgPoolSize: intEnv('BENCH_PG_POOL_SIZE', 10),
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',

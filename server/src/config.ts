@@ -44,7 +44,11 @@ const EnvSchema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('pg-writer'),
   KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(30_000),
   KAFKA_MAX_WAIT_MS: positiveInt.default(500),
-  KAFKA_PARTITIONS_CONCURRENCY: positiveInt.default(2),
+  // Partitions' batches handled at once; the writer combines those waiting into one transaction.
+  // 4 rather than 2: consumer CPU 11-12 against 14-16 ms per 1,000 events and PostgreSQL's lower
+  // too (bench, Kafka mode, side by side), for ~10 MiB more peak RSS; 8 gained little more and
+  // cost ~20 MiB more.
+  KAFKA_PARTITIONS_CONCURRENCY: positiveInt.default(4),
   ENROLLMENT_KEY: optionalString,
   CORS_ORIGINS: commaList,
   RETENTION_DAYS: positiveInt.default(395),
