@@ -27,6 +27,17 @@ const visit = (n: number) => ({
   transition: 'link' as const,
 });
 
+/** Sync set up and on, as the options page saves it; then off, keeping the rest. */
+const turnSyncOn = () =>
+  syncConfigItem.setValue({
+    enabled: true,
+    serverUrl: 'https://sync.example',
+    deviceId: 'd',
+    token: 't',
+  });
+const turnSyncOff = async () =>
+  syncConfigItem.setValue({ ...(await syncConfigItem.getValue()), enabled: false });
+
 type SetArgs = Parameters<typeof fakeBrowser.storage.local.set>;
 
 /** Window 1 focused, tab 1 active in it, with a visit to https://example.com/a open. */
@@ -128,14 +139,9 @@ describe('tracker service', () => {
       states.push((await h.visits()).at(-1)?.syncState ?? 'none');
     };
     await record('https://example.com/b');
-    await syncConfigItem.setValue({
-      enabled: true,
-      serverUrl: 'https://sync.example',
-      deviceId: 'd',
-      token: 't',
-    });
+    await turnSyncOn();
     await record('https://example.com/c');
-    await syncConfigItem.setValue({ ...(await syncConfigItem.getValue()), enabled: false });
+    await turnSyncOff();
     await record('https://example.com/d');
     expect(states).toEqual(['local', 'pending', 'local']);
   });
@@ -144,14 +150,9 @@ describe('tracker service', () => {
     // storage.onChanged delivers a moment after the write: here, not at all.
     vi.spyOn(syncConfigItem, 'watch').mockImplementation(() => () => undefined);
     const record = createVisitRecorder(h.db);
-    await syncConfigItem.setValue({
-      enabled: true,
-      serverUrl: 'https://sync.example',
-      deviceId: 'd',
-      token: 't',
-    });
+    await turnSyncOn();
     await record([visit(1)]);
-    await syncConfigItem.setValue({ ...(await syncConfigItem.getValue()), enabled: false });
+    await turnSyncOff();
     await record([visit(2)]);
     expect((await h.visits()).map((v) => v.syncState)).toEqual(['pending', 'local']);
   });
@@ -161,12 +162,7 @@ describe('tracker service', () => {
     const record = createVisitRecorder(h.db, undefined, afterRecord);
     await record([visit(1)]);
     expect(afterRecord).not.toHaveBeenCalled();
-    await syncConfigItem.setValue({
-      enabled: true,
-      serverUrl: 'https://sync.example',
-      deviceId: 'd',
-      token: 't',
-    });
+    await turnSyncOn();
     await record([visit(2)]);
     expect(afterRecord).toHaveBeenCalledOnce();
   });
