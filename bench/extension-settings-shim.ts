@@ -8,8 +8,8 @@
  * rewrites `local:trackerState` every minute).
  */
 import { storage } from 'wxt/utils/storage';
+import type { VisitEvent } from '#protocol';
 import type { TrackerState } from '../extension/tracker/index.js';
-import type { VisitEvent } from '../protocol/index.js';
 
 export * from '../extension/settings/index.js';
 

@@ -2,7 +2,7 @@
  * Browser event payloads to tracker events. The shapes below are the fields
  * used, as plain data, so these functions run without a browser.
  */
-import { TRANSITIONS, type Transition } from '../../protocol/index.js';
+import { TRANSITIONS, type Transition } from '#protocol';
 import {
   type IdleState,
   type TrackerEvent,

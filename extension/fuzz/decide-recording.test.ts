@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PRIVACY_LEVELS, VisitEventSchema } from '../../protocol/index.js';
+import { PRIVACY_LEVELS, VisitEventSchema } from '#protocol';
 import { decideRecording, matchesAnySite, type RecordingContext } from '../privacy/index.js';
 import { SECRET_MARK, webUrlWithParamsArb } from './url-arbitraries.js';
 

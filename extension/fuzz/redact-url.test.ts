@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSensitiveParam, LIMITS, PRIVACY_LEVELS, redactUrl } from '../../protocol/index.js';
+import { isSensitiveParam, LIMITS, PRIVACY_LEVELS, redactUrl } from '#protocol';
 import { redactPageUrl } from '../privacy/index.js';
 import { SECRET_MARK, sensitiveNameArb, webUrlWithParamsArb } from './url-arbitraries.js';
 

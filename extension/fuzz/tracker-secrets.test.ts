@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PRIVACY_LEVELS } from '../../protocol/index.js';
+import { PRIVACY_LEVELS } from '#protocol';
 import { step, type TrackerEvent } from '../tracker/index.js';
 import { initialTrackerState, type TrackerState } from '../tracker/tracker-state.js';
 import { CONSENTED, counterIds, T0 } from '../tracker/tracker-test-kit.js';

@@ -4,7 +4,7 @@
  * sensitive value a marker that must never survive redaction.
  */
 import fc from 'fast-check';
-import { SENSITIVE_WORDS } from '../../protocol/index.js';
+import { SENSITIVE_WORDS } from '#protocol';
 
 /** Values of sensitive parameters carry this marker, so a leak is easy to spot. */
 export const SECRET_MARK = 'Zq9secret';

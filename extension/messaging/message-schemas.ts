@@ -5,7 +5,7 @@
  */
 import type { GetDataType } from '@webext-core/messaging';
 import { z } from 'zod';
-import { PRIVACY_LEVELS } from '../../protocol/index.js';
+import { PRIVACY_LEVELS } from '#protocol';
 import type { ProtocolMap } from './protocol.js';
 
 /** A site-list entry as typed or pasted: a hostname or a URL. */

@@ -5,7 +5,7 @@
  * the background answers in messaging/background-handlers.ts.
  */
 import { defineExtensionMessaging } from '@webext-core/messaging';
-import type { PrivacyLevel } from '../../protocol/index.js';
+import type { PrivacyLevel } from '#protocol';
 import type { SkipReason } from '../privacy/index.js';
 
 /** The page in the focused window's active tab, as the tracker sees it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS, VisitEventSchema } from '../../protocol/index.js';
+import { LIMITS, VisitEventSchema } from '#protocol';
 import { decideRecording, type RecordingContext } from './decide-recording.js';
 
 const base: RecordingContext = {

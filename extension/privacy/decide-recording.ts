@@ -1,4 +1,4 @@
-import { LIMITS, type PrivacyLevel } from '../../protocol/index.js';
+import { LIMITS, type PrivacyLevel } from '#protocol';
 import { redactPageUrl } from './redact-page.js';
 import { matchesAnySite, registrableDomain } from './site-match.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '../../protocol/index.js';
+import { LIMITS } from '#protocol';
 import { fitUrl, redactPageUrl, redactTitle } from './redact-page.js';
 
 describe('fitUrl', () => {

@@ -1,4 +1,4 @@
-import { LIMITS, type PrivacyLevel, redactUrl } from '../../protocol/index.js';
+import { LIMITS, type PrivacyLevel, redactUrl } from '#protocol';
 
 /**
  * Makes a redacted URL fit the wire limit. Cutting a URL at an arbitrary

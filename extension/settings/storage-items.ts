@@ -5,7 +5,7 @@
  * crash), and nothing here may travel with the browser account (storage.sync).
  */
 import { storage } from 'wxt/utils/storage';
-import type { PrivacyLevel, VisitEvent } from '../../protocol/index.js';
+import type { PrivacyLevel, VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 
 /** Defaults, in one place for the items below and the options page. */

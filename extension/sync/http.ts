@@ -1,5 +1,5 @@
 /** What the sync client needs from fetch, and how it reads the API's error bodies. */
-import { ErrorBodySchema } from '../../protocol/index.js';
+import { ErrorBodySchema } from '#protocol';
 
 /** The part of fetch used here; the global fetch fits, and so does a test fake. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;

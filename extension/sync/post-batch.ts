@@ -1,5 +1,5 @@
 /** One POST /api/v1/events, its answer sorted into what the sync loop must do next. */
-import { type IngestResult, IngestResultSchema } from '../../protocol/index.js';
+import { type IngestResult, IngestResultSchema } from '#protocol';
 import { parseRetryAfterMs } from './backoff.js';
 import type { Compressor } from './gzip.js';
 import {

@@ -1,8 +1,4 @@
-import {
-  type DeviceRegistered,
-  DeviceRegisteredSchema,
-  type DeviceRegistration,
-} from '../../protocol/index.js';
+import { type DeviceRegistered, DeviceRegisteredSchema, type DeviceRegistration } from '#protocol';
 import { clearSyncBlock, type TracksphereDb } from '../db/index.js';
 import {
   type ApiError,

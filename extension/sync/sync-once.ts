@@ -5,7 +5,7 @@
  * and every browser API comes in through `deps`.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { IngestResult } from '../../protocol/index.js';
+import type { IngestResult } from '#protocol';
 import {
   getSyncMeta,
   markRejected,

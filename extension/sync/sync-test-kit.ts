@@ -1,5 +1,5 @@
 /** A fake ingest endpoint for the sync unit tests: decodes what the client sent, answers by script. */
-import type { VisitEvent } from '../../protocol/index.js';
+import type { VisitEvent } from '#protocol';
 import type { FetchLike } from './http.js';
 
 export interface SeenRequest {

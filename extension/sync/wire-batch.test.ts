@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VisitEventSchema } from '../../protocol/index.js';
+import { VisitEventSchema } from '#protocol';
 import { makeVisit } from '../db/db-test-kit.js';
 import type { StoredVisit } from '../db/index.js';
 import { encodeBatchBody, packEvents, toWireEvent } from './wire-batch.js';

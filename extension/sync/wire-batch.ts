@@ -1,5 +1,5 @@
 /** Turning stored visits into the POST /api/v1/events body, within the contract's limits. */
-import { LIMITS, type VisitEvent } from '../../protocol/index.js';
+import { LIMITS, type VisitEvent } from '#protocol';
 import type { StoredVisit } from '../db/index.js';
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { VisitEventSchema } from '../../protocol/index.js';
+import { VisitEventSchema } from '#protocol';
 import { isAttended } from './attention.js';
 import { openVisitsAt } from './open-visits.js';
 import { step } from './step.js';

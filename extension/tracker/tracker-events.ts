@@ -1,4 +1,4 @@
-import type { Transition } from '../../protocol/index.js';
+import type { Transition } from '#protocol';
 import type { RecordingSettings } from '../privacy/index.js';
 
 /** windows.WINDOW_ID_NONE: no browser window has focus. */

@@ -1,4 +1,4 @@
-import type { Transition } from '../../protocol/index.js';
+import type { Transition } from '#protocol';
 import type { RecordingSettings } from '../privacy/index.js';
 import { type IdleState, WINDOW_ID_NONE } from './tracker-events.js';
 

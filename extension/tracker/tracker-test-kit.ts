@@ -1,5 +1,5 @@
 // Shared by the tracker's tests: event builders on a fixed timeline and a runner.
-import type { Transition } from '../../protocol/index.js';
+import type { Transition } from '#protocol';
 import type { RecordingSettings } from '../privacy/index.js';
 import { step } from './step.js';
 import { type IdleState, type TrackerEvent, WINDOW_ID_NONE } from './tracker-events.js';

@@ -1,4 +1,4 @@
-import { redactUrl, type Transition, type VisitEvent } from '../../protocol/index.js';
+import { redactUrl, type Transition, type VisitEvent } from '#protocol';
 import { decideRecording, fitUrl, gateReason, redactTitle, siteReason } from '../privacy/index.js';
 import { noteActivity, sessionForVisitAt } from './session.js';
 import { WINDOW_ID_NONE } from './tracker-events.js';

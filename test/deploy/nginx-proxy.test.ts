@@ -5,11 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DeviceRegisteredSchema,
-  type DeviceRegistration,
-  IngestResultSchema,
-} from '../../protocol/index.js';
+import { DeviceRegisteredSchema, type DeviceRegistration, IngestResultSchema } from '#protocol';
 import { makeBatch, makeEvent } from '../harness/client.js';
 import { freshDatabase } from '../harness/database.js';
 import { prepareDatabase, startTestServer, type TestServer } from '../harness/server.js';

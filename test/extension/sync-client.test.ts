@@ -1,6 +1,7 @@
 // Must come first: Dexie looks for indexedDB when it is first imported.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceRegistered, VisitEvent } from '#protocol';
 import {
   getSyncMeta,
   openTracksphereDb,
@@ -15,7 +16,6 @@ import {
   type SyncDeps,
   syncOnce,
 } from '../../extension/sync/index.js';
-import type { DeviceRegistered, VisitEvent } from '../../protocol/index.js';
 import { makeEvent, request } from '../harness/client.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { type Stack, startStack } from '../server/modes.js';

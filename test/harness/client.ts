@@ -1,7 +1,7 @@
 /** HTTP helpers for tests: what the extension's sync client sends, made by hand. */
 import { gzipSync } from 'node:zlib';
 import { v7 as uuidv7 } from 'uuid';
-import type { DeviceRegistered, VisitEvent } from '../../protocol/index.js';
+import type { DeviceRegistered, VisitEvent } from '#protocol';
 
 export interface HttpResult<T = unknown> {
   status: number;

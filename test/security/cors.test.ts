@@ -4,7 +4,7 @@
  * headers, and preflights from anywhere else carry none, so browsers block them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceRegistered } from '../../protocol/index.js';
+import type { DeviceRegistered } from '#protocol';
 import { makeBatch, makeEvent, registerDevice } from '../harness/client.js';
 import { type Stack, startStack } from '../server/modes.js';
 

@@ -5,7 +5,7 @@
  * is untouched afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceRegistered, IngestResult } from '../../protocol/index.js';
+import type { DeviceRegistered, IngestResult } from '#protocol';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
 import { type Stack, startStack } from '../server/modes.js';
 import { bearer, expectErrorBody } from './error-body.js';

@@ -1,6 +1,6 @@
 /** Assertions on the documented error body, shared by the attack tests. */
 import { expect } from 'vitest';
-import { ERROR_STATUS, ErrorBodySchema, type ErrorCode } from '../../protocol/index.js';
+import { ERROR_STATUS, ErrorBodySchema, type ErrorCode } from '#protocol';
 import type { HttpResult } from '../harness/client.js';
 
 export function expectErrorBody(res: HttpResult, code: ErrorCode): void {

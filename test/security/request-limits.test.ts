@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceRegistered } from '../../protocol/index.js';
+import type { DeviceRegistered } from '#protocol';
 import { closeServer, listen } from '../../server/src/runtime/http-server.js';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
 import { type Stack, startStack } from '../server/modes.js';

@@ -4,7 +4,7 @@
  * level is covered in test/server/database.test.ts; this goes through the API.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IngestResult, redactUrl } from '../../protocol/index.js';
+import { type IngestResult, redactUrl } from '#protocol';
 import { makeBatch, makeEvent, postEvents, request } from '../harness/client.js';
 import { type Stack, startStack } from '../server/modes.js';
 import { bearer } from './error-body.js';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DeviceRegistered } from '../../protocol/index.js';
+import type { DeviceRegistered } from '#protocol';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
 import { type Stack, startStack } from '../server/modes.js';
 import { bearer, expectErrorBody } from './error-body.js';

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { IngestResult } from '../../protocol/index.js';
+import type { IngestResult } from '#protocol';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
 import { spawnEntryPoint } from '../harness/process.js';
 

@@ -1,6 +1,6 @@
 /** DESIGN.md guarantee 2: retries at any hop are harmless. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestResult } from '../../protocol/index.js';
+import type { IngestResult } from '#protocol';
 import { makeBatch, makeEvent, postEvents, registerDevice, waitFor } from '../harness/client.js';
 import { MODES, type Stack, startStack } from './modes.js';
 

@@ -1,6 +1,6 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceRegistered, ErrorBody, IngestResult } from '../../protocol/index.js';
+import type { DeviceRegistered, ErrorBody, IngestResult } from '#protocol';
 import {
   makeBatch,
   makeEvent,

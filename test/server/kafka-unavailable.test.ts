@@ -1,6 +1,6 @@
 /** With Kafka unreachable the API answers 503 with Retry-After and never 2xx. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorBody } from '../../protocol/index.js';
+import type { ErrorBody } from '#protocol';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
 import type { MockKafka } from '../harness/kafka-mock.js';
 import type { TestServer } from '../harness/server.js';

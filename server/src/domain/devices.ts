@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DeviceRegistered, DeviceRegistration } from '../../../protocol/index.js';
+import type { DeviceRegistered, DeviceRegistration } from '#protocol';
 import {
   type DeviceRecord,
   eraseDevice,

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../../protocol/index.js';
+import type { ErrorCode } from '#protocol';
 
 /** A failure the API answers with a documented error code (API.md). */
 export class AppError extends Error {

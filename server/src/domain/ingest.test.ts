@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EventBatch } from '../../../protocol/index.js';
+import type { EventBatch } from '#protocol';
 import { type IngestContext, prepareBatch } from './ingest.js';
 
 const RECEIVED = new Date('2026-06-15T12:00:00.000Z');

@@ -5,7 +5,7 @@ import {
   type RejectedEvent,
   redactUrl,
   VisitEventSchema,
-} from '../../../protocol/index.js';
+} from '#protocol';
 import type { ParsedUserAgent } from './user-agent.js';
 import type { VisitRecord, VisitSink } from './visit-record.js';
 

@@ -5,7 +5,7 @@
  * schema as well as the server against both.
  */
 import fc from 'fast-check';
-import { TRANSITIONS } from '../../../protocol/index.js';
+import { TRANSITIONS } from '#protocol';
 
 export type Intent = 'valid' | 'invalid' | 'either';
 

@@ -3,12 +3,7 @@
  * per device. At the end the visits table must hold exactly these, once each.
  */
 import { expect } from 'vitest';
-import {
-  ERROR_STATUS,
-  ErrorBodySchema,
-  IngestResultSchema,
-  VisitEventSchema,
-} from '../../../protocol/index.js';
+import { ERROR_STATUS, ErrorBodySchema, IngestResultSchema, VisitEventSchema } from '#protocol';
 import type { BuiltRequest } from './build-request.js';
 import type { Intent } from './event-drafts.js';
 import { type Expected, eventVerdict } from './oracle.js';

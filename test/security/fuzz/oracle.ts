@@ -3,12 +3,7 @@
  * worked out independently of the server: status and error code, or for a
  * 200 which events must be accepted.
  */
-import {
-  type ErrorCode,
-  EventBatchSchema,
-  LIMITS,
-  VisitEventSchema,
-} from '../../../protocol/index.js';
+import { type ErrorCode, EventBatchSchema, LIMITS, VisitEventSchema } from '#protocol';
 import type { BuiltRequest } from './build-request.js';
 
 const RETENTION_MS = 395 * 86_400_000;

@@ -7,7 +7,7 @@ import {
   EventBatchSchema,
   IngestResultSchema,
   VisitEventSchema,
-} from '../../../../protocol/index.js';
+} from '#protocol';
 
 type JsonObject = Record<string, unknown>;
 

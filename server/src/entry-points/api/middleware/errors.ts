@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../../../../protocol/index.js';
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '#protocol';
 import { isUnavailableError } from '../../../data-access/pool.js';
 import { AppError } from '../../../domain/errors.js';
 import type { Logger } from '../../../logger.js';

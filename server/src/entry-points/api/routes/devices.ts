@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { DeviceRegistrationSchema } from '../../../../../protocol/index.js';
+import { DeviceRegistrationSchema } from '#protocol';
 import { registerDevice } from '../../../domain/devices.js';
 import { AppError } from '../../../domain/errors.js';
 import { describeIssues } from '../../../domain/ingest.js';

@@ -1,5 +1,5 @@
 import { type RequestHandler, Router } from 'express';
-import { EventBatchSchema, LIMITS } from '../../../../../protocol/index.js';
+import { EventBatchSchema, LIMITS } from '#protocol';
 import { AppError } from '../../../domain/errors.js';
 import { describeIssues, ingestBatch } from '../../../domain/ingest.js';
 import { parseUserAgent } from '../../../domain/user-agent.js';

@@ -1,5 +1,5 @@
 import { type RequestHandler, Router } from 'express';
-import type { EraseResult } from '../../../../../protocol/index.js';
+import type { EraseResult } from '#protocol';
 import { eraseDeviceData, exportDevice } from '../../../domain/devices.js';
 import type { ApiDeps } from '../app.js';
 import { deviceIdOf, requireDevice } from '../middleware/auth.js';
