@@ -31,3 +31,10 @@ export const ErrorBodySchema = z
   .meta({ id: 'ErrorBody' });
 
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** One line naming each schema issue with its path: the message of a 400 or a rejected event. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}

@@ -4,21 +4,9 @@
  * Nothing here goes through the extension's code, so what a test reads is what is stored.
  */
 import type { Page } from 'puppeteer-core';
+import type { StoredVisit } from '../../extension/db/schema.js';
 
-/** A stored visit as the extension keeps it (extension/db/schema.ts). */
-export interface StoredVisit {
-  id: string;
-  url: string | null;
-  domain: string;
-  title: string | null;
-  startedAt: string;
-  endedAt: string;
-  activeMs: number;
-  sessionId: string;
-  transition: string | null;
-  syncState: string;
-  [key: string]: unknown;
-}
+export type { StoredVisit };
 
 type StorageArea = {
   get(key: string): Promise<Record<string, unknown>>;

@@ -8,6 +8,9 @@ import { type Config, loadConfig } from '../../server/src/config.js';
 import { migrate } from '../../server/src/data-access/migrate.js';
 import { maintainPartitions } from '../../server/src/data-access/partitions.js';
 import { createPool, type Pool } from '../../server/src/data-access/pool.js';
+import { startApi } from '../../server/src/entry-points/api/start-api.js';
+import { runConsumer } from '../../server/src/entry-points/consumer/run-consumer.js';
+import { addressOf, closeServer } from '../../server/src/entry-points/http-server.js';
 import { createLogger, type Logger } from '../../server/src/logger.js';
 import {
   createVisitProducer,
@@ -16,9 +19,6 @@ import {
   type VisitProducer,
 } from '../../server/src/messaging/kafka.js';
 import { createMetrics, type Metrics } from '../../server/src/metrics.js';
-import { startApi } from '../../server/src/runtime/api.js';
-import { runConsumer } from '../../server/src/runtime/consumer.js';
-import { addressOf, closeServer } from '../../server/src/runtime/http-server.js';
 
 export const TEST_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 

@@ -1,6 +1,6 @@
 /** Visit records as the API hands them to the writer (or produces them onto visits.v1), for server tests. */
 import { v7 as uuidv7 } from 'uuid';
-import type { VisitRecord } from '../../server/src/domain/visit-record.js';
+import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
 
 /**
  * A valid record of `deviceId` that started at `startedAt` and lasted a

@@ -9,7 +9,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceRegistered } from '#protocol';
-import { closeServer, listen } from '../../server/src/runtime/http-server.js';
+import { closeServer, listen } from '../../server/src/entry-points/http-server.js';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
 import { type Stack, startStack } from '../server/modes.js';
 import { expectErrorBody } from './error-body.js';

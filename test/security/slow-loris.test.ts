@@ -7,7 +7,7 @@ import {
   closeServer,
   DEFAULT_TIMEOUTS,
   listen,
-} from '../../server/src/runtime/http-server.js';
+} from '../../server/src/entry-points/http-server.js';
 
 it('closes a slow-loris connection soon after the headers timeout', async () => {
   // The production timeouts scaled down; the mechanism (and Node's checking interval) is the same.

@@ -7,7 +7,7 @@ import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceRegistered, IngestResult } from '#protocol';
-import type { VisitRecord } from '../../server/src/domain/visit-record.js';
+import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
 import { encodeVisitMessages } from '../../server/src/messaging/visit-message.js';
 import {
   makeBatch,

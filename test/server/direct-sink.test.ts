@@ -5,9 +5,9 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directSink } from '../../server/src/data-access/direct-sink.js';
 import { createPool, type Pool } from '../../server/src/data-access/pool.js';
-import type { VisitRecord } from '../../server/src/domain/visit-record.js';
-import { directSink } from '../../server/src/runtime/direct-sink.js';
+import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
 import { freshDatabase } from '../harness/database.js';
 import { prepareDatabase, testLogger } from '../harness/server.js';
 import { visitRecord } from '../harness/visit-records.js';

@@ -1,6 +1,16 @@
-import type { ParsedUserAgent } from '../domain/user-agent.js';
 import type { Pool } from './pool.js';
 import { withTransaction } from './pool.js';
+
+/** What the server reads from a User-Agent header (domain/user-agent.ts parses it). */
+export interface ParsedUserAgent {
+  browserName: string | null;
+  browserVersion: string | null;
+  engineName: string | null;
+  osName: string | null;
+  osVersion: string | null;
+  /** mobile, tablet, ... ; "desktop" when the parser names no device type. */
+  deviceType: string | null;
+}
 
 export interface NewDevice {
   id: string;

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { shiftedByDate, shiftedTime } from './visits-repo.js';
+import { shiftedByDate, shiftedTime } from './shifted-time.js';
 
 /**
  * The reference: Date arithmetic on the millisecond form; a time Date cannot

@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { sameRequestContext, type VisitRecord, type WriteResult } from '../domain/visit-record.js';
+import { arrayLiteral } from './array-literal.js';
+import { COPY_COLUMNS, copyChunks } from './copy-text.js';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
+import { sameRequestContext, type VisitRecord, type WriteResult } from './visit-record.js';
 
 /**
  * Stores records idempotently (on (id, started_at)); one transaction commits
@@ -158,13 +160,6 @@ async function insertRows(client: PoolClient, rows: VisitRecord[]): Promise<numb
 
 const UNIQUE_VIOLATION = '23505';
 
-const COPY_COLUMNS = `id, started_at, ended_at, device_id, session_id, batch_id, url, domain, title,
-  active_ms, transition, started_at_corrected, ended_at_corrected, clock_skew_ms, received_at,
-  browser_name, browser_version, os_name, os_version, device_type`;
-
-/** Bytes per write to the COPY stream: large enough to be cheap, small enough to stream. */
-const COPY_CHUNK_BYTES = 64 * 1024;
-
 /** COPY ... FROM STDIN of the rows in text format; resolves with the rows stored. */
 async function copyRows(client: PoolClient, rows: VisitRecord[]): Promise<number> {
   // All text first: a record that cannot be written throws here, before the COPY starts.
@@ -174,168 +169,7 @@ async function copyRows(client: PoolClient, rows: VisitRecord[]): Promise<number
   return stream.rowCount;
 }
 
-/**
- * The rows as COPY text, encoded line by line into buffers of about
- * COPY_CHUNK_BYTES. Not one string per chunk: encoding a long string built by
- * concatenation was a quarter of the writer's CPU, and its garbage more
- * (profiled).
- */
-function copyChunks(rows: VisitRecord[]): Buffer[] {
-  const out: Buffer[] = [];
-  let buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
-  let used = 0;
-  let context: VisitRecord | undefined;
-  let shared = '';
-  for (const r of rows) {
-    if (context === undefined || !sameRequestContext(context, r)) {
-      context = r;
-      shared = copyContext(r);
-    }
-    const line = copyLine(r, shared);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (used + line.length * 3 > buf.length) {
-      if (used > 0) out.push(buf.subarray(0, used));
-      buf = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, line.length * 3));
-      used = 0;
-    }
-    used += buf.write(line, used);
-  }
-  if (used > 0) out.push(buf.subarray(0, used));
-  return out;
-}
-
-/** The end of a row's COPY line: the columns every record of one request shares. */
-function copyContext(r: VisitRecord): string {
-  const c = r.client;
-  return `${r.clockSkewMs}\t${copyField(r.receivedAt)}\t${copyField(c.browserName)}\t${copyField(c.browserVersion)}\t${copyField(c.osName)}\t${copyField(c.osVersion)}\t${copyField(c.deviceType)}\n`;
-}
-
-/** One row's COPY line (COPY_COLUMNS' order); the corrected times are the raw ones plus the skew. */
-function copyLine(r: VisitRecord, context: string): string {
-  return `${copyField(r.id)}\t${copyField(r.startedAt)}\t${copyField(r.endedAt)}\t${copyField(r.deviceId)}\t${copyField(r.sessionId)}\t${copyField(r.batchId)}\t${copyField(r.url)}\t${copyField(r.domain)}\t${copyField(r.title)}\t${r.activeMs}\t${copyField(r.transition)}\t${shiftedTime(r.startedAt, r.clockSkewMs)}\t${shiftedTime(r.endedAt, r.clockSkewMs)}\t${context}`;
-}
-
-const COPY_SPECIAL = /[\\\n\r\t]/g;
-const COPY_ESCAPES: Record<string, string> = {
-  '\\': '\\\\',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-};
-
-const COPY_SPECIAL_TEST = /[\\\n\r\t]/;
-
-/** One value in COPY's text format: \N for null, backslash escapes for the four special characters. */
-function copyField(v: string | null): string {
-  if (v === null) return '\\N';
-  // Tested first: most values have nothing to escape, and a test is cheaper than a replace.
-  return COPY_SPECIAL_TEST.test(v)
-    ? v.replace(COPY_SPECIAL, (ch) => COPY_ESCAPES[ch] as string)
-    : v;
-}
-
-/** Digits of a time's fraction past the millisecond (kept: PostgreSQL stores microseconds). */
-const SUB_MS_DIGITS = /:\d\d\.\d{3}(\d+)/;
-
-/**
- * The ISO time `iso` plus `ms` milliseconds, as PostgreSQL would compute
- * `iso::timestamptz + ms * interval '1 millisecond'`: the same instant, to the
- * microsecond. A time JavaScript cannot read is the data's fault: the error
- * sends the record to the dead-letter topic.
- */
-export function shiftedTime(iso: string, ms: number): string {
-  if (ms === 0) return iso;
-  return shiftedWithinDay(iso, ms) ?? shiftedByDate(iso, ms);
-}
-
-/** shiftedTime by Date arithmetic, for any form Date reads (exported for the fast path's test). */
-export function shiftedByDate(iso: string, ms: number): string {
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) throw new Error(`unreadable time ${JSON.stringify(iso)}`);
-  const shifted = new Date(t + ms).toISOString();
-  // The extension's own form (toISOString: milliseconds, Z) has nothing past the millisecond.
-  if (iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */) return shifted;
-  const extra = SUB_MS_DIGITS.exec(iso)?.[1];
-  return extra === undefined ? shifted : `${shifted.slice(0, -1)}${extra}Z`;
-}
-
-const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-
-/** The decimal digits of s in [from, to) as a number, or NaN. */
-function digits(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (!(d >= 0 && d <= 9)) return Number.NaN;
-    n = n * 10 + d;
-  }
-  return n;
-}
-
-/** The last YYYY-MM-DD found to be a real day (a write's times share a few days). */
-let realDay = '';
-
-function isRealDay(day: string): boolean {
-  if (day === realDay) return true;
-  const t = Date.parse(`${day}T00:00:00.000Z`);
-  if (!Number.isFinite(t) || new Date(t).toISOString().slice(0, 10) !== day) return false;
-  realDay = day;
-  return true;
-}
-
-/**
- * shiftedByDate's answer, without parsing and formatting a Date, for the
- * extension's own form (YYYY-MM-DDTHH:MM:SS.mmmZ) when the shifted time stays
- * within the same UTC day; undefined otherwise. Two per row, so it was a
- * tenth of the consumer's CPU (profiled).
- */
-function shiftedWithinDay(iso: string, ms: number): string | undefined {
-  if (
-    iso.length !== 24 ||
-    iso.charCodeAt(10) !== 84 /* T */ ||
-    iso.charCodeAt(13) !== 58 /* : */ ||
-    iso.charCodeAt(16) !== 58 ||
-    iso.charCodeAt(19) !== 46 /* . */ ||
-    iso.charCodeAt(23) !== 90 /* Z */ ||
-    !Number.isSafeInteger(ms)
-  ) {
-    return undefined;
-  }
-  const h = digits(iso, 11, 13);
-  const m = digits(iso, 14, 16);
-  const s = digits(iso, 17, 19);
-  const milli = digits(iso, 20, 23);
-  // NaN fails every comparison: a non-digit falls through to Date.
-  if (!(h < 24 && m < 60 && s < 60 && milli >= 0)) return undefined;
-  const t = ((h * 60 + m) * 60 + s) * 1000 + milli + ms;
-  if (!(t >= 0 && t < 86_400_000) || !isRealDay(iso.slice(0, 10))) return undefined;
-  const sh = Math.floor(t / 3_600_000);
-  const sm = Math.floor(t / 60_000) % 60;
-  const ss = Math.floor(t / 1000) % 60;
-  return `${iso.slice(0, 11)}${PAD2[sh]}:${PAD2[sm]}:${PAD2[ss]}.${PAD3[t % 1000]}Z`;
-}
-
-const NEEDS_ESCAPE = /["\\]/;
-
-/**
- * A PostgreSQL array literal, every string element quoted (so no element can
- * read as NULL or split on a comma or brace), null as NULL. What node-postgres
- * does for a JavaScript array, in one join instead of a regex pair per element.
- */
-function arrayLiteral(values: readonly (string | number | null)[]): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) parts[i] = 'NULL';
-    else if (typeof v === 'number') parts[i] = String(v);
-    else if (NEEDS_ESCAPE.test(v)) parts[i] = `"${v.replace(/[\\"]/g, '\\$&')}"`;
-    else parts[i] = `"${v}"`;
-  }
-  return `{${parts.join(',')}}`;
-}
-
-export interface StoredVisit {
+export interface ExportedVisit {
   id: string;
   url: string | null;
   domain: string;
@@ -367,7 +201,7 @@ interface VisitRow {
   batch_id: string;
 }
 
-function toStoredVisit(r: VisitRow): StoredVisit {
+function toExportedVisit(r: VisitRow): ExportedVisit {
   return {
     id: r.id,
     url: r.url,
@@ -393,7 +227,7 @@ export async function* visitsOfDevice(
   pool: Pool,
   deviceId: string,
   pageSize = 1000,
-): AsyncGenerator<StoredVisit> {
+): AsyncGenerator<ExportedVisit> {
   let after: { startedAt: Date; id: string } | null = null;
   for (;;) {
     const params: unknown[] = [deviceId, pageSize];
@@ -408,7 +242,7 @@ export async function* visitsOfDevice(
          FROM visits WHERE ${where} ORDER BY started_at, id LIMIT $2`,
       params,
     );
-    for (const row of res.rows) yield toStoredVisit(row);
+    for (const row of res.rows) yield toExportedVisit(row);
     const last = res.rows.at(-1);
     if (last === undefined || res.rows.length < pageSize) return;
     after = { startedAt: last.started_at, id: last.id };

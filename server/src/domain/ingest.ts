@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import {
+  describeIssues,
   type EventBatch,
-  type IngestResult,
   type RejectedEvent,
   redactUrl,
   VisitEventSchema,
 } from '#protocol';
-import type { ParsedUserAgent } from './user-agent.js';
-import type { VisitRecord, VisitSink } from './visit-record.js';
+import type { ParsedUserAgent } from '../data-access/devices-repo.js';
+import type { VisitRecord } from '../data-access/visit-record.js';
 
 export interface IngestContext {
   deviceId: string;
@@ -25,12 +25,6 @@ const EventSchema = z.compile(VisitEventSchema);
 
 /** How far in the future (after clock correction) an event may end: generous, clocks drift. */
 const MAX_FUTURE_MS = 24 * 3_600_000;
-
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ');
-}
 
 /**
  * Splits a batch into storable records and rejections, one event at a time,
@@ -120,15 +114,4 @@ export function prepareBatch(
     });
   });
   return { records, rejected };
-}
-
-/** Prepares a batch and hands the good records to the sink; resolves once they are durable. */
-export async function ingestBatch(
-  sink: VisitSink,
-  batch: EventBatch,
-  ctx: IngestContext,
-): Promise<IngestResult> {
-  const { records, rejected } = prepareBatch(batch, ctx);
-  if (records.length > 0) await sink.deliver(records);
-  return { accepted: records.length, rejected };
 }

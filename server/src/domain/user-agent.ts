@@ -1,23 +1,14 @@
 import { UAParser } from 'ua-parser-js';
-
-/**
- * ua-parser-js 1.x (MIT). The 2.x line is AGPL-3.0, which would bind every
- * deployment of this server; 1.x parses the same browsers and platforms we report.
- */
-export interface ParsedUserAgent {
-  browserName: string | null;
-  browserVersion: string | null;
-  engineName: string | null;
-  osName: string | null;
-  osVersion: string | null;
-  /** mobile, tablet, ... ; "desktop" when the parser names no device type. */
-  deviceType: string | null;
-}
+import type { ParsedUserAgent } from '../data-access/devices-repo.js';
 
 const cache = new Map<string, ParsedUserAgent>();
 const CACHE_MAX = 1000;
 
-/** Parses a User-Agent header; results are cached because a device sends the same one each time. */
+/**
+ * Parses a User-Agent header with ua-parser-js 1.x (MIT). The 2.x line is AGPL-3.0, which would
+ * bind every deployment of this server; 1.x parses the same browsers and platforms we report.
+ * Results are cached because a device sends the same one each time.
+ */
 export function parseUserAgent(ua: string | undefined): ParsedUserAgent {
   if (ua === undefined || ua === '') {
     return {

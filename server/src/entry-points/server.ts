@@ -4,14 +4,14 @@
  * KAFKA_BROKERS batches go straight to the writer (2xx after commit).
  */
 
+import { openDatabase } from '../data-access/database.js';
 import { createVisitProducer, type VisitConsumer } from '../messaging/kafka.js';
 import { createMetrics } from '../metrics.js';
-import { startApi } from '../runtime/api.js';
-import { runConsumer } from '../runtime/consumer.js';
-import { openDatabase } from '../runtime/database.js';
-import { addressOf, closeServer } from '../runtime/http-server.js';
-import { onShutdown } from '../runtime/lifecycle.js';
+import { startApi } from './api/start-api.js';
 import { bootstrap } from './bootstrap.js';
+import { runConsumer } from './consumer/run-consumer.js';
+import { addressOf, closeServer } from './http-server.js';
+import { onShutdown } from './lifecycle.js';
 
 const { config, log } = bootstrap('tracksphere-server');
 const metrics = createMetrics();

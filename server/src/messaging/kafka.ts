@@ -6,7 +6,7 @@
  */
 import { Kafka, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Config } from '../config.js';
-import type { VisitRecord, VisitSink } from '../domain/visit-record.js';
+import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import type { Logger } from '../logger.js';
 import { encodeVisitMessages } from './visit-message.js';
 

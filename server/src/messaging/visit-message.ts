@@ -15,9 +15,14 @@
  * One message per event made encoding and decoding (kafkajs's per-message
  * framing and CRC, JSON of the repeated fields) most of the pipeline's CPU.
  */
+
 import { z } from 'zod';
-import { describeIssues } from '../domain/ingest.js';
-import { sameRequestContext, type VisitRecord, VisitRecordSchema } from '../domain/visit-record.js';
+import { describeIssues } from '#protocol';
+import {
+  sameRequestContext,
+  type VisitRecord,
+  VisitRecordSchema,
+} from '../data-access/visit-record.js';
 
 /**
  * Consumers re-check what the API already validated, because anything can

@@ -1,10 +1,6 @@
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Config } from '../../config.js';
-import type { Pool } from '../../data-access/pool.js';
-import type { VisitSink } from '../../domain/visit-record.js';
-import type { Logger } from '../../logger.js';
-import type { Metrics } from '../../metrics.js';
+import type { ApiDeps } from './deps.js';
 import { extensionCors } from './middleware/cors.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { requestMetrics } from './middleware/metrics.js';
@@ -14,21 +10,6 @@ import { devicesRouter } from './routes/devices.js';
 import { eventsRouter } from './routes/events.js';
 import { meRouter } from './routes/me.js';
 import { operationsRouter } from './routes/operations.js';
-
-export interface ApiDeps {
-  pool: Pool;
-  sink: VisitSink;
-  /** "kafka" or "postgres": a metrics label. */
-  sinkName: string;
-  log: Logger;
-  metrics: Metrics;
-  config: Pick<
-    Config,
-    'enrollmentKey' | 'corsOrigins' | 'retentionDays' | 'rateLimit' | 'trustProxy'
-  >;
-  readiness(): Promise<Record<string, boolean>>;
-  now(): Date;
-}
 
 function trustProxySetting(value: string | undefined): boolean | number | string {
   if (value === undefined) return false;

@@ -1,12 +1,12 @@
 /** `npm run server:api`: the ingest API alone (produces to Kafka when KAFKA_BROKERS is set). */
 
+import { openDatabase } from '../../data-access/database.js';
 import { createVisitProducer } from '../../messaging/kafka.js';
 import { createMetrics } from '../../metrics.js';
-import { startApi } from '../../runtime/api.js';
-import { openDatabase } from '../../runtime/database.js';
-import { addressOf, closeServer } from '../../runtime/http-server.js';
-import { onShutdown } from '../../runtime/lifecycle.js';
 import { bootstrap } from '../bootstrap.js';
+import { addressOf, closeServer } from '../http-server.js';
+import { onShutdown } from '../lifecycle.js';
+import { startApi } from './start-api.js';
 
 const { config, log } = bootstrap('tracksphere-api');
 const metrics = createMetrics();

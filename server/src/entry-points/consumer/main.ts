@@ -3,15 +3,15 @@
  * /readyz and /metrics on CONSUMER_PORT.
  */
 import express from 'express';
+import { openDatabase } from '../../data-access/database.js';
 import { isReachable } from '../../data-access/pool.js';
 import { createVisitProducer } from '../../messaging/kafka.js';
 import { createMetrics } from '../../metrics.js';
-import { runConsumer } from '../../runtime/consumer.js';
-import { openDatabase } from '../../runtime/database.js';
-import { addressOf, closeServer, listen } from '../../runtime/http-server.js';
-import { onShutdown } from '../../runtime/lifecycle.js';
 import { operationsRouter } from '../api/routes/operations.js';
 import { bootstrap } from '../bootstrap.js';
+import { addressOf, closeServer, listen } from '../http-server.js';
+import { onShutdown } from '../lifecycle.js';
+import { runConsumer } from './run-consumer.js';
 
 const { config, log } = bootstrap('tracksphere-consumer');
 if (config.kafka === undefined) {

@@ -1,9 +1,8 @@
 import { Router } from 'express';
-import { DeviceRegistrationSchema } from '#protocol';
+import { DeviceRegistrationSchema, describeIssues } from '#protocol';
 import { registerDevice } from '../../../domain/devices.js';
 import { AppError } from '../../../domain/errors.js';
-import { describeIssues } from '../../../domain/ingest.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { jsonBody } from '../middleware/json-body.js';
 
 export function devicesRouter(deps: ApiDeps): Router {

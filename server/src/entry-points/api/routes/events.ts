@@ -1,9 +1,9 @@
 import { type RequestHandler, Router } from 'express';
-import { EventBatchSchema, LIMITS } from '#protocol';
+import { describeIssues, EventBatchSchema, type IngestResult, LIMITS } from '#protocol';
 import { AppError } from '../../../domain/errors.js';
-import { describeIssues, ingestBatch } from '../../../domain/ingest.js';
+import { prepareBatch } from '../../../domain/ingest.js';
 import { parseUserAgent } from '../../../domain/user-agent.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { deviceIdOf, requireDevice } from '../middleware/auth.js';
 import { jsonBody } from '../middleware/json-body.js';
 
@@ -27,13 +27,16 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
         );
       }
       const stop = deps.metrics.deliverDuration.startTimer({ sink: deps.sinkName });
-      const result = await ingestBatch(deps.sink, envelope.data, {
+      const { records, rejected } = prepareBatch(envelope.data, {
         deviceId: deviceIdOf(res.locals),
         receivedAt,
         userAgent: parseUserAgent(req.get('user-agent')),
         retentionDays: deps.config.retentionDays,
       });
+      // 2xx only once the accepted records are durable (Kafka acks=all, or PostgreSQL committed).
+      if (records.length > 0) await deps.sink.deliver(records);
       stop();
+      const result: IngestResult = { accepted: records.length, rejected };
       deps.metrics.eventsAccepted.inc(result.accepted);
       for (const r of result.rejected) deps.metrics.eventsRejected.inc({ code: r.code });
       res.status(200).json(result);

@@ -1,7 +1,7 @@
 import { type RequestHandler, Router } from 'express';
 import type { EraseResult } from '#protocol';
 import { eraseDeviceData, exportDevice } from '../../../domain/devices.js';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 import { deviceIdOf, requireDevice } from '../middleware/auth.js';
 
 /** `deviceLimit`: the app's one per-device limiter, shared with the other device routes. */

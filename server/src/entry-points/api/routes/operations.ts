@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { ApiDeps } from '../app.js';
+import type { ApiDeps } from '../deps.js';
 
 /** /healthz (process up), /readyz (dependencies reachable), /metrics (Prometheus). */
 export function operationsRouter(deps: Pick<ApiDeps, 'readiness' | 'metrics'>): Router {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { VisitRecord, WriteResult } from '../domain/visit-record.js';
+import type { VisitRecord, WriteResult } from './visit-record.js';
 import { combineWrites } from './write-combiner.js';
 
 const rec = (id: string): VisitRecord => ({ id }) as VisitRecord;

@@ -1,5 +1,5 @@
-import { isUnavailableError } from '../data-access/pool.js';
-import type { VisitRecord, WriteResult } from '../domain/visit-record.js';
+import { isUnavailableError } from './pool.js';
+import type { VisitRecord, WriteResult } from './visit-record.js';
 
 type Write = (records: VisitRecord[]) => Promise<WriteResult>;
 

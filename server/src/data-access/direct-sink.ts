@@ -1,6 +1,6 @@
-import type { Pool } from '../data-access/pool.js';
-import { insertVisits } from '../data-access/visits-repo.js';
-import type { VisitRecord, VisitSink } from '../domain/visit-record.js';
+import type { Pool } from './pool.js';
+import type { VisitRecord, VisitSink } from './visit-record.js';
+import { insertVisits } from './visits-repo.js';
 import { type CombinerOptions, combineWrites, DEFAULT_COMBINER } from './write-combiner.js';
 
 /**

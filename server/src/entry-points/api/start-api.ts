@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
-import type { Config } from '../config.js';
-import { isReachable, type Pool } from '../data-access/pool.js';
-import { createApp } from '../entry-points/api/app.js';
-import type { Logger } from '../logger.js';
-import type { VisitProducer } from '../messaging/kafka.js';
-import type { Metrics } from '../metrics.js';
-import { directSink } from './direct-sink.js';
-import { listen } from './http-server.js';
+import type { Config } from '../../config.js';
+import { directSink } from '../../data-access/direct-sink.js';
+import { isReachable, type Pool } from '../../data-access/pool.js';
+import type { Logger } from '../../logger.js';
+import type { VisitProducer } from '../../messaging/kafka.js';
+import type { Metrics } from '../../metrics.js';
+import { listen } from '../http-server.js';
+import { createApp } from './app.js';
 
 /** Starts the ingest API; its sink is Kafka when a producer is given, else PostgreSQL directly. */
 export async function startApi(opts: {

@@ -1,9 +1,9 @@
 import type { Config } from '../config.js';
-import { migrate } from '../data-access/migrate.js';
-import { maintainPartitions } from '../data-access/partitions.js';
-import { createPool, type Pool } from '../data-access/pool.js';
 import type { Logger } from '../logger.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { migrate } from './migrate.js';
+import { maintainPartitions } from './partitions.js';
+import { createPool, type Pool } from './pool.js';
 
 export interface Database {
   pool: Pool;

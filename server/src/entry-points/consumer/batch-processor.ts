@@ -1,5 +1,5 @@
-import { decodeVisitMessage, type MessageVisitor } from '../messaging/visit-message.js';
-import type { VisitRecord, WriteResult } from './visit-record.js';
+import type { VisitRecord, WriteResult } from '../../data-access/visit-record.js';
+import { decodeVisitMessage, type MessageVisitor } from '../../messaging/visit-message.js';
 
 export interface IncomingMessage {
   key: string | null;

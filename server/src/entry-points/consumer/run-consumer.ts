@@ -1,16 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isUnavailableError, type Pool } from '../data-access/pool.js';
-import { insertVisits } from '../data-access/visits-repo.js';
-import { processBatch } from '../domain/batch-processor.js';
-import type { Logger } from '../logger.js';
+import { isUnavailableError, type Pool } from '../../data-access/pool.js';
+import { insertVisits } from '../../data-access/visits-repo.js';
+import { combineWrites } from '../../data-access/write-combiner.js';
+import type { Logger } from '../../logger.js';
 import {
   type KafkaSettings,
   startVisitConsumer,
   type VisitConsumer,
   type VisitProducer,
-} from '../messaging/kafka.js';
-import type { Metrics } from '../metrics.js';
-import { combineWrites } from './write-combiner.js';
+} from '../../messaging/kafka.js';
+import type { Metrics } from '../../metrics.js';
+import { processBatch } from './batch-processor.js';
 
 /**
  * The pg-writer consumer: each Kafka batch becomes one idempotent write (shared

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeVisitMessage, encodeVisitMessages } from '../messaging/visit-message.js';
+import type { VisitRecord } from '../../data-access/visit-record.js';
+import { decodeVisitMessage, encodeVisitMessages } from '../../messaging/visit-message.js';
 import {
   type BatchProcessorDeps,
   type IncomingMessage,
   type PoisonMessage,
   processBatch,
 } from './batch-processor.js';
-import type { VisitRecord } from './visit-record.js';
 
 function record(i: number): VisitRecord {
   return {

@@ -1,0 +1,21 @@
+import type { Config } from '../../config.js';
+import type { Pool } from '../../data-access/pool.js';
+import type { VisitSink } from '../../data-access/visit-record.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
+
+/** What the API's routes and middleware are given: built by start-api.ts, or by a test. */
+export interface ApiDeps {
+  pool: Pool;
+  sink: VisitSink;
+  /** "kafka" or "postgres": a metrics label. */
+  sinkName: string;
+  log: Logger;
+  metrics: Metrics;
+  config: Pick<
+    Config,
+    'enrollmentKey' | 'corsOrigins' | 'retentionDays' | 'rateLimit' | 'trustProxy'
+  >;
+  readiness(): Promise<Record<string, boolean>>;
+  now(): Date;
+}
