@@ -19,6 +19,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The set-up scripts' pure logic: no database or extension builds needed.
+        test: { name: 'scripts', include: ['scripts/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         // WXT's fake browser (@webext-core/fake-browser) and its import aliases.
         plugins: [WxtVitest()],
         test: {

@@ -38,6 +38,7 @@ function run(cmd: string, args: string[]): Promise<void> {
 }
 
 for (const b of BUILDS) {
+  process.stdout.write(`\nBuilding the ${b.browser} extension (${b.folder})…\n`);
   await run(resolve(ROOT, 'node_modules/.bin/wxt'), b.args);
 }
 process.stdout.write('\nExtension builds — load one in its browser:\n');
@@ -47,7 +48,7 @@ for (const b of BUILDS) {
   );
 }
 process.stdout.write(
-  `\nStarting the server (embedded PostgreSQL in ${process.env.DATA_DIR ?? '.data'}, no Kafka)...\n\n`,
+  `\nStarting the server (embedded PostgreSQL in ${process.env.DATA_DIR ?? '.data'}, no Kafka)…\n\n`,
 );
 // The server entry point prints "Tracksphere server ready" with the API URL.
 await import('../server/src/entry-points/server.js');
