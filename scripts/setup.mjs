@@ -13,7 +13,7 @@
 // Environment:
 //   TRACKSPHERE_SKIP_SYSTEM_PACKAGES=1     skip the system-package step (you provide them yourself)
 //   TRACKSPHERE_SETUP_PRETEND_MISSING=a,b  treat these packages as not installed (to try the set-up)
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,6 +45,7 @@ export const EXTRA_SOURCES = {
 };
 
 export const NPM_CI = ['ci', '--no-audit', '--no-fund', '--include=dev'];
+const HEARTBEAT_MS = 20_000;
 
 // ---------------------------------------------------------------------------------------------
 // npm dependencies
@@ -320,7 +321,7 @@ function systemPackages() {
   say('system packages: installed');
 }
 
-function npmDependencies() {
+async function npmDependencies() {
   const state = npmDependenciesState({
     lock: readOrNull(join(ROOT, 'package-lock.json')),
     installed: readOrNull(join(ROOT, 'node_modules/.package-lock.json')),
@@ -337,26 +338,43 @@ function npmDependencies() {
   const [cmd, args] = npmCli?.endsWith('.js')
     ? [process.execPath, [npmCli, ...NPM_CI]]
     : ['npm', NPM_CI];
-  run(cmd, args, {
+  const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' },
     shell: process.platform === 'win32',
+    stdio: 'inherit',
   });
-  say(`npm dependencies: installed in ${Math.round((Date.now() - started) / 1000)} s`);
+  // npm ci says nothing until it is done (a minute or more on a fresh clone).
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  const heartbeat = setInterval(
+    () => say(`still installing npm dependencies (${seconds()} s)…`),
+    HEARTBEAT_MS,
+  );
+  /** @type {number | null} */
+  const code = await new Promise((res) => {
+    child.once('error', (err) => {
+      say(`${cmd}: ${err.message}`);
+      res(null);
+    });
+    child.once('exit', (status) => res(status));
+  });
+  clearInterval(heartbeat);
+  if (code !== 0) stop(`npm ${NPM_CI.join(' ')} failed (exit ${code}).`);
+  say(`npm dependencies: installed in ${seconds()} s`);
 }
 
 /** @param {string | undefined} mode */
-function main(mode) {
+async function main(mode) {
   if (mode === 'test') {
     systemPackages();
-    npmDependencies();
+    await npmDependencies();
   } else if (mode === 'start') {
-    npmDependencies();
+    await npmDependencies();
   } else {
     stop('usage: node scripts/setup.mjs start|test');
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv[2]);
+  await main(process.argv[2]);
 }
