@@ -199,6 +199,8 @@ interface VisitRow {
   ended_at_corrected: Date;
   received_at: Date;
   batch_id: string;
+  /** started_at to the microsecond, as UTC text: the paging cursor (a Date keeps milliseconds only). */
+  cursor: string;
 }
 
 function toExportedVisit(r: VisitRow): ExportedVisit {
@@ -222,29 +224,35 @@ function toExportedVisit(r: VisitRow): ExportedVisit {
 /**
  * Pages through one device's visits in (started_at, id) order, pageSize rows
  * at a time, so an export of a large history never sits in memory whole.
+ *
+ * The cursor carries started_at exactly, as text PostgreSQL wrote: through a
+ * JS Date it would lose its microseconds, and a page's worth of visits within
+ * one millisecond would then be read again and again, forever. Stopping the
+ * generator (return(), or a for-await left early) stops the paging.
  */
 export async function* visitsOfDevice(
   pool: Pool,
   deviceId: string,
   pageSize = 1000,
 ): AsyncGenerator<ExportedVisit> {
-  let after: { startedAt: Date; id: string } | null = null;
+  let after: { startedAt: string; id: string } | null = null;
   for (;;) {
     const params: unknown[] = [deviceId, pageSize];
     let where = 'device_id = $1';
     if (after !== null) {
       params.push(after.startedAt, after.id);
-      where += ' AND (started_at, id) > ($3, $4)';
+      where += ' AND (started_at, id) > ($3::timestamptz, $4::uuid)';
     }
     const res = await pool.query<VisitRow>(
       `SELECT id, url, domain, title, started_at, ended_at, active_ms, session_id, transition,
-              started_at_corrected, ended_at_corrected, received_at, batch_id
+              started_at_corrected, ended_at_corrected, received_at, batch_id,
+              to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor
          FROM visits WHERE ${where} ORDER BY started_at, id LIMIT $2`,
       params,
     );
     for (const row of res.rows) yield toExportedVisit(row);
     const last = res.rows.at(-1);
     if (last === undefined || res.rows.length < pageSize) return;
-    after = { startedAt: last.started_at, id: last.id };
+    after = { startedAt: last.cursor, id: last.id };
   }
 }

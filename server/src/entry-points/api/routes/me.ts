@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { type RequestHandler, Router } from 'express';
 import type { EraseResult } from '#protocol';
 import { eraseDeviceData, exportDevice } from '../../../domain/devices.js';
@@ -10,16 +11,26 @@ export function meRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
   router.use(requireDevice(deps.pool), deviceLimit);
 
   router.get('/export', async (_req, res) => {
+    // A client that goes away ends the export: no more pages are read for it.
+    let gone = false;
+    res.once('close', () => {
+      gone = !res.writableFinished;
+    });
     const lines = exportDevice(deps.pool, deviceIdOf(res.locals));
     // Read the first line before sending headers so a failure still gets an error body.
     const first = await lines.next();
     res.status(200).type('application/x-ndjson');
     res.setHeader('Content-Disposition', 'attachment; filename="tracksphere-export.ndjson"');
     if (first.done !== true) res.write(`${JSON.stringify(first.value)}\n`);
+    // Leaving the loop early returns the generator, which stops its paging.
     for await (const line of lines) {
-      if (!res.write(`${JSON.stringify(line)}\n`)) {
-        await new Promise<void>((resolve) => res.once('drain', resolve));
-      }
+      if (gone) break;
+      if (!res.write(`${JSON.stringify(line)}\n`)) await drainedOrClosed(res);
+      if (gone) break;
+    }
+    if (gone) {
+      deps.log.debug({ path: '/api/v1/me/export' }, 'export stopped: the client went away');
+      return;
     }
     res.end();
   });
@@ -30,4 +41,18 @@ export function meRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
     res.status(200).json(body);
   });
   return router;
+}
+
+/** Resolves when the response can take more, or when it closed (then 'drain' never comes). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
