@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
 
+/** Text of at most `max` characters that PostgreSQL can store: a text column refuses NUL. */
+const text = (max: number, min = 0) =>
+  (min > 0 ? z.string().min(min) : z.string())
+    .max(max)
+    .refine((t) => !t.includes('\u0000'), 'must not contain NUL characters');
+
 export const DeviceRegistrationSchema = z
   .object({
-    extensionVersion: z.string().min(1).max(32),
-    browser: z.object({ name: z.string().min(1).max(64), version: z.string().max(64) }).strict(),
-    os: z.string().min(1).max(64),
-    label: z.string().max(LIMITS.maxLabelLength).optional(),
+    extensionVersion: text(32, 1),
+    browser: z.object({ name: text(64, 1), version: text(64) }).strict(),
+    os: text(64, 1),
+    label: text(LIMITS.maxLabelLength).optional(),
   })
   .strict()
   .meta({ id: 'DeviceRegistration' });

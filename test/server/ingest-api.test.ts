@@ -71,6 +71,28 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       expect((res.body as ErrorBody).error.message).toContain('browser.version');
     });
 
+    it.each([
+      ['extensionVersion', { extensionVersion: '1\u0000' }],
+      ['browser.name', { browser: { name: 'Chr\u0000me', version: '131.0' } }],
+      ['browser.version', { browser: { name: 'Chrome', version: '\u0000' } }],
+      ['os', { os: 'Linux\u0000' }],
+      ['label', { label: 'my\u0000laptop' }],
+    ])('answers 400 invalid_request naming %s when it holds a NUL', async (field, fields) => {
+      const res = await request(`${base}/api/v1/devices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          extensionVersion: '0.1.0',
+          browser: { name: 'Chrome', version: '131.0' },
+          os: 'Linux',
+          ...fields,
+        }),
+      });
+      expectError(res, 400, 'invalid_request');
+      expect((res.body as ErrorBody).error.message).toContain(`${field}: `);
+      expect((res.body as ErrorBody).error.message).toMatch(/NUL/);
+    });
+
     it('answers 400 invalid_json for malformed JSON', async () => {
       const res = await request(`${base}/api/v1/devices`, {
         method: 'POST',
