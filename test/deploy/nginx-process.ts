@@ -69,6 +69,8 @@ function accepts(port: number): Promise<boolean> {
 }
 
 export interface RunningNginx {
+  /** The nginx process (one process: no master, no workers). */
+  pid: number;
   /** Stops nginx (SIGTERM, then SIGKILL) and waits for it to exit. */
   stop(): Promise<void>;
   errorLog(): Promise<string>;
@@ -110,6 +112,8 @@ export async function startNginx(config: RenderedNginx, ports: number[]): Promis
   }
 
   return {
+    // setpriv execs nginx, so the child's pid is nginx's.
+    pid: proc.pid as number,
     async stop(): Promise<void> {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGTERM');

@@ -115,6 +115,49 @@ describe('nginx in front of the ingest API', () => {
     expect(stored.rows.map((r) => r.id)).toEqual(events.map((e) => e.id).sort());
   });
 
+  it('streams a device export through its own unbuffered location, headers and all', async () => {
+    const registered = await https('/api/v1/devices', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-enrollment-key': ENROLLMENT_KEY },
+      body: JSON.stringify(REGISTRATION),
+    });
+    const { deviceId, token } = DeviceRegisteredSchema.parse(JSON.parse(registered.text));
+    const events = [makeEvent(), makeEvent(), makeEvent()];
+    const sent = await https('/api/v1/events', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(makeBatch(events)),
+    });
+    expect(sent.status).toBe(200);
+
+    const seen = apiTap.requests.length;
+    const exported = await https('/api/v1/me/export', {
+      headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.9' },
+    });
+    expect(exported.status).toBe(200);
+    expect(exported.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = exported.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; id: string });
+    expect(lines[0]).toMatchObject({ type: 'device', id: deviceId });
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(events.map((e) => e.id).sort());
+    // The nested location keeps what /api/ sets: proxy headers and the security headers.
+    expect(exported.headers['strict-transport-security']).toBeDefined();
+    expect(headerCount(exported, 'x-content-type-options')).toBe(1);
+    const [request] = apiTap.requests.slice(seen);
+    expect(request?.headers).toMatchObject({
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'https',
+      host: 'localhost',
+    });
+  });
+
   it('hands the API the client address, never one the client made up', async () => {
     const seen = apiTap.requests.length;
     await https('/api/v1/openapi.json', {

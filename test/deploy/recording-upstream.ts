@@ -94,3 +94,78 @@ export async function startStubUpstream(reply: StubReply): Promise<RecordingUpst
   const address = await listen(server);
   return { address, requests, close: () => close(server) };
 }
+
+export interface StreamingUpstream extends RecordingUpstream {
+  /** Body bytes handed to the socket so far, over all requests. */
+  sent(): number;
+}
+
+/**
+ * Answers every request with `totalBytes` of body, written as fast as the connection takes it
+ * (a write that is not taken waits for 'drain'): how much got out shows how much nginx read.
+ */
+export async function startStreamingUpstream(totalBytes: number): Promise<StreamingUpstream> {
+  const requests: RecordedRequest[] = [];
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  let sent = 0;
+  const server = createServer((req, res) => {
+    record(req, requests);
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    let left = totalBytes;
+    let closed = false;
+    res.once('close', () => {
+      closed = true;
+    });
+    const pump = (): void => {
+      while (left > 0 && !closed) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        left -= piece.length;
+        sent += piece.length;
+        if (!res.write(piece)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      if (!closed) res.end();
+    };
+    pump();
+  });
+  const address = await listen(server);
+  return { address, requests, sent: () => sent, close: () => close(server) };
+}
+
+export interface HoldingUpstream extends RecordingUpstream {
+  /** Requests received and not answered yet. */
+  held(): number;
+  /** Answers every held request with 200 (and answers later ones at once). */
+  release(): void;
+}
+
+/** Holds every request unanswered until release(): requests in flight, as long as a test likes. */
+export async function startHoldingUpstream(): Promise<HoldingUpstream> {
+  const requests: RecordedRequest[] = [];
+  let waiting: Array<() => void> = [];
+  let released = false;
+  const server = createServer((req, res) => {
+    record(req, requests);
+    req.resume();
+    const answer = (): void => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    };
+    if (released) answer();
+    else waiting.push(answer);
+  });
+  const address = await listen(server);
+  return {
+    address,
+    requests,
+    held: () => waiting.length,
+    release(): void {
+      released = true;
+      for (const answer of waiting) answer();
+      waiting = [];
+    },
+    close: () => close(server),
+  };
+}

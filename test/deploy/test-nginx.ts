@@ -10,6 +10,8 @@ import { renderNginxConfig } from './nginx-config.js';
 import { freePort, nginxVersion, type RunningNginx, startNginx } from './nginx-process.js';
 
 export interface TestNginx {
+  /** The folder nginx runs from (its temp files go to temp/ inside it). */
+  dir: string;
   /** https://localhost:<port> (send() connects to 127.0.0.1 with SNI localhost). */
   httpsUrl: string;
   /** http://localhost:<port>, the port-80 equivalent. */
@@ -39,6 +41,7 @@ export async function startTestNginx(values: Record<string, string>): Promise<Te
     const ca = await makeCertificate(config.certDir);
     const ports = [httpPort, httpsPort];
     const nginx: TestNginx = {
+      dir,
       httpsUrl: `https://localhost:${httpsPort}`,
       httpUrl: `http://localhost:${httpPort}`,
       ca,
