@@ -4,7 +4,9 @@
  * extension's own IndexedDB and storage.local, in real Chromium. Exposes
  * `globalThis.tracksphereBench`; every function returns plain JSON.
  */
+
 import { v7 as uuidv7 } from 'uuid';
+import type { VisitEvent } from '#protocol';
 import { MAX_ACCRUAL_GAP_MS } from '../extension/background/alarms.js';
 import { createTrackerService } from '../extension/background/tracker-service.js';
 import { createVisitRecorder } from '../extension/background/visit-recorder.js';
@@ -16,12 +18,7 @@ import {
   type TracksphereDb,
 } from '../extension/db/index.js';
 import { consentItem, readRecordingSettings } from '../extension/settings/index.js';
-import {
-  type FinishedVisit,
-  initialTrackerState,
-  step,
-  type TrackerEvent,
-} from '../extension/tracker/index.js';
+import { initialTrackerState, step, type TrackerEvent } from '../extension/tracker/index.js';
 import { trackerStateItem, unrecordedVisitsItem } from './extension-settings-shim.js';
 
 const DAY_MS = 86_400_000;
@@ -137,7 +134,7 @@ async function seed(opts: SeedOptions, fromIndex: number, toIndex: number): Prom
   const counts = dayCounts(opts);
   const zipf = zipfPicker(opts.domains, opts.zipfExponent);
   const today = localMidnight(opts.now);
-  let pending: FinishedVisit[] = [];
+  let pending: VisitEvent[] = [];
   let made = 0;
   for (let i = fromIndex; i < Math.min(toIndex, opts.days); i++) {
     const rnd = random(1_000 + i);
@@ -285,7 +282,7 @@ async function measureRecording(n: number): Promise<RecordingResult> {
   const deps = { newId: uuidv7, maxAccrualGapMs: MAX_ACCRUAL_GAP_MS };
   for (const e of setupEvents(base - 1_000)) state = step(state, e, deps).state;
   state = step(state, timedEvent(base, 0), deps).state;
-  const collected: FinishedVisit[] = [];
+  const collected: VisitEvent[] = [];
   const s0 = performance.now();
   for (let i = 1; i <= n; i++) {
     const r = step(state, timedEvent(base, i), deps);

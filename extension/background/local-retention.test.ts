@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { VisitEvent } from '#protocol';
 import { openTracksphereDb, recordFinishedVisits } from '../db/index.js';
 import { retentionDaysItem, syncConfigItem } from '../settings/index.js';
-import type { FinishedVisit } from '../tracker/index.js';
 import { createLocalRetention } from './local-retention.js';
 
 const NOW = Date.parse('2026-06-15T12:00:00.000Z');
 const DAY = 86_400_000;
 
-function visit(n: number, daysAgo: number): FinishedVisit {
+function visit(n: number, daysAgo: number): VisitEvent {
   const start = NOW - daysAgo * DAY;
   return {
     id: `0190a6f2-0000-7000-8000-${String(n).padStart(12, '0')}`,

@@ -1,15 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import {
-  bridgeRuntimeMessaging,
-  committed,
-  createHarness,
-  type Harness,
-  SEC,
-} from '../background/background-test-kit.js';
-import { createSyncRunner, createSyncSetup } from '../background/sync-runner.js';
 import { makeVisit, utcDayOf } from '../db/db-test-kit.js';
 import { recordFinishedVisits } from '../db/index.js';
+import { removeAllListeners, sendMessage } from '../messaging/protocol.js';
 import {
   allowlistItem,
   allowlistOnlyItem,
@@ -20,8 +13,15 @@ import {
   retentionDaysItem,
   syncConfigItem,
 } from '../settings/index.js';
-import { createMessageHandlers, registerMessageHandlers } from './background-handlers.js';
-import { removeAllListeners, sendMessage } from './protocol.js';
+import {
+  bridgeRuntimeMessaging,
+  committed,
+  createHarness,
+  type Harness,
+  SEC,
+} from './background-test-kit.js';
+import { createMessageHandlers, registerMessageHandlers } from './message-handlers.js';
+import { createSyncRunner, createSyncSetup } from './sync-runner.js';
 
 interface FakeServer {
   fetch: (url: string, init: RequestInit) => Promise<Response>;

@@ -1,14 +1,13 @@
 import type { GetDataType, GetReturnType } from '@webext-core/messaging';
 import { storage } from 'wxt/utils/storage';
-import { clampIdleThreshold } from '../background/idle-detection.js';
-import type { SyncRunner, SyncSetup } from '../background/sync-runner.js';
-import { readTrackerStatus, type StatusDeps } from '../background/tracker-status.js';
 import {
   eraseLocalData,
   openTracksphereDb,
   queueLocalVisits,
   type TracksphereDb,
 } from '../db/index.js';
+import { MESSAGE_DATA } from '../messaging/message-schemas.js';
+import { onMessage, type ProtocolMap } from '../messaging/protocol.js';
 import { siteKey } from '../privacy/index.js';
 import {
   allowlistItem,
@@ -21,8 +20,9 @@ import {
   retentionDaysItem,
   syncConfigItem,
 } from '../settings/index.js';
-import { MESSAGE_DATA } from './message-schemas.js';
-import { onMessage, type ProtocolMap } from './protocol.js';
+import { clampIdleThreshold } from './idle-detection.js';
+import type { SyncRunner, SyncSetup } from './sync-runner.js';
+import { readTrackerStatus, type StatusDeps } from './tracker-status.js';
 
 export type MessageHandlers = {
   [K in keyof ProtocolMap]: (

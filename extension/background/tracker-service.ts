@@ -1,11 +1,11 @@
 import { storage } from 'wxt/utils/storage';
+import type { VisitEvent } from '#protocol';
 import {
   readRecordingSettings,
   trackerStateItem,
   unrecordedVisitsItem,
 } from '../settings/index.js';
 import {
-  type FinishedVisit,
   initialTrackerState,
   step,
   type TrackerEvent,
@@ -14,7 +14,7 @@ import {
 import { createSerialQueue } from './serial-queue.js';
 
 /** Puts finished visits in the local database; must be idempotent on visit id. */
-export type RecordVisits = (visits: readonly FinishedVisit[]) => Promise<void>;
+export type RecordVisits = (visits: readonly VisitEvent[]) => Promise<void>;
 
 /**
  * What to apply: one event, or a function that makes the events from the
@@ -52,7 +52,7 @@ export interface TrackerServiceOptions {
 interface Persisted {
   state: TrackerState;
   /** Visits finished earlier that the database has not confirmed yet. */
-  unrecorded: FinishedVisit[];
+  unrecorded: VisitEvent[];
 }
 
 function isTrackerState(value: unknown): value is TrackerState {
@@ -83,7 +83,7 @@ export function createTrackerService(options: TrackerServiceOptions): TrackerSer
     const [state, visits] = await storage.getItems([trackerStateItem, unrecordedVisitsItem]);
     const storedState: unknown = state?.value;
     const storedVisits: unknown = visits?.value;
-    const unrecorded = Array.isArray(storedVisits) ? (storedVisits as FinishedVisit[]) : [];
+    const unrecorded = Array.isArray(storedVisits) ? (storedVisits as VisitEvent[]) : [];
     if (isTrackerState(storedState)) {
       held = { state: storedState, unrecorded };
       return held;
@@ -95,7 +95,7 @@ export function createTrackerService(options: TrackerServiceOptions): TrackerSer
   }
 
   /** One storage.local.set: the state and the visits it closed are saved together or not at all. */
-  async function save(state: TrackerState, unrecorded: FinishedVisit[] | null): Promise<void> {
+  async function save(state: TrackerState, unrecorded: VisitEvent[] | null): Promise<void> {
     await storage.setItems([
       { item: trackerStateItem, value: state },
       ...(unrecorded === null ? [] : [{ item: unrecordedVisitsItem, value: unrecorded }]),
@@ -123,7 +123,7 @@ export function createTrackerService(options: TrackerServiceOptions): TrackerSer
     // once. Either way the event in hand is lost, as it is when the worker dies
     // before any save. A failed recording is saved with the state instead, as
     // unrecorded visits, and retried with the next event (or after a restart).
-    let unrecorded: FinishedVisit[] = [];
+    let unrecorded: VisitEvent[] = [];
     let recordError: unknown = null;
     if (finished.length > 0) {
       try {

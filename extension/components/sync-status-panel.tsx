@@ -1,10 +1,10 @@
 import type { JSX } from 'preact';
-import type { SyncStatus as ConfigStatus } from '../messaging/protocol.js';
+import type { SyncSetup } from '../messaging/protocol.js';
 import type { SyncStatus } from '../sync/index.js';
 import { t } from './i18n.js';
 
 export interface SyncStatusPanelProps {
-  config: ConfigStatus;
+  config: SyncSetup;
   /** Outbox and last attempts from the local database; null while loading. */
   status: SyncStatus | null;
   busy: boolean;

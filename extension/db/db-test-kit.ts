@@ -1,5 +1,5 @@
 /** Shared by the db/ and sync/ unit tests: fresh databases and valid visits. */
-import type { FinishedVisit } from '../tracker/index.js';
+import type { VisitEvent } from '#protocol';
 import { makeDayOf } from './day.js';
 import { openTracksphereDb, type TracksphereDb } from './schema.js';
 
@@ -14,7 +14,7 @@ export const utcDayOf = makeDayOf(() => 0);
 let seq = 0;
 
 /** A valid visit; `at` is its start (ms), 30 s long with 20 s active unless overridden. */
-export function makeVisit(overrides: Partial<FinishedVisit> & { at?: number } = {}): FinishedVisit {
+export function makeVisit(overrides: Partial<VisitEvent> & { at?: number } = {}): VisitEvent {
   seq += 1;
   const { at = Date.UTC(2025, 0, 15, 12, 0, 0) + seq, ...fields } = overrides;
   return {

@@ -1,8 +1,8 @@
 /** The person's own data out of the extension (guarantee 5): JSON and CSV. */
-import type { FinishedVisit } from '../tracker/index.js';
+import type { VisitEvent } from '#protocol';
 import type { SyncState, TracksphereDb } from './schema.js';
 
-export interface ExportedVisit extends FinishedVisit {
+export interface ExportedVisit extends VisitEvent {
   syncState: SyncState;
   /** ISO time the server acknowledged the visit. */
   sentAt?: string;

@@ -1,4 +1,4 @@
-import type { FinishedVisit } from '../tracker/index.js';
+import type { VisitEvent } from '#protocol';
 import type { DayOf } from './day.js';
 import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
 
@@ -8,7 +8,7 @@ export interface RecordOptions {
   dayOf: DayOf;
 }
 
-function startedMsOf(visit: FinishedVisit): number {
+function startedMsOf(visit: VisitEvent): number {
   const ms = Date.parse(visit.startedAt);
   // An invalid time would make IndexedDB throw and abort the whole transaction, losing
   // the good visits with it; 0 keeps the record (the server will name it invalid).
@@ -51,7 +51,7 @@ async function backend(db: TracksphereDb): Promise<IDBDatabase> {
  */
 export async function recordFinishedVisits(
   db: TracksphereDb,
-  visits: FinishedVisit[],
+  visits: VisitEvent[],
   opts: RecordOptions,
 ): Promise<void> {
   if (visits.length === 0) return;

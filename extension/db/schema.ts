@@ -3,8 +3,9 @@
  * other module in db/ reads and writes through repository functions that
  * return plain objects, never Dexie instances or collections.
  */
+
 import { Dexie, type Table } from 'dexie';
-import type { FinishedVisit } from '../tracker/index.js';
+import type { VisitEvent } from '#protocol';
 
 /**
  * - local: recorded while sync was off; never sent unless the person asks for it;
@@ -14,7 +15,7 @@ import type { FinishedVisit } from '../tracker/index.js';
  */
 export type SyncState = 'local' | 'pending' | 'sent' | 'rejected';
 
-export interface StoredVisit extends FinishedVisit {
+export interface StoredVisit extends VisitEvent {
   /**
    * Date.parse(startedAt). The ISO string stays exactly as recorded (the server keys
    * on the raw value); this number is what the indexes sort on, because ISO strings

@@ -9,14 +9,11 @@ import { z } from 'zod';
 import { MAX_ACCRUAL_GAP_MS } from '../background/alarms.js';
 import { createBackgroundListeners } from '../background/background-listeners.js';
 import { createLocalRetention } from '../background/local-retention.js';
+import { createMessageHandlers, registerMessageHandlers } from '../background/message-handlers.js';
 import { createSyncRunner, createSyncSetup, syncWhenBacklog } from '../background/sync-runner.js';
 import { createTrackerService } from '../background/tracker-service.js';
 import { createVisitRecorder } from '../background/visit-recorder.js';
 import { localDayOf, openTracksphereDb } from '../db/index.js';
-import {
-  createMessageHandlers,
-  registerMessageHandlers,
-} from '../messaging/background-handlers.js';
 import { idleThresholdSecondsItem, watchRecordingSettings } from '../settings/index.js';
 
 export default defineBackground(() => {

@@ -4,7 +4,7 @@ export {
   type ProtocolMap,
   removeAllListeners,
   type SyncNowResult,
-  type SyncStatus,
+  type SyncSetup,
   sendMessage,
   type TrackerStatus,
 } from './protocol.js';

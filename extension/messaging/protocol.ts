@@ -2,7 +2,7 @@
  * The one message protocol between extension pages (popup, options,
  * welcome) and the background (STYLE.md convention 3): one data object per
  * message, typed both ways. Pages call `sendMessage('pauseSite', { site })`;
- * the background answers in messaging/background-handlers.ts.
+ * the background answers in background/message-handlers.ts.
  */
 import { defineExtensionMessaging } from '@webext-core/messaging';
 import type { PrivacyLevel } from '#protocol';
@@ -25,7 +25,7 @@ export interface ActivePageStatus {
   activeMs: number | null;
 }
 
-export interface SyncStatus {
+export interface SyncSetup {
   enabled: boolean;
   serverUrl: string | null;
   /** Whether the device has a token from the server (the token itself never leaves the background). */
@@ -42,7 +42,7 @@ export interface TrackerStatus {
   allowlist: string[];
   idleThresholdSeconds: number;
   activePage: ActivePageStatus | null;
-  sync: SyncStatus;
+  sync: SyncSetup;
 }
 
 export type SyncNowResult =

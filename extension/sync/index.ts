@@ -11,11 +11,11 @@ export type { ApiError, FetchLike } from './http.js';
 export { type RegisterDeps, RegistrationError, registerDevice } from './register-device.js';
 export {
   DEFAULT_MAX_REQUESTS,
-  type SyncConfig,
   type SyncDeps,
   type SyncOptions,
   type SyncRunResult,
   type SyncRunStatus,
+  type SyncTarget,
   syncOnce,
 } from './sync-once.js';
 export {

@@ -24,14 +24,14 @@ import type { ApiError, FetchLike } from './http.js';
 import { type PostBatchDeps, postBatch } from './post-batch.js';
 import { type BatchLimits, CONTRACT_LIMITS, encodeBatchBody, packEvents } from './wire-batch.js';
 
-export interface SyncConfig {
+export interface SyncTarget {
   baseUrl: string;
   token: string;
 }
 
 export interface SyncDeps {
   db: TracksphereDb;
-  config: SyncConfig;
+  config: SyncTarget;
   fetch: FetchLike;
   now(): number;
   /** Uniform in [0, 1): the backoff jitter. */

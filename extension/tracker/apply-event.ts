@@ -1,3 +1,4 @@
+import type { VisitEvent } from '#protocol';
 import { decideRecording, redactTitle } from '../privacy/index.js';
 import type {
   HistoryStateUpdated,
@@ -6,18 +7,12 @@ import type {
   TrackerEvent,
 } from './tracker-events.js';
 import type { TrackerState } from './tracker-state.js';
-import {
-  applySettingsToOpenVisits,
-  endVisit,
-  type FinishedVisit,
-  startVisit,
-  tabOf,
-} from './visit-lifecycle.js';
+import { applySettingsToOpenVisits, endVisit, startVisit, tabOf } from './visit-lifecycle.js';
 
 interface Effects {
   at: number;
   newId: () => string;
-  finished: FinishedVisit[];
+  finished: VisitEvent[];
 }
 
 function onNavigationCommitted(state: TrackerState, e: NavigationCommitted, fx: Effects): void {

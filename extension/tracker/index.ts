@@ -12,4 +12,3 @@ export {
   type TabState,
   type TrackerState,
 } from './tracker-state.js';
-export type { FinishedVisit } from './visit-lifecycle.js';

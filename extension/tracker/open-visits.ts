@@ -1,6 +1,7 @@
+import type { VisitEvent } from '#protocol';
 import { accrueUntil } from './attention.js';
 import type { TrackerState } from './tracker-state.js';
-import { type FinishedVisit, toVisitEvent } from './visit-lifecycle.js';
+import { toVisitEvent } from './visit-lifecycle.js';
 
 /**
  * The visits still open, as they would be if they ended at `at`: for the
@@ -10,7 +11,7 @@ export function openVisitsAt(
   state: TrackerState,
   at: number,
   maxAccrualGapMs: number = Number.POSITIVE_INFINITY,
-): FinishedVisit[] {
+): VisitEvent[] {
   const draft = structuredClone(state);
   const until = Math.max(Math.floor(at), draft.clock ?? Number.NEGATIVE_INFINITY);
   accrueUntil(draft, until, maxAccrualGapMs);

@@ -1,19 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { VisitEvent } from '#protocol';
 import { step } from './step.js';
 import type { TrackerEvent } from './tracker-events.js';
 import { initialTrackerState, type TrackerState } from './tracker-state.js';
 import { browserOpen, CONSENTED, counterIds, ev, iso, MIN, run, SEC } from './tracker-test-kit.js';
-import type { FinishedVisit } from './visit-lifecycle.js';
 
 const A = 'https://a.example/';
 const B = 'https://b.example/';
 
 /** Runs with the state kept as a live object, never serialised. */
-function runInMemory(events: readonly TrackerEvent[]): FinishedVisit[] {
+function runInMemory(events: readonly TrackerEvent[]): VisitEvent[] {
   let state: TrackerState = initialTrackerState(CONSENTED);
   const newId = counterIds();
-  const finished: FinishedVisit[] = [];
+  const finished: VisitEvent[] = [];
   for (const event of events) {
     const result = step(state, event, { newId });
     finished.push(...result.finished);

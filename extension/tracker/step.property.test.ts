@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { VisitEventSchema } from '#protocol';
+import { type VisitEvent, VisitEventSchema } from '#protocol';
 import { isAttended } from './attention.js';
 import { openVisitsAt } from './open-visits.js';
 import { step } from './step.js';
 import { type TrackerEvent, WINDOW_ID_NONE } from './tracker-events.js';
 import { initialTrackerState, type TrackerState } from './tracker-state.js';
 import { CONSENTED, counterIds, MIN, T0 } from './tracker-test-kit.js';
-import type { FinishedVisit } from './visit-lifecycle.js';
 
 const URLS = [
   'https://a.example/',
@@ -147,7 +146,7 @@ function scriptArb(withAudible: boolean): fc.Arbitrary<TrackerEvent[]> {
 }
 
 interface Outcome {
-  visits: FinishedVisit[];
+  visits: VisitEvent[];
   /** Most non-audible tabs attended with an open visit after any step. */
   maxSilentAttended: number;
   /**
@@ -157,7 +156,7 @@ interface Outcome {
   overCredited: number;
 }
 
-function activeTotal(state: TrackerState, finished: readonly FinishedVisit[]): number {
+function activeTotal(state: TrackerState, finished: readonly VisitEvent[]): number {
   const open = openVisitsAt(state, state.clock ?? T0);
   return [...finished, ...open].reduce((sum, v) => sum + v.activeMs, 0);
 }
@@ -169,7 +168,7 @@ function play(
 ): Outcome {
   let state: TrackerState = initialTrackerState(CONSENTED);
   const newId = counterIds();
-  const visits: FinishedVisit[] = [];
+  const visits: VisitEvent[] = [];
   let maxSilentAttended = 0;
   let overCredited = 0;
   for (const event of events) {
@@ -190,12 +189,12 @@ function play(
   return { visits, maxSilentAttended, overCredited };
 }
 
-function span(v: FinishedVisit): [number, number] {
+function span(v: VisitEvent): [number, number] {
   return [Date.parse(v.startedAt), Date.parse(v.endedAt)];
 }
 
 /** Total length of the union of the visits' [startedAt, endedAt] intervals. */
-function unionLength(visits: readonly FinishedVisit[]): number {
+function unionLength(visits: readonly VisitEvent[]): number {
   const spans = visits.map(span).sort((a, b) => a[0] - b[0]);
   let total = 0;
   let cursor = Number.NEGATIVE_INFINITY;

@@ -1,8 +1,9 @@
+import type { VisitEvent } from '#protocol';
 import { applyEvent } from './apply-event.js';
 import { accrueUntil } from './attention.js';
 import { type TrackerEvent, WINDOW_ID_NONE } from './tracker-events.js';
 import type { TrackerState } from './tracker-state.js';
-import { type FinishedVisit, toVisitEvent } from './visit-lifecycle.js';
+import { toVisitEvent } from './visit-lifecycle.js';
 
 export interface TrackerDeps {
   /** Makes the ids of visits and sessions (UUID v7 in the extension). */
@@ -18,7 +19,7 @@ export interface TrackerDeps {
 export interface StepResult {
   state: TrackerState;
   /** Visits that ended in this step, ready for the outbox. */
-  finished: FinishedVisit[];
+  finished: VisitEvent[];
 }
 
 /**
@@ -27,7 +28,7 @@ export interface StepResult {
  * last moment the tracker saw (its last event, which is never before the last
  * checkpoint), with the active time credited up to then and none after.
  */
-function recover(state: TrackerState, at: number, finished: FinishedVisit[]): void {
+function recover(state: TrackerState, at: number, finished: VisitEvent[]): void {
   const lastSeen = Math.max(state.clock ?? at, state.lastCheckpointAt ?? at);
   for (const tab of Object.values(state.tabs)) {
     if (tab.visit) finished.push(toVisitEvent(tab.visit, lastSeen));
@@ -49,7 +50,7 @@ function recover(state: TrackerState, at: number, finished: FinishedVisit[]): vo
 export function step(state: TrackerState, event: TrackerEvent, deps: TrackerDeps): StepResult {
   if (!Number.isFinite(event.at)) throw new RangeError(`${event.type}: 'at' must be a finite time`);
   const draft = structuredClone(state);
-  const finished: FinishedVisit[] = [];
+  const finished: VisitEvent[] = [];
   const at = Math.max(Math.floor(event.at), draft.clock ?? Number.NEGATIVE_INFINITY);
   if (event.type === 'startup') {
     recover(draft, at, finished);

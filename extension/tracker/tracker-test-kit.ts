@@ -1,10 +1,9 @@
 // Shared by the tracker's tests: event builders on a fixed timeline and a runner.
-import type { Transition } from '#protocol';
+import type { Transition, VisitEvent } from '#protocol';
 import type { RecordingSettings } from '../privacy/index.js';
 import { step } from './step.js';
 import { type IdleState, type TrackerEvent, WINDOW_ID_NONE } from './tracker-events.js';
 import { DEFAULT_SETTINGS, initialTrackerState, type TrackerState } from './tracker-state.js';
-import type { FinishedVisit } from './visit-lifecycle.js';
 
 /** Monday 2025-01-06 09:00:00 UTC; every builder takes ms after this. */
 export const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);
@@ -109,7 +108,7 @@ export function browserOpen(t = 0): TrackerEvent[] {
 
 export interface RunResult {
   state: TrackerState;
-  finished: FinishedVisit[];
+  finished: VisitEvent[];
 }
 
 export interface RunOptions {
@@ -126,7 +125,7 @@ export interface RunOptions {
 export function run(events: readonly TrackerEvent[], options: RunOptions = {}): RunResult {
   let state = options.state ?? initialTrackerState(options.settings ?? CONSENTED);
   const newId = options.newId ?? counterIds();
-  const finished: FinishedVisit[] = [];
+  const finished: VisitEvent[] = [];
   for (const event of events) {
     const result = step(state, event, {
       newId,

@@ -4,10 +4,7 @@ import { noteActivity, sessionForVisitAt } from './session.js';
 import { WINDOW_ID_NONE } from './tracker-events.js';
 import type { OpenVisit, TabState, TrackerState } from './tracker-state.js';
 
-/** A finished visit: exactly the wire event the outbox stores and syncs. */
-export type FinishedVisit = VisitEvent;
-
-export function toVisitEvent(visit: OpenVisit, endedAt: number): FinishedVisit {
+export function toVisitEvent(visit: OpenVisit, endedAt: number): VisitEvent {
   return {
     id: visit.id,
     type: 'visit',
@@ -44,7 +41,7 @@ export function endVisit(
   state: TrackerState,
   tab: TabState,
   at: number,
-  finished: FinishedVisit[],
+  finished: VisitEvent[],
 ): void {
   if (tab.visit === null) return;
   finished.push(toVisitEvent(tab.visit, at));
@@ -90,7 +87,7 @@ export function startVisit(
 export function applySettingsToOpenVisits(
   state: TrackerState,
   at: number,
-  finished: FinishedVisit[],
+  finished: VisitEvent[],
 ): void {
   const { settings } = state;
   for (const tab of Object.values(state.tabs)) {
