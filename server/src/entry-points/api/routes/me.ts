@@ -8,9 +8,10 @@ import { deviceIdOf, requireDevice } from '../middleware/auth.js';
 /** `deviceLimit`: the app's one per-device limiter, shared with the other device routes. */
 export function meRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
   const router = Router();
-  router.use(requireDevice(deps.pool), deviceLimit);
+  // Per route, not router.use(): a refusal is then counted under its route in /metrics.
+  const device = [requireDevice(deps.pool), deviceLimit];
 
-  router.get('/export', async (_req, res) => {
+  router.get('/export', ...device, async (_req, res) => {
     // A client that goes away ends the export: no more pages are read for it.
     let gone = false;
     res.once('close', () => {
@@ -35,7 +36,7 @@ export function meRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
     res.end();
   });
 
-  router.delete('/', async (_req, res) => {
+  router.delete('/', ...device, async (_req, res) => {
     const deletedVisits = await eraseDeviceData(deps.pool, deviceIdOf(res.locals));
     const body: EraseResult = { deletedVisits };
     res.status(200).json(body);
