@@ -11,7 +11,7 @@ export interface Metrics {
   consumerBatchSize: Histogram;
   consumerLag: Gauge<'partition'>;
   consumerWritten: Counter<'outcome'>;
-  consumerDeadLetters: Counter;
+  consumerDeadLetters: Counter<'cause'>;
   consumerWaiting: Gauge;
 }
 
@@ -19,6 +19,14 @@ export function createMetrics(defaults = true): Metrics {
   const registry = new Registry();
   if (defaults) collectDefaultMetrics({ register: registry, prefix: 'tracksphere_' });
   const registers = [registry];
+  const consumerDeadLetters = new Counter({
+    name: 'tracksphere_consumer_dead_letters_total',
+    help: 'Records the consumer sent to the dead-letter topic, by cause: undecodable (not a visit record) or refused (PostgreSQL refused it for its data, SQLSTATE class 22 or 23). Any increase needs a look.',
+    labelNames: ['cause'],
+    registers,
+  });
+  // Both series from the start, at 0: an alert on increase() sees the first dead letter.
+  for (const cause of ['undecodable', 'refused']) consumerDeadLetters.inc({ cause }, 0);
   return {
     registry,
     httpRequests: new Counter({
@@ -70,14 +78,10 @@ export function createMetrics(defaults = true): Metrics {
       labelNames: ['outcome'],
       registers,
     }),
-    consumerDeadLetters: new Counter({
-      name: 'tracksphere_consumer_dead_letters_total',
-      help: 'Messages sent to the dead-letter topic',
-      registers,
-    }),
+    consumerDeadLetters,
     consumerWaiting: new Gauge({
       name: 'tracksphere_consumer_waiting_for_database',
-      help: '1 while the consumer waits for PostgreSQL to come back',
+      help: "1 while the consumer waits for PostgreSQL to take a write (unreachable, read-only, or refusing for a reason not the data's)",
       registers,
     }),
   };

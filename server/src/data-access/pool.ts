@@ -5,11 +5,10 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 /**
- * PostgreSQL errors that mean "not now", not "bad data": the database is not
- * reachable, or it refused this attempt for a reason of its own that a later
- * attempt does not share. Writers wait and retry these; any other error is the
- * data's, and the consumer isolates and dead-letters the records at fault.
- * Treating a deadlock or a full disk as bad data would throw good visits away.
+ * PostgreSQL errors that mean "not now": the database is not reachable, or it
+ * refused this attempt for a reason of its own that a later attempt does not
+ * share. The API answers them 503 with Retry-After. The consumer goes further
+ * (isDataError): it waits and retries on every error that is not the data's.
  */
 const UNAVAILABLE_CODES = new Set([
   '57P01', // admin_shutdown
@@ -19,6 +18,7 @@ const UNAVAILABLE_CODES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
   '55P03', // lock_not_available: lock_timeout
+  '25006', // read_only_sql_transaction: a standby, or a primary demoted by a failover
   '08000',
   '08003',
   '08006',
@@ -41,6 +41,24 @@ export function isUnavailableError(err: unknown): boolean {
   return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
     err.message,
   );
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation). */
+const DATA_FAULT = /^2[23][0-9A-Z]{3}$/;
+
+/**
+ * True only when the error is the data's fault: PostgreSQL refused the
+ * records themselves (SQLSTATE class 22, e.g. a value out of range, or 23, a
+ * constraint), so writing them again would fail again and they are
+ * dead-lettered. Everything else, including errors never seen before, a
+ * read-only database after a failover, a missing table or permission, is the
+ * database's or the deployment's and may pass: the consumer waits and retries,
+ * so a good record is never thrown away for it.
+ */
+export function isDataError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code === 'string' && DATA_FAULT.test(code);
 }
 
 export function createPool(connectionString: string, max: number, log: Logger): Pool {

@@ -1,3 +1,5 @@
+import { RecordDataError } from './visit-record.js';
+
 /** Digits of a time's fraction past the millisecond (kept: PostgreSQL stores microseconds). */
 const SUB_MS_DIGITS = /:\d\d\.\d{3}(\d+)/;
 
@@ -15,8 +17,17 @@ export function shiftedTime(iso: string, ms: number): string {
 /** shiftedTime by Date arithmetic, for any form Date reads (exported for the fast path's test). */
 export function shiftedByDate(iso: string, ms: number): string {
   const t = Date.parse(iso);
-  if (!Number.isFinite(t)) throw new Error(`unreadable time ${JSON.stringify(iso)}`);
-  const shifted = new Date(t + ms).toISOString();
+  if (!Number.isFinite(t)) {
+    throw new RecordDataError(`unreadable time ${JSON.stringify(iso)}`, '22007');
+  }
+  const when = new Date(t + ms);
+  if (!Number.isFinite(when.getTime())) {
+    throw new RecordDataError(
+      `time ${JSON.stringify(iso)} shifted by ${ms} ms is out of range`,
+      '22008',
+    );
+  }
+  const shifted = when.toISOString();
   // The extension's own form (toISOString: milliseconds, Z) has nothing past the millisecond.
   if (iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */) return shifted;
   const extra = SUB_MS_DIGITS.exec(iso)?.[1];

@@ -71,3 +71,18 @@ export interface VisitSink {
   /** Resolves only once the records are durable (Kafka acks=all, or PostgreSQL committed). */
   deliver(records: VisitRecord[]): Promise<void>;
 }
+
+/**
+ * A record the writer cannot encode, found before PostgreSQL sees it. Its
+ * code is the SQLSTATE PostgreSQL would have answered, so it is classified
+ * like PostgreSQL's own refusal (pool.ts, isDataError).
+ */
+export class RecordDataError extends Error {
+  override name = 'RecordDataError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}

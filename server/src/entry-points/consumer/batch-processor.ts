@@ -16,12 +16,20 @@ export interface PoisonMessage {
   message: IncomingMessage;
   reason: string;
   index?: number;
+  /** undecodable: not a visit record; refused: PostgreSQL refused it for its data (class 22/23). */
+  cause: DeadLetterCause;
 }
+
+export type DeadLetterCause = 'undecodable' | 'refused';
 
 export interface BatchProcessorDeps {
   write(records: VisitRecord[]): Promise<WriteResult>;
   deadLetter(poison: PoisonMessage[]): Promise<void>;
-  /** True when the error means PostgreSQL is unreachable (wait and retry), not bad data. */
+  /**
+   * True when the write may pass later (wait and retry); false only when the
+   * error is the data's fault (the records are isolated and dead-lettered).
+   * The consumer answers true for everything but SQLSTATE classes 22 and 23.
+   */
   isUnavailable(err: unknown): boolean;
   sleep(ms: number): Promise<void>;
   heartbeat(): Promise<void>;
@@ -69,11 +77,12 @@ function parseMessages(messages: IncomingMessage[]): ParsedBatch {
       const m = message as IncomingMessage;
       out.poison.push(
         p.index === undefined
-          ? { message: m, reason: p.reason }
+          ? { message: m, reason: p.reason, cause: 'undecodable' }
           : {
               message: { key: m.key, value: p.value, offset: m.offset },
               reason: p.reason,
               index: p.index,
+              cause: 'undecodable',
             },
       );
     },
@@ -85,20 +94,29 @@ function parseMessages(messages: IncomingMessage[]): ParsedBatch {
 function poisonOf(record: VisitRecord, source: RecordSource, reason: string): PoisonMessage {
   const { message, index } = source;
   return index === undefined
-    ? { message, reason }
+    ? { message, reason, cause: 'refused' }
     : {
         message: { key: message.key, value: JSON.stringify(record), offset: message.offset },
         reason,
         index,
+        cause: 'refused',
       };
+}
+
+/** The dead letter's reason for a write PostgreSQL refused, with the SQLSTATE when there is one. */
+function refusal(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  const sqlstate = typeof code === 'string' ? ` (SQLSTATE ${code})` : '';
+  return `PostgreSQL refused the record${sqlstate}: ${(err as Error).message}`;
 }
 
 /**
  * One Kafka batch: poison records to the dead-letter topic with the reason,
- * the rest in one idempotent write. While PostgreSQL is unreachable it waits
- * with exponential backoff (heart-beating so the group keeps the partition);
- * a write refused for its data is split to find the records at fault, which
- * are dead-lettered, so one bad row never blocks the partition.
+ * the rest in one idempotent write. While a write may pass later (PostgreSQL
+ * unreachable, read-only, or any error that is not the data's) it waits with
+ * exponential backoff (heart-beating so the group keeps the partition); a
+ * write refused for its data is split to find the records at fault, which are
+ * dead-lettered, so one bad row never blocks the partition.
  */
 export async function processBatch(
   messages: IncomingMessage[],
@@ -146,9 +164,7 @@ export async function processBatch(
       const [record] = chunk.records;
       const [source] = chunk.sources;
       if (chunk.records.length === 1 && record !== undefined && source !== undefined) {
-        poison.push(
-          poisonOf(record, source, `PostgreSQL refused the record: ${(err as Error).message}`),
-        );
+        poison.push(poisonOf(record, source, refusal(err)));
       } else {
         const mid = Math.ceil(chunk.records.length / 2);
         pending.push({ records: chunk.records.slice(mid), sources: chunk.sources.slice(mid) });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isUnavailableError, type Pool } from '../../data-access/pool.js';
+import { isDataError, type Pool } from '../../data-access/pool.js';
 import { insertVisits } from '../../data-access/visits-repo.js';
 import { combineWrites } from '../../data-access/write-combiner.js';
 import type { Logger } from '../../logger.js';
@@ -31,8 +31,8 @@ export async function runConsumer(opts: {
   return startVisitConsumer(opts.kafka, log, async (batch) => {
     const outcome = await processBatch(batch.messages, {
       write,
-      deadLetter: (poison) =>
-        opts.producer.sendDeadLetters(
+      deadLetter: async (poison) => {
+        await opts.producer.sendDeadLetters(
           poison.map((p) => ({
             key: p.message.key,
             value: p.message.value,
@@ -44,15 +44,22 @@ export async function runConsumer(opts: {
               index: p.index,
             },
           })),
-        ),
-      isUnavailable: isUnavailableError,
+        );
+        for (const p of poison) metrics.consumerDeadLetters.inc({ cause: p.cause });
+      },
+      // Only the data's fault is dead-lettered; anything else (unreachable, read-only after a
+      // failover, an error never seen before) may pass later: wait, never throw good records away.
+      isUnavailable: (err) => !isDataError(err),
       sleep: (ms) => sleep(ms),
       heartbeat: batch.heartbeat,
       stillOwned: batch.stillOwned,
       onWaiting: (attempt, err) => {
         metrics.consumerWaiting.set(1);
         if (attempt === 1 || attempt % 10 === 0) {
-          log.warn({ attempt, err: (err as Error).message }, 'PostgreSQL unavailable; waiting');
+          log.warn(
+            { attempt, code: (err as { code?: unknown }).code, err: (err as Error).message },
+            'PostgreSQL did not take the write; waiting to retry',
+          );
         }
       },
     });
@@ -62,7 +69,6 @@ export async function runConsumer(opts: {
     metrics.consumerLag.set({ partition: String(batch.partition) }, batch.lag);
     metrics.consumerWritten.inc({ outcome: 'inserted' }, outcome.inserted);
     metrics.consumerWritten.inc({ outcome: 'dropped' }, outcome.dropped);
-    metrics.consumerDeadLetters.inc(outcome.deadLettered);
     if (outcome.deadLettered > 0) {
       log.warn(
         { count: outcome.deadLettered, partition: batch.partition },
