@@ -1,15 +1,14 @@
 import { browser } from 'wxt/browser';
-import { pendingCount, resetSyncState, type TracksphereDb } from '../db/index.js';
+import {
+  getSyncStatus,
+  pendingCount,
+  resetSyncState,
+  shouldSyncSoon,
+  type TracksphereDb,
+} from '../db/index.js';
 import type { SyncNowResult } from '../messaging/protocol.js';
 import { syncConfigItem } from '../settings/index.js';
-import {
-  type FetchLike,
-  getSyncStatus,
-  RegistrationError,
-  registerDevice,
-  shouldSyncSoon,
-  syncOnce,
-} from '../sync/index.js';
+import { type FetchLike, RegistrationError, registerDevice, syncOnce } from '../sync/index.js';
 
 /** One sync pass: what the 'sync' alarm, a growing backlog and the syncNow message run. */
 export type SyncRunner = (opts?: { force?: boolean }) => Promise<SyncNowResult>;

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
+import type { SyncStatus } from '../db/index.js';
 import type { SyncSetup } from '../messaging/protocol.js';
-import type { SyncStatus } from '../sync/index.js';
 import { t } from './i18n.js';
 
 export interface SyncStatusPanelProps {

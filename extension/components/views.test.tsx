@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TracksphereDb } from '../db/index.js';
+import type { SyncStatus } from '../db/sync-status.js';
 import { PopupView, type PopupViewProps } from '../entrypoints/popup/popup-view.js';
 import { WelcomeView } from '../entrypoints/welcome/welcome-view.js';
 import type { TrackerStatus } from '../messaging/protocol.js';
 import { loadPopupStats } from '../stats/index.js';
 import { seededDb, TODAY } from '../stats/stats-test-kit.js';
-import type { SyncStatus } from '../sync/sync-status.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from './sync-status-panel.js';
 import { fakeI18n, renderView } from './ui-test-kit.js';
 

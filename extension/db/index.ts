@@ -47,3 +47,9 @@ export {
   INITIAL_SYNC_META,
   updateSyncMeta,
 } from './sync-meta-repo.js';
+export {
+  getSyncStatus,
+  SYNC_SOON_THRESHOLD,
+  type SyncStatus,
+  shouldSyncSoon,
+} from './sync-status.js';

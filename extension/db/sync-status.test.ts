@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshTestDb, makeVisit, utcDayOf } from '../db/db-test-kit.js';
-import { recordFinishedVisits, type TracksphereDb, updateSyncMeta } from '../db/index.js';
+import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
+import { recordFinishedVisits, type TracksphereDb, updateSyncMeta } from './index.js';
 import { getSyncStatus, SYNC_SOON_THRESHOLD, shouldSyncSoon } from './sync-status.js';
 
 let db: TracksphereDb;

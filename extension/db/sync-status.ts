@@ -1,4 +1,6 @@
-import { getSyncMeta, pendingCount, type SyncError, type TracksphereDb } from '../db/index.js';
+import { pendingCount } from './outbox-repo.js';
+import type { SyncError, TracksphereDb } from './schema.js';
+import { getSyncMeta } from './sync-meta-repo.js';
 
 /** What the popup shows about sync. Times are ms since the epoch. */
 export interface SyncStatus {

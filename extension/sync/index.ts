@@ -18,9 +18,3 @@ export {
   type SyncTarget,
   syncOnce,
 } from './sync-once.js';
-export {
-  getSyncStatus,
-  SYNC_SOON_THRESHOLD,
-  type SyncStatus,
-  shouldSyncSoon,
-} from './sync-status.js';

@@ -7,9 +7,9 @@ import {
   type SyncState,
   type TracksphereDb,
 } from '../db/index.js';
+import { getSyncStatus } from '../db/sync-status.js';
 import type { FetchLike } from './http.js';
 import { type SyncDeps, syncOnce } from './sync-once.js';
-import { getSyncStatus } from './sync-status.js';
 import { type Answer, acceptAll, apiError, fakeIngest, json } from './sync-test-kit.js';
 
 let db: TracksphereDb;

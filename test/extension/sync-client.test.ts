@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceRegistered, VisitEvent } from '#protocol';
 import {
   getSyncMeta,
+  getSyncStatus,
   openTracksphereDb,
   recordFinishedVisits,
   type StoredVisit,
@@ -11,7 +12,6 @@ import {
 } from '../../extension/db/index.js';
 import {
   type FetchLike,
-  getSyncStatus,
   registerDevice,
   type SyncDeps,
   syncOnce,

@@ -3,6 +3,8 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { downloadFile } from '../../components/download-file.js';
 import { t } from '../../components/i18n.js';
 import { exportVisits, exportVisitsCsv, localCount } from '../../db/index.js';
+// The module itself, not the sync index: that would pull the sync client and zod into the page.
+import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
 import { retentionDaysItem } from '../../settings/index.js';
 import {
@@ -13,8 +15,6 @@ import {
   pageDb,
   type RejectedRow,
 } from '../../stats/index.js';
-// The module itself, not the sync index: that would pull the sync client and zod into the page.
-import { getSyncStatus, type SyncStatus } from '../../sync/sync-status.js';
 import { OptionsView } from './options-view.js';
 
 interface LocalData {

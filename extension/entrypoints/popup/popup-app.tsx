@@ -3,6 +3,8 @@ import { useLayoutEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { t } from '../../components/i18n.js';
 import type { DayTotal } from '../../db/index.js';
+// The module itself, not the sync index: that would pull the sync client and zod into the page.
+import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
 import {
   loadPopupToday,
@@ -11,8 +13,6 @@ import {
   type PopupToday,
   pageDb,
 } from '../../stats/index.js';
-// The module itself, not the sync index: that would pull the sync client and zod into the page.
-import { getSyncStatus, type SyncStatus } from '../../sync/sync-status.js';
 import { PopupView } from './popup-view.js';
 
 /** What the popup waits for before it shows more than its loading line. */

@@ -169,7 +169,7 @@ async function copyRows(client: PoolClient, rows: VisitRecord[]): Promise<number
   return stream.rowCount;
 }
 
-export interface ExportedVisit {
+export interface ServerVisit {
   id: string;
   url: string | null;
   domain: string;
@@ -203,7 +203,7 @@ interface VisitRow {
   cursor: string;
 }
 
-function toExportedVisit(r: VisitRow): ExportedVisit {
+function toServerVisit(r: VisitRow): ServerVisit {
   return {
     id: r.id,
     url: r.url,
@@ -234,7 +234,7 @@ export async function* visitsOfDevice(
   pool: Pool,
   deviceId: string,
   pageSize = 1000,
-): AsyncGenerator<ExportedVisit> {
+): AsyncGenerator<ServerVisit> {
   let after: { startedAt: string; id: string } | null = null;
   for (;;) {
     const params: unknown[] = [deviceId, pageSize];
@@ -250,7 +250,7 @@ export async function* visitsOfDevice(
          FROM visits WHERE ${where} ORDER BY started_at, id LIMIT $2`,
       params,
     );
-    for (const row of res.rows) yield toExportedVisit(row);
+    for (const row of res.rows) yield toServerVisit(row);
     const last = res.rows.at(-1);
     if (last === undefined || res.rows.length < pageSize) return;
     after = { startedAt: last.cursor, id: last.id };

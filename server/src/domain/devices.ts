@@ -8,7 +8,7 @@ import {
   insertDevice,
 } from '../data-access/devices-repo.js';
 import type { Pool } from '../data-access/pool.js';
-import { type ExportedVisit, visitsOfDevice } from '../data-access/visits-repo.js';
+import { type ServerVisit, visitsOfDevice } from '../data-access/visits-repo.js';
 import { AppError } from './errors.js';
 import { issueToken, parseToken, safeEqual, secretMatches } from './tokens.js';
 import { parseUserAgent } from './user-agent.js';
@@ -73,7 +73,7 @@ export async function eraseDeviceData(pool: Pool, deviceId: string): Promise<num
   return deleted;
 }
 
-export type ExportLine = ({ type: 'device' } & DeviceRecord) | ({ type: 'visit' } & ExportedVisit);
+export type ExportLine = ({ type: 'device' } & DeviceRecord) | ({ type: 'visit' } & ServerVisit);
 
 /** Everything the server holds about a device: the device record, then each visit. */
 export async function* exportDevice(pool: Pool, deviceId: string): AsyncGenerator<ExportLine> {
