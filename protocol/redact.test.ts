@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSensitiveParam, redactUrl } from './redact.js';
+import { isSensitiveParam, redactUrl, redactUrlWithDomain } from './redact.js';
 
 describe('isSensitiveParam', () => {
   it.each([
@@ -55,5 +55,28 @@ describe('redactUrl', () => {
 
   it('keeps repeated harmless parameters in order', () => {
     expect(redactUrl('https://e.com/?a=1&pwd=2&a=3', 'full')).toBe('https://e.com/?a=1&a=3');
+  });
+});
+
+describe('redactUrlWithDomain', () => {
+  it.each([
+    ['https://u:p@Example.COM./a?token=x#f', 'full', 'https://example.com./a', 'example.com'],
+    [
+      'https://bücher.example/ß',
+      'path',
+      'https://xn--bcher-kva.example/%C3%9F',
+      'xn--bcher-kva.example',
+    ],
+    ['http://127.1:8080/', 'domain', null, '127.0.0.1'],
+    ['http://[2001:DB8::1]/x', 'full', 'http://[2001:db8::1]/x', '[2001:db8::1]'],
+    ['https://bank.example@evil.example/', 'full', 'https://evil.example/', 'evil.example'],
+  ] as const)('%s at %s -> %s on %s', (input, level, url, domain) => {
+    expect(redactUrlWithDomain(input, level)).toEqual({ url, domain });
+    expect(redactUrlWithDomain(input, level)?.url).toBe(redactUrl(input, level));
+  });
+
+  it('is null for what is not an http(s) URL', () => {
+    expect(redactUrlWithDomain('ftp://example.com/', 'full')).toBeNull();
+    expect(redactUrlWithDomain('not a url', 'domain')).toBeNull();
   });
 });

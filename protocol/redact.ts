@@ -65,6 +65,27 @@ export function isSensitiveParam(name: string): boolean {
 }
 
 /**
+ * The domain of a visit to this URL, as the extension records it and the
+ * server checks it: the URL's hostname (lower case, punycode for IDN, IPv6 in
+ * brackets, IPv4 in dotted decimal) without trailing dots.
+ */
+export function domainOfUrl(url: URL): string {
+  const host = url.hostname;
+  return host.endsWith('.') ? host.replace(/\.+$/, '') : host;
+}
+
+/** The http(s) URL in `input`, or null. */
+function parseWebUrl(input: string): URL | null {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return null;
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+}
+
+/**
  * Redacts an http(s) URL to the given privacy level. Returns null when the
  * level keeps no URL, or when the input is not an http(s) URL.
  * - full: no fragment, no userinfo, sensitive query parameters removed;
@@ -73,13 +94,27 @@ export function isSensitiveParam(name: string): boolean {
  */
 export function redactUrl(input: string, level: PrivacyLevel): string | null {
   if (level === 'domain') return null;
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  const url = parseWebUrl(input);
+  return url === null ? null : redactParsed(url, input, level);
+}
+
+/**
+ * redactUrl and domainOfUrl from one parse of the URL (the server needs both
+ * for every event, and the parse is the costly part); null when the input is
+ * not an http(s) URL.
+ */
+export function redactUrlWithDomain(
+  input: string,
+  level: PrivacyLevel,
+): { url: string | null; domain: string } | null {
+  const url = parseWebUrl(input);
+  if (url === null) return null;
+  const domain = domainOfUrl(url);
+  return { url: level === 'domain' ? null : redactParsed(url, input, level), domain };
+}
+
+/** redactUrl's work on `url`, the parse of `input` (changed in place). */
+function redactParsed(url: URL, input: string, level: 'full' | 'path'): string {
   // Each setter re-serialises the whole URL (most of the server's redaction
   // cost, profiled), so only the ones that change something run.
   if (input.includes('#')) url.hash = '';

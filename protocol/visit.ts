@@ -30,7 +30,10 @@ const domain = z
   .string()
   .min(1)
   .max(LIMITS.maxDomainLength)
-  .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/, 'must be a lower-case hostname (punycode for IDN)');
+  .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/, 'must be a lower-case hostname (punycode for IDN)')
+  .describe(
+    "The url's host as the WHATWG URL parser gives it, without trailing dots; any hostname when url is null",
+  );
 
 /** One visit: one page shown in a tab (DESIGN.md, "What a visit is"). */
 export const VisitEventSchema = z

@@ -234,6 +234,24 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       expect(row.rows[0]?.url).toBe('https://example.com/a?x=1');
     });
 
+    it("refuses an event whose domain is not its url's host, and stores a domain without url", async () => {
+      const forged = makeEvent({ url: 'https://evil.example/login', domain: 'bank.example' });
+      const alone = makeEvent({ url: null, domain: 'bank.example' });
+      const res = await postEvents<IngestResult>(base, device.token, makeBatch([forged, alone]));
+      expect(res.status).toBe(200);
+      expect(res.body.accepted).toBe(1);
+      expect(res.body.rejected).toEqual([
+        {
+          index: 0,
+          id: forged.id,
+          code: 'invalid_event',
+          message: 'domain: "bank.example" is not the host of url ("evil.example")',
+        },
+      ]);
+      await expectStored(stack, [alone.id]);
+      expect(await storedCount(stack, [forged.id])).toBe(0);
+    });
+
     it('stores an id sent twice in one batch once', async () => {
       const e = makeEvent();
       const res = await postEvents<IngestResult>(base, device.token, makeBatch([e, e]));

@@ -101,6 +101,39 @@ describe('prepareBatch', () => {
     expect(rejected[0]?.message).toMatch(/already used/);
   });
 
+  it("refuses a domain that is not the url's host, and takes a domain alone when url is null", () => {
+    const { records, rejected } = prepareBatch(
+      batch([
+        event(0, { url: 'https://evil.example/login', domain: 'bank.example' }),
+        event(1, { url: null, domain: 'bank.example' }),
+        event(2, { url: 'https://bücher.example/ß', domain: 'xn--bcher-kva.example' }),
+        event(3, { url: 'HTTPS://WWW.Example.COM./a', domain: 'www.example.com' }),
+        event(4, { url: 'http://127.1:8080/', domain: '127.0.0.1' }),
+        event(5, { url: 'http://[2001:DB8::1]/x', domain: '[2001:db8::1]' }),
+        event(6, { url: 'https://bank.example.evil.example/', domain: 'bank.example' }),
+        event(7, { url: 'https://bank.example@evil.example/', domain: 'bank.example' }),
+        event(8, { url: 'https://www.example.com/', domain: 'example.com' }),
+      ]),
+      ctx,
+    );
+    expect(records.map((r) => [r.id.slice(-1), r.domain])).toEqual([
+      ['1', 'bank.example'],
+      ['2', 'xn--bcher-kva.example'],
+      ['3', 'www.example.com'],
+      ['4', '127.0.0.1'],
+      ['5', '[2001:db8::1]'],
+    ]);
+    expect(rejected.map((r) => [r.index, r.code])).toEqual([
+      [0, 'invalid_event'],
+      [6, 'invalid_event'],
+      [7, 'invalid_event'],
+      [8, 'invalid_event'],
+    ]);
+    expect(rejected[0]?.message).toBe(
+      'domain: "bank.example" is not the host of url ("evil.example")',
+    );
+  });
+
   it('judges "in the future" after correcting the device clock', () => {
     // The device clock runs 3 days fast: its times look 3 days ahead but are fine.
     const fast = 3 * 86_400_000;

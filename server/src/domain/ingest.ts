@@ -3,7 +3,7 @@ import {
   describeIssues,
   type EventBatch,
   type RejectedEvent,
-  redactUrl,
+  redactUrlWithDomain,
   VisitEventSchema,
 } from '#protocol';
 import type { ParsedUserAgent } from '../data-access/devices-repo.js';
@@ -77,6 +77,23 @@ export function prepareBatch(
       });
       return;
     }
+    // The domain must be the url's host (the extension derives it the same way), so that a
+    // visit cannot be filed under a site it was not on; without a url it stands alone.
+    let url: string | null = null;
+    if (e.url !== null) {
+      // The server redacts again whatever the client's privacy level was.
+      const redacted = redactUrlWithDomain(e.url, 'full');
+      if (redacted === null || redacted.domain !== e.domain) {
+        rejected.push({
+          index,
+          id: e.id,
+          code: 'invalid_event',
+          message: `domain: ${JSON.stringify(e.domain)} is not the host of url (${JSON.stringify(redacted?.domain ?? null)})`,
+        });
+        return;
+      }
+      url = redacted.url;
+    }
     const firstStart = startOfId.get(e.id);
     if (firstStart !== undefined && firstStart !== startedMs) {
       rejected.push({
@@ -94,8 +111,7 @@ export function prepareBatch(
       deviceId: ctx.deviceId,
       batchId: batch.batchId,
       sessionId: e.sessionId,
-      // The server redacts again whatever the client's privacy level was.
-      url: e.url === null ? null : redactUrl(e.url, 'full'),
+      url,
       domain: e.domain,
       title: e.title,
       startedAt: e.startedAt,

@@ -72,17 +72,26 @@ function urlOfLength(length: number): string {
 }
 
 const pathText = fc.string({ unit: 'grapheme', maxLength: 30 }).map(encodeURIComponent);
-const urlArb = fc.oneof(
-  fc.constant(null),
-  fc.tuple(domainArb, pathText).map(([d, p]) => `https://${d}/${p}?q=1&access_token=s3cret#x`),
+
+/** A url and the domain the contract requires with it: the url's host, or any domain alone. */
+const siteArb: fc.Arbitrary<{ url: string | null; domain: string }> = fc.oneof(
+  domainArb.map((domain) => ({ url: null, domain })),
+  fc.tuple(domainArb, pathText).map(([domain, p]) => ({
+    url: `https://${domain}/${p}?q=1&access_token=s3cret#x`,
+    domain,
+  })),
   fc.constantFrom(
-    'http://example.com/',
-    'https://user:pw@example.com/a?sessionId=9',
-    'https://example.com/\u202Eexe.txt?x=😀',
-    'https://bücher.example/straße',
-    'https://example.com/%C0%AF%E0%80%AF',
+    { url: 'http://example.com/', domain: 'example.com' },
+    { url: 'https://user:pw@example.com/a?sessionId=9', domain: 'example.com' },
+    { url: 'https://example.com/\u202Eexe.txt?x=😀', domain: 'example.com' },
+    { url: 'https://bücher.example/straße', domain: 'xn--bcher-kva.example' },
+    { url: 'https://example.com/%C0%AF%E0%80%AF', domain: 'example.com' },
+    // The host as the URL parser spells it: lower case, no trailing dot, IPv4 in full.
+    { url: 'HTTPS://WWW.Example.COM./Path', domain: 'www.example.com' },
+    { url: 'http://127.1:8080/', domain: '127.0.0.1' },
+    { url: 'http://[2001:DB8::1]/x', domain: '[2001:db8::1]' },
   ),
-  fc.constant(urlOfLength(2048)),
+  fc.constant({ url: urlOfLength(2048), domain: 'example.com' }),
 );
 
 const titleArb = fc.oneof(
@@ -104,8 +113,7 @@ const timesArb = fc
 type Fields = Record<string, unknown>;
 
 const validFieldsArb = fc.record({
-  url: urlArb,
-  domain: domainArb,
+  site: siteArb,
   title: titleArb,
   times: timesArb,
   sessionId: fc.uuid({ version: [4, 7] }),
@@ -129,8 +137,8 @@ function fieldsAt(f: ValidFields, ctx: BuildContext): Fields {
   return {
     id: ctx.id,
     type: 'visit',
-    url: f.url,
-    domain: f.domain,
+    url: f.site.url,
+    domain: f.site.domain,
     title: f.title,
     startedAt: isoWithOffset(start, f.offset),
     endedAt: isoWithOffset(start + f.times.durationMs, f.offset),
@@ -164,6 +172,21 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc
     .constantFrom('Example.COM', 'under_score.example', '', 'a b.com', 'x'.repeat(254))
     .map((d) => set('domain', d)()),
+  fc
+    .constantFrom(
+      ['https://evil.example/login', 'bank.example'],
+      ['https://bank.example.evil.example/', 'bank.example'],
+      ['https://bank.example@evil.example/', 'bank.example'],
+      ['https://www.example.com/', 'example.com'],
+      ['https://bücher.example/', 'bücher.example'],
+    )
+    .map(
+      ([url, domain]): Mutation => ({
+        what: `domain ${domain} on url ${url}`,
+        intent: 'invalid',
+        apply: (f) => ({ ...f, url, domain }),
+      }),
+    ),
   fc.constantFrom('Visit', 'click', null).map((t) => set('type', t)()),
   fc.constantFrom('teleport', 'LINK', 7).map((t) => set('transition', t)()),
   fc

@@ -78,7 +78,9 @@ export function eventVerdict(
 ): EventVerdict {
   const parsed = VisitEventSchema.safeParse(event);
   if (!parsed.success) return 'invalid';
-  const { startedAt, endedAt } = parsed.data;
+  const { startedAt, endedAt, url, domain } = parsed.data;
+  // With a url, the domain is its host as the URL parser spells it, without trailing dots.
+  if (url !== null && new URL(url).hostname.replace(/\.+$/, '') !== domain) return 'invalid';
   const early = withinWindow(startedAt, endedAt, sentAt, sentMs);
   const late = withinWindow(startedAt, endedAt, sentAt, answeredMs);
   if (early !== late) return 'either';
