@@ -7,9 +7,11 @@
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_HOST } from './http-client.js';
+import { type ClientResult, send, TEST_HOST } from './http-client.js';
 import {
+  type HoldingUpstream,
   type StreamingUpstream,
+  startHoldingUpstream,
   startStreamingUpstream,
   startStubUpstream,
 } from './recording-upstream.js';
@@ -26,12 +28,16 @@ function templateValues(overrides: Record<string, string>): Record<string, strin
   return {
     NGINX_API_RATE: '10r/s',
     NGINX_API_BURST: '50',
+    NGINX_CONN_PER_CLIENT: '64',
     ...overrides,
   };
 }
 
-async function nginxFor(values: Record<string, string>): Promise<TestNginx> {
-  const nginx = await startTestNginx(templateValues(values));
+async function nginxFor(
+  values: Record<string, string>,
+  clientAddressHeader?: string,
+): Promise<TestNginx> {
+  const nginx = await startTestNginx(templateValues(values), { clientAddressHeader });
   cleanups.push(() => nginx.stop());
   return nginx;
 }
@@ -130,5 +136,115 @@ describe('nginx and a client that stops reading', () => {
     } finally {
       socket.destroy();
     }
+  });
+});
+
+/** The header the test nginx takes the client address from (realip, trusted from loopback). */
+const CLIENT_ADDRESS = 'X-Test-Client-Address';
+
+function apiRequestFrom(
+  nginx: TestNginx,
+  address: string,
+  path = '/api/v1/openapi.json',
+): Promise<ClientResult> {
+  return send(`${nginx.httpsUrl}${path}`, { ca: nginx.ca, headers: { [CLIENT_ADDRESS]: address } });
+}
+
+/** A request's status, or 0 when no answer came within `ms` (the upstream holds it). */
+async function statusWithin(request: Promise<ClientResult>, ms = 2_000): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((resolve) => {
+    timer = setTimeout(() => resolve(0), ms);
+  });
+  // A request that failed (e.g. cut off when nginx stops) counts as -1, never as unhandled.
+  const status = await Promise.race([
+    request.then(
+      (r) => r.status,
+      () => -1,
+    ),
+    timeout,
+  ]);
+  clearTimeout(timer);
+  return status;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('nginx per-client limits', () => {
+  it('keys IPv4 clients by address and IPv6 clients by /64', async () => {
+    const api = await startStubUpstream({ status: 200, headers: {}, body: '{}' });
+    cleanups.push(() => api.close());
+    // One request a minute and a burst of one: a client's third request is over its rate.
+    const nginx = await nginxFor(
+      {
+        NGINX_API_UPSTREAM: api.address,
+        NGINX_GRAFANA_UPSTREAM: api.address,
+        NGINX_API_RATE: '1r/m',
+        NGINX_API_BURST: '1',
+      },
+      CLIENT_ADDRESS,
+    );
+    const statusesFrom = async (...addresses: string[]): Promise<number[]> => {
+      const statuses: number[] = [];
+      for (const address of addresses) statuses.push((await apiRequestFrom(nginx, address)).status);
+      return statuses;
+    };
+
+    // An IPv6 host has a /64 to itself: any address in it is the same client.
+    const sameHost = ['2001:db8:1:2::a', '2001:db8:1:2::b', '2001:db8:1:2:ffff:ffff:ffff:ffff'];
+    expect(await statusesFrom(...sameHost)).toEqual([200, 200, 429]);
+    // The next /64 is another client.
+    expect(await statusesFrom('2001:db8:1:3::a')).toEqual([200]);
+    // IPv4 addresses are clients each, and never share a key with an IPv6 prefix.
+    const v4 = ['192.0.2.1', '192.0.2.1', '192.0.2.2', '192.0.2.1'];
+    expect(await statusesFrom(...v4)).toEqual([200, 200, 200, 429]);
+    expect(await statusesFrom('::ffff:192.0.2.3')).toEqual([200]);
+  });
+
+  it("answers 429 to requests beyond a client's concurrent limit, on every path", async () => {
+    const upstream: HoldingUpstream = await startHoldingUpstream();
+    cleanups.push(() => upstream.close());
+    const nginx = await nginxFor(
+      {
+        NGINX_API_UPSTREAM: upstream.address,
+        NGINX_GRAFANA_UPSTREAM: upstream.address,
+        NGINX_CONN_PER_CLIENT: '3',
+      },
+      CLIENT_ADDRESS,
+    );
+    // Three requests of one /64 in flight (held by the upstream): the client's limit.
+    const held = [
+      apiRequestFrom(nginx, '2001:db8:5:6::1', '/api/v1/me/export'),
+      apiRequestFrom(nginx, '2001:db8:5:6::2', '/api/v1/events'),
+      apiRequestFrom(nginx, '2001:db8:5:6::1', '/grafana/api/ds/query'),
+    ];
+    await waitFor(() => upstream.held() === 3);
+    expect(upstream.held()).toBe(3);
+
+    // More from the same /64, on any path, are refused without reaching the upstream.
+    const extra = ['/api/v1/events', '/api/v1/me/export', '/grafana/'].map((path) =>
+      apiRequestFrom(nginx, '2001:db8:5:6::3', path),
+    );
+    const extraStatuses = await Promise.all(extra.map((request) => statusWithin(request)));
+    expect(extraStatuses).toEqual([429, 429, 429]);
+    for (const refused of (await Promise.all(extra)).slice(0, 2)) {
+      expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'rate_limited' } });
+      expect(refused.headers['retry-after']).toBe('1');
+    }
+    expect(upstream.requests.length).toBe(3);
+
+    // Another client is not affected.
+    const other = apiRequestFrom(nginx, '192.0.2.7');
+    await waitFor(() => upstream.held() === 4);
+    expect(upstream.held()).toBe(4);
+
+    upstream.release();
+    const statuses = (await Promise.all([...held, other])).map((r) => r.status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    // Finished requests no longer count.
+    expect((await apiRequestFrom(nginx, '2001:db8:5:6::1')).status).toBe(200);
   });
 });

@@ -56,6 +56,7 @@ describe('nginx configuration', () => {
     expect(values.get('NGINX_GRAFANA_UPSTREAM')).toBe('grafana:3000');
     expect(values.get('NGINX_API_RATE')).toMatch(/^\d+r\/[sm]$/);
     expect(values.get('NGINX_API_BURST')).toMatch(/^\d+$/);
+    expect(values.get('NGINX_CONN_PER_CLIENT')).toMatch(/^[1-9]\d*$/);
   });
 
   it('leaves nginx variables alone when the image substitutes the template', async () => {

@@ -8,6 +8,10 @@
  * (Debian bookworm's 1.22) HTTP/2 is switched on with the old `listen ... http2` parameter
  * instead of the `http2 on;` directive. Each change must match exactly once, so a reshaped
  * production file fails the tests loudly instead of being tested half-changed.
+ *
+ * One opt-in change serves the tests of per-client limits: `clientAddressHeader` makes the HTTPS
+ * server take the client address from that request header (nginx's realip module, trusted from
+ * 127.0.0.1 only), so that one test can speak as many IPv4 and IPv6 clients over loopback.
  */
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,6 +64,8 @@ export interface RenderOptions {
   httpsPort: number;
   /** The local nginx's version, e.g. "1.22.1". */
   nginxVersion: string;
+  /** A request header the HTTPS server takes the client address from (tests only). */
+  clientAddressHeader?: string;
 }
 
 export interface RenderedNginx {
@@ -116,6 +122,14 @@ export async function renderNginxConfig(opts: RenderOptions): Promise<RenderedNg
     'listen 443 ssl',
   );
   if (!http2) site = replaceOnce(site, /^\s*http2 on;\n/m, '', 'http2 directive');
+  if (opts.clientAddressHeader !== undefined) {
+    site = replaceOnce(
+      site,
+      /^(\s*)(listen 127\.0\.0\.1:\d+ ssl .*)$/m,
+      `$1$2\n$1set_real_ip_from 127.0.0.1;\n$1real_ip_header ${opts.clientAddressHeader};`,
+      'HTTPS listen line',
+    );
+  }
   await writeFile(join(dir, 'conf.d', 'tracksphere.conf'), site);
 
   for (const name of await readdir(SNIPPETS_DIR)) {

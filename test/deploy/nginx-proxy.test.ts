@@ -60,6 +60,7 @@ beforeAll(async () => {
     // The production defaults (.env.example): ordinary use never meets the limit.
     NGINX_API_RATE: '10r/s',
     NGINX_API_BURST: '50',
+    NGINX_CONN_PER_CLIENT: '64',
   });
   cleanups.push(() => nginx.stop());
 });
@@ -268,6 +269,7 @@ describe('nginx limits', () => {
       NGINX_GRAFANA_UPSTREAM: grafana.address,
       NGINX_API_RATE: '1r/m',
       NGINX_API_BURST: '3',
+      NGINX_CONN_PER_CLIENT: '64',
     });
     cleanups.push(() => limited.stop());
 
@@ -290,6 +292,7 @@ describe('nginx limits', () => {
       NGINX_GRAFANA_UPSTREAM: grafana.address,
       NGINX_API_RATE: '10r/s',
       NGINX_API_BURST: '50',
+      NGINX_CONN_PER_CLIENT: '64',
     });
     cleanups.push(() => down.stop());
     const res = await https('/api/v1/events', { method: 'POST', body: '{}' }, down);

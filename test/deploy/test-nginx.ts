@@ -27,7 +27,15 @@ export interface TestNginx {
   stop(): Promise<void>;
 }
 
-export async function startTestNginx(values: Record<string, string>): Promise<TestNginx> {
+export interface TestNginxOptions {
+  /** Take the client address from this request header (see nginx-config.ts). */
+  clientAddressHeader?: string;
+}
+
+export async function startTestNginx(
+  values: Record<string, string>,
+  opts: TestNginxOptions = {},
+): Promise<TestNginx> {
   const dir = await mkdtemp(join(tmpdir(), 'tracksphere-nginx-'));
   try {
     const [httpPort, httpsPort] = [await freePort(), await freePort()];
@@ -37,6 +45,7 @@ export async function startTestNginx(values: Record<string, string>): Promise<Te
       httpPort,
       httpsPort,
       nginxVersion: await nginxVersion(),
+      clientAddressHeader: opts.clientAddressHeader,
     });
     const ca = await makeCertificate(config.certDir);
     const ports = [httpPort, httpsPort];
