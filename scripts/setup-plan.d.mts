@@ -1,4 +1,4 @@
-// Types for scripts/setup.mjs (plain JavaScript so it runs before any dependency is installed).
+// Types for scripts/setup-plan.mjs (plain JavaScript so it runs before any dependency is installed).
 
 export declare const SYSTEM_PACKAGES: ReadonlyArray<{ name: string; why: string }>;
 export declare const EXTRA_SOURCES: Readonly<Record<string, string>>;

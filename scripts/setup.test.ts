@@ -8,7 +8,7 @@ import {
   planSystemPackages,
   pretendMissing,
   SYSTEM_PACKAGES,
-} from './setup.mjs';
+} from './setup-plan.mjs';
 
 const lockfile = (packages: Record<string, object>): string =>
   JSON.stringify({ name: 'tracksphere', lockfileVersion: 3, packages });
