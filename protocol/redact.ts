@@ -116,7 +116,7 @@ export function redactUrlWithDomain(
 /** redactUrl's work on `url`, the parse of `input` (changed in place). */
 function redactParsed(url: URL, input: string, level: 'full' | 'path'): string {
   // Each setter re-serialises the whole URL (most of the server's redaction
-  // cost, profiled), so only the ones that change something run.
+  // cost), so only the ones that change something run.
   if (input.includes('#')) url.hash = '';
   if (url.username !== '') url.username = '';
   if (url.password !== '') url.password = '';

@@ -37,8 +37,8 @@ async function backend(db: TracksphereDb): Promise<IDBDatabase> {
  * (add, not put: an id already stored fails alone, and that failure is how a
  * retry is recognised) while the rollups they touch are read; once all have
  * answered, the rollups get the fresh visits only. Dexie's version of the
- * same (bulkGet, bulkGet, bulkAdd, bulkPut in a Dexie transaction) read every
- * visit first and cost about 1 ms more per visit in Chromium. Being its own
+ * same (bulkGet, bulkGet, bulkAdd, bulkPut in a Dexie transaction) reads every
+ * visit first, which costs more per visit than it saves. Being its own
  * transaction, it must not be awaited inside a Dexie transaction on the same
  * tables (the two would wait for each other).
  *

@@ -25,8 +25,8 @@ const NOTHING: WriteResult = { inserted: 0, dropped: 0 };
  * are in flight wait and go together in the next write: one transaction for
  * several API requests (embedded mode) or several partitions' Kafka batches
  * (consumer). Under load that saves PostgreSQL a transaction, a device lock
- * query and a commit flush per caller (profiled: small transactions, not rows,
- * were the cost); with no load a caller is written at once. Each caller's
+ * query and a commit flush per caller (small transactions, not rows, are
+ * the cost); with no load a caller is written at once. Each caller's
  * promise settles only after the transaction holding its records committed.
  *
  * A combined write refused for its data is retried one caller at a time, so
