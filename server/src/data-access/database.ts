@@ -28,8 +28,14 @@ export async function openDatabase(
     config.databaseUrl === undefined ? await startEmbeddedPostgres(config.dataDir, log) : null;
   const url = embedded?.url ?? (config.databaseUrl as string);
   if (opts.migrate && config.migrateOnStart) {
-    const applied = await migrate(url, log);
-    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    try {
+      const applied = await migrate(url, log);
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    } catch (err) {
+      // Not left running behind a server that does not start.
+      await embedded?.stop();
+      throw err;
+    }
   }
   const pool = createPool(url, config.pgPoolSize, log);
   let timer: NodeJS.Timeout | undefined;

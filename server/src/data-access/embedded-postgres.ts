@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../logger.js';
+import { StartupError } from '../startup-error.js';
+import { stopLeftoverPostgres } from './leftover-postgres.js';
 
 const DATABASE = 'tracksphere';
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -54,10 +56,24 @@ export async function startEmbeddedPostgres(
   log: Logger,
 ): Promise<EmbeddedDatabase> {
   const dir = resolve(join(dataDir, 'postgres'));
+  try {
+    await mkdir(dataDir, { recursive: true });
+  } catch (err) {
+    throw new StartupError(
+      `DATA_DIR ${dataDir} cannot be used as a folder (${(err as Error).message}): set DATA_DIR to a folder this user can create and write, or fix that path.`,
+    );
+  }
   const port = await freePort();
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
-  await mkdir(dataDir, { recursive: true });
   const plog = log.child({ component: 'embedded-postgres' });
+  // PostgreSQL's last lines, for the error when it stops while starting.
+  const recent: string[] = [];
+  const note = (message: unknown): void => {
+    const text = String(message).trim();
+    plog.debug({ message: text });
+    recent.push(...text.split('\n').filter((line) => line.trim() !== ''));
+    recent.splice(0, Math.max(0, recent.length - 5));
+  };
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -68,20 +84,30 @@ export async function startEmbeddedPostgres(
     // PostgreSQL refuses to run as root; the package then runs it as a "postgres" user.
     createPostgresUser: userInfo().uid === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message: unknown) => plog.debug({ message: String(message).trim() }),
-    onError: (message: unknown) => plog.debug({ message: String(message).trim() }),
+    onLog: note,
+    onError: note,
   });
   if (fresh) {
     plog.info({ dir }, 'initialising embedded PostgreSQL');
     try {
       await pg.initialise();
     } catch (err) {
-      throw new Error(
+      throw new StartupError(
         `DATA_DIR: could not initialise PostgreSQL in ${dir} (as root it runs as the "postgres" user, which needs to reach that folder): ${(err as Error).message}`,
       );
     }
+  } else {
+    await stopLeftoverPostgres(dir, plog);
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (err) {
+    // embedded-postgres rejects with nothing when PostgreSQL exits while starting.
+    const why = err instanceof Error ? ` (${err.message})` : '';
+    throw new StartupError(
+      `The embedded PostgreSQL in ${dir} stopped while starting${why}. Its log ends: ${recent.join(' | ') || '(nothing)'}. Fix what it names, then start again.`,
+    );
+  }
   if (fresh) await pg.createDatabase(DATABASE);
   plog.info({ dir, port }, 'embedded PostgreSQL started');
   return {

@@ -11,17 +11,32 @@ import { startApi } from './api/start-api.js';
 import { bootstrap } from './bootstrap.js';
 import { runConsumer } from './consumer/run-consumer.js';
 import { addressOf, closeServer } from './http-server.js';
-import { onShutdown } from './lifecycle.js';
+import { onShutdown, startUp } from './lifecycle.js';
 
 const { config, log } = bootstrap('tracksphere-server');
 const metrics = createMetrics();
-const db = await openDatabase(config, log, { migrate: true, maintain: true });
+const start = startUp(config, log);
+const db = await start.step(
+  'database',
+  () => openDatabase(config, log, { migrate: true, maintain: true }),
+  (d) => d.close(),
+);
 const producer = config.kafka === undefined ? null : createVisitProducer(config.kafka, log);
 let consumer: VisitConsumer | null = null;
 if (config.kafka !== undefined && producer !== null) {
-  consumer = await runConsumer({ kafka: config.kafka, pool: db.pool, producer, log, metrics });
+  const kafka = config.kafka;
+  consumer = await start.step(
+    'kafka',
+    () => runConsumer({ kafka, pool: db.pool, producer, log, metrics }),
+    async (c) => {
+      await c.stop();
+      await producer.disconnect();
+    },
+  );
 }
-const server = await startApi({ config, pool: db.pool, producer, log, metrics });
+const server = await start.step('http', () =>
+  startApi({ config, pool: db.pool, producer, log, metrics }),
+);
 const { host, port } = addressOf(server);
 log.info(
   {
