@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       enrollmentKey: undefined,
       corsOrigins: undefined,
       retentionDays: 395,
+      maxClockSkewDays: 30,
     });
   });
 
@@ -37,10 +38,59 @@ describe('loadConfig', () => {
     expect(c.enrollmentKey).toBeUndefined();
   });
 
+  describe('CORS_ORIGINS', () => {
+    const CHROME = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop';
+    const FIREFOX = 'moz-extension://1b2c3d4e-aaaa-bbbb-cccc-111122223333';
+
+    it('is optional on a workstation: unset admits any extension origin', () => {
+      expect(loadConfig({}).corsOrigins).toBeUndefined();
+      expect(loadConfig({ NODE_ENV: 'development', CORS_ORIGINS: '' }).corsOrigins).toBeUndefined();
+    });
+
+    it.each([undefined, '', ' , '])(
+      'is required when NODE_ENV=production (CORS_ORIGINS=%o)',
+      (value) => {
+        const env = {
+          NODE_ENV: 'production',
+          ...(value === undefined ? {} : { CORS_ORIGINS: value }),
+        };
+        expect(() => loadConfig(env)).toThrow(ConfigError);
+        expect(() => loadConfig(env)).toThrow(/CORS_ORIGINS: required when NODE_ENV=production/);
+      },
+    );
+
+    it('takes store ids, install UUIDs and the per-browser wildcard of Firefox and Safari', () => {
+      const list = `${CHROME}, ${FIREFOX},moz-extension://*,safari-web-extension://*`;
+      expect(loadConfig({ NODE_ENV: 'production', CORS_ORIGINS: list }).corsOrigins).toEqual([
+        CHROME,
+        FIREFOX,
+        'moz-extension://*',
+        'safari-web-extension://*',
+      ]);
+    });
+
+    it.each([
+      'chrome-extension://change-me',
+      'chrome-extension://*',
+      `${CHROME}/`,
+      'moz-extension://change-me',
+      'https://tracksphere.example.org',
+      '*',
+      'null',
+    ])('refuses %s, in any mode, naming the variable and the origin', (origin) => {
+      for (const NODE_ENV of ['production', 'development']) {
+        const env = { NODE_ENV, CORS_ORIGINS: `${FIREFOX},${origin}` };
+        expect(() => loadConfig(env)).toThrow(ConfigError);
+        expect(() => loadConfig(env)).toThrow(`CORS_ORIGINS: "${origin}" is not`);
+      }
+    });
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
+    [{ MAX_CLOCK_SKEW_DAYS: '-1' }, 'MAX_CLOCK_SKEW_DAYS'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ KAFKA_BROKERS: 'no-port' }, 'KAFKA_BROKERS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],

@@ -4,6 +4,10 @@ import { z } from 'zod';
  * Server configuration, read once from the environment at start. A bad value
  * stops the process with a message naming the variable (API.md, "Server
  * configuration").
+ *
+ * NODE_ENV=production (the Dockerfile sets it, so every container of the
+ * compose stack has it) marks a deployment, which must name what a workstation
+ * may leave open: CORS_ORIGINS is required there.
  */
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -26,6 +30,39 @@ const commaList = optionalString.transform((v) =>
         .map((item) => item.trim())
         .filter((item) => item.length > 0),
 );
+
+/**
+ * The origins CORS_ORIGINS may list, as browsers send them in Origin. Chromium
+ * browsers derive an extension's id from its key: the same for every install
+ * from one store. Firefox and Safari give each install an id of its own (a
+ * random UUID), so for them `moz-extension://*` and `safari-web-extension://*`
+ * admit every install: a deliberate choice, written in the configuration.
+ */
+const EXTENSION_ORIGIN_FORMS: ReadonlyArray<readonly [scheme: string, id: RegExp, form: string]> = [
+  ['chrome-extension', /^[a-p]{32}$/, 'chrome-extension://<32 letters a-p>'],
+  [
+    'moz-extension',
+    /^(\*|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+    'moz-extension://<install UUID> or moz-extension://*',
+  ],
+  [
+    'safari-web-extension',
+    /^(\*|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$/,
+    'safari-web-extension://<install UUID> or safari-web-extension://*',
+  ],
+];
+
+/** Why `origin` cannot be in CORS_ORIGINS, or undefined when it can. */
+function extensionOriginProblem(origin: string): string | undefined {
+  const match = /^([a-z-]+):\/\/(.*)$/.exec(origin);
+  const form = EXTENSION_ORIGIN_FORMS.find(([scheme]) => scheme === match?.[1]);
+  const forms = EXTENSION_ORIGIN_FORMS.map(([, , f]) => f).join(', ');
+  if (match === null || form === undefined) {
+    return `"${origin}" is not a browser-extension origin (${forms})`;
+  }
+  if (!form[1].test(match[2] as string)) return `"${origin}" is not of the form ${form[2]}`;
+  return undefined;
+}
 
 const EnvSchema = z.object({
   PORT: port.default(8080),
@@ -52,6 +89,8 @@ const EnvSchema = z.object({
   ENROLLMENT_KEY: optionalString,
   CORS_ORIGINS: commaList,
   RETENTION_DAYS: positiveInt.default(395),
+  // The largest |receivedAt - sentAt| corrected; a batch beyond it is refused (400 clock_skew).
+  MAX_CLOCK_SKEW_DAYS: positiveInt.default(30),
   RATE_LIMIT_DEVICE_PER_MINUTE: positiveInt.default(120),
   RATE_LIMIT_IP_PER_MINUTE: positiveInt.default(600),
   TRUST_PROXY: optionalString,
@@ -82,6 +121,12 @@ export interface Config {
   enrollmentKey: string | undefined;
   corsOrigins: string[] | undefined;
   retentionDays: number;
+  /**
+   * The largest device clock error corrected, in days: a batch whose sentAt is further from
+   * the server's clock is refused whole (400 clock_skew). So an accepted event's raw times lie
+   * within this of its corrected ones, which acceptance (too_old, in_future) judges.
+   */
+  maxClockSkewDays: number;
   rateLimit: { perDevicePerMinute: number; perIpPerMinute: number };
   trustProxy: string | undefined;
   consumerPort: number;
@@ -106,6 +151,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  const production = env.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (e.CORS_ORIGINS !== undefined) {
+    for (const origin of e.CORS_ORIGINS) {
+      const problem = extensionOriginProblem(origin);
+      if (problem !== undefined) problems.push(`CORS_ORIGINS: ${problem}`);
+    }
+  }
+  if (production && (e.CORS_ORIGINS === undefined || e.CORS_ORIGINS.length === 0)) {
+    problems.push(
+      'CORS_ORIGINS: required when NODE_ENV=production: the extension origins allowed to call ' +
+        'the API, comma-separated (e.g. chrome-extension://<id from the store>)',
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
   if (e.KAFKA_BROKERS !== undefined && e.KAFKA_BROKERS.length === 0) {
     throw new ConfigError('Invalid configuration:\n  KAFKA_BROKERS: lists no broker');
   }
@@ -137,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     enrollmentKey: e.ENROLLMENT_KEY,
     corsOrigins: e.CORS_ORIGINS,
     retentionDays: e.RETENTION_DAYS,
+    maxClockSkewDays: e.MAX_CLOCK_SKEW_DAYS,
     rateLimit: {
       perDevicePerMinute: e.RATE_LIMIT_DEVICE_PER_MINUTE,
       perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,

@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../../server/src/config.js';
 import {
   bareReferences,
+  type ComposeFile,
   type ComposeService,
   composeVariables,
   environmentOf,
@@ -212,6 +214,22 @@ describe('docker-compose.yml', () => {
     expect(grafana.get('GF_AUTH_ANONYMOUS_ENABLED')).toBe('false');
     expect(grafana.get('GF_SERVER_ROOT_URL')).toBe('https://tracksphere.example.org/grafana/');
     expect(grafana.get('GF_SERVER_SERVE_FROM_SUB_PATH')).toBe('true');
+  });
+
+  it('pins the extension origins: CORS_ORIGINS is required, and checked by the server', async () => {
+    const raw = parseComposeYaml(await readComposeText()) as ComposeFile;
+    expect(environmentOf(raw.services.api ?? {}).get('CORS_ORIGINS')).toMatch(
+      /^\$\{CORS_ORIGINS:\?.*CORS_ORIGINS.*\}$/,
+    );
+    const { services } = await loadCompose();
+    for (const name of ['api', 'consumer', 'migrate']) {
+      expect(environmentOf(services[name] ?? {}).get('NODE_ENV'), name).toBe('production');
+    }
+    // What the API gets from the compose file with .env.example unchanged: refused at start.
+    const api = Object.fromEntries(environmentOf(services.api ?? {}));
+    expect(() => loadConfig(api)).toThrow(/CORS_ORIGINS: "chrome-extension:\/\/change-me" is not/);
+    const pinned = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop,moz-extension://*';
+    expect(loadConfig({ ...api, CORS_ORIGINS: pinned }).corsOrigins).toEqual(pinned.split(','));
   });
 
   it('gives Grafana what its provisioning files read, where they read it', async () => {

@@ -41,6 +41,11 @@ describe('Dockerfile', () => {
     );
   });
 
+  it('marks the image as a deployment: NODE_ENV=production', () => {
+    // The server then requires CORS_ORIGINS and refuses placeholder secrets (config.ts).
+    expect(args(runtime, 'ENV').join(' ')).toMatch(/(^|\s)NODE_ENV=production(\s|$)/);
+  });
+
   it('runs as a user other than root in the final stage', () => {
     const user = args(runtime, 'USER').at(-1);
     expect(user).toBeDefined();
