@@ -5,6 +5,8 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_batch: 400,
   invalid_request: 400,
+  /** The batch's sentAt is further from the server's clock than the server corrects. */
+  clock_skew: 400,
   unauthorized: 401,
   enrollment_required: 403,
   device_deleted: 403,

@@ -252,6 +252,45 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       expect(await storedCount(stack, [forged.id])).toBe(0);
     });
 
+    it.each([
+      ['730 days behind', -730 * 86_400_000],
+      ['80 years ahead', 80 * 365 * 86_400_000],
+    ])(
+      'refuses a batch from a device clock %s with 400 clock_skew and stores nothing',
+      async (_name, offsetMs) => {
+        // The device's times are all off alike: corrected, they would be recent.
+        const at = (ms: number): string => new Date(ms + offsetMs).toISOString();
+        const now = Date.now();
+        const e = makeEvent({ startedAt: at(now - 60_000), endedAt: at(now - 30_000) });
+        const res = await postEvents(
+          base,
+          device.token,
+          makeBatch([e], new Date(Date.now() + offsetMs)),
+        );
+        expectError(res, 400, 'clock_skew');
+        expect((res.body as ErrorBody).error.message).toContain('30 days');
+        // In Kafka mode a stored row would come later: an accepted event after it is the marker.
+        const marker = makeEvent();
+        expect((await postEvents(base, device.token, makeBatch([marker]))).status).toBe(200);
+        await expectStored(stack, [marker.id]);
+        expect(await storedCount(stack, [e.id])).toBe(0);
+      },
+    );
+
+    it('corrects a device clock 29 days behind (the default bound is 30 days)', async () => {
+      const offsetMs = -29 * 86_400_000;
+      const now = Date.now();
+      const at = (ms: number): string => new Date(ms + offsetMs).toISOString();
+      const e = makeEvent({ startedAt: at(now - 60_000), endedAt: at(now - 30_000) });
+      const res = await postEvents<IngestResult>(
+        base,
+        device.token,
+        makeBatch([e], new Date(now + offsetMs)),
+      );
+      expect(res.body).toEqual({ accepted: 1, rejected: [] });
+      await expectStored(stack, [e.id]);
+    });
+
     it('stores an id sent twice in one batch once', async () => {
       const e = makeEvent();
       const res = await postEvents<IngestResult>(base, device.token, makeBatch([e, e]));

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { EventBatch } from '#protocol';
+import { AppError } from './errors.js';
 import { type IngestContext, prepareBatch } from './ingest.js';
 
 const RECEIVED = new Date('2026-06-15T12:00:00.000Z');
+const DAY = 86_400_000;
 const ctx: IngestContext = {
   deviceId: '0190a6f2-1111-7000-8000-0000000000aa',
   receivedAt: RECEIVED,
   retentionDays: 30,
+  maxClockSkewMs: 7 * DAY,
   userAgent: {
     browserName: 'Firefox',
     browserVersion: '128.0',
@@ -148,5 +151,49 @@ describe('prepareBatch', () => {
     );
     expect(rejected).toEqual([]);
     expect(records[0]?.clockSkewMs).toBe(-fast);
+  });
+});
+
+describe('prepareBatch and the device clock', () => {
+  /** A batch from a device whose clock is off by offsetMs: its sentAt and event times alike. */
+  function skewedBatch(offsetMs: number): EventBatch {
+    const at = (iso: string): string => new Date(Date.parse(iso) + offsetMs).toISOString();
+    const e = event(1, {
+      startedAt: at('2026-06-15T10:00:00.000Z'),
+      endedAt: at('2026-06-15T10:01:00.000Z'),
+    });
+    return batch([e], at(RECEIVED.toISOString()));
+  }
+
+  function refusal(offsetMs: number): AppError {
+    try {
+      prepareBatch(skewedBatch(offsetMs), ctx);
+    } catch (err) {
+      if (err instanceof AppError) return err;
+      throw err;
+    }
+    throw new Error(`a device clock off by ${offsetMs} ms was not refused`);
+  }
+
+  it.each([
+    ['730 days behind', -730 * DAY],
+    ['80 years ahead', 80 * 365 * DAY],
+    ['just past the bound, behind', -7 * DAY - 1],
+    ['just past the bound, ahead', 7 * DAY + 1],
+  ])('refuses the whole batch with clock_skew when the clock is %s', (_name, offsetMs) => {
+    const err = refusal(offsetMs);
+    expect(err.code).toBe('clock_skew');
+    expect(err.message).toMatch(offsetMs < 0 ? /behind/ : /ahead of/);
+    expect(err.message).toMatch(/7 days/);
+    expect(err.details).toEqual({ clockSkewMs: -offsetMs, maxClockSkewMs: 7 * DAY });
+  });
+
+  it.each([
+    ['7 days behind', -7 * DAY],
+    ['7 days ahead', 7 * DAY],
+  ])('corrects a clock %s (the bound itself)', (_name, offsetMs) => {
+    const { records, rejected } = prepareBatch(skewedBatch(offsetMs), ctx);
+    expect(rejected).toEqual([]);
+    expect(records[0]?.clockSkewMs).toBe(-offsetMs);
   });
 });

@@ -8,12 +8,15 @@ import {
 } from '#protocol';
 import type { ParsedUserAgent } from '../data-access/devices-repo.js';
 import type { VisitRecord } from '../data-access/visit-record.js';
+import { AppError } from './errors.js';
 
 export interface IngestContext {
   deviceId: string;
   receivedAt: Date;
   userAgent: ParsedUserAgent;
   retentionDays: number;
+  /** The largest |receivedAt - sentAt| corrected; a batch beyond it is refused whole. */
+  maxClockSkewMs: number;
 }
 
 /**
@@ -30,6 +33,10 @@ const MAX_FUTURE_MS = 24 * 3_600_000;
  * Splits a batch into storable records and rejections, one event at a time,
  * so that a bad event never costs the good ones (DESIGN.md guarantee 4).
  * Pure: the clock and the parsed user agent come in through ctx.
+ *
+ * Events are judged on their corrected times (raw + clock skew), the times
+ * retention drops by. The skew is bounded (ctx.maxClockSkewMs, else the batch
+ * is refused with clock_skew), so the raw times stay within that bound of them.
  */
 export function prepareBatch(
   batch: EventBatch,
@@ -38,6 +45,7 @@ export function prepareBatch(
   const receivedMs = ctx.receivedAt.getTime();
   const receivedAt = ctx.receivedAt.toISOString();
   const clockSkewMs = receivedMs - Date.parse(batch.sentAt);
+  if (Math.abs(clockSkewMs) > ctx.maxClockSkewMs) throw clockSkewError(clockSkewMs, ctx);
   const oldestMs = receivedMs - ctx.retentionDays * 86_400_000;
   const records: VisitRecord[] = [];
   const rejected: RejectedEvent[] = [];
@@ -113,7 +121,7 @@ export function prepareBatch(
       sessionId: e.sessionId,
       url,
       domain: e.domain,
-      title: e.title,
+      title: url === null ? null : e.title,
       startedAt: e.startedAt,
       endedAt: e.endedAt,
       activeMs: e.activeMs,
@@ -130,4 +138,19 @@ export function prepareBatch(
     });
   });
   return { records, rejected };
+}
+
+/**
+ * The whole batch is refused, not each event: the skew is the batch's, and the
+ * server cannot tell whose clock is wrong. Nothing is marked rejected on the
+ * device, and the batch is accepted once the clocks agree again.
+ */
+function clockSkewError(clockSkewMs: number, ctx: IngestContext): AppError {
+  const days = (ms: number): string => `${Number((ms / 86_400_000).toFixed(2))} days`;
+  const direction = clockSkewMs > 0 ? 'behind' : 'ahead of';
+  return new AppError(
+    'clock_skew',
+    `The batch's sentAt is ${days(Math.abs(clockSkewMs))} ${direction} the server's clock; this server corrects device clocks by at most ${days(ctx.maxClockSkewMs)}. Nothing was accepted: set the device's clock right and send again.`,
+    { clockSkewMs, maxClockSkewMs: ctx.maxClockSkewMs },
+  );
 }

@@ -153,7 +153,7 @@ export function buildRequest(
     else if (draft.reuse === 'earlier-request' && earlierEvent(c.device) !== undefined) {
       events.push(earlierEvent(c.device));
     } else {
-      const ctx: BuildContext = { now, id: uuidv7(), raw };
+      const ctx: BuildContext = { now: sentAtMs, id: uuidv7(), raw };
       events.push(draft.build(ctx));
     }
   }

@@ -10,7 +10,7 @@ import { TRANSITIONS } from '#protocol';
 export type Intent = 'valid' | 'invalid' | 'either';
 
 export interface BuildContext {
-  /** The sender's clock when the request is built: event times are relative to it. */
+  /** The device's clock (sentAt) when the request is built: event times are relative to it. */
   now: number;
   /** A fresh, never used id. */
   id: string;

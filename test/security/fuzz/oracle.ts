@@ -7,6 +7,8 @@ import { type ErrorCode, EventBatchSchema, LIMITS, VisitEventSchema } from '#pro
 import type { BuiltRequest } from './build-request.js';
 
 const RETENTION_MS = 395 * 86_400_000;
+/** The server's default MAX_CLOCK_SKEW_DAYS; the generator keeps skews an hour off it. */
+const MAX_CLOCK_SKEW_MS = 30 * 86_400_000;
 const FUTURE_MS = 24 * 3_600_000;
 
 export type EventVerdict = 'valid' | 'invalid' | 'either';
@@ -51,6 +53,9 @@ export function expectedAnswer(built: BuiltRequest): Expected {
   }
   const envelope = EventBatchSchema.safeParse(parsed);
   if (!envelope.success) return { status: 400, code: 'invalid_batch' };
+  if (Math.abs(Date.now() - Date.parse(envelope.data.sentAt)) > MAX_CLOCK_SKEW_MS) {
+    return { status: 400, code: 'clock_skew' };
+  }
   return { status: 200, sentAt: envelope.data.sentAt, events: envelope.data.events };
 }
 

@@ -63,7 +63,7 @@ export interface RequestCase {
   encoding: EncodingKind;
   envelope: EnvelopeKind;
   body: BodyKind;
-  /** Offset of the device's clock (sentAt) from the sender's. */
+  /** Offset of the device's clock (sentAt and the event times) from the sender's. */
   clockSkewMs: number;
   events: EventDraft[];
   /** Used by the truncated, garbage and binary bodies. */
@@ -152,9 +152,22 @@ const eventsArb: fc.Arbitrary<EventDraft[]> = fc.oneof(
   },
 );
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
 const skewArb = fc.oneof(
   { weight: 8, arbitrary: fc.constant(0) },
-  { weight: 2, arbitrary: fc.integer({ min: -6 * 3_600_000, max: 6 * 3_600_000 }) },
+  { weight: 2, arbitrary: fc.integer({ min: -6 * HOUR, max: 6 * HOUR }) },
+  // An hour inside and outside the server's bound (30 days), and clocks far off either way.
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(-1, 1),
+        fc.constantFrom(30 * DAY - HOUR, 30 * DAY + HOUR, 730 * DAY, 80 * 365 * DAY),
+      )
+      .map(([sign, ms]) => sign * ms),
+  },
 );
 
 export function requestCaseArb(devices: number): fc.Arbitrary<RequestCase> {

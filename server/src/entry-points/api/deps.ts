@@ -14,7 +14,12 @@ export interface ApiDeps {
   metrics: Metrics;
   config: Pick<
     Config,
-    'enrollmentKey' | 'corsOrigins' | 'retentionDays' | 'rateLimit' | 'trustProxy'
+    | 'enrollmentKey'
+    | 'corsOrigins'
+    | 'retentionDays'
+    | 'maxClockSkewDays'
+    | 'rateLimit'
+    | 'trustProxy'
   >;
   readiness(): Promise<Record<string, boolean>>;
   now(): Date;

@@ -98,7 +98,7 @@ export function buildOpenApiDocument(): JsonObject {
           },
           responses: {
             '200': { description: 'Accepted, with per-event rejections', ...json('IngestResult') },
-            '400': error('invalid_json or invalid_batch'),
+            '400': error('invalid_json, invalid_batch, or clock_skew (nothing accepted)'),
             '401': error('unauthorized'),
             '403': error('device_deleted'),
             '413': error('payload_too_large'),

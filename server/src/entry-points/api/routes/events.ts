@@ -32,6 +32,7 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
         receivedAt,
         userAgent: parseUserAgent(req.get('user-agent')),
         retentionDays: deps.config.retentionDays,
+        maxClockSkewMs: deps.config.maxClockSkewDays * 86_400_000,
       });
       // 2xx only once the accepted records are durable (Kafka acks=all, or PostgreSQL committed).
       if (records.length > 0) await deps.sink.deliver(records);
