@@ -21,7 +21,7 @@ export function createMetrics(defaults = true): Metrics {
   const registers = [registry];
   const consumerDeadLetters = new Counter({
     name: 'tracksphere_consumer_dead_letters_total',
-    help: 'Records the consumer sent to the dead-letter topic, by cause: undecodable (not a visit record) or refused (PostgreSQL refused it for its data, SQLSTATE class 22 or 23). Any increase needs a look.',
+    help: 'Records the consumer sent to the dead-letter topic, by cause: undecodable (not a visit record) or refused (PostgreSQL refused it for its data, SQLSTATE class 22 or 23). Any increase needs a look; once fixed, replay with: npm run admin -- dlq replay',
     labelNames: ['cause'],
     registers,
   });

@@ -4,10 +4,12 @@
  * messaging/visit-message.ts). Consumer: eachBatch, offsets resolved and
  * committed only after the handler says the batch is stored.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import type { Logger } from '../logger.js';
+import * as dead from './dead-letter.js';
 import { encodeVisitMessages } from './visit-message.js';
 
 export type KafkaSettings = NonNullable<Config['kafka']>;
@@ -37,16 +39,8 @@ function createClient(settings: KafkaSettings, log: Logger, role: string): Kafka
   });
 }
 
-export interface DeadLetter {
-  key: string | null;
-  value: string | null;
-  reason: string;
-  /** index: the record's position when it came from a batch message (value is then that record). */
-  source: { topic: string; partition: number; offset: string; index?: number | undefined };
-}
-
 export interface VisitProducer extends VisitSink {
-  sendDeadLetters(letters: DeadLetter[]): Promise<void>;
+  sendDeadLetters(letters: dead.DeadLetter[]): Promise<void>;
   /** True when a broker answered metadata for the topic recently. */
   ready(): Promise<boolean>;
   disconnect(): Promise<void>;
@@ -105,21 +99,8 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
       if (records.length === 0) return;
       await send(settings.topic, encodeVisitMessages(records));
     },
-    async sendDeadLetters(letters: DeadLetter[]): Promise<void> {
-      await send(
-        settings.dlqTopic,
-        letters.map((l) => ({
-          key: l.key,
-          value: l.value ?? '',
-          headers: {
-            reason: l.reason.slice(0, 1000),
-            'source-topic': l.source.topic,
-            'source-partition': String(l.source.partition),
-            'source-offset': l.source.offset,
-            ...(l.source.index === undefined ? {} : { 'source-index': String(l.source.index) }),
-          },
-        })),
-      );
+    async sendDeadLetters(letters: dead.DeadLetter[]): Promise<void> {
+      await send(settings.dlqTopic, letters.map(dead.deadLetterMessage));
     },
     async ready(): Promise<boolean> {
       const admin = kafka.admin();
@@ -170,6 +151,17 @@ export interface VisitConsumer {
   readonly running: boolean;
 }
 
+/** Session, heartbeat and fetch wait of every consumer, from the settings. */
+function consumerTiming(settings: KafkaSettings) {
+  return {
+    sessionTimeout: settings.sessionTimeoutMs,
+    rebalanceTimeout: Math.max(settings.sessionTimeoutMs, 3_000),
+    heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 10)),
+    maxWaitTimeInMs: settings.maxWaitMs,
+    allowAutoTopicCreation: false,
+  };
+}
+
 function toConsumed(m: KafkaMessage): ConsumedMessage {
   return {
     key: m.key === null ? null : m.key.toString('utf8'),
@@ -186,11 +178,7 @@ export async function startVisitConsumer(
   const kafka = createClient(settings, log, 'consumer');
   const consumer = kafka.consumer({
     groupId: settings.groupId,
-    sessionTimeout: settings.sessionTimeoutMs,
-    rebalanceTimeout: Math.max(settings.sessionTimeoutMs, 3_000),
-    heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 10)),
-    maxWaitTimeInMs: settings.maxWaitMs,
-    allowAutoTopicCreation: false,
+    ...consumerTiming(settings),
     // Bounds memory: at most this much fetched per partition in flight (RSS target < 250 MB).
     maxBytesPerPartition: 1024 * 1024,
     maxBytes: 8 * 1024 * 1024,
@@ -236,5 +224,75 @@ export async function startVisitConsumer(
       // disconnect() waits for the batch in flight and commits resolved offsets.
       await consumer.disconnect();
     },
+  };
+}
+
+/**
+ * At most `limit` dead letters the group `<group>-dlq-replay` has not replayed
+ * (dead-letter.ts says how replay() keeps a rerun from replaying one twice).
+ */
+export async function readDeadLetters(
+  settings: KafkaSettings,
+  log: Logger,
+  limit: number,
+): Promise<dead.DeadLetterReplay> {
+  const kafka = createClient(settings, log, 'dlq-replay');
+  const topic = settings.dlqTopic;
+  const groupId = dead.replayGroupOf(settings.groupId);
+  const admin = kafka.admin();
+  await admin.connect();
+  const { wanted, pending } = await Promise.all([
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+    admin.fetchTopicOffsets(topic),
+  ])
+    .finally(() => admin.disconnect())
+    .then(([[committed], offsets]) =>
+      dead.replayRanges(committed?.partitions ?? [], offsets, limit),
+    );
+  const letters: dead.StoredDeadLetter[] = [];
+  const consumer = kafka.consumer({ groupId, ...consumerTiming(settings) });
+  let missing = [...wanted.values()].reduce((n, w) => n + Number(w.end - w.next), 0);
+  if (missing > 0) {
+    let allRead: () => void = () => undefined;
+    const read = new Promise<void>((resolve) => {
+      allRead = resolve;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message: m }) => {
+        const w = wanted.get(partition);
+        const offset = BigInt(m.offset);
+        if (w === undefined || offset < w.next || offset >= w.end) return;
+        letters.push({ ...toConsumed(m), partition, headers: dead.headersAsText(m.headers) });
+        w.next = offset + 1n;
+        if (--missing === 0) allRead();
+      },
+    });
+    const late = sleep(60_000, 'late', { ref: false });
+    if ((await Promise.race([read, late])) === 'late') {
+      await consumer.disconnect();
+      throw new Error(`${topic}: ${missing} dead letters not read within 60 s`);
+    }
+  }
+  return {
+    letters,
+    pending,
+    async replay(): Promise<void> {
+      if (letters.length === 0) return;
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      try {
+        const messages = letters.map((l) => dead.replayedMessage(l, topic));
+        await producer.send({ topic: settings.topic, acks: -1, timeout: 10_000, messages });
+      } finally {
+        await producer.disconnect();
+      }
+      await consumer.commitOffsets(
+        [...wanted].map(([partition, w]) => ({ topic, partition, offset: String(w.next) })),
+      );
+    },
+    close: () => consumer.disconnect(),
   };
 }
