@@ -109,6 +109,7 @@ describe('background message handlers', () => {
       allowlist: [],
       idleThresholdSeconds: 60,
       activePage: null,
+      openVisits: [],
       sync: { enabled: false, serverUrl: null, registered: false },
     });
   });
@@ -180,6 +181,31 @@ describe('background message handlers', () => {
       reason: 'site_paused',
       activeMs: null,
     });
+  });
+
+  it('reports every open visit with its active time so far (the database has finished ones only)', async () => {
+    await consentItem.setValue(true);
+    const start = h.clock.now;
+    h.model.focusedWindowId = 1;
+    await h.on.onWindowFocusChanged(1);
+    h.model.openTab({ id: 1, windowId: 1, url: 'https://mail.example.org/inbox', active: true });
+    await h.on.onTabActivated({ tabId: 1, windowId: 1 });
+    await h.on.onNavigationCommitted(committed(1, 'https://mail.example.org/inbox'));
+    h.clock.advance(20 * SEC);
+    // The mail tab stays open behind the page the person goes to.
+    h.model.openTab({ id: 1, windowId: 1, url: 'https://mail.example.org/inbox', active: false });
+    h.model.openTab({ id: 2, windowId: 1, url: 'https://www.codeharbor.io/a', active: true });
+    await h.on.onTabActivated({ tabId: 2, windowId: 1 });
+    await h.on.onNavigationCommitted(committed(2, 'https://www.codeharbor.io/a'));
+    h.clock.advance(71 * SEC);
+
+    const status = await sendMessage('getStatus');
+    expect(await h.visits()).toEqual([]);
+    expect(status.openVisits).toEqual([
+      { domain: 'mail.example.org', startedAt: start, activeMs: 20 * SEC },
+      { domain: 'www.codeharbor.io', startedAt: start + 20 * SEC, activeMs: 71 * SEC },
+    ]);
+    expect(status.activePage?.activeMs).toBe(71 * SEC);
   });
 
   it('reports sync as off until the person turns it on, and never hands out the token', async () => {

@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
-import type { ActivePageStatus, TrackerStatus } from '../messaging/protocol.js';
+import type { VisitEvent } from '#protocol';
+import type { ActivePageStatus, OpenVisitFigure, TrackerStatus } from '../messaging/protocol.js';
 import { decideRecording, type RecordingSettings, siteKey } from '../privacy/index.js';
 import { readRecordingSettings, syncConfigItem } from '../settings/index.js';
 import { openVisitsAt, type TrackerState } from '../tracker/index.js';
@@ -13,12 +14,21 @@ function webSiteOf(url: string | undefined): string | null {
   return url !== undefined && /^https?:\/\//i.test(url) ? siteKey(url) : null;
 }
 
-/** What the tracker makes of the page in `tab` at `at`. */
+/** The open visits as the pages add them to the recorded figures. */
+export function openVisitFigures(open: readonly VisitEvent[]): OpenVisitFigure[] {
+  return open.map((visit) => ({
+    domain: visit.domain,
+    startedAt: Date.parse(visit.startedAt),
+    activeMs: visit.activeMs,
+  }));
+}
+
+/** What the tracker makes of the page in `tab`; `open`: the open visits as they are now. */
 export function activePageStatus(
   state: TrackerState,
   settings: RecordingSettings,
   tab: TabInfo | undefined,
-  at: number,
+  open: readonly VisitEvent[],
 ): ActivePageStatus | null {
   if (tab?.id === undefined) return null;
   const decision =
@@ -26,16 +36,13 @@ export function activePageStatus(
       ? ({ record: false, reason: 'not_web' } as const)
       : decideRecording(tab.url, { ...settings, incognito: tab.incognito });
   const visitId = state.tabs[String(tab.id)]?.visit?.id;
-  const open =
-    visitId === undefined
-      ? undefined
-      : openVisitsAt(state, at, MAX_ACCRUAL_GAP_MS).find((visit) => visit.id === visitId);
+  const visit = visitId === undefined ? undefined : open.find((v) => v.id === visitId);
   return {
     tabId: tab.id,
     site: decision.record ? decision.site : webSiteOf(tab.url),
-    recording: open !== undefined,
+    recording: visit !== undefined,
     reason: decision.record ? null : decision.reason,
-    activeMs: open?.activeMs ?? null,
+    activeMs: visit?.activeMs ?? null,
   };
 }
 
@@ -59,6 +66,7 @@ export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus
     deps.tracker.readState(),
     (deps.activeTab ?? lastFocusedActiveTab)(),
   ]);
+  const open = openVisitsAt(state, deps.now(), MAX_ACCRUAL_GAP_MS);
   return {
     consent: settings.consent,
     pausedAll: settings.pausedAll,
@@ -67,7 +75,8 @@ export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus
     allowlistOnly: settings.allowlistOnly,
     allowlist: [...settings.allowlist],
     idleThresholdSeconds: idleSeconds,
-    activePage: activePageStatus(state, settings, tab, deps.now()),
+    activePage: activePageStatus(state, settings, tab, open),
+    openVisits: openVisitFigures(open),
     sync: { enabled: sync.enabled, serverUrl: sync.serverUrl, registered: sync.token !== null },
   };
 }

@@ -20,6 +20,7 @@ const STATUS: TrackerStatus = {
   allowlist: [],
   idleThresholdSeconds: 60,
   activePage: { tabId: 7, site: 'news.example', recording: true, reason: null, activeMs: 90_000 },
+  openVisits: [],
   sync: { enabled: true, serverUrl: 'https://ts.example.org', registered: true },
 };
 

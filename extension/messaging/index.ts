@@ -1,5 +1,6 @@
 export {
   type ActivePageStatus,
+  type OpenVisitFigure,
   onMessage,
   type ProtocolMap,
   removeAllListeners,

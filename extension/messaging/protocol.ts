@@ -25,6 +25,15 @@ export interface ActivePageStatus {
   activeMs: number | null;
 }
 
+/** A visit still open (its page is shown in a tab), with its active time so far. */
+export interface OpenVisitFigure {
+  /** The page's hostname, as the visit will be recorded under. */
+  domain: string;
+  /** ms since the epoch: the visit counts for the local day it started on, as its rollup will. */
+  startedAt: number;
+  activeMs: number;
+}
+
 export interface SyncSetup {
   enabled: boolean;
   serverUrl: string | null;
@@ -42,6 +51,11 @@ export interface TrackerStatus {
   allowlist: string[];
   idleThresholdSeconds: number;
   activePage: ActivePageStatus | null;
+  /**
+   * Every open visit: the local database holds finished visits only, so pages add these
+   * to show today's figures as they are now.
+   */
+  openVisits: OpenVisitFigure[];
   sync: SyncSetup;
 }
 

@@ -5,12 +5,15 @@
  */
 import {
   addDays,
+  type DayOf,
   type DayTotal,
   dayTotals,
   rollupsInRange,
   siteTotals,
   type TracksphereDb,
 } from '../db/index.js';
+import type { OpenVisitFigure } from '../messaging/protocol.js';
+import { withOpenVisits } from './open-visits.js';
 import { type SiteBar, withShares } from './site-shares.js';
 
 export const HISTORY_DAYS = 30;
@@ -24,15 +27,19 @@ export interface HistoryStats {
   sites: SiteBar[];
 }
 
+/** The last `days` days' figures; `open`: the visits still open, counted with the rest. */
 export async function loadHistory(
   db: TracksphereDb,
   today: string,
   days: number = HISTORY_DAYS,
+  open: readonly OpenVisitFigure[] | Promise<readonly OpenVisitFigure[]> = [],
+  dayOf?: DayOf,
 ): Promise<HistoryStats> {
   const from = addDays(today, -(days - 1));
   // One read of the rollups serves the table and the chart (a year of heavy browsing puts
   // thousands of rows in 30 days; reading them twice doubled the page's wait).
-  const rows = await rollupsInRange(db, { from, to: today });
+  const recorded = await rollupsInRange(db, { from, to: today });
+  const rows = withOpenVisits(recorded, await open, { from, to: today }, dayOf);
   const sites = siteTotals(rows, Number.POSITIVE_INFINITY);
   const totals = dayTotals(rows, { lastDay: today, days });
   return {

@@ -6,15 +6,19 @@ export {
   loadHistory,
   type SiteSort,
 } from './history-stats.js';
+export { openVisitRows, withOpenVisits } from './open-visits.js';
 export { localToday, pageDb } from './page-db.js';
 export {
   loadPopupStats,
   loadPopupToday,
   loadPopupWeek,
+  loadTrendBefore,
   POPUP_TOP_SITES,
   POPUP_TREND_DAYS,
   type PopupStats,
   type PopupToday,
+  popupToday,
+  todayRollups,
   trendStart,
 } from './popup-stats.js';
 export { loadRejected, REJECTED_LIST_LIMIT, type RejectedRow } from './rejected-list.js';

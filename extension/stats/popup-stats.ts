@@ -7,12 +7,16 @@
  */
 import {
   addDays,
+  type DailyRollup,
+  type DayOf,
   type DayTotal,
   dayTotals,
   rollupsInRange,
   siteTotals,
   type TracksphereDb,
 } from '../db/index.js';
+import type { OpenVisitFigure } from '../messaging/protocol.js';
+import { withOpenVisits } from './open-visits.js';
 import { type SiteBar, withShares } from './site-shares.js';
 
 export const POPUP_TOP_SITES = 5;
@@ -32,9 +36,19 @@ export interface PopupStats extends PopupToday {
   week: DayTotal[];
 }
 
-/** Today's total and top sites: one read of today's rollups. */
-export async function loadPopupToday(db: TracksphereDb, today: string): Promise<PopupToday> {
-  const rows = await rollupsInRange(db, { from: today, to: today });
+/** Today's recorded rollups: what the popup reads again each time it refreshes. */
+export function todayRollups(db: TracksphereDb, today: string): Promise<DailyRollup[]> {
+  return rollupsInRange(db, { from: today, to: today });
+}
+
+/** Today's figures from today's recorded rollups and the visits still open. */
+export function popupToday(
+  today: string,
+  recorded: readonly DailyRollup[],
+  open: readonly OpenVisitFigure[] = [],
+  dayOf?: DayOf,
+): PopupToday {
+  const rows = withOpenVisits(recorded, open, { from: today, to: today }, dayOf);
   const [todayTotal = { day: today, activeMs: 0, visits: 0 }] = dayTotals(rows, {
     lastDay: today,
     days: 1,
@@ -47,11 +61,26 @@ export async function loadPopupToday(db: TracksphereDb, today: string): Promise<
   };
 }
 
+/** Today's total and top sites: one read of today's rollups, plus the open visits. */
+export async function loadPopupToday(
+  db: TracksphereDb,
+  today: string,
+  open: readonly OpenVisitFigure[] = [],
+  dayOf?: DayOf,
+): Promise<PopupToday> {
+  return popupToday(today, await todayRollups(db, today), open, dayOf);
+}
+
+/** The trend's days before `today`, oldest first: read once, while today's figures change. */
+export async function loadTrendBefore(db: TracksphereDb, today: string): Promise<DayTotal[]> {
+  const yesterday = addDays(today, -1);
+  const rows = await rollupsInRange(db, { from: trendStart(today), to: yesterday });
+  return dayTotals(rows, { lastDay: yesterday, days: POPUP_TREND_DAYS - 1 });
+}
+
 /** The trend: the days before today read here, today's total taken from `today`. */
 export async function loadPopupWeek(db: TracksphereDb, today: PopupToday): Promise<DayTotal[]> {
-  const yesterday = addDays(today.today, -1);
-  const rows = await rollupsInRange(db, { from: trendStart(today.today), to: yesterday });
-  return [...dayTotals(rows, { lastDay: yesterday, days: POPUP_TREND_DAYS - 1 }), today.todayTotal];
+  return [...(await loadTrendBefore(db, today.today)), today.todayTotal];
 }
 
 /** Today's figures and the trend together, as the popup ends up showing them (the tests' view). */

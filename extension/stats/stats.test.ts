@@ -1,9 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeDayOf } from '../db/day.js';
 import type { TracksphereDb } from '../db/index.js';
 import { formatDayLabel, formatDuration } from './format-duration.js';
 import { filterAndSortSites, loadHistory } from './history-stats.js';
 import { loadPopupStats, loadPopupToday, loadPopupWeek, trendStart } from './popup-stats.js';
 import { seededDb, TODAY } from './stats-test-kit.js';
+
+const utcDayOf = makeDayOf(() => 0);
+/** A mail tab left open (20 s) and the page the person is on (71 s), neither recorded yet. */
+const OPEN_VISITS = [
+  { domain: 'mail.example', startedAt: Date.UTC(2025, 2, 10, 15), activeMs: 20_000 },
+  { domain: 'page.example', startedAt: Date.UTC(2025, 2, 10, 15, 1), activeMs: 71_000 },
+  // Started yesterday: it counts for yesterday, as its rollup will.
+  { domain: 'night.example', startedAt: Date.UTC(2025, 2, 9, 23), activeMs: 5_000 },
+];
 
 const MIN = 60_000;
 let db: TracksphereDb;
@@ -53,6 +63,25 @@ describe('popup stats', () => {
     expect(week[0]).toEqual({ day: '2025-03-04', activeMs: 90 * MIN, visits: 1 });
   });
 
+  it('counts the visits still open: their active time so far, one visit each', async () => {
+    db = (await import('../db/db-test-kit.js')).freshTestDb();
+    const empty = await loadPopupToday(db, TODAY, OPEN_VISITS, utcDayOf);
+    expect(empty.todayActiveMs).toBe(91_000);
+    expect(empty.topSites.map((s) => [s.domain, s.activeMs, s.visits])).toEqual([
+      ['page.example', 71_000, 1],
+      ['mail.example', 20_000, 1],
+    ]);
+    expect(empty.todayTotal).toEqual({ day: TODAY, activeMs: 91_000, visits: 2 });
+
+    db = await seededDb();
+    const seeded = await loadPopupToday(db, TODAY, OPEN_VISITS, utcDayOf);
+    expect(seeded.todayActiveMs).toBe(70 * MIN + 91_000);
+    expect(seeded.topSites.find((s) => s.domain === 'mail.example')).toMatchObject({
+      activeMs: 5 * MIN + 20_000,
+      visits: 3,
+    });
+  });
+
   it('is all zeros on an empty database', async () => {
     db = (await import('../db/db-test-kit.js')).freshTestDb();
     const stats = await loadPopupStats(db, TODAY);
@@ -76,6 +105,15 @@ describe('history stats', () => {
       ['news.example', 25 * MIN, 3],
       ['mail.example', 5 * MIN, 2],
     ]);
+  });
+
+  it('counts the visits still open on the days they started', async () => {
+    db = await seededDb();
+    const history = await loadHistory(db, TODAY, 30, OPEN_VISITS, utcDayOf);
+    expect(history.totalActiveMs).toBe((70 + 60 + 90 + 30) * MIN + 96_000);
+    expect(history.days.at(-1)?.activeMs).toBe(70 * MIN + 91_000);
+    expect(history.days.at(-2)?.activeMs).toBe(5_000);
+    expect(history.sites.map((s) => s.domain)).toContain('night.example');
   });
 
   it('searches by domain and sorts by time or visits with stable ties', async () => {

@@ -8,6 +8,7 @@ import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
 import { retentionDaysItem } from '../../settings/index.js';
 import {
+  HISTORY_DAYS,
   type HistoryStats,
   loadHistory,
   loadRejected,
@@ -24,10 +25,12 @@ interface LocalData {
   retentionDays: number;
 }
 
-async function loadLocalData(): Promise<LocalData> {
+/** `status`: the background's, whose open visits count in today's figures (asked for when not given). */
+async function loadLocalData(status?: Promise<TrackerStatus>): Promise<LocalData> {
   const db = pageDb();
+  const open = (status ?? sendMessage('getStatus')).then((s) => s.openVisits);
   const [history, rejected, syncStatus, retentionDays] = await Promise.all([
-    loadHistory(db, localToday()),
+    loadHistory(db, localToday(), HISTORY_DAYS, open),
     loadRejected(db),
     getSyncStatus(db),
     retentionDaysItem.getValue(),
@@ -61,7 +64,8 @@ export function OptionsApp(): JSX.Element {
   }, []);
 
   useEffect(() => {
-    Promise.all([sendMessage('getStatus'), loadLocalData()]).then(
+    const first = sendMessage('getStatus');
+    Promise.all([first, loadLocalData(first)]).then(
       ([nextStatus, nextLocal]) => {
         setStatus(nextStatus);
         setLocal(nextLocal);

@@ -1,25 +1,44 @@
 import type { JSX } from 'preact';
-import { useLayoutEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { t } from '../../components/i18n.js';
-import type { DayTotal } from '../../db/index.js';
+import type { DailyRollup, DayTotal } from '../../db/index.js';
 // The module itself, not the sync index: that would pull the sync client and zod into the page.
 import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
 import {
-  loadPopupToday,
-  loadPopupWeek,
+  loadTrendBefore,
   localToday,
-  type PopupToday,
   pageDb,
+  popupToday,
+  todayRollups,
 } from '../../stats/index.js';
 import { PopupView } from './popup-view.js';
 
-/** What the popup waits for before it shows more than its loading line. */
-export interface PopupData {
-  today: PopupToday;
+/** How often the open popup reads the figures again: the current site's time counts up by the second. */
+export const POPUP_REFRESH_MS = 1_000;
+
+/** Today's figures as recorded, and the background's status with the visits still open. */
+export interface PopupNow {
+  day: string;
+  recorded: DailyRollup[];
   status: TrackerStatus;
+}
+
+/** What the popup waits for before it shows more than its loading line. */
+export interface PopupData extends PopupNow {
   syncStatus: SyncStatus;
+}
+
+/**
+ * Today's rollups, then the status: a visit that ends between the two reads is missing
+ * until the next refresh, never counted twice.
+ */
+function loadPopupNow(): Promise<PopupNow> {
+  const day = localToday();
+  const recorded = todayRollups(pageDb(), day);
+  const status = sendMessage('getStatus');
+  return Promise.all([recorded, status]).then(([recorded, status]) => ({ day, recorded, status }));
 }
 
 /**
@@ -28,15 +47,9 @@ export interface PopupData {
  * The week's rollups for the trend are read after the figures show.
  */
 export function loadPopupData(): Promise<PopupData> {
-  const db = pageDb();
-  const today = loadPopupToday(db, localToday());
-  const status = sendMessage('getStatus');
-  const syncStatus = getSyncStatus(db);
-  return Promise.all([today, status, syncStatus]).then(([today, status, syncStatus]) => ({
-    today,
-    status,
-    syncStatus,
-  }));
+  const now = loadPopupNow();
+  const syncStatus = getSyncStatus(pageDb());
+  return Promise.all([now, syncStatus]).then(([now, syncStatus]) => ({ ...now, syncStatus }));
 }
 
 function syncResultText(result: SyncNowResult): string {
@@ -54,9 +67,8 @@ function messageOf(e: unknown): string {
  * arrives and wires its buttons. `data` is started before the first render (main.tsx).
  */
 export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
-  const [today, setToday] = useState<PopupToday | null>(null);
-  const [week, setWeek] = useState<DayTotal[] | null>(null);
-  const [status, setStatus] = useState<TrackerStatus | null>(null);
+  const [now, setNow] = useState<PopupNow | null>(null);
+  const [earlier, setEarlier] = useState<DayTotal[] | null>(null);
   const [syncStatus, setSyncStatus] = useState<SyncStatus | null>(null);
   const [busy, setBusy] = useState(false);
   const [syncMessage, setSyncMessage] = useState<string | null>(null);
@@ -69,8 +81,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     data.then(
       (loaded) => {
         if (!current) return;
-        setToday(loaded.today);
-        setStatus(loaded.status);
+        setNow(loaded);
         setSyncStatus(loaded.syncStatus);
       },
       (e: unknown) => {
@@ -82,14 +93,15 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     };
   }, [data]);
 
-  // The trend as soon as today's figures are in the page (and again when they are reloaded):
-  // its read never holds them up, and starts without waiting for the next frame.
+  // The trend's earlier days as soon as today's figures are in the page (and again on a new
+  // day): its read never holds them up, and starts without waiting for the next frame.
+  const day = now?.day ?? null;
   useLayoutEffect(() => {
-    if (today === null) return;
+    if (day === null) return;
     let current = true;
-    loadPopupWeek(pageDb(), today).then(
+    loadTrendBefore(pageDb(), day).then(
       (days) => {
-        if (current) setWeek(days);
+        if (current) setEarlier(days);
       },
       (e: unknown) => {
         if (current) setError(messageOf(e));
@@ -98,12 +110,31 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     return () => {
       current = false;
     };
-  }, [today]);
+  }, [day]);
+
+  /** Reads today's figures and the status again; a failed read keeps what is shown. */
+  async function refresh(): Promise<void> {
+    try {
+      setNow(await loadPopupNow());
+    } catch {
+      // The next refresh tries again (the worker may be starting).
+    }
+  }
+
+  // While the popup is open its figures count up with the open visits.
+  useEffect(() => {
+    if (day === null) return;
+    const timer = setInterval(() => void refresh(), POPUP_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [day]);
 
   async function act(run: () => Promise<TrackerStatus>): Promise<void> {
     setBusy(true);
     try {
-      setStatus(await run());
+      const status = await run();
+      setNow((shown) => (shown === null ? shown : { ...shown, status }));
+      // The action may have ended a visit (pausing a site records it): read the figures again.
+      await refresh();
     } catch (e) {
       setError(messageOf(e));
     } finally {
@@ -117,7 +148,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     try {
       setSyncMessage(syncResultText(await sendMessage('syncNow')));
       setSyncStatus(await getSyncStatus(pageDb()));
-      setToday(await loadPopupToday(pageDb(), localToday()));
+      await refresh();
     } catch (e) {
       setSyncMessage(t('errorPrefix', messageOf(e)));
     } finally {
@@ -126,11 +157,13 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   }
 
   if (error !== null) return <p class="error">{t('errorPrefix', error)}</p>;
-  if (today === null || status === null) return <p class="muted">{t('loading')}</p>;
+  if (now === null) return <p class="muted">{t('loading')}</p>;
+  const today = popupToday(now.day, now.recorded, now.status.openVisits);
+  const week = earlier === null ? null : [...earlier, today.todayTotal];
   return (
     <PopupView
       stats={{ ...today, week }}
-      status={status}
+      status={now.status}
       welcomeUrl={browser.runtime.getURL('/welcome.html')}
       optionsUrl={browser.runtime.getURL('/options.html')}
       site={{

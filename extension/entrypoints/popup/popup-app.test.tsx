@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeI18n, renderView } from '../../components/ui-test-kit.js';
+import { sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
+import { localToday } from '../../stats/index.js';
+import { loadPopupData, PopupApp } from './popup-app.js';
+
+vi.mock('../../messaging/protocol.js', () => ({ sendMessage: vi.fn() }));
+
+const STATUS: TrackerStatus = {
+  consent: true,
+  pausedAll: false,
+  level: 'full',
+  pausedSites: [],
+  allowlistOnly: false,
+  allowlist: [],
+  idleThresholdSeconds: 60,
+  activePage: { tabId: 2, site: 'codeharbor.io', recording: true, reason: null, activeMs: 71_000 },
+  openVisits: [],
+  sync: { enabled: false, serverUrl: null, registered: false },
+};
+
+beforeEach(() => fakeI18n());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('popup app', () => {
+  it('counts the open visits and counts up while it is open', async () => {
+    const startedAt = Date.now();
+    // The background's answer a second later each time: the page the person is on gains time.
+    let asked = 0;
+    vi.mocked(sendMessage).mockImplementation((async () => {
+      asked += 1;
+      const current = 71_000 + (asked - 1) * 1_000;
+      return {
+        ...STATUS,
+        activePage: { ...STATUS.activePage, activeMs: current },
+        openVisits: [
+          { domain: 'mail.example.org', startedAt, activeMs: 20_000 },
+          { domain: 'www.codeharbor.io', startedAt, activeMs: current },
+        ],
+      };
+    }) as never);
+    expect(localToday(startedAt)).toBe(localToday());
+    const view = renderView(<PopupApp data={loadPopupData()} />);
+    const total = async (): Promise<number> => {
+      await vi.waitFor(() => expect(view.byTestId('today-total')).toHaveLength(1));
+      return Number(view.byTestId('today-total')[0]?.getAttribute('data-active-ms'));
+    };
+    await vi.waitFor(async () => expect(await total()).toBeGreaterThanOrEqual(91_000));
+    expect(view.byTestId('site-row').map((r) => r.getAttribute('data-domain'))).toEqual([
+      'www.codeharbor.io',
+      'mail.example.org',
+    ]);
+    expect(view.root.textContent).not.toContain('noVisitsYet');
+    const first = await total();
+    await vi.waitFor(async () => expect(await total()).toBeGreaterThan(first), {
+      timeout: 3_000,
+    });
+  });
+});
