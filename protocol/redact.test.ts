@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isSensitiveParam, redactUrl, redactUrlWithDomain } from './redact.js';
+import {
+  isSensitiveParam,
+  keepsTitle,
+  redactTitle,
+  redactUrl,
+  redactUrlWithDomain,
+} from './redact.js';
 
 describe('isSensitiveParam', () => {
   it.each([
@@ -78,5 +84,18 @@ describe('redactUrlWithDomain', () => {
   it('is null for what is not an http(s) URL', () => {
     expect(redactUrlWithDomain('ftp://example.com/', 'full')).toBeNull();
     expect(redactUrlWithDomain('not a url', 'domain')).toBeNull();
+  });
+});
+
+describe('redactTitle', () => {
+  it("keeps a title at 'full' only: 'path' and 'domain' keep none", () => {
+    expect(keepsTitle('full')).toBe(true);
+    expect(redactTitle(' Inbox (3) - Mail ', 'full')).toBe('Inbox (3) - Mail');
+    expect(redactTitle('Inbox (3) - Mail', 'path')).toBeNull();
+    expect(redactTitle('Inbox (3) - Mail', 'domain')).toBeNull();
+  });
+
+  it('drops a title that is an unredacted address', () => {
+    expect(redactTitle('https://example.com/reset?token=s3cret', 'full')).toBeNull();
   });
 });

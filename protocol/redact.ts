@@ -4,8 +4,44 @@
  * beyond the WHATWG URL class.
  */
 
+import { LIMITS } from './limits.js';
+
+/**
+ * What each level keeps of a page (the options' labels say the same):
+ * - full: the address without secrets, and the title;
+ * - path: the site and path of the address, no query, no title;
+ * - domain: the site's host name only.
+ */
 export const PRIVACY_LEVELS = ['full', 'path', 'domain'] as const;
 export type PrivacyLevel = (typeof PRIVACY_LEVELS)[number];
+
+/**
+ * Whether a level keeps page titles: 'full' alone. A title says what the page is about as
+ * plainly as the query and path it stands for ("Re: your biopsy results - Mail").
+ */
+export function keepsTitle(level: PrivacyLevel): boolean {
+  return level === 'full';
+}
+
+// A scheme, or a dotted host followed by a path or query, with no spaces.
+const URL_LIKE = /^(?:[a-z][a-z0-9+.-]*:\/\/\S*|[^\s/?#]+\.[^\s/?#]+[/?#]\S*)$/i;
+
+/**
+ * The title to keep of a page at a privacy level: none below 'full'. Browsers use the URL
+ * as the title of a page that has none, and that URL has not been through redaction (it
+ * can carry ?token=...), so URL-like titles are dropped. Titles are cut to the wire limit
+ * without splitting a surrogate pair.
+ */
+export function redactTitle(title: string | null | undefined, level: PrivacyLevel): string | null {
+  if (!keepsTitle(level) || title === null || title === undefined) return null;
+  const text = title.trim();
+  if (text.length === 0 || URL_LIKE.test(text)) return null;
+  if (text.length <= LIMITS.maxTitleLength) return text;
+  let cut = text.slice(0, LIMITS.maxTitleLength);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return cut;
+}
 
 /**
  * Words that make a query parameter sensitive. A parameter name is split into

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '#protocol';
+import { keepsTitle, LIMITS, PRIVACY_LEVELS, type PrivacyLevel } from '#protocol';
+import messages from '../public/_locales/en/messages.json';
 import { fitUrl, redactPageUrl, redactTitle } from './redact-page.js';
 
 describe('fitUrl', () => {
@@ -48,10 +49,26 @@ describe('redactPageUrl', () => {
   });
 });
 
+describe('privacy level labels', () => {
+  it('say exactly what each level keeps of the address and the title', () => {
+    const label = (level: PrivacyLevel): string => messages[`level_${level}`].message;
+    for (const level of PRIVACY_LEVELS) {
+      // A level that drops the title says so; the one that keeps it names it.
+      expect(label(level).includes('no page title'), level).toBe(!keepsTitle(level));
+      expect(label(level), level).toContain('title');
+    }
+    expect(label('full')).toContain('Full address without secrets');
+    expect(label('path')).toContain('no query');
+    expect(label('domain')).toContain('no address');
+  });
+});
+
 describe('redactTitle', () => {
   it.each([
     ['Inbox (3) - Mail', 'full', 'Inbox (3) - Mail'],
-    ['  Padded title \n', 'path', 'Padded title'],
+    ['  Padded title \n', 'full', 'Padded title'],
+    // 'path' keeps no title, as its label says.
+    ['Inbox (3) - Mail', 'path', null],
     ['Any title', 'domain', null],
     ['', 'full', null],
     ['   ', 'full', null],

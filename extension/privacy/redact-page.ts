@@ -37,22 +37,5 @@ export function redactPageUrl(url: URL, level: PrivacyLevel): string | null {
   return redacted === null ? null : fitUrl(redacted);
 }
 
-// A scheme, or a dotted host followed by a path or query, with no spaces.
-const URL_LIKE = /^(?:[a-z][a-z0-9+.-]*:\/\/\S*|[^\s/?#]+\.[^\s/?#]+[/?#]\S*)$/i;
-
-/**
- * The title to store for a page at a privacy level. Browsers use the URL as
- * the title of a page that has none, and that URL has not been through
- * redaction (it can carry ?token=...), so URL-like titles are dropped. Titles
- * are cut to the wire limit without splitting a surrogate pair.
- */
-export function redactTitle(title: string | null | undefined, level: PrivacyLevel): string | null {
-  if (level === 'domain' || title === null || title === undefined) return null;
-  const text = title.trim();
-  if (text.length === 0 || URL_LIKE.test(text)) return null;
-  if (text.length <= LIMITS.maxTitleLength) return text;
-  let cut = text.slice(0, LIMITS.maxTitleLength);
-  const last = cut.charCodeAt(cut.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
-  return cut;
-}
+/** The title to store for a page at a privacy level: the rule both ends share (protocol). */
+export { redactTitle } from '#protocol';

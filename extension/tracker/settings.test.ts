@@ -94,7 +94,18 @@ describe('settings changed while visits are open', () => {
       ev.settings(1 * SEC, { level: 'path' }),
       ev.remove(3 * SEC, 1),
     ]);
-    expect(path.finished).toMatchObject([{ url: 'https://a.example/page', title: 'Page' }]);
+    // 'path' keeps no title, as its label says: the one already held goes too.
+    expect(path.finished).toMatchObject([{ url: 'https://a.example/page', title: null }]);
+    const fromStart = run(
+      [
+        ...browserOpen(),
+        ev.nav(0, 1, A, { title: 'Page' }),
+        ev.title(1 * SEC, 1, 'New title'),
+        ev.remove(3 * SEC, 1),
+      ],
+      { settings: { ...CONSENTED, level: 'path' } },
+    );
+    expect(fromStart.finished).toMatchObject([{ url: 'https://a.example/page', title: null }]);
   });
 
   it('applies a looser privacy level from the next visit on', () => {

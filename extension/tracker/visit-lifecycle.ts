@@ -1,4 +1,4 @@
-import { redactUrl, type Transition, type VisitEvent } from '#protocol';
+import { keepsTitle, redactUrl, type Transition, type VisitEvent } from '#protocol';
 import { decideRecording, fitUrl, gateReason, redactTitle, siteReason } from '../privacy/index.js';
 import { noteActivity, sessionForVisitAt } from './session.js';
 import { WINDOW_ID_NONE } from './tracker-events.js';
@@ -103,6 +103,6 @@ export function applySettingsToOpenVisits(
       const redacted = redactUrl(visit.url, settings.level);
       visit.url = redacted === null ? null : fitUrl(redacted);
     }
-    if (settings.level === 'domain') visit.title = null;
+    if (!keepsTitle(settings.level)) visit.title = null;
   }
 }
