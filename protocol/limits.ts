@@ -6,4 +6,13 @@ export const LIMITS = {
   maxTitleLength: 512,
   maxDomainLength: 253,
   maxLabelLength: 200,
+  /**
+   * An event's times are instants from earliestTime to latestTime, written with a UTC offset
+   * of at most maxUtcOffsetMinutes: what PostgreSQL's timestamptz and JavaScript's Date both
+   * read. PostgreSQL has no year 0 and reads offsets up to 15:59; no browser clock reads
+   * before 1970; a four-digit year names nothing in UTC after latestTime.
+   */
+  earliestTime: '1970-01-01T00:00:00.000Z',
+  latestTime: '9999-12-31T23:59:59.999Z',
+  maxUtcOffsetMinutes: 15 * 60 + 59,
 } as const;

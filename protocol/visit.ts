@@ -25,6 +25,27 @@ export type Transition = z.infer<typeof TransitionSchema>;
 
 const isoTime = z.iso.datetime({ offset: true });
 
+const MAX_OFFSET = `${Math.floor(LIMITS.maxUtcOffsetMinutes / 60)}:${String(LIMITS.maxUtcOffsetMinutes % 60).padStart(2, '0')}`;
+const TIME_RANGE = `An instant from ${LIMITS.earliestTime} to ${LIMITS.latestTime}, with a UTC offset of at most ${MAX_OFFSET}`;
+const EARLIEST_MS = Date.parse(LIMITS.earliestTime);
+const LATEST_MS = Date.parse(LIMITS.latestTime);
+
+/**
+ * Why an ISO time (already of isoTime's form) that Date.parse read as `ms` is
+ * out of LIMITS' range, or undefined. The offset is the form's last six
+ * characters (±hh:mm) unless it ends in Z.
+ */
+function timeProblem(iso: string, ms: number): string | undefined {
+  if (!(ms >= EARLIEST_MS && ms <= LATEST_MS)) {
+    return `must be an instant from ${LIMITS.earliestTime} to ${LIMITS.latestTime}`;
+  }
+  if (iso.endsWith('Z')) return undefined;
+  const minutes = Number(iso.slice(-5, -3)) * 60 + Number(iso.slice(-2));
+  return minutes > LIMITS.maxUtcOffsetMinutes
+    ? `must have a UTC offset of at most ${MAX_OFFSET}`
+    : undefined;
+}
+
 /** A hostname: lower-case letters, digits, dots, hyphens (punycode for IDN), or an IP literal. */
 const domain = z
   .string()
@@ -50,8 +71,8 @@ export const VisitEventSchema = z
       .max(LIMITS.maxTitleLength)
       .refine((t) => !t.includes('\u0000'), 'must not contain NUL characters')
       .nullable(),
-    startedAt: isoTime,
-    endedAt: isoTime,
+    startedAt: isoTime.describe(TIME_RANGE),
+    endedAt: isoTime.describe(TIME_RANGE),
     activeMs: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
     sessionId: z.uuid(),
     transition: TransitionSchema.nullable(),
@@ -60,6 +81,15 @@ export const VisitEventSchema = z
   .superRefine((v, ctx) => {
     const start = Date.parse(v.startedAt);
     const end = Date.parse(v.endedAt);
+    const startProblem = timeProblem(v.startedAt, start);
+    const endProblem = timeProblem(v.endedAt, end);
+    if (startProblem !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['startedAt'], message: startProblem });
+    }
+    if (endProblem !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['endedAt'], message: endProblem });
+    }
+    if (startProblem !== undefined || endProblem !== undefined) return;
     if (end < start) {
       ctx.addIssue({ code: 'custom', path: ['endedAt'], message: 'endedAt is before startedAt' });
       return;

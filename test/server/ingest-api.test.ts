@@ -291,6 +291,40 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       await expectStored(stack, [e.id]);
     });
 
+    it('refuses per event the times PostgreSQL cannot read, and stores the rest of the batch', async () => {
+      const now = Date.now();
+      /** The instant ms written with a UTC offset of hh:mm (sign in hh). */
+      const withOffset = (ms: number, hh: number, mm: number): string => {
+        const local = new Date(ms + Math.sign(hh) * (Math.abs(hh) * 60 + mm) * 60_000);
+        const sign = hh < 0 ? '-' : '+';
+        return `${local.toISOString().slice(0, -1)}${sign}${String(Math.abs(hh)).padStart(2, '0')}:${String(mm).padStart(2, '0')}`;
+      };
+      const cases = [
+        makeEvent({
+          startedAt: '0000-01-01T00:00:00.000Z',
+          endedAt: '0000-01-01T00:00:10.000Z',
+          activeMs: 0,
+        }),
+        makeEvent({ startedAt: withOffset(now - 120_000, 16, 0), activeMs: 0 }),
+        makeEvent({ endedAt: withOffset(now - 30_000, -23, 59), activeMs: 0 }),
+        makeEvent({ startedAt: withOffset(now - 120_000, 15, 59), activeMs: 0 }),
+        makeEvent({ startedAt: withOffset(now - 120_000, -15, 59), activeMs: 0 }),
+      ];
+      const res = await postEvents<IngestResult>(base, device.token, makeBatch(cases));
+      expect(res.status).toBe(200);
+      expect(res.body.rejected.map((r) => [r.index, r.code])).toEqual([
+        [0, 'invalid_event'],
+        [1, 'invalid_event'],
+        [2, 'invalid_event'],
+      ]);
+      expect(res.body.rejected.map((r) => r.message.split(':')[0])).toEqual([
+        'startedAt',
+        'startedAt',
+        'endedAt',
+      ]);
+      await expectStored(stack, [cases[3]?.id ?? '', cases[4]?.id ?? '']);
+    });
+
     it('stores an id sent twice in one batch once', async () => {
       const e = makeEvent();
       const res = await postEvents<IngestResult>(base, device.token, makeBatch([e, e]));
@@ -552,6 +586,47 @@ describe('configuration-dependent behaviour', () => {
       );
       const d = await registerDevice(base, { enrollmentKey: 'team-key-123' });
       expect(d.token).toContain('.');
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('refuses year 0000 per event when MAX_CLOCK_SKEW_DAYS would correct it into range', async () => {
+    const stack = await startStack('embedded', { MAX_CLOCK_SKEW_DAYS: '3650000' });
+    try {
+      const base = stack.server.url;
+      const d = await registerDevice(base);
+      const e = makeEvent({
+        startedAt: '0000-01-01T00:00:00.000Z',
+        endedAt: '0000-01-01T00:00:10.000Z',
+        activeMs: 0,
+      });
+      const old = makeEvent({
+        startedAt: '1970-01-01T00:00:00.000Z',
+        endedAt: '1970-01-01T00:00:10.000Z',
+        activeMs: 0,
+      });
+      const res = await postEvents<IngestResult>(
+        base,
+        d.token,
+        makeBatch([e], new Date('0000-01-01T00:01:00.000Z')),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.rejected.map((r) => [r.index, r.code])).toEqual([[0, 'invalid_event']]);
+      // A device clock stuck at the epoch is still corrected, and its row is readable.
+      const epoch = await postEvents<IngestResult>(
+        base,
+        d.token,
+        makeBatch([old], new Date('1970-01-01T00:01:00.000Z')),
+      );
+      expect(epoch.body).toEqual({ accepted: 1, rejected: [] });
+      const row = await stack.server.pool.query<{ started_at_corrected: Date }>(
+        'SELECT started_at_corrected FROM visits WHERE id = $1',
+        [old.id],
+      );
+      expect(
+        Math.abs((row.rows[0]?.started_at_corrected.getTime() ?? 0) - Date.now()),
+      ).toBeLessThan(120_000);
     } finally {
       await stack.stop();
     }

@@ -197,3 +197,57 @@ describe('prepareBatch and the device clock', () => {
     expect(records[0]?.clockSkewMs).toBe(-offsetMs);
   });
 });
+
+describe('prepareBatch and times PostgreSQL and JavaScript cannot both read', () => {
+  const lenient: IngestContext = { ...ctx, maxClockSkewMs: 10_000 * 365 * DAY };
+
+  it('refuses year 0000 per event even when the device clock is as far off', () => {
+    const e = event(1, {
+      startedAt: '0000-01-01T00:00:00.000Z',
+      endedAt: '0000-01-01T00:00:10.000Z',
+      activeMs: 0,
+    });
+    const { records, rejected } = prepareBatch(
+      batch([e, event(2)], '0000-01-01T00:01:00.000Z'),
+      lenient,
+    );
+    expect(records).toEqual([]);
+    expect(rejected.map((r) => [r.index, r.code])).toEqual([
+      [0, 'invalid_event'],
+      [1, 'in_future'],
+    ]);
+    expect(rejected[0]?.message).toMatch(/^startedAt: .*1970-01-01T00:00:00\.000Z/);
+  });
+
+  it.each([
+    ['before 1970', { startedAt: '1969-12-31T23:59:59.999Z' }, 'startedAt'],
+    ['past year 9999 in UTC', { endedAt: '9999-12-31T23:59:59.999-00:01' }, 'endedAt'],
+    ['an offset of +16:00', { startedAt: '2026-06-16T02:00:00.000+16:00' }, 'startedAt'],
+    ['an offset of -23:59', { endedAt: '2026-06-14T10:02:00.000-23:59' }, 'endedAt'],
+  ])('refuses a time %s as invalid_event naming the field', (_name, times, field) => {
+    const { rejected } = prepareBatch(batch([event(1, { activeMs: 0, ...times })]), ctx);
+    expect(rejected.map((r) => r.code)).toEqual(['invalid_event']);
+    expect(rejected[0]?.message.startsWith(`${field}: `)).toBe(true);
+  });
+
+  it.each([
+    ['+15:59', '2026-06-16T01:59:00.000+15:59'],
+    ['-15:59', '2026-06-14T18:01:00.000-15:59'],
+  ])('takes an offset of %s (PostgreSQL reads up to 15:59)', (_name, startedAt) => {
+    const { records, rejected } = prepareBatch(batch([event(1, { startedAt, activeMs: 0 })]), ctx);
+    expect(rejected).toEqual([]);
+    expect(records).toHaveLength(1);
+  });
+
+  it('keeps the corrected times of what it accepts within the same range', () => {
+    const e = event(1, {
+      startedAt: '1970-01-01T00:00:00.000Z',
+      endedAt: '1970-01-01T00:01:00.000Z',
+      activeMs: 0,
+    });
+    const { records } = prepareBatch(batch([e], '1970-01-01T02:00:00.000Z'), lenient);
+    expect(records).toHaveLength(1);
+    const corrected = Date.parse(e.startedAt as string) + (records[0]?.clockSkewMs ?? 0);
+    expect(new Date(corrected).toISOString()).toBe('2026-06-15T10:00:00.000Z');
+  });
+});

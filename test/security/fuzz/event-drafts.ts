@@ -118,7 +118,8 @@ const validFieldsArb = fc.record({
   times: timesArb,
   sessionId: fc.uuid({ version: [4, 7] }),
   transition: fc.constantFrom(...TRANSITIONS, null),
-  offset: fc.constantFrom('Z', '+05:30', '-08:00'),
+  // ±15:59: the largest offsets PostgreSQL reads.
+  offset: fc.constantFrom('Z', '+05:30', '-08:00', '+15:59', '-15:59'),
 });
 
 type ValidFields = typeof validFieldsArb extends fc.Arbitrary<infer T> ? T : never;
@@ -158,8 +159,19 @@ const set =
   (key: string, value: unknown, intent: Intent = 'invalid', what = `${key}=${String(value)}`) =>
   (): Mutation => ({ what, intent, apply: (f) => ({ ...f, [key]: value }) });
 
-const FAR_PAST = ['0001-01-01T00:00:00Z', '1970-01-01T00:00:00.000Z', '2001-01-01T00:00:00Z'];
-const FAR_FUTURE = ['9999-12-31T23:59:59.999Z', '2999-01-01T00:00:00+14:00'];
+// Either side of the contract's range (1970 to the end of 9999 UTC), year 0000 included.
+const FAR_PAST = [
+  '0000-01-01T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '1969-12-31T23:59:59.999Z',
+  '1970-01-01T00:00:00.000Z',
+  '2001-01-01T00:00:00Z',
+];
+const FAR_FUTURE = [
+  '9999-12-31T23:59:59.999Z',
+  '9999-12-31T23:59:59.999-00:01',
+  '2999-01-01T00:00:00+14:00',
+];
 
 /** Ways to make an event invalid (or possibly invalid), each known to the generator. */
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
@@ -208,6 +220,17 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
       what: `far future ${t}`,
       intent: 'invalid',
       apply: (f) => ({ ...f, startedAt: f.startedAt, endedAt: t }),
+    }),
+  ),
+  fc.constantFrom('+16:00', '-16:00', '+23:59', '-23:59').map(
+    (offset): Mutation => ({
+      what: `times with offset ${offset}`,
+      intent: 'invalid',
+      apply: (f) => ({
+        ...f,
+        startedAt: isoWithOffset(Date.parse(String(f.startedAt)), offset),
+        endedAt: isoWithOffset(Date.parse(String(f.endedAt)), offset),
+      }),
     }),
   ),
   fc.constant<Mutation>({
