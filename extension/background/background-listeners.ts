@@ -21,6 +21,8 @@ export interface BackgroundDeps {
   runSync: SyncRunner;
   /** Periodic housekeeping (local retention), run with the sync alarm. */
   maintain?: () => Promise<unknown>;
+  /** Writes the toolbar badge again; run after each event that can change what it shows. */
+  refreshBadge?: () => Promise<void>;
   /** Stamps events when the browser reports them (ms since the epoch). */
   now?: () => number;
   getTab?: GetTab;
@@ -74,21 +76,26 @@ export function createBackgroundListeners(deps: BackgroundDeps): BackgroundListe
       (error: unknown) => onError(error),
     );
   const settled = Promise.resolve();
+  /** The event's work, then the badge (the site shown or its time may have changed). */
+  const thenBadge = (work: Promise<void>): Promise<void> => {
+    const refresh = deps.refreshBadge;
+    return refresh === undefined ? work : work.then(() => guard(refresh()));
+  };
 
   return {
     onNavigationCommitted(details) {
       if (!isTopFrame(details)) return settled;
-      return tracker.dispatch(navigationCommitted(details, now(), getTab));
+      return thenBadge(tracker.dispatch(navigationCommitted(details, now(), getTab)));
     },
     onHistoryStateUpdated(details) {
       if (!isTopFrame(details)) return settled;
-      return tracker.dispatch(historyStateUpdated(details, now(), getTab));
+      return thenBadge(tracker.dispatch(historyStateUpdated(details, now(), getTab)));
     },
     onTabActivated({ tabId, windowId }) {
-      return tracker.dispatch({ type: 'tabActivated', at: now(), tabId, windowId });
+      return thenBadge(tracker.dispatch({ type: 'tabActivated', at: now(), tabId, windowId }));
     },
     onTabRemoved(tabId) {
-      return tracker.dispatch({ type: 'tabRemoved', at: now(), tabId });
+      return thenBadge(tracker.dispatch({ type: 'tabRemoved', at: now(), tabId }));
     },
     onTabReplaced(addedTabId, removedTabId) {
       return tracker.dispatch({ type: 'tabReplaced', at: now(), addedTabId, removedTabId });
@@ -98,15 +105,15 @@ export function createBackgroundListeners(deps: BackgroundDeps): BackgroundListe
       return events.length === 0 ? settled : tracker.dispatch(() => events);
     },
     onWindowFocusChanged(windowId) {
-      return tracker.dispatch({ type: 'windowFocusChanged', at: now(), windowId });
+      return thenBadge(tracker.dispatch({ type: 'windowFocusChanged', at: now(), windowId }));
     },
     onIdleStateChanged(state) {
       const event = idleStateChanged(state, now());
-      return event === null ? settled : tracker.dispatch(event);
+      return event === null ? settled : thenBadge(tracker.dispatch(event));
     },
     onAlarm(alarm) {
       if (alarm.name === CHECKPOINT_ALARM) {
-        return tracker.dispatch({ type: 'checkpoint', at: now() });
+        return thenBadge(tracker.dispatch({ type: 'checkpoint', at: now() }));
       }
       if (alarm.name === SYNC_ALARM) {
         return guard(Promise.all([deps.runSync(), deps.maintain?.()]));
@@ -125,7 +132,7 @@ export function createBackgroundListeners(deps: BackgroundDeps): BackgroundListe
       return guard(Promise.all([snapshot, openWelcomePage()]));
     },
     onRecordingSettingsChanged() {
-      return tracker.dispatch(settingsChangedSource(now()));
+      return thenBadge(tracker.dispatch(settingsChangedSource(now())));
     },
     onIdleThresholdChanged(seconds) {
       try {
@@ -136,7 +143,7 @@ export function createBackgroundListeners(deps: BackgroundDeps): BackgroundListe
     },
     onWorkerStart() {
       // A change made while no worker ran (or one the worker missed) reaches the tracker here.
-      const reconcile = tracker.dispatch(settingsChangedSource(now()));
+      const reconcile = thenBadge(tracker.dispatch(settingsChangedSource(now())));
       const setUp = guard(
         Promise.all([ensureAlarms(), idleThresholdSeconds().then(applyIdleThreshold)]),
       );

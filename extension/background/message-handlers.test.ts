@@ -108,6 +108,7 @@ describe('background message handlers', () => {
       allowlistOnly: false,
       allowlist: [],
       idleThresholdSeconds: 60,
+      toolbarBadge: true,
       activePage: null,
       openVisits: [],
       sync: { enabled: false, serverUrl: null, registered: false },

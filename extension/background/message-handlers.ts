@@ -19,6 +19,7 @@ import {
   privacyLevelItem,
   retentionDaysItem,
   syncConfigItem,
+  toolbarBadgeItem,
 } from '../settings/index.js';
 import { clampIdleThreshold } from './idle-detection.js';
 import type { SyncRunner, SyncSetup } from './sync-runner.js';
@@ -101,6 +102,10 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
     },
     async setIdleThreshold({ seconds }) {
       await idleThresholdSecondsItem.setValue(clampIdleThreshold(seconds));
+      return status();
+    },
+    async setToolbarBadge({ enabled }) {
+      await toolbarBadgeItem.setValue(enabled);
       return status();
     },
     syncNow: () => deps.runSync({ force: true }),

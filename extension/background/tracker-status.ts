@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import type { VisitEvent } from '#protocol';
 import type { ActivePageStatus, OpenVisitFigure, TrackerStatus } from '../messaging/protocol.js';
 import { decideRecording, type RecordingSettings, siteKey } from '../privacy/index.js';
-import { readRecordingSettings, syncConfigItem } from '../settings/index.js';
+import { readRecordingSettings, syncConfigItem, toolbarBadgeItem } from '../settings/index.js';
 import { openVisitsAt, type TrackerState } from '../tracker/index.js';
 import { MAX_ACCRUAL_GAP_MS } from './alarms.js';
 import type { TabInfo } from './browser-events.js';
@@ -59,9 +59,10 @@ async function lastFocusedActiveTab(): Promise<TabInfo | undefined> {
 }
 
 export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus> {
-  const [settings, idleSeconds, sync, state, tab] = await Promise.all([
+  const [settings, idleSeconds, toolbarBadge, sync, state, tab] = await Promise.all([
     readRecordingSettings(),
     idleThresholdSeconds(),
+    toolbarBadgeItem.getValue(),
     syncConfigItem.getValue(),
     deps.tracker.readState(),
     (deps.activeTab ?? lastFocusedActiveTab)(),
@@ -75,6 +76,7 @@ export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus
     allowlistOnly: settings.allowlistOnly,
     allowlist: [...settings.allowlist],
     idleThresholdSeconds: idleSeconds,
+    toolbarBadge,
     activePage: activePageStatus(state, settings, tab, open),
     openVisits: openVisitFigures(open),
     sync: { enabled: sync.enabled, serverUrl: sync.serverUrl, registered: sync.token !== null },

@@ -19,6 +19,7 @@ const STATUS: TrackerStatus = {
   allowlistOnly: false,
   allowlist: [],
   idleThresholdSeconds: 60,
+  toolbarBadge: true,
   activePage: { tabId: 7, site: 'news.example', recording: true, reason: null, activeMs: 90_000 },
   openVisits: [],
   sync: { enabled: true, serverUrl: 'https://ts.example.org', registered: true },

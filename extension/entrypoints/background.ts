@@ -8,13 +8,19 @@ import { defineBackground } from 'wxt/utils/define-background';
 import { z } from 'zod';
 import { MAX_ACCRUAL_GAP_MS } from '../background/alarms.js';
 import { createBackgroundListeners } from '../background/background-listeners.js';
+import { createBadgeUpdater } from '../background/badge.js';
 import { createLocalRetention } from '../background/local-retention.js';
 import { createMessageHandlers, registerMessageHandlers } from '../background/message-handlers.js';
 import { createSyncRunner, createSyncSetup, syncWhenBacklog } from '../background/sync-runner.js';
 import { createTrackerService } from '../background/tracker-service.js';
+import { readTrackerStatus } from '../background/tracker-status.js';
 import { createVisitRecorder } from '../background/visit-recorder.js';
 import { localDayOf, openTracksphereDb } from '../db/index.js';
-import { idleThresholdSecondsItem, watchRecordingSettings } from '../settings/index.js';
+import {
+  idleThresholdSecondsItem,
+  toolbarBadgeItem,
+  watchRecordingSettings,
+} from '../settings/index.js';
 
 export default defineBackground(() => {
   // zod would probe for eval with new Function, which the extension's CSP refuses (and reports).
@@ -26,7 +32,21 @@ export default defineBackground(() => {
     newId: uuidv7,
     maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
   });
-  const on = createBackgroundListeners({ tracker, runSync, maintain: createLocalRetention(db) });
+  const refreshBadge = createBadgeUpdater({
+    db,
+    now: Date.now,
+    status: () => readTrackerStatus({ tracker, now: Date.now }),
+    async setBadgeText(text) {
+      await browser.action.setBadgeBackgroundColor({ color: '#3b4a6b' });
+      await browser.action.setBadgeText({ text });
+    },
+  });
+  const on = createBackgroundListeners({
+    tracker,
+    runSync,
+    maintain: createLocalRetention(db),
+    refreshBadge,
+  });
 
   browser.webNavigation.onCommitted.addListener(on.onNavigationCommitted);
   browser.webNavigation.onHistoryStateUpdated.addListener(on.onHistoryStateUpdated);
@@ -41,6 +61,7 @@ export default defineBackground(() => {
   browser.runtime.onInstalled.addListener(on.onInstalled);
   watchRecordingSettings(on.onRecordingSettingsChanged);
   idleThresholdSecondsItem.watch(on.onIdleThresholdChanged);
+  toolbarBadgeItem.watch(() => void refreshBadge().catch(console.error));
   registerMessageHandlers(
     createMessageHandlers({ tracker, runSync, syncSetup: createSyncSetup(db), now: Date.now, db }),
   );

@@ -23,6 +23,7 @@ export const MESSAGE_DATA = {
     sites: z.array(siteText).max(1000),
   }),
   setIdleThreshold: z.strictObject({ seconds: z.number() }),
+  setToolbarBadge: z.strictObject({ enabled: z.boolean() }),
   syncNow: z.undefined(),
   enableSync: z.strictObject({
     serverUrl: z.url({ protocol: /^https?$/ }).max(2048),

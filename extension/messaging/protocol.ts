@@ -50,6 +50,8 @@ export interface TrackerStatus {
   allowlistOnly: boolean;
   allowlist: string[];
   idleThresholdSeconds: number;
+  /** Whether the toolbar button's badge shows the current site's active time today. */
+  toolbarBadge: boolean;
   activePage: ActivePageStatus | null;
   /**
    * Every open visit: the local database holds finished visits only, so pages add these
@@ -76,6 +78,7 @@ export interface ProtocolMap {
   /** `sites`: hostnames or URLs, stored as registrable domains. */
   setAllowlist(data: { allowlistOnly: boolean; sites: string[] }): TrackerStatus;
   setIdleThreshold(data: { seconds: number }): TrackerStatus;
+  setToolbarBadge(data: { enabled: boolean }): TrackerStatus;
   syncNow(): SyncNowResult;
   /** Registers this install with the server (once) and turns sync on; rejects with the server's reason. */
   enableSync(data: { serverUrl: string; enrollmentKey?: string }): TrackerStatus;

@@ -18,6 +18,7 @@ export const SETTING_DEFAULTS = {
   allowlist: [] as string[],
   idleThresholdSeconds: 60,
   retentionDays: 90,
+  toolbarBadge: true,
 } as const;
 
 /** browser.idle refuses detection intervals under 15 s. */
@@ -68,6 +69,12 @@ export const idleThresholdSecondsItem = storage.defineItem<number>('local:idleTh
 });
 
 /** Days visits are kept in the local database. */
+/** The toolbar button's badge shows the current site's active time today. */
+export const toolbarBadgeItem = storage.defineItem<boolean>('local:toolbarBadge', {
+  fallback: SETTING_DEFAULTS.toolbarBadge,
+  version: 1,
+});
+
 export const retentionDaysItem = storage.defineItem<number>('local:retentionDays', {
   fallback: SETTING_DEFAULTS.retentionDays,
   version: 1,

@@ -26,6 +26,15 @@ const BROWSERS = [
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The toolbar button's badge text, read from one of the extension's pages. */
+function badge(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    type Action = { action: { getBadgeText(details: object): Promise<string> } };
+    const g = globalThis as unknown as { browser?: Action; chrome?: Action };
+    return (g.browser ?? g.chrome)?.action.getBadgeText({}) ?? '';
+  });
+}
+
 let site: Server;
 let siteUrl: string;
 
@@ -84,5 +93,20 @@ describe.each(BROWSERS)('live figures in $name', ({ dir, launch }) => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ domain: '127.0.0.1', visits: 2, activeMs: total });
     await Promise.all([mail.close(), current.close(), popup.close()]);
+  }, 60_000);
+
+  it("shows the current site's time today on the toolbar badge, and follows tab switches", async () => {
+    const tab = await eb.browser.newPage();
+    await tab.bringToFront();
+    await tab.goto(`${siteUrl}/badge`);
+    // The site's time today includes the earlier test's visits: a few seconds.
+    await expect.poll(() => badge(ext), { timeout: 10_000 }).toBe('<1m');
+    const blank = await eb.browser.newPage();
+    await blank.bringToFront();
+    await blank.goto('about:blank');
+    await expect.poll(() => badge(ext), { timeout: 10_000 }).toBe('');
+    await tab.bringToFront();
+    await expect.poll(() => badge(ext), { timeout: 10_000 }).toBe('<1m');
+    await Promise.all([tab.close(), blank.close()]);
   }, 60_000);
 });

@@ -140,6 +140,7 @@ export function OptionsApp(): JSX.Element {
           onAllowlist: (allowlistOnly, sites) =>
             setting(() => sendMessage('setAllowlist', { allowlistOnly, sites })),
           onLevel: (level) => setting(() => sendMessage('setPrivacyLevel', { level })),
+          onToolbarBadge: (enabled) => setting(() => sendMessage('setToolbarBadge', { enabled })),
         }}
         retention={{
           days: local.retentionDays,

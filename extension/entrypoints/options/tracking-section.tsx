@@ -14,6 +14,7 @@ export interface TrackingSectionProps {
   onResumeSite: (site: string) => void;
   onAllowlist: (allowlistOnly: boolean, sites: string[]) => void;
   onLevel: (level: PrivacyLevel) => void;
+  onToolbarBadge: (enabled: boolean) => void;
 }
 
 /** Consent, pauses, allowlist-only mode and privacy level: what gets recorded at all. */
@@ -47,6 +48,18 @@ export function TrackingSection(props: TrackingSectionProps): JSX.Element {
         <span>{t('pauseAll')}</span>
       </label>
       <PrivacyLevelSelect value={status.level} onChange={props.onLevel} />
+      <label class="check">
+        <input
+          type="checkbox"
+          role="switch"
+          aria-checked={status.toolbarBadge}
+          data-testid="toolbar-badge"
+          checked={status.toolbarBadge}
+          disabled={busy}
+          onChange={(e) => props.onToolbarBadge(e.currentTarget.checked)}
+        />
+        <span>{t('toolbarBadgeLabel')}</span>
+      </label>
       <h3>{t('pausedSitesHeading')}</h3>
       <SiteListEditor
         testId="paused-sites"

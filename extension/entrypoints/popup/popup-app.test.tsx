@@ -14,6 +14,7 @@ const STATUS: TrackerStatus = {
   allowlistOnly: false,
   allowlist: [],
   idleThresholdSeconds: 60,
+  toolbarBadge: true,
   activePage: { tabId: 2, site: 'codeharbor.io', recording: true, reason: null, activeMs: 71_000 },
   openVisits: [],
   sync: { enabled: false, serverUrl: null, registered: false },
