@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, servesApi } from './config.js';
+
+/** A deployment's environment that passes: every value a real one. */
+const DEPLOYMENT = {
+  NODE_ENV: 'production',
+  CORS_ORIGINS: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop',
+  DATABASE_URL: 'postgres://tracksphere_app:9f1c4e7a2b8d6f3e0a5c@postgres:5432/tracksphere',
+  ENROLLMENT_KEY: 'k3y-handed-to-the-people-enrolled',
+};
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -61,7 +69,7 @@ describe('loadConfig', () => {
 
     it('takes store ids, install UUIDs and the per-browser wildcard of Firefox and Safari', () => {
       const list = `${CHROME}, ${FIREFOX},moz-extension://*,safari-web-extension://*`;
-      expect(loadConfig({ NODE_ENV: 'production', CORS_ORIGINS: list }).corsOrigins).toEqual([
+      expect(loadConfig({ ...DEPLOYMENT, CORS_ORIGINS: list }).corsOrigins).toEqual([
         CHROME,
         FIREFOX,
         'moz-extension://*',
@@ -83,6 +91,115 @@ describe('loadConfig', () => {
         expect(() => loadConfig(env)).toThrow(ConfigError);
         expect(() => loadConfig(env)).toThrow(`CORS_ORIGINS: "${origin}" is not`);
       }
+    });
+  });
+
+  describe('secrets of a deployment (NODE_ENV=production)', () => {
+    it('accepts real ones', () => {
+      const c = loadConfig(DEPLOYMENT);
+      expect(c.enrollmentKey).toBe(DEPLOYMENT.ENROLLMENT_KEY);
+      expect(c.databaseUrl).toBe(DEPLOYMENT.DATABASE_URL);
+    });
+
+    it.each([
+      ['change-me', /ENROLLMENT_KEY: is a placeholder/],
+      ['CHANGE_ME-0123456789abcdef', /ENROLLMENT_KEY: is a placeholder/],
+      ['short-key', /ENROLLMENT_KEY: is shorter than 16 characters/],
+    ])('refuses ENROLLMENT_KEY=%s', (key, message) => {
+      const env = { ...DEPLOYMENT, ENROLLMENT_KEY: key };
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(message);
+      // The message never repeats the secret.
+      expect(() => loadConfig(env)).not.toThrow(key);
+    });
+
+    it('requires an ENROLLMENT_KEY, or open registration chosen explicitly', () => {
+      for (const ENROLLMENT_KEY of [undefined, '']) {
+        const env = { ...DEPLOYMENT, ENROLLMENT_KEY };
+        expect(() => loadConfig(env)).toThrow(/ENROLLMENT_KEY: required when NODE_ENV=production/);
+        expect(loadConfig({ ...env, OPEN_REGISTRATION: 'true' }).enrollmentKey).toBeUndefined();
+      }
+      expect(() => loadConfig({ ...DEPLOYMENT, OPEN_REGISTRATION: 'true' })).toThrow(
+        /OPEN_REGISTRATION: true, but ENROLLMENT_KEY is set/,
+      );
+    });
+
+    it.each([
+      ['postgres://tracksphere_app:change-me@postgres:5432/tracksphere', /is a placeholder/],
+      ['postgres://tracksphere_app:Change.Me.0123456789@postgres/db', /is a placeholder/],
+      ['postgres://tracksphere_app:hunter2@postgres:5432/tracksphere', /is shorter than 16/],
+      ['postgres://tracksphere_app@postgres:5432/tracksphere', /is empty/],
+    ])('refuses the database password of %s', (url, message) => {
+      const env = { ...DEPLOYMENT, DATABASE_URL: url };
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(/DATABASE_URL: the password /);
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+
+    it('takes the password from PGPASSWORD when the URL has none, as node-postgres does', () => {
+      const url = 'postgres://tracksphere_app@postgres:5432/tracksphere';
+      const env = { ...DEPLOYMENT, DATABASE_URL: url };
+      expect(loadConfig({ ...env, PGPASSWORD: '9f1c4e7a2b8d6f3e0a5c' }).databaseUrl).toBe(url);
+      expect(() => loadConfig({ ...env, PGPASSWORD: 'change-me' })).toThrow(/is a placeholder/);
+    });
+
+    it('requires DATABASE_URL: no embedded PostgreSQL in a deployment', () => {
+      const env = { ...DEPLOYMENT, DATABASE_URL: undefined };
+      expect(() => loadConfig(env)).toThrow(/DATABASE_URL: required when NODE_ENV=production/);
+    });
+
+    it('asks the consumer and the migrations for no CORS_ORIGINS or enrollment key', () => {
+      const env = { NODE_ENV: 'production', DATABASE_URL: DEPLOYMENT.DATABASE_URL };
+      for (const entry of [
+        'server/src/entry-points/consumer/main.ts',
+        '/app/server/src/entry-points/migrate.ts',
+      ]) {
+        expect(servesApi(entry), entry).toBe(false);
+        expect(loadConfig(env, entry).corsOrigins, entry).toBeUndefined();
+        const weak = { ...env, DATABASE_URL: 'postgres://tracksphere:change-me@postgres/db' };
+        expect(() => loadConfig(weak, entry)).toThrow(
+          /DATABASE_URL: the password is a placeholder/,
+        );
+      }
+      // The API's entry points, and any other (a moved file), get every check.
+      for (const entry of [
+        'server/src/entry-points/api/main.ts',
+        'server/src/entry-points/server.ts',
+        'server/src/somewhere-new/consumer.ts',
+        undefined,
+      ]) {
+        expect(servesApi(entry), entry).toBe(true);
+        expect(() => loadConfig(env, entry)).toThrow(/CORS_ORIGINS: required/);
+        expect(() => loadConfig(env, entry)).toThrow(/ENROLLMENT_KEY: required/);
+      }
+    });
+
+    it('names every problem at once', () => {
+      const env = {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://tracksphere:change-me@postgres:5432/tracksphere',
+        ENROLLMENT_KEY: 'change-me',
+        CORS_ORIGINS: 'chrome-extension://change-me',
+      };
+      let message = '';
+      try {
+        loadConfig(env);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message.match(/^ {2}[A-Z_]+:/gm)).toEqual([
+        '  CORS_ORIGINS:',
+        '  DATABASE_URL:',
+        '  ENROLLMENT_KEY:',
+      ]);
+    });
+
+    it('leaves a workstation its defaults and the placeholders (npm start)', () => {
+      expect(loadConfig({ ENROLLMENT_KEY: 'change-me' }).enrollmentKey).toBe('change-me');
+      expect(
+        loadConfig({ DATABASE_URL: 'postgres://tracksphere:change-me@localhost/tracksphere' })
+          .databaseUrl,
+      ).toBeDefined();
     });
   });
 

@@ -7,7 +7,11 @@ import { z } from 'zod';
  *
  * NODE_ENV=production (the Dockerfile sets it, so every container of the
  * compose stack has it) marks a deployment, which must name what a workstation
- * may leave open: CORS_ORIGINS is required there.
+ * may leave open, with real secrets: none empty, shorter than MIN_SECRET_LENGTH
+ * or a placeholder like .env.example's change-me (deploy/check-secrets.sh
+ * applies the same rules to the compose stack's secrets). Every process needs a
+ * DATABASE_URL with such a password; a process that serves the API also needs
+ * CORS_ORIGINS and an ENROLLMENT_KEY (or OPEN_REGISTRATION=true).
  */
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -30,6 +34,26 @@ const commaList = optionalString.transform((v) =>
         .map((item) => item.trim())
         .filter((item) => item.length > 0),
 );
+
+/** The shortest secret a deployment accepts (`openssl rand -hex 24` gives 48 characters). */
+export const MIN_SECRET_LENGTH = 16;
+
+/**
+ * Why `value` is no secret (empty, a placeholder, too short), or undefined when
+ * it may be one. A placeholder is anything containing change-me, whatever its
+ * case and separators (changeme, CHANGE_ME, Change.Me, ...).
+ */
+export function weakSecretProblem(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return 'is empty';
+  const letters = value.toLowerCase().replace(/[\s._-]/g, '');
+  if (letters.includes('changeme')) {
+    return 'is a placeholder: set a real secret (e.g. openssl rand -hex 24)';
+  }
+  if (value.length < MIN_SECRET_LENGTH) {
+    return `is shorter than ${MIN_SECRET_LENGTH} characters`;
+  }
+  return undefined;
+}
 
 /**
  * The origins CORS_ORIGINS may list, as browsers send them in Origin. Chromium
@@ -87,6 +111,8 @@ const EnvSchema = z.object({
   // cost ~20 MiB more.
   KAFKA_PARTITIONS_CONCURRENCY: positiveInt.default(4),
   ENROLLMENT_KEY: optionalString,
+  // Lets a deployment run without ENROLLMENT_KEY, deliberately: anyone may register a device.
+  OPEN_REGISTRATION: booleanFlag.default(false),
   CORS_ORIGINS: commaList,
   RETENTION_DAYS: positiveInt.default(395),
   // The largest |receivedAt - sentAt| corrected; a batch beyond it is refused (400 clock_skew).
@@ -142,7 +168,68 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The entry points that serve no API: the consumer's and the migrations'. Every
+ * other one does (api/main.ts, server.ts), and so does one this does not know:
+ * a moved file gets the stricter checks, never the laxer.
+ */
+const NO_API_ENTRY_POINT = /entry-points\/(consumer\/main|migrate)\.[cm]?[jt]s$/;
+
+/** True when the process started from `entryPoint` (a path) serves the ingest API. */
+export function servesApi(entryPoint: string | undefined): boolean {
+  return !NO_API_ENTRY_POINT.test((entryPoint ?? '').replaceAll('\\', '/'));
+}
+
+/** A deployment's own secrets: the database password and the API's enrollment key. */
+function deploymentProblems(
+  e: z.infer<typeof EnvSchema>,
+  env: NodeJS.ProcessEnv,
+  api: boolean,
+): string[] {
+  const problems: string[] = [];
+  if (api && (e.CORS_ORIGINS === undefined || e.CORS_ORIGINS.length === 0)) {
+    problems.push(
+      'CORS_ORIGINS: required when NODE_ENV=production: the extension origins allowed to call ' +
+        'the API, comma-separated (e.g. chrome-extension://<id from the store>)',
+    );
+  }
+  if (e.DATABASE_URL === undefined) {
+    problems.push('DATABASE_URL: required when NODE_ENV=production');
+  } else {
+    let inUrl: string | undefined;
+    try {
+      inUrl = decodeURIComponent(new URL(e.DATABASE_URL).password);
+    } catch {
+      problems.push('DATABASE_URL: not a valid URL');
+    }
+    if (inUrl !== undefined) {
+      // node-postgres takes PGPASSWORD when the URL has none.
+      const problem = weakSecretProblem(inUrl || env.PGPASSWORD);
+      if (problem !== undefined) problems.push(`DATABASE_URL: the password ${problem}`);
+    }
+  }
+  if (e.ENROLLMENT_KEY === undefined) {
+    if (api && !e.OPEN_REGISTRATION) {
+      problems.push(
+        'ENROLLMENT_KEY: required when NODE_ENV=production (or OPEN_REGISTRATION=true to let ' +
+          'anyone register a device)',
+      );
+    }
+  } else {
+    const problem = weakSecretProblem(e.ENROLLMENT_KEY);
+    if (problem !== undefined) problems.push(`ENROLLMENT_KEY: ${problem}`);
+  }
+  return problems;
+}
+
+/**
+ * `entryPoint`: the script the process runs (default: process.argv[1]), which
+ * tells whether it serves the API (servesApi).
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  entryPoint: string | undefined = process.argv[1],
+): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
@@ -159,12 +246,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (problem !== undefined) problems.push(`CORS_ORIGINS: ${problem}`);
     }
   }
-  if (production && (e.CORS_ORIGINS === undefined || e.CORS_ORIGINS.length === 0)) {
-    problems.push(
-      'CORS_ORIGINS: required when NODE_ENV=production: the extension origins allowed to call ' +
-        'the API, comma-separated (e.g. chrome-extension://<id from the store>)',
-    );
+  if (e.OPEN_REGISTRATION && e.ENROLLMENT_KEY !== undefined) {
+    problems.push('OPEN_REGISTRATION: true, but ENROLLMENT_KEY is set: unset one of the two');
   }
+  if (production) problems.push(...deploymentProblems(e, env, servesApi(entryPoint)));
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }

@@ -4,6 +4,7 @@
  * mounts and runs exists, that .env.example documents exactly its variables, pinned images, and
  * the start-up contract (healthchecks, restart policies, ordered dependencies).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import {
   type ComposeService,
   composeVariables,
   environmentOf,
+  interpolateValues,
   loadCompose,
   loadComposeDocument,
   oneShotServices,
@@ -65,6 +67,24 @@ function bindSources(service: ComposeService): string[] {
     const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source;
     return source?.startsWith('.') ? [source] : [];
   });
+}
+
+/** .env.example with every change-me replaced by a value a deployment would use. */
+async function filledEnv(): Promise<Record<string, string>> {
+  const env = Object.fromEntries(await readEnvExample());
+  for (const [name, value] of Object.entries(env)) {
+    if (!value.includes('change-me')) continue;
+    env[name] =
+      name === 'CORS_ORIGINS'
+        ? 'chrome-extension://abcdefghijklmnopabcdefghijklmnop'
+        : randomBytes(24).toString('hex');
+  }
+  return env;
+}
+
+/** The compose file as `docker compose` would see it with `env` as its .env. */
+async function composeWith(env: Record<string, string>): Promise<ComposeFile> {
+  return interpolateValues(parseComposeYaml(await readComposeText()), env) as ComposeFile;
 }
 
 function commandOf(service: ComposeService): string[] {
@@ -129,7 +149,7 @@ describe('docker-compose.yml', () => {
   it('gives every long-running service a healthcheck and a restart policy', async () => {
     const compose = await loadCompose();
     const oneShots = oneShotServices(compose);
-    expect([...oneShots].sort()).toEqual(['db-roles', 'migrate', 'topic-init']);
+    expect([...oneShots].sort()).toEqual(['db-roles', 'migrate', 'secrets-check', 'topic-init']);
     for (const [name, service] of Object.entries(compose.services)) {
       if (oneShots.has(name)) {
         // A one-shot that restarted would run forever and never count as completed.
@@ -161,6 +181,7 @@ describe('docker-compose.yml', () => {
     expect(needs('consumer')).toEqual(['db-roles', 'topic-init']);
     expect(needs('db-roles')).toEqual(['migrate']);
     expect(needs('migrate')).toEqual(['postgres']);
+    expect(needs('postgres')).toEqual(['secrets-check']);
     expect(needs('topic-init')).toEqual(['kafka']);
     expect(needs('nginx')).toEqual(['api', 'grafana']);
   });
@@ -225,11 +246,62 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'consumer', 'migrate']) {
       expect(environmentOf(services[name] ?? {}).get('NODE_ENV'), name).toBe('production');
     }
-    // What the API gets from the compose file with .env.example unchanged: refused at start.
     const api = Object.fromEntries(environmentOf(services.api ?? {}));
-    expect(() => loadConfig(api)).toThrow(/CORS_ORIGINS: "chrome-extension:\/\/change-me" is not/);
     const pinned = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop,moz-extension://*';
-    expect(loadConfig({ ...api, CORS_ORIGINS: pinned }).corsOrigins).toEqual(pinned.split(','));
+    const { services: filled } = await composeWith(await filledEnv());
+    const filledApi = Object.fromEntries(environmentOf(filled.api ?? {}));
+    expect(loadConfig({ ...filledApi, CORS_ORIGINS: pinned }).corsOrigins).toEqual(
+      pinned.split(','),
+    );
+    expect(() => loadConfig({ ...filledApi, CORS_ORIGINS: api.CORS_ORIGINS })).toThrow(
+      /CORS_ORIGINS: "chrome-extension:\/\/change-me" is not/,
+    );
+  });
+
+  it('requires every secret (:? syntax), and checks them all before PostgreSQL starts', async () => {
+    const text = await readComposeText();
+    const secrets = [...(await readEnvExample()).keys()].filter((name) =>
+      /PASSWORD|KEY/.test(name),
+    );
+    expect(secrets.length).toBeGreaterThanOrEqual(5);
+    for (const name of secrets) {
+      const ops = [...text.matchAll(new RegExp(`\\$\\{${name}(:?[-?+])?`, 'g'))].map((m) => m[1]);
+      expect(ops.length, name).toBeGreaterThan(0);
+      // ENROLLMENT_KEY may be empty (with OPEN_REGISTRATION=true); set it must be.
+      for (const op of ops) expect(op, name).toBe(name === 'ENROLLMENT_KEY' ? '?' : ':?');
+    }
+    const { services } = await loadCompose();
+    const check = services['secrets-check'] ?? {};
+    expect(commandOf(check)).toEqual(['sh', '/deploy/check-secrets.sh']);
+    const listed = (environmentOf(check).get('SECRETS') ?? '').split(/\s+/);
+    expect([...listed].sort()).toEqual([...secrets].sort());
+    expect(Object.keys(services.postgres?.depends_on ?? {})).toEqual(['secrets-check']);
+  });
+
+  it('starts the server only with real secrets, as compose passes them', async () => {
+    // .env.example unchanged: every server process refuses its placeholders, naming them.
+    const { services } = await loadCompose();
+    // Each with its entry point, which tells config.ts whether the process serves the API.
+    const problems = (name: string): string[] => {
+      const service = services[name] ?? {};
+      try {
+        loadConfig(Object.fromEntries(environmentOf(service)), commandOf(service).at(-1));
+        return [];
+      } catch (error) {
+        return ((error as Error).message.match(/^ {2}[A-Z_]+(?=:)/gm) ?? []).map((v) => v.trim());
+      }
+    };
+    expect(problems('api')).toEqual(['CORS_ORIGINS', 'DATABASE_URL', 'ENROLLMENT_KEY']);
+    // These serve no API: they get neither CORS_ORIGINS nor the enrollment key.
+    expect(problems('migrate')).toEqual(['DATABASE_URL']);
+    expect(problems('consumer')).toEqual(['DATABASE_URL']);
+
+    const { services: filled } = await composeWith(await filledEnv());
+    for (const name of ['api', 'consumer', 'migrate']) {
+      const service = filled[name] ?? {};
+      const env = Object.fromEntries(environmentOf(service));
+      expect(() => loadConfig(env, commandOf(service).at(-1)), name).not.toThrow();
+    }
   });
 
   it('gives Grafana what its provisioning files read, where they read it', async () => {
