@@ -48,7 +48,7 @@ export async function openDatabase(
           monthsBack: 1,
           retentionDays: config.retentionDays,
         });
-        if (r.created.length + r.dropped.length + r.deletedFromDefault > 0) {
+        if (r.created.length + r.dropped.length + r.deletedRows + r.deletedFromDefault > 0) {
           log.info(r, 'partition maintenance');
         }
       } catch (err) {

@@ -4,6 +4,25 @@ import { withTransaction } from './pool.js';
 /** Advisory lock key so that only one process at a time maintains partitions. */
 const MAINTENANCE_LOCK = 0x7472_6b73; // "trks"
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Visits whose clock skew is beyond a day: their corrected time may lie far
+ * from the raw time the table is partitioned on. The text is the predicate of
+ * the partial index visits_skewed_corrected_idx (migration 1796460000000), so
+ * PostgreSQL finds them through it. Every other visit's corrected time is
+ * within SKEW_MARGIN_MS of its raw time.
+ */
+const SKEWED = 'clock_skew_ms > 86400000 OR clock_skew_ms < -86400000';
+const SKEW_MARGIN_MS = DAY_MS;
+
+/**
+ * How long past the cutoff a month whose raw range is past it waits for its
+ * latest skewed visit, to be dropped whole (cheap), rather than deleted row by
+ * row (a month of rows) now.
+ */
+const WAIT_MS = 7 * DAY_MS;
+
 function monthStart(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
 }
@@ -21,6 +40,10 @@ export function partitionName(month: Date): string {
 export interface MaintenanceResult {
   created: string[];
   dropped: string[];
+  /** Months past the cutoff kept a while for a visit whose corrected start is not (WAIT_MS). */
+  waiting: string[];
+  /** Rows deleted one by one by their corrected start (skewed visits; months keeping a later one). */
+  deletedRows: number;
   deletedFromDefault: number;
 }
 
@@ -28,15 +51,32 @@ export interface MaintenanceResult {
  * Creates monthly partitions from `monthsBack` before now to `monthsAhead`
  * after, moving any rows the default partition holds for a new month into it
  * (PostgreSQL refuses to create a partition whose range the default already
- * holds rows for); then drops whole partitions that ended before the retention
- * cutoff and deletes default-partition rows older than it.
+ * holds rows for); then applies retention.
+ *
+ * Retention judges a visit by its corrected start (started_at_corrected), as
+ * acceptance does (domain/ingest.ts refuses a start older than the retention
+ * after correction), never by the raw client time the table is partitioned
+ * on: a device clock two years behind must not lose the visit it made an hour
+ * ago. So a month whose raw range ended a day (SKEW_MARGIN_MS) before the
+ * cutoff is dropped whole only when none of its skewed visits is corrected
+ * past the cutoff; when one is, the month waits (up to WAIT_MS) or, for a
+ * visit corrected further on, loses its other rows by DELETE. Skewed visits
+ * corrected before the cutoff are deleted wherever they are (a device clock
+ * ahead files them under a later month), and so are the default partition's
+ * visits corrected before it.
  */
 export async function maintainPartitions(
   pool: Pool,
   opts: { now: Date; monthsAhead: number; monthsBack: number; retentionDays: number },
 ): Promise<MaintenanceResult> {
   return withTransaction(pool, async (client) => {
-    const result: MaintenanceResult = { created: [], dropped: [], deletedFromDefault: 0 };
+    const result: MaintenanceResult = {
+      created: [],
+      dropped: [],
+      waiting: [],
+      deletedRows: 0,
+      deletedFromDefault: 0,
+    };
     const locked = await client.query<{ ok: boolean }>(
       'SELECT pg_try_advisory_xact_lock($1) AS ok',
       [MAINTENANCE_LOCK],
@@ -73,16 +113,38 @@ export async function maintainPartitions(
       result.created.push(name);
     }
 
-    for (const name of names) {
+    // Oldest first (the names sort by month).
+    for (const name of [...names].sort()) {
       const m = /^visits_(\d{4})_(\d{2})$/.exec(name);
       if (m === null) continue;
       const end = addMonths(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)), 1);
-      if (end <= cutoff) {
+      if (end.getTime() + SKEW_MARGIN_MS > cutoff.getTime()) continue;
+      const latest = await client.query<{ at: Date | null }>(
+        `SELECT max(started_at_corrected) AS at FROM ${name} WHERE ${SKEWED}`,
+      );
+      const at = latest.rows[0]?.at ?? null;
+      if (at === null || at < cutoff) {
         await client.query(`DROP TABLE ${name}`);
         result.dropped.push(name);
+      } else if (at.getTime() < cutoff.getTime() + WAIT_MS) {
+        result.waiting.push(name);
+      } else {
+        const del = await client.query(`DELETE FROM ${name} WHERE started_at_corrected < $1`, [
+          cutoff,
+        ]);
+        result.deletedRows += del.rowCount ?? 0;
       }
     }
-    const del = await client.query('DELETE FROM visits_default WHERE started_at < $1', [cutoff]);
+    const skewed = await client.query(
+      `DELETE FROM visits WHERE (${SKEWED}) AND started_at_corrected < $1`,
+      [cutoff],
+    );
+    result.deletedRows += skewed.rowCount ?? 0;
+    // The rest's raw start is within SKEW_MARGIN_MS of the corrected one: the raw bound uses the index.
+    const del = await client.query(
+      `DELETE FROM visits_default WHERE started_at < $2 AND started_at_corrected < $1`,
+      [cutoff, new Date(cutoff.getTime() + SKEW_MARGIN_MS)],
+    );
     result.deletedFromDefault = del.rowCount ?? 0;
     return result;
   });

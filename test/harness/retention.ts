@@ -1,0 +1,62 @@
+/** Retention tests' fixtures: a fresh database, visits with a given skew and receive time. */
+import { v7 as uuidv7 } from 'uuid';
+import { migrate } from '../../server/src/data-access/migrate.js';
+import { createPool, type Pool } from '../../server/src/data-access/pool.js';
+import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
+import { freshDatabase } from './database.js';
+import { testLogger } from './server.js';
+import { visitRecord } from './visit-records.js';
+
+const log = testLogger('retention-test');
+export const DAY = 86_400_000;
+/** The tests' "now": the real time, as PostgreSQL's clock has it. */
+export const NOW = Date.now();
+
+/** The first (or `day`) of the month `offset` months from now, UTC. */
+export function month(offset: number, day = 1): Date {
+  const now = new Date(NOW);
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, day));
+}
+
+/** A visit whose device clock read `raw`, corrected by `skewMs`, received at `received`. */
+export function visit(
+  deviceId: string,
+  raw: Date,
+  skewMs: number,
+  received: Date = new Date(raw.getTime() + skewMs + 60_000),
+): VisitRecord {
+  return visitRecord(deviceId, raw, { clockSkewMs: skewMs, receivedAt: received.toISOString() });
+}
+
+/** A fresh migrated database (no partitions yet) with one device. */
+export async function setUp(prefix: string): Promise<{ pool: Pool; device: string }> {
+  const url = await freshDatabase(prefix);
+  await migrate(url, log);
+  const pool = createPool(url, 2, log);
+  const device = uuidv7();
+  await pool.query(
+    `INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os)
+     VALUES ($1, $2, '1', 'Chrome', '131', 'Linux')`,
+    [device, Buffer.alloc(32, 1)],
+  );
+  return { pool, device };
+}
+
+/** Which of the records are stored, in their order. */
+export async function stored(pool: Pool, records: VisitRecord[]): Promise<string[]> {
+  const r = await pool.query<{ id: string }>('SELECT id FROM visits WHERE id = ANY($1::uuid[])', [
+    records.map((v) => v.id),
+  ]);
+  const ids = new Set(r.rows.map((row) => row.id));
+  return records.filter((v) => ids.has(v.id)).map((v) => v.id);
+}
+
+/** The partitions of visits, by name. */
+export async function partitions(pool: Pool): Promise<string[]> {
+  const r = await pool.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i
+       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+      WHERE p.relname = 'visits' ORDER BY 1`,
+  );
+  return r.rows.map((row) => row.name);
+}
