@@ -6,8 +6,19 @@ ALTER ROLE tracksphere_app WITH LOGIN PASSWORD :'app_password';
 ALTER ROLE grafana_reader WITH LOGIN PASSWORD :'grafana_password' CONNECTION LIMIT 20;
 
 -- Grafana only reads: every session of its role is read-only, and a runaway panel query stops.
+-- Both are defaults the role can change in its own session (any role may SET them, and a
+-- Grafana editor writes the SQL): what holds is that the role has no privilege to write
+-- (SELECT only; no temporary tables or large objects: the restrict-database-roles migration),
+-- and the db-watchdog service cancels its statements that run past 90 s whatever their
+-- statement_timeout (grafana-watchdog.sql).
 ALTER ROLE grafana_reader SET default_transaction_read_only = on;
 ALTER ROLE grafana_reader SET statement_timeout = '60s';
+ALTER ROLE grafana_reader SET idle_in_transaction_session_timeout = '5min';
+-- Disk for sorts and hashes that spill, per session: a superuser-only setting, so this one the
+-- role cannot lift (PostgreSQL 15 allows SET on it only to superusers or a GRANT SET ON
+-- PARAMETER). Its memory (work_mem) is the role's to raise: that is bounded only by the
+-- connection limit above and the container's memory.
+ALTER ROLE grafana_reader SET temp_file_limit = '2GB';
 
 -- The API checks for pending migrations at start (node-pg-migrate, server/src/runtime/database.ts)
 -- and with nothing to apply only reads pgmigrations. It looks the table and its primary key up

@@ -304,6 +304,26 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('runs the grafana_reader watchdog as the owner, and Grafana only once it runs', async () => {
+    const { services } = await loadCompose();
+    const watchdog = services['db-watchdog'] ?? {};
+    expect(commandOf(watchdog)).toEqual(['sh', '/deploy/postgres/grafana-watchdog.sh']);
+    expect(bindSources(watchdog)).toEqual(['./deploy/postgres']);
+    const env = environmentOf(watchdog);
+    const owner = new URL(environmentOf(services.migrate ?? {}).get('DATABASE_URL') ?? '');
+    expect(env.get('PGUSER')).toBe(owner.username);
+    expect(env.get('PGPASSWORD')).toBe(decodeURIComponent(owner.password));
+    // Longer than the role's own statement_timeout (60 s), which ends ordinary slow panels.
+    const grants = readFileSync(repoPath('deploy/postgres/grant-logins.sql'), 'utf8');
+    expect(grants).toMatch(/ALTER ROLE grafana_reader SET statement_timeout = '60s';/);
+    const seconds = Number(/^(\d+) seconds$/.exec(env.get('GRAFANA_MAX_STATEMENT') ?? '')?.[1]);
+    expect(seconds).toBeGreaterThan(60);
+    expect(seconds).toBeLessThanOrEqual(120);
+    expect(services.grafana?.depends_on).toMatchObject({
+      'db-watchdog': { condition: 'service_healthy' },
+    });
+  });
+
   it('gives Grafana what its provisioning files read, where they read it', async () => {
     const { services } = await loadCompose();
     const grafana = services.grafana ?? {};

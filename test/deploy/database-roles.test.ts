@@ -1,7 +1,9 @@
 /**
  * deploy/postgres/grant-logins.sh (the db-roles service) against the test PostgreSQL: the roles
  * the migrations create NOLOGIN get their logins, and the ingest API really runs as
- * tracksphere_app, as compose starts it.
+ * tracksphere_app, as compose starts it. grafana_reader, logged in as Grafana logs in, cannot
+ * lift the limits it is given, and deploy/postgres/grafana-watchdog.sh (the db-watchdog service)
+ * stops what its own settings would not.
  *
  * Roles are cluster-wide, so this gives tracksphere_app and grafana_reader a login on the
  * shared test cluster; other test files only SET ROLE to them, which is unaffected.
@@ -25,6 +27,7 @@ const GRAFANA_PASSWORD = 'grafana-"pw"-;--';
 let databaseUrl: string;
 let admin: pg.Client;
 const processes: ServerProcess[] = [];
+const readers: pg.Client[] = [];
 
 beforeAll(async () => {
   databaseUrl = await freshDatabase('db_roles');
@@ -35,19 +38,24 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill('SIGTERM')));
+  await Promise.all(readers.map((r) => r.end().catch(() => {})));
   await admin.end();
 });
 
-/** Runs the script as the db-roles service does, connected through PG* variables. */
-async function grantLogins(): Promise<void> {
-  const url = new URL(databaseUrl);
+function withoutPgVariables(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('PG')) env[key] = value;
   }
+  return env;
+}
+
+/** Runs the script as the db-roles service does, connected through PG* variables. */
+async function grantLogins(): Promise<void> {
+  const url = new URL(databaseUrl);
   await execFileAsync('sh', [repoPath('deploy/postgres/grant-logins.sh')], {
     env: {
-      ...env,
+      ...withoutPgVariables(),
       PGHOST: url.hostname,
       PGPORT: url.port,
       PGUSER: decodeURIComponent(url.username),
@@ -56,6 +64,56 @@ async function grantLogins(): Promise<void> {
       GRAFANA_DB_PASSWORD: GRAFANA_PASSWORD,
     },
   });
+}
+
+/** Runs one round of the watchdog as the db-watchdog service does (as the schema owner). */
+async function watchdogRound(maxStatement: string, maxIdleTransaction: string): Promise<string> {
+  const url = new URL(databaseUrl);
+  const { stdout } = await execFileAsync('sh', [repoPath('deploy/postgres/grafana-watchdog.sh')], {
+    env: {
+      ...withoutPgVariables(),
+      PGHOST: url.hostname,
+      PGPORT: url.port,
+      PGUSER: decodeURIComponent(url.username),
+      PGDATABASE: url.pathname.slice(1),
+      GRAFANA_MAX_STATEMENT: maxStatement,
+      GRAFANA_MAX_IDLE_TRANSACTION: maxIdleTransaction,
+      WATCHDOG_ONCE: '1',
+    },
+  });
+  return stdout;
+}
+
+/** A session of grafana_reader with its password, as Grafana's datasource opens one. */
+async function connectAsGrafana(): Promise<pg.Client> {
+  const url = new URL(databaseUrl);
+  url.username = 'grafana_reader';
+  url.password = encodeURIComponent(GRAFANA_PASSWORD);
+  const client = new pg.Client({ connectionString: url.toString() });
+  // A session the watchdog ends reports it as an error event.
+  client.on('error', () => {});
+  await client.connect();
+  readers.push(client);
+  return client;
+}
+
+/** The error code a query fails with ('' when it succeeds). */
+async function failureOf(client: pg.Client, sql: string): Promise<string> {
+  try {
+    await client.query(sql);
+    return '';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}
+
+async function waitForActivity(sql: string, values: unknown[]): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    if (((await admin.query(sql, values)).rowCount ?? 0) > 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no activity matching ${sql}`);
 }
 
 describe('db-roles (deploy/postgres/grant-logins.sh)', () => {
@@ -108,5 +166,101 @@ describe('db-roles (deploy/postgres/grant-logins.sh)', () => {
     const stored = await admin.query('SELECT 1 FROM visits WHERE device_id = $1', [deviceId]);
     expect(stored.rowCount).toBe(1);
     expect(await server.kill('SIGTERM')).toBe(0);
+  });
+});
+
+describe('grafana_reader, logged in as Grafana is', () => {
+  beforeAll(async () => {
+    await grantLogins();
+  });
+
+  it('starts read-only, time-limited, and cannot lift its temp file limit', async () => {
+    const reader = await connectAsGrafana();
+    const show = async (name: string): Promise<string> =>
+      (await reader.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name] ?? '';
+    expect(await show('default_transaction_read_only')).toBe('on');
+    expect(await show('statement_timeout')).toBe('1min');
+    expect(await show('temp_file_limit')).toBe('2GB');
+    // A superuser-only setting: pinned for the role.
+    expect(await failureOf(reader, 'SET temp_file_limit = -1')).toBe('42501');
+    expect(await show('temp_file_limit')).toBe('2GB');
+  });
+
+  it('may lift read-only and statement_timeout, as any role may, and still writes nothing', async () => {
+    const reader = await connectAsGrafana();
+    // PostgreSQL lets every role SET these in its own session: no privilege can stop it.
+    expect(await failureOf(reader, 'SET default_transaction_read_only = off')).toBe('');
+    expect(await failureOf(reader, 'SET statement_timeout = 0')).toBe('');
+    // What holds is that it has no privilege to write anywhere.
+    const denied = [
+      'CREATE TEMP TABLE t (x int)',
+      'CREATE TEMP VIEW v AS SELECT 1',
+      "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+      'CREATE TABLE public.t (x int)',
+      "SELECT lo_from_bytea(0, 'x')",
+      'SELECT lo_creat(-1)',
+      'SELECT lo_create(0)',
+      'DELETE FROM visits',
+      "UPDATE devices SET label = 'x'",
+      'SELECT token_hash FROM devices',
+    ];
+    for (const sql of denied) expect(await failureOf(reader, sql), sql).toBe('42501');
+    // Reading stays as it was.
+    expect(await failureOf(reader, 'SELECT count(*) FROM visits')).toBe('');
+  });
+
+  it('takes no advisory lock (held, one would stall migrations and partition maintenance)', async () => {
+    const reader = await connectAsGrafana();
+    for (const sql of [
+      'SELECT pg_advisory_lock(1)',
+      'SELECT pg_try_advisory_lock(1)',
+      'SELECT pg_advisory_lock_shared(1, 2)',
+      'BEGIN; SELECT pg_try_advisory_xact_lock(1); COMMIT',
+    ]) {
+      expect(await failureOf(reader, sql), sql).toBe('42501');
+      await reader.query('ROLLBACK');
+    }
+  });
+
+  it('has a statement that lifted its statement_timeout canceled by the watchdog', async () => {
+    const reader = await connectAsGrafana();
+    await reader.query('SET statement_timeout = 0');
+    const runaway = failureOf(reader, 'SELECT pg_sleep(30)');
+    // Another role's long statement is none of the watchdog's business.
+    const other = new pg.Client({ connectionString: databaseUrl });
+    await other.connect();
+    const ownerSleep = other.query('SELECT pg_sleep(2.5)');
+    await waitForActivity(
+      `SELECT 1 FROM pg_stat_activity WHERE usename = 'grafana_reader' AND state = 'active'
+          AND query LIKE 'SELECT pg_sleep(30)%' AND now() - query_start > interval '1 second'`,
+      [],
+    );
+    const report = await watchdogRound('1 second', '1 hour');
+    expect(report).toMatch(/^canceled the statement of grafana_reader pid \d+ after /m);
+    // 57014: canceling statement due to user request.
+    expect(await runaway).toBe('57014');
+    await expect(ownerSleep).resolves.toBeDefined();
+    await other.end();
+    // The session itself goes on.
+    expect(await failureOf(reader, 'SELECT 1')).toBe('');
+  });
+
+  it('has a session left idle inside a transaction ended by the watchdog', async () => {
+    const reader = await connectAsGrafana();
+    await reader.query('SET idle_in_transaction_session_timeout = 0');
+    await reader.query('BEGIN');
+    await reader.query('SELECT count(*) FROM visits');
+    const pid = (await reader.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
+      ?.pid;
+    await waitForActivity(
+      `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle in transaction'
+          AND now() - state_change > interval '1 second'`,
+      [pid],
+    );
+    const report = await watchdogRound('1 hour', '1 second');
+    expect(report).toMatch(
+      new RegExp(`^ended grafana_reader pid ${pid}, idle in a transaction`, 'm'),
+    );
+    expect(await failureOf(reader, 'SELECT 1')).not.toBe('');
   });
 });
