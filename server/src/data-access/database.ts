@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { migrate } from './migrate.js';
-import { maintainPartitions } from './partitions.js';
+import { type MaintenanceResult, maintainPartitions } from './partitions.js';
 import { createPool, type Pool } from './pool.js';
 
 export interface Database {
@@ -13,6 +13,28 @@ export interface Database {
 }
 
 const HOUR = 3_600_000;
+
+/** Says loudly when retention held back: more months due than a run drops, or a clock ahead. */
+function logRetentionClocks(log: Logger, r: MaintenanceResult): void {
+  const { server, database, newestReceived } = r.clocks;
+  if (r.overdue.length > 0) {
+    log.error(
+      { dropped: r.dropped, overdue: r.overdue, reference: r.reference, clocks: r.clocks },
+      'retention: more months are due than one run drops; the rest go in the next hourly runs. Unexpected? Check the clocks and RETENTION_DAYS',
+    );
+  }
+  if (server.getTime() - database.getTime() > 5 * 60_000) {
+    log.warn(
+      { clocks: r.clocks },
+      "this server's clock is ahead of PostgreSQL's; retention measures from the earlier",
+    );
+  } else if (newestReceived !== null && server.getTime() - newestReceived.getTime() > 24 * HOUR) {
+    log.info(
+      { reference: r.reference, clocks: r.clocks },
+      'retention measures from the newest visit received, not the clock: nothing was received for a day or more',
+    );
+  }
+}
 
 /**
  * Connects (starting the embedded PostgreSQL when DATABASE_URL is unset),
@@ -51,6 +73,7 @@ export async function openDatabase(
         if (r.created.length + r.dropped.length + r.deletedRows + r.deletedFromDefault > 0) {
           log.info(r, 'partition maintenance');
         }
+        logRetentionClocks(log, r);
       } catch (err) {
         log.warn({ err }, 'partition maintenance failed; will retry');
       }

@@ -23,6 +23,19 @@ const SKEW_MARGIN_MS = DAY_MS;
  */
 const WAIT_MS = 7 * DAY_MS;
 
+/**
+ * Months one run drops at most, oldest first. One comes due a month after the
+ * last; more at once (a clock jumping ahead, RETENTION_DAYS cut, a long
+ * stop) are dropped one per hourly run, and the result names the rest.
+ */
+export const MAX_DROPS_PER_RUN = 1;
+
+/**
+ * Rows (the latest started) whose receive times stand for "the newest visit
+ * received": a lower bound of it, read through the started_at index.
+ */
+const NEWEST_SAMPLE = 1000;
+
 function monthStart(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
 }
@@ -40,11 +53,16 @@ export function partitionName(month: Date): string {
 export interface MaintenanceResult {
   created: string[];
   dropped: string[];
+  /** Months due but left for later runs (more were due than maxDrops). */
+  overdue: string[];
   /** Months past the cutoff kept a while for a visit whose corrected start is not (WAIT_MS). */
   waiting: string[];
   /** Rows deleted one by one by their corrected start (skewed visits; months keeping a later one). */
   deletedRows: number;
   deletedFromDefault: number;
+  /** The time retention measured from: the earliest of the three clocks. */
+  reference: Date;
+  clocks: { server: Date; database: Date; newestReceived: Date | null };
 }
 
 /**
@@ -64,18 +82,44 @@ export interface MaintenanceResult {
  * corrected before the cutoff are deleted wherever they are (a device clock
  * ahead files them under a later month), and so are the default partition's
  * visits corrected before it.
+ *
+ * Retention measures from the earliest of `now` (this server's clock),
+ * PostgreSQL's now() and the newest visit received, so a clock that jumps
+ * ahead deletes nothing early: what was received within the retention window
+ * stays. A server that receives nothing keeps what it has until visits come
+ * again. And one run drops at most `maxDrops` months (MAX_DROPS_PER_RUN).
  */
 export async function maintainPartitions(
   pool: Pool,
-  opts: { now: Date; monthsAhead: number; monthsBack: number; retentionDays: number },
+  opts: {
+    now: Date;
+    monthsAhead: number;
+    monthsBack: number;
+    retentionDays: number;
+    maxDrops?: number;
+  },
 ): Promise<MaintenanceResult> {
   return withTransaction(pool, async (client) => {
+    const clocks = await client.query<{ database: Date; newest: Date | null }>(
+      `SELECT now() AS database, (SELECT max(received_at) FROM (SELECT received_at FROM visits
+          WHERE started_at <= least($1::timestamptz, now()) + interval '1 day'
+          ORDER BY started_at DESC LIMIT ${NEWEST_SAMPLE}) latest) AS newest`,
+      [opts.now],
+    );
+    const database = clocks.rows[0]?.database ?? opts.now;
+    const newestReceived = clocks.rows[0]?.newest ?? null;
+    const reference = new Date(
+      Math.min(opts.now.getTime(), database.getTime(), newestReceived?.getTime() ?? Infinity),
+    );
     const result: MaintenanceResult = {
       created: [],
       dropped: [],
+      overdue: [],
       waiting: [],
       deletedRows: 0,
       deletedFromDefault: 0,
+      reference,
+      clocks: { server: opts.now, database, newestReceived },
     };
     const locked = await client.query<{ ok: boolean }>(
       'SELECT pg_try_advisory_xact_lock($1) AS ok',
@@ -90,7 +134,7 @@ export async function maintainPartitions(
         WHERE p.relname = 'visits'`,
     );
     const names = new Set(existing.rows.map((r) => r.name));
-    const cutoff = new Date(opts.now.getTime() - opts.retentionDays * 86_400_000);
+    const cutoff = new Date(reference.getTime() - opts.retentionDays * DAY_MS);
     const first = monthStart(opts.now);
 
     for (let i = -opts.monthsBack; i <= opts.monthsAhead; i++) {
@@ -113,6 +157,7 @@ export async function maintainPartitions(
       result.created.push(name);
     }
 
+    const maxDrops = opts.maxDrops ?? MAX_DROPS_PER_RUN;
     // Oldest first (the names sort by month).
     for (const name of [...names].sort()) {
       const m = /^visits_(\d{4})_(\d{2})$/.exec(name);
@@ -123,7 +168,9 @@ export async function maintainPartitions(
         `SELECT max(started_at_corrected) AS at FROM ${name} WHERE ${SKEWED}`,
       );
       const at = latest.rows[0]?.at ?? null;
-      if (at === null || at < cutoff) {
+      if ((at === null || at < cutoff) && result.dropped.length >= maxDrops) {
+        result.overdue.push(name);
+      } else if (at === null || at < cutoff) {
         await client.query(`DROP TABLE ${name}`);
         result.dropped.push(name);
       } else if (at.getTime() < cutoff.getTime() + WAIT_MS) {
