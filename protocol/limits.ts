@@ -15,4 +15,6 @@ export const LIMITS = {
   earliestTime: '1970-01-01T00:00:00.000Z',
   latestTime: '9999-12-31T23:59:59.999Z',
   maxUtcOffsetMinutes: 15 * 60 + 59,
+  /** Digits after the second's decimal point: Node's Date misreads ten or more (.0280000001 as .280). */
+  maxFractionDigits: 9,
 } as const;

@@ -26,20 +26,25 @@ export type Transition = z.infer<typeof TransitionSchema>;
 const isoTime = z.iso.datetime({ offset: true });
 
 const MAX_OFFSET = `${Math.floor(LIMITS.maxUtcOffsetMinutes / 60)}:${String(LIMITS.maxUtcOffsetMinutes % 60).padStart(2, '0')}`;
-const TIME_RANGE = `An instant from ${LIMITS.earliestTime} to ${LIMITS.latestTime}, with a UTC offset of at most ${MAX_OFFSET}`;
+const TIME_RANGE = `An instant from ${LIMITS.earliestTime} to ${LIMITS.latestTime}, with a UTC offset of at most ${MAX_OFFSET} and at most ${LIMITS.maxFractionDigits} digits after the second's decimal point`;
 const EARLIEST_MS = Date.parse(LIMITS.earliestTime);
 const LATEST_MS = Date.parse(LIMITS.latestTime);
 
 /**
  * Why an ISO time (already of isoTime's form) that Date.parse read as `ms` is
  * out of LIMITS' range, or undefined. The offset is the form's last six
- * characters (±hh:mm) unless it ends in Z.
+ * characters (±hh:mm) unless it ends in Z; a '.' starts the fraction.
  */
 function timeProblem(iso: string, ms: number): string | undefined {
   if (!(ms >= EARLIEST_MS && ms <= LATEST_MS)) {
     return `must be an instant from ${LIMITS.earliestTime} to ${LIMITS.latestTime}`;
   }
-  if (iso.endsWith('Z')) return undefined;
+  const zulu = iso.endsWith('Z');
+  const dot = iso.indexOf('.');
+  if (dot !== -1 && (zulu ? iso.length - 1 : iso.length - 6) - dot - 1 > LIMITS.maxFractionDigits) {
+    return `must have at most ${LIMITS.maxFractionDigits} digits after the second's decimal point`;
+  }
+  if (zulu) return undefined;
   const minutes = Number(iso.slice(-5, -3)) * 60 + Number(iso.slice(-2));
   return minutes > LIMITS.maxUtcOffsetMinutes
     ? `must have a UTC offset of at most ${MAX_OFFSET}`

@@ -224,6 +224,8 @@ describe('prepareBatch and times PostgreSQL and JavaScript cannot both read', ()
     ['past year 9999 in UTC', { endedAt: '9999-12-31T23:59:59.999-00:01' }, 'endedAt'],
     ['an offset of +16:00', { startedAt: '2026-06-16T02:00:00.000+16:00' }, 'startedAt'],
     ['an offset of -23:59', { endedAt: '2026-06-14T10:02:00.000-23:59' }, 'endedAt'],
+    // Node's Date reads .0280000001 as .280: JavaScript and PostgreSQL would disagree.
+    ['of ten fraction digits', { startedAt: '2026-06-15T10:00:00.0280000001Z' }, 'startedAt'],
   ])('refuses a time %s as invalid_event naming the field', (_name, times, field) => {
     const { rejected } = prepareBatch(batch([event(1, { activeMs: 0, ...times })]), ctx);
     expect(rejected.map((r) => r.code)).toEqual(['invalid_event']);
