@@ -325,6 +325,33 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       await expectStored(stack, [cases[3]?.id ?? '', cases[4]?.id ?? '']);
     });
 
+    it('stores an id once when a batch repeats it upper-cased or with a start apart by microseconds', async () => {
+      const e = makeEvent();
+      const start = Date.parse(e.startedAt);
+      const micro = (us: number): string =>
+        `${new Date(start).toISOString().slice(0, -1)}${String(us).padStart(3, '0')}Z`;
+      const res = await postEvents<IngestResult>(
+        base,
+        device.token,
+        makeBatch([
+          e,
+          { ...e, id: e.id.toUpperCase(), startedAt: micro(1) },
+          { ...e, startedAt: micro(2) },
+          { ...e, id: e.id.toUpperCase() },
+        ]),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.rejected.map((r) => [r.index, r.code])).toEqual([
+        [1, 'invalid_event'],
+        [2, 'invalid_event'],
+      ]);
+      await expectStored(stack, [e.id], 1);
+      const marker = makeEvent();
+      await postEvents(base, device.token, makeBatch([marker]));
+      await expectStored(stack, [marker.id]);
+      expect(await storedCount(stack, [e.id])).toBe(1);
+    });
+
     it('stores an id sent twice in one batch once', async () => {
       const e = makeEvent();
       const res = await postEvents<IngestResult>(base, device.token, makeBatch([e, e]));

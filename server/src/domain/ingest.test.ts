@@ -104,6 +104,45 @@ describe('prepareBatch', () => {
     expect(rejected[0]?.message).toMatch(/already used/);
   });
 
+  it('refuses an id reused in a batch in another case or with a start apart by less than a millisecond', () => {
+    const id = event(1).id as string;
+    const { records, rejected } = prepareBatch(
+      batch([
+        event(1),
+        event(1, { id: id.toUpperCase(), startedAt: '2026-06-15T10:00:05.000Z' }),
+        event(1, { startedAt: '2026-06-15T10:00:00.0001Z' }),
+        event(1, { startedAt: '2026-06-15T10:00:00.000001Z' }),
+        // The same instant, written otherwise: exact repeats, kept (stored once).
+        event(1, { id: id.toUpperCase() }),
+        event(1, { startedAt: '2026-06-15T10:00:00.000000Z' }),
+        event(1, { startedAt: '2026-06-15T12:00:00.000+02:00' }),
+      ]),
+      ctx,
+    );
+    expect(rejected.map((r) => [r.index, r.code])).toEqual([
+      [1, 'invalid_event'],
+      [2, 'invalid_event'],
+      [3, 'invalid_event'],
+    ]);
+    expect(rejected[0]?.id).toBe(id.toUpperCase());
+    expect(records.map((r) => r.id)).toEqual([id, id, id, id]);
+  });
+
+  it('keeps apart the starts of different ids that differ below a millisecond', () => {
+    const { records, rejected } = prepareBatch(
+      batch([
+        event(1, { startedAt: '2026-06-15T10:00:00.0001Z' }),
+        event(2, { startedAt: '2026-06-15T10:00:00.0002Z' }),
+      ]),
+      ctx,
+    );
+    expect(rejected).toEqual([]);
+    expect(records.map((r) => r.startedAt)).toEqual([
+      '2026-06-15T10:00:00.0001Z',
+      '2026-06-15T10:00:00.0002Z',
+    ]);
+  });
+
   it("refuses a domain that is not the url's host, and takes a domain alone when url is null", () => {
     const { records, rejected } = prepareBatch(
       batch([

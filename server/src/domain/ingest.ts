@@ -51,7 +51,8 @@ export function prepareBatch(
   const rejected: RejectedEvent[] = [];
   // An id names one visit: the same id with another start would be stored as a
   // second row (the key is (id, started_at)), so it is refused within a batch.
-  const startOfId = new Map<string, number>();
+  // Ids compare as PostgreSQL's uuid does (in any case); starts to the last digit sent.
+  const startOfId = new Map<string, number | string>();
 
   batch.events.forEach((raw, index) => {
     const parsed = EventSchema.safeParse(raw);
@@ -102,8 +103,10 @@ export function prepareBatch(
       }
       url = redacted.url;
     }
-    const firstStart = startOfId.get(e.id);
-    if (firstStart !== undefined && firstStart !== startedMs) {
+    const id = e.id.toLowerCase();
+    const start = exactInstant(e.startedAt, startedMs);
+    const firstStart = startOfId.get(id);
+    if (firstStart !== undefined && firstStart !== start) {
       rejected.push({
         index,
         id: e.id,
@@ -112,10 +115,10 @@ export function prepareBatch(
       });
       return;
     }
-    startOfId.set(e.id, startedMs);
+    startOfId.set(id, start);
     records.push({
       v: 1,
-      id: e.id,
+      id,
       deviceId: ctx.deviceId,
       batchId: batch.batchId,
       sessionId: e.sessionId,
@@ -153,4 +156,20 @@ function clockSkewError(clockSkewMs: number, ctx: IngestContext): AppError {
     `The batch's sentAt is ${days(Math.abs(clockSkewMs))} ${direction} the server's clock; this server corrects device clocks by at most ${days(ctx.maxClockSkewMs)}. Nothing was accepted: set the device's clock right and send again.`,
     { clockSkewMs, maxClockSkewMs: ctx.maxClockSkewMs },
   );
+}
+
+/** The digits of a time's fraction past the millisecond (Date.parse drops them). */
+const SUB_MS_DIGITS = /\.\d{3}(\d+)/;
+
+/**
+ * The instant an ISO time names, exactly, as a key: its milliseconds (as
+ * Date.parse read them, `ms`), or when it has nonzero digits past them
+ * (PostgreSQL keeps microseconds) "<ms>.<those digits>". Two spellings of one
+ * instant (offsets, trailing zeros) give the same key.
+ */
+function exactInstant(iso: string, ms: number): number | string {
+  // The extension's own form (toISOString: milliseconds, Z) has nothing past the millisecond.
+  if (iso.length === 24) return ms;
+  const extra = SUB_MS_DIGITS.exec(iso)?.[1]?.replace(/0+$/, '');
+  return extra === undefined || extra === '' ? ms : `${ms}.${extra}`;
 }

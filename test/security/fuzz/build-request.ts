@@ -131,6 +131,18 @@ function envelopeOf(c: RequestCase, events: unknown[], sentAt: string): unknown 
   }
 }
 
+function hasStringId(e: unknown): e is { id: string; startedAt?: unknown } {
+  return typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string';
+}
+
+/** The time with other digits past its millisecond (a different instant), or as it was. */
+function movedBelowMs(time: unknown): unknown {
+  if (typeof time !== 'string') return time;
+  return time.replace(/(\.\d{3})(\d*)/, (_, ms: string, extra: string) =>
+    extra.replace(/0+$/, '') === '7' ? `${ms}3` : `${ms}7`,
+  );
+}
+
 export function buildRequest(
   c: RequestCase,
   devices: readonly FuzzDevice[],
@@ -150,7 +162,11 @@ export function buildRequest(
   for (const draft of c.events) {
     const previous = events.at(-1);
     if (draft.reuse === 'previous-in-batch' && previous !== undefined) events.push(previous);
-    else if (draft.reuse === 'earlier-request' && earlierEvent(c.device) !== undefined) {
+    else if (draft.reuse === 'previous-upper-cased' && hasStringId(previous)) {
+      events.push({ ...previous, id: previous.id.toUpperCase() });
+    } else if (draft.reuse === 'previous-moved' && hasStringId(previous)) {
+      events.push({ ...previous, startedAt: movedBelowMs(previous.startedAt) });
+    } else if (draft.reuse === 'earlier-request' && earlierEvent(c.device) !== undefined) {
       events.push(earlierEvent(c.device));
     } else {
       const ctx: BuildContext = { now: sentAtMs, id: uuidv7(), raw };

@@ -22,8 +22,17 @@ export interface EventDraft {
   intent: Intent;
   /** Which generator made it, for failure messages. */
   what: string;
-  /** Sent again as an exact copy of an event sent before (same batch or an earlier request). */
-  reuse: 'none' | 'previous-in-batch' | 'earlier-request';
+  /**
+   * Sent again as an exact copy of an event sent before (same batch or an earlier request),
+   * or of the previous event in the batch with its id upper-cased (the same visit) or its
+   * start moved below the millisecond (another visit under the same id).
+   */
+  reuse:
+    | 'none'
+    | 'previous-in-batch'
+    | 'previous-upper-cased'
+    | 'previous-moved'
+    | 'earlier-request';
   build(ctx: BuildContext): unknown;
 }
 
@@ -234,6 +243,20 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     }),
   ),
   fc.constant<Mutation>({
+    what: 'id upper-cased',
+    intent: 'valid',
+    apply: (f) => ({ ...f, id: String(f.id).toUpperCase() }),
+  }),
+  // Digits past the millisecond (PostgreSQL keeps microseconds): later by less than 1 ms.
+  // Nine fraction digits at most; ten Node's Date misreads, so the contract refuses them.
+  fc.constantFrom('1', '001', '5000', '000001', '999999', '0000001').map(
+    (digits): Mutation => ({
+      what: `startedAt with sub-millisecond digits ${digits}`,
+      intent: digits.length > 6 ? 'invalid' : 'valid',
+      apply: (f) => ({ ...f, startedAt: String(f.startedAt).replace(/(\.\d{3})/, `$1${digits}`) }),
+    }),
+  ),
+  fc.constant<Mutation>({
     what: 'endedAt before startedAt',
     intent: 'invalid',
     apply: (f) => ({
@@ -328,13 +351,20 @@ export const eventDraftArb: fc.Arbitrary<EventDraft> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('previous-in-batch' as const, 'earlier-request' as const).map(
-      (reuse): EventDraft => ({
-        intent: 'either',
-        what: `repeat (${reuse})`,
-        reuse,
-        build: () => null,
-      }),
-    ),
+    arbitrary: fc
+      .constantFrom(
+        'previous-in-batch' as const,
+        'previous-upper-cased' as const,
+        'previous-moved' as const,
+        'earlier-request' as const,
+      )
+      .map(
+        (reuse): EventDraft => ({
+          intent: 'either',
+          what: `repeat (${reuse})`,
+          reuse,
+          build: () => null,
+        }),
+      ),
   },
 );

@@ -20,6 +20,16 @@ function show(value: unknown): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The instant an ISO time names, to the last digit it gives: whole seconds by
+ * Date.parse, then the fraction's digits without trailing zeros.
+ */
+function exactStart(iso: string): string {
+  const m = /^(.+T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(iso);
+  if (m === null) throw new Error(`not a time of the schema's form: ${iso}`);
+  return `${Date.parse(`${m[1]}${m[3]}`)}.${(m[2] ?? '').replace(/0+$/, '')}`;
+}
+
 export interface Tally {
   requests: number;
   byStatus: Record<number, number>;
@@ -88,9 +98,17 @@ export class Ledger {
       const id = typeof sent === 'object' && sent !== null ? (sent as { id?: unknown }).id : null;
       expect(r.id).toBe(typeof id === 'string' ? id.slice(0, 64) : null);
     }
+    // Of the events accepted in this request, the start of each id (lower-cased).
+    const startOfId = new Map<string, string>();
     events.forEach((event, index) => {
       this.tally.eventsChecked += 1;
-      const verdict = eventVerdict(event, expected.sentAt, sentMs, answeredMs);
+      let verdict = eventVerdict(event, expected.sentAt, sentMs, answeredMs);
+      const visit = VisitEventSchema.safeParse(event);
+      const id = visit.success ? visit.data.id.toLowerCase() : null;
+      const start = visit.success ? exactStart(visit.data.startedAt) : null;
+      // An id accepted earlier in the batch with another start: refused ("id already used").
+      const first = id === null ? undefined : startOfId.get(id);
+      if (first !== undefined && first !== start) verdict = 'invalid';
       const intent = intents[index] ?? 'either';
       if (intent !== 'either') {
         expect(verdict, `generator meant ${intent}: ${show(event)}`).not.toBe(
@@ -102,6 +120,7 @@ export class Ledger {
       const detail = `event ${index} ${show(event)}`;
       if (wasAccepted) {
         expect(verdict, detail).not.toBe('invalid');
+        if (id !== null && start !== null && first === undefined) startOfId.set(id, start);
         const parsed = VisitEventSchema.parse(event);
         this.accepted.set(parsed.id.toLowerCase(), device);
         const list = this.acceptedEvents.get(device) ?? [];
