@@ -1,8 +1,12 @@
 -- Run by grant-logins.sh (the db-roles service) after the migrations, as the schema owner.
--- The migrations create tracksphere_app and grafana_reader NOLOGIN and without passwords, so
--- no secret is ever in the repository; the passwords come from psql variables set from .env.
+-- The migrations create tracksphere_app, tracksphere_writer and grafana_reader NOLOGIN and
+-- without passwords, so no secret is ever in the repository; the passwords come from psql
+-- variables set from .env.
 
 ALTER ROLE tracksphere_app WITH LOGIN PASSWORD :'app_password';
+-- The consumer: INSERT into visits and a row lock on devices, nothing more (migration
+-- writer-role).
+ALTER ROLE tracksphere_writer WITH LOGIN PASSWORD :'writer_password';
 ALTER ROLE grafana_reader WITH LOGIN PASSWORD :'grafana_password' CONNECTION LIMIT 20;
 
 -- Grafana only reads: every session of its role is read-only, and a runaway panel query stops.

@@ -75,6 +75,7 @@ describe('secrets-check (deploy/check-secrets.sh)', () => {
       'GRAFANA_ADMIN_PASSWORD',
       'GRAFANA_DB_PASSWORD',
       'POSTGRES_PASSWORD',
+      'WRITER_DB_PASSWORD',
     ]);
     expect(outcome.stderr).toMatch(/POSTGRES_PASSWORD: is a placeholder/);
     expect(outcome.stderr).not.toMatch(/change-me/);

@@ -181,6 +181,7 @@ describe('docker-compose.yml', () => {
     expect(needs('consumer')).toEqual(['db-roles', 'topic-init']);
     expect(needs('db-roles')).toEqual(['migrate']);
     expect(needs('migrate')).toEqual(['postgres']);
+    expect(needs('partitions')).toEqual(['migrate']);
     expect(needs('postgres')).toEqual(['secrets-check']);
     expect(needs('topic-init')).toEqual(['kafka']);
     expect(needs('nginx')).toEqual(['api', 'grafana']);
@@ -218,11 +219,51 @@ describe('docker-compose.yml', () => {
   it('runs the server containers read-only and without capabilities', async () => {
     const { services } = await loadCompose();
     const built = Object.entries(services).filter(([, service]) => service.build !== undefined);
-    expect(built.map(([name]) => name).sort()).toEqual(['api', 'consumer', 'migrate']);
+    expect(built.map(([name]) => name).sort()).toEqual([
+      'api',
+      'consumer',
+      'migrate',
+      'partitions',
+    ]);
     for (const [name, service] of built) {
       expect(service.read_only, name).toBe(true);
       expect(service.cap_drop, name).toEqual(['ALL']);
     }
+  });
+
+  it('connects as the schema owner only where nothing a device sent is handled', async () => {
+    const { services } = await loadCompose();
+    const owner = environmentOf(services.postgres ?? {}).get('POSTGRES_USER');
+    const userOf = (name: string): string =>
+      new URL(environmentOf(services[name] ?? {}).get('DATABASE_URL') ?? '').username;
+    const withUrl = Object.keys(services).filter((name) =>
+      environmentOf(services[name] ?? {}).has('DATABASE_URL'),
+    );
+    expect(withUrl.filter((name) => userOf(name) === owner).sort()).toEqual([
+      'migrate',
+      'partitions',
+    ]);
+    expect(userOf('api')).toBe('tracksphere_app');
+    // The consumer parses what devices sent: it inserts visits and does nothing else.
+    expect(userOf('consumer')).toBe('tracksphere_writer');
+    const consumer = environmentOf(services.consumer ?? {});
+    expect(consumer.get('MIGRATE_ON_START')).toBe('false');
+    expect(consumer.get('PARTITION_MAINTENANCE')).toBe('false');
+    // Partition maintenance and retention run hourly as the owner, through the migrate entry
+    // point (migrations, none pending after the one-shot, then maintenance).
+    const loop = commandOf(services.partitions ?? {});
+    expect(loop.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(loop[2]).toMatch(
+      /^while node --import tsx server\/src\/entry-points\/migrate\.ts; do touch (\S+); sleep 3600; done; exit 1$/,
+    );
+    const heartbeat = /touch (\S+);/.exec(loop[2] ?? '')?.[1];
+    expect(services.partitions?.healthcheck?.test).toEqual([
+      'CMD',
+      'node',
+      '-e',
+      `process.exit(Date.now() - require('fs').statSync('${heartbeat}').mtimeMs < 70 * 60e3 ? 0 : 1)`,
+    ]);
+    expect(environmentOf(services.partitions ?? {}).get('PARTITION_MAINTENANCE')).toBeUndefined();
   });
 
   it('gives the API the least-privileged role and trusts exactly one proxy', async () => {

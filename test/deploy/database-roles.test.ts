@@ -9,13 +9,18 @@
  * shared test cluster; other test files only SET ROLE to them, which is unaffected.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBatch, makeEvent, postEvents, registerDevice } from '../harness/client.js';
 import { freshDatabase } from '../harness/database.js';
 import { type ServerProcess, spawnEntryPoint } from '../harness/process.js';
-import { prepareDatabase } from '../harness/server.js';
+import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../harness/server.js';
+import { type KafkaStack, startKafkaStack } from '../server/modes.js';
+import { environmentOf, loadCompose } from './compose-file.js';
 import { repoPath } from './repo-root.js';
 
 const execFileAsync = promisify(execFile);
@@ -23,6 +28,7 @@ const execFileAsync = promisify(execFile);
 // Quotes, a backslash and a dollar: psql's :'name' quoting must carry them into SQL intact.
 const APP_PASSWORD = `app-'quoted'-\\-$pw`;
 const GRAFANA_PASSWORD = 'grafana-"pw"-;--';
+const WRITER_PASSWORD = "writer-:'pw'-%";
 
 let databaseUrl: string;
 let admin: pg.Client;
@@ -51,8 +57,8 @@ function withoutPgVariables(): NodeJS.ProcessEnv {
 }
 
 /** Runs the script as the db-roles service does, connected through PG* variables. */
-async function grantLogins(): Promise<void> {
-  const url = new URL(databaseUrl);
+async function grantLogins(database = databaseUrl): Promise<void> {
+  const url = new URL(database);
   await execFileAsync('sh', [repoPath('deploy/postgres/grant-logins.sh')], {
     env: {
       ...withoutPgVariables(),
@@ -61,9 +67,18 @@ async function grantLogins(): Promise<void> {
       PGUSER: decodeURIComponent(url.username),
       PGDATABASE: url.pathname.slice(1),
       APP_DB_PASSWORD: APP_PASSWORD,
+      WRITER_DB_PASSWORD: WRITER_PASSWORD,
       GRAFANA_DB_PASSWORD: GRAFANA_PASSWORD,
     },
   });
+}
+
+/** `database` with another role's login. */
+function loginUrl(database: string, user: string, password: string): string {
+  const url = new URL(database);
+  url.username = user;
+  url.password = encodeURIComponent(password);
+  return url.toString();
 }
 
 /** Runs one round of the watchdog as the db-watchdog service does (as the schema owner). */
@@ -117,16 +132,18 @@ async function waitForActivity(sql: string, values: unknown[]): Promise<void> {
 }
 
 describe('db-roles (deploy/postgres/grant-logins.sh)', () => {
-  it('gives both roles a login and a SCRAM password, and can run again', async () => {
+  it('gives every role a login and a SCRAM password, and can run again', async () => {
     await grantLogins();
     await grantLogins();
     const roles = await admin.query<{ rolname: string; rolcanlogin: boolean; rolpassword: string }>(
       `SELECT rolname, rolcanlogin, rolpassword FROM pg_authid
-        WHERE rolname IN ('tracksphere_app', 'grafana_reader') ORDER BY rolname`,
+        WHERE rolname IN ('tracksphere_app', 'tracksphere_writer', 'grafana_reader')
+        ORDER BY rolname`,
     );
     expect(roles.rows.map((r) => [r.rolname, r.rolcanlogin])).toEqual([
       ['grafana_reader', true],
       ['tracksphere_app', true],
+      ['tracksphere_writer', true],
     ]);
     for (const role of roles.rows) expect(role.rolpassword).toMatch(/^SCRAM-SHA-256\$/);
   });
@@ -262,5 +279,148 @@ describe('grafana_reader, logged in as Grafana is', () => {
       new RegExp(`^ended grafana_reader pid ${pid}, idle in a transaction`, 'm'),
     );
     expect(await failureOf(reader, 'SELECT 1')).not.toBe('');
+  });
+});
+
+describe("tracksphere_writer, the consumer's role", () => {
+  let stack: KafkaStack;
+  beforeAll(async () => {
+    // The API (in this process) produces to a mock Kafka; the consumer is started below.
+    stack = await startKafkaStack({}, { consumer: false, prefix: 'db_roles_writer' });
+    await grantLogins(stack.databaseUrl);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('runs the real consumer, which stores batches, resent ones included', async () => {
+    const consumer = spawnEntryPoint('server/src/entry-points/consumer/main.ts', {
+      DATABASE_URL: loginUrl(stack.databaseUrl, 'tracksphere_writer', WRITER_PASSWORD),
+      // As compose runs it: the migrations and partitions are the owner's.
+      MIGRATE_ON_START: 'false',
+      PARTITION_MAINTENANCE: 'false',
+      CONSUMER_PORT: '0',
+      HOST: '127.0.0.1',
+      ...kafkaEnv(testKafkaSettings(stack.kafka.brokers)),
+    });
+    processes.push(consumer);
+    await consumer.waitForOutput(/consumer running/);
+
+    const base = stack.server.url;
+    const { deviceId, token } = await registerDevice(base);
+    const batch = makeBatch([makeEvent(), makeEvent(), makeEvent()]);
+    // The same batch twice: the second COPY meets the stored rows and the writer falls back to
+    // INSERT ... ON CONFLICT DO NOTHING.
+    for (let i = 0; i < 2; i++) expect((await postEvents(base, token, batch)).status).toBe(200);
+    const stored = async (): Promise<number> =>
+      Number(
+        (
+          await stack.server.pool.query<{ n: string }>(
+            'SELECT count(*) AS n FROM visits WHERE device_id = $1',
+            [deviceId],
+          )
+        ).rows[0]?.n,
+      );
+    const deadline = Date.now() + 30_000;
+    while ((await stored()) < 3 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await stored()).toBe(3);
+    // Both sends were consumed (the group's offsets moved past both), and nothing failed.
+    await consumer.waitForOutput(/consumer running/);
+    expect(consumer.output()).not.toMatch(/permission denied|"level":(50|60)/);
+    expect(await consumer.kill('SIGTERM')).toBe(0);
+  });
+
+  it('can do nothing else: no token hashes, no deletes, no DDL, no superuser', async () => {
+    const writer = new pg.Client({
+      connectionString: loginUrl(stack.databaseUrl, 'tracksphere_writer', WRITER_PASSWORD),
+    });
+    await writer.connect();
+    try {
+      const attempt = async (sql: string): Promise<string> => {
+        try {
+          await writer.query(sql);
+          return '';
+        } catch (error) {
+          return (error as { code?: string }).code ?? String(error);
+        }
+      };
+      for (const sql of [
+        'SELECT token_hash FROM devices',
+        'SELECT label FROM devices',
+        'SELECT url FROM visits',
+        'DELETE FROM visits',
+        'DELETE FROM devices',
+        "UPDATE devices SET label = 'x'",
+        'TRUNCATE visits',
+        'DROP TABLE visits_default',
+        'CREATE TABLE public.t (x int)',
+        'CREATE TEMP TABLE t (x int)',
+        'SELECT * FROM erased_devices',
+        'SELECT pg_advisory_lock(1)',
+      ]) {
+        expect(await attempt(sql), sql).toBe('42501');
+      }
+      const role = await writer.query<{ rolsuper: boolean }>(
+        'SELECT rolsuper FROM pg_roles WHERE rolname = current_user',
+      );
+      expect(role.rows[0]?.rolsuper).toBe(false);
+    } finally {
+      await writer.end();
+    }
+  });
+});
+
+describe('partitions (the compose service that maintains partitions as the owner)', () => {
+  it('runs the migrate entry point, then touches its heartbeat, hour after hour', async () => {
+    const { services } = await loadCompose();
+    const service = services.partitions ?? {};
+    const [shell, flag, loop] = Array.isArray(service.command) ? service.command : [];
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    const dir = await mkdtemp(join(tmpdir(), 'tracksphere-partitions-'));
+    try {
+      // A `sleep` that ends the loop instead of waiting an hour: the loop ran once, fully.
+      await writeFile(join(dir, 'sleep'), '#!/bin/sh\nkill -TERM "$PPID"\n', { mode: 0o755 });
+      const heartbeat = join(dir, 'maintained');
+      const database = await freshDatabase('db_roles_partitions');
+      const env = Object.fromEntries(environmentOf(service));
+      // The test cluster's owner has no password: the deployment's checks stay off here.
+      delete env.NODE_ENV;
+      const run = execFileAsync(
+        'sh',
+        ['-c', (loop ?? '').replaceAll('/tmp/partitions-maintained', heartbeat)],
+        {
+          cwd: repoPath('.'),
+          env: {
+            ...withoutPgVariables(),
+            ...env,
+            DATABASE_URL: database,
+            LOG_LEVEL: 'info',
+            PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          },
+        },
+      );
+      const ended = await run.then(
+        () => 'exit 0',
+        (error: { signal?: string; code?: number }) => error.signal ?? `exit ${error.code}`,
+      );
+      expect(ended).toBe('SIGTERM');
+      expect((await stat(heartbeat)).isFile()).toBe(true);
+      const client = new pg.Client({ connectionString: database });
+      await client.connect();
+      try {
+        const partitions = await client.query(
+          `SELECT 1 FROM pg_inherits WHERE inhparent = 'visits'::regclass`,
+        );
+        // The default partition and the months around now.
+        expect(partitions.rowCount).toBeGreaterThan(3);
+        const applied = await client.query('SELECT name FROM pgmigrations');
+        expect(applied.rows.map((r) => r.name)).toContain('1796480000000_writer-role');
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
