@@ -183,7 +183,7 @@ describe('docker-compose.yml', () => {
     expect(needs('migrate')).toEqual(['postgres']);
     expect(needs('partitions')).toEqual(['migrate']);
     expect(needs('postgres')).toEqual(['secrets-check']);
-    expect(needs('topic-init')).toEqual(['kafka']);
+    expect(needs('topic-init')).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
     expect(needs('nginx')).toEqual(['api', 'grafana']);
   });
 
