@@ -21,6 +21,7 @@ import {
   interpolateValues,
   loadCompose,
   loadComposeDocument,
+  networksOf,
   oneShotServices,
   parseComposeYaml,
   readComposeText,
@@ -264,6 +265,41 @@ describe('docker-compose.yml', () => {
       `process.exit(Date.now() - require('fs').statSync('${heartbeat}').mtimeMs < 70 * 60e3 ? 0 : 1)`,
     ]);
     expect(environmentOf(services.partitions ?? {}).get('PARTITION_MAINTENANCE')).toBeUndefined();
+  });
+
+  it('lets Grafana reach PostgreSQL (and nginx, in front of it) and nothing else', async () => {
+    const compose = await loadCompose();
+    const members = (network: string): string[] =>
+      Object.entries(compose.services)
+        .filter(([, service]) => networksOf(service).includes(network))
+        .map(([name]) => name)
+        .sort();
+    const peersOf = (name: string): string[] => {
+      const own = networksOf(compose.services[name] ?? {});
+      return Object.entries(compose.services)
+        .filter(([other]) => other !== name)
+        .filter(([, service]) => networksOf(service).some((n) => own.includes(n)))
+        .map(([other]) => other)
+        .sort();
+    };
+    expect(peersOf('grafana')).toEqual(['nginx', 'postgres']);
+    expect(members('db')).toEqual(['grafana', 'postgres']);
+    expect(members('dashboards')).toEqual(['grafana', 'nginx']);
+    // Kafka, the consumer and the API's /metrics (port 8080) are out of Grafana's reach.
+    for (const name of ['api', 'consumer', 'kafka-1', 'kafka-2', 'kafka-3']) {
+      expect(peersOf(name), name).not.toContain('grafana');
+    }
+    // Only edge leads outside, and only nginx and the API are on it.
+    expect(members('edge')).toEqual(['api', 'nginx']);
+    const networks = (compose.networks ?? {}) as Record<string, { internal?: boolean } | null>;
+    expect(Object.keys(networks).sort()).toEqual(['backend', 'dashboards', 'db', 'edge']);
+    for (const [name, network] of Object.entries(networks)) {
+      expect(network?.internal === true, name).toBe(name !== 'edge');
+    }
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const network of networksOf(service))
+        expect(networks, `${name}: ${network}`).toHaveProperty(network);
+    }
   });
 
   it('gives the API the least-privileged role and trusts exactly one proxy', async () => {

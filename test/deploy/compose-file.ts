@@ -26,6 +26,8 @@ export interface ComposeService {
   read_only?: boolean;
   cap_drop?: string[];
   depends_on?: string[] | Record<string, { condition: string }>;
+  networks?: string[] | Record<string, unknown>;
+  network_mode?: string;
 }
 
 export interface ComposeFile {
@@ -153,6 +155,14 @@ export function environmentOf(service: ComposeService): Map<string, string> {
     }
   }
   return env;
+}
+
+/** The networks a service joins (Compose's list or map form; none given: `default`). */
+export function networksOf(service: ComposeService): string[] {
+  if (service.network_mode !== undefined) return [];
+  const networks = service.networks;
+  if (networks === undefined) return ['default'];
+  return Array.isArray(networks) ? networks : Object.keys(networks);
 }
 
 /** Names of the services others wait for with service_completed_successfully: the one-shots. */
