@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import type { SyncStatus } from '../db/index.js';
 import type { SyncSetup } from '../messaging/protocol.js';
+import { whileBusy } from './busy.js';
 import { t } from './i18n.js';
 
 export interface SyncStatusPanelProps {
@@ -55,8 +56,8 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
       <button
         type="button"
         data-testid="sync-now"
-        disabled={!config.enabled || busy}
-        onClick={onSyncNow}
+        disabled={!config.enabled}
+        {...whileBusy(busy, onSyncNow)}
       >
         {t('syncNow')}
       </button>
@@ -67,8 +68,7 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
             type="button"
             class="secondary"
             data-testid="send-earlier"
-            disabled={busy}
-            onClick={onSendEarlier}
+            {...whileBusy(busy, onSendEarlier)}
           >
             {t('syncSendEarlier')}
           </button>

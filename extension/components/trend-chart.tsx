@@ -1,13 +1,23 @@
 import type { JSX } from 'preact';
+import { useRef, useState } from 'preact/hooks';
 import type { DayTotal } from '../db/index.js';
 import { formatDayLabel, formatDuration } from '../stats/index.js';
 import { t } from './i18n.js';
 
 const HEIGHT = 100;
-const LABEL_SPACE = 16;
+const LABEL_SPACE = 20;
 const GAP_RATIO = 0.25;
-/** Half the width of a "Wed 30" label at the label font size, in viewBox units. */
-const HALF_LABEL = 16;
+/** Half the width of a "Wed 30" label at the label font size (12 units), in viewBox units. */
+const HALF_LABEL = 20;
+
+/** The bar a key moves to from `current` among `count`; null for other keys. */
+export function barAfterKey(key: string, current: number, count: number): number | null {
+  if (key === 'ArrowLeft' || key === 'ArrowDown') return Math.max(0, current - 1);
+  if (key === 'ArrowRight' || key === 'ArrowUp') return Math.min(count - 1, current + 1);
+  if (key === 'Home') return 0;
+  if (key === 'End') return count - 1;
+  return null;
+}
 
 export interface TrendChartProps {
   days: readonly DayTotal[];
@@ -31,11 +41,22 @@ export function TrendChartPending({ width = 280 }: { width?: number }): JSX.Elem
 }
 
 /**
- * Active time per day as bars. Each bar is focusable and named with its day
- * and time, so the chart reads the same by keyboard and screen reader as by
- * eye; colours come from the theme's CSS variables (dark mode included).
+ * Active time per day as bars. The chart is one tab stop (the last day first);
+ * the arrow keys, Home and End move between its days, each an image named with
+ * its day and time, so the chart reads the same by keyboard and screen reader
+ * as by eye. Colours come from the theme's CSS variables (dark mode included).
  */
 export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProps): JSX.Element {
+  const [chosen, setChosen] = useState<number | null>(null);
+  const svg = useRef<SVGSVGElement>(null);
+  const current = Math.min(chosen ?? days.length - 1, days.length - 1);
+  const onKeyDown = (e: KeyboardEvent): void => {
+    const next = barAfterKey(e.key, current, days.length);
+    if (next === null) return;
+    e.preventDefault();
+    setChosen(next);
+    svg.current?.querySelectorAll<SVGRectElement>('.bar-hit')[next]?.focus();
+  };
   const max = days.reduce((m, d) => Math.max(m, d.activeMs), 0);
   const slot = days.length === 0 ? width : width / days.length;
   const barWidth = slot * (1 - GAP_RATIO);
@@ -43,7 +64,12 @@ export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProp
   const last = days.at(-1)?.day ?? '';
   return (
     <figure class="trend" aria-label={t('trendChartLabel', first, last)} data-testid="trend-chart">
-      <svg class="trend-chart" viewBox={`0 0 ${width} ${HEIGHT + LABEL_SPACE}`}>
+      <svg
+        class="trend-chart"
+        ref={svg}
+        viewBox={`0 0 ${width} ${HEIGHT + LABEL_SPACE}`}
+        onKeyDown={onKeyDown}
+      >
         <title>{t('trendChartLabel', first, last)}</title>
         <line class="axis" x1={0} x2={width} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} />
         {days.map((d, i) => {
@@ -55,14 +81,17 @@ export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProp
           return (
             <g key={d.day} data-day={d.day} data-active-ms={d.activeMs}>
               {/* The focus target spans the whole column, so empty days are reachable too. */}
+              {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: a day's bar is a named image; it takes the focus only to be read, moved through with the arrow keys */}
               <rect
                 class="bar-hit"
                 x={i * slot}
                 y={0}
                 width={slot}
                 height={HEIGHT}
-                tabindex={0}
+                role="img"
+                tabindex={i === current ? 0 : -1}
                 aria-label={name}
+                onFocus={() => setChosen(i)}
               >
                 <title>{name}</title>
               </rect>
@@ -72,7 +101,7 @@ export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProp
                   class="bar-label"
                   // Kept inside the chart, so the first and last labels are not cut off.
                   x={Math.min(width - HALF_LABEL, Math.max(HALF_LABEL, i * slot + slot / 2))}
-                  y={HEIGHT + 12}
+                  y={HEIGHT + 16}
                   text-anchor="middle"
                 >
                   {label}

@@ -7,6 +7,7 @@ import type { TrackerStatus } from '../messaging/protocol.js';
 import { loadPopupStats } from '../stats/index.js';
 import { seededDb, TODAY } from '../stats/stats-test-kit.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from './sync-status-panel.js';
+import { barAfterKey } from './trend-chart.js';
 import { fakeI18n, renderView } from './ui-test-kit.js';
 
 const MIN = 60_000;
@@ -82,15 +83,20 @@ describe('popup view', () => {
     expect(view.byTestId('consent-off')).toEqual([]);
   });
 
-  it('draws seven focusable, named day bars', async () => {
+  it('draws seven named day bars, one tab stop: today', async () => {
     const view = renderView(<PopupView {...(await popupProps())} />);
     const bars = [...view.root.querySelectorAll('[data-testid="trend-chart"] [data-day]')];
     expect(bars.map((b) => b.getAttribute('data-active-ms'))).toEqual(
       [90, 0, 0, 0, 60, 0, 70].map((m) => String(m * MIN)),
     );
+    const named = view.root.querySelectorAll('[data-testid="trend-chart"] [role="img"]');
+    expect(named).toHaveLength(7);
     const focusable = view.root.querySelectorAll('[data-testid="trend-chart"] [tabindex="0"]');
-    expect(focusable).toHaveLength(7);
-    expect(focusable[6]?.getAttribute('aria-label')).toBe('dayBarLabel(Mon 10,1 h 10 min)');
+    expect(focusable).toHaveLength(1);
+    expect(focusable[0]?.getAttribute('aria-label')).toBe('dayBarLabel(Mon 10,1 h 10 min)');
+    expect(
+      view.root.querySelectorAll('[data-testid="trend-chart"] [tabindex="-1"][role="img"]'),
+    ).toHaveLength(6);
   });
 
   it('shows the figures while the trend is read, in a box the size of the chart', async () => {
@@ -116,10 +122,22 @@ describe('popup view', () => {
     expect(props.site.onToggleSite).toHaveBeenCalledWith('news.example', true);
     const [all] = view.byTestId('pause-all');
     (all as HTMLInputElement).checked = true;
-    all?.dispatchEvent(
-      new (all.ownerDocument.defaultView as Window & typeof globalThis).Event('change'),
-    );
+    view.click(all as HTMLElement);
     expect(props.site.onPauseAll).toHaveBeenCalledWith(true);
+  });
+
+  it('keeps its controls focusable while saving, and ignores presses meanwhile', async () => {
+    const props = await popupProps();
+    const view = renderView(<PopupView {...props} site={{ ...props.site, busy: true }} />);
+    for (const id of ['pause-site', 'pause-all']) {
+      const [control] = view.byTestId(id);
+      // A disabled control drops the keyboard focus to the page.
+      expect(control?.hasAttribute('disabled'), id).toBe(false);
+      expect(control?.getAttribute('aria-disabled'), id).toBe('true');
+      view.click(control as HTMLElement);
+    }
+    expect(props.site.onToggleSite).not.toHaveBeenCalled();
+    expect(props.site.onPauseAll).not.toHaveBeenCalled();
   });
 
   it('offers resume for a paused site and says tracking is off without consent', async () => {
@@ -204,5 +222,17 @@ describe('sync status panel', () => {
       expect(view.byTestId('sync-now'), 'the panel rendered').toHaveLength(1);
       expect(view.byTestId('send-earlier')).toEqual([]);
     }
+  });
+});
+
+describe('trend chart keys', () => {
+  it('moves between days with the arrow keys, Home and End, within the chart', () => {
+    expect(barAfterKey('ArrowLeft', 6, 7)).toBe(5);
+    expect(barAfterKey('ArrowLeft', 0, 7)).toBe(0);
+    expect(barAfterKey('ArrowRight', 6, 7)).toBe(6);
+    expect(barAfterKey('ArrowRight', 2, 7)).toBe(3);
+    expect(barAfterKey('Home', 4, 7)).toBe(0);
+    expect(barAfterKey('End', 0, 7)).toBe(6);
+    expect(barAfterKey('Tab', 3, 7)).toBeNull();
   });
 });

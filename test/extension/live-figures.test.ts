@@ -11,7 +11,7 @@ import {
   launchChromiumWithExtension,
   launchFirefoxWithExtension,
 } from '../harness/browsers.js';
-import { extensionBuildDir } from '../harness/extension-builds.js';
+import { stableBuildDir } from '../harness/extension-builds.js';
 import {
   openExtensionPage,
   readVisits,
@@ -57,7 +57,7 @@ describe.each(BROWSERS)('live figures in $name', ({ dir, launch }) => {
   let ext: Page;
 
   beforeAll(async () => {
-    eb = await launch(extensionBuildDir(dir));
+    eb = await launch(await stableBuildDir(dir));
     await closeInstallWelcomeTab(eb);
     ext = await eb.browser.newPage();
     await openExtensionPage(ext, `${eb.extensionUrl}manifest.json`);

@@ -4,6 +4,8 @@
  * inspect the builds and tests that load them in a browser never race a build).
  */
 import { execFile } from 'node:child_process';
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -20,6 +22,17 @@ export const EXTENSION_TARGETS = [
 
 export function extensionBuildDir(dir: string): string {
   return join(ROOT, '.output', dir);
+}
+
+/**
+ * A copy of a build that no other run rebuilds under the browser's feet: several people's
+ * test runs share .output/, and a page opened while another run rewrites it is "Your file
+ * couldn't be accessed". The copy is left to the system's temporary folder.
+ */
+export async function stableBuildDir(dir: string): Promise<string> {
+  const copy = await mkdtemp(join(tmpdir(), `tracksphere-${dir}-`));
+  await cp(extensionBuildDir(dir), copy, { recursive: true });
+  return copy;
 }
 
 export default async function setup(): Promise<void> {

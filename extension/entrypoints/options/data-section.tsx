@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 
 export interface DataSectionProps {
@@ -27,8 +28,7 @@ export function DataSection(props: DataSectionProps): JSX.Element {
           type="button"
           class="danger"
           data-testid="delete-local"
-          disabled={props.busy}
-          onClick={props.onDeleteLocal}
+          {...whileBusy(props.busy, props.onDeleteLocal)}
         >
           {t('deleteLocal')}
         </button>
@@ -36,8 +36,8 @@ export function DataSection(props: DataSectionProps): JSX.Element {
           type="button"
           class="danger"
           data-testid="erase-server"
-          disabled={props.busy || !props.serverRegistered}
-          onClick={props.onEraseServer}
+          disabled={!props.serverRegistered}
+          {...whileBusy(props.busy, props.onEraseServer)}
         >
           {t('eraseServer')}
         </button>

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { t } from '../../components/i18n.js';
+import { SkipLink } from '../../components/skip-link.js';
 import { SyncSettingsForm } from '../../components/sync-settings-form.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from '../../components/sync-status-panel.js';
 import type { TrackerStatus } from '../../messaging/protocol.js';
@@ -26,6 +27,7 @@ export function OptionsView(props: OptionsViewProps): JSX.Element {
   const { status } = props;
   return (
     <main>
+      <SkipLink target="tracking-heading" label={t('skipToSettings')} />
       <h1>{t('optionsTitle')}</h1>
       <HistorySection history={props.history} />
       <TrackingSection status={status} {...props.tracking} />

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 
 export interface RetentionFieldProps {
@@ -35,7 +36,7 @@ export function RetentionField(props: RetentionFieldProps): JSX.Element {
             onInput={(e) => setDraft(e.currentTarget.value)}
           />
         </label>
-        <button type="submit" disabled={props.busy}>
+        <button type="submit" {...whileBusy(props.busy, () => undefined)}>
           {t('save')}
         </button>
       </form>

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 
 export interface SiteListEditorProps {
@@ -15,21 +16,37 @@ export interface SiteListEditorProps {
 /** A list of site keys with remove buttons and an add field (paused sites, allowlist). */
 export function SiteListEditor(props: SiteListEditorProps): JSX.Element {
   const [draft, setDraft] = useState('');
+  const [removing, setRemoving] = useState<{ site: string; index: number } | null>(null);
+  const list = useRef<HTMLUListElement>(null);
+  const field = useRef<HTMLInputElement>(null);
+
+  // The removed row takes its button, and the keyboard focus, with it: the focus goes to the
+  // row now in its place (or the last one, or the field when the list is empty).
+  useEffect(() => {
+    if (removing === null || props.sites.includes(removing.site)) return;
+    const buttons = list.current?.querySelectorAll<HTMLButtonElement>('button') ?? [];
+    const next = buttons[Math.min(removing.index, buttons.length - 1)];
+    (next ?? field.current)?.focus();
+    setRemoving(null);
+  }, [props.sites, removing]);
+
   return (
     <div class="site-editor" data-testid={props.testId}>
       {props.sites.length === 0 ? (
         <p class="empty">{props.emptyText}</p>
       ) : (
-        <ul>
-          {props.sites.map((site) => (
+        <ul ref={list}>
+          {props.sites.map((site, index) => (
             <li key={site} data-site={site}>
               <span>{site}</span>
               <button
                 type="button"
                 class="secondary"
-                disabled={props.busy}
                 aria-label={`${t('remove')} ${site}`}
-                onClick={() => props.onRemove(site)}
+                {...whileBusy(props.busy, () => {
+                  setRemoving({ site, index });
+                  props.onRemove(site);
+                })}
               >
                 {t('remove')}
               </button>
@@ -51,12 +68,13 @@ export function SiteListEditor(props: SiteListEditorProps): JSX.Element {
           <span>{t('siteInputLabel')}</span>
           <input
             type="text"
+            ref={field}
             data-testid={`${props.testId}-input`}
             value={draft}
             onInput={(e) => setDraft(e.currentTarget.value)}
           />
         </label>
-        <button type="submit" disabled={props.busy}>
+        <button type="submit" {...whileBusy(props.busy, () => undefined)}>
           {t('addSite')}
         </button>
       </form>

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import type { PrivacyLevel } from '../../../protocol/redact.js';
+import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 import { PrivacyLevelSelect } from '../../components/privacy-level-select.js';
 import type { TrackerStatus } from '../../messaging/protocol.js';
@@ -22,7 +23,10 @@ export function TrackingSection(props: TrackingSectionProps): JSX.Element {
   const { status, busy } = props;
   return (
     <section aria-labelledby="tracking-heading">
-      <h2 id="tracking-heading">{t('trackingHeading')}</h2>
+      {/* The skip link's target: it takes the focus, so the next Tab is the first setting. */}
+      <h2 id="tracking-heading" tabindex={-1}>
+        {t('trackingHeading')}
+      </h2>
       <label class="check">
         <input
           type="checkbox"
@@ -30,8 +34,7 @@ export function TrackingSection(props: TrackingSectionProps): JSX.Element {
           aria-checked={status.consent}
           data-testid="consent-switch"
           checked={status.consent}
-          disabled={busy}
-          onChange={(e) => props.onConsent(e.currentTarget.checked)}
+          {...whileBusy<HTMLInputElement>(busy, (e) => props.onConsent(e.currentTarget.checked))}
         />
         <span>{t('consentSwitch')}</span>
       </label>
@@ -42,8 +45,7 @@ export function TrackingSection(props: TrackingSectionProps): JSX.Element {
           aria-checked={status.pausedAll}
           data-testid="pause-all"
           checked={status.pausedAll}
-          disabled={busy}
-          onChange={(e) => props.onPauseAll(e.currentTarget.checked)}
+          {...whileBusy<HTMLInputElement>(busy, (e) => props.onPauseAll(e.currentTarget.checked))}
         />
         <span>{t('pauseAll')}</span>
       </label>
@@ -55,8 +57,9 @@ export function TrackingSection(props: TrackingSectionProps): JSX.Element {
           aria-checked={status.toolbarBadge}
           data-testid="toolbar-badge"
           checked={status.toolbarBadge}
-          disabled={busy}
-          onChange={(e) => props.onToolbarBadge(e.currentTarget.checked)}
+          {...whileBusy<HTMLInputElement>(busy, (e) =>
+            props.onToolbarBadge(e.currentTarget.checked),
+          )}
         />
         <span>{t('toolbarBadgeLabel')}</span>
       </label>
@@ -75,8 +78,9 @@ export function TrackingSection(props: TrackingSectionProps): JSX.Element {
           type="checkbox"
           data-testid="allowlist-only"
           checked={status.allowlistOnly}
-          disabled={busy}
-          onChange={(e) => props.onAllowlist(e.currentTarget.checked, status.allowlist)}
+          {...whileBusy<HTMLInputElement>(busy, (e) =>
+            props.onAllowlist(e.currentTarget.checked, status.allowlist),
+          )}
         />
         <span>{t('allowlistOnlyLabel')}</span>
       </label>

@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 import type { TrackerStatus } from '../../messaging/protocol.js';
 import { formatDuration } from '../../stats/index.js';
@@ -41,8 +42,7 @@ export function CurrentSitePanel(props: CurrentSitePanelProps): JSX.Element {
             data-testid="pause-site"
             data-site={site}
             aria-pressed={sitePaused}
-            disabled={busy}
-            onClick={() => onToggleSite(site, !sitePaused)}
+            {...whileBusy(busy, () => onToggleSite(site, !sitePaused))}
           >
             {sitePaused ? t('resumeSite') : t('pauseSite')}
           </button>
@@ -56,8 +56,7 @@ export function CurrentSitePanel(props: CurrentSitePanelProps): JSX.Element {
           aria-checked={status.pausedAll}
           data-testid="pause-all"
           checked={status.pausedAll}
-          disabled={busy}
-          onChange={(e) => onPauseAll(e.currentTarget.checked)}
+          {...whileBusy<HTMLInputElement>(busy, (e) => onPauseAll(e.currentTarget.checked))}
         />
       </label>
     </section>

@@ -1,7 +1,9 @@
 import type { JSX } from 'preact';
 import type { PrivacyLevel } from '../../../protocol/redact.js';
+import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 import { PrivacyLevelSelect } from '../../components/privacy-level-select.js';
+import { SkipLink } from '../../components/skip-link.js';
 import { SyncSettingsForm } from '../../components/sync-settings-form.js';
 import type { TrackerStatus } from '../../messaging/protocol.js';
 
@@ -20,6 +22,7 @@ export function WelcomeView(props: WelcomeViewProps): JSX.Element {
   const { status, answered, busy } = props;
   return (
     <main>
+      <SkipLink target="consent-heading" label={t('skipToChoices')} />
       <h1>{t('welcomeTitle')}</h1>
       <p>{t('welcomeIntro')}</p>
       <h2>{t('whatRecordedHeading')}</h2>
@@ -30,14 +33,15 @@ export function WelcomeView(props: WelcomeViewProps): JSX.Element {
       <p>{t('syncExplainText')}</p>
 
       <section class="card" aria-labelledby="consent-heading">
-        <h2 id="consent-heading">{t('consentHeading')}</h2>
+        <h2 id="consent-heading" tabindex={-1}>
+          {t('consentHeading')}
+        </h2>
         <div class="consent-buttons">
           <button
             type="button"
             data-testid="consent-accept"
             aria-pressed={status.consent}
-            disabled={busy}
-            onClick={() => props.onConsent(true)}
+            {...whileBusy(busy, () => props.onConsent(true))}
           >
             {t('consentAccept')}
           </button>
@@ -46,8 +50,7 @@ export function WelcomeView(props: WelcomeViewProps): JSX.Element {
             class="secondary"
             data-testid="consent-decline"
             aria-pressed={answered && !status.consent}
-            disabled={busy}
-            onClick={() => props.onConsent(false)}
+            {...whileBusy(busy, () => props.onConsent(false))}
           >
             {t('consentDecline')}
           </button>

@@ -1,0 +1,213 @@
+/**
+ * The extension's pages by keyboard and by axe-core, in real Chromium and Firefox ESR: no
+ * axe violations on any page, the focus stays where the person is after an action, each
+ * chart is one tab stop moved through with the arrow keys, and a skip link leads past the
+ * history to the settings.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  closeInstallWelcomeTab,
+  type ExtensionBrowser,
+  launchChromiumWithExtension,
+  launchFirefoxWithExtension,
+} from '../harness/browsers.js';
+import { waitFor } from '../harness/client.js';
+import { stableBuildDir } from '../harness/extension-builds.js';
+import {
+  openExtensionPage,
+  readVisits,
+  setStorageValues,
+  storageValue,
+} from '../harness/extension-pages.js';
+
+const BROWSERS = [
+  { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
+  { name: 'Firefox ESR', dir: 'firefox-mv3', launch: launchFirefoxWithExtension },
+];
+
+const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation {
+  id: string;
+  help: string;
+  nodes: string[];
+}
+
+/** axe-core's violations on the page as it is now (its source injected into the page). */
+async function axeViolations(page: Page): Promise<Violation[]> {
+  await page.evaluate(await AXE_SOURCE);
+  return page.evaluate(async () => {
+    type AxeResult = {
+      violations: { id: string; help: string; nodes: { target: string[] }[] }[];
+    };
+    const axe = (globalThis as unknown as { axe: { run(ctx: Document): Promise<AxeResult> } }).axe;
+    const result = await axe.run(document);
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+}
+
+/** What has the keyboard focus: its test id, else its aria-label, else its tag. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (el === null) return 'none';
+    return el.getAttribute('data-testid') ?? el.getAttribute('aria-label') ?? el.id ?? el.tagName;
+  });
+}
+
+/**
+ * An extension page in a tab of its own, in front: Firefox sometimes leaves a tab that
+ * goes from one extension page to another without a document to wait on.
+ */
+async function openPage(eb: ExtensionBrowser, name: string, ready: string): Promise<Page> {
+  const tab = await eb.browser.newPage();
+  await tab.setViewport({ width: 1000, height: 900 });
+  await tab.bringToFront();
+  await openExtensionPage(tab, `${eb.extensionUrl}${name}.html`);
+  await tab.waitForSelector(ready).catch(async (e: unknown) => {
+    const shown = await tab.evaluate(() => document.body?.innerText ?? '(no body)');
+    throw new Error(`${String(e)}; the page shows: ${shown}`);
+  });
+  return tab;
+}
+
+let site: Server;
+let siteUrl: string;
+
+beforeAll(async () => {
+  site = createServer((req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<!doctype html><title>Page ${req.url}</title><h1>${req.url}</h1>`);
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  const addr = site.address();
+  siteUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => site?.close(r));
+});
+
+describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
+  let eb: ExtensionBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    eb = await launch(await stableBuildDir(dir));
+    await closeInstallWelcomeTab(eb);
+    page = await eb.browser.newPage();
+    await page.setViewport({ width: 1000, height: 900 });
+    await openExtensionPage(page, `${eb.extensionUrl}manifest.json`);
+    await setStorageValues(page, { consent: true });
+    // One recorded visit, so the lists and charts have rows.
+    const tab = await eb.browser.newPage();
+    await tab.bringToFront();
+    await tab.goto(`${siteUrl}/first`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await tab.goto(`${siteUrl}/second`);
+    await waitFor(async () => (await readVisits(page)).length > 0, 'a recorded visit', 15_000);
+    await tab.close();
+    await page.bringToFront();
+  }, 90_000);
+
+  afterAll(async () => {
+    await eb?.close();
+  });
+
+  it.each([
+    ['popup', '[data-testid="trend-chart"]'],
+    ['options', '[data-testid="site-row"]'],
+    ['welcome', '[data-testid="consent-accept"]'],
+  ])(
+    'axe-core finds nothing wrong on the %s page',
+    async (name, ready) => {
+      await openExtensionPage(page, `${eb.extensionUrl}${name}.html`);
+      await page.waitForSelector(ready);
+      expect(await axeViolations(page)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it('options: a skip link, then the chart as one tab stop before the search box', async () => {
+    const page = await openPage(eb, 'options', '[data-testid="site-row"]');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const stops: string[] = [];
+    for (let i = 0; i < 10 && !stops.includes('site-search'); i++) {
+      await page.keyboard.press('Tab');
+      stops.push(await focused(page));
+    }
+    expect(stops[0]).toBe('skip-link');
+    expect(stops).toHaveLength(3);
+    expect(stops[2]).toBe('site-search');
+
+    // The chart's one stop is its last day; the arrow keys move through the others.
+    const today = stops[1] ?? '';
+    await page.keyboard.down('Shift');
+    await page.keyboard.press('Tab');
+    await page.keyboard.up('Shift');
+    expect(await focused(page)).toBe(today);
+    await page.keyboard.press('ArrowLeft');
+    const before = await focused(page);
+    expect(before).not.toBe(today);
+    expect(before).toMatch(/: /);
+    await page.keyboard.press('End');
+    expect(await focused(page)).toBe(today);
+
+    // The skip link takes the focus to the settings: the next Tab is the first switch.
+    await page.focus('[data-testid="skip-link"]');
+    await page.keyboard.press('Enter');
+    expect(await focused(page)).toBe('tracking-heading');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('consent-switch');
+    await page.close();
+  }, 60_000);
+
+  it('keeps the focus on the control after Pause everything and after Remove', async () => {
+    let page = await openPage(eb, 'options', '[data-testid="pause-all"]');
+    await page.focus('[data-testid="pause-all"]');
+    await page.keyboard.press(' ');
+    await expect.poll(() => storageValue(page, 'pausedAll')).toBe(true);
+    expect(await focused(page)).toBe('pause-all');
+    // A second Space right away works too: the switch was never taken away.
+    await page.waitForSelector('[data-testid="pause-all"]:not([aria-disabled])');
+    await page.keyboard.press(' ');
+    await expect.poll(() => storageValue(page, 'pausedAll')).toBe(false);
+    expect(await focused(page)).toBe('pause-all');
+
+    for (const entry of ['a.example', 'b.example']) {
+      await page.type('[data-testid="paused-sites-input"]', entry);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`[data-testid="paused-sites"] li[data-site="${entry}"]`);
+    }
+    await page.focus('[data-testid="paused-sites"] li[data-site="a.example"] button');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="paused-sites"] li[data-site="a.example"]') === null,
+    );
+    await expect.poll(() => focused(page)).toMatch(/b\.example$/);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused(page)).toBe('paused-sites-input');
+    expect(await storageValue(page, 'pausedSites')).toEqual([]);
+
+    await page.close();
+    page = await openPage(eb, 'popup', '[data-testid="pause-all"]');
+    await page.focus('[data-testid="pause-all"]');
+    await page.keyboard.press(' ');
+    await expect.poll(() => storageValue(page, 'pausedAll')).toBe(true);
+    expect(await focused(page)).toBe('pause-all');
+    await page.waitForSelector('[data-testid="pause-all"]:not([aria-disabled])');
+    await page.keyboard.press(' ');
+    await expect.poll(() => storageValue(page, 'pausedAll')).toBe(false);
+    expect(await focused(page)).toBe('pause-all');
+    await page.close();
+  }, 60_000);
+});
