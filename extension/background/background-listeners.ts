@@ -8,6 +8,8 @@ import {
   isTopFrame,
   type NavigationDetails,
   navigationCommitted,
+  pagesShownWithoutVisit,
+  type TabInfo,
   tabUpdated,
 } from './browser-events.js';
 import { browserSnapshotSource } from './browser-snapshot.js';
@@ -55,13 +57,16 @@ export interface BackgroundListeners {
   onWorkerStart(): Promise<void>;
 }
 
-/** Tells the tracker the settings in storage, unless it already has them. */
+/**
+ * Tells the tracker the settings in storage, unless it already has them; then the pages
+ * shown without a visit, which the new settings may now record (a site resumed).
+ */
 function settingsChangedSource(at: number): EventSource {
   return async (state) => {
     const settings = await readRecordingSettings();
-    return sameRecordingSettings(settings, state.settings)
-      ? []
-      : [{ type: 'settingsChanged', at, settings }];
+    if (sameRecordingSettings(settings, state.settings)) return [];
+    const tabs: TabInfo[] = await browser.tabs.query({});
+    return [{ type: 'settingsChanged', at, settings }, ...pagesShownWithoutVisit(state, tabs, at)];
   };
 }
 

@@ -155,6 +155,34 @@ export function pagesAlreadyOpen(
   });
 }
 
+/**
+ * The pages shown in tabs that have no open visit, as navigations with no transition: after
+ * a settings change (a site resumed, recording turned back on) the page the person is on is
+ * recorded from then on, not from the next page. The new settings decide, as for any page.
+ */
+export function pagesShownWithoutVisit(
+  state: TrackerState,
+  tabs: readonly TabInfo[],
+  at: number,
+): TrackerEvent[] {
+  return tabs.flatMap((tab): TrackerEvent[] => {
+    if (tab.id === undefined || tab.url === undefined) return [];
+    if (state.tabs[String(tab.id)]?.visit) return [];
+    return [
+      {
+        type: 'navigationCommitted',
+        at,
+        tabId: tab.id,
+        windowId: tab.windowId,
+        url: tab.url,
+        title: tab.title ?? null,
+        transition: null,
+        incognito: tab.incognito,
+      },
+    ];
+  });
+}
+
 /** What the browser looks like now, read after startup, install or update. */
 export interface BrowserSnapshot {
   focusedWindowId: number;

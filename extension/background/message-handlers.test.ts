@@ -182,6 +182,23 @@ describe('background message handlers', () => {
       reason: 'site_paused',
       activeMs: null,
     });
+    // Resumed, the page the person is on is recorded from then on, not from the next page.
+    await sendMessage('resumeSite', { site: 'example.com' });
+    await h.on.onRecordingSettingsChanged();
+    h.clock.advance(5 * SEC);
+    expect((await sendMessage('getStatus')).activePage).toEqual({
+      tabId: 1,
+      site: 'example.com',
+      recording: true,
+      reason: null,
+      activeMs: 5 * SEC,
+    });
+    h.clock.advance(1 * SEC);
+    await h.on.onTabRemoved(1);
+    expect((await h.visits()).map((v) => [v.url, v.activeMs, v.transition])).toEqual([
+      ['https://www.example.com/a', 12 * SEC, 'link'],
+      ['https://www.example.com/a', 6 * SEC, null],
+    ]);
   });
 
   it('reports every open visit with its active time so far (the database has finished ones only)', async () => {

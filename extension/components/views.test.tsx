@@ -140,6 +140,22 @@ describe('popup view', () => {
     expect(props.site.onPauseAll).not.toHaveBeenCalled();
   });
 
+  it('puts the current site and its pause first, and leaves sync out while it is off', async () => {
+    const order = (view: { root: HTMLElement }): string[] =>
+      [...view.root.querySelectorAll('[data-testid]')].map(
+        (el) => el.getAttribute('data-testid') ?? '',
+      );
+    const on = order(renderView(<PopupView {...(await popupProps())} />));
+    expect(on.indexOf('pause-site')).toBeLessThan(on.indexOf('today-total'));
+    expect(on.indexOf('pause-all')).toBeLessThan(on.indexOf('today-total'));
+    expect(on).toContain('sync-now');
+    const status = { ...STATUS, sync: { enabled: false, serverUrl: null, registered: false } };
+    const off = order(renderView(<PopupView {...(await popupProps({ status }))} />));
+    expect(off).not.toContain('sync-now');
+    expect(off).not.toContain('pending-count');
+    expect(off).toContain('open-options');
+  });
+
   it('offers resume for a paused site and says tracking is off without consent', async () => {
     const status = { ...STATUS, consent: false, pausedSites: ['news.example'] };
     const view = renderView(<PopupView {...(await popupProps({ status }))} />);

@@ -16,7 +16,7 @@ import {
   launchChromiumWithExtension,
   launchFirefoxWithExtension,
 } from '../harness/browsers.js';
-import { extensionBuildDir } from '../harness/extension-builds.js';
+import { stableBuildDir } from '../harness/extension-builds.js';
 import { openExtensionPage, siteRows, storageValue } from '../harness/extension-pages.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -143,7 +143,7 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
   let page: Page;
 
   beforeAll(async () => {
-    eb = await launch(extensionBuildDir(dir));
+    eb = await launch(await stableBuildDir(dir));
     await closeInstallWelcomeTab(eb);
     page = await eb.browser.newPage();
     await page.setViewport({ width: 900, height: 900 });
@@ -174,7 +174,8 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
   }, 60_000);
 
   it('popup: shows the seeded totals, top sites, trend and outbox', async () => {
-    await page.setViewport({ width: 360, height: 600 });
+    // Chrome's popup at its largest is about this size; what is below it needs scrolling.
+    await page.setViewport({ width: 370, height: 510 });
     // The first load creates the database; the seed goes in, then the popup reads it.
     await open(page, `${eb.extensionUrl}popup.html`);
     await page.waitForSelector('[data-testid="today-total"]');
@@ -188,12 +189,15 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
       { domain: 'news.example', activeMs: 25 * MIN, visits: 3 },
       { domain: 'mail.example', activeMs: 5 * MIN, visits: 2 },
     ]);
-    expect(await attribute(page, 'pending-count', 'data-count')).toBe('2');
+    // The current site's controls come first, above the fold.
+    const pauseAll = await (await page.$('[data-testid="pause-all"]'))?.boundingBox();
+    expect((pauseAll?.y ?? 510) + (pauseAll?.height ?? 0)).toBeLessThan(510);
+    // Sync is off: the popup has no sync block (the options page has).
+    expect(await page.$('[data-testid="pending-count"]')).toBeNull();
     // The trend's earlier days are read after the figures show: wait for the chart.
     await page.waitForSelector('[data-testid="trend-chart"]');
     expect(await page.$$('[data-testid="trend-chart"] [data-day]')).toHaveLength(7);
     expect(await page.$('[data-testid="pause-all"]')).not.toBeNull();
-    expect(await page.$('[data-testid="sync-now"]')).not.toBeNull();
     expect(await screenshot(page, `${name}-popup`)).toBeGreaterThan(MIN_PNG_BYTES);
 
     // Each day of the chart is reachable by keyboard.

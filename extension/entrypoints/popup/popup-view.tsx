@@ -18,7 +18,10 @@ export interface PopupViewProps {
   optionsUrl: string;
 }
 
-/** The popup, from loaded data only: what the tests render with seeded figures. */
+/**
+ * The popup, from loaded data only: what the tests render with seeded figures. The current
+ * site with its pause comes first, then today's figures, the trend and, with sync on, sync.
+ */
 export function PopupView(props: PopupViewProps): JSX.Element {
   const { stats, status } = props;
   return (
@@ -34,6 +37,8 @@ export function PopupView(props: PopupViewProps): JSX.Element {
           </a>
         </p>
       )}
+      {/* First: in Chrome's 370x510 popup what comes below the fold is not seen. */}
+      <CurrentSitePanel status={status} {...props.site} />
       <section aria-labelledby="today-heading">
         <h2 id="today-heading">{t('activeTimeToday')}</h2>
         <p class="big-figure" data-testid="today-total" data-active-ms={stats.todayActiveMs}>
@@ -48,8 +53,8 @@ export function PopupView(props: PopupViewProps): JSX.Element {
         <h2 id="trend-heading">{t('lastSevenDays')}</h2>
         {stats.week === null ? <TrendChartPending /> : <TrendChart days={stats.week} />}
       </section>
-      <CurrentSitePanel status={status} {...props.site} />
-      <SyncStatusPanel config={status.sync} {...props.sync} />
+      {/* Sync off, there is nothing to show or do about it here (the options page turns it on). */}
+      {status.sync.enabled ? <SyncStatusPanel config={status.sync} {...props.sync} /> : null}
       <footer>
         <a href={props.optionsUrl} target="_blank" rel="noreferrer" data-testid="open-options">
           {t('openOptions')}
