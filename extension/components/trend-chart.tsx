@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import type { DayTotal } from '../db/index.js';
-import { formatDayLabel, formatDuration } from '../stats/index.js';
+import { formatDayLabel, formatDuration, formatWeekday } from '../stats/index.js';
 import { t } from './i18n.js';
 
 const HEIGHT = 100;
@@ -9,6 +9,8 @@ const LABEL_SPACE = 20;
 const GAP_RATIO = 0.25;
 /** Half the width of a "Wed 30" label at the label font size (12 units), in viewBox units. */
 const HALF_LABEL = 20;
+/** Labels closer than this (viewBox units) show the weekday alone: "Wed 30" would touch. */
+const FULL_LABEL_SPACING = 48;
 
 /** The bar a key moves to from `current` among `count`; null for other keys. */
 export function barAfterKey(key: string, current: number, count: number): number | null {
@@ -78,6 +80,7 @@ export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProp
           const x = i * slot + (slot - barWidth) / 2;
           const label = formatDayLabel(d.day);
           const name = t('dayBarLabel', label, formatDuration(d.activeMs));
+          const shown = slot * labelEvery < FULL_LABEL_SPACING ? formatWeekday(d.day) : label;
           return (
             <g key={d.day} data-day={d.day} data-active-ms={d.activeMs}>
               {/* The focus target spans the whole column, so empty days are reachable too. */}
@@ -104,7 +107,7 @@ export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProp
                   y={HEIGHT + 16}
                   text-anchor="middle"
                 >
-                  {label}
+                  {shown}
                 </text>
               ) : null}
             </g>

@@ -7,7 +7,7 @@ import type { TrackerStatus } from '../messaging/protocol.js';
 import { loadPopupStats } from '../stats/index.js';
 import { seededDb, TODAY } from '../stats/stats-test-kit.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from './sync-status-panel.js';
-import { barAfterKey } from './trend-chart.js';
+import { barAfterKey, TrendChart } from './trend-chart.js';
 import { fakeI18n, renderView } from './ui-test-kit.js';
 
 const MIN = 60_000;
@@ -250,5 +250,31 @@ describe('trend chart keys', () => {
     expect(barAfterKey('Home', 4, 7)).toBe(0);
     expect(barAfterKey('End', 0, 7)).toBe(6);
     expect(barAfterKey('Tab', 3, 7)).toBeNull();
+  });
+});
+
+describe('trend chart labels', () => {
+  const days = ['2025-03-08', '2025-03-09', '2025-03-10'].map((day) => ({
+    day,
+    activeMs: MIN,
+    visits: 1,
+  }));
+  const labels = (view: { root: HTMLElement }): string[] =>
+    [...view.root.querySelectorAll('text.bar-label')].map((el) => el.textContent ?? '');
+
+  it('shows the weekday alone where "Mon 10" would touch its neighbour (the popup)', () => {
+    expect(labels(renderView(<TrendChart days={days} width={120} />))).toEqual([
+      'Sat',
+      'Sun',
+      'Mon',
+    ]);
+  });
+
+  it('shows weekday and date where there is room (the 30-day history)', () => {
+    expect(labels(renderView(<TrendChart days={days} width={600} />))).toEqual([
+      'Sat 8',
+      'Sun 9',
+      'Mon 10',
+    ]);
   });
 });

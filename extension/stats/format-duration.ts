@@ -24,3 +24,11 @@ export function formatDayLabel(day: string, locale?: string): string {
   const weekday = date.toLocaleDateString(locale, { weekday: 'short', timeZone: 'UTC' });
   return `${weekday} ${date.getUTCDate()}`;
 }
+
+/** Short weekday of a 'YYYY-MM-DD' day, e.g. "Mon": a label where "Mon 13" does not fit. */
+export function formatWeekday(day: string, locale?: string): string {
+  return new Date(`${day}T12:00:00Z`).toLocaleDateString(locale, {
+    weekday: 'short',
+    timeZone: 'UTC',
+  });
+}

@@ -1,4 +1,4 @@
-export { formatDayLabel, formatDuration } from './format-duration.js';
+export { formatDayLabel, formatDuration, formatWeekday } from './format-duration.js';
 export {
   filterAndSortSites,
   HISTORY_DAYS,
