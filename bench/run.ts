@@ -127,6 +127,10 @@ async function startApi(
     LOG_LEVEL: CFG.logLevel,
     RATE_LIMIT_DEVICE_PER_MINUTE: HIGH,
     RATE_LIMIT_IP_PER_MINUTE: HIGH,
+    // Many devices, many rows each: no storage quota or registration cap in the way.
+    QUOTA_ROWS_PER_DEVICE_DAY: HIGH,
+    QUOTA_BYTES_PER_DEVICE_DAY: HIGH,
+    REGISTRATIONS_PER_DAY: HIGH,
     PG_POOL_SIZE: String(CFG.pgPoolSize),
     ...env,
   });

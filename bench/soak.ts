@@ -415,6 +415,10 @@ export async function runSoak(): Promise<boolean> {
       PORT: '0',
       RATE_LIMIT_DEVICE_PER_MINUTE: HIGH,
       RATE_LIMIT_IP_PER_MINUTE: HIGH,
+      // Many devices, many rows each: no storage quota or registration cap in the way.
+      QUOTA_ROWS_PER_DEVICE_DAY: HIGH,
+      QUOTA_BYTES_PER_DEVICE_DAY: HIGH,
+      REGISTRATIONS_PER_DAY: HIGH,
     });
     await api.waitForOutput(/ingest API ready/, 60_000);
     const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/api\/v1"/.exec(api.output());

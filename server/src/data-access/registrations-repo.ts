@@ -1,0 +1,79 @@
+import type { NewDevice } from './devices-repo.js';
+import type { Pool } from './pool.js';
+
+/** The registration caps of one enrollment ('key': ENROLLMENT_KEY; 'open': open registration). */
+export interface EnrollmentCap {
+  enrollment: 'key' | 'open';
+  /** The UTC day of the registration, 'YYYY-MM-DD'. */
+  day: string;
+  perDay: number;
+  /** null: no cap on the total. */
+  total: number | null;
+}
+
+/**
+ * Counts the registration against its enrollment's caps and inserts the
+ * device, in one statement: the device is inserted only when the count stayed
+ * within both caps, and the count only when the device is (a failed insert
+ * rolls it back). Concurrent registrations queue on the enrollment's row.
+ * Resolves false, inserting nothing, when a cap is reached.
+ */
+export async function insertDeviceWithinCap(
+  pool: Pool,
+  d: NewDevice,
+  cap: EnrollmentCap,
+): Promise<boolean> {
+  const res = await pool.query(
+    `WITH counted AS (
+       INSERT INTO enrollment_usage AS e (enrollment, day, today, total)
+       SELECT $15::text, $16::date, 1, 1 WHERE $17::bigint >= 1 AND coalesce($18::bigint >= 1, true)
+       ON CONFLICT (enrollment) DO UPDATE
+         SET today = CASE WHEN excluded.day > e.day THEN 1 ELSE e.today + 1 END,
+             day = greatest(e.day, excluded.day),
+             total = e.total + 1
+         WHERE (excluded.day > e.day OR e.today < $17::bigint)
+           AND coalesce(e.total < $18::bigint, true)
+       RETURNING 1)
+     INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os,
+       label, user_agent, ua_browser_name, ua_browser_version, ua_engine_name, ua_os_name,
+       ua_os_version, ua_device_type)
+     SELECT $1::uuid, $2::bytea, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
+       $9::text, $10::text, $11::text, $12::text, $13::text, $14::text FROM counted`,
+    [
+      d.id,
+      d.tokenHash,
+      d.extensionVersion,
+      d.browserName,
+      d.browserVersion,
+      d.os,
+      d.label,
+      d.userAgent,
+      d.ua.browserName,
+      d.ua.browserVersion,
+      d.ua.engineName,
+      d.ua.osName,
+      d.ua.osVersion,
+      d.ua.deviceType,
+      cap.enrollment,
+      cap.day,
+      cap.perDay,
+      cap.total,
+    ],
+  );
+  return res.rowCount === 1;
+}
+
+/** An enrollment's registrations: on `day` (0 when it counts another day) and in all. */
+export async function enrollmentCount(
+  pool: Pool,
+  enrollment: EnrollmentCap['enrollment'],
+  day: string,
+): Promise<{ today: number; total: number }> {
+  const res = await pool.query<{ today: number; total: string }>(
+    `SELECT CASE WHEN day = $2::date THEN today ELSE 0 END AS today, total
+       FROM enrollment_usage WHERE enrollment = $1`,
+    [enrollment, day],
+  );
+  const row = res.rows[0];
+  return { today: row?.today ?? 0, total: Number(row?.total ?? 0) };
+}

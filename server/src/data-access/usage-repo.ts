@@ -1,0 +1,84 @@
+import type { Pool } from './pool.js';
+
+/** What a device stored on one UTC day ('YYYY-MM-DD'), as reserved by the API. */
+export interface Usage {
+  rows: number;
+  bytes: number;
+}
+
+export type Reservation =
+  | { state: 'reserved'; used: Usage }
+  /** Nothing reserved: the batch would pass a quota. `used` is what the day holds already. */
+  | { state: 'over'; used: Usage }
+  /** The device no longer exists (erased or expired since it authenticated). */
+  | { state: 'gone' };
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * Adds a batch's rows and bytes to its device's day, in one statement, only
+ * when the day's totals stay within the quotas: concurrent requests of one
+ * device queue on the row (ON CONFLICT DO UPDATE locks it), so together they
+ * never pass a quota. A batch over a quota reserves nothing; the statement then
+ * answers with the day's usage (read in the same round trip).
+ */
+export async function reserveUsage(
+  pool: Pool,
+  u: {
+    deviceId: string;
+    day: string;
+    rows: number;
+    bytes: number;
+    maxRows: number;
+    maxBytes: number;
+  },
+): Promise<Reservation> {
+  try {
+    const res = await pool.query<{ reserved: boolean; rows: string; bytes: string }>({
+      name: 'reserve-usage',
+      text: `WITH reserved AS (
+          INSERT INTO device_usage AS u (device_id, day, rows, bytes)
+          SELECT $1::uuid, $2::date, $3::bigint, $4::bigint
+           WHERE $3::bigint <= $5::bigint AND $4::bigint <= $6::bigint
+          ON CONFLICT (device_id, day) DO UPDATE
+            SET rows = u.rows + excluded.rows, bytes = u.bytes + excluded.bytes
+            WHERE u.rows + excluded.rows <= $5::bigint AND u.bytes + excluded.bytes <= $6::bigint
+          RETURNING u.rows, u.bytes)
+        SELECT true AS reserved, rows, bytes FROM reserved
+        UNION ALL
+        SELECT false, rows, bytes FROM device_usage
+         WHERE device_id = $1::uuid AND day = $2::date AND NOT EXISTS (SELECT 1 FROM reserved)`,
+      values: [u.deviceId, u.day, u.rows, u.bytes, u.maxRows, u.maxBytes],
+    });
+    const row = res.rows[0];
+    if (row === undefined) return { state: 'over', used: { rows: 0, bytes: 0 } };
+    const used = { rows: Number(row.rows), bytes: Number(row.bytes) };
+    return row.reserved ? { state: 'reserved', used } : { state: 'over', used };
+  } catch (err) {
+    if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) return { state: 'gone' };
+    throw err;
+  }
+}
+
+/** Gives a reservation back (its batch was not delivered), so the retry is not charged twice. */
+export async function releaseUsage(
+  pool: Pool,
+  u: { deviceId: string; day: string; rows: number; bytes: number },
+): Promise<void> {
+  await pool.query(
+    `UPDATE device_usage SET rows = greatest(rows - $3::bigint, 0),
+            bytes = greatest(bytes - $4::bigint, 0)
+      WHERE device_id = $1::uuid AND day = $2::date`,
+    [u.deviceId, u.day, u.rows, u.bytes],
+  );
+}
+
+/** A device's usage of one day, or null (tests and operators). */
+export async function usageOf(pool: Pool, deviceId: string, day: string): Promise<Usage | null> {
+  const res = await pool.query<{ rows: string; bytes: string }>(
+    'SELECT rows, bytes FROM device_usage WHERE device_id = $1 AND day = $2::date',
+    [deviceId, day],
+  );
+  const row = res.rows[0];
+  return row === undefined ? null : { rows: Number(row.rows), bytes: Number(row.bytes) };
+}
