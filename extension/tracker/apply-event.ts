@@ -24,6 +24,13 @@ function onNavigationCommitted(state: TrackerState, e: NavigationCommitted, fx: 
   startVisit(state, tab, { url: e.url, title: e.title, transition: e.transition }, fx.at, fx.newId);
 }
 
+/**
+ * A route change less than this after the tab's visit started moves that visit to the new
+ * route instead of starting another. A page that changes its route at once (a client-side
+ * redirect) is one visit, and one that pushes states in a loop makes at most one a second.
+ */
+export const MIN_SPA_VISIT_MS = 1_000;
+
 function onHistoryStateUpdated(state: TrackerState, e: HistoryStateUpdated, fx: Effects): void {
   const tab = tabOf(state, e.tabId, e.windowId);
   tab.navigated = true;
@@ -33,7 +40,11 @@ function onHistoryStateUpdated(state: TrackerState, e: HistoryStateUpdated, fx: 
     // A route change that the privacy level cannot see (only the query at 'path',
     // anything at 'domain', a replaceState to the same URL) is the same visit.
     const next = decideRecording(e.url, { ...state.settings, incognito: tab.incognito });
-    if (next.record && next.url === open.url && next.domain === open.domain) {
+    const same = next.record && next.url === open.url && next.domain === open.domain;
+    if (next.record && (same || fx.at - open.startedAt < MIN_SPA_VISIT_MS)) {
+      // A visit moved keeps its id, start, transition, session and active time.
+      open.url = next.url;
+      open.domain = next.domain;
       open.title = redactTitle(e.title, state.settings.level) ?? open.title;
       return;
     }

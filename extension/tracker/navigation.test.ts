@@ -132,6 +132,70 @@ describe('single-page apps', () => {
     ]);
     expect(finished).toMatchObject([{ transition: 'link', activeMs: 2 * SEC }]);
   });
+
+  it('moves a visit less than a second old to the new route: a client-side redirect is one visit', () => {
+    const { finished } = run([
+      ...browserOpen(),
+      ev.nav(0, 1, 'https://app.example/', { title: 'App', transition: 'typed' }),
+      ev.spa(300, 1, 'https://app.example/login', { title: 'App' }),
+      ev.title(400, 1, 'Sign in'),
+      ev.spa(999, 1, 'https://app.example/home'),
+      ev.title(1_200, 1, 'Home'),
+      ev.spa(5 * SEC, 1, 'https://app.example/mail'),
+      ev.remove(7 * SEC, 1),
+    ]);
+    expect(finished).toEqual([
+      expect.objectContaining({
+        url: 'https://app.example/home',
+        title: 'Home',
+        transition: 'typed',
+        startedAt: iso(0),
+        endedAt: iso(5 * SEC),
+        activeMs: 5 * SEC,
+      }),
+      expect.objectContaining({
+        url: 'https://app.example/mail',
+        transition: 'spa',
+        startedAt: iso(5 * SEC),
+        activeMs: 2 * SEC,
+      }),
+    ]);
+  });
+
+  it('makes at most one visit a second of a page that pushes states in a loop', () => {
+    // A state every 100 ms for 10 s: 100 route changes.
+    const pushes = Array.from({ length: 100 }, (_, i) =>
+      ev.spa((i + 1) * 100, 1, `https://app.example/feed?item=${i + 1}`),
+    );
+    const { finished } = run([
+      ...browserOpen(),
+      ev.nav(0, 1, 'https://app.example/feed'),
+      ...pushes,
+      ev.remove(11 * SEC, 1),
+    ]);
+    // Visits start at 0, 1 s, ..., 10 s; each ended by a route change lasted a second.
+    expect(finished.map((v) => v.startedAt)).toEqual(
+      Array.from({ length: 11 }, (_, i) => iso(i * SEC)),
+    );
+    expect(
+      finished.slice(0, -1).map((v) => Date.parse(v.endedAt) - Date.parse(v.startedAt)),
+    ).toEqual(Array(10).fill(SEC));
+    expect(finished.map((v) => v.url)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `https://app.example/feed?item=${i * 10 + 9}`),
+      'https://app.example/feed?item=100',
+    ]);
+    expect(finished.reduce((n, v) => n + v.activeMs, 0)).toBe(11 * SEC);
+  });
+
+  it('still ends a young visit when the new route is not recorded', () => {
+    const { finished } = run([
+      ...browserOpen(),
+      ev.nav(0, 1, A),
+      ev.spa(500, 1, 'https://a.example/private', { incognito: true }),
+      ev.remove(3 * SEC, 1),
+    ]);
+    expect(finished).toMatchObject([{ url: A, endedAt: iso(500), activeMs: 500 }]);
+  });
 });
 
 describe('titles', () => {
