@@ -226,6 +226,19 @@ describe('background message handlers', () => {
     expect(status.activePage?.activeMs).toBe(71 * SEC);
   });
 
+  it('names the site of each host, as pausing does', async () => {
+    expect(
+      await sendMessage('sitesOf', {
+        hosts: ['www.codeharbor.io', 'blog.codeharbor.io', 'news.bbc.co.uk', '127.0.0.1'],
+      }),
+    ).toEqual({
+      'www.codeharbor.io': 'codeharbor.io',
+      'blog.codeharbor.io': 'codeharbor.io',
+      'news.bbc.co.uk': 'bbc.co.uk',
+      '127.0.0.1': '127.0.0.1',
+    });
+  });
+
   it('reports sync as off until the person turns it on, and never hands out the token', async () => {
     expect(await sendMessage('syncNow')).toEqual({ status: 'disabled' });
     await syncConfigItem.setValue({

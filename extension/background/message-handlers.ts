@@ -8,7 +8,7 @@ import {
 } from '../db/index.js';
 import { MESSAGE_DATA } from '../messaging/message-schemas.js';
 import { onMessage, type ProtocolMap } from '../messaging/protocol.js';
-import { siteKey } from '../privacy/index.js';
+import { registrableDomain, siteKey } from '../privacy/index.js';
 import {
   allowlistItem,
   allowlistOnlyItem,
@@ -107,6 +107,9 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
     async setToolbarBadge({ enabled }) {
       await toolbarBadgeItem.setValue(enabled);
       return status();
+    },
+    async sitesOf({ hosts }) {
+      return Object.fromEntries(hosts.map((host) => [host, registrableDomain(host)]));
     },
     syncNow: () => deps.runSync({ force: true }),
     async enableSync(data) {

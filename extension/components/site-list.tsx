@@ -7,7 +7,21 @@ export function visitsText(visits: number): string {
   return visits === 1 ? t('visitsOne') : t('visitsCount', visits);
 }
 
-/** Top sites with time, visits and a bar; each row carries the exact figures for tests. */
+/**
+ * The hosts behind a site's row, when they say more than its name: "www.codeharbor.io,
+ * blog.codeharbor.io" under codeharbor.io; nothing when the only host is the site itself.
+ */
+export function SiteHosts({ site }: { site: SiteBar }): JSX.Element | null {
+  const hosts = site.hosts.map((h) => h.domain);
+  if (hosts.length === 0 || (hosts.length === 1 && hosts[0] === site.domain)) return null;
+  return (
+    <span class="site-hosts" data-testid="site-hosts">
+      {hosts.join(', ')}
+    </span>
+  );
+}
+
+/** Top sites with time, visits, a bar and their hosts; each row carries the exact figures for tests. */
 export function SiteList({ sites }: { sites: readonly SiteBar[] }): JSX.Element {
   if (sites.length === 0) return <p class="empty">{t('noVisitsYet')}</p>;
   return (
@@ -25,7 +39,9 @@ export function SiteList({ sites }: { sites: readonly SiteBar[] }): JSX.Element 
             <span class="site-time">{formatDuration(s.activeMs)}</span>
           </div>
           <ShareBar share={s.share} />
-          <div class="site-visits">{visitsText(s.visits)}</div>
+          <div class="site-visits">
+            {visitsText(s.visits)} <SiteHosts site={s} />
+          </div>
         </li>
       ))}
     </ul>

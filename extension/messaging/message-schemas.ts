@@ -24,6 +24,7 @@ export const MESSAGE_DATA = {
   }),
   setIdleThreshold: z.strictObject({ seconds: z.number() }),
   setToolbarBadge: z.strictObject({ enabled: z.boolean() }),
+  sitesOf: z.strictObject({ hosts: z.array(z.string().max(2048)).max(100_000) }),
   syncNow: z.undefined(),
   enableSync: z.strictObject({
     serverUrl: z.url({ protocol: /^https?$/ }).max(2048),

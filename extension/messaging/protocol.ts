@@ -79,6 +79,11 @@ export interface ProtocolMap {
   setAllowlist(data: { allowlistOnly: boolean; sites: string[] }): TrackerStatus;
   setIdleThreshold(data: { seconds: number }): TrackerStatus;
   setToolbarBadge(data: { enabled: boolean }): TrackerStatus;
+  /**
+   * The site (registrable domain) of each host, as pausing and the current-site card name
+   * it: pages group their figures by it without bundling the public-suffix list.
+   */
+  sitesOf(data: { hosts: string[] }): Record<string, string>;
   syncNow(): SyncNowResult;
   /** Registers this install with the server (once) and turns sync on; rejects with the server's reason. */
   enableSync(data: { serverUrl: string; enrollmentKey?: string }): TrackerStatus;

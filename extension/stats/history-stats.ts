@@ -9,12 +9,11 @@ import {
   type DayTotal,
   dayTotals,
   rollupsInRange,
-  siteTotals,
   type TracksphereDb,
 } from '../db/index.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import { withOpenVisits } from './open-visits.js';
-import { type SiteBar, withShares } from './site-shares.js';
+import { type SiteBar, type SiteOf, siteBars } from './site-shares.js';
 
 export const HISTORY_DAYS = 30;
 
@@ -34,13 +33,16 @@ export async function loadHistory(
   days: number = HISTORY_DAYS,
   open: readonly OpenVisitFigure[] | Promise<readonly OpenVisitFigure[]> = [],
   dayOf?: DayOf,
+  /** Asks the background for the sites of these hosts (sitesOf). */
+  sitesOf?: (hosts: string[]) => Promise<SiteOf>,
 ): Promise<HistoryStats> {
   const from = addDays(today, -(days - 1));
   // One read of the rollups serves the table and the chart (a year of heavy browsing puts
   // thousands of rows in 30 days; reading them twice doubled the page's wait).
   const recorded = await rollupsInRange(db, { from, to: today });
   const rows = withOpenVisits(recorded, await open, { from, to: today }, dayOf);
-  const sites = siteTotals(rows, Number.POSITIVE_INFINITY);
+  const siteOf = await sitesOf?.([...new Set(rows.map((row) => row.domain))]);
+  const sites = siteBars(rows, siteOf);
   const totals = dayTotals(rows, { lastDay: today, days });
   return {
     from,
@@ -48,14 +50,14 @@ export async function loadHistory(
     totalActiveMs: totals.reduce((sum, d) => sum + d.activeMs, 0),
     totalVisits: totals.reduce((sum, d) => sum + d.visits, 0),
     days: totals,
-    sites: withShares(sites),
+    sites,
   };
 }
 
 export type SiteSort = 'time' | 'visits';
 
 /**
- * Sites whose domain contains `query` (case-insensitive), by time or by
+ * Sites whose name, or one of whose hosts, contains `query` (case-insensitive), by time or by
  * visits, descending; ties by the other figure, then by name, so the order
  * never depends on load order.
  */
@@ -65,7 +67,12 @@ export function filterAndSortSites(
   sort: SiteSort,
 ): SiteBar[] {
   const needle = query.trim().toLowerCase();
-  const matching = needle === '' ? [...sites] : sites.filter((s) => s.domain.includes(needle));
+  const matching =
+    needle === ''
+      ? [...sites]
+      : sites.filter(
+          (s) => s.domain.includes(needle) || s.hosts.some((h) => h.domain.includes(needle)),
+        );
   const [first, second] =
     sort === 'time' ? (['activeMs', 'visits'] as const) : (['visits', 'activeMs'] as const);
   return matching.sort(

@@ -22,4 +22,4 @@ export {
   trendStart,
 } from './popup-stats.js';
 export { loadRejected, REJECTED_LIST_LIMIT, type RejectedRow } from './rejected-list.js';
-export { type SiteBar, withShares } from './site-shares.js';
+export { type SiteBar, type SiteOf, siteBars, siteOfMap, withShares } from './site-shares.js';

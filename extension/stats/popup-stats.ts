@@ -12,12 +12,11 @@ import {
   type DayTotal,
   dayTotals,
   rollupsInRange,
-  siteTotals,
   type TracksphereDb,
 } from '../db/index.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import { withOpenVisits } from './open-visits.js';
-import { type SiteBar, withShares } from './site-shares.js';
+import { type SiteBar, type SiteOf, siteBars } from './site-shares.js';
 
 export const POPUP_TOP_SITES = 5;
 export const POPUP_TREND_DAYS = 7;
@@ -47,6 +46,7 @@ export function popupToday(
   recorded: readonly DailyRollup[],
   open: readonly OpenVisitFigure[] = [],
   dayOf?: DayOf,
+  siteOf?: SiteOf,
 ): PopupToday {
   const rows = withOpenVisits(recorded, open, { from: today, to: today }, dayOf);
   const [todayTotal = { day: today, activeMs: 0, visits: 0 }] = dayTotals(rows, {
@@ -56,7 +56,7 @@ export function popupToday(
   return {
     today,
     todayActiveMs: todayTotal.activeMs,
-    topSites: withShares(siteTotals(rows, POPUP_TOP_SITES)),
+    topSites: siteBars(rows, siteOf, POPUP_TOP_SITES),
     todayTotal,
   };
 }

@@ -37,7 +37,7 @@ describe('popup stats', () => {
     db = await seededDb();
     const stats = await loadPopupStats(db, TODAY);
     expect(stats.todayActiveMs).toBe(70 * MIN);
-    expect(stats.topSites).toEqual([
+    expect(stats.topSites).toMatchObject([
       { domain: 'docs.example', activeMs: 40 * MIN, visits: 1, share: 1 },
       { domain: 'news.example', activeMs: 25 * MIN, visits: 3, share: 25 / 40 },
       { domain: 'mail.example', activeMs: 5 * MIN, visits: 2, share: 5 / 40 },
@@ -114,6 +114,31 @@ describe('history stats', () => {
     expect(history.days.at(-1)?.activeMs).toBe(70 * MIN + 91_000);
     expect(history.days.at(-2)?.activeMs).toBe(5_000);
     expect(history.sites.map((s) => s.domain)).toContain('night.example');
+  });
+
+  it('groups hosts by site, with each host as detail, and finds a site by any of its hosts', async () => {
+    db = (await import('../db/db-test-kit.js')).freshTestDb();
+    const open = [
+      { domain: 'www.codeharbor.io', startedAt: Date.UTC(2025, 2, 10, 9), activeMs: 3 * MIN },
+      { domain: 'blog.codeharbor.io', startedAt: Date.UTC(2025, 2, 10, 10), activeMs: 2 * MIN },
+      { domain: 'news.example', startedAt: Date.UTC(2025, 2, 10, 11), activeMs: 4 * MIN },
+    ];
+    const siteOf = (host: string): string =>
+      host.endsWith('codeharbor.io') ? 'codeharbor.io' : host;
+    const history = await loadHistory(db, TODAY, 30, open, utcDayOf, async () => siteOf);
+    expect(history.sites.map((s) => [s.domain, s.activeMs, s.visits])).toEqual([
+      ['codeharbor.io', 5 * MIN, 2],
+      ['news.example', 4 * MIN, 1],
+    ]);
+    expect(history.sites[0]?.hosts.map((h) => [h.domain, h.activeMs])).toEqual([
+      ['www.codeharbor.io', 3 * MIN],
+      ['blog.codeharbor.io', 2 * MIN],
+    ]);
+    expect(filterAndSortSites(history.sites, 'blog', 'time').map((s) => s.domain)).toEqual([
+      'codeharbor.io',
+    ]);
+    const today = await loadPopupToday(db, TODAY, open, utcDayOf);
+    expect(today.topSites.map((s) => s.domain)).toContain('www.codeharbor.io');
   });
 
   it('searches by domain and sorts by time or visits with stable ties', async () => {

@@ -44,6 +44,9 @@ const SEED: Seed = {
     { dayOffset: 0, domain: 'mail.example', activeMs: 5 * MIN, visits: 2 },
     { dayOffset: -2, domain: 'docs.example', activeMs: 60 * MIN, visits: 1 },
     { dayOffset: -4, domain: 'news.example', activeMs: 15 * MIN, visits: 4 },
+    // Two hosts of one site: one row, codeharbor.io, as pausing names it.
+    { dayOffset: -3, domain: 'www.codeharbor.io', activeMs: 10 * MIN, visits: 1 },
+    { dayOffset: -3, domain: 'blog.codeharbor.io', activeMs: 5 * MIN, visits: 1 },
     { dayOffset: -6, domain: 'video.example', activeMs: 90 * MIN, visits: 1 },
     { dayOffset: -20, domain: 'video.example', activeMs: 30 * MIN, visits: 1 },
     { dayOffset: -40, domain: 'old.example', activeMs: 99 * MIN, visits: 9 },
@@ -221,14 +224,18 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
     await page.waitForSelector('[data-testid="history-total"]');
 
     expect(await attribute(page, 'history-total', 'data-active-ms')).toBe(
-      String((70 + 60 + 15 + 90 + 30) * MIN),
+      String((70 + 60 + 15 + 15 + 90 + 30) * MIN),
     );
     expect(await siteRows(page)).toEqual([
       { domain: 'video.example', activeMs: 120 * MIN, visits: 2 },
       { domain: 'docs.example', activeMs: 100 * MIN, visits: 2 },
       { domain: 'news.example', activeMs: 40 * MIN, visits: 7 },
+      { domain: 'codeharbor.io', activeMs: 15 * MIN, visits: 2 },
       { domain: 'mail.example', activeMs: 5 * MIN, visits: 2 },
     ]);
+    expect(
+      await page.$$eval('[data-testid="site-hosts"]', (els) => els.map((e) => e.textContent)),
+    ).toEqual(['www.codeharbor.io, blog.codeharbor.io']);
     expect(await attribute(page, 'rejected-row', 'data-code')).toBe('invalid_url');
     for (const id of ['export-json', 'export-csv', 'delete-local', 'erase-server', 'sync-save']) {
       expect(await page.$(`[data-testid="${id}"]`), id).not.toBeNull();

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { t } from '../../components/i18n.js';
 import { ShareBar } from '../../components/share-bar.js';
+import { SiteHosts } from '../../components/site-list.js';
 import { TrendChart } from '../../components/trend-chart.js';
 import {
   filterAndSortSites,
@@ -77,7 +78,10 @@ export function HistorySection({ history }: { history: HistoryStats }): JSX.Elem
                 data-active-ms={s.activeMs}
                 data-visits={s.visits}
               >
-                <th scope="row">{s.domain}</th>
+                <th scope="row">
+                  {s.domain}
+                  <SiteHosts site={s} />
+                </th>
                 <td class="num">{formatDuration(s.activeMs)}</td>
                 <td class="num">{s.visits}</td>
                 <td class="bar-cell">

@@ -15,6 +15,7 @@ import {
   localToday,
   pageDb,
   type RejectedRow,
+  siteOfMap,
 } from '../../stats/index.js';
 import { OptionsView } from './options-view.js';
 
@@ -30,7 +31,9 @@ async function loadLocalData(status?: Promise<TrackerStatus>): Promise<LocalData
   const db = pageDb();
   const open = (status ?? sendMessage('getStatus')).then((s) => s.openVisits);
   const [history, rejected, syncStatus, retentionDays] = await Promise.all([
-    loadHistory(db, localToday(), HISTORY_DAYS, open),
+    loadHistory(db, localToday(), HISTORY_DAYS, open, undefined, async (hosts) =>
+      siteOfMap(await sendMessage('sitesOf', { hosts })),
+    ),
     loadRejected(db),
     getSyncStatus(db),
     retentionDaysItem.getValue(),

@@ -31,7 +31,10 @@ describe('popup app', () => {
     const startedAt = Date.now();
     // The background's answer a second later each time: the page the person is on gains time.
     let asked = 0;
-    vi.mocked(sendMessage).mockImplementation((async () => {
+    vi.mocked(sendMessage).mockImplementation((async (type: string) => {
+      if (type === 'sitesOf') {
+        return { 'mail.example.org': 'example.org', 'www.codeharbor.io': 'codeharbor.io' };
+      }
       asked += 1;
       const current = 71_000 + (asked - 1) * 1_000;
       return {
@@ -50,7 +53,12 @@ describe('popup app', () => {
       return Number(view.byTestId('today-total')[0]?.getAttribute('data-active-ms'));
     };
     await vi.waitFor(async () => expect(await total()).toBeGreaterThanOrEqual(91_000));
+    // Grouped by site, the name pausing uses; the hosts are the detail.
     expect(view.byTestId('site-row').map((r) => r.getAttribute('data-domain'))).toEqual([
+      'codeharbor.io',
+      'example.org',
+    ]);
+    expect(view.byTestId('site-hosts').map((h) => h.textContent)).toEqual([
       'www.codeharbor.io',
       'mail.example.org',
     ]);

@@ -11,6 +11,7 @@ import {
   localToday,
   pageDb,
   popupToday,
+  siteOfMap,
   todayRollups,
 } from '../../stats/index.js';
 import { PopupView } from './popup-view.js';
@@ -23,6 +24,19 @@ export interface PopupNow {
   day: string;
   recorded: DailyRollup[];
   status: TrackerStatus;
+  /** The site of each host shown (sitesOf). */
+  sites: Record<string, string>;
+}
+
+/** Sites of the hosts asked about so far: a host's site never changes while the popup is open. */
+const knownSites: Record<string, string> = {};
+
+/** The sites of `hosts`, asking the background only about hosts not seen before. */
+async function sitesOf(hosts: Iterable<string>): Promise<Record<string, string>> {
+  const unknown = [...new Set(hosts)].filter((host) => !(host in knownSites));
+  if (unknown.length > 0)
+    Object.assign(knownSites, await sendMessage('sitesOf', { hosts: unknown }));
+  return { ...knownSites };
 }
 
 /** What the popup waits for before it shows more than its loading line. */
@@ -38,7 +52,10 @@ function loadPopupNow(): Promise<PopupNow> {
   const day = localToday();
   const recorded = todayRollups(pageDb(), day);
   const status = sendMessage('getStatus');
-  return Promise.all([recorded, status]).then(([recorded, status]) => ({ day, recorded, status }));
+  return Promise.all([recorded, status]).then(async ([recorded, status]) => {
+    const hosts = [...recorded, ...status.openVisits].map((row) => row.domain);
+    return { day, recorded, status, sites: await sitesOf(hosts) };
+  });
 }
 
 /**
@@ -158,7 +175,13 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
 
   if (error !== null) return <p class="error">{t('errorPrefix', error)}</p>;
   if (now === null) return <p class="muted">{t('loading')}</p>;
-  const today = popupToday(now.day, now.recorded, now.status.openVisits);
+  const today = popupToday(
+    now.day,
+    now.recorded,
+    now.status.openVisits,
+    undefined,
+    siteOfMap(now.sites),
+  );
   const week = earlier === null ? null : [...earlier, today.todayTotal];
   return (
     <PopupView
