@@ -10,6 +10,16 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   enrollment_required: 403,
   device_deleted: 403,
+  /** An administrator revoked this device (`admin devices revoke`): its token works no more. */
+  device_revoked: 403,
+  /** The enrolment code presented in X-Enrollment-Key passed its expiry. */
+  enrollment_expired: 403,
+  /** The enrolment code registered as many devices as it allows. */
+  enrollment_used_up: 403,
+  /** An administrator revoked the enrolment code. */
+  enrollment_revoked: 403,
+  /** The study of the device's cohort ended: events are refused, those sent before stay. */
+  study_ended: 403,
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,

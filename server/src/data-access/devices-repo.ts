@@ -50,25 +50,45 @@ export async function insertDevice(pool: Pool, d: NewDevice): Promise<void> {
 }
 
 export type DeviceCredential =
-  | { state: 'active'; tokenHash: Buffer }
+  | {
+      state: 'active' | 'revoked';
+      tokenHash: Buffer;
+      /** The device's cohort and its study end (null: none), read with the credential. */
+      cohort: string | null;
+      studyEndsAt: Date | null;
+    }
   | { state: 'erased'; tokenHash: Buffer }
   | { state: 'unknown' };
 
-/** The stored token hash of a device, and whether the device still exists. */
+/** The stored token hash of a device, whether it still exists, and its cohort's study end. */
 export async function findDeviceCredential(
   pool: Pool,
   deviceId: string,
 ): Promise<DeviceCredential> {
-  const res = await pool.query<{ state: 'active' | 'erased'; token_hash: Buffer }>(
-    `SELECT 'active' AS state, token_hash FROM devices WHERE id = $1
+  const res = await pool.query<{
+    state: 'active' | 'revoked' | 'erased';
+    token_hash: Buffer;
+    cohort: string | null;
+    study_ends_at: Date | null;
+  }>(
+    `SELECT CASE WHEN d.revoked_at IS NULL THEN 'active' ELSE 'revoked' END AS state,
+            d.token_hash, c.name AS cohort, c.study_ends_at
+       FROM devices d LEFT JOIN cohorts c ON c.id = d.cohort_id
+      WHERE d.id = $1
      UNION ALL
-     SELECT 'erased' AS state, token_hash FROM erased_devices WHERE device_id = $1
+     SELECT 'erased' AS state, token_hash, NULL, NULL FROM erased_devices WHERE device_id = $1
      LIMIT 1`,
     [deviceId],
   );
   const row = res.rows[0];
   if (row === undefined) return { state: 'unknown' };
-  return { state: row.state, tokenHash: row.token_hash };
+  if (row.state === 'erased') return { state: 'erased', tokenHash: row.token_hash };
+  return {
+    state: row.state,
+    tokenHash: row.token_hash,
+    cohort: row.cohort,
+    studyEndsAt: row.study_ends_at,
+  };
 }
 
 export interface DeviceRecord {

@@ -9,6 +9,7 @@ import {
 } from '../data-access/devices-repo.js';
 import type { Pool } from '../data-access/pool.js';
 import { type ServerVisit, visitsOfDevice } from '../data-access/visits-repo.js';
+import { type AuthenticatedDevice, registerWithCode } from './enrollment.js';
 import { AppError } from './errors.js';
 import { issueToken, parseToken, safeEqual, secretMatches } from './tokens.js';
 import { parseUserAgent } from './user-agent.js';
@@ -22,6 +23,9 @@ export async function registerDevice(
     presentedKey: string | undefined;
   },
 ): Promise<DeviceRegistered> {
+  // An enrolment code (admin codes create) registers into its cohort, bounded by its own uses.
+  const byCode = await registerWithCode(pool, input, { ...opts, now: new Date() });
+  if (byCode !== null) return byCode;
   if (opts.enrollmentKey !== undefined) {
     if (opts.presentedKey === undefined || !safeEqual(opts.presentedKey, opts.enrollmentKey)) {
       throw new AppError(
@@ -46,8 +50,14 @@ export async function registerDevice(
   return { deviceId, token };
 }
 
-/** Resolves a bearer token to its device id, or throws 401 unauthorized / 403 device_deleted. */
-export async function authenticate(pool: Pool, authorization: string | undefined): Promise<string> {
+/**
+ * Resolves a bearer token to its device, or throws 401 unauthorized / 403 device_deleted /
+ * 403 device_revoked.
+ */
+export async function authenticate(
+  pool: Pool,
+  authorization: string | undefined,
+): Promise<AuthenticatedDevice> {
   const m = authorization === undefined ? null : /^Bearer\s+(\S+)$/i.exec(authorization);
   if (m === null || m[1] === undefined) {
     throw new AppError('unauthorized', 'Send the device token as "Authorization: Bearer <token>".');
@@ -64,7 +74,13 @@ export async function authenticate(pool: Pool, authorization: string | undefined
   if (cred.state === 'erased') {
     throw new AppError('device_deleted', 'This device erased its data; register again to sync.');
   }
-  return parsed.deviceId;
+  if (cred.state === 'revoked') {
+    throw new AppError(
+      'device_revoked',
+      "The server's administrator revoked this device: it can no longer sync.",
+    );
+  }
+  return { deviceId: parsed.deviceId, cohort: cred.cohort, studyEndsAt: cred.studyEndsAt };
 }
 
 export async function eraseDeviceData(pool: Pool, deviceId: string): Promise<number> {

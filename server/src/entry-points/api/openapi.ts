@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DeviceInfoSchema,
   DeviceRegisteredSchema,
   DeviceRegistrationSchema,
   EraseResultSchema,
@@ -29,6 +30,7 @@ export function buildOpenApiDocument(): JsonObject {
     VisitEventSchema,
     IngestResultSchema,
     EraseResultSchema,
+    DeviceInfoSchema,
     ErrorBodySchema,
   ];
   const registry = z.registry<{ id: string }>();
@@ -76,7 +78,9 @@ export function buildOpenApiDocument(): JsonObject {
           responses: {
             '201': { description: 'Registered', ...json('DeviceRegistered') },
             '400': error('invalid_json or invalid_request'),
-            '403': error('enrollment_required'),
+            '403': error(
+              'enrollment_required, or for an enrolment code enrollment_expired, enrollment_used_up or enrollment_revoked',
+            ),
             '415': error('unsupported_media_type'),
             '429': error('rate_limited'),
             '503': error('unavailable'),
@@ -100,7 +104,7 @@ export function buildOpenApiDocument(): JsonObject {
             '200': { description: 'Accepted, with per-event rejections', ...json('IngestResult') },
             '400': error('invalid_json, invalid_batch, or clock_skew (nothing accepted)'),
             '401': error('unauthorized'),
-            '403': error('device_deleted'),
+            '403': error('device_deleted, device_revoked or study_ended (nothing accepted)'),
             '413': error('payload_too_large'),
             '415': error('unsupported_media_type'),
             '429': error('rate_limited (see Retry-After)'),
@@ -118,18 +122,27 @@ export function buildOpenApiDocument(): JsonObject {
               content: { 'application/x-ndjson': { schema: { type: 'string' } } },
             },
             '401': error('unauthorized'),
-            '403': error('device_deleted'),
+            '403': error('device_deleted or device_revoked'),
           },
         },
       },
       '/api/v1/me': {
+        get: {
+          summary: "This device's id, label, cohort and study end",
+          security: bearer,
+          responses: {
+            '200': { description: 'The device', ...json('DeviceInfo') },
+            '401': error('unauthorized'),
+            '403': error('device_deleted or device_revoked'),
+          },
+        },
         delete: {
           summary: "Erase this device's server-side data",
           security: bearer,
           responses: {
             '200': { description: 'Erased', ...json('EraseResult') },
             '401': error('unauthorized'),
-            '403': error('device_deleted'),
+            '403': error('device_deleted or device_revoked'),
           },
         },
       },

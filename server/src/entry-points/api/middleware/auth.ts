@@ -1,11 +1,17 @@
 import type { RequestHandler } from 'express';
 import type { Pool } from '../../../data-access/pool.js';
 import { authenticate } from '../../../domain/devices.js';
+import { type AuthenticatedDevice, assertStudyOpen } from '../../../domain/enrollment.js';
 
-/** Puts the authenticated device id into res.locals.deviceId or fails with 401/403. */
+/**
+ * Puts the authenticated device into res.locals.device (and its id into res.locals.deviceId)
+ * or fails with 401/403.
+ */
 export function requireDevice(pool: Pool): RequestHandler {
   return async (req, res, next) => {
-    res.locals.deviceId = await authenticate(pool, req.get('authorization'));
+    const device = await authenticate(pool, req.get('authorization'));
+    res.locals.device = device;
+    res.locals.deviceId = device.deviceId;
     next();
   };
 }
@@ -14,4 +20,21 @@ export function deviceIdOf(locals: Record<string, unknown>): string {
   const id = locals.deviceId;
   if (typeof id !== 'string') throw new Error('requireDevice did not run before this handler');
   return id;
+}
+
+export function deviceOf(locals: Record<string, unknown>): AuthenticatedDevice {
+  const device = locals.device as AuthenticatedDevice | undefined;
+  if (device === undefined) throw new Error('requireDevice did not run before this handler');
+  return device;
+}
+
+/**
+ * After requireDevice: 403 study_ended once the device's cohort's study ended, from what
+ * authentication read (no query of its own), before the body is read.
+ */
+export function requireStudyOpen(now: () => Date): RequestHandler {
+  return (_req, res, next) => {
+    assertStudyOpen(deviceOf(res.locals), now());
+    next();
+  };
 }

@@ -4,7 +4,7 @@ import { AppError } from '../../../domain/errors.js';
 import { prepareBatch } from '../../../domain/ingest.js';
 import { parseUserAgent } from '../../../domain/user-agent.js';
 import type { ApiDeps } from '../deps.js';
-import { deviceIdOf, requireDevice } from '../middleware/auth.js';
+import { deviceIdOf, requireDevice, requireStudyOpen } from '../middleware/auth.js';
 import { jsonBody } from '../middleware/json-body.js';
 
 /** `deviceLimit`: the app's one per-device limiter, shared with the other device routes. */
@@ -14,6 +14,7 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
   router.post(
     '/',
     requireDevice(deps.pool),
+    requireStudyOpen(() => deps.now()),
     deviceLimit,
     ...jsonBody(LIMITS.maxBodyBytes),
     async (req, res) => {

@@ -1,15 +1,23 @@
 import type { ServerResponse } from 'node:http';
 import { type RequestHandler, Router } from 'express';
-import type { EraseResult } from '#protocol';
+import type { DeviceInfo, EraseResult } from '#protocol';
 import { eraseDeviceData, exportDevice } from '../../../domain/devices.js';
+import { describeDevice } from '../../../domain/enrollment.js';
 import type { ApiDeps } from '../deps.js';
-import { deviceIdOf, requireDevice } from '../middleware/auth.js';
+import { deviceIdOf, deviceOf, requireDevice } from '../middleware/auth.js';
 
 /** `deviceLimit`: the app's one per-device limiter, shared with the other device routes. */
 export function meRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
   const router = Router();
   // Per route, not router.use(): a refusal is then counted under its route in /metrics.
   const device = [requireDevice(deps.pool), deviceLimit];
+
+  // The extension's view of its enrolment: cohort and study end (the study is over once
+  // studyEnded; POST /events then answers 403 study_ended).
+  router.get('/', ...device, async (_req, res) => {
+    const body: DeviceInfo = await describeDevice(deps.pool, deviceOf(res.locals), deps.now());
+    res.status(200).json(body);
+  });
 
   router.get('/export', ...device, async (_req, res) => {
     // A client that goes away ends the export: no more pages are read for it.
