@@ -199,6 +199,47 @@ describe('welcome view', () => {
   });
 });
 
+describe('welcome view choices', () => {
+  const welcome = (consent: boolean, answered: boolean) =>
+    renderView(
+      <WelcomeView
+        status={{ ...STATUS, consent }}
+        answered={answered}
+        busy={false}
+        onConsent={vi.fn()}
+        onLevel={vi.fn()}
+        onStatus={vi.fn()}
+      />,
+    );
+  const pressed = (view: ReturnType<typeof welcome>, id: string) =>
+    view.byTestId(id)[0]?.getAttribute('aria-pressed');
+
+  it('shows the chosen answer as chosen, and only that one', () => {
+    const declined = welcome(false, true);
+    expect(pressed(declined, 'consent-accept')).toBe('false');
+    expect(pressed(declined, 'consent-decline')).toBe('true');
+    const accepted = welcome(true, true);
+    expect(pressed(accepted, 'consent-accept')).toBe('true');
+    expect(pressed(accepted, 'consent-decline')).toBe('false');
+    // Both answers look alike until one is chosen (the chosen style keys on aria-pressed).
+    const fresh = welcome(false, false);
+    expect(fresh.byTestId('consent-accept')[0]?.className).toBe(
+      fresh.byTestId('consent-decline')[0]?.className,
+    );
+    expect(pressed(fresh, 'consent-accept')).toBe('false');
+    expect(pressed(fresh, 'consent-decline')).toBe('false');
+  });
+
+  it('puts the privacy level beside the consent, and ends with where the toolbar button is', () => {
+    const view = welcome(false, false);
+    const consent = view.root.querySelector('[aria-labelledby="consent-heading"]');
+    expect(consent?.querySelector('[data-testid="privacy-level"]')).not.toBeNull();
+    const sections = [...view.root.querySelectorAll('section')];
+    expect(sections.at(-1)?.getAttribute('data-testid')).toBe('toolbar-help');
+    expect(sections.at(-1)?.textContent).toContain('toolbarText');
+  });
+});
+
 describe('sync status panel', () => {
   const config = { enabled: true, serverUrl: 'https://tracksphere.example.org', registered: true };
   const status: SyncStatus = {

@@ -164,6 +164,18 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
     expect(await page.$('[data-testid="enrollment-key"]')).not.toBeNull();
     expect(await screenshot(page, `${name}-welcome`)).toBeGreaterThan(MIN_PNG_BYTES);
 
+    // "No": that answer looks chosen, and "Yes" does not.
+    await page.click('[data-testid="consent-decline"]');
+    await page.waitForSelector('[data-testid="consent-decline"][aria-pressed="true"]');
+    expect(await attribute(page, 'consent-accept', 'aria-pressed')).toBe('false');
+    const [yes, no] = await Promise.all(
+      ['consent-accept', 'consent-decline'].map((id) =>
+        page.$eval(`[data-testid="${id}"]`, (el) => getComputedStyle(el).backgroundColor),
+      ),
+    );
+    expect(yes).not.toBe(no);
+    expect(await screenshot(page, `${name}-welcome-declined`)).toBeGreaterThan(MIN_PNG_BYTES);
+
     await page.click('[data-testid="consent-accept"]');
     await page.waitForSelector('[data-testid="consent-state"][data-consent="true"]');
     expect(await storageValue(page, 'consent')).toBe(true);

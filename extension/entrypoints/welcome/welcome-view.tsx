@@ -36,9 +36,11 @@ export function WelcomeView(props: WelcomeViewProps): JSX.Element {
         <h2 id="consent-heading" tabindex={-1}>
           {t('consentHeading')}
         </h2>
+        {/* The chosen answer looks chosen (aria-pressed styles it), the other one does not. */}
         <div class="consent-buttons">
           <button
             type="button"
+            class="choice"
             data-testid="consent-accept"
             aria-pressed={status.consent}
             {...whileBusy(busy, () => props.onConsent(true))}
@@ -47,7 +49,7 @@ export function WelcomeView(props: WelcomeViewProps): JSX.Element {
           </button>
           <button
             type="button"
-            class="secondary"
+            class="choice"
             data-testid="consent-decline"
             aria-pressed={answered && !status.consent}
             {...whileBusy(busy, () => props.onConsent(false))}
@@ -58,16 +60,18 @@ export function WelcomeView(props: WelcomeViewProps): JSX.Element {
         <p role="status" data-testid="consent-state" data-consent={String(status.consent)}>
           {status.consent ? t('consentGiven') : answered ? t('consentDeclined') : ''}
         </p>
-      </section>
-
-      <section class="card" aria-labelledby="level-heading">
-        <h2 id="level-heading">{t('privacyLevelHeading')}</h2>
+        {/* How much is kept belongs with the yes: it is part of what the person agrees to. */}
         <PrivacyLevelSelect value={status.level} onChange={props.onLevel} />
       </section>
 
       <section class="card" aria-labelledby="sync-setup-heading">
         <h2 id="sync-setup-heading">{t('syncSetupHeading')}</h2>
         <SyncSettingsForm sync={status.sync} onStatus={props.onStatus} />
+      </section>
+
+      <section class="card" aria-labelledby="toolbar-heading" data-testid="toolbar-help">
+        <h2 id="toolbar-heading">{t('toolbarHeading')}</h2>
+        <p>{t('toolbarText')}</p>
       </section>
     </main>
   );
