@@ -12,6 +12,14 @@ export const SYSTEM_PACKAGES = [
   { name: 'pkg-config', why: 'finds librdkafka for that build' },
   { name: 'nginx', why: 'the reverse proxy in the deployment tests' },
   { name: 'openssl', why: 'certificates for that proxy' },
+  {
+    name: 'certbot',
+    why: 'the ACME client the certbot service runs, driven by its script in the certificate test (test/deploy/acme.test.ts)',
+  },
+  {
+    name: 'pebble',
+    why: "Let's Encrypt's ACME test server: the CA that test's certbot gets certificates from, validating through the project's nginx",
+  },
   { name: 'chromium', why: 'real browser for the extension tests (/usr/bin/chromium)' },
   { name: 'firefox-esr', why: 'real browser for the extension tests (/usr/bin/firefox-esr)' },
 ];

@@ -3,7 +3,8 @@
  *
  * The site template gets its ${NGINX_*} values the way the nginx image's envsubst step gives
  * them. Everything else is the production files, changed only where a test run must differ:
- * listen addresses (127.0.0.1 and free ports), pid/log/temp paths inside the folder, no `user`
+ * listen addresses (127.0.0.1 and free ports), pid/log/temp paths and the ACME webroot inside
+ * the folder, no `user`
  * line (tests run nginx as one process, see nginx-process.ts), and on nginx older than 1.25.1
  * (Debian bookworm's 1.22) HTTP/2 is switched on with the old `listen ... http2` parameter
  * instead of the `http2 on;` directive. Each change must match exactly once, so a reshaped
@@ -74,6 +75,8 @@ export interface RenderedNginx {
   errorLog: string;
   /** Where the site expects fullchain.pem and privkey.pem. */
   certDir: string;
+  /** The ACME HTTP-01 webroot nginx serves /.well-known/acme-challenge/ from. */
+  acmeWebroot: string;
 }
 
 export async function renderNginxConfig(opts: RenderOptions): Promise<RenderedNginx> {
@@ -81,7 +84,15 @@ export async function renderNginxConfig(opts: RenderOptions): Promise<RenderedNg
   const certDir = join(dir, 'certs');
   const logs = join(dir, 'logs');
   const temp = join(dir, 'temp');
-  for (const folder of [join(dir, 'conf.d'), join(dir, 'snippets'), certDir, logs, temp]) {
+  const acmeWebroot = join(dir, 'acme');
+  for (const folder of [
+    join(dir, 'conf.d'),
+    join(dir, 'snippets'),
+    certDir,
+    logs,
+    temp,
+    acmeWebroot,
+  ]) {
     await mkdir(folder, { recursive: true });
   }
 
@@ -122,6 +133,13 @@ export async function renderNginxConfig(opts: RenderOptions): Promise<RenderedNg
     'listen 443 ssl',
   );
   if (!http2) site = replaceOnce(site, /^\s*http2 on;\n/m, '', 'http2 directive');
+  // The ACME webroot the certbot service shares with nginx (compose: a volume at /var/www/acme).
+  site = replaceOnce(
+    site,
+    /^(\s*)root \/var\/www\/acme;$/m,
+    `$1root ${acmeWebroot};`,
+    'ACME webroot',
+  );
   if (opts.clientAddressHeader !== undefined) {
     site = replaceOnce(
       site,
@@ -135,5 +153,11 @@ export async function renderNginxConfig(opts: RenderOptions): Promise<RenderedNg
   for (const name of await readdir(SNIPPETS_DIR)) {
     await copyFile(join(SNIPPETS_DIR, name), join(dir, 'snippets', name));
   }
-  return { dir, mainConf: join(dir, 'nginx.conf'), errorLog: join(logs, 'error.log'), certDir };
+  return {
+    dir,
+    mainConf: join(dir, 'nginx.conf'),
+    errorLog: join(logs, 'error.log'),
+    certDir,
+    acmeWebroot,
+  };
 }

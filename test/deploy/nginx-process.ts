@@ -76,8 +76,22 @@ export interface RunningNginx {
   errorLog(): Promise<string>;
 }
 
+export interface StartNginxOptions {
+  /**
+   * Run as production does, a master process with workers, for tests of `nginx -s reload`
+   * (one process reloading mangles its listeners: HTTPS came back as plain HTTP). The workers
+   * run as nginx's default user when the tests run as root: what they serve must be readable
+   * to it. pdeathsig covers the master only; its workers exit when it stops.
+   */
+  masterProcess?: boolean;
+}
+
 /** Starts nginx on a rendered config and waits until every given port accepts connections. */
-export async function startNginx(config: RenderedNginx, ports: number[]): Promise<RunningNginx> {
+export async function startNginx(
+  config: RenderedNginx,
+  ports: number[],
+  opts: StartNginxOptions = {},
+): Promise<RunningNginx> {
   const proc: ChildProcess = spawn(
     'setpriv',
     [
@@ -86,7 +100,7 @@ export async function startNginx(config: RenderedNginx, ports: number[]): Promis
       NGINX_BIN,
       ...baseArgs(config),
       '-g',
-      'daemon off; master_process off;',
+      opts.masterProcess === true ? 'daemon off;' : 'daemon off; master_process off;',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -112,7 +126,7 @@ export async function startNginx(config: RenderedNginx, ports: number[]): Promis
   }
 
   return {
-    // setpriv execs nginx, so the child's pid is nginx's.
+    // setpriv execs nginx, so the child's pid is nginx's (the master's, with a master).
     pid: proc.pid as number,
     async stop(): Promise<void> {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
