@@ -1,0 +1,74 @@
+#!/bin/sh
+# Restores a dump made by backup.sh (pg_dump -Fc) into an EMPTY database: a new stack whose
+# PostgreSQL has just initialised its volume, before the migrate service has run.
+#
+#   restore.sh /backups/tracksphere-20260101T030000Z.dump
+#
+# Connection from the standard PG* variables, as the schema owner (POSTGRES_USER, a superuser in
+# the compose stack); PGDATABASE is the database to restore into, which must exist and hold no
+# tables. docs/deployment.md ("Restoring a backup") walks through it with docker compose.
+#
+# What a dump does not carry, and this script adds:
+#   - the roles the grants name. Roles belong to the cluster, not the database: tracksphere_app,
+#     tracksphere_writer and grafana_reader are created NOLOGIN, as the migrations create them;
+#     the db-roles service gives them their logins, passwords and settings on the next
+#     `docker compose up` (deploy/postgres/grant-logins.sql).
+#   - the database's own privileges: pg_restore applies them only when it creates the database
+#     itself (--create, under the dumped name). The one the migrations change is revoked again
+#     (TEMPORARY from PUBLIC, migration restrict-database-roles).
+#   - planner statistics: ANALYZE at the end.
+# Objects are owned by the role that restores (--no-owner), so the new stack's POSTGRES_USER may
+# differ from the old one's. Everything runs in one transaction: a failed restore leaves the
+# database empty, to try again.
+set -eu
+
+dump="${1:-}"
+if [ -z "$dump" ] || [ ! -f "$dump" ]; then
+  echo "usage: restore.sh <dump file made by backup.sh>" >&2
+  exit 2
+fi
+: "${PGDATABASE:?PGDATABASE is not set}"
+psql() { command psql --no-psqlrc --no-password -v ON_ERROR_STOP=1 --quiet "$@"; }
+
+if ! pg_restore --list "$dump" >/dev/null; then
+  echo "restore: $dump is not a readable pg_dump archive" >&2
+  exit 1
+fi
+
+tables=$(psql -At -c "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'")
+if [ "$tables" != 0 ]; then
+  echo "restore: database $PGDATABASE is not empty ($tables relations). Restore into a new, empty" >&2
+  echo "restore: database: a stack with a fresh PostgreSQL volume, before migrate has run." >&2
+  exit 1
+fi
+
+echo "restore: roles"
+psql <<'SQL'
+DO $$
+DECLARE
+  name text;
+BEGIN
+  FOREACH name IN ARRAY ARRAY['tracksphere_app', 'tracksphere_writer', 'grafana_reader'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+      EXECUTE format('CREATE ROLE %I NOLOGIN', name);
+    END IF;
+  END LOOP;
+END $$;
+SQL
+
+echo "restore: $dump into $PGDATABASE"
+pg_restore --no-password --dbname="$PGDATABASE" --no-owner --exit-on-error --single-transaction "$dump"
+
+psql <<'SQL'
+DO $$
+BEGIN
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END $$;
+ANALYZE;
+SQL
+
+devices=$(psql -At -c 'SELECT count(*) FROM devices')
+visits=$(psql -At -c 'SELECT count(*) FROM visits')
+echo "restore: done: $devices devices, $visits visits. Next: docker compose up -d (migrate applies"
+echo "restore: only migrations newer than the dump; db-roles gives the roles their passwords)."
