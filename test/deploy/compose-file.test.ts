@@ -4,10 +4,13 @@
  * mounts and runs exists, that .env.example documents exactly its variables, pinned images, and
  * the start-up contract (healthchecks, restart policies, ordered dependencies).
  */
+
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -30,8 +33,13 @@ import {
 } from './compose-file.js';
 import { REPO_ROOT, repoPath } from './repo-root.js';
 
-// Every mounted path is in the repository (none is created by the deployment).
-const CREATED_LATER = new Set<string>();
+const execFileAsync = promisify(execFile);
+
+// Every mounted path is in the repository, except the backups folder (BACKUP_PATH), which Docker
+// creates on the host at the first `up`.
+const CREATED_LATER = new Set<string>(['./backups']);
+// One-shots nothing waits for: they run last and exit (restart "no", no healthcheck).
+const FINAL_ONE_SHOTS = new Set<string>(['welcome']);
 const GRAFANA_PROVISIONING = repoPath('grafana/provisioning');
 
 /** Compose's own formats in the schema (ajv-formats' "duration" is ISO 8601, not Compose's). */
@@ -152,7 +160,7 @@ describe('docker-compose.yml', () => {
     const oneShots = oneShotServices(compose);
     expect([...oneShots].sort()).toEqual(['db-roles', 'migrate', 'secrets-check', 'topic-init']);
     for (const [name, service] of Object.entries(compose.services)) {
-      if (oneShots.has(name)) {
+      if (oneShots.has(name) || FINAL_ONE_SHOTS.has(name)) {
         // A one-shot that restarted would run forever and never count as completed.
         expect(service.restart, name).toBe('no');
         continue;
@@ -185,7 +193,10 @@ describe('docker-compose.yml', () => {
     expect(needs('partitions')).toEqual(['migrate']);
     expect(needs('postgres')).toEqual(['secrets-check']);
     expect(needs('topic-init')).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
-    expect(needs('nginx')).toEqual(['api', 'grafana']);
+    expect(needs('nginx')).toEqual(['api', 'certbot', 'grafana']);
+    expect(needs('certbot')).toEqual([]);
+    expect(needs('backup')).toEqual(['db-roles']);
+    expect(needs('welcome')).toEqual(['api', 'nginx']);
   });
 
   it('publishes ports from nginx only', async () => {
@@ -289,12 +300,14 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'consumer', 'kafka-1', 'kafka-2', 'kafka-3']) {
       expect(peersOf(name), name).not.toContain('grafana');
     }
-    // Only edge leads outside, and only nginx and the API are on it.
+    // Only edge and acme lead outside: nginx and the API on edge, certbot alone on acme (to
+    // reach the CA).
     expect(members('edge')).toEqual(['api', 'nginx']);
+    expect(members('acme')).toEqual(['certbot']);
     const networks = (compose.networks ?? {}) as Record<string, { internal?: boolean } | null>;
-    expect(Object.keys(networks).sort()).toEqual(['backend', 'dashboards', 'db', 'edge']);
+    expect(Object.keys(networks).sort()).toEqual(['acme', 'backend', 'dashboards', 'db', 'edge']);
     for (const [name, network] of Object.entries(networks)) {
-      expect(network?.internal === true, name).toBe(name !== 'edge');
+      expect(network?.internal === true, name).toBe(name !== 'edge' && name !== 'acme');
     }
     for (const [name, service] of Object.entries(compose.services)) {
       for (const network of networksOf(service))
@@ -428,5 +441,126 @@ describe('docker-compose.yml', () => {
       );
     });
     for (const path of paths) expect(targets, path).toContain(path);
+  });
+  it('runs certbot on the webroot nginx serves, and nginx reloads on its certificates', async () => {
+    const compose = await loadCompose();
+    const certbot = compose.services.certbot ?? {};
+    const nginx = compose.services.nginx ?? {};
+    expect(certbot.restart).toBe('unless-stopped');
+    expect(certbot.entrypoint).toEqual(['/bin/sh', '/deploy/certbot/certbot.sh']);
+    const env = environmentOf(certbot);
+    expect(env.get('PUBLIC_HOSTNAME')).toBe('tracksphere.example.org');
+    // .env.example leaves ACME off (closed networks); the default CA is Let's Encrypt's production.
+    expect(env.get('ACME_EMAIL')).toBe('');
+    expect(env.get('ACME_DIRECTORY_URL')).toBe('https://acme-v02.api.letsencrypt.org/directory');
+    const { services: unset } = await composeWith({
+      ...(await filledEnv()),
+      ACME_DIRECTORY_URL: '',
+    });
+    expect(environmentOf(unset.certbot ?? {}).get('ACME_DIRECTORY_URL')).toBe(
+      'https://acme-v02.api.letsencrypt.org/directory',
+    );
+
+    // The webroot: one named volume, written by certbot, read by nginx where the site's
+    // /.well-known/acme-challenge/ location has its root.
+    const mounts = (service: ComposeService): Map<string, { source: string; mode: string }> =>
+      new Map(
+        (service.volumes ?? []).map((v) => {
+          const [source = '', target = '', mode = 'rw'] = typeof v === 'string' ? v.split(':') : [];
+          return [target, { source, mode }];
+        }),
+      );
+    const certbotMounts = mounts(certbot);
+    const nginxMounts = mounts(nginx);
+    const webroot = env.get('ACME_WEBROOT') ?? '';
+    const template = readFileSync(repoPath('nginx/templates/tracksphere.conf.template'), 'utf8');
+    const challenge = /location \^~ \/\.well-known\/acme-challenge\/ \{[^}]*root ([^;]+);/.exec(
+      template,
+    );
+    expect(challenge?.[1]).toBe(webroot);
+    expect(certbotMounts.get(webroot)).toEqual({ source: 'acme-webroot', mode: 'rw' });
+    expect(nginxMounts.get(webroot)).toEqual({ source: 'acme-webroot', mode: 'ro' });
+    expect(compose.volumes).toHaveProperty('acme-webroot');
+    // The certificate folder: certbot installs into it, nginx reads it.
+    const certs = env.get('CERTS_DIR') ?? '';
+    expect(certbotMounts.get(certs)).toEqual({ source: './nginx/certs', mode: 'rw' });
+    expect(nginxMounts.get('/etc/nginx/certs')).toEqual({ source: './nginx/certs', mode: 'ro' });
+    expect(template).toMatch(/ssl_certificate certs\/fullchain\.pem;/);
+    // certbot's account and certificates outlive the container.
+    expect(certbotMounts.get(env.get('CERTBOT_DIR') ?? '')?.source).toBe('letsencrypt');
+    expect(compose.volumes).toHaveProperty('letsencrypt');
+    expect(certbotMounts.get('/deploy/certbot')).toEqual({
+      source: './deploy/certbot',
+      mode: 'ro',
+    });
+    // Healthy once a pair is there: nginx starts on it.
+    expect(certbot.healthcheck?.test).toEqual([
+      'CMD-SHELL',
+      `test -s ${certs}/fullchain.pem && test -s ${certs}/privkey.pem`,
+    ]);
+    expect(nginx.depends_on).toMatchObject({ certbot: { condition: 'service_healthy' } });
+
+    // The watcher, run by the nginx image's entrypoint (only executable *.sh files are run).
+    const watcher = './deploy/nginx/40-reload-on-certificate-change.sh';
+    expect(nginxMounts.get('/docker-entrypoint.d/40-reload-on-certificate-change.sh')).toEqual({
+      source: watcher,
+      mode: 'ro',
+    });
+    expect(statSync(repoPath(watcher)).mode & 0o111).not.toBe(0);
+    expect(readFileSync(repoPath(watcher), 'utf8')).toMatch(
+      /NGINX_CERT_FILE:-\/etc\/nginx\/certs\/fullchain\.pem/,
+    );
+  });
+
+  it('backs PostgreSQL up on a schedule, as the owner, into a host folder', async () => {
+    const compose = await loadCompose();
+    const backup = compose.services.backup ?? {};
+    expect(backup.restart).toBe('unless-stopped');
+    expect(commandOf(backup)).toEqual(['sh', '/deploy/backup/backup.sh']);
+    expect(backup.healthcheck?.test).toEqual(['CMD', 'sh', '/deploy/backup/backup.sh', '--check']);
+    const env = environmentOf(backup);
+    const owner = new URL(environmentOf(compose.services.migrate ?? {}).get('DATABASE_URL') ?? '');
+    expect(env.get('PGHOST')).toBe('postgres');
+    expect(env.get('PGUSER')).toBe(owner.username);
+    expect(env.get('PGPASSWORD')).toBe(decodeURIComponent(owner.password));
+    expect(env.get('PGDATABASE')).toBe(owner.pathname.slice(1));
+    expect(env.get('BACKUP_INTERVAL')).toBe('86400');
+    expect(env.get('BACKUP_KEEP')).toBe('14');
+    expect(env.get('BACKUP_KEEP_DAYS')).toBe('');
+    const dir = env.get('BACKUP_DIR');
+    const targets = (backup.volumes ?? []).map((v) => (typeof v === 'string' ? v : ''));
+    expect(targets).toEqual(['./deploy/backup:/deploy/backup:ro', `./backups:${dir}`]);
+    // BACKUP_PATH moves it, e.g. onto another disk.
+    const { services } = await composeWith({ ...(await filledEnv()), BACKUP_PATH: '/srv/dumps' });
+    expect(services.backup?.volumes).toContain(`/srv/dumps:${dir}`);
+    expect(networksOf(backup)).toEqual(['backend']);
+  });
+
+  it('prints, once the API and nginx are healthy, where everything is', async () => {
+    const compose = await loadCompose();
+    const welcome = compose.services.welcome ?? {};
+    expect(welcome.restart).toBe('no');
+    expect(commandOf(welcome)).toEqual(['sh', '/deploy/welcome.sh']);
+    expect(welcome.depends_on).toEqual({
+      api: { condition: 'service_healthy' },
+      nginx: { condition: 'service_healthy' },
+    });
+    const env = Object.fromEntries(environmentOf(welcome));
+    const { stdout } = await execFileAsync('sh', [repoPath('deploy/welcome.sh')], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    expect(stdout).toContain('https://tracksphere.example.org/grafana/');
+    expect(stdout).toContain('https://tracksphere.example.org/healthz');
+    // The admin command it names is the package's.
+    const scripts = (
+      JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(scripts.admin).toBeDefined();
+    expect(stdout).toContain(
+      'docker compose exec api npm run admin -- codes create --cohort <name>',
+    );
+    expect(stdout).toMatch(/Certificate: the pair in nginx\/certs/);
   });
 });
