@@ -3,14 +3,15 @@ import { useState } from 'preact/hooks';
 import { sendMessage, type TrackerStatus } from '../messaging/protocol.js';
 import { requestBrowsingActivityPermission } from './data-collection-permission.js';
 import { t } from './i18n.js';
+import { errorNote, type Note, NoteLine, note } from './note.js';
 
 export interface SyncSettingsFormProps {
   sync: TrackerStatus['sync'];
   onStatus: (status: TrackerStatus) => void;
 }
 
-function errorText(error: unknown): string {
-  return t('errorPrefix', error instanceof Error ? error.message : String(error));
+function errorText(error: unknown): Note {
+  return errorNote(t('errorPrefix', error instanceof Error ? error.message : String(error)));
 }
 
 /**
@@ -22,7 +23,7 @@ export function SyncSettingsForm({ sync, onStatus }: SyncSettingsFormProps): JSX
   const [enabled, setEnabled] = useState(sync.enabled);
   const [serverUrl, setServerUrl] = useState(sync.serverUrl ?? '');
   const [enrollmentKey, setEnrollmentKey] = useState('');
-  const [message, setMessage] = useState<string | null>(null);
+  const [message, setMessage] = useState<Note | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function save(): Promise<void> {
@@ -31,7 +32,7 @@ export function SyncSettingsForm({ sync, onStatus }: SyncSettingsFormProps): JSX
       setBusy(true);
       try {
         onStatus(await sendMessage('disableSync'));
-        setMessage(t('syncDisabledDone'));
+        setMessage(note(t('syncDisabledDone')));
       } catch (error) {
         setMessage(errorText(error));
       } finally {
@@ -44,7 +45,7 @@ export function SyncSettingsForm({ sync, onStatus }: SyncSettingsFormProps): JSX
     setBusy(true);
     try {
       if (!(await permission)) {
-        setMessage(t('syncPermissionDenied'));
+        setMessage(errorNote(t('syncPermissionDenied')));
         return;
       }
       const key = enrollmentKey.trim();
@@ -53,7 +54,7 @@ export function SyncSettingsForm({ sync, onStatus }: SyncSettingsFormProps): JSX
         ...(key === '' ? {} : { enrollmentKey: key }),
       });
       onStatus(status);
-      setMessage(t('syncEnabledAs', status.sync.serverUrl ?? ''));
+      setMessage(note(t('syncEnabledAs', status.sync.serverUrl ?? '')));
     } catch (error) {
       setMessage(errorText(error));
     } finally {
@@ -104,11 +105,7 @@ export function SyncSettingsForm({ sync, onStatus }: SyncSettingsFormProps): JSX
       <button type="submit" data-testid="sync-save" disabled={busy}>
         {t('syncSave')}
       </button>
-      {message === null ? null : (
-        <p class="notice" role="status">
-          {message}
-        </p>
-      )}
+      <NoteLine note={message} />
     </form>
   );
 }

@@ -3,6 +3,7 @@ import type { SyncStatus } from '../db/index.js';
 import type { SyncSetup } from '../messaging/protocol.js';
 import { whileBusy } from './busy.js';
 import { t } from './i18n.js';
+import { type Note, NoteLine } from './note.js';
 
 export interface SyncStatusPanelProps {
   config: SyncSetup;
@@ -10,7 +11,7 @@ export interface SyncStatusPanelProps {
   status: SyncStatus | null;
   busy: boolean;
   /** The outcome of the last "sync now", already worded. */
-  message: string | null;
+  message: Note | null;
   onSyncNow: () => void;
   /**
    * Visits recorded while sync was off, and sending them (the person's explicit choice). Where
@@ -74,11 +75,7 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
           </button>
         </p>
       ) : null}
-      {message === null ? null : (
-        <p class="notice" role="status">
-          {message}
-        </p>
-      )}
+      <NoteLine note={message} />
     </section>
   );
 }

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TracksphereDb } from '../db/index.js';
 import type { SyncStatus } from '../db/sync-status.js';
+import { SiteListEditor } from '../entrypoints/options/site-list-editor.js';
 import { PopupView, type PopupViewProps } from '../entrypoints/popup/popup-view.js';
 import { WelcomeView } from '../entrypoints/welcome/welcome-view.js';
 import type { TrackerStatus } from '../messaging/protocol.js';
 import { loadPopupStats } from '../stats/index.js';
 import { seededDb, TODAY } from '../stats/stats-test-kit.js';
+import { errorNote, NoteLine, note } from './note.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from './sync-status-panel.js';
 import { barAfterKey, TrendChart } from './trend-chart.js';
 import { fakeI18n, renderView } from './ui-test-kit.js';
@@ -317,5 +319,56 @@ describe('trend chart labels', () => {
       'Sun 9',
       'Mon 10',
     ]);
+  });
+});
+
+describe('site list editor', () => {
+  it('refuses an entry that names no site, with an error under the field', async () => {
+    // Preact renders state changes on the next tick.
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+    const onAdd = vi.fn();
+    const view = renderView(
+      <SiteListEditor
+        testId="paused-sites"
+        sites={[]}
+        emptyText="none"
+        busy={false}
+        onAdd={onAdd}
+        onRemove={vi.fn()}
+      />,
+    );
+    const input = view.byTestId('paused-sites-input')[0] as HTMLInputElement;
+    const win = input.ownerDocument.defaultView as Window & typeof globalThis;
+    const form = view.root.querySelector('form') as HTMLFormElement;
+    input.value = 'not a site!!';
+    input.dispatchEvent(new win.Event('input', { bubbles: true }));
+    await settle();
+    form.dispatchEvent(new win.Event('submit', { bubbles: true, cancelable: true }));
+    await settle();
+    expect(onAdd).not.toHaveBeenCalled();
+    const [problem] = view.byTestId('paused-sites-problem');
+    expect(problem?.className).toBe('error');
+    expect(problem?.getAttribute('role')).toBe('alert');
+    expect(problem?.textContent).toBe('siteEntryInvalid(not a site!!)');
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(input.getAttribute('aria-describedby')).toBe('paused-sites-problem');
+
+    input.value = 'www.codeharbor.io';
+    input.dispatchEvent(new win.Event('input', { bubbles: true }));
+    await settle();
+    expect(view.byTestId('paused-sites-problem')).toEqual([]);
+    form.dispatchEvent(new win.Event('submit', { bubbles: true, cancelable: true }));
+    expect(onAdd).toHaveBeenCalledWith('www.codeharbor.io');
+  });
+});
+
+describe('notes', () => {
+  it('shows an error as an error, announced at once, and the rest as a notice', () => {
+    const error = renderView(<NoteLine note={errorNote('Error: offline')} testId="n" />);
+    expect(error.byTestId('n')[0]?.className).toBe('error');
+    expect(error.byTestId('n')[0]?.getAttribute('role')).toBe('alert');
+    const done = renderView(<NoteLine note={note('Saved.')} testId="n" />);
+    expect(done.byTestId('n')[0]?.className).toBe('notice');
+    expect(done.byTestId('n')[0]?.getAttribute('role')).toBe('status');
   });
 });

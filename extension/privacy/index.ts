@@ -8,6 +8,7 @@ export {
   siteReason,
 } from './decide-recording.js';
 export { fitUrl, redactPageUrl, redactTitle } from './redact-page.js';
+export { isSiteEntry } from './site-entry.js';
 export {
   matchesAnySite,
   matchesSite,

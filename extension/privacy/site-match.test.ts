@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isSiteEntry } from './site-entry.js';
 import { matchesSite, normalizeHostname, registrableDomain, siteKey } from './site-match.js';
 
 describe('normalizeHostname', () => {
@@ -83,5 +84,38 @@ describe('matchesSite', () => {
     ['', 'example.com', false],
   ])('%s in site %s: %s', (host, site, expected) => {
     expect(matchesSite(host, site)).toBe(expected);
+  });
+});
+
+describe('site entries', () => {
+  it.each([
+    'example.com',
+    'www.codeharbor.io',
+    '*.example.com',
+    'example.com:8080',
+    'https://mail.example.com/inbox?x=1',
+    'bücher.de',
+    'localhost',
+    '127.0.0.1',
+    '::1',
+    '[2001:db8::1]',
+  ])('%j names a site', (entry) => {
+    expect(isSiteEntry(entry)).toBe(true);
+    expect(siteKey(entry)).not.toBeNull();
+  });
+
+  it.each([
+    'not a site!!',
+    'notasite!!',
+    '',
+    '   ',
+    'ftp://example.com',
+    'exa_mple.com',
+    '-example.com',
+    'example..com',
+    'http://',
+  ])('%j names no site, and is not stored', (entry) => {
+    expect(isSiteEntry(entry)).toBe(false);
+    expect(siteKey(entry)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { parse } from 'tldts';
+import { isSiteEntry } from './site-entry.js';
 
 // Entries in site lists may be pasted URLs; only these schemes carry a web host.
 const WEB_URL = /^https?:\/\//i;
@@ -47,10 +48,11 @@ export function registrableDomain(hostname: string): string {
 
 /**
  * The canonical form to store for a site-list entry (its registrable domain),
- * or null when the text names no host. Options pages store this so that what
+ * or null when the text names no host (isSiteEntry: "not a site!!" names none). Options pages store this so that what
  * the person sees in the list is exactly what is matched.
  */
 export function siteKey(input: string): string | null {
+  if (!isSiteEntry(input)) return null;
   const host = normalizeHostname(input);
   return host === null ? null : registrableDomain(host);
 }

@@ -254,6 +254,34 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
     }
     expect(await screenshot(page, `${name}-options`)).toBeGreaterThan(MIN_PNG_BYTES);
 
+    // A figure is never broken over two lines.
+    const wraps = await page.$$eval('[data-testid="site-row"] td.num', (cells) =>
+      cells.map((c) => getComputedStyle(c).whiteSpace),
+    );
+    expect(new Set(wraps)).toEqual(new Set(['nowrap']));
+
+    // An entry that names no site is refused, with an error (not grey notice text) under it.
+    await page.type('[data-testid="paused-sites-input"]', 'not a site!!');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="paused-sites-problem"]');
+    expect(await attribute(page, 'paused-sites-problem', 'class')).toBe('error');
+    const [errorColour, noticeColour] = await page.evaluate(() => {
+      const probe = document.createElement('p');
+      probe.className = 'notice';
+      document.body.append(probe);
+      const colours = [
+        getComputedStyle(document.querySelector('[data-testid="paused-sites-problem"]') as Element)
+          .color,
+        getComputedStyle(probe).color,
+      ];
+      probe.remove();
+      return colours;
+    });
+    expect(errorColour).not.toBe(noticeColour);
+    // Nothing was stored (the list was never written).
+    expect((await storageValue(page, 'pausedSites')) ?? []).toEqual([]);
+    expect(await screenshot(page, `${name}-options-invalid-site`)).toBeGreaterThan(MIN_PNG_BYTES);
+
     await page.type('[data-testid="site-search"]', 'news');
     await page.waitForFunction(
       () => document.querySelectorAll('[data-testid="site-row"]').length === 1,

@@ -1,11 +1,12 @@
 import type { JSX } from 'preact';
 import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
+import { type Note, NoteLine } from '../../components/note.js';
 
 export interface DataSectionProps {
   busy: boolean;
   serverRegistered: boolean;
-  message: string | null;
+  message: Note | null;
   onExportJson: () => void;
   onExportCsv: () => void;
   onDeleteLocal: () => void;
@@ -42,11 +43,7 @@ export function DataSection(props: DataSectionProps): JSX.Element {
           {t('eraseServer')}
         </button>
       </div>
-      {props.message === null ? null : (
-        <p class="notice" role="status" data-testid="data-message">
-          {props.message}
-        </p>
-      )}
+      <NoteLine note={props.message} testId="data-message" />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { downloadFile } from '../../components/download-file.js';
 import { t } from '../../components/i18n.js';
+import { errorNote, type Note, note } from '../../components/note.js';
 import { exportVisits, exportVisitsCsv, localCount } from '../../db/index.js';
 // The module itself, not the sync index: that would pull the sync client and zod into the page.
 import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
@@ -45,10 +46,14 @@ function messageOf(e: unknown): string {
   return t('errorPrefix', e instanceof Error ? e.message : String(e));
 }
 
-function syncResultText(result: SyncNowResult): string {
-  if (result.status === 'disabled') return t('syncOff');
-  if (result.status === 'failed') return t('syncLastError', result.message);
-  return t('syncDone', result.sent, result.rejected, result.pending);
+function errorOf(e: unknown): Note {
+  return errorNote(messageOf(e));
+}
+
+function syncResultNote(result: SyncNowResult): Note {
+  if (result.status === 'disabled') return note(t('syncOff'));
+  if (result.status === 'failed') return errorNote(t('syncLastError', result.message));
+  return note(t('syncDone', result.sent, result.rejected, result.pending));
 }
 
 /** Loads the options page's data and sends every change to the background. */
@@ -57,9 +62,9 @@ export function OptionsApp(): JSX.Element {
   const [local, setLocal] = useState<LocalData | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [syncMessage, setSyncMessage] = useState<string | null>(null);
-  const [dataMessage, setDataMessage] = useState<string | null>(null);
-  const [retentionMessage, setRetentionMessage] = useState<string | null>(null);
+  const [syncMessage, setSyncMessage] = useState<Note | null>(null);
+  const [dataMessage, setDataMessage] = useState<Note | null>(null);
+  const [retentionMessage, setRetentionMessage] = useState<Note | null>(null);
   const [earlierCount, setEarlierCount] = useState(0);
 
   const reloadLocal = useCallback(async (): Promise<void> => {
@@ -97,16 +102,16 @@ export function OptionsApp(): JSX.Element {
     };
   }, [syncOn, local]);
 
-  /** Runs one background call with the buttons disabled; `onError` words its failure. */
+  /** Runs one background call, its controls busy meanwhile; `onError` words its failure. */
   async function run<T>(
     call: () => Promise<T>,
-    onError: (text: string) => void,
+    onError: (error: unknown) => void,
   ): Promise<T | null> {
     setBusy(true);
     try {
       return await call();
     } catch (e) {
-      onError(messageOf(e));
+      onError(e);
       return null;
     } finally {
       setBusy(false);
@@ -114,7 +119,7 @@ export function OptionsApp(): JSX.Element {
   }
 
   const setting = (call: () => Promise<TrackerStatus>): void => {
-    void run(call, setError).then((next) => {
+    void run(call, (e) => setError(messageOf(e))).then((next) => {
       if (next !== null) setStatus(next);
     });
   };
@@ -150,31 +155,36 @@ export function OptionsApp(): JSX.Element {
           busy,
           message: retentionMessage,
           onSave: (days) =>
-            void run(() => sendMessage('setRetentionDays', { days }), setRetentionMessage).then(
-              (saved) => {
-                if (saved === null) return;
-                setLocal({ ...local, retentionDays: saved.retentionDays });
-                setRetentionMessage(t('saved'));
-              },
-            ),
+            void run(
+              () => sendMessage('setRetentionDays', { days }),
+              (e) => setRetentionMessage(errorOf(e)),
+            ).then((saved) => {
+              if (saved === null) return;
+              setLocal({ ...local, retentionDays: saved.retentionDays });
+              setRetentionMessage(note(t('saved')));
+            }),
         }}
         sync={{
           status: local.syncStatus,
           busy,
           message: syncMessage,
           onSyncNow: () =>
-            void run(() => sendMessage('syncNow'), setSyncMessage).then(async (result) => {
-              if (result !== null) setSyncMessage(syncResultText(result));
+            void run(
+              () => sendMessage('syncNow'),
+              (e) => setSyncMessage(errorOf(e)),
+            ).then(async (result) => {
+              if (result !== null) setSyncMessage(syncResultNote(result));
               await reloadLocal();
             }),
           earlierCount,
           onSendEarlier: () =>
-            void run(() => sendMessage('sendEarlierHistory'), setSyncMessage).then(
-              async (result) => {
-                if (result !== null) setSyncMessage(t('syncEarlierQueued', result.queued));
-                await reloadLocal();
-              },
-            ),
+            void run(
+              () => sendMessage('sendEarlierHistory'),
+              (e) => setSyncMessage(errorOf(e)),
+            ).then(async (result) => {
+              if (result !== null) setSyncMessage(note(t('syncEarlierQueued', result.queued)));
+              await reloadLocal();
+            }),
         }}
         data={{
           busy,
@@ -187,26 +197,32 @@ export function OptionsApp(): JSX.Element {
                   JSON.stringify(visits, null, 2),
                   'application/json',
                 ),
-              (e: unknown) => setDataMessage(messageOf(e)),
+              (e: unknown) => setDataMessage(errorOf(e)),
             ),
           onExportCsv: () =>
             void exportVisitsCsv(pageDb()).then(
               (csv) => downloadFile(`tracksphere-${stamp}.csv`, csv, 'text/csv'),
-              (e: unknown) => setDataMessage(messageOf(e)),
+              (e: unknown) => setDataMessage(errorOf(e)),
             ),
           onDeleteLocal: () => {
             if (!window.confirm(t('deleteLocalConfirm'))) return;
-            void run(() => sendMessage('eraseLocalData'), setDataMessage).then(async (done) => {
+            void run(
+              () => sendMessage('eraseLocalData'),
+              (e) => setDataMessage(errorOf(e)),
+            ).then(async (done) => {
               if (done === null) return;
-              setDataMessage(t('deleteLocalDone'));
+              setDataMessage(note(t('deleteLocalDone')));
               await reloadLocal();
             });
           },
           onEraseServer: () => {
             if (!window.confirm(t('eraseServerConfirm'))) return;
-            void run(() => sendMessage('eraseServerData'), setDataMessage).then(async (done) => {
+            void run(
+              () => sendMessage('eraseServerData'),
+              (e) => setDataMessage(errorOf(e)),
+            ).then(async (done) => {
               if (done === null) return;
-              setDataMessage(t('eraseServerDone', done.deletedVisits));
+              setDataMessage(note(t('eraseServerDone', done.deletedVisits)));
               setStatus(await sendMessage('getStatus'));
             });
           },

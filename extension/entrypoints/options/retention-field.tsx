@@ -2,11 +2,12 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
+import { type Note, NoteLine } from '../../components/note.js';
 
 export interface RetentionFieldProps {
   days: number;
   busy: boolean;
-  message: string | null;
+  message: Note | null;
   onSave: (days: number) => void;
 }
 
@@ -40,11 +41,7 @@ export function RetentionField(props: RetentionFieldProps): JSX.Element {
           {t('save')}
         </button>
       </form>
-      {props.message === null ? null : (
-        <p class="notice" role="status">
-          {props.message}
-        </p>
-      )}
+      <NoteLine note={props.message} />
     </section>
   );
 }

@@ -2,6 +2,8 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
+// The module itself: the privacy index would bring the public-suffix list into the page.
+import { isSiteEntry } from '../../privacy/site-entry.js';
 
 export interface SiteListEditorProps {
   /** Prefix of the data-testid of its parts (e.g. "paused-sites"). */
@@ -16,6 +18,9 @@ export interface SiteListEditorProps {
 /** A list of site keys with remove buttons and an add field (paused sites, allowlist). */
 export function SiteListEditor(props: SiteListEditorProps): JSX.Element {
   const [draft, setDraft] = useState('');
+  /** What is wrong with the entry last submitted; cleared as the person edits it. */
+  const [problem, setProblem] = useState<string | null>(null);
+  const problemId = `${props.testId}-problem`;
   const [removing, setRemoving] = useState<{ site: string; index: number } | null>(null);
   const list = useRef<HTMLUListElement>(null);
   const field = useRef<HTMLInputElement>(null);
@@ -60,6 +65,10 @@ export function SiteListEditor(props: SiteListEditorProps): JSX.Element {
           e.preventDefault();
           const site = draft.trim();
           if (site === '') return;
+          if (!isSiteEntry(site)) {
+            setProblem(t('siteEntryInvalid', site));
+            return;
+          }
           props.onAdd(site);
           setDraft('');
         }}
@@ -71,13 +80,23 @@ export function SiteListEditor(props: SiteListEditorProps): JSX.Element {
             ref={field}
             data-testid={`${props.testId}-input`}
             value={draft}
-            onInput={(e) => setDraft(e.currentTarget.value)}
+            aria-invalid={problem !== null}
+            aria-describedby={problem === null ? undefined : problemId}
+            onInput={(e) => {
+              setDraft(e.currentTarget.value);
+              setProblem(null);
+            }}
           />
         </label>
         <button type="submit" {...whileBusy(props.busy, () => undefined)}>
           {t('addSite')}
         </button>
       </form>
+      {problem === null ? null : (
+        <p class="error" role="alert" id={problemId} data-testid={problemId}>
+          {problem}
+        </p>
+      )}
     </div>
   );
 }

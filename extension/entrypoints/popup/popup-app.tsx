@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { t } from '../../components/i18n.js';
+import { errorNote, type Note, note } from '../../components/note.js';
 import type { DailyRollup, DayTotal } from '../../db/index.js';
 // The module itself, not the sync index: that would pull the sync client and zod into the page.
 import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
@@ -69,10 +70,10 @@ export function loadPopupData(): Promise<PopupData> {
   return Promise.all([now, syncStatus]).then(([now, syncStatus]) => ({ ...now, syncStatus }));
 }
 
-function syncResultText(result: SyncNowResult): string {
-  if (result.status === 'disabled') return t('syncOff');
-  if (result.status === 'failed') return t('syncLastError', result.message);
-  return t('syncDone', result.sent, result.rejected, result.pending);
+function syncResultNote(result: SyncNowResult): Note {
+  if (result.status === 'disabled') return note(t('syncOff'));
+  if (result.status === 'failed') return errorNote(t('syncLastError', result.message));
+  return note(t('syncDone', result.sent, result.rejected, result.pending));
 }
 
 function messageOf(e: unknown): string {
@@ -88,7 +89,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   const [earlier, setEarlier] = useState<DayTotal[] | null>(null);
   const [syncStatus, setSyncStatus] = useState<SyncStatus | null>(null);
   const [busy, setBusy] = useState(false);
-  const [syncMessage, setSyncMessage] = useState<string | null>(null);
+  const [syncMessage, setSyncMessage] = useState<Note | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   // A layout effect runs right after the first render; a plain one would wait for the next
@@ -163,11 +164,11 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     setBusy(true);
     setSyncMessage(null);
     try {
-      setSyncMessage(syncResultText(await sendMessage('syncNow')));
+      setSyncMessage(syncResultNote(await sendMessage('syncNow')));
       setSyncStatus(await getSyncStatus(pageDb()));
       await refresh();
     } catch (e) {
-      setSyncMessage(t('errorPrefix', messageOf(e)));
+      setSyncMessage(errorNote(t('errorPrefix', messageOf(e))));
     } finally {
       setBusy(false);
     }
