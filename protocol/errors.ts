@@ -24,6 +24,10 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  /** The device stored its rows or bytes for the UTC day; Retry-After: seconds to midnight UTC. */
+  quota_exceeded: 429,
+  /** As many devices registered today (or in all) as the server allows; see Retry-After. */
+  registration_limit: 429,
   internal: 500,
   unavailable: 503,
 } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { extensionOriginProblem } from './config-origins.js';
 
 /**
  * Server configuration, read once from the environment at start. A bad value
@@ -55,39 +56,6 @@ export function weakSecretProblem(value: string | undefined): string | undefined
   return undefined;
 }
 
-/**
- * The origins CORS_ORIGINS may list, as browsers send them in Origin. Chromium
- * browsers derive an extension's id from its key: the same for every install
- * from one store. Firefox and Safari give each install an id of its own (a
- * random UUID), so for them `moz-extension://*` and `safari-web-extension://*`
- * admit every install: a deliberate choice, written in the configuration.
- */
-const EXTENSION_ORIGIN_FORMS: ReadonlyArray<readonly [scheme: string, id: RegExp, form: string]> = [
-  ['chrome-extension', /^[a-p]{32}$/, 'chrome-extension://<32 letters a-p>'],
-  [
-    'moz-extension',
-    /^(\*|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
-    'moz-extension://<install UUID> or moz-extension://*',
-  ],
-  [
-    'safari-web-extension',
-    /^(\*|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$/,
-    'safari-web-extension://<install UUID> or safari-web-extension://*',
-  ],
-];
-
-/** Why `origin` cannot be in CORS_ORIGINS, or undefined when it can. */
-function extensionOriginProblem(origin: string): string | undefined {
-  const match = /^([a-z-]+):\/\/(.*)$/.exec(origin);
-  const form = EXTENSION_ORIGIN_FORMS.find(([scheme]) => scheme === match?.[1]);
-  const forms = EXTENSION_ORIGIN_FORMS.map(([, , f]) => f).join(', ');
-  if (match === null || form === undefined) {
-    return `"${origin}" is not a browser-extension origin (${forms})`;
-  }
-  if (!form[1].test(match[2] as string)) return `"${origin}" is not of the form ${form[2]}`;
-  return undefined;
-}
-
 const EnvSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -119,6 +87,17 @@ const EnvSchema = z.object({
   MAX_CLOCK_SKEW_DAYS: positiveInt.default(30),
   RATE_LIMIT_DEVICE_PER_MINUTE: positiveInt.default(120),
   RATE_LIMIT_IP_PER_MINUTE: positiveInt.default(600),
+  // Storage quotas (a UTC day): ~25x what a heavy user stores (2,000 visits of ~350 B a day).
+  QUOTA_ROWS_PER_DEVICE_DAY: positiveInt.default(50_000),
+  QUOTA_BYTES_PER_DEVICE_DAY: positiveInt.default(50_000_000),
+  // Devices that may register per UTC day, and in all (unset: no total), with ENROLLMENT_KEY
+  // or, without one, by open registration.
+  REGISTRATIONS_PER_DAY: positiveInt.default(100),
+  REGISTRATIONS_TOTAL: optionalString
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().int().positive().optional()),
+  // Devices registered this many days ago that never stored anything are deleted hourly.
+  UNUSED_DEVICE_EXPIRY_DAYS: positiveInt.default(30),
   TRUST_PROXY: optionalString,
   CONSUMER_PORT: port.default(8081),
   PG_POOL_SIZE: positiveInt.default(10),
@@ -154,6 +133,12 @@ export interface Config {
    */
   maxClockSkewDays: number;
   rateLimit: { perDevicePerMinute: number; perIpPerMinute: number };
+  /** Per device and UTC day: a batch that would pass either is refused (429 quota_exceeded). */
+  quota: { rowsPerDeviceDay: number; bytesPerDeviceDay: number };
+  /** Registrations per UTC day and in all (undefined: no cap) (429 registration_limit). */
+  registrations: { perDay: number; total: number | undefined };
+  /** Devices registered longer ago that stored nothing are deleted by the hourly maintenance. */
+  unusedDeviceExpiryDays: number;
   trustProxy: string | undefined;
   consumerPort: number;
   pgPoolSize: number;
@@ -289,6 +274,12 @@ export function loadConfig(
       perDevicePerMinute: e.RATE_LIMIT_DEVICE_PER_MINUTE,
       perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
     },
+    quota: {
+      rowsPerDeviceDay: e.QUOTA_ROWS_PER_DEVICE_DAY,
+      bytesPerDeviceDay: e.QUOTA_BYTES_PER_DEVICE_DAY,
+    },
+    registrations: { perDay: e.REGISTRATIONS_PER_DAY, total: e.REGISTRATIONS_TOTAL },
+    unusedDeviceExpiryDays: e.UNUSED_DEVICE_EXPIRY_DAYS,
     trustProxy: e.TRUST_PROXY,
     consumerPort: e.CONSUMER_PORT,
     pgPoolSize: e.PG_POOL_SIZE,

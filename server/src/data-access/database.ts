@@ -4,6 +4,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { migrate } from './migrate.js';
 import { type MaintenanceResult, maintainPartitions } from './partitions.js';
 import { createPool, type Pool } from './pool.js';
+import { maintainUsage } from './usage-maintenance.js';
 
 export interface Database {
   pool: Pool;
@@ -76,6 +77,15 @@ export async function openDatabase(
         logRetentionClocks(log, r);
       } catch (err) {
         log.warn({ err }, 'partition maintenance failed; will retry');
+      }
+      try {
+        const u = await maintainUsage(pool, {
+          now: new Date(),
+          unusedDeviceExpiryDays: config.unusedDeviceExpiryDays,
+        });
+        if (u.deletedUsageDays + u.expiredDevices > 0) log.info(u, 'quota maintenance');
+      } catch (err) {
+        log.warn({ err }, 'quota maintenance failed; will retry');
       }
     };
     await maintain();

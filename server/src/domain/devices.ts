@@ -5,12 +5,12 @@ import {
   eraseDevice,
   findDevice,
   findDeviceCredential,
-  insertDevice,
 } from '../data-access/devices-repo.js';
 import type { Pool } from '../data-access/pool.js';
 import { type ServerVisit, visitsOfDevice } from '../data-access/visits-repo.js';
 import { type AuthenticatedDevice, registerWithCode } from './enrollment.js';
 import { AppError } from './errors.js';
+import { insertDeviceCapped, type RegistrationCaps } from './registration-cap.js';
 import { issueToken, parseToken, safeEqual, secretMatches } from './tokens.js';
 import { parseUserAgent } from './user-agent.js';
 
@@ -21,6 +21,8 @@ export async function registerDevice(
     userAgent: string | undefined;
     enrollmentKey: string | undefined;
     presentedKey: string | undefined;
+    registrations: RegistrationCaps;
+    now: Date;
   },
 ): Promise<DeviceRegistered> {
   // An enrolment code (admin codes create) registers into its cohort, bounded by its own uses.
@@ -36,17 +38,21 @@ export async function registerDevice(
   }
   const deviceId = randomUUID();
   const { token, hash } = issueToken(deviceId);
-  await insertDevice(pool, {
-    id: deviceId,
-    tokenHash: hash,
-    extensionVersion: input.extensionVersion,
-    browserName: input.browser.name,
-    browserVersion: input.browser.version,
-    os: input.os,
-    label: input.label ?? null,
-    userAgent: opts.userAgent?.slice(0, 512) ?? null,
-    ua: parseUserAgent(opts.userAgent),
-  });
+  await insertDeviceCapped(
+    pool,
+    {
+      id: deviceId,
+      tokenHash: hash,
+      extensionVersion: input.extensionVersion,
+      browserName: input.browser.name,
+      browserVersion: input.browser.version,
+      os: input.os,
+      label: input.label ?? null,
+      userAgent: opts.userAgent?.slice(0, 512) ?? null,
+      ua: parseUserAgent(opts.userAgent),
+    },
+    opts,
+  );
   return { deviceId, token };
 }
 

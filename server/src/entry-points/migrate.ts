@@ -1,8 +1,12 @@
-/** `npm run migrate`: applies pending migrations and creates partitions (the compose init step). */
+/**
+ * `npm run migrate`: applies pending migrations, creates partitions and runs the quotas'
+ * upkeep (the compose init step, and hourly the partitions service).
+ */
 
 import { migrate } from '../data-access/migrate.js';
 import { maintainPartitions } from '../data-access/partitions.js';
 import { createPool } from '../data-access/pool.js';
+import { maintainUsage } from '../data-access/usage-maintenance.js';
 import { bootstrap } from './bootstrap.js';
 
 const { config, log } = bootstrap('tracksphere-migrate');
@@ -18,5 +22,9 @@ const partitions = await maintainPartitions(pool, {
   monthsBack: 1,
   retentionDays: config.retentionDays,
 });
+const usage = await maintainUsage(pool, {
+  now: new Date(),
+  unusedDeviceExpiryDays: config.unusedDeviceExpiryDays,
+});
 await pool.end();
-log.info({ applied, partitions }, 'database ready');
+log.info({ applied, partitions, usage }, 'database ready');

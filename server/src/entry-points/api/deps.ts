@@ -19,6 +19,8 @@ export interface ApiDeps {
     | 'retentionDays'
     | 'maxClockSkewDays'
     | 'rateLimit'
+    | 'quota'
+    | 'registrations'
     | 'trustProxy'
   >;
   readiness(): Promise<Record<string, boolean>>;

@@ -16,6 +16,8 @@ export function devicesRouter(deps: ApiDeps): Router {
       userAgent: req.get('user-agent'),
       enrollmentKey: deps.config.enrollmentKey,
       presentedKey: req.get('x-enrollment-key'),
+      registrations: deps.config.registrations,
+      now: deps.now(),
     });
     res.status(201).json(registered);
   });

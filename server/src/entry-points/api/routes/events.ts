@@ -2,6 +2,7 @@ import { type RequestHandler, Router } from 'express';
 import { describeIssues, EventBatchSchema, type IngestResult, LIMITS } from '#protocol';
 import { AppError } from '../../../domain/errors.js';
 import { prepareBatch } from '../../../domain/ingest.js';
+import { deliverWithinQuota } from '../../../domain/quota.js';
 import { parseUserAgent } from '../../../domain/user-agent.js';
 import type { ApiDeps } from '../deps.js';
 import { deviceIdOf, requireDevice, requireStudyOpen } from '../middleware/auth.js';
@@ -36,7 +37,11 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
         maxClockSkewMs: deps.config.maxClockSkewDays * 86_400_000,
       });
       // 2xx only once the accepted records are durable (Kafka acks=all, or PostgreSQL committed).
-      if (records.length > 0) await deps.sink.deliver(records);
+      await deliverWithinQuota(deps, records, {
+        deviceId: deviceIdOf(res.locals),
+        receivedAt,
+        quota: deps.config.quota,
+      });
       stop();
       const result: IngestResult = { accepted: records.length, rejected };
       deps.metrics.eventsAccepted.inc(result.accepted);

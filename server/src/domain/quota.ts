@@ -1,0 +1,109 @@
+import type { Pool } from '../data-access/pool.js';
+import { releaseUsage, reserveUsage } from '../data-access/usage-repo.js';
+import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
+import { AppError } from './errors.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What a stored visit costs besides its text: its ids, times and numbers
+ * (three uuids, six timestamps, three bigints) and PostgreSQL's row header,
+ * rounded up.
+ */
+export const ROW_FIXED_BYTES = 160;
+
+/** The bytes a record is charged: its text (UTF-8) and ROW_FIXED_BYTES. */
+export function recordBytes(r: VisitRecord): number {
+  let bytes = ROW_FIXED_BYTES + Buffer.byteLength(r.domain);
+  if (r.url !== null) bytes += Buffer.byteLength(r.url);
+  if (r.title !== null) bytes += Buffer.byteLength(r.title);
+  if (r.transition !== null) bytes += Buffer.byteLength(r.transition);
+  for (const v of Object.values(r.client)) if (v !== null) bytes += Buffer.byteLength(v);
+  return bytes;
+}
+
+/** The UTC day of `at`, 'YYYY-MM-DD': the day quotas count. */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** Whole seconds from `at` to the next midnight UTC, at least 1: when a day's quota is new. */
+export function secondsToUtcMidnight(at: Date): number {
+  const next = Math.floor(at.getTime() / DAY_MS + 1) * DAY_MS;
+  return Math.max(1, Math.ceil((next - at.getTime()) / 1000));
+}
+
+export interface DeviceQuota {
+  rowsPerDeviceDay: number;
+  bytesPerDeviceDay: number;
+}
+
+/**
+ * Reserves the records' rows and bytes in the device's quota of the UTC day
+ * of `receivedAt` (one round trip), or throws 429 quota_exceeded (nothing
+ * reserved, nothing to accept) with Retry-After until midnight UTC. Resolves
+ * with a function that gives the reservation back, for a batch that then
+ * could not be delivered.
+ */
+export async function reserveQuota(
+  pool: Pool,
+  records: VisitRecord[],
+  ctx: { deviceId: string; receivedAt: Date; quota: DeviceQuota },
+): Promise<() => Promise<void>> {
+  let bytes = 0;
+  for (const r of records) bytes += recordBytes(r);
+  const charge = {
+    deviceId: ctx.deviceId,
+    day: utcDay(ctx.receivedAt),
+    rows: records.length,
+    bytes,
+  };
+  const r = await reserveUsage(pool, {
+    ...charge,
+    maxRows: ctx.quota.rowsPerDeviceDay,
+    maxBytes: ctx.quota.bytesPerDeviceDay,
+  });
+  if (r.state === 'gone') {
+    throw new AppError('device_deleted', 'This device no longer exists; register again to sync.');
+  }
+  if (r.state === 'over') {
+    const seconds = secondsToUtcMidnight(ctx.receivedAt);
+    const { rowsPerDeviceDay: maxRows, bytesPerDeviceDay: maxBytes } = ctx.quota;
+    throw new AppError(
+      'quota_exceeded',
+      `This batch of ${charge.rows} visits (${charge.bytes} bytes) would pass this device's ` +
+        `daily quota of ${maxRows} visits and ${maxBytes} bytes (${r.used.rows} visits and ` +
+        `${r.used.bytes} bytes stored today, UTC); nothing was accepted. Retry after ${seconds} s.`,
+      {
+        day: charge.day,
+        used: r.used,
+        batch: { rows: charge.rows, bytes: charge.bytes },
+        quota: { rows: maxRows, bytes: maxBytes },
+      },
+      seconds,
+    );
+  }
+  return () => releaseUsage(pool, charge);
+}
+
+/**
+ * Delivers the records after reserving them in the device's daily quota (in
+ * the API, so in both modes); gives the reservation back when delivery fails,
+ * so the retry is charged once. Nothing to deliver costs no round trip.
+ */
+export async function deliverWithinQuota(
+  deps: { pool: Pool; sink: VisitSink; log: { warn(obj: object, msg: string): void } },
+  records: VisitRecord[],
+  ctx: { deviceId: string; receivedAt: Date; quota: DeviceQuota },
+): Promise<void> {
+  if (records.length === 0) return;
+  const release = await reserveQuota(deps.pool, records, ctx);
+  try {
+    await deps.sink.deliver(records);
+  } catch (err) {
+    await release().catch((releaseErr: unknown) => {
+      deps.log.warn({ err: releaseErr }, 'could not give back a quota reservation');
+    });
+    throw err;
+  }
+}
