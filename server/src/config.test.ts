@@ -29,6 +29,9 @@ describe('loadConfig', () => {
     expect(c.kafka?.brokers).toEqual(['k1:9092', 'k2:9092']);
     expect(c.kafka?.dlqTopic).toBe('visits.v2.dlq');
     expect(c.kafka?.groupId).toBe('pg-writer');
+    expect(c.kafka?.maxMessageBytes).toBe(900_000);
+    const small = loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_MAX_MESSAGE_BYTES: '65536' });
+    expect(small.kafka?.maxMessageBytes).toBe(65_536);
   });
 
   it('reads boolean switches', () => {
@@ -210,6 +213,7 @@ describe('loadConfig', () => {
     [{ MAX_CLOCK_SKEW_DAYS: '-1' }, 'MAX_CLOCK_SKEW_DAYS'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ KAFKA_BROKERS: 'no-port' }, 'KAFKA_BROKERS'],
+    [{ KAFKA_MAX_MESSAGE_BYTES: '65535' }, 'KAFKA_MAX_MESSAGE_BYTES'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ MIGRATE_ON_START: 'yes' }, 'MIGRATE_ON_START'],
   ])('stops with a message naming the bad variable: %o', (env, name) => {

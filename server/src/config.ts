@@ -78,6 +78,9 @@ const EnvSchema = z.object({
   // too (bench, Kafka mode, side by side), for ~10 MiB more peak RSS; 8 gained little more and
   // cost ~20 MiB more.
   KAFKA_PARTITIONS_CONCURRENCY: positiveInt.default(4),
+  // The largest record batch the API sends one partition: under the brokers' message.max.bytes
+  // (1,048,588 by default) and the topic's max.message.bytes. A request's visits are cut to fit.
+  KAFKA_MAX_MESSAGE_BYTES: positiveInt.min(65_536).default(900_000),
   ENROLLMENT_KEY: optionalString,
   // Lets a deployment run without ENROLLMENT_KEY, deliberately: anyone may register a device.
   OPEN_REGISTRATION: booleanFlag.default(false),
@@ -121,6 +124,8 @@ export interface Config {
         sessionTimeoutMs: number;
         maxWaitMs: number;
         partitionsConcurrency: number;
+        /** The largest record batch sent to one partition (messaging/produce-requests.ts). */
+        maxMessageBytes: number;
       }
     | undefined;
   enrollmentKey: string | undefined;
@@ -265,6 +270,7 @@ export function loadConfig(
             sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
             maxWaitMs: e.KAFKA_MAX_WAIT_MS,
             partitionsConcurrency: e.KAFKA_PARTITIONS_CONCURRENCY,
+            maxMessageBytes: e.KAFKA_MAX_MESSAGE_BYTES,
           },
     enrollmentKey: e.ENROLLMENT_KEY,
     corsOrigins: e.CORS_ORIGINS,

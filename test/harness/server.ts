@@ -37,6 +37,7 @@ export function testKafkaSettings(brokers: string[], topic = 'visits.v1'): Kafka
     sessionTimeoutMs: 3_000,
     maxWaitMs: 100,
     partitionsConcurrency: 2,
+    maxMessageBytes: 900_000,
   };
 }
 
@@ -49,6 +50,7 @@ export function kafkaEnv(settings: KafkaSettings): Record<string, string> {
     KAFKA_GROUP_ID: settings.groupId,
     KAFKA_SESSION_TIMEOUT_MS: String(settings.sessionTimeoutMs),
     KAFKA_MAX_WAIT_MS: String(settings.maxWaitMs),
+    KAFKA_MAX_MESSAGE_BYTES: String(settings.maxMessageBytes),
   };
 }
 

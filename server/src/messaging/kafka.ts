@@ -1,7 +1,7 @@
 /**
- * The only importer of kafkajs. Producer: acks=all, keyed by device id, one
- * send per API request holding one message per request and device (format:
- * messaging/visit-message.ts). Consumer: eachBatch, offsets resolved and
+ * The only importer of kafkajs. Producer: acks=all, keyed by device id, an API
+ * request's messages in sends awaited together, each within KAFKA_MAX_MESSAGE_BYTES
+ * (produce-requests.ts; format: visit-message.ts). Consumer: eachBatch, offsets resolved and
  * committed only after the handler says the batch is stored.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import type { Logger } from '../logger.js';
 import * as dead from './dead-letter.js';
-import { encodeVisitMessages } from './visit-message.js';
+import { groupForProduce, type ProduceMessage, visitProduceRequests } from './produce-requests.js';
 
 export type KafkaSettings = NonNullable<Config['kafka']>;
 
@@ -76,17 +76,13 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
     return connecting;
   }
 
-  async function send(
-    topic: string,
-    messages: {
-      key: string | null;
-      value: string | Buffer;
-      headers?: Record<string, string>;
-    }[],
-  ): Promise<void> {
+  /** All the sends at once (produce-requests.ts): resolves once every one is acknowledged. */
+  async function send(topic: string, sends: ProduceMessage[][]): Promise<void> {
     try {
       const p = await connected();
-      await p.send({ topic, acks: -1, timeout: 10_000, messages });
+      await Promise.all(
+        sends.map((messages) => p.send({ topic, acks: -1, timeout: 10_000, messages })),
+      );
     } catch (err) {
       throw new KafkaUnavailableError(`Kafka did not acknowledge: ${(err as Error).message}`, {
         cause: err,
@@ -97,10 +93,11 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
   return {
     async deliver(records: VisitRecord[]): Promise<void> {
       if (records.length === 0) return;
-      await send(settings.topic, encodeVisitMessages(records));
+      await send(settings.topic, visitProduceRequests(records, settings.maxMessageBytes));
     },
     async sendDeadLetters(letters: dead.DeadLetter[]): Promise<void> {
-      await send(settings.dlqTopic, letters.map(dead.deadLetterMessage));
+      const messages = letters.map(dead.deadLetterMessage);
+      await send(settings.dlqTopic, groupForProduce(messages, settings.maxMessageBytes));
     },
     async ready(): Promise<boolean> {
       const admin = kafka.admin();
@@ -284,8 +281,9 @@ export async function readDeadLetters(
       const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       try {
-        const messages = letters.map((l) => dead.replayedMessage(l, topic));
-        await producer.send({ topic: settings.topic, acks: -1, timeout: 10_000, messages });
+        const all = letters.map((l) => dead.replayedMessage(l, topic));
+        for (const messages of groupForProduce(all, settings.maxMessageBytes))
+          await producer.send({ topic: settings.topic, acks: -1, timeout: 10_000, messages });
       } finally {
         await producer.disconnect();
       }
