@@ -23,7 +23,11 @@
  *
  * Faults: every SOAK_KILL_EVERY_SECONDS (60) the consumer gets SIGKILL and a new one is started;
  * once, at half time + 20 s, PostgreSQL is stopped (SOAK_PG_STOP: immediate = crash-like SIGQUIT,
- * or fast) for SOAK_PG_DOWN_SECONDS (10) and started again on the same data folder and port.
+ * or fast) for SOAK_PG_DOWN_SECONDS (10) and started again on the same data folder and port;
+ * once, at a quarter of the time, Kafka broker 1 of SOAK_BROKERS (3, at least 2; replication
+ * min(3, brokers)) goes down for SOAK_BROKER_DOWN_SECONDS (10): it refuses connections, the
+ * partitions it leads (a third with 3 brokers) and the consumer group's coordinator (placed on it
+ * at start) move to broker 2, as a controller would move them, and back once it is up again.
  *
  * End: clients stop generating, finish their in-flight batch, the consumer drains (group offsets
  * = high watermarks), then every acknowledged id must be in `visits` exactly once and nothing else
@@ -75,6 +79,8 @@ const CFG = {
   clients: Math.round(numEnv('SOAK_CLIENTS', 4)),
   devices: Math.round(numEnv('SOAK_DEVICES', 400)),
   partitions: Math.round(numEnv('SOAK_PARTITIONS', 256)),
+  brokers: Math.round(numEnv('SOAK_BROKERS', 3)),
+  brokerDownSeconds: numEnv('SOAK_BROKER_DOWN_SECONDS', 10),
   minBatch: 100,
   maxBatch: 500,
   killEverySeconds: numEnv('SOAK_KILL_EVERY_SECONDS', 60),
@@ -385,7 +391,9 @@ export async function runSoak(): Promise<boolean> {
   const durationMs = CFG.minutes * 60_000;
   const snap = await snapshotServer();
   const cluster: PgCluster = await startPgCluster();
+  if (CFG.brokers < 2) throw new Error('SOAK_BROKERS must be at least 2 (a broker goes down)');
   const mock = await startMockKafka({
+    brokers: CFG.brokers,
     topics: [
       { name: TOPIC, partitions: CFG.partitions },
       { name: `${TOPIC}.dlq`, partitions: 1 },
@@ -399,9 +407,12 @@ export async function runSoak(): Promise<boolean> {
   const logTails: string[] = [];
   let consumerKills = 0;
   let pgRestarts = 0;
+  let brokerFaults = 0;
   let consumerStartFailures = 0;
   let warmIds: string[] = [];
   try {
+    // The broker that goes down also coordinates the consumer group.
+    await mock.setCoordinator(GROUP, 1);
     const databaseUrl = await cluster.createDatabase('soak');
     await prepareDatabase(databaseUrl);
     const env = {
@@ -498,11 +509,32 @@ export async function runSoak(): Promise<boolean> {
 
     // Fault injector: consumer SIGKILL + restart on a period; PostgreSQL restarted once.
     const pgAt = durationMs / 2 + 20_000;
+    const brokerAt = durationMs / 4;
     const faulter = (async (): Promise<void> => {
       let nextKill = CFG.killEverySeconds * 1000;
       let pgDone = false;
+      let brokerDone = false;
       while (performance.now() < stopAt) {
         const now = performance.now() - t0;
+        if (!brokerDone && now >= brokerAt) {
+          brokerDone = true;
+          const at = since();
+          const s0 = performance.now();
+          const down = await mock.brokerDown(1);
+          log(
+            `Kafka broker 1 down for ${CFG.brokerDownSeconds} s: ${down.partitionsMoved} partition leaders and ${down.coordinatorsMoved} coordinator moved`,
+          );
+          await sleep(CFG.brokerDownSeconds * 1000);
+          const up = await mock.brokerUp(1);
+          brokerFaults++;
+          faults.push({
+            t: at,
+            what: `Kafka broker 1 down + up (${down.partitionsMoved} leaders moved, ${up.partitionsMoved} back)`,
+            ms: performance.now() - s0,
+          });
+          log(`Kafka broker 1 up again, ${up.partitionsMoved} partition leaders moved back`);
+          continue;
+        }
         if (!pgDone && now >= pgAt) {
           pgDone = true;
           const at = since();
@@ -539,7 +571,11 @@ export async function runSoak(): Promise<boolean> {
           );
           continue;
         }
-        const until = Math.min(nextKill, pgDone ? Number.POSITIVE_INFINITY : pgAt);
+        const until = Math.min(
+          nextKill,
+          pgDone ? Number.POSITIVE_INFINITY : pgAt,
+          brokerDone ? Number.POSITIVE_INFINITY : brokerAt,
+        );
         await sleep(Math.max(50, Math.min(1_000, until - now)));
       }
     })();
@@ -615,7 +651,8 @@ export async function runSoak(): Promise<boolean> {
       dlqEmpty: dlq === 0,
       faultsInjected:
         consumerKills >= Math.floor((durationMs - 1) / (CFG.killEverySeconds * 1000)) &&
-        pgRestarts === 1,
+        pgRestarts === 1 &&
+        brokerFaults === 1,
     };
     const ok = Object.values(checks).every(Boolean);
 
@@ -641,6 +678,10 @@ export async function runSoak(): Promise<boolean> {
       [
         'faults: consumer SIGKILLs / PG restarts',
         `${consumerKills} / ${pgRestarts} (${CFG.pgStop}, ${CFG.pgDownSeconds} s down)`,
+      ],
+      [
+        `faults: Kafka broker down + up (of ${CFG.brokers})`,
+        `${brokerFaults} (${CFG.brokerDownSeconds} s down)`,
       ],
       ['consumer start failures', fmt(consumerStartFailures)],
       ['requests / retried', `${fmt(load.requests)} / ${fmt(load.retries)}`],
@@ -707,6 +748,7 @@ export async function runSoak(): Promise<boolean> {
           faults,
           consumerKills,
           pgRestarts,
+          brokerFaults,
           consumerStartFailures,
           memory,
           samples,

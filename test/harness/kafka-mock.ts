@@ -4,9 +4,10 @@
  * process built from `kafka-mock.c` next to this file.
  *
  * The C program is compiled on demand (needs gcc, pkg-config and librdkafka-dev) into
- * `node_modules/.cache/tracksphere/kafka-mock`, and rebuilt only when the binary is missing or
- * older than the source. Parallel test files may compile at the same time: each compiles to its
- * own temp name and renames it into place atomically, so nobody ever runs a half-written binary.
+ * `node_modules/.cache/tracksphere/kafka-mock-<hash of the source>`, once per version of the
+ * source: copies of the repository sharing node_modules (snapshots of another commit) never run
+ * each other's. Parallel test files may compile at the same time: each compiles to its own temp
+ * name and renames it into place atomically, so nobody ever runs a half-written binary.
  *
  * The child sets PR_SET_PDEATHSIG=SIGKILL, so if the Node process (more precisely the thread that
  * spawned it) dies, even by SIGKILL, the kernel kills the mock too: no orphans.
@@ -20,8 +21,8 @@
  *   `rebalanceTimeout: 3000`, `heartbeatInterval: 300`.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -31,7 +32,6 @@ const execFileAsync = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(HERE, 'kafka-mock.c');
 const CACHE_DIR = resolve(HERE, '../../node_modules/.cache/tracksphere');
-const BINARY = join(CACHE_DIR, 'kafka-mock');
 
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -42,11 +42,11 @@ const MAX_PARTITIONS = 10_000;
 
 /**
  * Default broker count: 1. A 3-broker mock also works with kafkajs (measured: acks -1 producer,
- * consumer groups, metadata with replicas [1,2,3], 6/6 runs fine), but it buys nothing for our
- * tests (the mock has no real replication or failover worth exercising here) and costs time:
+ * consumer groups, metadata with replicas [1,2,3], 6/6 runs fine), but it buys nothing for most
+ * tests (the mock keeps one log per partition; failover is brokerDown moving leaders) and costs time:
  * kafkajs consumer disconnect takes ~100 ms instead of ~3 ms, and the mock's own teardown
  * (rd_kafka_mock_cluster_destroy) then often takes ~1 s instead of ~3 ms. Pass `brokers: 3`
- * when a test needs partitions led by different brokers.
+ * when a test needs partitions led by different brokers or a broker to fail (brokerDown).
  */
 const DEFAULT_BROKERS = 1;
 
@@ -55,6 +55,21 @@ export interface MockKafka {
   brokers: string[];
   /** The mock cluster's process (all its brokers run in it), for CPU figures. */
   pid: number | undefined;
+  /**
+   * Runs one command of kafka-mock.c (down, up, leader, coordinator) and resolves with its
+   * answer ("ok ..."); rejects when the mock answers "error ...". Commands run one at a time.
+   */
+  command(line: string): Promise<string>;
+  /**
+   * Takes broker `id` (1-based) down as a crash would: it refuses connections, and the
+   * partitions it leads and the coordinators set on it (setCoordinator) move to the next broker
+   * up, as a real cluster's controller would move them. Needs 2+ brokers to keep serving.
+   */
+  brokerDown(id: number): Promise<{ partitionsMoved: number; coordinatorsMoved: number }>;
+  /** Brings broker `id` back; the partitions and coordinators it prefers move back to it. */
+  brokerUp(id: number): Promise<{ partitionsMoved: number; coordinatorsMoved: number }>;
+  /** Places a consumer group's coordinator on broker `id` (the mock hashes the group otherwise). */
+  setCoordinator(groupId: string, id: number): Promise<void>;
   /** Stops the mock cluster (all its data is lost); safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -89,11 +104,12 @@ function ensureBinary(): Promise<string> {
   return binaryReady;
 }
 
-async function mtimeMs(path: string): Promise<number | undefined> {
+async function exists(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).mtimeMs;
+    await stat(path);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -112,10 +128,15 @@ function processOutput(error: unknown): string {
 }
 
 async function buildIfStale(): Promise<string> {
-  const sourceTime = await mtimeMs(SOURCE);
-  if (sourceTime === undefined) throw new Error(`kafka-mock: source not found: ${SOURCE}`);
-  const binaryTime = await mtimeMs(BINARY);
-  if (binaryTime !== undefined && binaryTime >= sourceTime) return BINARY;
+  let source: Buffer;
+  try {
+    source = await readFile(SOURCE);
+  } catch {
+    throw new Error(`kafka-mock: source not found: ${SOURCE}`);
+  }
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const binary = join(CACHE_DIR, `kafka-mock-${hash}`);
+  if (await exists(binary)) return binary;
 
   let flags: string[];
   try {
@@ -128,15 +149,15 @@ async function buildIfStale(): Promise<string> {
   }
 
   await mkdir(CACHE_DIR, { recursive: true });
-  const temp = `${BINARY}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = `${binary}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await execFileAsync('gcc', ['-O2', '-o', temp, SOURCE, ...flags]);
-    await rename(temp, BINARY); // atomic: concurrent builders each replace it with a full binary
+    await rename(temp, binary); // atomic: concurrent builders each replace it with a full binary
   } catch (error) {
     await rm(temp, { force: true });
     throw new Error(`kafka-mock: compiling ${SOURCE} failed:\n${processOutput(error)}`);
   }
-  return BINARY;
+  return binary;
 }
 
 function validate(brokers: number, topics: readonly TopicSpec[]): void {
@@ -164,8 +185,9 @@ function validate(brokers: number, topics: readonly TopicSpec[]): void {
 }
 
 /**
- * Starts a mock Kafka cluster with the given topics (replication factor min(3, brokers)).
- * Topics must be declared here: the mock does not support CreateTopics.
+ * Starts a mock Kafka cluster with the given topics (replication factor min(3, brokers); partition
+ * p led by broker (p % replication factor) + 1). Topics must be declared here: the mock does not
+ * support CreateTopics.
  */
 export async function startMockKafka(opts: {
   brokers?: number;
@@ -224,6 +246,26 @@ export async function startMockKafka(opts: {
     throw new Error(`kafka-mock: empty bootstrap servers line ${JSON.stringify(line)}`);
   }
 
+  // Each later stdout line answers one command, in order. While one is awaited, stdout holds the
+  // event loop open (else a process with nothing else to do would exit before the answer).
+  const stdoutHandle = child.stdout as unknown as { ref?: () => void; unref?: () => void };
+  const waiting: Array<{ resolve: (answer: string) => void; reject: (e: Error) => void }> = [];
+  let pendingOutput = '';
+  child.stdout.on('data', (chunk: string) => {
+    pendingOutput += chunk;
+    for (let nl = pendingOutput.indexOf('\n'); nl >= 0; nl = pendingOutput.indexOf('\n')) {
+      const answer = pendingOutput.slice(0, nl).trim();
+      pendingOutput = pendingOutput.slice(nl + 1);
+      const next = waiting.shift();
+      if (waiting.length === 0) stdoutHandle.unref?.();
+      if (next === undefined) continue;
+      if (answer.startsWith('ok')) next.resolve(answer);
+      else next.reject(new Error(`kafka-mock: ${answer}`));
+    }
+  });
+  void exited.then(() => {
+    for (const w of waiting.splice(0)) w.reject(new Error('kafka-mock: the mock cluster exited'));
+  });
   // Keep draining stdout; don't let a forgotten stop() keep the test process alive.
   child.stdout.resume();
   child.unref();
@@ -231,10 +273,32 @@ export async function startMockKafka(opts: {
     (stream as unknown as { unref?: () => void }).unref?.();
   }
 
+  const command = (line: string): Promise<string> => {
+    if (/[\r\n]/.test(line)) return Promise.reject(new Error('kafka-mock: one line per command'));
+    if (stopping || child.exitCode !== null) {
+      return Promise.reject(new Error('kafka-mock: the mock cluster is stopped'));
+    }
+    return new Promise<string>((resolveAnswer, rejectAnswer) => {
+      waiting.push({ resolve: resolveAnswer, reject: rejectAnswer });
+      stdoutHandle.ref?.();
+      child.stdin.write(`${line}\n`);
+    });
+  };
+  const moved = async (line: string) => {
+    const [, partitions, coordinators] = (await command(line)).split(' ');
+    return { partitionsMoved: Number(partitions), coordinatorsMoved: Number(coordinators) };
+  };
+
   let stopped: Promise<void> | undefined;
   return {
     brokers,
     pid: child.pid,
+    command,
+    brokerDown: (id) => moved(`down ${id}`),
+    brokerUp: (id) => moved(`up ${id}`),
+    setCoordinator: async (groupId, id) => {
+      await command(`coordinator group ${groupId} ${id}`);
+    },
     stop(): Promise<void> {
       if (stopped === undefined) {
         stopping = true;
