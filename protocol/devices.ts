@@ -20,7 +20,15 @@ export const DeviceRegistrationSchema = z
 export type DeviceRegistration = z.infer<typeof DeviceRegistrationSchema>;
 
 export const DeviceRegisteredSchema = z
-  .object({ deviceId: z.uuid(), token: z.string().min(20) })
+  .object({
+    deviceId: z.uuid(),
+    token: z.string().min(20),
+    /**
+     * Can do nothing but erase this device (POST /api/v1/withdraw; the page /withdraw#d=&s=).
+     * Optional: servers before withdrawal send none, and clients that do not know it ignore it.
+     */
+    withdrawalSecret: z.string().min(20).max(100).optional(),
+  })
   .meta({ id: 'DeviceRegistered' });
 
 export type DeviceRegistered = z.infer<typeof DeviceRegisteredSchema>;
@@ -30,3 +38,22 @@ export const EraseResultSchema = z
   .meta({ id: 'EraseResult' });
 
 export type EraseResult = z.infer<typeof EraseResultSchema>;
+
+/** POST /api/v1/withdraw: a device id and its withdrawal secret (from registration). */
+export const WithdrawRequestSchema = z
+  .object({ deviceId: z.uuid(), secret: z.string().min(1).max(200) })
+  .strict()
+  .meta({ id: 'WithdrawRequest' });
+
+export type WithdrawRequest = z.infer<typeof WithdrawRequestSchema>;
+
+export const WithdrawResultSchema = z
+  .object({
+    deviceId: z.uuid(),
+    deletedVisits: z.int().min(0),
+    /** True when the device had been erased before (by DELETE /api/v1/me or a withdrawal). */
+    alreadyErased: z.boolean(),
+  })
+  .meta({ id: 'WithdrawResult' });
+
+export type WithdrawResult = z.infer<typeof WithdrawResultSchema>;

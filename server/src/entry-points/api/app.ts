@@ -10,6 +10,7 @@ import { devicesRouter } from './routes/devices.js';
 import { eventsRouter } from './routes/events.js';
 import { meRouter } from './routes/me.js';
 import { operationsRouter } from './routes/operations.js';
+import { withdrawPage, withdrawRouter } from './routes/withdraw.js';
 
 function trustProxySetting(value: string | undefined): boolean | number | string {
   if (value === undefined) return false;
@@ -37,6 +38,8 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(operationsRouter(deps));
+  // The withdrawal page: outside /api/v1 (no CORS), its own CSP (withdraw-page.ts).
+  app.use(withdrawPage());
 
   const openapi = buildOpenApiDocument();
   const api = express.Router();
@@ -46,6 +49,8 @@ export function createApp(deps: ApiDeps): Express {
     res.json(openapi);
   });
   api.use('/devices', devicesRouter(deps));
+  // Unauthenticated, as registration: the per-address limit above is its limit.
+  api.use('/withdraw', withdrawRouter(deps));
   // One per-device limiter (one counter store) for every device route: a device gets a single
   // allowance, not one per router.
   const deviceLimit = perDeviceLimit(deps.config.rateLimit.perDevicePerMinute);

@@ -8,6 +8,8 @@ import {
   EventBatchSchema,
   IngestResultSchema,
   VisitEventSchema,
+  WithdrawRequestSchema,
+  WithdrawResultSchema,
 } from '#protocol';
 
 type JsonObject = Record<string, unknown>;
@@ -31,6 +33,8 @@ export function buildOpenApiDocument(): JsonObject {
     IngestResultSchema,
     EraseResultSchema,
     DeviceInfoSchema,
+    WithdrawRequestSchema,
+    WithdrawResultSchema,
     ErrorBodySchema,
   ];
   const registry = z.registry<{ id: string }>();
@@ -143,6 +147,36 @@ export function buildOpenApiDocument(): JsonObject {
             '200': { description: 'Erased', ...json('EraseResult') },
             '401': error('unauthorized'),
             '403': error('device_deleted or device_revoked'),
+          },
+        },
+      },
+      '/api/v1/withdraw': {
+        post: {
+          summary:
+            'Erase a device with its withdrawal secret (from registration), without its token',
+          requestBody: { required: true, ...json('WithdrawRequest') },
+          responses: {
+            '200': {
+              description: 'Erased, or erased before (alreadyErased)',
+              ...json('WithdrawResult'),
+            },
+            '400': error('invalid_json or invalid_request'),
+            '403': error("withdrawal_refused: not the device's withdrawal secret; nothing erased"),
+            '415': error('unsupported_media_type'),
+            '429': error('rate_limited (see Retry-After)'),
+            '503': error('unavailable'),
+          },
+        },
+      },
+      '/withdraw': {
+        get: {
+          summary:
+            'The withdrawal page (HTML): /withdraw#d=<deviceId>&s=<withdrawalSecret>; its script POSTs /api/v1/withdraw',
+          responses: {
+            '200': {
+              description: 'The page',
+              content: { 'text/html': { schema: { type: 'string' } } },
+            },
           },
         },
       },

@@ -1,0 +1,62 @@
+/**
+ * Withdrawal: each device gets at registration, besides its token, a withdrawal secret that can
+ * do nothing but erase the device. The extension puts it in the fragment of the page GET
+ * /withdraw (its uninstall URL, and its "leave the study" button), so a person who removed the
+ * extension can still have the server erase what it sent.
+ */
+import { randomBytes } from 'node:crypto';
+import type { DeviceRegistered, WithdrawResult } from '#protocol';
+import type { Pool } from '../data-access/pool.js';
+import { findWithdrawalSecret, insertWithdrawalSecret } from '../data-access/withdrawal-repo.js';
+import { eraseDeviceData, registerDevice } from './devices.js';
+import { AppError } from './errors.js';
+import { hashSecret, secretMatches } from './tokens.js';
+
+/** The hash compared when the device has no secret, so that both cost the same. */
+const NO_SECRET = Buffer.alloc(32);
+
+/**
+ * Registers a device (devices.ts) and issues its withdrawal secret: 32 random bytes, of which
+ * only SHA-256 is stored. Two statements: should the second fail, the registration answers an
+ * error and the client registers again; the device left behind never received a token.
+ */
+export async function registerWithWithdrawal(
+  pool: Pool,
+  ...args: Parameters<typeof registerDevice> extends [Pool, ...infer R] ? R : never
+): Promise<DeviceRegistered> {
+  const registered = await registerDevice(pool, ...args);
+  const withdrawalSecret = randomBytes(32).toString('base64url');
+  await insertWithdrawalSecret(pool, registered.deviceId, hashSecret(withdrawalSecret));
+  return { ...registered, withdrawalSecret };
+}
+
+/**
+ * Erases the device when `secret` is its withdrawal secret, exactly as DELETE /api/v1/me does;
+ * a device erased before answers alreadyErased. Else 403 withdrawal_refused, erasing nothing: an
+ * unknown device, one without a secret and a wrong secret cost the same comparison and get the
+ * same answer, so neither timing nor the answer tells which device ids exist.
+ */
+export async function withdrawDevice(
+  pool: Pool,
+  deviceId: string,
+  secret: string,
+): Promise<WithdrawResult> {
+  const id = deviceId.toLowerCase();
+  const stored = await findWithdrawalSecret(pool, id);
+  const matches = secretMatches(secret, stored ?? NO_SECRET);
+  if (!matches || stored === null) {
+    throw new AppError(
+      'withdrawal_refused',
+      'This withdrawal link is not valid for any device on this server: nothing was erased.',
+    );
+  }
+  try {
+    const deletedVisits = await eraseDeviceData(pool, id);
+    return { deviceId: id, deletedVisits, alreadyErased: false };
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'device_deleted') {
+      return { deviceId: id, deletedVisits: 0, alreadyErased: true };
+    }
+    throw err;
+  }
+}
