@@ -80,6 +80,36 @@ describe('background listeners', () => {
     expect((await h.visits()).map((v) => v.domain)).toEqual(['example.com']);
   });
 
+  it('records a page Chrome prerendered from when it is shown, not from the prerender', async () => {
+    // Chrome's own event order (chrome/test/data/extensions/api_test/webnavigation/prerendering):
+    // the prerender commits in frame 1 with documentLifecycle 'prerender'; activation commits
+    // the same document in frame 0, 'active'.
+    await browserWithOneTab(h, 'https://example.com/list');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/list'));
+    h.clock.advance(3 * SEC);
+    const documentId = crypto.randomUUID();
+    await h.on.onNavigationCommitted({
+      ...committed(1, 'https://example.com/next'),
+      frameId: 1,
+      documentId,
+      documentLifecycle: 'prerender',
+    } as never);
+    h.clock.advance(2 * SEC);
+    h.model.openTab({ id: 1, windowId: 1, url: 'https://example.com/next', active: true });
+    await h.on.onNavigationCommitted({
+      ...committed(1, 'https://example.com/next'),
+      documentId,
+      documentLifecycle: 'active',
+    } as never);
+    h.clock.advance(4 * SEC);
+    await h.on.onTabRemoved(1);
+
+    expect((await h.visits()).map((v) => [v.url, v.startedAt, v.activeMs])).toEqual([
+      ['https://example.com/list', iso(0), 5 * SEC],
+      ['https://example.com/next', iso(5 * SEC), 4 * SEC],
+    ]);
+  });
+
   it('applies events in the order they arrived, even when one waits on a tab lookup', async () => {
     await browserWithOneTab(h);
     let releaseLookup = () => {};

@@ -4,7 +4,7 @@
  * inspect the builds and tests that load them in a browser never race a build).
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp } from 'node:fs/promises';
+import { access, cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,20 @@ export function extensionBuildDir(dir: string): string {
  * couldn't be accessed". The copy is left to the system's temporary folder.
  */
 export async function stableBuildDir(dir: string): Promise<string> {
-  const copy = await mkdtemp(join(tmpdir(), `tracksphere-${dir}-`));
-  await cp(extensionBuildDir(dir), copy, { recursive: true });
-  return copy;
+  // A build under way has no manifest yet (WXT empties the folder first): wait for it.
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const copy = await mkdtemp(join(tmpdir(), `tracksphere-${dir}-`));
+    await cp(extensionBuildDir(dir), copy, { recursive: true }).catch(() => undefined);
+    if (
+      await access(join(copy, 'manifest.json')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return copy;
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  throw new Error(`no complete build in .output/${dir}`);
 }
 
 export default async function setup(): Promise<void> {
