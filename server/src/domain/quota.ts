@@ -1,4 +1,4 @@
-import type { Pool } from '../data-access/pool.js';
+import { isUnavailableError, type Pool } from '../data-access/pool.js';
 import { releaseUsage, reserveUsage } from '../data-access/usage-repo.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import { AppError } from './errors.js';
@@ -92,12 +92,28 @@ export async function reserveQuota(
  * so the retry is charged once. Nothing to deliver costs no round trip.
  */
 export async function deliverWithinQuota(
-  deps: { pool: Pool; sink: VisitSink; log: { warn(obj: object, msg: string): void } },
+  deps: {
+    pool: Pool;
+    sink: VisitSink;
+    /** "kafka" when the sink does not need PostgreSQL to take the records. */
+    sinkName: string;
+    log: { warn(obj: object, msg: string): void };
+  },
   records: VisitRecord[],
   ctx: { deviceId: string; receivedAt: Date; quota: DeviceQuota },
 ): Promise<void> {
   if (records.length === 0) return;
-  const release = await reserveQuota(deps.pool, records, ctx);
+  let release: () => Promise<void>;
+  try {
+    release = await reserveQuota(deps.pool, records, ctx);
+  } catch (err) {
+    // With Kafka between the API and PostgreSQL, a database that cannot take writes (read-only
+    // after a failover, restarting) must not stop ingest: Kafka keeps the records until the
+    // writer can store them. Those batches go uncounted; the rate limits still hold.
+    if (deps.sinkName !== 'kafka' || !isUnavailableError(err)) throw err;
+    deps.log.warn({ err }, 'quota not counted: PostgreSQL cannot take writes now');
+    release = async () => {};
+  }
   try {
     await deps.sink.deliver(records);
   } catch (err) {
