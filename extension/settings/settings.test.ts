@@ -51,9 +51,14 @@ describe('settings', () => {
       'local:privacyLevel',
       'local:retentionDays',
       'local:syncConfig',
+      'local:toolbarBadge',
       'local:trackerState',
       'local:unrecordedVisits',
     ]);
+  });
+
+  it('shows the toolbar badge unless the person turns it off', async () => {
+    expect(await items.toolbarBadgeItem.getValue()).toBe(true);
   });
 
   it('builds the tracker settings from what is stored', async () => {
