@@ -24,6 +24,21 @@ ALTER ROLE grafana_reader SET idle_in_transaction_session_timeout = '5min';
 -- connection limit above and the container's memory.
 ALTER ROLE grafana_reader SET temp_file_limit = '2GB';
 
+-- The Study datasource's role: SELECT on the study_* views only (migration study-views), read-only
+-- and time-limited sessions as grafana_reader's. Without GRAFANA_STUDY_DB_PASSWORD it keeps no
+-- login (and the Study dashboards show a datasource error).
+\if :{?study_password}
+ALTER ROLE grafana_study_reader WITH LOGIN PASSWORD :'study_password' CONNECTION LIMIT 10;
+\else
+ALTER ROLE grafana_study_reader WITH NOLOGIN;
+\endif
+ALTER ROLE grafana_study_reader SET default_transaction_read_only = on;
+ALTER ROLE grafana_study_reader SET statement_timeout = '60s';
+ALTER ROLE grafana_study_reader SET idle_in_transaction_session_timeout = '5min';
+ALTER ROLE grafana_study_reader SET temp_file_limit = '2GB';
+-- The smallest group the Study views show (MIN_GROUP_DEVICES).
+UPDATE study_settings SET min_group_devices = :'min_group_devices'::integer;
+
 -- The API checks for pending migrations at start (node-pg-migrate, server/src/runtime/database.ts)
 -- and with nothing to apply only reads pgmigrations. It looks the table and its primary key up
 -- in information_schema, which shows a constraint only to a role holding some privilege other

@@ -14,6 +14,8 @@ export interface DashboardIdentity {
   from: string;
   /** Auto-refresh interval, or '' for none. */
   refresh: string;
+  /** The tag of its set, whose dashboards its link menu lists; DASHBOARD_TAG unless given. */
+  tag?: string;
 }
 
 /** Every tag the dashboards share; the link menu lists the dashboards carrying it. */
@@ -28,12 +30,12 @@ export function baseDashboard(id: DashboardIdentity): DashboardBuilder {
   const builder = new DashboardBuilder(id.title)
     .uid(id.uid)
     .description(id.description)
-    .tags([DASHBOARD_TAG, 'generated'])
+    .tags([id.tag ?? DASHBOARD_TAG, 'generated'])
     .timezone('browser')
     .readonly()
     .tooltip(DashboardCursorSync.Crosshair)
     .time({ from: id.from, to: 'now' })
-    .link({ build: dashboardsMenu });
+    .link({ build: () => dashboardsMenu(id.tag ?? DASHBOARD_TAG) });
   return id.refresh === '' ? builder : builder.refresh(id.refresh);
 }
 
@@ -42,10 +44,10 @@ export function baseDashboard(id: DashboardIdentity): DashboardBuilder {
  * "inControlsMenu", which newer Grafana hides in the controls menu; without it the link shows
  * above the panels, Grafana's default.
  */
-function dashboardsMenu(): DashboardLink {
+function dashboardsMenu(tag: string): DashboardLink {
   const { placement: _inControlsMenu, ...abovePanels } = new DashboardLinkBuilder('Tracksphere')
     .type(DashboardLinkType.Dashboards)
-    .tags([DASHBOARD_TAG])
+    .tags([tag])
     .asDropdown(true)
     .includeVars(true)
     .keepTime(true)

@@ -9,3 +9,12 @@ export const POSTGRES_DATASOURCE = {
   type: 'grafana-postgresql-datasource',
   uid: 'tracksphere-pg',
 } as const satisfies DataSourceRef;
+
+/**
+ * The Study datasource (same file): it logs in as grafana_study_reader, which may read the
+ * study_* views and nothing else (migration study-views). The Study dashboards use only it.
+ */
+export const STUDY_DATASOURCE = {
+  type: 'grafana-postgresql-datasource',
+  uid: 'tracksphere-study-pg',
+} as const satisfies DataSourceRef;

@@ -25,6 +25,34 @@ export const BROWSER_FILTER: FilterVariable = {
   allValue: "'__all'",
 };
 
+/**
+ * The Cohort variable (every dashboard): a visit's cohort is its device's (devices.cohort_id,
+ * set by the enrolment code it registered with); devices without one are in NO_COHORT, which
+ * no cohort can be named (cohort names start with a letter or digit).
+ */
+export const COHORT_VARIABLE = 'cohort';
+export const NO_COHORT = '(none)';
+const COHORT_ALL = "'__all'";
+const COHORT_VALUES = `\${${COHORT_VARIABLE}:sqlstring}`;
+
+/** A device's cohort name, NO_COHORT for none; `d` the devices alias, `c` the cohorts one. */
+function cohortName(c: string): string {
+  return `coalesce(${c}.name, '${NO_COHORT}')`;
+}
+
+/** The device (alias `d`, LEFT JOINed to cohorts as `c`) is in a chosen cohort, or All. */
+function cohortChosen(c: string): string {
+  return `(${COHORT_ALL} IN (${COHORT_VALUES}) OR ${cohortName(c)} IN (${COHORT_VALUES}))`;
+}
+
+/**
+ * Visits (device_id) of devices in the chosen cohorts. With All this folds to true when
+ * PostgreSQL plans the query (as matchesVariable), so the subquery is not even run.
+ */
+export function cohortFilter(): string {
+  return `(${COHORT_ALL} IN (${COHORT_VALUES}) OR device_id IN (SELECT cd.id FROM devices cd LEFT JOIN cohorts cc ON cc.id = cd.cohort_id WHERE ${cohortName('cc')} IN (${COHORT_VALUES})))`;
+}
+
 /** The variables every activity dashboard offers, in the order they appear. */
 export const ACTIVITY_FILTERS: readonly FilterVariable[] = [
   DEVICE_FILTER,
@@ -34,7 +62,9 @@ export const ACTIVITY_FILTERS: readonly FilterVariable[] = [
 
 /** Time range plus every activity variable: the WHERE clause of activity panels. */
 export function activityFilter(): string {
-  return [startedInRange(), ...ACTIVITY_FILTERS.map(matchesVariable)].join('\nAND ');
+  return [startedInRange(), cohortFilter(), ...ACTIVITY_FILTERS.map(matchesVariable)].join(
+    '\nAND ',
+  );
 }
 
 /** Same, indented for splicing into a query at `spaces` columns. */
@@ -53,11 +83,19 @@ export function deviceLabel(alias: string): string {
 
 /** The SQL behind each variable's choices; exported so the tests run them too. */
 export const VARIABLE_QUERIES: Readonly<Record<string, string>> = {
-  // devices is small (one row per install) and grafana_reader may read these columns.
+  cohort: sql`
+    SELECT cohort
+    FROM (SELECT name AS cohort FROM cohorts UNION ALL SELECT '${NO_COHORT}') AS named
+    ORDER BY cohort = '${NO_COHORT}' DESC, cohort
+  `,
+  // devices is small (one row per install) and grafana_reader may read these columns. Only
+  // the devices of the chosen cohorts are offered.
   device: sql`
-    SELECT ${deviceLabel('')} AS __text,
-           id::text AS __value
-    FROM devices
+    SELECT ${deviceLabel('d')} AS __text,
+           d.id::text AS __value
+    FROM devices d
+    LEFT JOIN cohorts c ON c.id = d.cohort_id
+    WHERE ${cohortChosen('c')}
     ORDER BY 1
   `,
   // Domains seen in the range, busiest first: the list stays relevant and bounded.
@@ -77,6 +115,15 @@ export const VARIABLE_QUERIES: Readonly<Record<string, string>> = {
     ORDER BY 1
   `,
 };
+
+/** The Cohort picker of the admin's dashboards (multi-select, All). */
+export function cohortVariable(): QueryVariableBuilder {
+  return filterVariable(
+    { name: COHORT_VARIABLE, column: 'cohort', allValue: COHORT_ALL },
+    'Cohort',
+    VariableRefresh.OnDashboardLoad,
+  );
+}
 
 function filterVariable(
   v: FilterVariable,
@@ -98,9 +145,10 @@ function filterVariable(
     .current({ selected: true, text: ['All'], value: ['$__all'] });
 }
 
-/** The device, domain and browser pickers, all defaulting to All. */
+/** The cohort, device, domain and browser pickers, all defaulting to All. */
 export function activityVariables(): QueryVariableBuilder[] {
   return [
+    cohortVariable(),
     filterVariable(DEVICE_FILTER, 'Device', VariableRefresh.OnDashboardLoad),
     filterVariable(DOMAIN_FILTER, 'Domain', VariableRefresh.OnTimeRangeChanged),
     filterVariable(BROWSER_FILTER, 'Browser', VariableRefresh.OnTimeRangeChanged),

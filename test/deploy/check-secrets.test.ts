@@ -74,6 +74,7 @@ describe('secrets-check (deploy/check-secrets.sh)', () => {
       'ENROLLMENT_KEY',
       'GRAFANA_ADMIN_PASSWORD',
       'GRAFANA_DB_PASSWORD',
+      'GRAFANA_STUDY_DB_PASSWORD',
       'POSTGRES_PASSWORD',
       'WRITER_DB_PASSWORD',
     ]);

@@ -29,6 +29,7 @@ const execFileAsync = promisify(execFile);
 const APP_PASSWORD = `app-'quoted'-\\-$pw`;
 const GRAFANA_PASSWORD = 'grafana-"pw"-;--';
 const WRITER_PASSWORD = "writer-:'pw'-%";
+const STUDY_PASSWORD = "study-'pw'-\\:x";
 
 let databaseUrl: string;
 let admin: pg.Client;
@@ -57,7 +58,10 @@ function withoutPgVariables(): NodeJS.ProcessEnv {
 }
 
 /** Runs the script as the db-roles service does, connected through PG* variables. */
-async function grantLogins(database = databaseUrl): Promise<void> {
+async function grantLogins(
+  database = databaseUrl,
+  extra: Record<string, string> = {},
+): Promise<void> {
   const url = new URL(database);
   await execFileAsync('sh', [repoPath('deploy/postgres/grant-logins.sh')], {
     env: {
@@ -69,6 +73,8 @@ async function grantLogins(database = databaseUrl): Promise<void> {
       APP_DB_PASSWORD: APP_PASSWORD,
       WRITER_DB_PASSWORD: WRITER_PASSWORD,
       GRAFANA_DB_PASSWORD: GRAFANA_PASSWORD,
+      GRAFANA_STUDY_DB_PASSWORD: STUDY_PASSWORD,
+      ...extra,
     },
   });
 }
@@ -183,6 +189,41 @@ describe('db-roles (deploy/postgres/grant-logins.sh)', () => {
     const stored = await admin.query('SELECT 1 FROM visits WHERE device_id = $1', [deviceId]);
     expect(stored.rowCount).toBe(1);
     expect(await server.kill('SIGTERM')).toBe(0);
+  });
+});
+
+describe('grafana_study_reader, logged in as the Study datasource is', () => {
+  it('reads the study views and nothing else; MIN_GROUP_DEVICES sets their smallest group', async () => {
+    await grantLogins(databaseUrl, { MIN_GROUP_DEVICES: '7' });
+    const study = new pg.Client({
+      connectionString: loginUrl(databaseUrl, 'grafana_study_reader', STUDY_PASSWORD),
+    });
+    readers.push(study);
+    await study.connect();
+    await study.query('SELECT * FROM study_daily');
+    await study.query('SELECT * FROM study_domains');
+    for (const table of ['visits', 'devices', 'cohorts', 'study_settings']) {
+      await expect(study.query(`SELECT 1 FROM ${table} LIMIT 1`), table).rejects.toThrow(
+        /permission denied/,
+      );
+    }
+    const read = await study.query<{ transaction_read_only: string }>('SHOW transaction_read_only');
+    expect(read.rows[0]?.transaction_read_only).toBe('on');
+    const k = await admin.query<{ min_group_devices: number }>(
+      'SELECT min_group_devices FROM study_settings',
+    );
+    expect(k.rows[0]?.min_group_devices).toBe(7);
+    await grantLogins();
+    const back = await admin.query<{ min_group_devices: number }>(
+      'SELECT min_group_devices FROM study_settings',
+    );
+    expect(back.rows[0]?.min_group_devices).toBe(5);
+  });
+
+  it('refuses a MIN_GROUP_DEVICES below 2', async () => {
+    await expect(grantLogins(databaseUrl, { MIN_GROUP_DEVICES: '1' })).rejects.toThrow(
+      /at least 2/,
+    );
   });
 });
 

@@ -5,20 +5,27 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { allDashboards, dashboardJson } from '../../grafana/src/all-dashboards.js';
-import { DASHBOARDS_DIR } from '../../grafana/src/dashboards-folder.js';
+import { allDashboards, dashboardJson, dashboardsDir } from '../../grafana/src/all-dashboards.js';
 
 const generated = allDashboards();
 
-it('grafana/dashboards holds exactly the generated files', async () => {
-  const files = (await readdir(DASHBOARDS_DIR)).filter((f) => f.endsWith('.json')).sort();
-  expect(files).toEqual(generated.map((g) => g.file).sort());
-});
+it.each(['tracksphere', 'study'] as const)(
+  'the %s folder holds exactly the generated files',
+  async (folder) => {
+    const files = (await readdir(dashboardsDir(folder))).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toEqual(
+      generated
+        .filter((g) => g.folder === folder)
+        .map((g) => g.file)
+        .sort(),
+    );
+  },
+);
 
 it.each(generated.map((g) => [g.file, g] as const))(
   '%s equals a fresh generation (else run: npx tsx grafana/generate.ts)',
   async (file, g) => {
-    const committed = await readFile(join(DASHBOARDS_DIR, file), 'utf8');
+    const committed = await readFile(join(dashboardsDir(g.folder), file), 'utf8');
     // Parsed first, for a readable diff; then byte for byte, which is what Grafana loads.
     expect(JSON.parse(committed)).toEqual(JSON.parse(dashboardJson(g.dashboard)));
     expect(committed).toBe(dashboardJson(g.dashboard));

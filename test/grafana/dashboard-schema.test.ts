@@ -9,7 +9,7 @@ import * as sdk from '@grafana/grafana-foundation-sdk/dashboard';
 import * as schema from '@grafana/schema';
 import { describe, expect, it } from 'vitest';
 import { allDashboards } from '../../grafana/src/all-dashboards.js';
-import { POSTGRES_DATASOURCE } from '../../grafana/src/datasource.js';
+import { POSTGRES_DATASOURCE, STUDY_DATASOURCE } from '../../grafana/src/datasource.js';
 import { panelQueries, panelsOf, variablesOf } from './dashboard-queries.js';
 
 const generated = allDashboards();
@@ -52,8 +52,11 @@ describe('the SDK and @grafana/schema agree on the values of the enums used', ()
   });
 });
 
-describe.each(dashboards.map((d) => [d.uid ?? '', d] as const))('%s', (uid, dashboard) => {
+describe.each(generated.map((g) => [g.dashboard.uid ?? '', g] as const))('%s', (uid, g) => {
+  const dashboard = g.dashboard;
   const panels = panelsOf(dashboard);
+  // The Study folder's dashboards read only through the Study datasource.
+  const datasource = g.folder === 'study' ? STUDY_DATASOURCE : POSTGRES_DATASOURCE;
 
   it('has the schema version of the installed Grafana schema, a uid and a title', () => {
     expect(dashboard.schemaVersion).toBe(schema.defaultDashboard.schemaVersion);
@@ -61,7 +64,13 @@ describe.each(dashboards.map((d) => [d.uid ?? '', d] as const))('%s', (uid, dash
     expect(dashboard.title).toMatch(/^Tracksphere \/ /);
     expect(dashboard.time).toEqual({ from: expect.stringMatching(/^now-\d+[hd]$/), to: 'now' });
     expect(dashboard.editable).toBe(false);
-    expect(dashboard.tags).toContain('tracksphere');
+    // Each set's link menu lists the dashboards of its tag: the Study ones only each other.
+    if (g.folder === 'study') {
+      expect(dashboard.tags).toContain('tracksphere-study');
+      expect(dashboard.tags).not.toContain('tracksphere');
+    } else {
+      expect(dashboard.tags).toContain('tracksphere');
+    }
     expect(dashboard).not.toHaveProperty('gnetId');
   });
 
@@ -85,15 +94,15 @@ describe.each(dashboards.map((d) => [d.uid ?? '', d] as const))('%s', (uid, dash
     expect(new Set(titles).size).toBe(titles.length);
   });
 
-  it('queries only the provisioned PostgreSQL datasource, as raw SQL in code mode', () => {
+  it("queries only its folder's provisioned datasource, as raw SQL in code mode", () => {
     for (const p of panels) {
       if (p.type === 'text') continue;
-      expect(p.datasource).toEqual(POSTGRES_DATASOURCE);
+      expect(p.datasource).toEqual(datasource);
       expect(p.targets?.length).toBe(1);
       for (const t of p.targets ?? []) {
         expect(t).toMatchObject({
           refId: 'A',
-          datasource: POSTGRES_DATASOURCE,
+          datasource,
           rawQuery: true,
           editorMode: 'code',
         });
@@ -115,6 +124,20 @@ describe.each(dashboards.map((d) => [d.uid ?? '', d] as const))('%s', (uid, dash
     }
   });
 
+  it('reads, in the Study folder, only the study views', () => {
+    if (g.folder !== 'study') return;
+    const sqls = [
+      ...panelQueries(dashboard).map((q) => q.rawSql),
+      ...variablesOf(dashboard).map((v) => String(v.query)),
+    ];
+    expect(sqls.length).toBeGreaterThan(0);
+    for (const text of sqls) {
+      const relations = [...text.matchAll(/\b(?:FROM|JOIN)\s+(\w+)/gi)].map((m) => m[1]);
+      expect(relations.length).toBeGreaterThan(0);
+      for (const r of relations) expect(r).toMatch(/^study_/);
+    }
+  });
+
   it('filters every visits query on the partition key', () => {
     for (const q of panelQueries(dashboard)) {
       const scans = q.rawSql.match(/FROM visits\b/g) ?? [];
@@ -132,11 +155,15 @@ describe.each(dashboards.map((d) => [d.uid ?? '', d] as const))('%s', (uid, dash
       ),
     );
     expect([...used].sort()).toEqual([...declared].sort());
-    if (ACTIVITY_UIDS.includes(uid)) expect(declared).toEqual(['device', 'domain', 'browser']);
+    if (ACTIVITY_UIDS.includes(uid)) {
+      expect(declared).toEqual(['cohort', 'device', 'domain', 'browser']);
+    }
+    // Every dashboard can be narrowed to cohorts.
+    expect(declared[0]).toBe('cohort');
     for (const v of variablesOf(dashboard)) {
       expect(v).toMatchObject({
         type: 'query',
-        datasource: POSTGRES_DATASOURCE,
+        datasource,
         multi: true,
         includeAll: true,
         current: { text: ['All'], value: ['$__all'] },

@@ -238,10 +238,36 @@ export const EXPECTED_ALL: Record<string, ExpectedResult> = {
       [T('11:00'), 0, 0, 0.25],
     ],
   },
+  // Study: per UTC day, whole days the range touches (here 10 March). That day, cohort
+  // '(none)': alice 5 visits (75 min), bob 3 (55), carol 3 (35: her 12:30 visit counts, the day
+  // does), dave 1 (6), erin 1 (1: no clock tolerance here, the views use corrected times only),
+  // frank 1 (4) = 6 devices, 14 visits, 176 min. dave's 20 March visit: 1 device, suppressed.
+  'tracksphere-study/Active devices per day': {
+    columns: ['time', 'devices'],
+    rows: [[T('00:00'), 6]],
+  },
+  'tracksphere-study/Visits per day': { columns: ['time', 'visits'], rows: [[T('00:00'), 14]] },
+  'tracksphere-study/Active time per day': {
+    columns: ['time', 'active_ms'],
+    rows: [[T('00:00'), 176 * MIN]],
+  },
+  // No site had 5 devices that day (example.com 4: alice, bob, carol, erin): all are
+  // '(other sites)', which holds all 6.
+  'tracksphere-study/Sites': {
+    columns: ['domain', 'device_days', 'visits', 'active_ms'],
+    rows: [['(other sites)', 6, 14, 176 * MIN]],
+  },
+  'tracksphere-study/Cohorts': {
+    columns: ['cohort', 'device_days', 'visits', 'active_ms'],
+    rows: [['(none)', 6, 14, 176 * MIN]],
+  },
 };
 
 /** The choices each variable query offers for the range. */
 export const EXPECTED_VARIABLE_OPTIONS: Record<string, ExpectedResult> = {
+  // No seed device has a cohort: the admin's list offers '(none)' (and every cohort, of which
+  // the seed has none); the Study list offers the cohorts with a group shown, here '(none)'.
+  cohort: { columns: ['cohort'], rows: [['(none)']] },
   device: {
     columns: ['__text', '__value'],
     rows: [

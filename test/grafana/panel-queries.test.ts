@@ -1,6 +1,7 @@
 /**
  * Every panel's SQL in every generated dashboard, expanded as Grafana would for a fixed range and
- * variable selection, runs on PostgreSQL as the grafana_reader role against the seed and returns
+ * variable selection, runs on PostgreSQL as the role of its datasource (grafana_reader, or
+ * grafana_study_reader for the Study dashboards) against the seed and returns
  * the expected columns and values. Each All-variables result is also drawn as an SVG under
  * test-output/grafana/, so a person can see what the panels would show.
  */
@@ -10,6 +11,7 @@ import type { Dashboard } from '@grafana/schema';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allDashboards } from '../../grafana/src/all-dashboards.js';
+import { STUDY_DATASOURCE } from '../../grafana/src/datasource.js';
 import { freshDatabase } from '../harness/database.js';
 import { prepareDatabase } from '../harness/server.js';
 import {
@@ -78,13 +80,20 @@ function slug(text: string): string {
 describe('dashboard panels on PostgreSQL, as grafana_reader', () => {
   let owner: pg.Client;
   let reader: pg.Client;
+  let studyReader: pg.Client;
   const pictures: Array<{ uid: string; file: string }> = [];
 
   /** Expands and runs one panel's query for a scenario. */
+  /** The session of the role the datasource logs in as. */
+  function clientFor(datasourceUid: string | undefined): pg.Client {
+    return datasourceUid === STUDY_DATASOURCE.uid ? studyReader : reader;
+  }
+
   async function run(uid: string, title: string, scenario: Scenario = ALL): Promise<QueryResult> {
     const q = queries.find((x) => x.dashboardUid === uid && x.panelTitle === title);
     if (q === undefined) throw new Error(`no panel "${title}" on ${uid}`);
-    return runQuery(reader, expandQuery(q.rawSql, q.dashboard, scenario), q.format);
+    const client = clientFor(q.datasourceUid);
+    return runQuery(client, expandQuery(q.rawSql, q.dashboard, scenario), q.format);
   }
 
   beforeAll(async () => {
@@ -98,6 +107,10 @@ describe('dashboard panels on PostgreSQL, as grafana_reader', () => {
     await reader.connect();
     // The role Grafana logs in as: every query below runs with its privileges only.
     await reader.query('SET ROLE grafana_reader');
+    studyReader = new pg.Client({ connectionString: url });
+    await studyReader.connect();
+    // The Study datasource's role: the study_* views and nothing else.
+    await studyReader.query('SET ROLE grafana_study_reader');
     await mkdir(OUTPUT_DIR, { recursive: true });
   });
 
@@ -110,6 +123,7 @@ describe('dashboard panels on PostgreSQL, as grafana_reader', () => {
       `<!doctype html><title>Tracksphere panels on the test seed</title><body style="background:#111">\n${links}\n</body>\n`,
     );
     await reader?.end();
+    await studyReader?.end();
     await owner?.end();
   });
 
@@ -158,7 +172,9 @@ describe('dashboard panels on PostgreSQL, as grafana_reader', () => {
   )('%s: offers the expected choices', async (_key, v, d) => {
     const expected = EXPECTED_VARIABLE_OPTIONS[v.name];
     if (expected === undefined) throw new Error(`no expected options for ${v.name}`);
-    expectResult(await runQuery(reader, expandQuery(v.rawSql, d, ALL), 'table'), expected);
+    const ds = d.templating?.list?.find((x) => x.name === v.name)?.datasource;
+    const client = clientFor(typeof ds === 'object' && ds !== null ? ds.uid : undefined);
+    expectResult(await runQuery(client, expandQuery(v.rawSql, d, ALL), 'table'), expected);
   });
 
   describe('with variables set', () => {
@@ -200,6 +216,46 @@ describe('dashboard panels on PostgreSQL, as grafana_reader', () => {
       expect((await run('tracksphere-sessions', 'Median session length', s)).rows).toEqual([
         [52.5 * 60],
       ]);
+    });
+
+    it("cohorts: the admin's panels count the chosen cohorts, the Study ones only groups of 5", async () => {
+      await owner.query("INSERT INTO cohorts (name) VALUES ('pilot')");
+      await owner.query(
+        "UPDATE devices SET cohort_id = (SELECT id FROM cohorts WHERE name = 'pilot') WHERE id = ANY($1::uuid[])",
+        [[DEVICES.alice.id, DEVICES.bob.id]],
+      );
+      try {
+        const pilot = withSelections({ cohort: ['pilot'] });
+        const none = withSelections({ cohort: ['(none)'] });
+        // alice 5 + bob 3; carol 2 + dave 1 + frank 1
+        expect((await run('tracksphere-overview', 'Visits', pilot)).rows).toEqual([[8]]);
+        expect((await run('tracksphere-overview', 'Visits', none)).rows).toEqual([[4]]);
+        expect(
+          (
+            await run(
+              'tracksphere-overview',
+              'Visits',
+              withSelections({ cohort: ['pilot', '(none)'] }),
+            )
+          ).rows,
+        ).toEqual([[12]]);
+        expect((await run('tracksphere-pipeline', 'Events received', pilot)).rows).toEqual([[8]]);
+        const overview = dashboard('tracksphere-overview');
+        const deviceQuery = variableQueries(overview).find((v) => v.name === 'device');
+        const offered = await runQuery(
+          reader,
+          expandQuery(deviceQuery?.rawSql ?? '', overview, pilot),
+          'table',
+        );
+        expect(offered.rows.map((r) => r[1])).toEqual([DEVICES.bob.id, DEVICES.alice.id]);
+        // Study: pilot has 2 devices and '(none)' 4 that day: no group of 5, nothing shows.
+        expect((await run('tracksphere-study', 'Cohorts')).rows).toEqual([]);
+        expect((await run('tracksphere-study', 'Sites')).rows).toEqual([]);
+        expect((await run('tracksphere-study', 'Visits per day', pilot)).rows).toEqual([]);
+      } finally {
+        await owner.query('UPDATE devices SET cohort_id = NULL');
+        await owner.query("DELETE FROM cohorts WHERE name = 'pilot'");
+      }
     });
 
     it('a value with a quote in it is quoted safely and simply matches nothing', async () => {

@@ -7,11 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { POSTGRES_DATASOURCE } from '../../grafana/src/datasource.js';
+import { POSTGRES_DATASOURCE, STUDY_DATASOURCE } from '../../grafana/src/datasource.js';
 
 const ROOT = process.cwd();
 /** What the compose service passes to Grafana (see the comment in the datasource file). */
-const COMPOSE_ENV = ['GRAFANA_DB_PASSWORD', 'POSTGRES_DB'];
+const COMPOSE_ENV = ['GRAFANA_DB_PASSWORD', 'GRAFANA_STUDY_DB_PASSWORD', 'POSTGRES_DB'];
 
 async function yamlFile(path: string): Promise<{ text: string; doc: unknown }> {
   const text = await readFile(join(ROOT, path), 'utf8');
@@ -39,6 +39,18 @@ describe('grafana/provisioning/datasources/tracksphere.yaml', () => {
             timescaledb: false,
           },
           secureJsonData: { password: '${GRAFANA_DB_PASSWORD}' },
+        },
+        {
+          name: expect.any(String),
+          type: STUDY_DATASOURCE.type,
+          uid: STUDY_DATASOURCE.uid,
+          access: 'proxy',
+          url: 'postgres:5432',
+          user: 'grafana_study_reader',
+          isDefault: false,
+          editable: false,
+          jsonData: { database: '${POSTGRES_DB}', sslmode: 'disable' },
+          secureJsonData: { password: '${GRAFANA_STUDY_DB_PASSWORD}' },
         },
       ],
     });
@@ -78,8 +90,17 @@ describe('grafana/provisioning/dashboards/tracksphere.yaml', () => {
           allowUiUpdates: false,
           options: { path: '/var/lib/grafana/dashboards/tracksphere' },
         },
+        {
+          name: expect.any(String),
+          type: 'file',
+          folder: 'Study',
+          disableDeletion: true,
+          allowUiUpdates: false,
+          options: { path: '/var/lib/grafana/dashboards/study' },
+        },
       ],
     });
     expect(text).toContain('grafana/dashboards   -> /var/lib/grafana/dashboards/tracksphere');
+    expect(text).toContain('grafana/study-dashboards -> /var/lib/grafana/dashboards/study');
   });
 });

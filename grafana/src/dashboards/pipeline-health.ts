@@ -4,9 +4,10 @@ import { markdownPanel, statPanel, timeSeriesPanel } from '../panels.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { LATE_ARRIVAL_WINDOW_S, receivedInRange, SKEW_TOLERANCE_S } from '../sql-filters.js';
 import { indentTail, sql } from '../sql-text.js';
+import { cohortFilter, cohortVariable } from '../variables.js';
 
 function receivedWhere(spaces: number): string {
-  return indentTail(receivedInRange(), spaces);
+  return indentTail(`${receivedInRange()}\nAND ${cohortFilter()}`, spaces);
 }
 
 /** p50, p95 and max of `expression` (seconds) over the events received in each bucket. */
@@ -59,6 +60,7 @@ export function pipelineHealthDashboard(): Dashboard {
     from: 'now-6h',
     refresh: '1m',
   })
+    .variables([cohortVariable()])
     .withPanel(
       statPanel(
         { title: 'Events received', description: 'Visits the server received in the range.' },
