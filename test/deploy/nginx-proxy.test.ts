@@ -203,6 +203,24 @@ describe('nginx in front of the ingest API', () => {
     expect((await https('/nothing-here')).status).toBe(404);
   });
 
+  it("serves the withdrawal page with the API's own CSP only, and nothing secret in the request", async () => {
+    const seen = apiTap.requests.length;
+    const res = await https('/withdraw');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    // The API's policy, which allows the page's inline script by its hash; not csp-none.conf's,
+    // which would forbid it (two CSP headers are both enforced).
+    expect(headerCount(res, 'content-security-policy')).toBe(1);
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'sha256-[^']+'/);
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    for (const name of ['referrer-policy', 'x-frame-options', 'strict-transport-security']) {
+      expect(headerCount(res, name), name).toBe(1);
+    }
+    expect(res.text).toContain('<button id="erase"');
+    // The fragment never leaves the browser: nginx (and its access log) saw the bare path.
+    expect(apiTap.requests.slice(seen).map((r) => r.url)).toEqual(['/withdraw']);
+  });
+
   it('proxies /healthz but keeps /readyz and /metrics inside', async () => {
     const seen = apiTap.requests.length;
     const health = await https('/healthz');
