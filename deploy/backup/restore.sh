@@ -10,7 +10,8 @@
 #
 # What a dump does not carry, and this script adds:
 #   - the roles the grants name. Roles belong to the cluster, not the database: tracksphere_app,
-#     tracksphere_writer and grafana_reader are created NOLOGIN, as the migrations create them;
+#     tracksphere_writer, grafana_reader and grafana_study_reader are created NOLOGIN, as the
+#     migrations create them;
 #     the db-roles service gives them their logins, passwords and settings on the next
 #     `docker compose up` (deploy/postgres/grant-logins.sql).
 #   - the database's own privileges: pg_restore applies them only when it creates the database
@@ -49,7 +50,8 @@ DO $$
 DECLARE
   name text;
 BEGIN
-  FOREACH name IN ARRAY ARRAY['tracksphere_app', 'tracksphere_writer', 'grafana_reader'] LOOP
+  FOREACH name IN ARRAY ARRAY['tracksphere_app', 'tracksphere_writer', 'grafana_reader',
+                              'grafana_study_reader'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
       EXECUTE format('CREATE ROLE %I NOLOGIN', name);
     END IF;

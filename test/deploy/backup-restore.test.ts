@@ -93,7 +93,8 @@ async function tableContents(url: string): Promise<Record<string, string>> {
 
 /** Who may do what: table, column, function and database privileges the migrations set. */
 async function privileges(url: string): Promise<unknown> {
-  const roles = "('tracksphere_app', 'tracksphere_writer', 'grafana_reader')";
+  const roles =
+    "('tracksphere_app', 'tracksphere_writer', 'grafana_reader', 'grafana_study_reader')";
   return {
     tables: await query(
       url,
