@@ -67,6 +67,33 @@ describe('retention when a clock jumps ahead', () => {
     }
   });
 
+  it('is not held back by a device whose clock runs ahead: its visits, sent weeks ago for "now", are not the newest received', async () => {
+    const { pool, device } = await setUp('retention_ahead');
+    try {
+      await maintainPartitions(pool, {
+        now: new Date(NOW),
+        monthsAhead: 1,
+        monthsBack: 1,
+        retentionDays: 395,
+      });
+      // Sent 28 days ago by a clock 28 days ahead: raw starts of about now, received long ago.
+      const sentAhead = Array.from({ length: 1_200 }, (_, i) =>
+        visit(device, new Date(NOW - 3_600_000 + i), -28 * DAY, new Date(NOW - 28 * DAY)),
+      );
+      const honest = visit(device, new Date(NOW - 2 * DAY), 0, new Date(NOW - 2 * DAY + 60_000));
+      await insertVisits(pool, [honest, ...sentAhead]);
+      const res = await maintainPartitions(pool, {
+        now: new Date(NOW),
+        monthsAhead: 1,
+        monthsBack: 1,
+        retentionDays: 395,
+      });
+      expect(res.reference.getTime()).toBeGreaterThan(NOW - 3 * DAY);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('drops at most one partition per run, oldest first, naming the ones left for later', async () => {
     const { pool, device } = await setUp('retention_cap');
     try {

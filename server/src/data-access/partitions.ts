@@ -31,8 +31,10 @@ const WAIT_MS = 7 * DAY_MS;
 export const MAX_DROPS_PER_RUN = 1;
 
 /**
- * Rows (the latest started) whose receive times stand for "the newest visit
- * received": a lower bound of it, read through the started_at index.
+ * Rows (the latest started, from device clocks within a day of the server's)
+ * whose receive times stand for "the newest visit received": a lower bound of
+ * it, read through the started_at index. A clock far ahead is left out: its
+ * visits sent weeks ago start "now" and would hold retention back.
  */
 const NEWEST_SAMPLE = 1000;
 
@@ -103,6 +105,7 @@ export async function maintainPartitions(
     const clocks = await client.query<{ database: Date; newest: Date | null }>(
       `SELECT now() AS database, (SELECT max(received_at) FROM (SELECT received_at FROM visits
           WHERE started_at <= least($1::timestamptz, now()) + interval '1 day'
+            AND clock_skew_ms BETWEEN -86400000 AND 86400000
           ORDER BY started_at DESC LIMIT ${NEWEST_SAMPLE}) latest) AS newest`,
       [opts.now],
     );
