@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDataError, isUnavailableError } from './pool.js';
+import { isDatabaseDown, isDataError, isUnavailableError } from './pool.js';
 import { RecordDataError } from './visit-record.js';
 
 function pgError(code: string, message = 'refused'): Error {
@@ -44,5 +44,29 @@ describe('isDataError: what the consumer dead-letters', () => {
 describe('isUnavailableError: what the API answers 503', () => {
   it('a read-only database (25006) is unavailable, not an internal error', () => {
     expect(isUnavailableError(pgError('25006'))).toBe(true);
+  });
+});
+
+describe('isDatabaseDown: when Kafka mode takes a batch without counting its quota', () => {
+  it.each([
+    ['25006', 'read-only after a failover'],
+    ['57P01', 'shut down by an administrator'],
+    ['57P03', 'starting up'],
+    ['ECONNREFUSED', 'not listening'],
+  ])('%s (%s) is down', (code) => {
+    expect(isDatabaseDown(pgError(code))).toBe(true);
+  });
+
+  it.each([
+    ['57014', 'a statement timeout'],
+    ['55P03', 'a lock timeout'],
+    ['53300', 'too many connections'],
+  ])('%s (%s) is busy, not down', (code) => {
+    expect(isDatabaseDown(pgError(code))).toBe(false);
+  });
+
+  it('a pool that timed out waiting for a connection is busy, not down', () => {
+    expect(isDatabaseDown(new Error('timeout exceeded when trying to connect'))).toBe(false);
+    expect(isUnavailableError(new Error('timeout exceeded when trying to connect'))).toBe(true);
   });
 });

@@ -29,6 +29,21 @@ const UNAVAILABLE_CODES = new Set([
 /** Class 53, insufficient resources: disk full, out of memory, too many connections. */
 const INSUFFICIENT_RESOURCES = /^53/;
 
+/**
+ * True when PostgreSQL itself is down, restarting or read-only (a standby after a failover),
+ * as opposed to busy: a pool that timed out waiting for a connection, a lock or statement
+ * timeout, or a lack of resources. What may be done without the database (Kafka keeps the
+ * records) is done only in the first case, so load alone never skips a check.
+ */
+export function isDatabaseDown(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as Error & { code?: string }).code;
+  if (code !== undefined && /^(25006|57P01|57P02|57P03|ECONNREFUSED|ECONNRESET)$/.test(code)) {
+    return true;
+  }
+  return /Connection terminated unexpectedly|connect ECONNREFUSED/i.test(err.message);
+}
+
 export function isUnavailableError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as Error & { code?: string }).code;

@@ -1,4 +1,4 @@
-import { isUnavailableError, type Pool } from '../data-access/pool.js';
+import { isDatabaseDown, type Pool } from '../data-access/pool.js';
 import { releaseUsage, reserveUsage } from '../data-access/usage-repo.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import { AppError } from './errors.js';
@@ -109,8 +109,9 @@ export async function deliverWithinQuota(
   } catch (err) {
     // With Kafka between the API and PostgreSQL, a database that cannot take writes (read-only
     // after a failover, restarting) must not stop ingest: Kafka keeps the records until the
-    // writer can store them. Those batches go uncounted; the rate limits still hold.
-    if (deps.sinkName !== 'kafka' || !isUnavailableError(err)) throw err;
+    // writer can store them. Those batches go uncounted; the rate limits still hold. A busy
+    // database (a pool or lock timeout) is not down: the quota is not skipped under load.
+    if (deps.sinkName !== 'kafka' || !isDatabaseDown(err)) throw err;
     deps.log.warn({ err }, 'quota not counted: PostgreSQL cannot take writes now');
     release = async () => {};
   }
