@@ -39,7 +39,9 @@ export async function folderPassword(
   }
   // URL-safe: it goes into the connection string as it is.
   const password = randomBytes(24).toString('base64url');
-  const partial = `${file}.${process.pid}.tmp`;
+  // A random name: a container's process has the same pid at every start, and a partial file
+  // left by a crash must not stop the next one.
+  const partial = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(partial, `${password}\n`, { mode: 0o600, flag: 'wx' });
   await rename(partial, file);
   return { password, created: true };
