@@ -1,4 +1,5 @@
 export * from './devices.js';
+export * from './erase-visits.js';
 export * from './errors.js';
 export * from './ingest.js';
 export * from './limits.js';

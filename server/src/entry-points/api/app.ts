@@ -9,6 +9,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { devicesRouter } from './routes/devices.js';
 import { eventsRouter } from './routes/events.js';
 import { meRouter } from './routes/me.js';
+import { meVisitsRouter } from './routes/me-visits.js';
 import { operationsRouter } from './routes/operations.js';
 import { withdrawPage, withdrawRouter } from './routes/withdraw.js';
 
@@ -55,6 +56,7 @@ export function createApp(deps: ApiDeps): Express {
   // allowance, not one per router.
   const deviceLimit = perDeviceLimit(deps.config.rateLimit.perDevicePerMinute);
   api.use('/events', eventsRouter(deps, deviceLimit));
+  api.use('/me/visits', meVisitsRouter(deps, deviceLimit));
   api.use('/me', meRouter(deps, deviceLimit));
   app.use('/api/v1', api);
 

@@ -150,6 +150,41 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
+      '/api/v1/me/visits': {
+        delete: {
+          summary:
+            "Erase this device's visits of a site and/or a time range (at least one filter; idempotent)",
+          security: bearer,
+          parameters: [
+            {
+              name: 'domain',
+              in: 'query',
+              description: 'A host or registrable domain: it and every host under it',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'from',
+              in: 'query',
+              description: 'ISO 8601 instant: visits that started at or after it',
+              schema: { type: 'string', format: 'date-time' },
+            },
+            {
+              name: 'to',
+              in: 'query',
+              description: 'ISO 8601 instant: visits that started before it',
+              schema: { type: 'string', format: 'date-time' },
+            },
+          ],
+          responses: {
+            '200': { description: 'Erased (0 when nothing matched)', ...json('EraseResult') },
+            '400': error('invalid_request: no filter, a malformed one, or to not after from'),
+            '401': error('unauthorized'),
+            '403': error('device_deleted or device_revoked'),
+            '429': error('rate_limited'),
+            '503': error('unavailable'),
+          },
+        },
+      },
       '/api/v1/withdraw': {
         post: {
           summary:
