@@ -52,8 +52,14 @@ describe('hourly quota upkeep', () => {
     const recent = await registerDevice(base);
     const withVisits = await registerDevice(base);
     const withUsage = await registerDevice(base);
+    const inStudy = await registerDevice(base);
+    await pool.query(
+      `WITH c AS (INSERT INTO cohorts (name) VALUES ('upkeep') RETURNING id)
+       UPDATE devices SET cohort_id = (SELECT id FROM c) WHERE id = $1`,
+      [inStudy.deviceId],
+    );
     expect((await postEvents(base, withVisits.token, makeBatch([makeEvent()]))).status).toBe(200);
-    for (const d of [...silent, withVisits, withUsage]) await age(d.deviceId, 31);
+    for (const d of [...silent, withVisits, withUsage, inStudy]) await age(d.deviceId, 31);
     await age(recent.deviceId, 29);
     const today = utcDay(new Date());
     const daysAgo = (n: number) => utcDay(new Date(Date.now() - n * 86_400_000));
@@ -81,7 +87,9 @@ describe('hourly quota upkeep', () => {
     });
     expect(second).toEqual({ deletedUsageDays: 0, expiredDevices: 1 });
     for (const d of silent) expect(await exists(d.deviceId)).toBe(false);
-    for (const d of [recent, withVisits, withUsage]) expect(await exists(d.deviceId)).toBe(true);
+    for (const d of [recent, withVisits, withUsage, inStudy]) {
+      expect(await exists(d.deviceId)).toBe(true);
+    }
     expect(await usageRows(stack, withVisits.deviceId)).toEqual([]);
     expect(await usageRows(stack, withUsage.deviceId)).toHaveLength(2);
 

@@ -44,7 +44,10 @@ export async function maintainUsage(
     [opts.now, USAGE_DAYS_KEPT],
   );
   const cutoff = new Date(opts.now.getTime() - opts.unusedDeviceExpiryDays * DAY_MS);
-  const unused = `NOT EXISTS (SELECT 1 FROM device_usage u WHERE u.device_id = d.id)
+  // A study's device is left to its admin (devices revoke/erase): it may start sending late,
+  // and deleting it would have spent its enrolment code's use.
+  const unused = `d.cohort_id IS NULL
+    AND NOT EXISTS (SELECT 1 FROM device_usage u WHERE u.device_id = d.id)
     AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.device_id = d.id)`;
   const expired = await withTransaction(pool, async (client) => {
     const candidates = await client.query<{ id: string }>(
