@@ -16,6 +16,8 @@ export interface EnrollmentCap {
  * device, in one statement: the device is inserted only when the count stayed
  * within both caps, and the count only when the device is (a failed insert
  * rolls it back). Concurrent registrations queue on the enrollment's row.
+ * The day is never later than PostgreSQL's: a process whose clock runs ahead
+ * cannot start a day that has not come and hold every registration until it does.
  * Resolves false, inserting nothing, when a cap is reached.
  */
 export async function insertDeviceWithinCap(
@@ -26,7 +28,8 @@ export async function insertDeviceWithinCap(
   const res = await pool.query(
     `WITH counted AS (
        INSERT INTO enrollment_usage AS e (enrollment, day, today, total)
-       SELECT $15::text, $16::date, 1, 1 WHERE $17::bigint >= 1 AND coalesce($18::bigint >= 1, true)
+       SELECT $15::text, least($16::date, (now() AT TIME ZONE 'UTC')::date), 1, 1
+        WHERE $17::bigint >= 1 AND coalesce($18::bigint >= 1, true)
        ON CONFLICT (enrollment) DO UPDATE
          SET today = CASE WHEN excluded.day > e.day THEN 1 ELSE e.today + 1 END,
              day = greatest(e.day, excluded.day),
