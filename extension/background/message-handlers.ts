@@ -21,6 +21,7 @@ import {
   syncConfigItem,
   toolbarBadgeItem,
 } from '../settings/index.js';
+import { createHistoryEraser, type HistoryEraser } from './history-erase.js';
 import { clampIdleThreshold } from './idle-detection.js';
 import type { SyncRunner, SyncSetup } from './sync-runner.js';
 import { readTrackerStatus, type StatusDeps } from './tracker-status.js';
@@ -34,6 +35,8 @@ export type MessageHandlers = {
 export interface HandlerDeps extends StatusDeps {
   runSync: SyncRunner;
   syncSetup: SyncSetup;
+  /** Erases a site or days here and on the server; made on first use when not given. */
+  eraser?: HistoryEraser;
   /** The local database; opened on first use when not given (the background's default one). */
   db?: TracksphereDb;
 }
@@ -61,6 +64,7 @@ function requireSiteKey(site: string): string {
 export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
   const status = () => readTrackerStatus(deps);
   let db = deps.db;
+  let eraser: HistoryEraser | undefined;
   const localDb = (): TracksphereDb => {
     db ??= openTracksphereDb();
     return db;
@@ -135,6 +139,10 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       const retentionDays = clampRetentionDays(days);
       await retentionDaysItem.setValue(retentionDays);
       return { retentionDays };
+    },
+    eraseHistory(data) {
+      eraser ??= deps.eraser ?? createHistoryEraser(localDb());
+      return eraser.erase(data);
     },
     async eraseLocalData() {
       await eraseLocalData(localDb());

@@ -1,6 +1,13 @@
 export { addDays, type DayOf, localDayOf, makeDayOf } from './day.js';
 export { eraseLocalData, resetSyncState } from './erase.js';
 export {
+  daysToRange,
+  eraseHistory,
+  type HistoryEraseFilter,
+  type HistoryEraseResult,
+  localStartOfDay,
+} from './erase-history.js';
+export {
   CSV_COLUMNS,
   type ExportedVisit,
   exportVisits,

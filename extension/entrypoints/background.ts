@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { MAX_ACCRUAL_GAP_MS } from '../background/alarms.js';
 import { createBackgroundListeners } from '../background/background-listeners.js';
 import { createBadgeUpdater } from '../background/badge.js';
+import { createHistoryEraser, resendErasesAfterSync } from '../background/history-erase.js';
 import { createLocalRetention } from '../background/local-retention.js';
 import { createMessageHandlers, registerMessageHandlers } from '../background/message-handlers.js';
 import { createSyncRunner, createSyncSetup, syncWhenBacklog } from '../background/sync-runner.js';
@@ -26,7 +27,7 @@ export default defineBackground(() => {
   // zod would probe for eval with new Function, which the extension's CSP refuses (and reports).
   z.config({ jitless: true });
   const db = openTracksphereDb();
-  const runSync = createSyncRunner(db);
+  const runSync = resendErasesAfterSync(createSyncRunner(db), createHistoryEraser(db));
   const tracker = createTrackerService({
     recordVisits: createVisitRecorder(db, localDayOf, syncWhenBacklog(db, runSync)),
     newId: uuidv7,

@@ -35,4 +35,20 @@ export const MESSAGE_DATA = {
   eraseServerData: z.undefined(),
   setRetentionDays: z.strictObject({ days: z.number() }),
   eraseLocalData: z.undefined(),
+  eraseHistory: z
+    .strictObject({
+      site: z
+        .string()
+        .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9-]+(\.[a-z0-9-]+)*)$/)
+        .max(253)
+        .optional(),
+      fromDay: z.iso.date().optional(),
+      toDay: z.iso.date().optional(),
+    })
+    .refine((d) => d.site !== undefined || (d.fromDay !== undefined && d.toDay !== undefined), {
+      message: 'a site, or a range of days with both ends',
+    })
+    .refine((d) => d.fromDay === undefined || d.toDay === undefined || d.fromDay <= d.toDay, {
+      message: 'the range ends before it starts',
+    }),
 } satisfies { [K in keyof ProtocolMap]: z.ZodType<GetDataType<ProtocolMap[K]>> };

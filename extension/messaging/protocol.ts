@@ -67,6 +67,17 @@ export type SyncNowResult =
   | { status: 'done'; sent: number; rejected: number; pending: number }
   | { status: 'failed'; code: string; message: string };
 
+/** What eraseHistory did here and on the server. */
+export interface EraseHistoryResult {
+  /** Visits erased in this browser (the outbox's included: they are never sent). */
+  localVisits: number;
+  /**
+   * null: this browser is not registered with a server. Otherwise the server's count, or why
+   * it could not erase now (the erase is sent again after the next successful sync).
+   */
+  server: { deletedVisits: number } | { error: string } | null;
+}
+
 export interface ProtocolMap {
   getStatus(): TrackerStatus;
   setConsent(data: { consent: boolean }): TrackerStatus;
@@ -98,6 +109,12 @@ export interface ProtocolMap {
   eraseServerData(): { deletedVisits: number };
   /** Days raw visits are kept locally (rollups stay); clamped to the allowed range. */
   setRetentionDays(data: { days: number }): { retentionDays: number };
+  /**
+   * Erases a site's history (`site`: its registrable domain, or a host: it and the hosts under
+   * it) and/or local days `fromDay`..`toDay` (both included), here and, when registered, on the
+   * server (sync on or off). At least one of them.
+   */
+  eraseHistory(data: { site?: string; fromDay?: string; toDay?: string }): EraseHistoryResult;
   /** Erases the local database (visits, rollups, sync state); settings and server data stay. */
   eraseLocalData(): { erased: true };
 }

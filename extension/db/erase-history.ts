@@ -1,0 +1,141 @@
+import { Dexie } from 'dexie';
+import { domainMatches } from '#protocol';
+import { addDays, type DayOf } from './day.js';
+import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
+
+const DAY_MS = 86_400_000;
+/** A local day is at most 26 hours long and starts within 14 hours of UTC midnight. */
+const DAY_MARGIN_MS = 2 * DAY_MS;
+
+/** What to erase: visits matching every field given (at least one). */
+export interface HistoryEraseFilter {
+  /** A site (registrable domain) or a host: it and every host under it (protocol domainMatches). */
+  domain?: string;
+  /** Visits that started at or after this instant (ms since the epoch). */
+  fromMs?: number;
+  /** Visits that started before this instant. */
+  toMs?: number;
+}
+
+export interface HistoryEraseResult {
+  /** Raw visits deleted, whatever their sync state (those still in the outbox never leave). */
+  visits: number;
+  /** Rollup rows deleted whole. */
+  rollupsDeleted: number;
+  /** Rollup rows recomputed from the visits that remain. */
+  rollupsRecomputed: number;
+}
+
+function cellKey(day: string, domain: string): string {
+  return `${day}\u0000${domain}`;
+}
+
+/**
+ * Erases the visits matching `filter` and recomputes the daily rollups it touches from the
+ * visits left, in one transaction, so every figure agrees with the visits. The touched
+ * rollups are those of matching hosts on the days the range reaches (every day without a
+ * range); a day is `dayOf` of a visit's start, as recordFinishedVisits counts it.
+ *
+ * Rollups outlive raw visits (local retention), and the recomputation is what forgets them:
+ * - a site erased: its rollups go on every day, those whose visits were pruned included;
+ * - whole days erased: every rollup of those days goes, for all sites;
+ * - a range that starts or ends inside a day: that day's touched rollups become the sum of
+ *   the visits still there. Where some of that day's visits were already pruned, nobody can
+ *   tell which of them fell inside the range, so they are forgotten with it: erasing errs
+ *   on the side of forgetting, never keeps a figure without its visits.
+ */
+export async function eraseHistory(
+  db: TracksphereDb,
+  filter: HistoryEraseFilter,
+  dayOf: DayOf,
+): Promise<HistoryEraseResult> {
+  const { domain, fromMs, toMs } = filter;
+  if (domain === undefined && fromMs === undefined && toMs === undefined) {
+    throw new Error('Say what to erase: a site, a time range, or both.');
+  }
+  if (fromMs !== undefined && toMs !== undefined && !(fromMs < toMs)) {
+    throw new Error('The end of the range must be after its start.');
+  }
+  const hostMatches = (host: string): boolean =>
+    domain === undefined || domainMatches(host, domain);
+  const inRange = (ms: number): boolean =>
+    (fromMs === undefined || ms >= fromMs) && (toMs === undefined || ms < toMs);
+  const ranged = fromMs !== undefined || toMs !== undefined;
+
+  return db.transaction('rw', db.visits, db.dailyRollups, async () => {
+    // The raw visits of every day the range reaches into (a margin either side), or all.
+    const nearby: StoredVisit[] = ranged
+      ? await db.visits
+          .where('startedMs')
+          .between(
+            fromMs === undefined ? -Infinity : fromMs - DAY_MARGIN_MS,
+            toMs === undefined ? Infinity : toMs + DAY_MARGIN_MS,
+            true,
+            true,
+          )
+          .toArray()
+      : await db.visits.toArray();
+    const candidates = nearby.filter((v) => hostMatches(v.domain));
+    const erased = candidates.filter((v) => inRange(v.startedMs));
+    if (erased.length > 0) await db.visits.bulkDelete(erased.map((v) => v.id));
+
+    // The rollups the erase touches: of matching hosts, on the days the range reaches.
+    let rollups: DailyRollup[];
+    let firstDay: string | undefined;
+    let lastDay: string | undefined;
+    if (ranged) {
+      firstDay = fromMs === undefined ? undefined : dayOf(fromMs);
+      lastDay = toMs === undefined ? undefined : dayOf(toMs - 1);
+      rollups = await db.dailyRollups
+        .where('[day+domain]')
+        .between([firstDay ?? Dexie.minKey, Dexie.minKey], [lastDay ?? Dexie.maxKey, Dexie.maxKey])
+        .toArray();
+    } else {
+      rollups = await db.dailyRollups.toArray();
+    }
+    rollups = rollups.filter((r) => hostMatches(r.domain));
+
+    // Each touched rollup becomes what the visits left on its day add up to.
+    const erasedIds = new Set(erased.map((v) => v.id));
+    const left = new Map<string, { activeMs: number; visits: number }>();
+    for (const v of candidates) {
+      if (erasedIds.has(v.id)) continue;
+      const key = cellKey(dayOf(v.startedMs), v.domain);
+      const cell = left.get(key) ?? { activeMs: 0, visits: 0 };
+      cell.activeMs += v.activeMs;
+      cell.visits += 1;
+      left.set(key, cell);
+    }
+    const toDelete: [string, string][] = [];
+    const toPut: DailyRollup[] = [];
+    for (const r of rollups) {
+      const cell = left.get(cellKey(r.day, r.domain));
+      if (cell === undefined) toDelete.push([r.day, r.domain]);
+      else if (cell.visits !== r.visits || cell.activeMs !== r.activeMs) {
+        toPut.push({ ...r, ...cell });
+      }
+    }
+    if (toDelete.length > 0) await db.dailyRollups.bulkDelete(toDelete);
+    if (toPut.length > 0) await db.dailyRollups.bulkPut(toPut);
+    return {
+      visits: erased.length,
+      rollupsDeleted: toDelete.length,
+      rollupsRecomputed: toPut.length,
+    };
+  });
+}
+
+/** The local days from `fromDay` to `toDay` (inclusive) as instants: [first midnight, midnight after the last). */
+export function daysToRange(
+  fromDay: string,
+  toDay: string,
+  startOfDay: (day: string) => number,
+): { fromMs: number; toMs: number } {
+  return { fromMs: startOfDay(fromDay), toMs: startOfDay(addDays(toDay, 1)) };
+}
+
+/** Midnight of a 'YYYY-MM-DD' day in the browser's own zone (what localDayOf counts in). */
+export function localStartOfDay(day: string): number {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(y, m - 1, d).getTime();
+}
