@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authCacheEnv } from './config-auth.js';
 import { extensionOriginProblem } from './config-origins.js';
 
 /**
@@ -107,6 +108,7 @@ const EnvSchema = z.object({
   MIGRATE_ON_START: booleanFlag.default(true),
   PARTITION_MAINTENANCE: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...authCacheEnv,
 });
 
 export interface Config {
@@ -152,6 +154,7 @@ export interface Config {
   /** Create/drop monthly partitions hourly (needs the table owner). */
   partitionMaintenance: boolean;
   logLevel: string;
+  authCacheTtlMs: number; // config-auth.ts
 }
 
 export class ConfigError extends Error {
@@ -292,5 +295,6 @@ export function loadConfig(
     migrateOnStart: e.MIGRATE_ON_START,
     partitionMaintenance: e.PARTITION_MAINTENANCE,
     logLevel: e.LOG_LEVEL,
+    authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
   };
 }

@@ -46,7 +46,9 @@ describe('npm run admin -- codes, cohorts, devices', () => {
     });
 
   beforeAll(async () => {
-    stack = await startStack('embedded', { ENROLLMENT_KEY: KEY });
+    // The command acts from another process: its revocations and erasures are seen at once only
+    // without the API's credential cache (their expiry: test/server/auth-cache.test.ts).
+    stack = await startStack('embedded', { ENROLLMENT_KEY: KEY, AUTH_CACHE_TTL_MS: '0' });
     base = stack.server.url;
     env = { DATABASE_URL: stack.databaseUrl };
   });

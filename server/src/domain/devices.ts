@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceRegistered, DeviceRegistration } from '#protocol';
-import {
-  type DeviceRecord,
-  eraseDevice,
-  findDevice,
-  findDeviceCredential,
-} from '../data-access/devices-repo.js';
+import { type DeviceRecord, eraseDevice, findDevice } from '../data-access/devices-repo.js';
 import type { Pool } from '../data-access/pool.js';
 import { type ServerVisit, visitsOfDevice } from '../data-access/visits-repo.js';
-import { type AuthenticatedDevice, registerWithCode } from './enrollment.js';
+import { forgetDevice } from './device-auth.js';
+import { registerWithCode } from './enrollment.js';
 import { AppError } from './errors.js';
 import { insertDeviceCapped, type RegistrationCaps } from './registration-cap.js';
-import { issueToken, parseToken, safeEqual, secretMatches } from './tokens.js';
+import { issueToken, safeEqual } from './tokens.js';
 import { parseUserAgent } from './user-agent.js';
 
 export async function registerDevice(
@@ -56,41 +52,10 @@ export async function registerDevice(
   return { deviceId, token };
 }
 
-/**
- * Resolves a bearer token to its device, or throws 401 unauthorized / 403 device_deleted /
- * 403 device_revoked.
- */
-export async function authenticate(
-  pool: Pool,
-  authorization: string | undefined,
-): Promise<AuthenticatedDevice> {
-  const m = authorization === undefined ? null : /^Bearer\s+(\S+)$/i.exec(authorization);
-  if (m === null || m[1] === undefined) {
-    throw new AppError('unauthorized', 'Send the device token as "Authorization: Bearer <token>".');
-  }
-  const parsed = parseToken(m[1]);
-  if (parsed === null) throw new AppError('unauthorized', 'The device token is not valid.');
-  const cred = await findDeviceCredential(pool, parsed.deviceId);
-  // Compare even for unknown devices so timing does not tell which ids exist.
-  const stored = cred.state === 'unknown' ? Buffer.alloc(32) : cred.tokenHash;
-  const ok = secretMatches(parsed.secret, stored);
-  if (!ok || cred.state === 'unknown') {
-    throw new AppError('unauthorized', 'The device token is not valid.');
-  }
-  if (cred.state === 'erased') {
-    throw new AppError('device_deleted', 'This device erased its data; register again to sync.');
-  }
-  if (cred.state === 'revoked') {
-    throw new AppError(
-      'device_revoked',
-      "The server's administrator revoked this device: it can no longer sync.",
-    );
-  }
-  return { deviceId: parsed.deviceId, cohort: cred.cohort, studyEndsAt: cred.studyEndsAt };
-}
-
 export async function eraseDeviceData(pool: Pool, deviceId: string): Promise<number> {
   const deleted = await eraseDevice(pool, deviceId);
+  // This process's cached credential goes at once (device-auth.ts); other processes' expire.
+  forgetDevice(pool, deviceId);
   if (deleted === null) throw new AppError('device_deleted', 'This device is already erased.');
   return deleted;
 }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from '../../config.js';
 import { directSink } from '../../data-access/direct-sink.js';
 import { isReachable, type Pool } from '../../data-access/pool.js';
+import { createDeviceAuthenticator } from '../../domain/device-auth.js';
 import type { Logger } from '../../logger.js';
 import type { VisitProducer } from '../../messaging/kafka.js';
 import type { Metrics } from '../../metrics.js';
@@ -19,6 +20,7 @@ export async function startApi(opts: {
   const { config, pool, producer } = opts;
   const app = createApp({
     pool,
+    auth: createDeviceAuthenticator(pool, { ttlMs: config.authCacheTtlMs }),
     sink: producer ?? directSink(pool),
     sinkName: producer === null ? 'postgres' : 'kafka',
     log: opts.log,

@@ -1,15 +1,14 @@
 import type { RequestHandler } from 'express';
-import type { Pool } from '../../../data-access/pool.js';
-import { authenticate } from '../../../domain/devices.js';
+import type { DeviceAuthenticator } from '../../../domain/device-auth.js';
 import { type AuthenticatedDevice, assertStudyOpen } from '../../../domain/enrollment.js';
 
 /**
  * Puts the authenticated device into res.locals.device (and its id into res.locals.deviceId)
  * or fails with 401/403.
  */
-export function requireDevice(pool: Pool): RequestHandler {
+export function requireDevice(auth: DeviceAuthenticator): RequestHandler {
   return async (req, res, next) => {
-    const device = await authenticate(pool, req.get('authorization'));
+    const device = await auth.authenticate(req.get('authorization'));
     res.locals.device = device;
     res.locals.deviceId = device.deviceId;
     next();

@@ -14,7 +14,7 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
   // Authenticate and rate-limit before reading a body of up to 1 MiB.
   router.post(
     '/',
-    requireDevice(deps.pool),
+    requireDevice(deps.auth),
     requireStudyOpen(() => deps.now()),
     deviceLimit,
     ...jsonBody(LIMITS.maxBodyBytes),
