@@ -1,8 +1,8 @@
 /**
  * The only importer of kafkajs. Producer: acks=all, keyed by device id, an API
  * request's messages in sends awaited together, each within KAFKA_MAX_MESSAGE_BYTES
- * (produce-requests.ts; format: visit-message.ts). Consumer: eachBatch, offsets resolved and
- * committed only after the handler says the batch is stored.
+ * (produce-requests.ts; format: visit-message.ts), concurrent requests' sends combined
+ * (produce-combiner.ts). Consumer: eachBatch, offsets committed once the batch is stored.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import type { Logger } from '../logger.js';
 import * as dead from './dead-letter.js';
+import { produceCombiner } from './produce-combiner.js';
 import { groupForProduce, type ProduceMessage, visitProduceRequests } from './produce-requests.js';
 
 export type KafkaSettings = NonNullable<Config['kafka']>;
@@ -50,6 +51,7 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
   const kafka = createClient(settings, log, 'producer');
   let producer: Producer | null = null;
   let connecting: Promise<Producer> | null = null;
+  let admin: ReturnType<Kafka['admin']> | null = null; // ready()'s: one client, not one a probe
 
   // Connect lazily so an API started while Kafka is down still serves /healthz
   // and answers 503 until Kafka is back.
@@ -76,13 +78,13 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
     return connecting;
   }
 
+  const combined = produceCombiner(settings.maxMessageBytes, async (topic, messages) => {
+    await (await connected()).send({ topic, acks: -1, timeout: 10_000, messages });
+  });
   /** All the sends at once (produce-requests.ts): resolves once every one is acknowledged. */
   async function send(topic: string, sends: ProduceMessage[][]): Promise<void> {
     try {
-      const p = await connected();
-      await Promise.all(
-        sends.map((messages) => p.send({ topic, acks: -1, timeout: 10_000, messages })),
-      );
+      await Promise.all(sends.map((messages) => combined(topic, messages)));
     } catch (err) {
       throw new KafkaUnavailableError(`Kafka did not acknowledge: ${(err as Error).message}`, {
         cause: err,
@@ -100,18 +102,20 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
       await send(settings.dlqTopic, groupForProduce(messages, settings.maxMessageBytes));
     },
     async ready(): Promise<boolean> {
-      const admin = kafka.admin();
+      admin ??= kafka.admin(); // connect() below does nothing while it is connected
+      const a = admin;
       try {
-        await admin.connect();
-        const md = await admin.fetchTopicMetadata({ topics: [settings.topic] });
+        await a.connect();
+        const md = await a.fetchTopicMetadata({ topics: [settings.topic] });
         return (md.topics[0]?.partitions.length ?? 0) > 0;
       } catch {
+        if (admin === a) admin = null;
+        await a.disconnect().catch(() => undefined);
         return false;
-      } finally {
-        await admin.disconnect().catch(() => undefined);
       }
     },
     async disconnect(): Promise<void> {
+      await admin?.disconnect().catch(() => undefined);
       const p = producer ?? (connecting === null ? null : await connecting.catch(() => null));
       producer = null;
       if (p !== null) await p.disconnect();

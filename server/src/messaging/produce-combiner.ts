@@ -1,0 +1,79 @@
+/**
+ * Combines the sends of concurrent API requests into fewer produce requests.
+ *
+ * One produce request per API request made a small request cost a Kafka round trip, its socket
+ * writes and a broker request of its own: with many small requests in flight the producer, not
+ * the broker, was what they waited for. Here at most MAX_IN_FLIGHT produce requests per topic
+ * are outstanding; the sends that arrive meanwhile wait and go together in the next one, as many
+ * as fit within maxBytes (so that no partition's record batch can pass it: produce-requests.ts).
+ * Alone (nothing in flight), a send goes at once: no added delay when the API is idle.
+ *
+ * Each caller's promise settles with the produce request that carried its messages: it resolves
+ * only once they were acknowledged (acks=all), and rejects if that request failed, so the API's
+ * 2xx means what it did before.
+ */
+import { BATCH_OVERHEAD_BYTES, type ProduceMessage, recordBytes } from './produce-requests.js';
+
+export const MAX_IN_FLIGHT = 2;
+
+interface Waiting {
+  messages: ProduceMessage[];
+  bytes: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export type CombinedSend = (topic: string, messages: ProduceMessage[]) => Promise<void>;
+
+export function produceCombiner(
+  maxBytes: number,
+  produce: (topic: string, messages: ProduceMessage[]) => Promise<void>,
+): CombinedSend {
+  const queues = new Map<string, { waiting: Waiting[]; inFlight: number }>();
+
+  function flush(topic: string): void {
+    const q = queues.get(topic);
+    if (q === undefined) return;
+    while (q.inFlight < MAX_IN_FLIGHT && q.waiting.length > 0) {
+      const taken: Waiting[] = [];
+      let bytes = BATCH_OVERHEAD_BYTES;
+      while (q.waiting.length > 0) {
+        const next = q.waiting[0] as Waiting;
+        if (taken.length > 0 && bytes + next.bytes > maxBytes) break;
+        taken.push(next);
+        bytes += next.bytes;
+        q.waiting.shift();
+      }
+      q.inFlight++;
+      produce(
+        topic,
+        taken.flatMap((w) => w.messages),
+      )
+        .then(
+          () => {
+            for (const w of taken) w.resolve();
+          },
+          (err: unknown) => {
+            for (const w of taken) w.reject(err);
+          },
+        )
+        .finally(() => {
+          q.inFlight--;
+          flush(topic);
+        });
+    }
+  }
+
+  return (topic, messages) =>
+    new Promise<void>((resolve, reject) => {
+      let q = queues.get(topic);
+      if (q === undefined) {
+        q = { waiting: [], inFlight: 0 };
+        queues.set(topic, q);
+      }
+      let bytes = 0;
+      for (const m of messages) bytes += recordBytes(m);
+      q.waiting.push({ messages, bytes, resolve, reject });
+      flush(topic);
+    });
+}
