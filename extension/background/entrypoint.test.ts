@@ -3,7 +3,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { openTracksphereDb } from '../db/index.js';
 import background from '../entrypoints/background.js';
 import { removeAllListeners, sendMessage } from '../messaging/index.js';
-import { trackerStateItem } from '../settings/index.js';
+import { syncConfigItem, trackerStateItem } from '../settings/index.js';
 import { CHECKPOINT_ALARM, SYNC_ALARM } from './alarms.js';
 import {
   type BrowserModel,
@@ -16,6 +16,7 @@ import {
 
 describe('background entry point', () => {
   let model: BrowserModel;
+  let uninstallUrl: ReturnType<typeof vi.spyOn>;
 
   beforeEach(async () => {
     fakeBrowser.reset();
@@ -25,6 +26,7 @@ describe('background entry point', () => {
     await openTracksphereDb().delete();
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(T0);
+    uninstallUrl = vi.spyOn(fakeBrowser.runtime, 'setUninstallURL').mockResolvedValue(undefined);
   });
 
   afterEach(() => {
@@ -63,6 +65,27 @@ describe('background entry point', () => {
       expect(await fakeBrowser.alarms.get(SYNC_ALARM)).toBeDefined();
       expect(model.setDetectionInterval).toHaveBeenCalledWith(60);
     });
+  });
+
+  it('sets the withdrawal page as the uninstall URL on every worker start (the secret in the fragment)', async () => {
+    await syncConfigItem.setValue({
+      enabled: true,
+      serverUrl: 'https://tracksphere.example.org',
+      deviceId: '0190a6f2-0000-7000-8000-00000000000a',
+      token: 'token-token-token-token',
+      withdrawalSecret: 'withdrawal-secret-0123456789',
+    });
+    background.main();
+    await vi.waitFor(() =>
+      expect(uninstallUrl).toHaveBeenCalledWith(
+        'https://tracksphere.example.org/withdraw#d=0190a6f2-0000-7000-8000-00000000000a&s=withdrawal-secret-0123456789',
+      ),
+    );
+  });
+
+  it('sets no uninstall page without a withdrawal secret', async () => {
+    background.main();
+    await vi.waitFor(() => expect(uninstallUrl).toHaveBeenCalledWith(''));
   });
 
   it('records a visit end to end: consent by message, navigation, tab switch, tab closed', async () => {

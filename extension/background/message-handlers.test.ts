@@ -69,6 +69,8 @@ function startHandlers(): { h: Harness; stop: AbortController; server: FakeServe
   fakeBrowser.reset();
   removeAllListeners();
   bridgeRuntimeMessaging();
+  // The fake browser has no uninstall URL (study-sync.test.ts checks what is set).
+  vi.spyOn(fakeBrowser.runtime, 'setUninstallURL').mockResolvedValue(undefined);
   const h = createHarness();
   const stop = new AbortController();
   const server = fakeServer();
@@ -111,7 +113,14 @@ describe('background message handlers', () => {
       toolbarBadge: true,
       activePage: null,
       openVisits: [],
-      sync: { enabled: false, serverUrl: null, registered: false },
+      sync: {
+        enabled: false,
+        serverUrl: null,
+        registered: false,
+        stopped: null,
+        study: null,
+        canLeave: false,
+      },
     });
   });
 
@@ -258,6 +267,9 @@ describe('background message handlers', () => {
       enabled: true,
       serverUrl: 'https://tracksphere.example.org',
       registered: true,
+      stopped: null,
+      study: null,
+      canLeave: true,
     });
     expect(JSON.stringify(status)).not.toContain('secret-token');
   });
@@ -348,6 +360,9 @@ describe('turning sync on and off, and erasing the server copy', () => {
       enabled: true,
       serverUrl: 'https://tracksphere.example.org',
       registered: true,
+      stopped: null,
+      study: null,
+      canLeave: true,
     });
     expect(server.calls[0]).toMatchObject({
       method: 'POST',

@@ -135,6 +135,7 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       return status();
     },
     eraseServerData: () => deps.syncSetup.eraseServerData(),
+    leaveStudy: () => deps.syncSetup.leaveStudy(),
     async setRetentionDays({ days }) {
       const retentionDays = clampRetentionDays(days);
       await retentionDaysItem.setValue(retentionDays);

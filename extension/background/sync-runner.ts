@@ -1,14 +1,16 @@
 import { browser } from 'wxt/browser';
-import {
-  getSyncStatus,
-  pendingCount,
-  resetSyncState,
-  shouldSyncSoon,
-  type TracksphereDb,
-} from '../db/index.js';
+import { getSyncStatus, pendingCount, shouldSyncSoon, type TracksphereDb } from '../db/index.js';
 import type { SyncNowResult } from '../messaging/protocol.js';
-import { syncConfigItem } from '../settings/index.js';
+import { studyInfoItem, syncConfigItem } from '../settings/index.js';
 import { type FetchLike, RegistrationError, registerDevice, syncOnce } from '../sync/index.js';
+import {
+  applyUninstallUrl,
+  forgetCredentials,
+  type LeaveResult,
+  leaveStudy,
+  refreshStudyInfo,
+  stopForGood,
+} from './study-sync.js';
 
 /** One sync pass: what the 'sync' alarm, a growing backlog and the syncNow message run. */
 export type SyncRunner = (opts?: { force?: boolean }) => Promise<SyncNowResult>;
@@ -38,9 +40,15 @@ export function createSyncRunner(
     );
     const pending = await pendingCount(db);
     if (run.status === 'up_to_date' || run.status === 'backlog_left' || run.status === 'deferred') {
+      // The cohort and study end, asked at most daily (a failure keeps the last answer).
+      await refreshStudyInfo(rt).catch(() => null);
       return { status: 'done', sent: run.sent, rejected: run.rejected, pending };
     }
     const status = await getSyncStatus(db);
+    // 403 study_ended / device_revoked: sync turns off and keeps the reason (no retry).
+    if (run.status === 'blocked' && status.lastError !== null) {
+      await stopForGood(rt, status.lastError);
+    }
     return {
       status: 'failed',
       code: status.lastError?.code ?? run.status,
@@ -61,6 +69,8 @@ export interface SyncSetup {
   enable(data: { serverUrl: string; enrollmentKey?: string | undefined }): Promise<void>;
   disable(): Promise<void>;
   eraseServerData(): Promise<{ deletedVisits: number }>;
+  /** Erases the server's copy with the withdrawal secret, forgets the credentials, sync off. */
+  leaveStudy(): Promise<LeaveResult>;
 }
 
 /** The browser's name and version, for the device record (the server also parses the user agent). */
@@ -130,12 +140,18 @@ export function createSyncSetup(
             os,
           },
         );
-        await syncConfigItem.setValue({
+        const config = {
           enabled: true,
           serverUrl: baseUrl,
           deviceId: registered.deviceId,
           token: registered.token,
-        });
+          withdrawalSecret: registered.withdrawalSecret ?? null,
+          stopped: null,
+        };
+        await Promise.all([syncConfigItem.setValue(config), studyInfoItem.setValue(null)]);
+        // A new device: its own uninstall page (or none), and its cohort and study end.
+        await applyUninstallUrl(config).catch(console.error);
+        await refreshStudyInfo(rt, { force: true }).catch(() => null);
       } catch (err) {
         if (err instanceof RegistrationError) throw new Error(err.error.message);
         throw err;
@@ -163,14 +179,9 @@ export function createSyncSetup(
       }
       // The device no longer exists on the server: forget the token and keep the
       // local visits local (nothing is re-uploaded unless sync is set up again).
-      await resetSyncState(db);
-      await syncConfigItem.setValue({
-        enabled: false,
-        serverUrl: config.serverUrl,
-        deviceId: null,
-        token: null,
-      });
+      await forgetCredentials(db, config.serverUrl);
       return { deletedVisits: body?.deletedVisits ?? 0 };
     },
+    leaveStudy: () => leaveStudy(db, rt),
   };
 }

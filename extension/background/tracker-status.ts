@@ -2,7 +2,12 @@ import { browser } from 'wxt/browser';
 import type { VisitEvent } from '#protocol';
 import type { ActivePageStatus, OpenVisitFigure, TrackerStatus } from '../messaging/protocol.js';
 import { decideRecording, type RecordingSettings, siteKey } from '../privacy/index.js';
-import { readRecordingSettings, syncConfigItem, toolbarBadgeItem } from '../settings/index.js';
+import {
+  readRecordingSettings,
+  studyInfoItem,
+  syncConfigItem,
+  toolbarBadgeItem,
+} from '../settings/index.js';
 import { openVisitsAt, type TrackerState } from '../tracker/index.js';
 import { MAX_ACCRUAL_GAP_MS } from './alarms.js';
 import type { TabInfo } from './browser-events.js';
@@ -59,11 +64,12 @@ async function lastFocusedActiveTab(): Promise<TabInfo | undefined> {
 }
 
 export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus> {
-  const [settings, idleSeconds, toolbarBadge, sync, state, tab] = await Promise.all([
+  const [settings, idleSeconds, toolbarBadge, sync, study, state, tab] = await Promise.all([
     readRecordingSettings(),
     idleThresholdSeconds(),
     toolbarBadgeItem.getValue(),
     syncConfigItem.getValue(),
+    studyInfoItem.getValue(),
     deps.tracker.readState(),
     (deps.activeTab ?? lastFocusedActiveTab)(),
   ]);
@@ -79,6 +85,16 @@ export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus
     toolbarBadge,
     activePage: activePageStatus(state, settings, tab, open),
     openVisits: openVisitFigures(open),
-    sync: { enabled: sync.enabled, serverUrl: sync.serverUrl, registered: sync.token !== null },
+    sync: {
+      enabled: sync.enabled,
+      serverUrl: sync.serverUrl,
+      registered: sync.token !== null,
+      stopped: sync.stopped ?? null,
+      study:
+        study === null
+          ? null
+          : { cohort: study.cohort, studyEndsAt: study.studyEndsAt, studyEnded: study.studyEnded },
+      canLeave: sync.deviceId !== null && (sync.withdrawalSecret != null || sync.token !== null),
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { SyncSetup } from '../messaging/protocol.js';
 import { whileBusy } from './busy.js';
 import { t } from './i18n.js';
 import { type Note, NoteLine } from './note.js';
+import { syncStopText } from './sync-study-info.js';
 
 export interface SyncStatusPanelProps {
   config: SyncSetup;
@@ -30,6 +31,7 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
   const { config, status, busy, message, onSyncNow, onSendEarlier } = props;
   const pending = status?.pendingCount ?? 0;
   const local = props.earlierCount ?? 0;
+  const stopText = syncStopText(config);
   return (
     <section
       class="sync-status"
@@ -50,8 +52,13 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
       <p data-testid="pending-count" data-count={pending}>
         {t('syncPending', pending)}
       </p>
-      {status?.blocked ? <p class="error">{t('syncBlocked')}</p> : null}
-      {status?.lastError ? (
+      {config.stopped === null ? null : (
+        <p class="error" data-testid="sync-stopped" data-reason={config.stopped.code}>
+          {stopText} {t('syncStoppedLocal')}
+        </p>
+      )}
+      {status?.blocked && config.stopped === null ? <p class="error">{t('syncBlocked')}</p> : null}
+      {status?.lastError && config.stopped === null ? (
         <p class="error">{t('syncLastError', status.lastError.message)}</p>
       ) : null}
       <button

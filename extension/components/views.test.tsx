@@ -25,7 +25,14 @@ const STATUS: TrackerStatus = {
   toolbarBadge: true,
   activePage: { tabId: 7, site: 'news.example', recording: true, reason: null, activeMs: 90_000 },
   openVisits: [],
-  sync: { enabled: true, serverUrl: 'https://ts.example.org', registered: true },
+  sync: {
+    enabled: true,
+    serverUrl: 'https://ts.example.org',
+    registered: true,
+    stopped: null,
+    study: null,
+    canLeave: true,
+  },
 };
 
 let db: TracksphereDb;
@@ -62,6 +69,17 @@ async function popupProps(overrides: Partial<PopupViewProps> = {}): Promise<Popu
 }
 
 describe('popup view', () => {
+  it('keeps the sync block, with the reason, when the server stopped sync (it is off)', async () => {
+    const stopped = { code: 'device_revoked' as const, message: 'Revoked.', at: 1 };
+    const off = { ...STATUS, sync: { ...STATUS.sync, enabled: false } };
+    const props = await popupProps();
+    expect(renderView(<PopupView {...props} status={off} />).byTestId('sync-status')).toEqual([]);
+    const view = renderView(
+      <PopupView {...props} status={{ ...off, sync: { ...off.sync, stopped } }} />,
+    );
+    expect(view.byTestId('sync-stopped')[0]?.textContent).toContain('syncDeviceRevoked()');
+  });
+
   it('shows the exact seeded figures as data attributes', async () => {
     const view = renderView(<PopupView {...(await popupProps())} />);
     const [total] = view.byTestId('today-total');
@@ -151,7 +169,17 @@ describe('popup view', () => {
     expect(on.indexOf('pause-site')).toBeLessThan(on.indexOf('today-total'));
     expect(on.indexOf('pause-all')).toBeLessThan(on.indexOf('today-total'));
     expect(on).toContain('sync-now');
-    const status = { ...STATUS, sync: { enabled: false, serverUrl: null, registered: false } };
+    const status = {
+      ...STATUS,
+      sync: {
+        enabled: false,
+        serverUrl: null,
+        registered: false,
+        stopped: null,
+        study: null,
+        canLeave: false,
+      },
+    };
     const off = order(renderView(<PopupView {...(await popupProps({ status }))} />));
     expect(off).not.toContain('sync-now');
     expect(off).not.toContain('pending-count');
@@ -176,7 +204,14 @@ describe('welcome view', () => {
         status={{
           ...STATUS,
           consent: false,
-          sync: { enabled: false, serverUrl: null, registered: false },
+          sync: {
+            enabled: false,
+            serverUrl: null,
+            registered: false,
+            stopped: null,
+            study: null,
+            canLeave: false,
+          },
         }}
         answered={false}
         busy={false}
@@ -243,7 +278,14 @@ describe('welcome view choices', () => {
 });
 
 describe('sync status panel', () => {
-  const config = { enabled: true, serverUrl: 'https://tracksphere.example.org', registered: true };
+  const config = {
+    enabled: true,
+    serverUrl: 'https://tracksphere.example.org',
+    registered: true,
+    stopped: null,
+    study: null,
+    canLeave: true,
+  };
   const status: SyncStatus = {
     lastSuccessAt: null,
     lastAttemptAt: null,

@@ -12,6 +12,7 @@ import { createBadgeUpdater } from '../background/badge.js';
 import { createHistoryEraser, resendErasesAfterSync } from '../background/history-erase.js';
 import { createLocalRetention } from '../background/local-retention.js';
 import { createMessageHandlers, registerMessageHandlers } from '../background/message-handlers.js';
+import { applyUninstallUrl } from '../background/study-sync.js';
 import { createSyncRunner, createSyncSetup, syncWhenBacklog } from '../background/sync-runner.js';
 import { createTrackerService } from '../background/tracker-service.js';
 import { readTrackerStatus } from '../background/tracker-status.js';
@@ -68,4 +69,6 @@ export default defineBackground(() => {
   );
 
   void on.onWorkerStart();
+  // The withdrawal page for an uninstall (set again on every start: browsers may forget it).
+  void applyUninstallUrl().catch(console.error);
 });

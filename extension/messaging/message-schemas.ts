@@ -33,6 +33,7 @@ export const MESSAGE_DATA = {
   sendEarlierHistory: z.undefined(),
   disableSync: z.undefined(),
   eraseServerData: z.undefined(),
+  leaveStudy: z.undefined(),
   setRetentionDays: z.strictObject({ days: z.number() }),
   eraseLocalData: z.undefined(),
   eraseHistory: z

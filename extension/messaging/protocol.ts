@@ -39,6 +39,12 @@ export interface SyncSetup {
   serverUrl: string | null;
   /** Whether the device has a token from the server (the token itself never leaves the background). */
   registered: boolean;
+  /** The server stopped this device for good (403): sync is off, and this says why. */
+  stopped: { code: 'study_ended' | 'device_revoked'; message: string; at: number } | null;
+  /** Cohort and study end (ISO) as GET /api/v1/me last told them; null before. */
+  study: { cohort: string | null; studyEndsAt: string | null; studyEnded: boolean } | null;
+  /** Whether "Leave the study" can erase the server's copy (a withdrawal secret or a token). */
+  canLeave: boolean;
 }
 
 /** What the popup shows; every setter answers with it, so a page re-renders from one reply. */
@@ -107,6 +113,11 @@ export interface ProtocolMap {
   disableSync(): TrackerStatus;
   /** DELETE /api/v1/me, then forgets the token; local visits stay, marked local. */
   eraseServerData(): { deletedVisits: number };
+  /**
+   * "Leave the study": POST /api/v1/withdraw (DELETE /api/v1/me without a withdrawal secret),
+   * then forgets the credentials and turns sync off; local visits stay as they are.
+   */
+  leaveStudy(): { deletedVisits: number; alreadyErased: boolean };
   /** Days raw visits are kept locally (rollups stay); clamped to the allowed range. */
   setRetentionDays(data: { days: number }): { retentionDays: number };
   /**

@@ -50,6 +50,7 @@ describe('settings', () => {
       'local:pausedSites',
       'local:privacyLevel',
       'local:retentionDays',
+      'local:studyInfo',
       'local:syncConfig',
       'local:toolbarBadge',
       'local:trackerState',

@@ -89,10 +89,42 @@ export interface SyncConfig {
   deviceId: string | null;
   /** Bearer token from registration: kept in storage.local, never synced with the browser account. */
   token: string | null;
+  /**
+   * From registration when the server gives one (absent before): erases this device's data
+   * and nothing else (POST /api/v1/withdraw; the uninstall page /withdraw#d=&s=).
+   */
+  withdrawalSecret?: string | null;
+  /** Why the server stopped this device for good (sync then off); cleared by a new registration. */
+  stopped?: SyncStop | null;
+}
+
+/** 403 study_ended / device_revoked: the server's code and message, and when (ms since the epoch). */
+export interface SyncStop {
+  code: 'study_ended' | 'device_revoked';
+  message: string;
+  at: number;
 }
 
 export const syncConfigItem = storage.defineItem<SyncConfig>('local:syncConfig', {
   fallback: { enabled: false, serverUrl: null, deviceId: null, token: null },
+  version: 1,
+});
+
+/** The device's enrolment as GET /api/v1/me last told it (protocol DeviceInfo, kept in part). */
+export interface StudyInfo {
+  /** The enrolment code's cohort; null without one. */
+  cohort: string | null;
+  /** ISO instant from which the server refuses events; null: no end. */
+  studyEndsAt: string | null;
+  /** Whether the study had ended by the server's clock when asked. */
+  studyEnded: boolean;
+  /** ms since the epoch: when the server was asked (asked again at most daily). */
+  checkedAt: number;
+}
+
+/** Null until the server was asked (and again after the credentials are forgotten). */
+export const studyInfoItem = storage.defineItem<StudyInfo | null>('local:studyInfo', {
+  fallback: null,
   version: 1,
 });
 

@@ -10,6 +10,14 @@ export { type Compressor, defaultCompressor, gzipText } from './gzip.js';
 export type { ApiError, FetchLike } from './http.js';
 export { type RegisterDeps, RegistrationError, registerDevice } from './register-device.js';
 export {
+  fetchDeviceInfo,
+  isStopCode,
+  postWithdrawal,
+  STOP_CODES,
+  type StopCode,
+  withdrawalPageUrl,
+} from './study-client.js';
+export {
   DEFAULT_MAX_REQUESTS,
   type SyncDeps,
   type SyncOptions,

@@ -18,7 +18,6 @@ import {
   type RejectedRow,
   siteOfMap,
 } from '../../stats/index.js';
-import { useHistoryErase } from './erase-history.js';
 import { OptionsView } from './options-view.js';
 
 interface LocalData {
@@ -67,11 +66,11 @@ export function OptionsApp(): JSX.Element {
   const [dataMessage, setDataMessage] = useState<Note | null>(null);
   const [retentionMessage, setRetentionMessage] = useState<Note | null>(null);
   const [earlierCount, setEarlierCount] = useState(0);
+  const [studyMessage, setStudyMessage] = useState<Note | null>(null);
 
   const reloadLocal = useCallback(async (): Promise<void> => {
     setLocal(await loadLocalData());
   }, []);
-  const erase = useHistoryErase(status?.sync.registered === true, reloadLocal);
 
   useEffect(() => {
     const first = sendMessage('getStatus');
@@ -141,8 +140,6 @@ export function OptionsApp(): JSX.Element {
         history={local.history}
         rejected={local.rejected}
         onStatus={setStatus}
-        erase={erase}
-        today={stamp}
         tracking={{
           busy,
           onConsent: (consent) => setting(() => sendMessage('setConsent', { consent })),
@@ -189,6 +186,22 @@ export function OptionsApp(): JSX.Element {
               if (result !== null) setSyncMessage(note(t('syncEarlierQueued', result.queued)));
               await reloadLocal();
             }),
+        }}
+        study={{
+          busy,
+          message: studyMessage,
+          onLeave: () => {
+            if (!window.confirm(t('leaveStudyConfirm'))) return;
+            void run(
+              () => sendMessage('leaveStudy'),
+              (e) => setStudyMessage(errorOf(e)),
+            ).then(async (done) => {
+              if (done === null) return;
+              setStudyMessage(note(t('leaveStudyDone', done.deletedVisits)));
+              setStatus(await sendMessage('getStatus'));
+              await reloadLocal();
+            });
+          },
         }}
         data={{
           busy,

@@ -17,7 +17,14 @@ const STATUS: TrackerStatus = {
   toolbarBadge: true,
   activePage: { tabId: 2, site: 'codeharbor.io', recording: true, reason: null, activeMs: 71_000 },
   openVisits: [],
-  sync: { enabled: false, serverUrl: null, registered: false },
+  sync: {
+    enabled: false,
+    serverUrl: null,
+    registered: false,
+    stopped: null,
+    study: null,
+    canLeave: false,
+  },
 };
 
 beforeEach(() => fakeI18n());

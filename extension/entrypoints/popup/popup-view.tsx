@@ -54,7 +54,9 @@ export function PopupView(props: PopupViewProps): JSX.Element {
         {stats.week === null ? <TrendChartPending /> : <TrendChart days={stats.week} />}
       </section>
       {/* Sync off, there is nothing to show or do about it here (the options page turns it on). */}
-      {status.sync.enabled ? <SyncStatusPanel config={status.sync} {...props.sync} /> : null}
+      {status.sync.enabled || status.sync.stopped !== null ? (
+        <SyncStatusPanel config={status.sync} {...props.sync} />
+      ) : null}
       <footer>
         <a href={props.optionsUrl} target="_blank" rel="noreferrer" data-testid="open-options">
           {t('openOptions')}
