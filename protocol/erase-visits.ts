@@ -54,8 +54,3 @@ export const EraseVisitsQuerySchema = z
   });
 
 export type EraseVisitsQuery = z.infer<typeof EraseVisitsQuerySchema>;
-
-/** Whether a visit's host falls under an erase's `domain`: the host itself or a host under it. */
-export function domainMatches(host: string, domain: string): boolean {
-  return host === domain || host.endsWith(`.${domain}`);
-}

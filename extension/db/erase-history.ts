@@ -1,5 +1,4 @@
 import { Dexie } from 'dexie';
-import { domainMatches } from '#protocol';
 import { addDays, type DayOf } from './day.js';
 import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
 
@@ -9,12 +8,20 @@ const DAY_MARGIN_MS = 2 * DAY_MS;
 
 /** What to erase: visits matching every field given (at least one). */
 export interface HistoryEraseFilter {
-  /** A site (registrable domain) or a host: it and every host under it (protocol domainMatches). */
+  /** A site (registrable domain) or a host: it and every host under it (domainMatches). */
   domain?: string;
   /** Visits that started at or after this instant (ms since the epoch). */
   fromMs?: number;
   /** Visits that started before this instant. */
   toMs?: number;
+}
+
+/**
+ * Whether a host falls under an erase's domain: the host itself or a host under it, as
+ * DELETE /api/v1/me/visits matches (here, not from #protocol: that would bring zod into pages).
+ */
+export function domainMatches(host: string, domain: string): boolean {
+  return host === domain || host.endsWith(`.${domain}`);
 }
 
 export interface HistoryEraseResult {

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { t } from '../../components/i18n.js';
+import { NoteLine } from '../../components/note.js';
 import { ShareBar } from '../../components/share-bar.js';
 import { SiteHosts } from '../../components/site-list.js';
 import { TrendChart } from '../../components/trend-chart.js';
@@ -10,10 +11,19 @@ import {
   type HistoryStats,
   type SiteSort,
 } from '../../stats/index.js';
+import { ConfirmErase, type EraseControls, EraseSiteButton } from './erase-history.js';
 
 /** 30 days: the daily chart and a searchable, sortable per-site table. */
-export function HistorySection({ history }: { history: HistoryStats }): JSX.Element {
+export function HistorySection({
+  history,
+  erase,
+}: {
+  history: HistoryStats;
+  /** Each row gets an erase button when given. */
+  erase?: EraseControls | undefined;
+}): JSX.Element {
   const [query, setQuery] = useState('');
+  const [asking, setAsking] = useState<string | null>(null);
   const [sort, setSort] = useState<SiteSort>('time');
   const rows = filterAndSortSites(history.sites, query, sort);
   return (
@@ -67,6 +77,7 @@ export function HistorySection({ history }: { history: HistoryStats }): JSX.Elem
               <th scope="col">
                 <span class="muted">%</span>
               </th>
+              {erase === undefined ? null : <th scope="col">{t('eraseSite')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -87,11 +98,32 @@ export function HistorySection({ history }: { history: HistoryStats }): JSX.Elem
                 <td class="bar-cell">
                   <ShareBar share={s.share} />
                 </td>
+                {erase === undefined ? null : (
+                  <td>
+                    <EraseSiteButton site={s.domain} onAsk={setAsking} />
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {erase !== undefined && asking !== null ? (
+        <ConfirmErase
+          question={t('eraseSiteConfirm', asking)}
+          registered={erase.registered}
+          busy={erase.busy}
+          onYes={() => {
+            setAsking(null);
+            erase.onEraseSite(asking);
+          }}
+          onNo={() => setAsking(null)}
+        />
+      ) : null}
+      <NoteLine
+        note={erase?.message?.kind === 'site' ? erase.message.note : null}
+        testId="erase-site-message"
+      />
     </section>
   );
 }

@@ -18,6 +18,7 @@ import {
   type RejectedRow,
   siteOfMap,
 } from '../../stats/index.js';
+import { useHistoryErase } from './erase-history.js';
 import { OptionsView } from './options-view.js';
 
 interface LocalData {
@@ -71,6 +72,7 @@ export function OptionsApp(): JSX.Element {
   const reloadLocal = useCallback(async (): Promise<void> => {
     setLocal(await loadLocalData());
   }, []);
+  const erase = useHistoryErase(status?.sync.registered === true, reloadLocal);
 
   useEffect(() => {
     const first = sendMessage('getStatus');
@@ -140,6 +142,8 @@ export function OptionsApp(): JSX.Element {
         history={local.history}
         rejected={local.rejected}
         onStatus={setStatus}
+        erase={erase}
+        today={stamp}
         tracking={{
           busy,
           onConsent: (consent) => setting(() => sendMessage('setConsent', { consent })),

@@ -7,6 +7,7 @@ import { StudySection, type StudySectionProps } from '../../components/sync-stud
 import type { TrackerStatus } from '../../messaging/protocol.js';
 import type { HistoryStats, RejectedRow } from '../../stats/index.js';
 import { DataSection, type DataSectionProps } from './data-section.js';
+import { type EraseControls, EraseRangeSection } from './erase-history.js';
 import { HistorySection } from './history-section.js';
 import { RejectedSection } from './rejected-section.js';
 import { RetentionField, type RetentionFieldProps } from './retention-field.js';
@@ -22,6 +23,10 @@ export interface OptionsViewProps {
   study: Omit<StudySectionProps, 'sync'>;
   data: Omit<DataSectionProps, 'serverRegistered'>;
   onStatus: (status: TrackerStatus) => void;
+  /** Erasing a site (a button per history row) or a range of days; left out, neither shows. */
+  erase?: EraseControls;
+  /** 'YYYY-MM-DD': the erase range's default and latest day. */
+  today?: string;
 }
 
 /** The options page from loaded data: history first (why people open it), then settings. */
@@ -31,13 +36,16 @@ export function OptionsView(props: OptionsViewProps): JSX.Element {
     <main>
       <SkipLink target="tracking-heading" label={t('skipToSettings')} />
       <h1>{t('optionsTitle')}</h1>
-      <HistorySection history={props.history} />
+      <HistorySection history={props.history} erase={props.erase} />
       <TrackingSection status={status} {...props.tracking} />
       <RetentionField {...props.retention} />
       <SyncStatusPanel config={status.sync} {...props.sync} />
       <StudySection sync={status.sync} {...props.study} />
       <SyncSettingsForm sync={status.sync} onStatus={props.onStatus} />
       <DataSection serverRegistered={status.sync.registered} {...props.data} />
+      {props.erase === undefined ? null : (
+        <EraseRangeSection controls={props.erase} today={props.today ?? props.history.to} />
+      )}
       <RejectedSection rows={props.rejected} />
     </main>
   );

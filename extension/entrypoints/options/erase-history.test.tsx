@@ -1,0 +1,144 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeI18n, type Rendered, renderView } from '../../components/ui-test-kit.js';
+import type { HistoryStats } from '../../stats/index.js';
+import { type EraseControls, EraseRangeSection, eraseResultNote } from './erase-history.js';
+import { HistorySection } from './history-section.js';
+
+const HISTORY: HistoryStats = {
+  from: '2025-01-01',
+  to: '2025-01-30',
+  totalActiveMs: 3000,
+  totalVisits: 3,
+  days: [],
+  sites: [
+    { domain: 'example.com', activeMs: 2000, visits: 2, share: 1, hosts: [] },
+    { domain: 'other.org', activeMs: 1000, visits: 1, share: 0.5, hosts: [] },
+  ],
+};
+
+function controls(overrides: Partial<EraseControls> = {}): EraseControls {
+  return {
+    busy: false,
+    message: null,
+    registered: false,
+    onEraseSite: vi.fn(),
+    onEraseRange: vi.fn(),
+    ...overrides,
+  };
+}
+
+function one(view: Rendered, id: string): HTMLElement {
+  const [el] = view.byTestId(id);
+  if (el === undefined) throw new Error(`no ${id}`);
+  return el;
+}
+
+function type(el: HTMLElement, value: string): void {
+  const input = el as HTMLInputElement;
+  const win = input.ownerDocument.defaultView as Window & typeof globalThis;
+  input.value = value;
+  input.dispatchEvent(new win.Event('input', { bubbles: true }));
+}
+
+/** Preact renders state changes on the next tick. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+beforeEach(() => fakeI18n());
+
+describe("a site row's erase button", () => {
+  it('asks first, names the site (and the server when registered), and erases on yes only', async () => {
+    const erase = controls({ registered: true });
+    const view = renderView(<HistorySection history={HISTORY} erase={erase} />);
+    const buttons = view.byTestId('erase-site');
+    expect(buttons).toHaveLength(2);
+    expect(buttons[1]?.getAttribute('aria-label')).toBe('eraseSiteLabel(other.org)');
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+
+    view.click(buttons[0] as HTMLElement);
+    await settle();
+    expect(one(view, 'erase-confirm').textContent).toContain('eraseSiteConfirm(example.com)');
+    expect(one(view, 'erase-confirm').textContent).toContain('eraseOnServerToo()');
+    view.click(one(view, 'erase-confirm-no'));
+    await settle();
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+    expect(erase.onEraseSite).not.toHaveBeenCalled();
+
+    view.click(buttons[0] as HTMLElement);
+    await settle();
+    view.click(one(view, 'erase-confirm-yes'));
+    await settle();
+    expect(erase.onEraseSite).toHaveBeenCalledWith('example.com');
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+  });
+
+  it('says nothing of the server when the browser is not registered', async () => {
+    const view = renderView(<HistorySection history={HISTORY} erase={controls()} />);
+    view.click(one(view, 'erase-site'));
+    await settle();
+    expect(one(view, 'erase-confirm').textContent).not.toContain('eraseOnServerToo');
+  });
+
+  it('is not there without erase controls', () => {
+    const view = renderView(<HistorySection history={HISTORY} />);
+    expect(view.byTestId('erase-site')).toEqual([]);
+  });
+
+  it("shows a site erase's outcome under the table", () => {
+    const note = eraseResultNote({ localVisits: 2, server: { deletedVisits: 5 } });
+    const view = renderView(
+      <HistorySection history={HISTORY} erase={controls({ message: { note, kind: 'site' } })} />,
+    );
+    expect(one(view, 'erase-site-message').textContent).toBe('eraseDoneServer(2,5)');
+  });
+});
+
+describe('erasing a range of days', () => {
+  it('erases the chosen days after a confirmation', async () => {
+    const erase = controls();
+    const view = renderView(<EraseRangeSection controls={erase} today="2025-01-30" />);
+    type(one(view, 'erase-from'), '2025-01-14');
+    type(one(view, 'erase-to'), '2025-01-15');
+    await settle();
+    view.click(one(view, 'erase-range'));
+    await settle();
+    expect(one(view, 'erase-confirm').textContent).toContain(
+      'eraseRangeConfirm(2025-01-14,2025-01-15)',
+    );
+    expect(erase.onEraseRange).not.toHaveBeenCalled();
+    view.click(one(view, 'erase-confirm-yes'));
+    await settle();
+    expect(erase.onEraseRange).toHaveBeenCalledWith('2025-01-14', '2025-01-15');
+  });
+
+  it('refuses a range that ends before it starts, and asks nothing', async () => {
+    const erase = controls();
+    const view = renderView(<EraseRangeSection controls={erase} today="2025-01-30" />);
+    type(one(view, 'erase-from'), '2025-01-15');
+    type(one(view, 'erase-to'), '2025-01-14');
+    await settle();
+    view.click(one(view, 'erase-range'));
+    await settle();
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+    expect(one(view, 'erase-range-invalid').textContent).toBe('eraseRangeInvalid()');
+    expect(erase.onEraseRange).not.toHaveBeenCalled();
+  });
+
+  it('ignores presses while an erase is running', async () => {
+    const erase = controls({ busy: true });
+    const view = renderView(<EraseRangeSection controls={erase} today="2025-01-30" />);
+    view.click(one(view, 'erase-range'));
+    await settle();
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+  });
+
+  it('words what happened here and on the server', () => {
+    expect(eraseResultNote({ localVisits: 3, server: null })).toEqual({
+      text: 'eraseDone(3)',
+      error: false,
+    });
+    expect(eraseResultNote({ localVisits: 3, server: { error: 'offline' } })).toEqual({
+      text: 'eraseServerLater(3,offline)',
+      error: true,
+    });
+  });
+});

@@ -1,0 +1,172 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { whileBusy } from '../../components/busy.js';
+import { t } from '../../components/i18n.js';
+import { errorNote, type Note, NoteLine, note } from '../../components/note.js';
+import { type EraseHistoryResult, sendMessage } from '../../messaging/protocol.js';
+
+/** What the erase controls need from the page: the background call and the state around it. */
+export interface EraseControls {
+  busy: boolean;
+  /** The last erase's outcome, shown next to the control it came from. */
+  message: { note: Note; kind: 'site' | 'range' } | null;
+  /** Whether the browser holds a server token: the erase reaches the server too (sync on or off). */
+  registered: boolean;
+  onEraseSite: (site: string) => void;
+  onEraseRange: (fromDay: string, toDay: string) => void;
+}
+
+/** The note after an erase: here, and on the server (or why not yet). */
+export function eraseResultNote(result: EraseHistoryResult): Note {
+  const { server } = result;
+  if (server === null) return note(t('eraseDone', result.localVisits));
+  if ('error' in server) return errorNote(t('eraseServerLater', result.localVisits, server.error));
+  return note(t('eraseDoneServer', result.localVisits, server.deletedVisits));
+}
+
+/** The options page's erase controls, wired to the background; `afterErase` reloads the figures. */
+export function useHistoryErase(
+  registered: boolean,
+  afterErase: () => Promise<void>,
+): EraseControls {
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<EraseControls['message']>(null);
+  const erase = (request: { site?: string; fromDay?: string; toDay?: string }): void => {
+    const kind = request.site === undefined ? 'range' : 'site';
+    setBusy(true);
+    void sendMessage('eraseHistory', request)
+      .then(async (result) => {
+        setMessage({ note: eraseResultNote(result), kind });
+        await afterErase();
+      })
+      .catch((e: unknown) =>
+        setMessage({ note: errorNote(e instanceof Error ? e.message : String(e)), kind }),
+      )
+      .finally(() => setBusy(false));
+  };
+  return {
+    busy,
+    message,
+    registered,
+    onEraseSite: (site) => erase({ site }),
+    onEraseRange: (fromDay, toDay) => erase({ fromDay, toDay }),
+  };
+}
+
+/** A question with Erase and Cancel, shown in place before anything is erased. */
+export function ConfirmErase(props: {
+  question: string;
+  registered: boolean;
+  busy: boolean;
+  onYes: () => void;
+  onNo: () => void;
+}): JSX.Element {
+  return (
+    <fieldset class="confirm" data-testid="erase-confirm">
+      <legend>
+        {props.question}
+        {props.registered ? ` ${t('eraseOnServerToo')}` : ''}
+      </legend>
+      <div class="row">
+        <button
+          type="button"
+          class="danger"
+          data-testid="erase-confirm-yes"
+          {...whileBusy(props.busy, props.onYes)}
+        >
+          {t('eraseConfirmYes')}
+        </button>
+        <button type="button" data-testid="erase-confirm-no" onClick={props.onNo}>
+          {t('eraseConfirmNo')}
+        </button>
+      </div>
+    </fieldset>
+  );
+}
+
+/** A site row's erase button; the question appears under the table. */
+export function EraseSiteButton(props: { site: string; onAsk: (site: string) => void }) {
+  return (
+    <button
+      type="button"
+      class="danger small"
+      data-testid="erase-site"
+      aria-label={t('eraseSiteLabel', props.site)}
+      onClick={() => props.onAsk(props.site)}
+    >
+      {t('eraseSite')}
+    </button>
+  );
+}
+
+/** Erase a range of local days: first and last day (both included), then a confirmation. */
+export function EraseRangeSection(props: { controls: EraseControls; today: string }): JSX.Element {
+  const { controls } = props;
+  const [from, setFrom] = useState(props.today);
+  const [to, setTo] = useState(props.today);
+  const [asking, setAsking] = useState(false);
+  const [invalid, setInvalid] = useState(false);
+  const valid = /^\d{4}-\d\d-\d\d$/.test(from) && /^\d{4}-\d\d-\d\d$/.test(to) && from <= to;
+  return (
+    <section aria-labelledby="erase-range-heading">
+      <h2 id="erase-range-heading">{t('eraseRangeHeading')}</h2>
+      <div class="row">
+        <label class="field">
+          <span>{t('eraseFrom')}</span>
+          <input
+            type="date"
+            data-testid="erase-from"
+            value={from}
+            max={props.today}
+            onInput={(e) => {
+              setFrom(e.currentTarget.value);
+              setAsking(false);
+            }}
+          />
+        </label>
+        <label class="field">
+          <span>{t('eraseTo')}</span>
+          <input
+            type="date"
+            data-testid="erase-to"
+            value={to}
+            onInput={(e) => {
+              setTo(e.currentTarget.value);
+              setAsking(false);
+            }}
+          />
+        </label>
+        <button
+          type="button"
+          class="danger"
+          data-testid="erase-range"
+          {...whileBusy(controls.busy, () => {
+            setInvalid(!valid);
+            setAsking(valid);
+          })}
+        >
+          {t('eraseRange')}
+        </button>
+      </div>
+      {invalid ? (
+        <NoteLine note={errorNote(t('eraseRangeInvalid'))} testId="erase-range-invalid" />
+      ) : null}
+      {asking ? (
+        <ConfirmErase
+          question={t('eraseRangeConfirm', from, to)}
+          registered={controls.registered}
+          busy={controls.busy}
+          onYes={() => {
+            setAsking(false);
+            controls.onEraseRange(from, to);
+          }}
+          onNo={() => setAsking(false)}
+        />
+      ) : null}
+      <NoteLine
+        note={controls.message?.kind === 'range' ? controls.message.note : null}
+        testId="erase-range-message"
+      />
+    </section>
+  );
+}
