@@ -9,6 +9,9 @@
  *     two connections.
  *  4. Ingest API alone (Kafka producer acknowledging, no consumer), 100-event batches.
  *  6. Peak RSS (VmHWM) of the API and consumer processes.
+ *  7. Small requests (bench/small-requests.ts): 1 and 100 events per request from 32 autocannon
+ *     connections, end to end, Tracksphere's Kafka mode against the simplest pipeline
+ *     (bench/reference.ts) in the same round.
  * Every figure printed is the median over BENCH_ROUNDS rounds; ratios are taken within a round.
  *
  * Environment: BENCH_ROUNDS (3), BENCH_EVENTS (500000; 50000 with BENCH_QUICK=1),
@@ -16,11 +19,12 @@
  * BENCH_DEVICES (400), BENCH_LATENCY_SECONDS (12; 5 quick), BENCH_INGEST_SECONDS (8; 4 quick),
  * BENCH_PARTITIONS_CONCURRENCY (consumer's KAFKA_PARTITIONS_CONCURRENCY, 4), BENCH_API_PROCESSES
  * (API processes in the pipeline phases, requests round-robin over them, as nginx over replicas; 1),
- * BENCH_PG_POOL_SIZE (PG_POOL_SIZE, 10), BENCH_LOG_LEVEL (info), BENCH_ONLY (comma list of
- * kafka,embedded,copy,ingest; `soak` = bench/soak.ts, 10+ min, only when named:
+ * BENCH_PG_POOL_SIZE (PG_POOL_SIZE, 10), BENCH_LOG_LEVEL (info), BENCH_SMALL_SECONDS (20; 8 quick),
+ * BENCH_SMALL_CONNECTIONS (32), BENCH_SMALL_PIPELINES (reference,tracksphere), BENCH_ONLY (comma
+ * list of kafka,embedded,copy,ingest,small; `soak` = bench/soak.ts, 10+ min, only when named:
  * `BENCH_ONLY=soak npm run bench`; `extension` = bench/extension.ts, the extension in Chromium,
- * BENCH_EXT_* there), BENCH_CPU_PROF=1 (CPU profile of API and consumer via bench/cpu-prof.mjs; profiles
- * under bench-output/profiles/, summarise with `tsx bench/profile.ts <dir>`).
+ * BENCH_EXT_* there), BENCH_CPU_PROF=1 (CPU profile of API and consumer via bench/cpu-prof.mjs;
+ * profiles under bench-output/profiles/, summarise with `tsx bench/profile.ts <dir>`).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -52,6 +56,7 @@ import {
   prepareBatches,
   sleep,
 } from './lib.js';
+import { type SmallResult, smallRequests } from './small-requests.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,7 +88,9 @@ const CFG = {
   pgPoolSize: intEnv('BENCH_PG_POOL_SIZE', 10),
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   cpuProf: process.env.BENCH_CPU_PROF === '1',
-  only: (process.env.BENCH_ONLY ?? 'kafka,embedded,copy,ingest,extension')
+  smallSeconds: intEnv('BENCH_SMALL_SECONDS', QUICK ? 8 : 20),
+  smallConnections: intEnv('BENCH_SMALL_CONNECTIONS', 32),
+  only: (process.env.BENCH_ONLY ?? 'kafka,embedded,copy,ingest,small,extension')
     .split(',')
     .map((s) => s.trim()),
 };
@@ -821,6 +828,7 @@ async function ingestOnly(cluster: PgCluster, round: number): Promise<IngestResu
 // ------------------------------------------------------------------ report
 
 interface Round {
+  small?: SmallResult;
   kafka?: PipelineResult;
   embedded?: PipelineResult;
   ceiling?: CeilingResult;
@@ -884,6 +892,7 @@ function report(rounds: Round[]): { lines: string[]; summary: Record<string, num
     ingestP50: m((r) => r.ingest?.p50),
     ingestP99: m((r) => r.ingest?.p99),
     ingestApiPeakMiB: m((r) => r.ingest?.apiPeakMiB),
+    ...smallSummary(m),
   };
   const pct = (v: number): string => (Number.isFinite(v) ? `${fmt(v * 100)}%` : '-');
   const target = (ok: boolean, v: number): string =>
@@ -966,6 +975,7 @@ function report(rounds: Round[]): { lines: string[]; summary: Record<string, num
     ['4. Ingest API alone, 100-ev batches (req/s)', fmt(s.ingestReqPerSec), '', ''],
     ['   request p50 / p99 (ms)', `${fmt(s.ingestP50, 1)} / ${fmt(s.ingestP99, 1)}`, '', ''],
     ['   API peak RSS (MiB)', fmt(s.ingestApiPeakMiB, 1), '', ''],
+    ...smallRows(s, target),
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]?.length ?? 0)));
   const line = (r: string[]): string =>
@@ -975,6 +985,70 @@ function report(rounds: Round[]): { lines: string[]; summary: Record<string, num
   const lines = rows.map(line);
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return { lines, summary: s };
+}
+
+function smallSummary(m: (f: (r: Round) => number | undefined) => number) {
+  const ratio = (f: (x: SmallResult) => number): ((r: Round) => number | undefined) => {
+    return (r) => (r.small === undefined ? undefined : f(r.small));
+  };
+  return {
+    smallRefOnePerSec: m(ratio((x) => x.reference.one.eventsPerSec)),
+    smallRefOneP50: m(ratio((x) => x.reference.one.p50)),
+    smallRefOneP99: m(ratio((x) => x.reference.one.p99)),
+    smallOnePerSec: m(ratio((x) => x.tracksphere.one.eventsPerSec)),
+    smallOneP50: m(ratio((x) => x.tracksphere.one.p50)),
+    smallOneP99: m(ratio((x) => x.tracksphere.one.p99)),
+    smallOneRatio: m(ratio((x) => x.tracksphere.one.eventsPerSec / x.reference.one.eventsPerSec)),
+    smallRefHundredPerSec: m(ratio((x) => x.reference.hundred.eventsPerSec)),
+    smallRefHundredP50: m(ratio((x) => x.reference.hundred.p50)),
+    smallRefHundredP99: m(ratio((x) => x.reference.hundred.p99)),
+    smallHundredPerSec: m(ratio((x) => x.tracksphere.hundred.eventsPerSec)),
+    smallHundredP50: m(ratio((x) => x.tracksphere.hundred.p50)),
+    smallHundredP99: m(ratio((x) => x.tracksphere.hundred.p99)),
+    smallHundredRatioSame: m(
+      ratio((x) => x.tracksphere.hundred.eventsPerSec / x.reference.hundred.eventsPerSec),
+    ),
+    smallHundredRatio: m(
+      ratio((x) => x.tracksphere.hundred.eventsPerSec / x.reference.one.eventsPerSec),
+    ),
+  };
+}
+
+function smallRows(
+  s: ReturnType<typeof smallSummary>,
+  target: (ok: boolean, v: number) => string,
+): Array<[string, string, string, string]> {
+  const lat = (p50: number, p99: number): string => `${fmt(p50)} / ${fmt(p99)}`;
+  const x = (v: number): string => (Number.isFinite(v) ? `${fmt(v, 2)}x` : '-');
+  return [
+    [`7. Small requests, ${CFG.smallConnections} conns, end to end (events/s)`, '', '', ''],
+    ['   reference, 1 ev/request', fmt(s.smallRefOnePerSec), '', ''],
+    ['     request p50 / p99 (ms)', lat(s.smallRefOneP50, s.smallRefOneP99), '', ''],
+    ['   Tracksphere Kafka, 1 ev/request', fmt(s.smallOnePerSec), '', ''],
+    [
+      '     request p50 / p99 (ms)',
+      lat(s.smallOneP50, s.smallOneP99),
+      `p50 <= ${fmt(s.smallRefOneP50)}`,
+      target(s.smallOneP50 <= s.smallRefOneP50, s.smallOneP50),
+    ],
+    [
+      '     / reference 1 ev/request',
+      x(s.smallOneRatio),
+      '>= 1.0x',
+      target(s.smallOneRatio >= 1, s.smallOneRatio),
+    ],
+    ['   reference, 100 ev/request', fmt(s.smallRefHundredPerSec), '', ''],
+    ['     request p50 / p99 (ms)', lat(s.smallRefHundredP50, s.smallRefHundredP99), '', ''],
+    ['   Tracksphere Kafka, 100 ev/request', fmt(s.smallHundredPerSec), '', ''],
+    ['     request p50 / p99 (ms)', lat(s.smallHundredP50, s.smallHundredP99), '', ''],
+    ['     / reference 100 ev/request', x(s.smallHundredRatioSame), '', ''],
+    [
+      '     / reference 1 ev/request',
+      x(s.smallHundredRatio),
+      '>= 20x',
+      target(s.smallHundredRatio >= 20, s.smallHundredRatio),
+    ],
+  ];
 }
 
 // ------------------------------------------------------------------ main
@@ -996,8 +1070,11 @@ async function main(): Promise<void> {
   const cluster = await startPgCluster();
   const rounds: Round[] = [];
   try {
-    log(`preparing ${CFG.events} events`);
-    const batches = prepareBatches(CFG.events, 100, 500);
+    if (['kafka', 'embedded', 'copy'].some((p) => CFG.only.includes(p))) {
+      log(`preparing ${CFG.events} events`);
+    }
+    const needBatches = ['kafka', 'embedded', 'copy'].some((p) => CFG.only.includes(p));
+    const batches = needBatches ? prepareBatches(CFG.events, 100, 500) : [];
     const rows = CFG.only.includes('copy') ? rowsOf(batches) : [];
     for (let round = 1; round <= CFG.rounds; round++) {
       const r: Round = {};
@@ -1007,6 +1084,28 @@ async function main(): Promise<void> {
         r.embedded = await pipeline(cluster, 'embedded', batches, round);
       }
       if (CFG.only.includes('ingest')) r.ingest = await ingestOnly(cluster, round);
+      if (CFG.only.includes('small')) {
+        r.small = await smallRequests(
+          {
+            partitions: CFG.partitions,
+            devices: CFG.devices,
+            seconds: CFG.smallSeconds,
+            connections: CFG.smallConnections,
+            pgPoolSize: CFG.pgPoolSize,
+            partitionsConcurrency: CFG.partitionsConcurrency,
+            log,
+            startApi,
+            startConsumer,
+            registerDevices,
+            stopProcess,
+            dropDatabase: (url) => dropDatabase(cluster, url),
+            profileEnv,
+            markWindow,
+          },
+          cluster,
+          round,
+        );
+      }
       rounds.push(r);
       log(`round ${round} done: ${JSON.stringify(r)}`);
       if (r.kafka !== undefined && r.kafka.lowWatermarksZero !== true) {

@@ -1,0 +1,299 @@
+/**
+ * `BENCH_ONLY=small` part of bench/run.ts: small requests against the simplest pipeline
+ * (bench/reference.ts: Express route -> kafkajs producer, acks all -> consumer -> one INSERT per
+ * message), in the same round, on the same kind of mock Kafka cluster and PostgreSQL.
+ *
+ * For each pipeline: a warm-up, then autocannon with BENCH_SMALL_CONNECTIONS (32) keep-alive
+ * connections for BENCH_SMALL_SECONDS (20) sending one event per request, then the same with 100
+ * events per request. Each request is a new batch (new ids) from the next of BENCH_DEVICES
+ * devices in turn, so the events spread over the topic's partitions (the mock keeps ~5 MiB per
+ * partition). End to end: from the first request until PostgreSQL holds every row (counted), so
+ * events/s = rows stored / that time. Latency: autocannon's, per request (2xx only counted).
+ */
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import type { MockKafka } from '../test/harness/kafka-mock.js';
+import { startMockKafka } from '../test/harness/kafka-mock.js';
+import type { PgCluster } from '../test/harness/postgres.js';
+import { type ServerProcess, spawnEntryPoint } from '../test/harness/process.js';
+import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
+import { makeEvent, sleep } from './lib.js';
+
+export interface SmallLoad {
+  eventsPerRequest: number;
+  requests: number;
+  /** Rows stored by the load (counted in PostgreSQL). */
+  rows: number;
+  seconds: number;
+  eventsPerSec: number;
+  /** autocannon's request latency (ms). */
+  p50: number;
+  p99: number;
+  failed: number;
+}
+
+export interface SmallPipeline {
+  one: SmallLoad;
+  hundred: SmallLoad;
+}
+
+export interface SmallResult {
+  reference: SmallPipeline;
+  tracksphere: SmallPipeline;
+}
+
+export interface SmallDeps {
+  partitions: number;
+  devices: number;
+  seconds: number;
+  connections: number;
+  pgPoolSize: number;
+  partitionsConcurrency: number;
+  log(msg: string): void;
+  startApi(env: Record<string, string>): Promise<{ proc: ServerProcess; url: string }>;
+  startConsumer(env: Record<string, string>): Promise<ServerProcess>;
+  registerDevices(url: string, n: number): Promise<Array<{ deviceId: string; token: string }>>;
+  stopProcess(proc: ServerProcess | undefined): Promise<void>;
+  dropDatabase(url: string): Promise<void>;
+  profileEnv(tag: string): Record<string, string>;
+  /** Marks the 1-event-per-request window in the CPU profiles (BENCH_CPU_PROF=1). */
+  markWindow(tags: string[], startUs: number, endUs: number): Promise<void>;
+}
+
+const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+
+function body(n: number): string {
+  const now = Date.now();
+  const events = Array.from({ length: n }, () => makeEvent(now));
+  return JSON.stringify({ batchId: uuidv7(), sentAt: new Date(now).toISOString(), events });
+}
+
+/** autocannon for `seconds`, each request a fresh batch of `n` events from the next token. */
+async function load(
+  url: string,
+  tokens: string[],
+  n: number,
+  seconds: number,
+  connections: number,
+): Promise<{ requests: number; p50: number; p99: number; failed: number }> {
+  let next = 0;
+  const result = await autocannon({
+    url: `${url}/api/v1/events`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    timeout: 30,
+    requests: [
+      {
+        setupRequest: (req: Record<string, unknown>) => ({
+          ...req,
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${tokens[next++ % tokens.length]}`,
+            'content-type': 'application/json',
+            'user-agent': UA,
+          },
+          body: body(n),
+        }),
+      },
+    ],
+  });
+  const failed = result.non2xx + result.errors + result.timeouts;
+  return {
+    requests: result['2xx'],
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed,
+  };
+}
+
+function emptyLoad(n: number): SmallLoad {
+  const nan = Number.NaN;
+  return {
+    eventsPerRequest: n,
+    requests: 0,
+    rows: 0,
+    seconds: nan,
+    eventsPerSec: nan,
+    p50: nan,
+    p99: nan,
+    failed: 0,
+  };
+}
+
+async function count(pool: pg.Pool, table: string): Promise<number> {
+  const r = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+  return Number(r.rows[0]?.n);
+}
+
+/** Polls until the count reaches `atLeast` and stays put for a second; when it first got there. */
+async function settled(pool: pg.Pool, table: string, atLeast: number): Promise<[number, number]> {
+  const giveUp = performance.now() + 180_000;
+  let last = -1;
+  let lastChange = performance.now();
+  while (performance.now() < giveUp) {
+    const at = performance.now();
+    const n = await count(pool, table);
+    if (n !== last) {
+      last = n;
+      lastChange = at;
+    } else if (n >= atLeast && at - lastChange >= 1_000) {
+      return [n, lastChange];
+    }
+    await sleep(Math.max(0, 50 - (performance.now() - at)));
+  }
+  throw new Error(`${table}: ${last} rows, expected at least ${atLeast}, after 180 s`);
+}
+
+async function measured(
+  deps: SmallDeps,
+  pool: pg.Pool,
+  table: string,
+  url: string,
+  tokens: string[],
+  n: number,
+): Promise<SmallLoad> {
+  const before = await count(pool, table);
+  const t0 = performance.now();
+  const r = await load(url, tokens, n, deps.seconds, deps.connections);
+  const [after, doneAt] = await settled(pool, table, before + r.requests * n);
+  const rows = after - before;
+  const seconds = (doneAt - t0) / 1000;
+  return {
+    eventsPerRequest: n,
+    requests: r.requests,
+    rows,
+    seconds,
+    eventsPerSec: rows / seconds,
+    p50: r.p50,
+    p99: r.p99,
+    failed: r.failed,
+  };
+}
+
+/** The mock cluster; retried: since cc801dc it sometimes prints no bootstrap line within 10 s. */
+async function startMock(deps: SmallDeps, topic: string): Promise<MockKafka> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMockKafka({
+        topics: [
+          { name: topic, partitions: deps.partitions },
+          { name: `${topic}.dlq`, partitions: 1 },
+        ],
+      });
+    } catch (err) {
+      if (attempt >= 6) throw err;
+      deps.log(`mock Kafka did not start (${(err as Error).message.split('\n')[0]}); again`);
+    }
+  }
+}
+
+async function onePipeline(
+  deps: SmallDeps,
+  cluster: PgCluster,
+  kind: 'reference' | 'tracksphere',
+  round: number,
+): Promise<SmallPipeline> {
+  const databaseUrl = await cluster.createDatabase(`bench_small_${kind}`);
+  const topic = kind === 'reference' ? 'ref.v1' : 'visits.v1';
+  let mock: MockKafka | undefined;
+  let api: ServerProcess | undefined;
+  let consumer: ServerProcess | undefined;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  pool.on('error', () => {});
+  try {
+    mock = await startMock(deps, topic);
+    const settings = testKafkaSettings(mock.brokers, topic);
+    let url: string;
+    let tokens: string[];
+    let table: string;
+    if (kind === 'reference') {
+      const env = {
+        KAFKA_BROKERS: mock.brokers.join(','),
+        REF_TOPIC: topic,
+        DATABASE_URL: databaseUrl,
+        PG_POOL_SIZE: String(deps.pgPoolSize),
+        KAFKA_PARTITIONS_CONCURRENCY: String(deps.partitionsConcurrency),
+        KAFKA_MAX_WAIT_MS: String(settings.maxWaitMs),
+        KAFKA_SESSION_TIMEOUT_MS: String(settings.sessionTimeoutMs),
+      };
+      api = spawnEntryPoint('bench/reference.ts', {
+        ...env,
+        ...deps.profileEnv(`small-ref-api-r${round}`),
+        REF_ROLE: 'api',
+      });
+      await api.waitForOutput(/reference api ready/, 60_000);
+      url = (/reference api ready (\S+)/.exec(api.output()) as RegExpExecArray)[1] as string;
+      consumer = spawnEntryPoint('bench/reference.ts', {
+        ...env,
+        ...deps.profileEnv(`small-ref-consumer-r${round}`),
+        REF_ROLE: 'consumer',
+      });
+      await consumer.waitForOutput(/reference consumer running/, 60_000);
+      // Device ids as Tracksphere's would be; the reference reads only the id part.
+      tokens = Array.from({ length: deps.devices }, () => `${crypto.randomUUID()}.secret`);
+      table = 'ref_visits';
+    } else {
+      await prepareDatabase(databaseUrl);
+      const env = { DATABASE_URL: databaseUrl, ...kafkaEnv(settings) };
+      const started = await deps.startApi({ ...env, ...deps.profileEnv(`small-api-r${round}`) });
+      api = started.proc;
+      url = started.url;
+      tokens = (await deps.registerDevices(url, deps.devices)).map((d) => d.token);
+      consumer = await deps.startConsumer({
+        ...env,
+        ...deps.profileEnv(`small-consumer-r${round}`),
+      });
+      table = 'visits';
+    }
+    // Warm-up (JIT, connections, the consumer group's join, every device's first request).
+    const warm = await load(url, tokens, 1, 3, deps.connections);
+    if (warm.failed > 0) throw new Error(`${kind}: ${warm.failed} warm-up requests failed`);
+    await settled(pool, table, warm.requests);
+    deps.log(`small ${kind} r${round}: 1 event per request, ${deps.seconds} s`);
+    const windowStart = monoUs();
+    const one = await measured(deps, pool, table, url, tokens, 1);
+    const tags =
+      kind === 'reference'
+        ? ['small-ref-api', 'small-ref-consumer']
+        : ['small-api', 'small-consumer'];
+    await deps.markWindow(
+      tags.map((t) => `${t}-r${round}`),
+      windowStart,
+      monoUs(),
+    );
+    deps.log(`small ${kind} r${round}: 100 events per request, ${deps.seconds} s`);
+    const hundred = await measured(deps, pool, table, url, tokens, 100);
+    for (const l of [one, hundred]) {
+      if (l.failed > 0) deps.log(`WARNING small ${kind}: ${l.failed} requests failed`);
+    }
+    return { one, hundred };
+  } finally {
+    await pool.end();
+    await deps.stopProcess(consumer);
+    await deps.stopProcess(api);
+    await mock?.stop();
+    await deps.dropDatabase(databaseUrl).catch((e: Error) => deps.log(`drop: ${e.message}`));
+  }
+}
+
+/** One round: the reference pipeline, then Tracksphere's Kafka mode. */
+export async function smallRequests(
+  deps: SmallDeps,
+  cluster: PgCluster,
+  round: number,
+): Promise<SmallResult> {
+  // BENCH_SMALL_PIPELINES=tracksphere (or reference) runs one alone, e.g. to profile it.
+  const which = (process.env.BENCH_SMALL_PIPELINES ?? 'reference,tracksphere').split(',');
+  const none: SmallPipeline = { one: emptyLoad(1), hundred: emptyLoad(100) };
+  const reference = which.includes('reference')
+    ? await onePipeline(deps, cluster, 'reference', round)
+    : none;
+  const tracksphere = which.includes('tracksphere')
+    ? await onePipeline(deps, cluster, 'tracksphere', round)
+    : none;
+  return { reference, tracksphere };
+}
