@@ -288,4 +288,36 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
     );
     expect((await siteRows(page)).map((r) => r.domain)).toEqual(['news.example']);
   }, 60_000);
+
+  it('options: the study (cohort, end), why sync stopped, and Leave the study', async () => {
+    const ends = '2026-03-31T00:00:00.000Z';
+    await page.evaluate(async (endsAt: string) => {
+      type StorageApi = {
+        storage: { local: { set(items: Record<string, unknown>): Promise<void> } };
+      };
+      const g = globalThis as unknown as { browser?: StorageApi; chrome?: StorageApi };
+      await (g.browser ?? g.chrome)?.storage.local.set({
+        syncConfig: {
+          enabled: false,
+          serverUrl: 'https://tracksphere.example.org',
+          deviceId: '0190a6f2-0000-7000-8000-00000000000a',
+          token: '0190a6f2-0000-7000-8000-00000000000a.tokentokentoken',
+          withdrawalSecret: 'withdrawal-secret-0123456789',
+          stopped: { code: 'study_ended', message: 'The study ended.', at: Date.now() },
+        },
+        studyInfo: { cohort: 'spring-2026', studyEndsAt: endsAt, studyEnded: true, checkedAt: 1 },
+      });
+    }, ends);
+    await open(page, `${eb.extensionUrl}options.html`);
+    await page.waitForSelector('[data-testid="study-info"]');
+    expect(await attribute(page, 'study-info', 'data-cohort')).toBe('spring-2026');
+    expect(await attribute(page, 'study-info', 'data-ends-at')).toBe(ends);
+    expect(await attribute(page, 'sync-stopped', 'data-reason')).toBe('study_ended');
+    const stopped = await page.$eval('[data-testid="sync-stopped"]', (el) => el.textContent);
+    expect(stopped).toContain('The study spring-2026 ended on');
+    expect(stopped).toContain('nothing is sent any more');
+    expect(await page.$('[data-testid="leave-study"]')).not.toBeNull();
+    await page.$eval('[data-testid="study-section"]', (el) => el.scrollIntoView());
+    expect(await screenshot(page, `${name}-options-study`)).toBeGreaterThan(MIN_PNG_BYTES);
+  }, 60_000);
 });
