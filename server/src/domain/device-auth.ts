@@ -22,8 +22,14 @@ import { parseToken, secretMatches } from './tokens.js';
 export type CredentialLookup = (deviceId: string) => Promise<DeviceCredential>;
 
 export interface DeviceAuthenticator {
-  /** The device of an Authorization header, or 401 unauthorized / 403 device_deleted / device_revoked. */
-  authenticate(authorization: string | undefined): Promise<AuthenticatedDevice>;
+  /**
+   * The device of an Authorization header, or 401 unauthorized / 403 device_deleted /
+   * device_revoked (unless `allowRevoked`: a revoked device may still read and erase its data).
+   */
+  authenticate(
+    authorization: string | undefined,
+    opts?: { allowRevoked?: boolean },
+  ): Promise<AuthenticatedDevice>;
   /** Drops what is cached for the device (call after erasing it): its next request reads PostgreSQL. */
   forget(deviceId: string): void;
 }
@@ -45,6 +51,7 @@ interface Entry {
 export async function authenticateWith(
   lookup: CredentialLookup,
   authorization: string | undefined,
+  opts: { allowRevoked?: boolean } = {},
 ): Promise<AuthenticatedDevice> {
   const m = authorization === undefined ? null : /^Bearer\s+(\S+)$/i.exec(authorization);
   if (m === null || m[1] === undefined) {
@@ -62,7 +69,7 @@ export async function authenticateWith(
   if (cred.state === 'erased') {
     throw new AppError('device_deleted', 'This device erased its data; register again to sync.');
   }
-  if (cred.state === 'revoked') {
+  if (cred.state === 'revoked' && opts.allowRevoked !== true) {
     throw new AppError(
       'device_revoked',
       "The server's administrator revoked this device: it can no longer sync.",
@@ -111,10 +118,13 @@ export function createDeviceAuthenticator(
   }
 
   if (opts.ttlMs <= 0) {
-    return { authenticate: (authorization) => authenticateWith(read, authorization), forget() {} };
+    return {
+      authenticate: (authorization, authOpts) => authenticateWith(read, authorization, authOpts),
+      forget() {},
+    };
   }
   const auth: DeviceAuthenticator = {
-    authenticate: (authorization) => authenticateWith(lookup, authorization),
+    authenticate: (authorization, authOpts) => authenticateWith(lookup, authorization, authOpts),
     forget(deviceId) {
       generation++;
       entries.delete(deviceId);

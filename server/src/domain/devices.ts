@@ -22,7 +22,7 @@ export async function registerDevice(
   },
 ): Promise<DeviceRegistered> {
   // An enrolment code (admin codes create) registers into its cohort, bounded by its own uses.
-  const byCode = await registerWithCode(pool, input, { ...opts, now: new Date() });
+  const byCode = await registerWithCode(pool, input, opts);
   if (byCode !== null) return byCode;
   if (opts.enrollmentKey !== undefined) {
     if (opts.presentedKey === undefined || !safeEqual(opts.presentedKey, opts.enrollmentKey)) {

@@ -4,11 +4,15 @@ import { type AuthenticatedDevice, assertStudyOpen } from '../../../domain/enrol
 
 /**
  * Puts the authenticated device into res.locals.device (and its id into res.locals.deviceId)
- * or fails with 401/403.
+ * or fails with 401/403. `allowRevoked`: the routes by which a device reads or erases its own
+ * data stay open to a device its administrator revoked; only sending is refused.
  */
-export function requireDevice(auth: DeviceAuthenticator): RequestHandler {
+export function requireDevice(
+  auth: DeviceAuthenticator,
+  opts: { allowRevoked?: boolean } = {},
+): RequestHandler {
   return async (req, res, next) => {
-    const device = await auth.authenticate(req.get('authorization'));
+    const device = await auth.authenticate(req.get('authorization'), opts);
     res.locals.device = device;
     res.locals.deviceId = device.deviceId;
     next();

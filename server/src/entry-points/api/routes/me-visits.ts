@@ -7,11 +7,16 @@ import { deviceIdOf, requireDevice } from '../middleware/auth.js';
 /** /api/v1/me/visits: the device's own visits, erased by site and/or time range. */
 export function meVisitsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
   const router = Router();
-  router.delete('/', requireDevice(deps.auth), deviceLimit, async (req, res) => {
-    const filter = parseEraseQuery(req.query as Record<string, unknown>);
-    const deletedVisits = await eraseDeviceVisits(deps.pool, deviceIdOf(res.locals), filter);
-    const body: EraseResult = { deletedVisits };
-    res.status(200).json(body);
-  });
+  router.delete(
+    '/',
+    requireDevice(deps.auth, { allowRevoked: true }),
+    deviceLimit,
+    async (req, res) => {
+      const filter = parseEraseQuery(req.query as Record<string, unknown>);
+      const deletedVisits = await eraseDeviceVisits(deps.pool, deviceIdOf(res.locals), filter);
+      const body: EraseResult = { deletedVisits };
+      res.status(200).json(body);
+    },
+  );
   return router;
 }

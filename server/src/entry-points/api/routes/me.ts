@@ -10,7 +10,7 @@ import { deviceIdOf, deviceOf, requireDevice } from '../middleware/auth.js';
 export function meRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
   const router = Router();
   // Per route, not router.use(): a refusal is then counted under its route in /metrics.
-  const device = [requireDevice(deps.auth), deviceLimit];
+  const device = [requireDevice(deps.auth, { allowRevoked: true }), deviceLimit];
 
   // The extension's view of its enrolment: cohort and study end (the study is over once
   // studyEnded; POST /events then answers 403 study_ended).
