@@ -24,28 +24,39 @@ export interface NewDevice {
   ua: ParsedUserAgent;
 }
 
+/** The columns a new device row is inserted with, in newDeviceValues' order ($1 to $14). */
+export const NEW_DEVICE_COLUMNS = `id, token_hash, extension_version, browser_name,
+  browser_version, os, label, user_agent, ua_browser_name, ua_browser_version, ua_engine_name,
+  ua_os_name, ua_os_version, ua_device_type`;
+
+/** $1 to $14 of NEW_DEVICE_COLUMNS, typed, for an INSERT ... SELECT. */
+export const NEW_DEVICE_PLACEHOLDERS = `$1::uuid, $2::bytea, $3::text, $4::text, $5::text,
+  $6::text, $7::text, $8::text, $9::text, $10::text, $11::text, $12::text, $13::text, $14::text`;
+
+/** The values of NEW_DEVICE_COLUMNS for `d`; the registration statements add theirs after. */
+export function newDeviceValues(d: NewDevice): unknown[] {
+  return [
+    d.id,
+    d.tokenHash,
+    d.extensionVersion,
+    d.browserName,
+    d.browserVersion,
+    d.os,
+    d.label,
+    d.userAgent,
+    d.ua.browserName,
+    d.ua.browserVersion,
+    d.ua.engineName,
+    d.ua.osName,
+    d.ua.osVersion,
+    d.ua.deviceType,
+  ];
+}
+
 export async function insertDevice(pool: Pool, d: NewDevice): Promise<void> {
   await pool.query(
-    `INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os,
-       label, user_agent, ua_browser_name, ua_browser_version, ua_engine_name, ua_os_name,
-       ua_os_version, ua_device_type)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [
-      d.id,
-      d.tokenHash,
-      d.extensionVersion,
-      d.browserName,
-      d.browserVersion,
-      d.os,
-      d.label,
-      d.userAgent,
-      d.ua.browserName,
-      d.ua.browserVersion,
-      d.ua.engineName,
-      d.ua.osName,
-      d.ua.osVersion,
-      d.ua.deviceType,
-    ],
+    `INSERT INTO devices (${NEW_DEVICE_COLUMNS}) VALUES (${NEW_DEVICE_PLACEHOLDERS})`,
+    newDeviceValues(d),
   );
 }
 

@@ -1,4 +1,9 @@
-import type { NewDevice } from './devices-repo.js';
+import {
+  NEW_DEVICE_COLUMNS,
+  NEW_DEVICE_PLACEHOLDERS,
+  type NewDevice,
+  newDeviceValues,
+} from './devices-repo.js';
 import type { Pool } from './pool.js';
 
 /**
@@ -19,29 +24,9 @@ export async function insertDeviceWithCode(
         WHERE code_hash = $15 AND revoked_at IS NULL AND uses < max_uses
           AND (expires_at IS NULL OR expires_at > $16)
        RETURNING cohort_id)
-     INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os,
-       label, user_agent, ua_browser_name, ua_browser_version, ua_engine_name, ua_os_name,
-       ua_os_version, ua_device_type, cohort_id)
-     SELECT $1::uuid, $2::bytea, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
-       $9::text, $10::text, $11::text, $12::text, $13::text, $14::text, used.cohort_id FROM used`,
-    [
-      d.id,
-      d.tokenHash,
-      d.extensionVersion,
-      d.browserName,
-      d.browserVersion,
-      d.os,
-      d.label,
-      d.userAgent,
-      d.ua.browserName,
-      d.ua.browserVersion,
-      d.ua.engineName,
-      d.ua.osName,
-      d.ua.osVersion,
-      d.ua.deviceType,
-      codeHash,
-      now,
-    ],
+     INSERT INTO devices (${NEW_DEVICE_COLUMNS}, cohort_id)
+     SELECT ${NEW_DEVICE_PLACEHOLDERS}, used.cohort_id FROM used`,
+    [...newDeviceValues(d), codeHash, now],
   );
   return res.rowCount === 1;
 }

@@ -1,4 +1,9 @@
-import type { NewDevice } from './devices-repo.js';
+import {
+  NEW_DEVICE_COLUMNS,
+  NEW_DEVICE_PLACEHOLDERS,
+  type NewDevice,
+  newDeviceValues,
+} from './devices-repo.js';
 import type { Pool } from './pool.js';
 
 /** The registration caps of one enrollment ('key': ENROLLMENT_KEY; 'open': open registration). */
@@ -37,31 +42,8 @@ export async function insertDeviceWithinCap(
          WHERE (excluded.day > e.day OR e.today < $17::bigint)
            AND coalesce(e.total < $18::bigint, true)
        RETURNING 1)
-     INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os,
-       label, user_agent, ua_browser_name, ua_browser_version, ua_engine_name, ua_os_name,
-       ua_os_version, ua_device_type)
-     SELECT $1::uuid, $2::bytea, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
-       $9::text, $10::text, $11::text, $12::text, $13::text, $14::text FROM counted`,
-    [
-      d.id,
-      d.tokenHash,
-      d.extensionVersion,
-      d.browserName,
-      d.browserVersion,
-      d.os,
-      d.label,
-      d.userAgent,
-      d.ua.browserName,
-      d.ua.browserVersion,
-      d.ua.engineName,
-      d.ua.osName,
-      d.ua.osVersion,
-      d.ua.deviceType,
-      cap.enrollment,
-      cap.day,
-      cap.perDay,
-      cap.total,
-    ],
+     INSERT INTO devices (${NEW_DEVICE_COLUMNS}) SELECT ${NEW_DEVICE_PLACEHOLDERS} FROM counted`,
+    [...newDeviceValues(d), cap.enrollment, cap.day, cap.perDay, cap.total],
   );
   return res.rowCount === 1;
 }
