@@ -5,7 +5,6 @@
  * history to the settings.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +22,7 @@ import {
   setStorageValues,
   storageValue,
 } from '../harness/extension-pages.js';
+import { servePlainPages } from '../harness/page-site.js';
 
 const BROWSERS = [
   { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
@@ -79,22 +79,7 @@ async function openPage(eb: ExtensionBrowser, name: string, ready: string): Prom
   return tab;
 }
 
-let site: Server;
-let siteUrl: string;
-
-beforeAll(async () => {
-  site = createServer((req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>Page ${req.url}</title><h1>${req.url}</h1>`);
-  });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  const addr = site.address();
-  siteUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-});
-
-afterAll(async () => {
-  await new Promise((r) => site?.close(r));
-});
+const site = servePlainPages();
 
 describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
   let eb: ExtensionBrowser;
@@ -110,9 +95,9 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
     // One recorded visit, so the lists and charts have rows.
     const tab = await eb.browser.newPage();
     await tab.bringToFront();
-    await tab.goto(`${siteUrl}/first`);
+    await tab.goto(`${site.url()}/first`);
     await new Promise((r) => setTimeout(r, 1_000));
-    await tab.goto(`${siteUrl}/second`);
+    await tab.goto(`${site.url()}/second`);
     await waitFor(async () => (await readVisits(page)).length > 0, 'a recorded visit', 15_000);
     await tab.close();
     await page.bringToFront();

@@ -4,7 +4,6 @@
  * IndexedDB with active time and the sensitive parameter gone. (The full
  * end-to-end scenarios through the whole stack are issue #5.)
  */
-import { createServer, type Server } from 'node:http';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,6 +15,7 @@ import {
 import { waitFor } from '../harness/client.js';
 import { extensionBuildDir } from '../harness/extension-builds.js';
 import { readVisits, setStorageValues } from '../harness/extension-pages.js';
+import { servePlainPages } from '../harness/page-site.js';
 
 const BROWSERS = [
   { name: 'Chromium, chrome-mv3 build', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
@@ -27,22 +27,7 @@ const BROWSERS = [
   },
 ];
 
-let site: Server;
-let siteUrl: string;
-
-beforeAll(async () => {
-  site = createServer((req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>Page ${req.url}</title><h1>${req.url}</h1>`);
-  });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  const addr = site.address();
-  siteUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-});
-
-afterAll(async () => {
-  await new Promise((r) => site?.close(r));
-});
+const site = servePlainPages();
 
 describe.each(BROWSERS)('$name', ({ dir, launch }) => {
   let eb: ExtensionBrowser;
@@ -64,16 +49,16 @@ describe.each(BROWSERS)('$name', ({ dir, launch }) => {
 
   it('records nothing before consent, then records visits with active time once consent is given', async () => {
     const before = await eb.browser.newPage();
-    await before.goto(`${siteUrl}/before-consent`);
+    await before.goto(`${site.url()}/before-consent`);
     await before.close();
     expect(await readVisits(extPage)).toEqual([]);
 
     await setStorageValues(extPage, { consent: true });
     const tab = await eb.browser.newPage();
     await tab.bringToFront();
-    await tab.goto(`${siteUrl}/first?q=cats&token=s3cret`);
+    await tab.goto(`${site.url()}/first?q=cats&token=s3cret`);
     await new Promise((r) => setTimeout(r, 1_000));
-    await tab.goto(`${siteUrl}/second`);
+    await tab.goto(`${site.url()}/second`);
     // The first visit ends with the second navigation.
     await waitFor(async () => (await readVisits(extPage)).length >= 1, 'the first visit', 15_000);
     await tab.close();
@@ -81,7 +66,7 @@ describe.each(BROWSERS)('$name', ({ dir, launch }) => {
 
     const visits = await readVisits(extPage);
     const urls = visits.map((v) => v.url).sort();
-    expect(urls).toEqual([`${siteUrl}/first?q=cats`, `${siteUrl}/second`]);
+    expect(urls).toEqual([`${site.url()}/first?q=cats`, `${site.url()}/second`]);
     expect(visits.every((v) => v.domain === '127.0.0.1' && v.syncState === 'local')).toBe(true);
     const first = visits.find((v) => v.url?.includes('/first'));
     // Dwell ~1 s in a focused tab of a headless browser.

@@ -2,7 +2,6 @@
  * The figures a person sees while pages are still open, in real browsers: a tab left open
  * and the page the person is on count in the popup before either is closed.
  */
-import { createServer, type Server } from 'node:http';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +17,7 @@ import {
   setStorageValues,
   siteRows,
 } from '../harness/extension-pages.js';
+import { servePlainPages } from '../harness/page-site.js';
 
 const BROWSERS = [
   { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
@@ -35,22 +35,7 @@ function badge(page: Page): Promise<string> {
   });
 }
 
-let site: Server;
-let siteUrl: string;
-
-beforeAll(async () => {
-  site = createServer((req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>Page ${req.url}</title><h1>${req.url}</h1>`);
-  });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  const addr = site.address();
-  siteUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-});
-
-afterAll(async () => {
-  await new Promise((r) => site?.close(r));
-});
+const site = servePlainPages();
 
 describe.each(BROWSERS)('live figures in $name', ({ dir, launch }) => {
   let eb: ExtensionBrowser;
@@ -71,11 +56,11 @@ describe.each(BROWSERS)('live figures in $name', ({ dir, launch }) => {
   it('counts the pages still open in the popup, before any of them is closed', async () => {
     const mail = await eb.browser.newPage();
     await mail.bringToFront();
-    await mail.goto(`${siteUrl}/mail`);
+    await mail.goto(`${site.url()}/mail`);
     await sleep(2_000);
     const current = await eb.browser.newPage();
     await current.bringToFront();
-    await current.goto(`${siteUrl}/article`);
+    await current.goto(`${site.url()}/article`);
     await sleep(2_000);
 
     const popup = await eb.browser.newPage();
@@ -98,7 +83,7 @@ describe.each(BROWSERS)('live figures in $name', ({ dir, launch }) => {
   it("shows the current site's time today on the toolbar badge, and follows tab switches", async () => {
     const tab = await eb.browser.newPage();
     await tab.bringToFront();
-    await tab.goto(`${siteUrl}/badge`);
+    await tab.goto(`${site.url()}/badge`);
     // The site's time today includes the earlier test's visits: a few seconds.
     await expect.poll(() => badge(ext), { timeout: 10_000 }).toBe('<1m');
     const blank = await eb.browser.newPage();
