@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { readRecordingSettings, sameRecordingSettings } from '../settings/index.js';
+import type { TrackerEvent } from '../tracker/index.js';
 import { CHECKPOINT_ALARM, ensureAlarms, SYNC_ALARM } from './alarms.js';
 import {
   type GetTab,
@@ -59,14 +60,18 @@ export interface BackgroundListeners {
 
 /**
  * Tells the tracker the settings in storage, unless it already has them; then the pages
- * shown without a visit, which the new settings may now record (a site resumed).
+ * shown without a visit, which the new settings may now record (a site resumed). Consent
+ * itself is the exception: a page the person opened before consenting stays unrecorded, and
+ * recording starts with the next page, as the pages say.
  */
 function settingsChangedSource(at: number): EventSource {
   return async (state) => {
     const settings = await readRecordingSettings();
     if (sameRecordingSettings(settings, state.settings)) return [];
+    const changed: TrackerEvent = { type: 'settingsChanged', at, settings };
+    if (!state.settings.consent) return [changed];
     const tabs: TabInfo[] = await browser.tabs.query({});
-    return [{ type: 'settingsChanged', at, settings }, ...pagesShownWithoutVisit(state, tabs, at)];
+    return [changed, ...pagesShownWithoutVisit(state, tabs, at)];
   };
 }
 

@@ -210,6 +210,28 @@ describe('background message handlers', () => {
     ]);
   });
 
+  it('records from the next page after consent, not the page open before it', async () => {
+    h.model.openTab({ id: 1, windowId: 1, url: 'https://www.example.com/a', active: true });
+    h.model.focusedWindowId = 1;
+    await h.on.onWindowFocusChanged(1);
+    await h.on.onTabActivated({ tabId: 1, windowId: 1 });
+    await h.on.onNavigationCommitted(committed(1, 'https://www.example.com/a'));
+    h.clock.advance(5 * SEC);
+    await sendMessage('setConsent', { consent: true });
+    await h.on.onRecordingSettingsChanged();
+    h.clock.advance(5 * SEC);
+    expect((await sendMessage('getStatus')).activePage).toMatchObject({
+      recording: false,
+      activeMs: null,
+    });
+    await h.on.onNavigationCommitted(committed(1, 'https://www.example.com/b'));
+    h.clock.advance(3 * SEC);
+    await h.on.onTabRemoved(1);
+    expect((await h.visits()).map((v) => [v.url, v.activeMs])).toEqual([
+      ['https://www.example.com/b', 3 * SEC],
+    ]);
+  });
+
   it('reports every open visit with its active time so far (the database has finished ones only)', async () => {
     await consentItem.setValue(true);
     const start = h.clock.now;

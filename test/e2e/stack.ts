@@ -79,6 +79,7 @@ export async function startE2eStack(): Promise<E2eStack> {
       NGINX_GRAFANA_UPSTREAM: grafana.address,
       NGINX_API_RATE: '10r/s',
       NGINX_API_BURST: '50',
+      NGINX_CONN_PER_CLIENT: '64',
     });
     cleanups.push(() => nginx.stop());
     const pages = await startPageServer();
