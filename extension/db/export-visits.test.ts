@@ -97,4 +97,17 @@ describe('export', () => {
     const row = parseCsv(visitsToCsv([v]))[1];
     expect(row?.[CSV_COLUMNS.indexOf('title')]).toBe('\'=HYPERLINK("http://x")');
   });
+
+  it('quotes every text cell, so a spreadsheet splitting on ";" cannot start a cell with a formula', () => {
+    const v: ExportedVisit = {
+      ...makeVisit({ title: 'Sale; =HYPERLINK("http://x")' }),
+      syncState: 'local',
+    };
+    const line = visitsToCsv([v]).split('\r\n')[1] ?? '';
+    expect(line).toContain('"Sale; =HYPERLINK(""http://x"")"');
+    expect(line).toContain(`"${v.domain}"`);
+    expect(parseCsv(visitsToCsv([v]))[1]?.[CSV_COLUMNS.indexOf('title')]).toBe(
+      'Sale; =HYPERLINK("http://x")',
+    );
+  });
 });

@@ -43,13 +43,18 @@ function neutralizeFormula(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
+/**
+ * Every text cell is quoted, not only those RFC 4180 requires: spreadsheets in locales whose
+ * list separator is ";" split an unquoted cell there, and the part after it could start with a
+ * formula that neutralizeFormula never saw.
+ */
 function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? String(value) : neutralizeFormula(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  return `"${neutralizeFormula(value).replaceAll('"', '""')}"`;
 }
 
-/** RFC 4180: CRLF line ends, a header line, fields with quotes, commas or line breaks quoted. */
+/** RFC 4180: CRLF line ends, a header line, text fields quoted. */
 export function visitsToCsv(visits: readonly ExportedVisit[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const v of visits) lines.push(CSV_COLUMNS.map((c) => csvCell(v[c])).join(','));
