@@ -13,7 +13,14 @@ import { eraseDeviceData } from '../../server/src/domain/devices.js';
 import type { AppError } from '../../server/src/domain/errors.js';
 import { revokeDevice } from '../../server/src/domain/study-admin.js';
 import { runAdmin } from '../harness/admin-cli.js';
-import { type HttpResult, registerDevice, request } from '../harness/client.js';
+import {
+  type HttpResult,
+  makeBatch,
+  makeEvent,
+  postEvents,
+  registerDevice,
+  request,
+} from '../harness/client.js';
 import { testLogger } from '../harness/server.js';
 import { type Stack, startStack } from './modes.js';
 
@@ -27,16 +34,21 @@ const me = (base: string, d: DeviceRegistered): Promise<HttpResult<ErrorBody>> =
 const codeOf = (r: HttpResult<ErrorBody>): string =>
   r.status === 200 ? '200' : `${r.status} ${r.body.error?.code}`;
 
-/** Polls GET /me until it answers `code`; the ms from `since` until then. */
+/** What a revoked device is refused: sending (it may still read and erase its data). */
+const send = (base: string, d: DeviceRegistered): Promise<HttpResult<ErrorBody>> =>
+  postEvents<ErrorBody>(base, d.token, makeBatch([makeEvent()]));
+
+/** Polls `probe` (GET /me by default) until it answers `code`; the ms from `since` until then. */
 async function refusedAfter(
   base: string,
   d: DeviceRegistered,
   code: string,
   since: number,
+  probe: (base: string, d: DeviceRegistered) => Promise<HttpResult<ErrorBody>> = me,
 ): Promise<number> {
   const giveUp = since + TTL_MS + 10_000;
   while (performance.now() < giveUp) {
-    const r = await me(base, d);
+    const r = await probe(base, d);
     if (codeOf(r) === code) return performance.now() - since;
     expect(codeOf(r)).toBe('200');
     await new Promise((res) => setTimeout(res, 50));
@@ -62,10 +74,10 @@ describe('credential cache, changes made elsewhere', () => {
 
   it('refuses a device revoked through another pool within the TTL', async () => {
     const d = await registerDevice(base);
-    expect(codeOf(await me(base, d))).toBe('200'); // now cached
+    expect(codeOf(await send(base, d))).toBe('200'); // now cached
     await revokeDevice(other, d.deviceId, new Date());
     const revokedAt = performance.now();
-    const took = await refusedAfter(base, d, '403 device_revoked', revokedAt);
+    const took = await refusedAfter(base, d, '403 device_revoked', revokedAt, send);
     expect(took).toBeLessThanOrEqual(TTL_MS + MARGIN_MS);
   });
 
