@@ -127,19 +127,14 @@ export function idleStateChanged(state: string, at: number): TrackerEvent | null
     : null;
 }
 
-/**
- * Pages already open when the extension was installed or updated, as
- * navigations with no transition. Tabs the tracker already follows (an update
- * keeps tab ids and the saved state) keep their visits.
- */
-export function pagesAlreadyOpen(
-  state: TrackerState,
+/** The page of each tab that `skip` does not leave out, as a navigation with no transition. */
+function shownPages(
   tabs: readonly TabInfo[],
   at: number,
+  skip: (tabId: number) => boolean,
 ): TrackerEvent[] {
   return tabs.flatMap((tab): TrackerEvent[] => {
-    if (tab.id === undefined || tab.url === undefined) return [];
-    if (state.tabs[String(tab.id)]?.navigated) return [];
+    if (tab.id === undefined || tab.url === undefined || skip(tab.id)) return [];
     return [
       {
         type: 'navigationCommitted',
@@ -156,6 +151,19 @@ export function pagesAlreadyOpen(
 }
 
 /**
+ * Pages already open when the extension was installed or updated, as
+ * navigations with no transition. Tabs the tracker already follows (an update
+ * keeps tab ids and the saved state) keep their visits.
+ */
+export function pagesAlreadyOpen(
+  state: TrackerState,
+  tabs: readonly TabInfo[],
+  at: number,
+): TrackerEvent[] {
+  return shownPages(tabs, at, (id) => state.tabs[String(id)]?.navigated === true);
+}
+
+/**
  * The pages shown in tabs that have no open visit, as navigations with no transition: after
  * a settings change (a site resumed, recording turned back on) the page the person is on is
  * recorded from then on, not from the next page. The new settings decide, as for any page.
@@ -165,22 +173,7 @@ export function pagesShownWithoutVisit(
   tabs: readonly TabInfo[],
   at: number,
 ): TrackerEvent[] {
-  return tabs.flatMap((tab): TrackerEvent[] => {
-    if (tab.id === undefined || tab.url === undefined) return [];
-    if (state.tabs[String(tab.id)]?.visit) return [];
-    return [
-      {
-        type: 'navigationCommitted',
-        at,
-        tabId: tab.id,
-        windowId: tab.windowId,
-        url: tab.url,
-        title: tab.title ?? null,
-        transition: null,
-        incognito: tab.incognito,
-      },
-    ];
-  });
+  return shownPages(tabs, at, (id) => state.tabs[String(id)]?.visit != null);
 }
 
 /** What the browser looks like now, read after startup, install or update. */
