@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DeviceRegistered, DeviceRegistration } from '#protocol';
 import { type DeviceRecord, eraseDevice, findDevice } from '../data-access/devices-repo.js';
 import type { Pool } from '../data-access/pool.js';
@@ -6,9 +5,9 @@ import { type ServerVisit, visitsOfDevice } from '../data-access/visits-repo.js'
 import { forgetDevice } from './device-auth.js';
 import { registerWithCode } from './enrollment.js';
 import { AppError } from './errors.js';
+import { newDevice } from './new-device.js';
 import { insertDeviceCapped, type RegistrationCaps } from './registration-cap.js';
-import { issueToken, safeEqual } from './tokens.js';
-import { parseUserAgent } from './user-agent.js';
+import { safeEqual } from './tokens.js';
 
 export async function registerDevice(
   pool: Pool,
@@ -32,23 +31,9 @@ export async function registerDevice(
       );
     }
   }
-  const deviceId = randomUUID();
-  const { token, hash } = issueToken(deviceId);
-  await insertDeviceCapped(
-    pool,
-    {
-      id: deviceId,
-      tokenHash: hash,
-      extensionVersion: input.extensionVersion,
-      browserName: input.browser.name,
-      browserVersion: input.browser.version,
-      os: input.os,
-      label: input.label ?? null,
-      userAgent: opts.userAgent?.slice(0, 512) ?? null,
-      ua: parseUserAgent(opts.userAgent),
-    },
-    opts,
-  );
+  const { device, token } = newDevice(input, opts.userAgent);
+  const deviceId = device.id;
+  await insertDeviceCapped(pool, device, opts);
   return { deviceId, token };
 }
 

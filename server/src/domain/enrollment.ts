@@ -3,14 +3,14 @@
  * uses, until it expires or is revoked); after the cohort's study end the server refuses the
  * cohort's events. `npm run admin -- codes ...` makes the codes (study-admin.ts).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DeviceInfo, DeviceRegistered, DeviceRegistration } from '#protocol';
 import { findDevice } from '../data-access/devices-repo.js';
 import { findCode, insertDeviceWithCode } from '../data-access/enrollment-repo.js';
 import type { Pool } from '../data-access/pool.js';
 import { AppError } from './errors.js';
-import { hashSecret, issueToken } from './tokens.js';
-import { parseUserAgent } from './user-agent.js';
+import { newDevice } from './new-device.js';
+import { hashSecret } from './tokens.js';
 
 /** An authenticated device, with its cohort and the cohort's study end (null: none). */
 export interface AuthenticatedDevice {
@@ -66,24 +66,9 @@ export async function registerWithCode(
   const code = opts.presentedKey === undefined ? null : normalizeCode(opts.presentedKey);
   if (code === null) return null;
   const codeHash = hashCode(code);
-  const deviceId = randomUUID();
-  const { token, hash } = issueToken(deviceId);
-  const inserted = await insertDeviceWithCode(
-    pool,
-    {
-      id: deviceId,
-      tokenHash: hash,
-      extensionVersion: input.extensionVersion,
-      browserName: input.browser.name,
-      browserVersion: input.browser.version,
-      os: input.os,
-      label: input.label ?? null,
-      userAgent: opts.userAgent?.slice(0, 512) ?? null,
-      ua: parseUserAgent(opts.userAgent),
-    },
-    codeHash,
-    opts.now,
-  );
+  const { device, token } = newDevice(input, opts.userAgent);
+  const deviceId = device.id;
+  const inserted = await insertDeviceWithCode(pool, device, codeHash, opts.now);
   if (inserted) return { deviceId, token };
   const state = await findCode(pool, codeHash);
   if (state === null) return null;
