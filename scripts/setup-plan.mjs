@@ -20,6 +20,10 @@ export const SYSTEM_PACKAGES = [
     name: 'pebble',
     why: "Let's Encrypt's ACME test server: the CA that test's certbot gets certificates from, validating through the project's nginx",
   },
+  {
+    name: 'prometheus',
+    why: 'Prometheus and promtool: the monitoring tests check the rules and scrape a real API and consumer (test/deploy/prometheus.test.ts)',
+  },
   { name: 'chromium', why: 'real browser for the extension tests (/usr/bin/chromium)' },
   { name: 'firefox-esr', why: 'real browser for the extension tests (/usr/bin/firefox-esr)' },
 ];

@@ -123,8 +123,11 @@ describe('parsing dpkg-query and apt-cache', () => {
 describe('SYSTEM_PACKAGES', () => {
   it('lists what the deployment tests run, each with a reason', () => {
     const names = SYSTEM_PACKAGES.map((p) => p.name);
-    // nginx and openssl: the proxy; certbot and pebble: the ACME test (test/deploy/acme.test.ts).
-    for (const name of ['nginx', 'openssl', 'certbot', 'pebble']) expect(names).toContain(name);
+    // nginx and openssl: the proxy; certbot and pebble: the ACME test (test/deploy/acme.test.ts);
+    // prometheus: the monitoring test (test/deploy/prometheus.test.ts).
+    for (const name of ['nginx', 'openssl', 'certbot', 'pebble', 'prometheus']) {
+      expect(names).toContain(name);
+    }
     expect(new Set(names).size).toBe(names.length);
     for (const p of SYSTEM_PACKAGES) expect(p.why.length, p.name).toBeGreaterThan(10);
   });
