@@ -1,3 +1,4 @@
+export * from './category-items.js';
 export {
   RECORDING_SETTING_ITEMS,
   readRecordingSettings,

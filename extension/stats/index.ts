@@ -1,3 +1,25 @@
+export {
+  allCategories,
+  assignCategory,
+  BUILT_IN_CATEGORIES,
+  type BuiltInCategory,
+  builtInCategoryOf,
+  type CategoryNameProblem,
+  type CategorySettings,
+  type CustomCategory,
+  categoryNameProblem,
+  categoryOf,
+  createCategory,
+  deleteCategory,
+  renameCategory,
+} from './categories.js';
+export {
+  type CategorySegment,
+  type CategoryTotal,
+  categoryDays,
+  categoryTotals,
+  loadDayRollups,
+} from './category-totals.js';
 export { formatDayLabel, formatDuration, formatWeekday } from './format-duration.js';
 export {
   filterAndSortSites,

@@ -1,0 +1,86 @@
+/**
+ * Figures by category, from the same rows the other figures come from (sites, or per-day
+ * rollups with the open visits): labelled at read time, so they follow every change at once.
+ */
+import {
+  type DailyRollup,
+  type DayRange,
+  rollupsInRange,
+  type TracksphereDb,
+} from '../db/index.js';
+import type { OpenVisitFigure } from '../messaging/protocol.js';
+import { allCategories, type CategorySettings, categoryOf } from './categories.js';
+import { withOpenVisits } from './open-visits.js';
+
+export interface CategoryTotal {
+  category: string;
+  activeMs: number;
+  visits: number;
+}
+
+/** One part of a day's bar: a category's active time that day. */
+export interface CategorySegment {
+  category: string;
+  activeMs: number;
+}
+
+/**
+ * Active time and visits per category over `rows` (site rows or rollups), busiest first (ties:
+ * more visits, then the categories' fixed order); categories without time or visits left out.
+ */
+export function categoryTotals(
+  rows: readonly { domain: string; activeMs: number; visits: number }[],
+  settings: CategorySettings,
+): CategoryTotal[] {
+  const order = allCategories(settings);
+  const totals = new Map<string, CategoryTotal>();
+  for (const row of rows) {
+    const category = categoryOf(row.domain, settings);
+    const total = totals.get(category) ?? { category, activeMs: 0, visits: 0 };
+    total.activeMs += row.activeMs;
+    total.visits += row.visits;
+    totals.set(category, total);
+  }
+  return [...totals.values()]
+    .filter((t) => t.activeMs > 0 || t.visits > 0)
+    .sort(
+      (a, b) =>
+        b.activeMs - a.activeMs ||
+        b.visits - a.visits ||
+        order.indexOf(a.category) - order.indexOf(b.category),
+    );
+}
+
+/** Each day's active time by category, in the categories' fixed order (no empty segments). */
+export function categoryDays(
+  rows: readonly DailyRollup[],
+  settings: CategorySettings,
+): Record<string, CategorySegment[]> {
+  const byDay = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    const day = byDay.get(row.day) ?? new Map<string, number>();
+    const category = categoryOf(row.domain, settings);
+    day.set(category, (day.get(category) ?? 0) + row.activeMs);
+    byDay.set(row.day, day);
+  }
+  const order = allCategories(settings);
+  const days: Record<string, CategorySegment[]> = {};
+  for (const [day, totals] of byDay)
+    days[day] = order
+      .map((category) => ({ category, activeMs: totals.get(category) ?? 0 }))
+      .filter((s) => s.activeMs > 0);
+  return days;
+}
+
+/**
+ * Every host's rollup of every day in `range`, with the visits still open: what the stacked
+ * chart labels by category (the page's table has sites only, not their days).
+ */
+export async function loadDayRollups(
+  db: TracksphereDb,
+  range: DayRange,
+  open: readonly OpenVisitFigure[] | Promise<readonly OpenVisitFigure[]> = [],
+): Promise<DailyRollup[]> {
+  const recorded = await rollupsInRange(db, range);
+  return withOpenVisits(recorded, await open, range);
+}
