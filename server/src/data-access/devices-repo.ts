@@ -1,3 +1,4 @@
+import { dissolveIfAlone, lockLinks } from './link-repo.js';
 import type { Pool } from './pool.js';
 import { withTransaction } from './pool.js';
 
@@ -143,19 +144,22 @@ export async function findDevice(pool: Pool, deviceId: string): Promise<DeviceRe
 }
 
 /**
- * Deletes a device, all its visits, and leaves a tombstone with the token
- * hash. The device row goes first: it waits for any writer holding it FOR KEY
+ * Deletes a device, all its visits (the rollup's trigger takes them out of
+ * visit_rollup), unlinks it, and leaves a tombstone with the token hash. The device row goes first: it waits for any writer holding it FOR KEY
  * SHARE (see insertVisits), so the visits DELETE that follows sees every
  * row such a writer committed, and later writers find no device.
  */
 export async function eraseDevice(pool: Pool, deviceId: string): Promise<number | null> {
   return withTransaction(pool, async (client) => {
-    const dev = await client.query<{ token_hash: Buffer }>(
-      'DELETE FROM devices WHERE id = $1 RETURNING token_hash',
+    await lockLinks(client);
+    const dev = await client.query<{ token_hash: Buffer; person_id: string | null }>(
+      'DELETE FROM devices WHERE id = $1 RETURNING token_hash, person_id',
       [deviceId],
     );
     const row = dev.rows[0];
     if (row === undefined) return null;
+    // Its link codes go with the row (ON DELETE CASCADE); the person it leaves may be one alone.
+    await dissolveIfAlone(client, row.person_id);
     await client.query(
       'INSERT INTO erased_devices (device_id, token_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING',
       [deviceId, row.token_hash],

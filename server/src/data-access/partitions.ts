@@ -1,5 +1,11 @@
 import type { Pool } from './pool.js';
 import { withTransaction } from './pool.js';
+import {
+  deleteVisitsAndSubtract,
+  dropRollupPartition,
+  ensureRollupPartition,
+  rollupPartitions,
+} from './rollup-partitions.js';
 
 /** Advisory lock key so that only one process at a time maintains partitions. */
 const MAINTENANCE_LOCK = 0x7472_6b73; // "trks"
@@ -85,6 +91,9 @@ export interface MaintenanceResult {
  * ahead files them under a later month), and so are the default partition's
  * visits corrected before it.
  *
+ * The hourly rollup of visits (visit_rollup) gets its months with visits' and loses them
+ * together; what retention deletes row by row leaves the rollup in the same transaction.
+ *
  * Retention measures from the earliest of `now` (this server's clock),
  * PostgreSQL's now() and the newest visit received, so a clock that jumps
  * ahead deletes nothing early: what was received within the retention window
@@ -137,6 +146,7 @@ export async function maintainPartitions(
         WHERE p.relname = 'visits'`,
     );
     const names = new Set(existing.rows.map((r) => r.name));
+    const rollupNames = await rollupPartitions(client);
     const cutoff = new Date(reference.getTime() - opts.retentionDays * DAY_MS);
     const first = monthStart(opts.now);
 
@@ -144,7 +154,10 @@ export async function maintainPartitions(
       const from = addMonths(first, i);
       const to = addMonths(first, i + 1);
       const name = partitionName(from);
-      if (names.has(name) || to <= cutoff) continue;
+      if (to <= cutoff) continue;
+      // The rollup's month too (data-access/rollup-partitions.ts), also when visits' exists.
+      await ensureRollupPartition(client, rollupNames, name, from, to);
+      if (names.has(name)) continue;
       await client.query(
         `CREATE TABLE ${name} (LIKE visits INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
       );
@@ -175,14 +188,17 @@ export async function maintainPartitions(
         result.overdue.push(name);
       } else if (at === null || at < cutoff) {
         await client.query(`DROP TABLE ${name}`);
+        await dropRollupPartition(client, name);
         result.dropped.push(name);
       } else if (at.getTime() < cutoff.getTime() + WAIT_MS) {
         result.waiting.push(name);
       } else {
-        const del = await client.query(`DELETE FROM ${name} WHERE started_at_corrected < $1`, [
-          cutoff,
-        ]);
-        result.deletedRows += del.rowCount ?? 0;
+        result.deletedRows += await deleteVisitsAndSubtract(
+          client,
+          name,
+          'started_at_corrected < $1',
+          [cutoff],
+        );
       }
     }
     const skewed = await client.query(
@@ -191,11 +207,12 @@ export async function maintainPartitions(
     );
     result.deletedRows += skewed.rowCount ?? 0;
     // The rest's raw start is within SKEW_MARGIN_MS of the corrected one: the raw bound uses the index.
-    const del = await client.query(
-      `DELETE FROM visits_default WHERE started_at < $2 AND started_at_corrected < $1`,
+    result.deletedFromDefault = await deleteVisitsAndSubtract(
+      client,
+      'visits_default',
+      'started_at < $2 AND started_at_corrected < $1',
       [cutoff, new Date(cutoff.getTime() + SKEW_MARGIN_MS)],
     );
-    result.deletedFromDefault = del.rowCount ?? 0;
     return result;
   });
 }

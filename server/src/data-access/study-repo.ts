@@ -1,4 +1,5 @@
 /** What `npm run admin -- codes|cohorts|devices` reads and changes (see domain/study-admin.ts). */
+import { dissolveIfAlone, lockLinks } from './link-repo.js';
 import { type Pool, withTransaction } from './pool.js';
 
 export interface NewCodes {
@@ -221,21 +222,27 @@ export async function listDevices(pool: Pool, cohort: string | undefined): Promi
   }));
 }
 
-/** Revokes a device: its token gets 403 device_revoked. Null: no such device. */
+/** Revokes a device: its token gets 403 device_revoked; it is unlinked. Null: no such device. */
 export async function revokeDevice(
   pool: Pool,
   deviceId: string,
   now: Date,
 ): Promise<{ revokedAt: Date; already: boolean } | null> {
   return withTransaction(pool, async (client) => {
-    const found = await client.query<{ revoked_at: Date | null }>(
-      'SELECT revoked_at FROM devices WHERE id = $1 FOR UPDATE',
+    await lockLinks(client);
+    const found = await client.query<{ revoked_at: Date | null; person_id: string | null }>(
+      'SELECT revoked_at, person_id FROM devices WHERE id = $1 FOR UPDATE',
       [deviceId],
     );
     const row = found.rows[0];
     if (row === undefined) return null;
     if (row.revoked_at !== null) return { revokedAt: row.revoked_at, already: true };
-    await client.query('UPDATE devices SET revoked_at = $2 WHERE id = $1', [deviceId, now]);
+    // A revoked device is unlinked: its person's other devices no longer see it, nor it them.
+    await client.query('UPDATE devices SET revoked_at = $2, person_id = NULL WHERE id = $1', [
+      deviceId,
+      now,
+    ]);
+    await dissolveIfAlone(client, row.person_id);
     return { revokedAt: now, already: false };
   });
 }
