@@ -17,7 +17,16 @@ export interface ServerProcess {
 
 export function spawnEntryPoint(entry: string, env: Record<string, string>): ServerProcess {
   // One process (not the tsx CLI, which forks a child): a SIGKILL really kills the server.
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
+  return spawnNode(entry, ['--import', 'tsx', join(ROOT, entry)], env);
+}
+
+/** `node <args>` (a compiled bundle, say), watched as spawnEntryPoint's; `entry` names it in errors. */
+export function spawnNode(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+): ServerProcess {
+  const proc = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

