@@ -54,9 +54,10 @@ export default defineConfig({
   outDir: '.output',
   manifestVersion: 3,
   manifest: ({ browser }) => ({
-    name: 'Tracksphere',
-    description: 'See where your browsing time goes. Private by default.',
-    // Page strings live in public/_locales (browser.i18n); English is the fallback.
+    // Name, description and page strings live in public/_locales/{en,de,fr,es}
+    // (browser.i18n, checked by components/locales.test.ts); English is the fallback.
+    name: '__MSG_extName__',
+    description: '__MSG_extDescription__',
     default_locale: 'en',
     permissions: [...EXTENSION_PERMISSIONS],
     // Private windows are never recorded (DESIGN.md, guarantee 3): the
