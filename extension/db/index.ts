@@ -48,6 +48,7 @@ export {
   siteTotals,
   topSites,
 } from './stats-queries.js';
+export { hostVisits, type TimeRange, visitsStartedIn } from './visit-queries.js';
 export {
   clearSyncBlock,
   getSyncMeta,

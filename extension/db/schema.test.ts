@@ -49,8 +49,12 @@ describe('database schema', () => {
 
     db = openTracksphereDb(name);
     await db.open();
-    expect(db.verno).toBe(2);
-    expect(indexNames(db, 'visits')).toEqual(['[syncState+startedMs]', 'startedMs']);
+    expect(db.verno).toBe(3);
+    expect(indexNames(db, 'visits')).toEqual([
+      '[domain+startedMs]',
+      '[syncState+startedMs]',
+      'startedMs',
+    ]);
     expect(indexNames(db, 'dailyRollups')).toEqual([]);
 
     expect(await db.visits.orderBy('startedMs').toArray()).toEqual(

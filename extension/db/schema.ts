@@ -85,13 +85,18 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   // recorded visit (the background records one per event, bench/extension.ts).
   // Dexie serves where('syncState') from [syncState+startedMs] and where('day')
   // from the [day+domain] key (its virtual indexes: a compound index answers a
-  // query on its first part); nothing queries visits by domain (the stats read
-  // the rollups). Dexie deletes the indexes on upgrade and keeps every row.
+  // query on its first part); the single-field domain index goes (the totals read
+  // the rollups; a site's pages use version 3's compound index). Dexie deletes the indexes on upgrade and keeps every row.
   db.version(2).stores({
     // [syncState+startedMs] answers "the oldest N pending" (and "newest rejected")
     // straight from the index, without reading or sorting other visits.
     visits: 'id, startedMs, [syncState+startedMs]',
     dailyRollups: '[day+domain]',
+  });
+  // Version 3 adds [domain+startedMs] for a site's pages: the visits of one host in a time
+  // range straight from the index (5,000 among 200,000 without reading the rest).
+  db.version(3).stores({
+    visits: 'id, startedMs, [syncState+startedMs], [domain+startedMs]',
   });
   return db;
 }

@@ -5,31 +5,52 @@ import { NoteLine } from '../../components/note.js';
 import { ShareBar } from '../../components/share-bar.js';
 import { SiteHosts } from '../../components/site-list.js';
 import { TrendChart } from '../../components/trend-chart.js';
+import { barUnit, chartBars } from '../../stats/date-range.js';
 import {
   filterAndSortSites,
   formatDuration,
   type HistoryStats,
+  type SiteBar,
   type SiteSort,
 } from '../../stats/index.js';
+import {
+  RangeCategories,
+  SiteCategorySelect,
+  useCategories,
+  useDayStacks,
+} from './category-controls.js';
 import { ConfirmErase, type EraseControls, EraseSiteButton } from './erase-history.js';
+import { RangeChart } from './range-chart.js';
 
-/** 30 days: the daily chart and a searchable, sortable per-site table. */
+/** A range's chart (days, weeks or months) and a searchable, sortable per-site table. */
 export function HistorySection({
   history,
   erase,
+  title = t('lastThirtyDays'),
+  onPages,
+  openSite = null,
 }: {
   history: HistoryStats;
   /** Each row gets an erase button when given. */
   erase?: EraseControls | undefined;
+  /** The range's name, after the heading's "History". */
+  title?: string;
+  /** Each site's name becomes a button that opens (or closes) its pages when given. */
+  onPages?: ((site: SiteBar) => void) | undefined;
+  /** The site whose pages are open. */
+  openSite?: string | null;
 }): JSX.Element {
   const [query, setQuery] = useState('');
   const [asking, setAsking] = useState<string | null>(null);
   const [sort, setSort] = useState<SiteSort>('time');
   const rows = filterAndSortSites(history.sites, query, sort);
+  const unit = barUnit(history.days.length);
+  const categories = useCategories() !== null;
+  const stacks = useDayStacks(history);
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">
-        {t('historyHeading')}: {t('lastThirtyDays')}
+        {t('historyHeading')}: {title}
       </h2>
       <p
         data-testid="history-total"
@@ -38,7 +59,17 @@ export function HistorySection({
       >
         {t('totalActiveTime', formatDuration(history.totalActiveMs), history.totalVisits)}
       </p>
-      <TrendChart days={history.days} width={600} labelEvery={5} />
+      {unit === 'day' ? (
+        <TrendChart
+          days={history.days}
+          width={600}
+          labelEvery={history.days.length > 7 ? 5 : 1}
+          stacks={stacks}
+        />
+      ) : (
+        <RangeChart bars={chartBars(history.days, unit)} unit={unit} />
+      )}
+      <RangeCategories sites={history.sites} />
       <div class="history-tools">
         <label class="field">
           <span>{t('searchSites')}</span>
@@ -77,6 +108,7 @@ export function HistorySection({
               <th scope="col">
                 <span class="muted">%</span>
               </th>
+              {categories ? <th scope="col">{t('columnCategory')}</th> : null}
               {erase === undefined ? null : <th scope="col">{t('eraseSite')}</th>}
             </tr>
           </thead>
@@ -90,7 +122,20 @@ export function HistorySection({
                 data-visits={s.visits}
               >
                 <th scope="row">
-                  {s.domain}
+                  {onPages === undefined ? (
+                    s.domain
+                  ) : (
+                    <button
+                      type="button"
+                      class="link"
+                      data-testid="site-pages-button"
+                      aria-expanded={openSite === s.domain}
+                      aria-label={t('showPagesOf', s.domain)}
+                      onClick={() => onPages(s)}
+                    >
+                      {s.domain}
+                    </button>
+                  )}
                   <SiteHosts site={s} />
                 </th>
                 <td class="num">{formatDuration(s.activeMs)}</td>
@@ -98,6 +143,11 @@ export function HistorySection({
                 <td class="bar-cell">
                   <ShareBar share={s.share} />
                 </td>
+                {categories ? (
+                  <td>
+                    <SiteCategorySelect site={s.domain} />
+                  </td>
+                ) : null}
                 {erase === undefined ? null : (
                   <td>
                     <EraseSiteButton site={s.domain} onAsk={setAsking} />

@@ -18,8 +18,10 @@ import {
   type RejectedRow,
   siteOfMap,
 } from '../../stats/index.js';
+import { browserSources } from '../../stats/insights.js';
 import { useHistoryErase } from './erase-history.js';
 import { OptionsView } from './options-view.js';
+import { useCategoryControls } from './use-category-controls.js';
 
 interface LocalData {
   history: HistoryStats;
@@ -57,6 +59,13 @@ function syncResultNote(result: SyncNowResult): Note {
   return note(t('syncDone', result.sent, result.rejected, result.pending));
 }
 
+/** The range views' reads: the page's database, the background's open visits and sites. */
+const insight = browserSources(
+  pageDb(),
+  async () => (await sendMessage('getStatus')).openVisits,
+  async (hosts) => siteOfMap(await sendMessage('sitesOf', { hosts })),
+);
+
 /** Loads the options page's data and sends every change to the background. */
 export function OptionsApp(): JSX.Element {
   const [status, setStatus] = useState<TrackerStatus | null>(null);
@@ -73,6 +82,7 @@ export function OptionsApp(): JSX.Element {
     setLocal(await loadLocalData());
   }, []);
   const erase = useHistoryErase(status?.sync.registered === true, reloadLocal);
+  const categories = useCategoryControls();
 
   useEffect(() => {
     const first = sendMessage('getStatus');
@@ -143,7 +153,9 @@ export function OptionsApp(): JSX.Element {
         rejected={local.rejected}
         onStatus={setStatus}
         erase={erase}
+        categories={categories}
         today={stamp}
+        insight={insight}
         tracking={{
           busy,
           onConsent: (consent) => setting(() => sendMessage('setConsent', { consent })),

@@ -1,0 +1,35 @@
+/**
+ * Raw visits for the views that need more than the daily rollups (a site's
+ * pages, the hours of the day): read through an index, so a view costs the
+ * visits it shows, not the whole table. Raw visits only cover the retention
+ * window; the rollups cover everything.
+ */
+import type { StoredVisit, TracksphereDb } from './schema.js';
+
+/** Instants [fromMs, toMs): a visit belongs to the range its start is in, as in the rollups. */
+export interface TimeRange {
+  fromMs: number;
+  toMs: number;
+}
+
+/** The visits of these hosts started in the range, from the [domain+startedMs] index, by start. */
+export async function hostVisits(
+  db: TracksphereDb,
+  hosts: readonly string[],
+  range: TimeRange,
+): Promise<StoredVisit[]> {
+  const perHost = await Promise.all(
+    [...new Set(hosts)].map((host) =>
+      db.visits
+        .where('[domain+startedMs]')
+        .between([host, range.fromMs], [host, range.toMs], true, false)
+        .toArray(),
+    ),
+  );
+  return perHost.flat().sort((a, b) => a.startedMs - b.startedMs);
+}
+
+/** Every visit started in the range, from the startedMs index, by start. */
+export function visitsStartedIn(db: TracksphereDb, range: TimeRange): Promise<StoredVisit[]> {
+  return db.visits.where('startedMs').between(range.fromMs, range.toMs, true, false).toArray();
+}

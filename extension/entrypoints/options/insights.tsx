@@ -1,0 +1,169 @@
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { PrivacyLevel } from '#protocol';
+import { t } from '../../components/i18n.js';
+import type { DayRange } from '../../db/index.js';
+import {
+  type CustomRangeProblem,
+  customRange,
+  passesRetention,
+  presetRange,
+  type RangeChoice,
+} from '../../stats/date-range.js';
+import type { HistoryStats, SiteBar } from '../../stats/index.js';
+import {
+  type InsightSources,
+  loadHeatmap,
+  loadSitePages,
+  loadTimeline,
+} from '../../stats/insights.js';
+import { loadRangeHistory } from '../../stats/range-history.js';
+import type { SitePages } from '../../stats/site-pages.js';
+import type { HeatCell, TimelineBlock } from '../../stats/when-stats.js';
+import type { EraseControls } from './erase-history.js';
+import { HistorySection } from './history-section.js';
+import { RangePicker, rangeChoiceLabel } from './range-picker.js';
+import { SitePagesView } from './site-pages.js';
+import { WhenSection } from './when-section.js';
+
+export interface InsightsProps {
+  /** The last 30 days, loaded with the page: the first range shown. */
+  history: HistoryStats;
+  today: string;
+  level: PrivacyLevel;
+  retentionDays: number;
+  sources: InsightSources;
+  erase?: EraseControls | undefined;
+}
+
+function dayText(day: string): string {
+  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, {
+    dateStyle: 'medium',
+    timeZone: 'UTC',
+  });
+}
+
+/** Runs `load` when its inputs change; its answer lands unless newer inputs came meanwhile. */
+function useLoaded<T>(load: (() => Promise<T>) | null, deps: unknown[]): T | null {
+  const [value, setValue] = useState<T | null>(null);
+  useEffect(() => {
+    setValue(null);
+    if (load === null) return;
+    let current = true;
+    load().then(
+      (next) => {
+        if (current) setValue(next);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, deps);
+  return value;
+}
+
+/**
+ * The range picker and what follows it: the history (chart, totals, sites), the chosen site's
+ * pages and the hours of the range. Totals come from the rollups (every day ever); pages and
+ * hours from the visits kept (the retention setting), which the notes say when it matters.
+ */
+export function Insights(props: InsightsProps): JSX.Element {
+  const { sources, today } = props;
+  const [choice, setChoice] = useState<RangeChoice>('30d');
+  const [custom, setCustom] = useState({ from: props.history.from, to: today });
+  const [range, setRange] = useState<DayRange>({ from: props.history.from, to: props.history.to });
+  const [problem, setProblem] = useState<CustomRangeProblem | null>(null);
+  const [site, setSite] = useState<SiteBar | null>(null);
+
+  const initial = range.from === props.history.from && range.to === props.history.to;
+  const loaded = useLoaded(
+    initial
+      ? null
+      : async () =>
+          loadRangeHistory(sources.db, range, await sources.open(), sources.dayOf, sources.sitesOf),
+    [range.from, range.to, initial, props.history],
+  );
+  const history = initial ? props.history : loaded;
+  const pages = useLoaded<SitePages>(
+    site === null
+      ? null
+      : () =>
+          loadSitePages(
+            sources,
+            range,
+            site.hosts.map((h) => h.domain),
+          ),
+    [site?.domain, range.from, range.to, props.history],
+  );
+  const cells = useLoaded<HeatCell[]>(
+    () => loadHeatmap(sources, range),
+    [range.from, range.to, props.history],
+  );
+  const blocks = useLoaded<TimelineBlock[]>(() => loadTimeline(sources), [props.history]);
+
+  const choose = (next: RangeChoice): void => {
+    setChoice(next);
+    if (next === 'custom') {
+      pick(custom.from, custom.to);
+      return;
+    }
+    setProblem(null);
+    setRange(presetRange(next, today));
+  };
+  function pick(from: string, to: string): void {
+    setCustom({ from, to });
+    const next = customRange(from, to, today);
+    if ('problem' in next) {
+      setProblem(next.problem);
+      return;
+    }
+    setProblem(null);
+    setRange(next);
+  }
+  const title =
+    choice === 'custom'
+      ? t('rangeFromTo', dayText(range.from), dayText(range.to))
+      : rangeChoiceLabel(choice);
+  const rawNote = passesRetention(range, today, props.retentionDays)
+    ? t('rangeRawVisits', props.retentionDays)
+    : null;
+  return (
+    <>
+      <RangePicker
+        choice={choice}
+        from={custom.from}
+        to={custom.to}
+        today={today}
+        problem={problem}
+        onChoice={choose}
+        onCustom={pick}
+      />
+      {history === null ? (
+        <p class="muted" aria-busy="true">
+          {t('loading')}
+        </p>
+      ) : (
+        <HistorySection
+          history={history}
+          erase={props.erase}
+          title={title}
+          openSite={site?.domain ?? null}
+          onPages={(next) => setSite(next.domain === site?.domain ? null : next)}
+        />
+      )}
+      {site === null ? null : (
+        <>
+          {rawNote === null ? null : <p class="notice">{rawNote}</p>}
+          <SitePagesView
+            site={site.domain}
+            pages={pages}
+            level={props.level}
+            onClose={() => setSite(null)}
+          />
+        </>
+      )}
+      <WhenSection cells={cells} blocks={blocks} rawNote={rawNote} />
+    </>
+  );
+}

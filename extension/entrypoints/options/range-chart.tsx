@@ -1,0 +1,127 @@
+import type { JSX } from 'preact';
+import { useRef, useState } from 'preact/hooks';
+import { t } from '../../components/i18n.js';
+import { barAfterKey } from '../../components/trend-chart.js';
+import type { ChartBar } from '../../stats/date-range.js';
+import { formatDuration } from '../../stats/index.js';
+
+const HEIGHT = 100;
+const LABEL_SPACE = 20;
+const GAP_RATIO = 0.25;
+/** Labels closer than this (viewBox units) would touch: only every nth bar gets one. */
+const LABEL_SPACING = 48;
+
+function dayDate(day: string): Date {
+  return new Date(`${day}T12:00:00Z`);
+}
+
+/** "3 Mar" (a week's first day) or "Mar" (a month), in the browser's locale. */
+function shortLabel(bar: ChartBar, unit: 'week' | 'month'): string {
+  const options: Intl.DateTimeFormatOptions =
+    unit === 'week'
+      ? { day: 'numeric', month: 'short', timeZone: 'UTC' }
+      : { month: 'short', timeZone: 'UTC' };
+  return dayDate(bar.from).toLocaleDateString(undefined, options);
+}
+
+/** "3 Mar 2025 – 9 Mar 2025" or "March 2025": what the bar's name says. */
+function longLabel(bar: ChartBar, unit: 'week' | 'month'): string {
+  if (unit === 'month' && bar.from.slice(8) === '01' && dayDate(bar.to).getUTCDate() >= 28) {
+    return dayDate(bar.from).toLocaleDateString(undefined, {
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+  }
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+  return format.formatRange(dayDate(bar.from), dayDate(bar.to));
+}
+
+/**
+ * Active time per week or per month: the chart of long ranges, where a bar a day would be a
+ * hairline. Like TrendChart it is one tab stop, moved through with the arrow keys, Home and End.
+ */
+export function RangeChart({
+  bars,
+  unit,
+  width = 600,
+}: {
+  bars: readonly ChartBar[];
+  unit: 'week' | 'month';
+  width?: number;
+}): JSX.Element {
+  const [chosen, setChosen] = useState<number | null>(null);
+  const svg = useRef<SVGSVGElement>(null);
+  const current = Math.min(chosen ?? bars.length - 1, bars.length - 1);
+  const onKeyDown = (e: KeyboardEvent): void => {
+    const next = barAfterKey(e.key, current, bars.length);
+    if (next === null) return;
+    e.preventDefault();
+    setChosen(next);
+    svg.current?.querySelectorAll<SVGRectElement>('.bar-hit')[next]?.focus();
+  };
+  const max = bars.reduce((m, b) => Math.max(m, b.activeMs), 0);
+  const slot = bars.length === 0 ? width : width / bars.length;
+  const barWidth = slot * (1 - GAP_RATIO);
+  const labelEvery = Math.max(1, Math.ceil(LABEL_SPACING / slot));
+  const first = bars[0] === undefined ? '' : shortLabel(bars[0], unit);
+  const last = bars.at(-1);
+  const name = t(
+    unit === 'week' ? 'weekChartLabel' : 'monthChartLabel',
+    first,
+    last === undefined ? '' : shortLabel(last, unit),
+  );
+  return (
+    <figure class="trend" aria-label={name} data-testid="range-chart" data-unit={unit}>
+      <svg
+        class="trend-chart"
+        ref={svg}
+        viewBox={`0 0 ${width} ${HEIGHT + LABEL_SPACE}`}
+        onKeyDown={onKeyDown}
+      >
+        <title>{name}</title>
+        <line class="axis" x1={0} x2={width} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} />
+        {bars.map((b, i) => {
+          const barHeight =
+            max === 0 ? 0 : Math.max(b.activeMs > 0 ? 2 : 0, (b.activeMs / max) * HEIGHT);
+          const label = t('periodBarLabel', longLabel(b, unit), formatDuration(b.activeMs));
+          return (
+            <g key={b.from} data-from={b.from} data-to={b.to} data-active-ms={b.activeMs}>
+              {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: a bar is a named image; it takes the focus only to be read, moved through with the arrow keys */}
+              <rect
+                class="bar-hit"
+                x={i * slot}
+                y={0}
+                width={slot}
+                height={HEIGHT}
+                role="img"
+                tabindex={i === current ? 0 : -1}
+                aria-label={label}
+                onFocus={() => setChosen(i)}
+              >
+                <title>{label}</title>
+              </rect>
+              <rect
+                class="bar"
+                x={i * slot + (slot - barWidth) / 2}
+                y={HEIGHT - barHeight}
+                width={barWidth}
+                height={barHeight}
+              />
+              {(bars.length - 1 - i) % labelEvery === 0 ? (
+                <text
+                  class="bar-label"
+                  x={Math.min(width - 20, Math.max(20, i * slot + slot / 2))}
+                  y={HEIGHT + 16}
+                  text-anchor="middle"
+                >
+                  {shortLabel(b, unit)}
+                </text>
+              ) : null}
+            </g>
+          );
+        })}
+      </svg>
+    </figure>
+  );
+}

@@ -1,0 +1,109 @@
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { PrivacyLevel } from '#protocol';
+import { t } from '../../components/i18n.js';
+import { formatDuration } from '../../stats/index.js';
+import { type SitePages, searchPages } from '../../stats/site-pages.js';
+
+export interface SitePagesViewProps {
+  site: string;
+  /** null while the visits are read. */
+  pages: SitePages | null;
+  /** The privacy level now: what new visits keep of a page. */
+  level: PrivacyLevel;
+  onClose: () => void;
+}
+
+/**
+ * A site's pages over the range, by active time, with a search. It takes the focus when it
+ * opens (its heading), so a keyboard user lands on what they asked for.
+ */
+export function SitePagesView({ site, pages, level, onClose }: SitePagesViewProps): JSX.Element {
+  const [query, setQuery] = useState('');
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [site]);
+  const rows = pages === null ? [] : searchPages(pages.pages, query);
+  const hosts = new Set(pages?.pages.map((p) => p.host));
+  const titled = rows.some((p) => p.title !== null);
+  return (
+    <section class="site-pages card" aria-labelledby="site-pages-heading" data-testid="site-pages">
+      <div class="row spread">
+        <h3 id="site-pages-heading" tabIndex={-1} ref={heading}>
+          {t('pagesHeading', site)}
+        </h3>
+        <button type="button" class="secondary" data-testid="close-pages" onClick={onClose}>
+          {t('closePages')}
+        </button>
+      </div>
+      {level === 'domain' ? <p class="notice">{t('pagesLevelDomain')}</p> : null}
+      {level === 'path' ? <p class="notice">{t('pagesLevelPath')}</p> : null}
+      <label class="field">
+        <span>{t('searchPages')}</span>
+        <input
+          type="search"
+          data-testid="page-search"
+          value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
+      </label>
+      {pages === null ? (
+        <p class="muted" aria-busy="true">
+          {t('pagesLoading')}
+        </p>
+      ) : rows.length === 0 ? (
+        <p class="empty" data-testid="pages-empty">
+          {t('pagesNone')}
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('columnPage')}</th>
+              {titled ? <th scope="col">{t('columnTitle')}</th> : null}
+              <th scope="col" class="num" aria-sort="descending">
+                {t('columnTime')}
+              </th>
+              <th scope="col" class="num">
+                {t('columnVisits')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((p) => (
+              <tr
+                key={p.host + p.path}
+                data-testid="page-row"
+                data-host={p.host}
+                data-path={p.path}
+                data-active-ms={p.activeMs}
+                data-visits={p.visits}
+              >
+                <th scope="row" class="page-path">
+                  {hosts.size > 1 ? <span class="muted">{p.host}</span> : null}
+                  {p.path}
+                </th>
+                {titled ? <td class="page-title">{p.title ?? ''}</td> : null}
+                <td class="num">{formatDuration(p.activeMs)}</td>
+                <td class="num">{p.visits}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {pages !== null && pages.withoutAddress.visits > 0 ? (
+        <p
+          class="notice"
+          data-testid="pages-without-address"
+          data-active-ms={pages.withoutAddress.activeMs}
+          data-visits={pages.withoutAddress.visits}
+        >
+          {t(
+            'pagesWithoutAddress',
+            pages.withoutAddress.visits,
+            formatDuration(pages.withoutAddress.activeMs),
+          )}
+        </p>
+      ) : null}
+    </section>
+  );
+}

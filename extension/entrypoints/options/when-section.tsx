@@ -1,0 +1,148 @@
+import type { JSX } from 'preact';
+import { t } from '../../components/i18n.js';
+import { formatDuration } from '../../stats/index.js';
+import type { HeatCell, TimelineBlock } from '../../stats/when-stats.js';
+
+/** Sunday first: data-weekday and Date.getDay count from Sunday. */
+const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6] as const;
+const HOURS = Array.from({ length: 24 }, (_, h) => h);
+/** 2023-01-01 was a Sunday: day n of that week names weekday n. */
+function weekdayName(weekday: number, style: 'short' | 'long'): string {
+  return new Date(Date.UTC(2023, 0, 1 + weekday, 12)).toLocaleDateString(undefined, {
+    weekday: style,
+    timeZone: 'UTC',
+  });
+}
+
+/** 0 for no time, else 1..4 by share of the busiest cell. */
+export function heatLevel(ms: number, max: number): number {
+  return ms <= 0 || max <= 0 ? 0 : Math.max(1, Math.ceil((ms / max) * 4));
+}
+
+/**
+ * Active time by weekday (rows) and hour (columns): a plain table, so screen readers name each
+ * cell by its row and column headers and read its time; the shade shows the same by eye.
+ */
+export function Heatmap({ cells }: { cells: readonly HeatCell[] }): JSX.Element {
+  const max = cells.reduce((m, c) => Math.max(m, c.activeMs), 0);
+  return (
+    <table class="heatmap" data-testid="heatmap">
+      <caption>{t('heatmapCaption')}</caption>
+      <thead>
+        <tr>
+          <td />
+          {HOURS.map((h) => (
+            <th key={h} scope="col" class="heat-hour">
+              {h}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {WEEKDAYS.map((weekday) => (
+          <tr key={weekday}>
+            <th scope="row" class="heat-day">
+              <abbr title={weekdayName(weekday, 'long')}>{weekdayName(weekday, 'short')}</abbr>
+            </th>
+            {HOURS.map((hour) => {
+              const ms = cells[weekday * 24 + hour]?.activeMs ?? 0;
+              const time = formatDuration(ms);
+              return (
+                <td
+                  key={hour}
+                  class={`heat heat-${heatLevel(ms, max)}`}
+                  data-testid="heatmap-cell"
+                  data-weekday={weekday}
+                  data-hour={hour}
+                  data-active-ms={ms}
+                  title={`${weekdayName(weekday, 'short')} ${hour}: ${time}`}
+                >
+                  <span class="visually-hidden">{time}</span>
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/** A colour per site, the same on every load: 8 shades, chosen by the name's hash. */
+export function siteColour(domain: string): number {
+  let hash = 0;
+  for (const ch of domain) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) | 0;
+  return Math.abs(hash) % 8;
+}
+
+/** Today's visits as blocks on a midnight-to-midnight axis, coloured by site. */
+export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.Element {
+  if (blocks.length === 0) {
+    return (
+      <p class="empty" data-testid="timeline-empty">
+        {t('timelineEmpty')}
+      </p>
+    );
+  }
+  return (
+    <div class="timeline-box">
+      <ol class="timeline" aria-label={t('timelineLabel')} data-testid="timeline">
+        {blocks.map((b) => {
+          const label = t(
+            'timelineBlockLabel',
+            b.domain,
+            clock.format(b.startMs),
+            clock.format(b.endMs),
+            formatDuration(b.activeMs),
+          );
+          return (
+            <li
+              key={`${b.startMs}-${b.domain}`}
+              class={`timeline-block site-c${siteColour(b.domain)}`}
+              style={{ left: `${b.left * 100}%`, width: `${(b.right - b.left) * 100}%` }}
+              title={label}
+              data-testid="timeline-block"
+              data-domain={b.domain}
+              data-started-at={new Date(b.startMs).toISOString()}
+              data-ended-at={new Date(b.endMs).toISOString()}
+              data-active-ms={b.activeMs}
+            >
+              <span class="visually-hidden">{label}</span>
+            </li>
+          );
+        })}
+      </ol>
+      <div class="timeline-axis" aria-hidden="true">
+        {[0, 6, 12, 18, 24].map((h) => (
+          <span key={h} style={{ left: `${(h / 24) * 100}%` }}>
+            {h === 24 ? '' : clock.format(new Date(2000, 0, 1, h))}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export interface WhenSectionProps {
+  /** null while the visits are read. */
+  cells: readonly HeatCell[] | null;
+  blocks: readonly TimelineBlock[] | null;
+  /** Shown when the range goes past the kept visits. */
+  rawNote: string | null;
+}
+
+/** When: the hours of the range, and today's visits. */
+export function WhenSection({ cells, blocks, rawNote }: WhenSectionProps): JSX.Element {
+  return (
+    <section aria-labelledby="when-heading" data-testid="when-section">
+      <h2 id="when-heading">{t('whenHeading')}</h2>
+      {rawNote === null ? null : <p class="notice">{rawNote}</p>}
+      {cells === null ? <p class="muted">{t('loading')}</p> : <Heatmap cells={cells} />}
+      <p class="muted heat-help">{t('heatmapHelp')}</p>
+      <h3>{t('timelineHeading')}</h3>
+      {blocks === null ? <p class="muted">{t('loading')}</p> : <Timeline blocks={blocks} />}
+    </section>
+  );
+}

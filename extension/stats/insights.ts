@@ -1,0 +1,111 @@
+/**
+ * What the options page's range views read: a site's pages, the hours of a
+ * range and today's timeline, from the raw visits through their indexes, with
+ * the open visits (the background's) where the figures are about now.
+ */
+import {
+  addDays,
+  type DayOf,
+  type DayRange,
+  hostVisits,
+  localDayOf,
+  localStartOfDay,
+  type StoredVisit,
+  type TracksphereDb,
+  visitsStartedIn,
+} from '../db/index.js';
+import type { OpenVisitFigure } from '../messaging/protocol.js';
+import { type SitePages, sitePages } from './site-pages.js';
+import {
+  browserOffset,
+  type HeatCell,
+  heatmap,
+  type Span,
+  type TimelineBlock,
+  timeline,
+  type ZoneOffset,
+} from './when-stats.js';
+
+const DAY_MS = 86_400_000;
+
+/** Where the views read from, and the clock and zone they read in (tests pass their own). */
+export interface InsightSources {
+  db: TracksphereDb;
+  open: () => Promise<readonly OpenVisitFigure[]>;
+  now: () => number;
+  dayOf: DayOf;
+  startOfDay: (day: string) => number;
+  offset: ZoneOffset;
+  /** The site of each host (the background's sitesOf); hosts stand alone without it. */
+  sitesOf?: (hosts: string[]) => Promise<(host: string) => string>;
+}
+
+/** The browser's zone and clock. */
+export function browserSources(
+  db: TracksphereDb,
+  open: () => Promise<readonly OpenVisitFigure[]>,
+  sitesOf?: InsightSources['sitesOf'],
+): InsightSources {
+  return {
+    db,
+    open,
+    now: () => Date.now(),
+    dayOf: localDayOf,
+    startOfDay: localStartOfDay,
+    offset: browserOffset,
+    ...(sitesOf === undefined ? {} : { sitesOf }),
+  };
+}
+
+function instants(src: InsightSources, range: DayRange): { fromMs: number; toMs: number } {
+  return { fromMs: src.startOfDay(range.from), toMs: src.startOfDay(addDays(range.to, 1)) };
+}
+
+function spanOf(visit: StoredVisit): Span {
+  return {
+    domain: visit.domain,
+    startMs: visit.startedMs,
+    endMs: Date.parse(visit.endedAt),
+    activeMs: visit.activeMs,
+  };
+}
+
+/** The open visits as spans that end now, those started in [fromMs, toMs) only. */
+async function openSpans(src: InsightSources, fromMs: number, toMs: number): Promise<Span[]> {
+  const now = src.now();
+  return (await src.open())
+    .filter((v) => v.startedAt >= fromMs && v.startedAt < toMs)
+    .map((v) => ({ domain: v.domain, startMs: v.startedAt, endMs: now, activeMs: v.activeMs }));
+}
+
+/** The pages of a site (its hosts) over the range, from the recorded visits. */
+export async function loadSitePages(
+  src: InsightSources,
+  range: DayRange,
+  hosts: readonly string[],
+): Promise<SitePages> {
+  return sitePages(await hostVisits(src.db, hosts, instants(src, range)));
+}
+
+/** Active time by weekday and hour over the range, open visits included. */
+export async function loadHeatmap(src: InsightSources, range: DayRange): Promise<HeatCell[]> {
+  const span = instants(src, range);
+  const [visits, open] = await Promise.all([
+    visitsStartedIn(src.db, span),
+    openSpans(src, span.fromMs, span.toMs),
+  ]);
+  return heatmap([...visits.map(spanOf), ...open], src.offset);
+}
+
+/** Today's visits, the open ones and those begun yesterday that ran past midnight included. */
+export async function loadTimeline(src: InsightSources): Promise<TimelineBlock[]> {
+  const today = src.dayOf(src.now());
+  const day = { startMs: src.startOfDay(today), endMs: src.startOfDay(addDays(today, 1)) };
+  const [visits, open] = await Promise.all([
+    visitsStartedIn(src.db, { fromMs: day.startMs - DAY_MS, toMs: day.endMs }),
+    openSpans(src, day.startMs - DAY_MS, day.endMs),
+  ]);
+  const spans = [...visits.map(spanOf), ...open];
+  const siteOf = await src.sitesOf?.([...new Set(spans.map((s) => s.domain))]);
+  return timeline(spans, day, siteOf);
+}

@@ -1,0 +1,38 @@
+/**
+ * The options page's history for any range of days, from the rollups (kept
+ * forever), with the open visits of the days in it.
+ */
+import {
+  type DayOf,
+  type DayRange,
+  dayTotals,
+  rollupsInRange,
+  type TracksphereDb,
+} from '../db/index.js';
+import type { OpenVisitFigure } from '../messaging/protocol.js';
+import { dayCount } from './date-range.js';
+import type { HistoryStats } from './history-stats.js';
+import { withOpenVisits } from './open-visits.js';
+import { type SiteOf, siteBars } from './site-shares.js';
+
+/** The range's totals, one total per day (oldest first) and every site by active time. */
+export async function loadRangeHistory(
+  db: TracksphereDb,
+  range: DayRange,
+  open: readonly OpenVisitFigure[] = [],
+  dayOf?: DayOf,
+  sitesOf?: (hosts: string[]) => Promise<SiteOf>,
+): Promise<HistoryStats> {
+  const recorded = await rollupsInRange(db, range);
+  const rows = withOpenVisits(recorded, open, range, dayOf);
+  const siteOf = await sitesOf?.([...new Set(rows.map((row) => row.domain))]);
+  const days = dayTotals(rows, { lastDay: range.to, days: dayCount(range) });
+  return {
+    from: range.from,
+    to: range.to,
+    totalActiveMs: days.reduce((sum, d) => sum + d.activeMs, 0),
+    totalVisits: days.reduce((sum, d) => sum + d.visits, 0),
+    days,
+    sites: siteBars(rows, siteOf),
+  };
+}

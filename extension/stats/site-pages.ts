@@ -1,0 +1,71 @@
+/**
+ * A site's pages over a range, from its raw visits: what the privacy level of
+ * each visit kept of its address (path and query at `full`, the path at
+ * `path`, nothing at `domain`) and its title (`full` only).
+ */
+import type { StoredVisit } from '../db/index.js';
+
+export interface PageRow {
+  host: string;
+  /** The address after the host: path, and query where the level kept it. */
+  path: string;
+  /** The latest title kept for the page; null when no visit kept one. */
+  title: string | null;
+  activeMs: number;
+  visits: number;
+}
+
+export interface SitePages {
+  /** By active time, then visits, then address. */
+  pages: PageRow[];
+  /** Visits recorded at the `domain` level: no address, so no page. */
+  withoutAddress: { activeMs: number; visits: number };
+}
+
+function pathOf(url: string): { host: string; path: string } | null {
+  try {
+    const parsed = new URL(url);
+    return { host: parsed.hostname, path: parsed.pathname + parsed.search };
+  } catch {
+    return null;
+  }
+}
+
+/** Groups the visits (oldest first, as the index reads them) by host and path. */
+export function sitePages(visits: readonly StoredVisit[]): SitePages {
+  const pages = new Map<string, PageRow>();
+  const withoutAddress = { activeMs: 0, visits: 0 };
+  for (const visit of visits) {
+    const where = visit.url === null ? null : pathOf(visit.url);
+    if (where === null) {
+      withoutAddress.activeMs += visit.activeMs;
+      withoutAddress.visits += 1;
+      continue;
+    }
+    const key = `${where.host}${where.path}`;
+    const row = pages.get(key) ?? { ...where, title: null, activeMs: 0, visits: 0 };
+    row.activeMs += visit.activeMs;
+    row.visits += 1;
+    // Later visits come later: the page's latest title wins.
+    if (visit.title !== null) row.title = visit.title;
+    pages.set(key, row);
+  }
+  return { pages: [...pages.values()].sort(byTime), withoutAddress };
+}
+
+function byTime(a: PageRow, b: PageRow): number {
+  const ka = a.host + a.path;
+  const kb = b.host + b.path;
+  return b.activeMs - a.activeMs || b.visits - a.visits || (ka < kb ? -1 : ka > kb ? 1 : 0);
+}
+
+/** Pages whose address or title contains `query`, case-insensitive. */
+export function searchPages(pages: readonly PageRow[], query: string): PageRow[] {
+  const needle = query.trim().toLowerCase();
+  if (needle === '') return [...pages];
+  return pages.filter(
+    (p) =>
+      (p.host + p.path).toLowerCase().includes(needle) ||
+      (p.title ?? '').toLowerCase().includes(needle),
+  );
+}
