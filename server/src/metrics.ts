@@ -7,6 +7,10 @@ export interface Metrics {
   httpDuration: Histogram<'route'>;
   eventsAccepted: Counter;
   eventsRejected: Counter<'code'>;
+  /** Batches refused 429 quota_exceeded (a device's daily rows or bytes). */
+  quotaRefusals: Counter;
+  /** Events accepted per cohort: count with cohortLabel(), which bounds the label's values. */
+  cohortEventsAccepted: Counter<'cohort'>;
   deliverDuration: Histogram<'sink'>;
   consumerBatchSize: Histogram;
   consumerLag: Gauge<'partition'>;
@@ -53,6 +57,17 @@ export function createMetrics(defaults = true): Metrics {
       labelNames: ['code'],
       registers,
     }),
+    quotaRefusals: new Counter({
+      name: 'tracksphere_quota_refusals_total',
+      help: "Event batches refused with 429 quota_exceeded: the batch would pass its device's daily quota (QUOTA_ROWS_PER_DEVICE_DAY, QUOTA_BYTES_PER_DEVICE_DAY)",
+      registers,
+    }),
+    cohortEventsAccepted: new Counter({
+      name: 'tracksphere_cohort_events_accepted_total',
+      help: `Events accepted, by the cohort of the sending device ("${NO_COHORT}": registered with ENROLLMENT_KEY or openly; "${OTHER_COHORTS}": cohorts past the first ${MAX_COHORT_LABELS} this process saw)`,
+      labelNames: ['cohort'],
+      registers,
+    }),
     deliverDuration: new Histogram({
       name: 'tracksphere_deliver_duration_seconds',
       help: 'Time to make a batch durable (Kafka produce acks=all, or PostgreSQL commit)',
@@ -85,4 +100,31 @@ export function createMetrics(defaults = true): Metrics {
       registers,
     }),
   };
+}
+
+/** The cohort label of devices without a cohort (ENROLLMENT_KEY or open registration). */
+export const NO_COHORT = '(none)';
+/** The cohort label once a process has seen MAX_COHORT_LABELS cohorts. */
+export const OTHER_COHORTS = '(other)';
+/**
+ * Distinct cohort label values per process. Cohorts are made by the administrator (`admin codes
+ * create --cohort`), never by a device, so a study has a handful; the cap only keeps a mistake
+ * (a script making a cohort per device) from growing Prometheus without bound.
+ */
+export const MAX_COHORT_LABELS = 100;
+
+const seenCohorts = new WeakMap<Metrics, Set<string>>();
+
+/** The label value for `cohort` in `metrics`: its name, NO_COHORT, or OTHER_COHORTS past the cap. */
+export function cohortLabel(metrics: Metrics, cohort: string | null): string {
+  if (cohort === null) return NO_COHORT;
+  let seen = seenCohorts.get(metrics);
+  if (seen === undefined) {
+    seen = new Set();
+    seenCohorts.set(metrics, seen);
+  }
+  if (seen.has(cohort)) return cohort;
+  if (seen.size >= MAX_COHORT_LABELS) return OTHER_COHORTS;
+  seen.add(cohort);
+  return cohort;
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Config } from '../../config.js';
+import { watchOpenCohorts } from '../../data-access/cohort-gauge.js';
 import { directSink } from '../../data-access/direct-sink.js';
 import { isReachable, type Pool } from '../../data-access/pool.js';
 import { createDeviceAuthenticator } from '../../domain/device-auth.js';
@@ -18,6 +19,7 @@ export async function startApi(opts: {
   metrics: Metrics;
 }): Promise<Server> {
   const { config, pool, producer } = opts;
+  watchOpenCohorts(opts.metrics, pool, opts.log);
   const app = createApp({
     pool,
     auth: createDeviceAuthenticator(pool, { ttlMs: config.authCacheTtlMs }),

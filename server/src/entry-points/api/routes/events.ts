@@ -4,8 +4,9 @@ import { AppError } from '../../../domain/errors.js';
 import { prepareBatch } from '../../../domain/ingest.js';
 import { deliverWithinQuota } from '../../../domain/quota.js';
 import { parseUserAgent } from '../../../domain/user-agent.js';
+import { cohortLabel } from '../../../metrics.js';
 import type { ApiDeps } from '../deps.js';
-import { deviceIdOf, requireDevice, requireStudyOpen } from '../middleware/auth.js';
+import { deviceIdOf, deviceOf, requireDevice, requireStudyOpen } from '../middleware/auth.js';
 import { jsonBody } from '../middleware/json-body.js';
 
 /** `deviceLimit`: the app's one per-device limiter, shared with the other device routes. */
@@ -41,10 +42,19 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
         deviceId: deviceIdOf(res.locals),
         receivedAt,
         quota: deps.config.quota,
+      }).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'quota_exceeded') {
+          deps.metrics.quotaRefusals.inc();
+        }
+        throw err;
       });
       stop();
       const result: IngestResult = { accepted: records.length, rejected };
       deps.metrics.eventsAccepted.inc(result.accepted);
+      deps.metrics.cohortEventsAccepted.inc(
+        { cohort: cohortLabel(deps.metrics, deviceOf(res.locals).cohort) },
+        result.accepted,
+      );
       for (const r of result.rejected) deps.metrics.eventsRejected.inc({ code: r.code });
       res.status(200).json(result);
     },
