@@ -12,8 +12,8 @@ Tracksphere is up.
   Grafana (dashboards):                  https://$host/grafana/  (user ${GRAFANA_ADMIN_USER:-admin}, password GRAFANA_ADMIN_PASSWORD in .env)
 
 Enrolment codes for the people you enrol, per cohort:
-  docker compose exec api npm run admin -- codes create --cohort <name>
-  docker compose exec api npm run admin -- --help          (every admin command)
+  docker compose exec api npm run start:admin -- codes create --cohort <name>
+  docker compose exec api npm run start:admin -- --help    (every admin command)
 
 TEXT
 if [ -n "${ACME_EMAIL:-}" ]; then

@@ -156,6 +156,9 @@ describe('loadConfig', () => {
       for (const entry of [
         'server/src/entry-points/consumer/main.ts',
         '/app/server/src/entry-points/migrate.ts',
+        // The compiled bundles the image runs.
+        'dist/server/consumer.mjs',
+        '/app/dist/server/migrate.mjs',
       ]) {
         expect(servesApi(entry), entry).toBe(false);
         expect(loadConfig(env, entry).corsOrigins, entry).toBeUndefined();
@@ -169,6 +172,9 @@ describe('loadConfig', () => {
         'server/src/entry-points/api/main.ts',
         'server/src/entry-points/server.ts',
         'server/src/somewhere-new/consumer.ts',
+        '/app/dist/server/api.mjs',
+        'dist/server/server.mjs',
+        'dist/server/not-the-consumer.mjs',
         undefined,
       ]) {
         expect(servesApi(entry), entry).toBe(true);

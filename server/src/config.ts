@@ -162,11 +162,13 @@ export class ConfigError extends Error {
 }
 
 /**
- * The entry points that serve no API: the consumer's and the migrations'. Every
- * other one does (api/main.ts, server.ts), and so does one this does not know:
- * a moved file gets the stricter checks, never the laxer.
+ * The entry points that serve no API: the consumer's and the migrations', as TypeScript or as
+ * their compiled bundles (scripts/build-server.ts: dist/server/consumer.mjs, migrate.mjs).
+ * Every other one does (api/main.ts, server.ts), and so does one this does not know: a moved
+ * file gets the stricter checks, never the laxer.
  */
-const NO_API_ENTRY_POINT = /entry-points\/(consumer\/main|migrate)\.[cm]?[jt]s$/;
+const NO_API_ENTRY_POINT =
+  /(entry-points\/(consumer\/main|migrate)\.[cm]?[jt]s|(^|\/)(consumer|migrate)\.mjs)$/;
 
 /** True when the process started from `entryPoint` (a path) serves the ingest API. */
 export function servesApi(entryPoint: string | undefined): boolean {

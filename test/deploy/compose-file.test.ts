@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SERVER_BUNDLES } from '../../scripts/build-server.js';
 import { loadConfig } from '../../server/src/config.js';
 import {
   bareReferences,
@@ -208,7 +209,7 @@ describe('docker-compose.yml', () => {
     expect(services.nginx?.ports).toEqual(['80:80', '443:443']);
   });
 
-  it('runs the same entry points as the npm scripts, without npm in between', async () => {
+  it('runs the same compiled entry points as the npm start:* scripts, without npm in between', async () => {
     const { services } = await loadCompose();
     const scripts = (
       JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
@@ -216,15 +217,15 @@ describe('docker-compose.yml', () => {
       }
     ).scripts;
     const expected: Record<string, string> = {
-      migrate: 'migrate',
-      api: 'server:api',
-      consumer: 'server:consumer',
+      migrate: 'start:migrate',
+      api: 'start:api',
+      consumer: 'start:consumer',
     };
+    const bundles = Object.keys(SERVER_BUNDLES).map((b) => `dist/server/${b}`);
     for (const [service, script] of Object.entries(expected)) {
-      const entry = /^tsx (\S+\.ts)$/.exec(scripts[script] ?? '')?.[1];
-      expect(entry, script).toBeDefined();
-      expect(commandOf(services[service] ?? {})).toEqual(['node', '--import', 'tsx', entry]);
-      expect(existsSync(repoPath(entry ?? '')), entry).toBe(true);
+      const bundle = /^node --enable-source-maps (\S+\.mjs)$/.exec(scripts[script] ?? '')?.[1];
+      expect(bundles, script).toContain(bundle);
+      expect(commandOf(services[service] ?? {})).toEqual(['node', '--enable-source-maps', bundle]);
     }
   });
 
@@ -266,7 +267,7 @@ describe('docker-compose.yml', () => {
     const loop = commandOf(services.partitions ?? {});
     expect(loop.slice(0, 2)).toEqual(['sh', '-c']);
     expect(loop[2]).toMatch(
-      /^while node --import tsx server\/src\/entry-points\/migrate\.ts; do touch (\S+); sleep 3600; done; exit 1$/,
+      /^while node --enable-source-maps dist\/server\/migrate\.mjs; do touch (\S+); sleep 3600; done; exit 1$/,
     );
     const heartbeat = /touch (\S+);/.exec(loop[2] ?? '')?.[1];
     expect(services.partitions?.healthcheck?.test).toEqual([
@@ -278,7 +279,7 @@ describe('docker-compose.yml', () => {
     expect(environmentOf(services.partitions ?? {}).get('PARTITION_MAINTENANCE')).toBeUndefined();
   });
 
-  it('lets Grafana reach PostgreSQL (and nginx, in front of it) and nothing else', async () => {
+  it('lets Grafana reach PostgreSQL and Prometheus (and nginx, in front of it) and nothing else', async () => {
     const compose = await loadCompose();
     const members = (network: string): string[] =>
       Object.entries(compose.services)
@@ -293,9 +294,10 @@ describe('docker-compose.yml', () => {
         .map(([other]) => other)
         .sort();
     };
-    expect(peersOf('grafana')).toEqual(['nginx', 'postgres']);
+    expect(peersOf('grafana')).toEqual(['nginx', 'postgres', 'prometheus']);
     expect(members('db')).toEqual(['grafana', 'postgres']);
     expect(members('dashboards')).toEqual(['grafana', 'nginx']);
+    expect(members('metrics')).toEqual(['grafana', 'prometheus']);
     // Kafka, the consumer and the API's /metrics (port 8080) are out of Grafana's reach.
     for (const name of ['api', 'consumer', 'kafka-1', 'kafka-2', 'kafka-3']) {
       expect(peersOf(name), name).not.toContain('grafana');
@@ -305,7 +307,14 @@ describe('docker-compose.yml', () => {
     expect(members('edge')).toEqual(['api', 'nginx']);
     expect(members('acme')).toEqual(['certbot']);
     const networks = (compose.networks ?? {}) as Record<string, { internal?: boolean } | null>;
-    expect(Object.keys(networks).sort()).toEqual(['acme', 'backend', 'dashboards', 'db', 'edge']);
+    expect(Object.keys(networks).sort()).toEqual([
+      'acme',
+      'backend',
+      'dashboards',
+      'db',
+      'edge',
+      'metrics',
+    ]);
     for (const [name, network] of Object.entries(networks)) {
       expect(network?.internal === true, name).toBe(name !== 'edge' && name !== 'acme');
     }
@@ -557,9 +566,9 @@ describe('docker-compose.yml', () => {
         scripts: Record<string, string>;
       }
     ).scripts;
-    expect(scripts.admin).toBeDefined();
+    expect(scripts['start:admin']).toBe('node --enable-source-maps dist/server/admin.mjs');
     expect(stdout).toContain(
-      'docker compose exec api npm run admin -- codes create --cohort <name>',
+      'docker compose exec api npm run start:admin -- codes create --cohort <name>',
     );
     expect(stdout).toMatch(/Certificate: the pair in nginx\/certs/);
   });

@@ -1,6 +1,7 @@
 /**
  * The server image cannot be built here (no Docker engine): these tests check the Dockerfile's
  * structure and that everything it copies and runs exists, and run its healthcheck script.
+ * compiled-server.test.ts builds and runs the bundles the image runs.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SERVER_BUNDLES } from '../../scripts/build-server.js';
 import { execForm, parseCopy, parseStages, type Stage } from './dockerfile.js';
 import { repoPath } from './repo-root.js';
 
@@ -15,6 +17,9 @@ const execFileAsync = promisify(execFile);
 
 const stages = parseStages(readFileSync(repoPath('Dockerfile'), 'utf8'));
 const runtime = stages.at(-1) as Stage;
+const scripts = (
+  JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 const args = (stage: Stage, keyword: string): string[] =>
   stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 
@@ -73,13 +78,39 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('exposes the API and consumer ports, checks health, and starts the API', () => {
+  it('builds the server in a stage of its own and runs only the bundles, no TypeScript', () => {
+    const build = stages.find((s) => args(s, 'RUN').includes('npm run build:server'));
+    expect(build?.name).toBeDefined();
+    expect(build).not.toBe(runtime);
+    // The build stage copies the sources of every bundle and the build script.
+    const buildSources = args(build as Stage, 'COPY').flatMap(
+      (a) => parseCopy({ keyword: 'COPY', args: a }).sources,
+    );
+    for (const source of [...Object.values(SERVER_BUNDLES), 'scripts/build-server.ts']) {
+      const copied = buildSources.some((s) => source === s || source.startsWith(`${s}/`));
+      expect(copied, `${source} is not copied into the build stage`).toBe(true);
+    }
+    const copies = args(runtime, 'COPY').map((a) => parseCopy({ keyword: 'COPY', args: a }));
+    expect(copies.filter((c) => c.from === build?.name)).toEqual([
+      { from: build?.name, sources: ['/app/dist/server'], destination: './dist/server' },
+    ]);
+    const fromContext = copies.filter((c) => c.from === undefined).flatMap((c) => c.sources);
+    expect(fromContext.sort()).toEqual([
+      'deploy/healthcheck.mjs',
+      'package-lock.json',
+      'package.json',
+    ]);
+  });
+
+  it('exposes the API and consumer ports, checks health, and starts the compiled API', () => {
     expect(args(runtime, 'EXPOSE').join(' ').split(/\s+/).sort()).toEqual(['8080', '8081']);
     const healthcheck = args(runtime, 'HEALTHCHECK').at(-1) ?? '';
     expect(execForm(healthcheck)).toEqual(['node', 'deploy/healthcheck.mjs']);
     const cmd = execForm(args(runtime, 'CMD').at(-1) ?? '');
-    expect(cmd.slice(0, 3)).toEqual(['node', '--import', 'tsx']);
-    expect(existsSync(repoPath(cmd[3] ?? '')), cmd[3]).toBe(true);
+    // What `npm run start:api` runs, on a bundle scripts/build-server.ts writes.
+    expect(cmd.join(' ')).toBe(scripts['start:api']);
+    expect(cmd.slice(0, 2)).toEqual(['node', '--enable-source-maps']);
+    expect(Object.keys(SERVER_BUNDLES).map((b) => `dist/server/${b}`)).toContain(cmd[2]);
   });
 });
 
