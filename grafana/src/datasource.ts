@@ -18,3 +18,13 @@ export const STUDY_DATASOURCE = {
   type: 'grafana-postgresql-datasource',
   uid: 'tracksphere-study-pg',
 } as const satisfies DataSourceRef;
+
+/**
+ * The Prometheus of the compose stack (same file; deploy/prometheus/prometheus.yml): the
+ * processes' own counters (rejected events, dead letters, consumer lag, quota refusals, HTTP
+ * status), which never reach PostgreSQL. Only the admin's Pipeline health dashboard uses it.
+ */
+export const PROMETHEUS_DATASOURCE = {
+  type: 'prometheus',
+  uid: 'tracksphere-prometheus',
+} as const satisfies DataSourceRef;

@@ -7,12 +7,13 @@ import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { MappingType } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as piechart from '@grafana/grafana-foundation-sdk/piechart';
+import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { POSTGRES_DATASOURCE } from './datasource.js';
+import { POSTGRES_DATASOURCE, PROMETHEUS_DATASOURCE } from './datasource.js';
 import { tableQuery, timeSeriesQuery } from './sql-query.js';
 
 export interface PanelText {
@@ -176,6 +177,73 @@ export function markdownPanel(title: string, content: string, size: Size): text.
     .title(title)
     .mode(text.TextMode.Markdown)
     .content(content)
+    .span(size.w)
+    .height(size.h);
+}
+
+/** One PromQL series set of a Prometheus panel: its expression and legend ("{{label}}"). */
+export interface PromSeries {
+  expr: string;
+  legend: string;
+}
+
+function promQuery(series: PromSeries, refId: string): prometheus.DataqueryBuilder {
+  return new prometheus.DataqueryBuilder()
+    .refId(refId)
+    .datasource(PROMETHEUS_DATASOURCE)
+    .editorMode(prometheus.QueryEditorMode.Code)
+    .expr(series.expr)
+    .legendFormat(series.legend)
+    .range();
+}
+
+/**
+ * Lines over time from the provisioned Prometheus (the processes' counters and gauges); one
+ * target per entry of `series`, refIds A, B, ...
+ */
+export function promTimeSeriesPanel(
+  t: PanelText,
+  series: PromSeries[],
+  unit: string,
+  size: Size,
+): timeseries.PanelBuilder {
+  let panel = new timeseries.PanelBuilder()
+    .title(t.title)
+    .description(t.description)
+    .datasource(PROMETHEUS_DATASOURCE)
+    .unit(unit)
+    .min(0)
+    .drawStyle(common.GraphDrawStyle.Line)
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom),
+    )
+    .span(size.w)
+    .height(size.h);
+  series.forEach((s, i) => {
+    panel = panel.withTarget(promQuery(s, String.fromCharCode(65 + i)));
+  });
+  return panel;
+}
+
+/** One number from the provisioned Prometheus: the last value of `expr` over the range. */
+export function promStatPanel(
+  t: PanelText,
+  expr: string,
+  unit: string,
+  size: Size,
+): stat.PanelBuilder {
+  return new stat.PanelBuilder()
+    .title(t.title)
+    .description(t.description)
+    .datasource(PROMETHEUS_DATASOURCE)
+    .withTarget(promQuery({ expr, legend: '' }, 'A').instant())
+    .unit(unit)
+    .graphMode(common.BigValueGraphMode.None)
+    .colorMode(common.BigValueColorMode.None)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
     .span(size.w)
     .height(size.h);
 }

@@ -51,27 +51,61 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export function panelQueries(dashboard: Dashboard): PanelQuery[] {
+/** A PromQL target of a panel on the provisioned Prometheus. */
+export interface PromPanelQuery {
+  dashboardUid: string;
+  panelTitle: string;
+  refId: string;
+  expr: string;
+}
+
+function isPrometheusTarget(target: Record<string, unknown>): boolean {
+  const ds = target.datasource;
+  return (
+    typeof ds === 'object' && ds !== null && 'uid' in ds && ds.uid === 'tracksphere-prometheus'
+  );
+}
+
+/** The PromQL queries of a dashboard (panels on the Prometheus datasource). */
+export function promQueries(dashboard: Dashboard): PromPanelQuery[] {
   return panelsOf(dashboard).flatMap((panel) =>
-    (panel.targets ?? []).map((target) => {
-      const rawSql = text(target.rawSql);
-      const format = text(target.format);
-      if (rawSql === undefined || (format !== 'time_series' && format !== 'table')) {
-        throw new Error(`panel "${panel.title}": target is not a SQL query`);
-      }
-      const ds = target.datasource;
-      const datasourceUid =
-        typeof ds === 'object' && ds !== null && 'uid' in ds ? text(ds.uid) : undefined;
+    (panel.targets ?? []).filter(isPrometheusTarget).map((target) => {
+      const expr = text(target.expr);
+      if (expr === undefined) throw new Error(`panel "${panel.title}": PromQL target has no expr`);
       return {
         dashboardUid: dashboard.uid ?? '',
         panelTitle: panel.title ?? '',
-        panelType: panel.type,
         refId: text(target.refId) ?? '',
-        format,
-        rawSql,
-        datasourceUid,
+        expr,
       };
     }),
+  );
+}
+
+/** The SQL queries of a dashboard (every target not on the Prometheus datasource). */
+export function panelQueries(dashboard: Dashboard): PanelQuery[] {
+  return panelsOf(dashboard).flatMap((panel) =>
+    (panel.targets ?? [])
+      .filter((target) => !isPrometheusTarget(target))
+      .map((target) => {
+        const rawSql = text(target.rawSql);
+        const format = text(target.format);
+        if (rawSql === undefined || (format !== 'time_series' && format !== 'table')) {
+          throw new Error(`panel "${panel.title}": target is not a SQL query`);
+        }
+        const ds = target.datasource;
+        const datasourceUid =
+          typeof ds === 'object' && ds !== null && 'uid' in ds ? text(ds.uid) : undefined;
+        return {
+          dashboardUid: dashboard.uid ?? '',
+          panelTitle: panel.title ?? '',
+          panelType: panel.type,
+          refId: text(target.refId) ?? '',
+          format,
+          rawSql,
+          datasourceUid,
+        };
+      }),
   );
 }
 

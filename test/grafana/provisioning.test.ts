@@ -7,7 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { POSTGRES_DATASOURCE, STUDY_DATASOURCE } from '../../grafana/src/datasource.js';
+import {
+  POSTGRES_DATASOURCE,
+  PROMETHEUS_DATASOURCE,
+  STUDY_DATASOURCE,
+} from '../../grafana/src/datasource.js';
 
 const ROOT = process.cwd();
 /** What the compose service passes to Grafana (see the comment in the datasource file). */
@@ -19,7 +23,7 @@ async function yamlFile(path: string): Promise<{ text: string; doc: unknown }> {
 }
 
 describe('grafana/provisioning/datasources/tracksphere.yaml', () => {
-  it('provisions the PostgreSQL datasource the dashboards point at', async () => {
+  it('provisions the PostgreSQL and Prometheus datasources the dashboards point at', async () => {
     const { doc } = await yamlFile('grafana/provisioning/datasources/tracksphere.yaml');
     expect(doc).toMatchObject({
       apiVersion: 1,
@@ -52,8 +56,29 @@ describe('grafana/provisioning/datasources/tracksphere.yaml', () => {
           jsonData: { database: '${POSTGRES_DB}', sslmode: 'disable' },
           secureJsonData: { password: '${GRAFANA_STUDY_DB_PASSWORD}' },
         },
+        {
+          name: expect.any(String),
+          type: PROMETHEUS_DATASOURCE.type,
+          uid: PROMETHEUS_DATASOURCE.uid,
+          access: 'proxy',
+          // The compose service, and the port its --web.listen-address gives it.
+          url: 'http://prometheus:9090',
+          isDefault: false,
+          editable: false,
+          jsonData: { timeInterval: '15s' },
+        },
       ],
     });
+  });
+
+  it("gives Grafana Prometheus's scrape interval (the floor of $__rate_interval)", async () => {
+    const { doc } = await yamlFile('grafana/provisioning/datasources/tracksphere.yaml');
+    const prometheus = await yamlFile('deploy/prometheus/prometheus.yml');
+    const datasource = (
+      doc as { datasources: Array<{ uid: string; jsonData: { timeInterval?: string } }> }
+    ).datasources.find((d) => d.uid === PROMETHEUS_DATASOURCE.uid);
+    const global = (prometheus.doc as { global: { scrape_interval: string } }).global;
+    expect(datasource?.jsonData.timeInterval).toBe(global.scrape_interval);
   });
 
   it('reads only environment variables the compose service passes', async () => {

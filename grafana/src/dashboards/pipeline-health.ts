@@ -1,6 +1,6 @@
 import type { Dashboard } from '@grafana/schema';
 import { baseDashboard } from '../dashboard-base.js';
-import { markdownPanel, statPanel, timeSeriesPanel } from '../panels.js';
+import { promStatPanel, promTimeSeriesPanel, statPanel, timeSeriesPanel } from '../panels.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { LATE_ARRIVAL_WINDOW_S, receivedInRange, SKEW_TOLERANCE_S } from '../sql-filters.js';
 import { indentTail, sql } from '../sql-text.js';
@@ -28,42 +28,32 @@ function percentilesOverTime(expression: string): string {
   `;
 }
 
-/**
- * Rejected events never reach Kafka or PostgreSQL (the API names them in its response), and
- * dead letters go to the visits.v1.dlq topic: both exist only as Prometheus counters on the
- * processes' /metrics. The stack has no Prometheus, so this dashboard says where they are
- * instead of showing panels that could only ever say "datasource not found".
- */
-const NOT_IN_POSTGRES = `
-**Rejected events and dead letters are not in PostgreSQL.** An event the API rejects is named in
-its HTTP response and never stored; a message the consumer cannot write goes to the Kafka topic
-\`visits.v1.dlq\`. Both are counted by the processes themselves, on their Prometheus endpoints:
-
-- \`tracksphere_events_rejected_total{code}\` on the ingest API's \`/metrics\`
-- \`tracksphere_consumer_dead_letters_total\` on the consumer's \`/metrics\` (\`CONSUMER_PORT\`)
-
-Add a Prometheus that scrapes those two endpoints, provision it as a datasource, and these become
-panels here. What PostgreSQL does show: events arriving, how late the extension sends them
-(ingest delay), how long the Kafka consumer takes to write them (consumer delay; it grows when the
-consumer falls behind or waits for PostgreSQL), and device clock skew.
-
-Events are counted by the time the server received them; those whose raw client start time lies
-more than ${LATE_ARRIVAL_WINDOW_S / 86_400} days outside the range (a device offline that long) are not counted here.
-`.trim();
+/** Per minute, from a counter's rate over Grafana's $__rate_interval, summed by `by`. */
+function perMinute(counter: string, by: string): string {
+  return `60 * sum${by === '' ? '' : ` by (${by})`} (rate(${counter}[$__rate_interval]))`;
+}
 
 /** Is data flowing, how late, and are device clocks sane: what PostgreSQL can tell. */
 export function pipelineHealthDashboard(): Dashboard {
   const builder = baseDashboard({
     uid: 'tracksphere-pipeline',
     title: 'Tracksphere / Pipeline health',
-    description: 'Events received, ingest and consumer delay, clock skew (by receive time).',
+    description:
+      'Events received, ingest and consumer delay, clock skew (PostgreSQL, by receive time); ' +
+      'rejected events, dead letters, quota refusals, consumer lag, API errors and alerts (Prometheus).',
     from: 'now-6h',
     refresh: '1m',
   })
     .variables([cohortVariable()])
     .withPanel(
       statPanel(
-        { title: 'Events received', description: 'Visits the server received in the range.' },
+        {
+          title: 'Events received',
+          description:
+            'Visits the server received in the range, by receive time; those whose raw ' +
+            `client start time lies more than ${LATE_ARRIVAL_WINDOW_S / 86_400} days outside ` +
+            'the range (a device offline that long) are not counted here.',
+        },
         sql`
           SELECT count(*) AS events
           FROM visits
@@ -181,6 +171,126 @@ export function pipelineHealthDashboard(): Dashboard {
         { w: 12, h: 8 },
       ),
     )
-    .withPanel(markdownPanel('Rejected events and dead letters', NOT_IN_POSTGRES, { w: 12, h: 8 }));
+    // From here on Prometheus: what never reaches PostgreSQL (rejected events are named in the
+    // API's response and dropped, dead letters go to visits.v1.dlq) and the processes' state.
+    // Prometheus has no cohort of a visit: these panels show all cohorts whatever $cohort says.
+    .withPanel(
+      promTimeSeriesPanel(
+        {
+          title: 'API server errors',
+          description:
+            'Share of API requests answered with a 5xx, by status: 503 when Kafka or ' +
+            'PostgreSQL cannot take events (the extension keeps them and retries), 500 a bug. ' +
+            'Alert TracksphereApi5xx above 5% for 5 minutes.',
+        },
+        [
+          {
+            expr:
+              'sum by (status) (rate(tracksphere_http_requests_total{status=~"5.."}[$__rate_interval]))' +
+              ' / ignoring (status) group_left sum(rate(tracksphere_http_requests_total[$__rate_interval]))',
+            legend: '{{status}}',
+          },
+        ],
+        'percentunit',
+        { w: 12, h: 8 },
+      ),
+    )
+    .withPanel(
+      promTimeSeriesPanel(
+        {
+          title: 'Rejected events per minute',
+          description:
+            'Events the API rejected as invalid, by reject code: named in its response to the ' +
+            'device and never stored, so not in PostgreSQL.',
+        },
+        [{ expr: perMinute('tracksphere_events_rejected_total', 'code'), legend: '{{code}}' }],
+        'short',
+        { w: 8, h: 8 },
+      ),
+    )
+    .withPanel(
+      promTimeSeriesPanel(
+        {
+          title: 'Dead letters per minute',
+          description:
+            'Records the consumer sent to visits.v1.dlq, by cause: undecodable, or refused by ' +
+            'PostgreSQL for their data. Alert TracksphereDeadLetters on any. Replay once fixed: ' +
+            'npm run admin -- dlq replay.',
+        },
+        [
+          {
+            expr: perMinute('tracksphere_consumer_dead_letters_total', 'cause'),
+            legend: '{{cause}}',
+          },
+        ],
+        'short',
+        { w: 8, h: 8 },
+      ),
+    )
+    .withPanel(
+      promTimeSeriesPanel(
+        {
+          title: 'Quota refusals per minute',
+          description:
+            "Batches refused with 429 quota_exceeded: they would pass their device's daily " +
+            'quota (QUOTA_ROWS_PER_DEVICE_DAY, QUOTA_BYTES_PER_DEVICE_DAY).',
+        },
+        [{ expr: perMinute('tracksphere_quota_refusals_total', ''), legend: 'batches refused' }],
+        'short',
+        { w: 8, h: 8 },
+      ),
+    )
+    .withPanel(
+      promTimeSeriesPanel(
+        {
+          title: 'Consumer lag',
+          description:
+            'Messages behind the end of visits.v1, per partition and in total, as each ' +
+            'consumer saw it after its last batch. Alert TracksphereConsumerLagGrowing over ' +
+            '1000 and rising for 15 minutes.',
+        },
+        [
+          { expr: 'sum(max by (partition) (tracksphere_consumer_lag))', legend: 'total' },
+          {
+            expr: 'max by (partition) (tracksphere_consumer_lag)',
+            legend: 'partition {{partition}}',
+          },
+        ],
+        'short',
+        { w: 9, h: 8 },
+      ),
+    )
+    .withPanel(
+      promTimeSeriesPanel(
+        {
+          title: 'Events accepted per minute, by cohort',
+          description:
+            'Events the API accepted, by the cohort of the device ("(none)": no cohort). ' +
+            'Alert TracksphereCohortSilent when a cohort with devices and an open study ' +
+            'sends nothing for 6 hours.',
+        },
+        [
+          {
+            expr: perMinute('tracksphere_cohort_events_accepted_total', 'cohort'),
+            legend: '{{cohort}}',
+          },
+        ],
+        'short',
+        { w: 9, h: 8 },
+      ),
+    )
+    .withPanel(
+      promStatPanel(
+        {
+          title: 'Alerts firing',
+          description:
+            "Prometheus's alerts firing now (deploy/prometheus/alerts.yml); which ones: " +
+            'Explore, ALERTS{alertstate="firing"}, or Prometheus\'s /alerts page.',
+        },
+        'count(ALERTS{alertstate="firing"}) or vector(0)',
+        'short',
+        { w: 6, h: 8 },
+      ),
+    );
   return asSchemaDashboard(builder.build());
 }
