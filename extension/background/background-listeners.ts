@@ -26,6 +26,8 @@ export interface BackgroundDeps {
   maintain?: () => Promise<unknown>;
   /** Writes the toolbar badge again; run after each event that can change what it shows. */
   refreshBadge?: () => Promise<void>;
+  /** Checks the daily limits (notices, holds); run after the same events as the badge. */
+  checkLimits?: () => Promise<void>;
   /** Stamps events when the browser reports them (ms since the epoch). */
   now?: () => number;
   getTab?: GetTab;
@@ -86,10 +88,11 @@ export function createBackgroundListeners(deps: BackgroundDeps): BackgroundListe
       (error: unknown) => onError(error),
     );
   const settled = Promise.resolve();
-  /** The event's work, then the badge (the site shown or its time may have changed). */
+  /** The event's work, then the badge and the limits (the site shown or its time may have changed). */
   const thenBadge = (work: Promise<void>): Promise<void> => {
-    const refresh = deps.refreshBadge;
-    return refresh === undefined ? work : work.then(() => guard(refresh()));
+    const { refreshBadge, checkLimits } = deps;
+    if (refreshBadge === undefined && checkLimits === undefined) return work;
+    return work.then(() => guard(Promise.all([refreshBadge?.(), checkLimits?.()])));
   };
 
   return {

@@ -153,6 +153,12 @@ export interface Harness {
 export interface HarnessOptions {
   recordVisits?: (db: TracksphereDb) => RecordVisits;
   runSync?: SyncRunner;
+  /** BackgroundDeps.checkLimits, made over the harness's tracker, database and clock. */
+  checkLimits?: (
+    tracker: TrackerService,
+    db: TracksphereDb,
+    now: () => number,
+  ) => () => Promise<void>;
 }
 
 /** The background modules as the entry point wires them, over the fake browser and a fresh database. */
@@ -183,6 +189,9 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       runSync: options.runSync ?? (async () => ({ status: 'disabled' })),
       now: () => clock.now,
       onError: (error) => errors.push(error),
+      ...(options.checkLimits === undefined
+        ? {}
+        : { checkLimits: options.checkLimits(tracker, db, () => clock.now) }),
     });
     return { tracker, on };
   };

@@ -23,6 +23,7 @@ import {
 } from '../settings/index.js';
 import { createHistoryEraser, type HistoryEraser } from './history-erase.js';
 import { clampIdleThreshold } from './idle-detection.js';
+import { createLimitHandlers } from './limit-handlers.js';
 import type { SyncRunner, SyncSetup } from './sync-runner.js';
 import { readTrackerStatus, type StatusDeps } from './tracker-status.js';
 
@@ -149,6 +150,13 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       await eraseLocalData(localDb());
       return { erased: true };
     },
+    ...createLimitHandlers({
+      get db() {
+        return localDb();
+      },
+      now: deps.now,
+      status,
+    }),
   };
 }
 

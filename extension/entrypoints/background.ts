@@ -10,6 +10,7 @@ import { MAX_ACCRUAL_GAP_MS } from '../background/alarms.js';
 import { createBackgroundListeners } from '../background/background-listeners.js';
 import { createBadgeUpdater } from '../background/badge.js';
 import { createHistoryEraser, resendErasesAfterSync } from '../background/history-erase.js';
+import { createLimitWatch } from '../background/limit-watch.js';
 import { createLocalRetention } from '../background/local-retention.js';
 import { createMessageHandlers, registerMessageHandlers } from '../background/message-handlers.js';
 import { applyUninstallUrl } from '../background/study-sync.js';
@@ -23,6 +24,7 @@ import {
   toolbarBadgeItem,
   watchRecordingSettings,
 } from '../settings/index.js';
+import { limitsItem } from '../settings/limit-items.js';
 
 export default defineBackground(() => {
   // zod would probe for eval with new Function, which the extension's CSP refuses (and reports).
@@ -34,20 +36,23 @@ export default defineBackground(() => {
     newId: uuidv7,
     maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
   });
+  const status = () => readTrackerStatus({ tracker, now: Date.now });
   const refreshBadge = createBadgeUpdater({
     db,
     now: Date.now,
-    status: () => readTrackerStatus({ tracker, now: Date.now }),
+    status,
     async setBadgeText(text) {
       await browser.action.setBadgeBackgroundColor({ color: '#3b4a6b' });
       await browser.action.setBadgeText({ text });
     },
   });
+  const checkLimits = createLimitWatch({ db, now: Date.now, status });
   const on = createBackgroundListeners({
     tracker,
     runSync,
     maintain: createLocalRetention(db),
     refreshBadge,
+    checkLimits,
   });
 
   browser.webNavigation.onCommitted.addListener(on.onNavigationCommitted);
@@ -64,6 +69,8 @@ export default defineBackground(() => {
   watchRecordingSettings(on.onRecordingSettingsChanged);
   idleThresholdSecondsItem.watch(on.onIdleThresholdChanged);
   toolbarBadgeItem.watch(() => void refreshBadge().catch(console.error));
+  // A limit set or lowered below today's time holds the page shown now.
+  limitsItem.watch(() => void checkLimits().catch(console.error));
   registerMessageHandlers(
     createMessageHandlers({ tracker, runSync, syncSetup: createSyncSetup(db), now: Date.now, db }),
   );

@@ -11,6 +11,12 @@ import type { ProtocolMap } from './protocol.js';
 /** A site-list entry as typed or pasted: a hostname or a URL. */
 const siteText = z.string().trim().min(1).max(2048);
 
+/** A registrable domain or `category:<name>` (limits/limits.ts). */
+const limitTarget = z
+  .string()
+  .max(253)
+  .regex(/^([a-z0-9-]+(\.[a-z0-9-]+)+|category:[a-z0-9][a-z0-9 _-]{0,63})$/);
+
 export const MESSAGE_DATA = {
   getStatus: z.undefined(),
   setConsent: z.strictObject({ consent: z.boolean() }),
@@ -36,6 +42,15 @@ export const MESSAGE_DATA = {
   leaveStudy: z.undefined(),
   setRetentionDays: z.strictObject({ days: z.number() }),
   eraseLocalData: z.undefined(),
+  getLimits: z.undefined(),
+  setLimit: z.strictObject({
+    target: limitTarget,
+    // From a second (the tests' short limits) to a day.
+    limitMs: z.number().int().min(1000).max(86_400_000),
+    holdMeToIt: z.boolean(),
+  }),
+  removeLimit: z.strictObject({ target: limitTarget }),
+  chooseAtLimit: z.strictObject({ target: limitTarget, choice: z.enum(['snooze', 'openAnyway']) }),
   eraseHistory: z
     .strictObject({
       site: z

@@ -84,6 +84,24 @@ export interface EraseHistoryResult {
   server: { deletedVisits: number } | { error: string } | null;
 }
 
+/** A daily limit (limits/limits.ts) with today's used time, as the pages show it. */
+export interface LimitFigure {
+  /** A registrable domain or `category:<name>`. */
+  target: string;
+  limitMs: number;
+  holdMeToIt: boolean;
+  /** This browser's active time on the target today, the open visits included. */
+  usedMs: number;
+  /** Whether the page in the focused window's active tab counts toward it. */
+  appliesToCurrentSite: boolean;
+}
+
+export interface LimitsReply {
+  /** The local day the figures are for. */
+  today: string;
+  limits: LimitFigure[];
+}
+
 export interface ProtocolMap {
   getStatus(): TrackerStatus;
   setConsent(data: { consent: boolean }): TrackerStatus;
@@ -128,6 +146,13 @@ export interface ProtocolMap {
   eraseHistory(data: { site?: string; fromDay?: string; toDay?: string }): EraseHistoryResult;
   /** Erases the local database (visits, rollups, sync state); settings and server data stay. */
   eraseLocalData(): { erased: true };
+  /** The daily limits with today's used time. */
+  getLimits(): LimitsReply;
+  /** Adds the limit of `target`, or replaces it. */
+  setLimit(data: { target: string; limitMs: number; holdMeToIt: boolean }): LimitsReply;
+  removeLimit(data: { target: string }): LimitsReply;
+  /** On the limit-reached page: "5 more minutes" or "open anyway" (for the rest of the day). */
+  chooseAtLimit(data: { target: string; choice: 'snooze' | 'openAnyway' }): LimitsReply;
 }
 
 export const { sendMessage, onMessage, removeAllListeners } =

@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { SNOOZE_MS } from '../limits/limits.js';
+import { consentItem } from '../settings/index.js';
+import { limitDayItem, limitsItem } from '../settings/limit-items.js';
+import { CHECKPOINT_ALARM } from './alarms.js';
+import {
+  browserWithOneTab,
+  committed,
+  createHarness,
+  type Harness,
+  MIN,
+  SEC,
+  utcDayOf,
+} from './background-test-kit.js';
+import { createLimitHandlers } from './limit-handlers.js';
+import { createLimitWatch, type LimitNotice, type LimitWatchDeps } from './limit-watch.js';
+import { readTrackerStatus } from './tracker-status.js';
+
+const checkpoint = { name: CHECKPOINT_ALARM };
+
+describe('limit watch', () => {
+  let h: Harness;
+  let notices: LimitNotice[];
+  let redirects: [number, string][];
+  let deps: LimitWatchDeps;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    await consentItem.setValue(true);
+    notices = [];
+    redirects = [];
+    h = createHarness({
+      checkLimits: (tracker, db, now) => {
+        deps = {
+          db,
+          now,
+          dayOf: utcDayOf,
+          status: () =>
+            readTrackerStatus({
+              tracker,
+              now,
+              activeTab: async () =>
+                [...h.model.tabs.values()].find(
+                  (tab) => tab.active && tab.windowId === h.model.focusedWindowId,
+                ) as never,
+            }),
+          notify: async (notice) => {
+            notices.push(notice);
+            return true;
+          },
+          tabUrl: async (tabId) => h.model.tabs.get(tabId)?.url,
+          redirect: async (tabId, url) => void redirects.push([tabId, url]),
+        };
+        return createLimitWatch(deps);
+      },
+    });
+    await limitsItem.setValue([{ target: 'example.com', limitMs: 60 * SEC, holdMeToIt: true }]);
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+    expect(h.errors).toEqual([]);
+  });
+
+  const deactivate = (tabId: number): void => {
+    const tab = h.model.tabs.get(tabId);
+    if (tab !== undefined) tab.active = false;
+  };
+
+  /** Time passing with the checkpoint alarm each minute, as in the browser. */
+  const dwell = async (ms: number): Promise<void> => {
+    for (let left = ms; left > 0; left -= MIN) {
+      h.clock.advance(Math.min(MIN, left));
+      await h.on.onAlarm(checkpoint);
+    }
+  };
+
+  const held = (tabId: number, url: string) => [
+    tabId,
+    `chrome-extension://${fakeBrowser.runtime.id}/limit-reached.html?target=example.com&url=${encodeURIComponent(url)}`,
+  ];
+
+  it('notifies at 80% and 100% once each, across a worker restart, then holds the site', async () => {
+    await browserWithOneTab(h, 'https://www.example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://www.example.com/a'));
+    h.clock.advance(47 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(notices).toEqual([]);
+    h.clock.advance(1 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(notices).toEqual([
+      { target: 'example.com', threshold: 80, usedMs: 48 * SEC, limitMs: 60 * SEC },
+    ]);
+    h.clock.advance(5 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(notices).toHaveLength(1);
+    expect(redirects).toEqual([]);
+
+    h.restart();
+    h.clock.advance(7 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(notices.map((n) => [n.threshold, n.usedMs])).toEqual([
+      [80, 48 * SEC],
+      [100, 60 * SEC],
+    ]);
+    expect(redirects).toEqual([held(1, 'https://www.example.com/a')]);
+    const day = await limitDayItem.getValue();
+    expect(day?.fired.map((f) => [day.day, f.threshold, f.usedMs, f.shown])).toEqual([
+      ['2025-01-06', 80, 48 * SEC, true],
+      ['2025-01-06', 100, 60 * SEC, true],
+    ]);
+
+    h.restart();
+    h.clock.advance(30 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(notices).toHaveLength(2);
+  });
+
+  it('counts the site across tab switches, and holds it when its tab comes back', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    h.clock.advance(40 * SEC);
+    deactivate(1);
+    h.model.openTab({ id: 2, windowId: 1, url: 'https://other.net/', active: true });
+    await h.on.onTabActivated({ tabId: 2, windowId: 1 });
+    await h.on.onNavigationCommitted(committed(2, 'https://other.net/'));
+    h.clock.advance(5 * MIN);
+    await h.on.onAlarm(checkpoint);
+    expect(notices.map((n) => n.usedMs)).toEqual([]);
+    // A second example.com tab adds to the first one's 40 s.
+    deactivate(2);
+    h.model.openTab({ id: 3, windowId: 1, url: 'https://blog.example.com/', active: true });
+    await h.on.onTabActivated({ tabId: 3, windowId: 1 });
+    await h.on.onNavigationCommitted(committed(3, 'https://blog.example.com/'));
+    h.clock.advance(10 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(notices.map((n) => [n.threshold, n.usedMs])).toEqual([[80, 50 * SEC]]);
+    h.clock.advance(10 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(redirects).toEqual([held(3, 'https://blog.example.com/')]);
+
+    const handlers = createLimitHandlers(deps);
+    const reply = await handlers.getLimits(undefined);
+    expect(reply).toEqual({
+      today: '2025-01-06',
+      limits: [
+        {
+          target: 'example.com',
+          limitMs: 60 * SEC,
+          holdMeToIt: true,
+          usedMs: 60 * SEC,
+          appliesToCurrentSite: true,
+        },
+      ],
+    });
+  });
+
+  it('"5 more minutes" lets the site through for five minutes; "open anyway" for the day', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    h.clock.advance(61 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(redirects).toHaveLength(1);
+    const handlers = createLimitHandlers(deps);
+    await handlers.chooseAtLimit({ target: 'example.com', choice: 'snooze' });
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
+    h.clock.advance(SNOOZE_MS - SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(redirects).toHaveLength(1);
+    h.clock.advance(SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(redirects).toEqual([held(1, 'https://example.com/a'), held(1, 'https://example.com/a')]);
+
+    await handlers.chooseAtLimit({ target: 'example.com', choice: 'openAnyway' });
+    h.clock.advance(60 * MIN);
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/c'));
+    await h.on.onAlarm(checkpoint);
+    expect(redirects).toHaveLength(2);
+    expect((await limitDayItem.getValue())?.openedAnyway).toEqual(['example.com']);
+  });
+
+  it('a new local day starts the count and the notices over', async () => {
+    await limitsItem.setValue([{ target: 'example.com', limitMs: 10 * MIN, holdMeToIt: false }]);
+    h.clock.now = Date.UTC(2025, 0, 6, 23, 50);
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    await dwell(9 * MIN);
+    expect(notices.map((n) => [n.threshold, n.usedMs])).toEqual([[80, 8 * MIN]]);
+    // 00:01: the open visit started yesterday and counts there, as its rollup will.
+    await dwell(2 * MIN);
+    expect(notices.map((n) => n.threshold)).toEqual([80]);
+    expect((await createLimitHandlers(deps).getLimits(undefined)).limits[0]?.usedMs).toBe(0);
+    // The next page starts today's count; 8 min of it is today's 80%.
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
+    await dwell(8 * MIN);
+    expect(notices.map((n) => [n.threshold, n.usedMs])).toEqual([
+      [80, 8 * MIN],
+      [80, 8 * MIN],
+    ]);
+    expect(redirects).toEqual([]);
+  });
+});

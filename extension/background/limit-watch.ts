@@ -1,0 +1,184 @@
+/**
+ * Daily limits in the background: after each event that can change today's
+ * figures (the same ones that write the badge, and the checkpoint alarm once
+ * a minute) the limits are measured, a notice fires at 80% and 100% (once a
+ * day per limit: what fired is stored), and a tab showing a site the person
+ * is held to goes to the limit-reached page. No host permissions: the page
+ * shown comes from the tracker's status, fed by tabs and webNavigation.
+ */
+import { browser } from 'wxt/browser';
+import { type DayOf, localDayOf, rollupsInRange, type TracksphereDb } from '../db/index.js';
+import {
+  type CategoryOfSite,
+  type DailyLimit,
+  dayStateFor,
+  dueThresholds,
+  type FiredNotice,
+  holds,
+  type LimitDayState,
+  type Matching,
+  type Threshold,
+  targetCovers,
+  usedMsOn,
+} from '../limits/limits.js';
+import type { LimitFigure, TrackerStatus } from '../messaging/protocol.js';
+import { registrableDomain } from '../privacy/index.js';
+import { limitDayItem, limitsItem } from '../settings/limit-items.js';
+
+/** The extension page a held tab is sent to (entrypoints/limit-reached). */
+export const LIMIT_PAGE = '/limit-reached.html';
+
+export interface LimitNotice {
+  target: string;
+  threshold: Threshold;
+  usedMs: number;
+  limitMs: number;
+}
+
+export interface LimitWatchDeps {
+  db: TracksphereDb;
+  now: () => number;
+  status: () => Promise<TrackerStatus>;
+  dayOf?: DayOf;
+  /** The categories as the person set them; without it no site is in a category. */
+  categories?: () => Promise<CategoryOfSite>;
+  /** Shows a notice; resolves whether it was shown (false without the permission). */
+  notify?: (notice: LimitNotice) => Promise<boolean>;
+  /** The URL of the page in a tab (tabs.get). */
+  tabUrl?: (tabId: number) => Promise<string | undefined>;
+  /** Sends a tab to `url` (tabs.update). */
+  redirect?: (tabId: number, url: string) => Promise<void>;
+}
+
+export interface LimitsToday {
+  today: string;
+  state: LimitDayState;
+  figures: LimitFigure[];
+  status: TrackerStatus;
+}
+
+function minutes(ms: number): number {
+  return Math.round(ms / 60_000);
+}
+
+/** A browser notification, when the person granted the permission. */
+export async function browserNotify(notice: LimitNotice): Promise<boolean> {
+  const granted = await browser.permissions.contains({ permissions: ['notifications'] });
+  if (!granted || browser.notifications === undefined) return false;
+  const key = notice.threshold === 100 ? 'limitNoticeReached' : 'limitNoticeNear';
+  await browser.notifications.create(`limit:${notice.target}:${notice.threshold}`, {
+    type: 'basic',
+    iconUrl: browser.runtime.getURL('/icon/128.png'),
+    title: browser.i18n.getMessage('limitNoticeTitle'),
+    message: browser.i18n.getMessage(key, [
+      notice.target,
+      String(minutes(notice.usedMs)),
+      String(minutes(notice.limitMs)),
+    ]),
+  });
+  return true;
+}
+
+/** The limit-reached page for `target`, remembering the page the person asked for. */
+export function limitPageUrl(target: string, url: string): string {
+  const query = new URLSearchParams({ target, url });
+  return `${browser.runtime.getURL(LIMIT_PAGE)}?${query.toString()}`;
+}
+
+/** Each limit with today's used time, and today's state. */
+export async function readLimitsToday(deps: LimitWatchDeps): Promise<LimitsToday> {
+  const dayOf = deps.dayOf ?? localDayOf;
+  const [limits, stored, status, categoryOf] = await Promise.all([
+    limitsItem.getValue(),
+    limitDayItem.getValue(),
+    deps.status(),
+    deps.categories?.(),
+  ]);
+  const today = dayOf(deps.now());
+  const recorded =
+    limits.length === 0 ? [] : await rollupsInRange(deps.db, { from: today, to: today });
+  const match: Matching = { siteOf: registrableDomain, categoryOf };
+  const site = status.activePage?.site ?? null;
+  const figures = limits.map((limit) => ({
+    ...limit,
+    usedMs: usedMsOn(limit.target, today, recorded, status.openVisits, match, dayOf),
+    appliesToCurrentSite: site !== null && targetCovers(limit.target, site, match),
+  }));
+  return { today, state: dayStateFor(stored, today), figures, status };
+}
+
+/** Notices due now, then the hold of the page shown; one run at a time. */
+async function checkOnce(deps: LimitWatchDeps): Promise<void> {
+  if ((await limitsItem.getValue()).length === 0) return;
+  const { state, figures, status } = await readLimitsToday(deps);
+  const notify = deps.notify ?? browserNotify;
+  const fired: FiredNotice[] = [];
+  for (const limit of figures) {
+    const due = dueThresholds(limit, limit.usedMs, state);
+    const highest = due.at(-1);
+    if (highest === undefined) continue;
+    // Crossing both at once (a long visit recorded in one go) shows the 100% notice alone.
+    const notice = {
+      target: limit.target,
+      threshold: highest,
+      usedMs: limit.usedMs,
+      limitMs: limit.limitMs,
+    };
+    const shown = await notify(notice).catch(() => false);
+    const at = deps.now();
+    for (const threshold of due) {
+      fired.push({
+        target: limit.target,
+        threshold,
+        at,
+        usedMs: limit.usedMs,
+        shown: shown && threshold === highest,
+      });
+    }
+  }
+  if (fired.length > 0)
+    await limitDayItem.setValue({ ...state, fired: [...state.fired, ...fired] });
+  const page = status.activePage;
+  if (page?.site == null) return;
+  const held = figures.find(
+    (limit: DailyLimit & { usedMs: number; appliesToCurrentSite: boolean }) =>
+      limit.appliesToCurrentSite && holds(limit, limit.usedMs, state, deps.now()),
+  );
+  if (held === undefined) return;
+  const url = await (deps.tabUrl ?? defaultTabUrl)(page.tabId);
+  if (url === undefined || !/^https?:/i.test(url)) return;
+  await (deps.redirect ?? defaultRedirect)(page.tabId, limitPageUrl(held.target, url));
+}
+
+async function defaultTabUrl(tabId: number): Promise<string | undefined> {
+  return (await browser.tabs.get(tabId)).url;
+}
+
+async function defaultRedirect(tabId: number, url: string): Promise<void> {
+  await browser.tabs.update(tabId, { url });
+}
+
+/**
+ * The limit check to run after events; calls that come while one runs fold into one more
+ * run after it (as the badge's do).
+ */
+export function createLimitWatch(deps: LimitWatchDeps): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = async (): Promise<void> => {
+    do {
+      again = false;
+      await checkOnce(deps);
+    } while (again);
+  };
+  return () => {
+    if (running !== null) {
+      again = true;
+      return running;
+    }
+    running = run().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+}
