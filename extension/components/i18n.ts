@@ -1,4 +1,5 @@
 import { browser } from 'wxt/browser';
+import { formatNumber } from '../stats/format-duration.js';
 
 /** Every key of _locales/en/messages.json (WXT generates the typed getMessage overloads). */
 export type MessageKey = Parameters<typeof browser.i18n.getMessage>[0];
@@ -6,8 +7,12 @@ export type MessageKey = Parameters<typeof browser.i18n.getMessage>[0];
 /**
  * A page string from _locales (browser.i18n). Keys are checked at compile
  * time; the fallback to the key only shows if a locale lacks a message.
+ * Numbers are written in the UI language ("1,234", "1.234", "1 234").
  */
 export function t(key: MessageKey, ...substitutions: (string | number)[]): string {
-  const text = browser.i18n.getMessage(key, substitutions.map(String));
+  const text = browser.i18n.getMessage(
+    key,
+    substitutions.map((s) => (typeof s === 'number' ? formatNumber(s) : s)),
+  );
   return text === '' ? key : text;
 }

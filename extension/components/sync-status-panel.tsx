@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import type { SyncStatus } from '../db/index.js';
 import type { SyncSetup } from '../messaging/protocol.js';
+import { formatDateTime } from '../stats/format-duration.js';
 import { whileBusy } from './busy.js';
 import { t } from './i18n.js';
 import { type Note, NoteLine } from './note.js';
@@ -22,10 +23,6 @@ export interface SyncStatusPanelProps {
   onSendEarlier?: () => void;
 }
 
-function formatWhen(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
-}
-
 /** Last success, pending count, last error and "sync now": what the person needs to trust sync. */
 export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
   const { config, status, busy, message, onSyncNow, onSendEarlier } = props;
@@ -43,7 +40,7 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
       {config.enabled ? (
         <p>
           {status?.lastSuccessAt != null
-            ? t('syncLastSuccess', formatWhen(status.lastSuccessAt))
+            ? t('syncLastSuccess', formatDateTime(status.lastSuccessAt))
             : t('syncNever')}
         </p>
       ) : (

@@ -1,12 +1,13 @@
 import type { JSX } from 'preact';
 import type { SyncSetup } from '../messaging/protocol.js';
+import { formatLongDate } from '../stats/format-duration.js';
 import { whileBusy } from './busy.js';
 import { t } from './i18n.js';
 import { type Note, NoteLine } from './note.js';
 
-/** A study end in the browser's locale (Intl), e.g. "31 March 2026". */
+/** A study end in the browser's UI language (Intl), e.g. "March 31, 2026", "31. März 2026". */
 export function formatStudyDate(iso: string): string {
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'long' }).format(new Date(iso));
+  return formatLongDate(iso);
 }
 
 /** Why the server stopped this device for good, worded for the person; null when it did not. */

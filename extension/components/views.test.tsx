@@ -84,7 +84,7 @@ describe('popup view', () => {
     const view = renderView(<PopupView {...(await popupProps())} />);
     const [total] = view.byTestId('today-total');
     expect(total?.getAttribute('data-active-ms')).toBe(String(70 * MIN));
-    expect(total?.textContent).toBe('1 h 10 min');
+    expect(total?.textContent).toBe('1 hr, 10 min');
     expect(
       view
         .byTestId('site-row')
@@ -113,7 +113,7 @@ describe('popup view', () => {
     expect(named).toHaveLength(7);
     const focusable = view.root.querySelectorAll('[data-testid="trend-chart"] [tabindex="0"]');
     expect(focusable).toHaveLength(1);
-    expect(focusable[0]?.getAttribute('aria-label')).toBe('dayBarLabel(Mon 10,1 h 10 min)');
+    expect(focusable[0]?.getAttribute('aria-label')).toBe('dayBarLabel(Mon 10,1 hr, 10 min)');
     expect(
       view.root.querySelectorAll('[data-testid="trend-chart"] [tabindex="-1"][role="img"]'),
     ).toHaveLength(6);

@@ -158,12 +158,12 @@ describe('history stats', () => {
 });
 
 describe('formatting', () => {
-  it('shows the two largest units', () => {
-    expect(formatDuration(0)).toBe('0 s');
-    expect(formatDuration(45_400)).toBe('45 s');
-    expect(formatDuration(12 * MIN + 59_000)).toBe('12 min');
-    expect(formatDuration(125 * MIN)).toBe('2 h 05 min');
-    expect(formatDuration(-5)).toBe('0 s');
+  it('shows the two largest units, in English through Intl (format-duration.test.ts: other languages)', () => {
+    expect(formatDuration(0, 'en')).toBe('0 sec');
+    expect(formatDuration(45_400, 'en')).toBe('45 sec');
+    expect(formatDuration(12 * MIN + 59_000, 'en')).toBe('12 min');
+    expect(formatDuration(125 * MIN, 'en')).toBe('2 hr, 5 min');
+    expect(formatDuration(-5, 'en')).toBe('0 sec');
   });
 
   it('labels a day by weekday and date whatever the zone', () => {

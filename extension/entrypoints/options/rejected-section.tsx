@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { t } from '../../components/i18n.js';
+import { formatDateTime } from '../../stats/format-duration.js';
 import type { RejectedRow } from '../../stats/index.js';
 
 /** Visits the server refused as invalid, with its reason: kept locally, never resent. */
@@ -21,7 +22,7 @@ export function RejectedSection({ rows }: { rows: readonly RejectedRow[] }): JSX
           <tbody>
             {rows.map((r) => (
               <tr key={r.id} data-testid="rejected-row" data-code={r.code}>
-                <td>{new Date(r.startedAt).toLocaleString()}</td>
+                <td>{formatDateTime(r.startedAt)}</td>
                 <td>{r.domain}</td>
                 <td>
                   <code>{r.code}</code> {r.reason}
