@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { REJECTION_CODES } from '#protocol';
 
 /** Prometheus metrics of one process; a registry per instance so tests can run several. */
 export interface Metrics {
@@ -31,6 +32,14 @@ export function createMetrics(defaults = true): Metrics {
   });
   // Both series from the start, at 0: an alert on increase() sees the first dead letter.
   for (const cause of ['undecodable', 'refused']) consumerDeadLetters.inc({ cause }, 0);
+  const eventsRejected = new Counter({
+    name: 'tracksphere_events_rejected_total',
+    help: 'Events rejected as invalid, by code',
+    labelNames: ['code'],
+    registers,
+  });
+  // Likewise every reject code at 0: the panels' rate() sees the first rejected event.
+  for (const code of REJECTION_CODES) eventsRejected.inc({ code }, 0);
   return {
     registry,
     httpRequests: new Counter({
@@ -51,12 +60,7 @@ export function createMetrics(defaults = true): Metrics {
       help: 'Events accepted (durably handed to Kafka or PostgreSQL)',
       registers,
     }),
-    eventsRejected: new Counter({
-      name: 'tracksphere_events_rejected_total',
-      help: 'Events rejected as invalid, by code',
-      labelNames: ['code'],
-      registers,
-    }),
+    eventsRejected,
     quotaRefusals: new Counter({
       name: 'tracksphere_quota_refusals_total',
       help: "Event batches refused with 429 quota_exceeded: the batch would pass its device's daily quota (QUOTA_ROWS_PER_DEVICE_DAY, QUOTA_BYTES_PER_DEVICE_DAY)",
