@@ -21,8 +21,22 @@ export function barAfterKey(key: string, current: number, count: number): number
   return null;
 }
 
+/** One part of a day's bar (a category's time, say): drawn in colour `colour` (0..15). */
+export interface StackSegment {
+  key: string;
+  /** Named in the day's accessible name: "Video". */
+  label: string;
+  activeMs: number;
+  colour: number;
+}
+
 export interface TrendChartProps {
   days: readonly DayTotal[];
+  /**
+   * Each day's bar split into segments, bottom first; a day without segments is one plain bar.
+   * Keyed by the days' 'YYYY-MM-DD'.
+   */
+  stacks?: Readonly<Record<string, readonly StackSegment[]>> | undefined;
   /** Width in viewBox units; the SVG scales to its container. */
   width?: number;
   /** Label every nth day (30 labels would overlap). */
@@ -48,7 +62,12 @@ export function TrendChartPending({ width = 280 }: { width?: number }): JSX.Elem
  * its day and time, so the chart reads the same by keyboard and screen reader
  * as by eye. Colours come from the theme's CSS variables (dark mode included).
  */
-export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProps): JSX.Element {
+export function TrendChart({
+  days,
+  width = 280,
+  labelEvery = 1,
+  stacks,
+}: TrendChartProps): JSX.Element {
   const [chosen, setChosen] = useState<number | null>(null);
   const svg = useRef<SVGSVGElement>(null);
   const current = Math.min(chosen ?? days.length - 1, days.length - 1);
@@ -79,7 +98,16 @@ export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProp
             max === 0 ? 0 : Math.max(d.activeMs > 0 ? 2 : 0, (d.activeMs / max) * HEIGHT);
           const x = i * slot + (slot - barWidth) / 2;
           const label = formatDayLabel(d.day);
-          const name = t('dayBarLabel', label, formatDuration(d.activeMs));
+          const segments = stacks?.[d.day] ?? [];
+          const name =
+            segments.length === 0
+              ? t('dayBarLabel', label, formatDuration(d.activeMs))
+              : t(
+                  'dayBarStackedLabel',
+                  label,
+                  formatDuration(d.activeMs),
+                  segments.map((s) => `${s.label} ${formatDuration(s.activeMs)}`).join(', '),
+                );
           const shown = slot * labelEvery < FULL_LABEL_SPACING ? formatWeekday(d.day) : label;
           return (
             <g key={d.day} data-day={d.day} data-active-ms={d.activeMs}>
@@ -98,7 +126,17 @@ export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProp
               >
                 <title>{name}</title>
               </rect>
-              <rect class="bar" x={x} y={HEIGHT - barHeight} width={barWidth} height={barHeight} />
+              {segments.length === 0 ? (
+                <rect
+                  class="bar"
+                  x={x}
+                  y={HEIGHT - barHeight}
+                  width={barWidth}
+                  height={barHeight}
+                />
+              ) : (
+                <StackedBar segments={segments} x={x} width={barWidth} max={max} />
+              )}
               {i % labelEvery === 0 || i === days.length - 1 ? (
                 <text
                   class="bar-label"
@@ -115,5 +153,40 @@ export function TrendChart({ days, width = 280, labelEvery = 1 }: TrendChartProp
         })}
       </svg>
     </figure>
+  );
+}
+
+/** A day's bar as its segments, bottom first, each as tall as its share of the busiest day. */
+function StackedBar({
+  segments,
+  x,
+  width,
+  max,
+}: {
+  segments: readonly StackSegment[];
+  x: number;
+  width: number;
+  max: number;
+}): JSX.Element {
+  let top = HEIGHT;
+  return (
+    <>
+      {segments.map((s) => {
+        const height = max === 0 ? 0 : (s.activeMs / max) * HEIGHT;
+        top -= height;
+        return (
+          <rect
+            key={s.key}
+            class={`bar-segment cat-${s.colour}`}
+            data-segment={s.key}
+            data-active-ms={s.activeMs}
+            x={x}
+            y={top}
+            width={width}
+            height={height}
+          />
+        );
+      })}
+    </>
   );
 }

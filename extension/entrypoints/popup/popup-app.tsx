@@ -7,13 +7,17 @@ import type { DailyRollup, DayTotal } from '../../db/index.js';
 // The module itself, not the sync index: that would pull the sync client and zod into the page.
 import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
+import { categorySettingsItem, loadCategorySettings } from '../../settings/category-items.js';
 import {
+  type CategorySettings,
+  categoryTotals,
   loadTrendBefore,
   localToday,
   pageDb,
   popupToday,
   siteOfMap,
   todayRollups,
+  withOpenVisits,
 } from '../../stats/index.js';
 import { PopupView } from './popup-view.js';
 
@@ -91,6 +95,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   const [busy, setBusy] = useState(false);
   const [syncMessage, setSyncMessage] = useState<Note | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [categories, setCategories] = useState<CategorySettings | null>(null);
 
   // A layout effect runs right after the first render; a plain one would wait for the next
   // frame, and the figures with it.
@@ -129,6 +134,22 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
       current = false;
     };
   }, [day]);
+
+  // The person's categories after the first figures (they only label them), followed as they change.
+  useEffect(() => {
+    let current = true;
+    loadCategorySettings().then(
+      (read) => {
+        if (current) setCategories(read);
+      },
+      () => undefined,
+    );
+    const unwatch = categorySettingsItem.watch((next) => setCategories(next));
+    return () => {
+      current = false;
+      unwatch();
+    };
+  }, []);
 
   /** Reads today's figures and the status again; a failed read keeps what is shown. */
   async function refresh(): Promise<void> {
@@ -184,10 +205,22 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     siteOfMap(now.sites),
   );
   const week = earlier === null ? null : [...earlier, today.todayTotal];
+  const range = { from: now.day, to: now.day };
+  const byCategory =
+    categories === null
+      ? null
+      : {
+          totals: categoryTotals(
+            withOpenVisits(now.recorded, now.status.openVisits, range),
+            categories,
+          ),
+          settings: categories,
+        };
   return (
     <PopupView
       stats={{ ...today, week }}
       status={now.status}
+      categories={byCategory}
       welcomeUrl={browser.runtime.getURL('/welcome.html')}
       optionsUrl={browser.runtime.getURL('/options.html')}
       site={{

@@ -1,11 +1,17 @@
 import type { JSX } from 'preact';
+import { CategoryList } from '../../components/category-list.js';
 import { t } from '../../components/i18n.js';
 import { SiteList } from '../../components/site-list.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from '../../components/sync-status-panel.js';
 import { TrendChart, TrendChartPending } from '../../components/trend-chart.js';
 import type { DayTotal } from '../../db/index.js';
 import type { TrackerStatus } from '../../messaging/protocol.js';
-import { formatDuration, type PopupToday } from '../../stats/index.js';
+import {
+  type CategorySettings,
+  type CategoryTotal,
+  formatDuration,
+  type PopupToday,
+} from '../../stats/index.js';
 import { CurrentSitePanel, type CurrentSitePanelProps } from './current-site-panel.js';
 
 export interface PopupViewProps {
@@ -16,6 +22,8 @@ export interface PopupViewProps {
   site: Omit<CurrentSitePanelProps, 'status'>;
   welcomeUrl: string;
   optionsUrl: string;
+  /** Today's time by category (open visits included), once the person's categories are read. */
+  categories?: { totals: CategoryTotal[]; settings: CategorySettings } | null;
 }
 
 /**
@@ -49,6 +57,12 @@ export function PopupView(props: PopupViewProps): JSX.Element {
         <h2 id="top-heading">{t('topSitesToday')}</h2>
         <SiteList sites={stats.topSites} />
       </section>
+      {props.categories == null ? null : (
+        <section aria-labelledby="categories-heading">
+          <h2 id="categories-heading">{t('categoriesToday')}</h2>
+          <CategoryList totals={props.categories.totals} settings={props.categories.settings} />
+        </section>
+      )}
       <section aria-labelledby="trend-heading">
         <h2 id="trend-heading">{t('lastSevenDays')}</h2>
         {stats.week === null ? <TrendChartPending /> : <TrendChart days={stats.week} />}
