@@ -5,6 +5,8 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_batch: 400,
   invalid_request: 400,
+  /** POST /api/v1/me/link: no unused, unexpired code of another device on this server. */
+  invalid_link_code: 400,
   /** The batch's sentAt is further from the server's clock than the server corrects. */
   clock_skew: 400,
   unauthorized: 401,
@@ -23,6 +25,8 @@ export const ERROR_STATUS = {
   /** POST /api/v1/withdraw: the secret is not this device's withdrawal secret (nothing erased). */
   withdrawal_refused: 403,
   not_found: 404,
+  /** DELETE /api/v1/me/link: the deviceId given is not a device of the caller's person. */
+  not_linked: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -3,6 +3,7 @@ export * from './erase-visits.js';
 export * from './errors.js';
 export * from './ingest.js';
 export * from './limits.js';
+export * from './link.js';
 export * from './redact.js';
 export * from './study.js';
 export * from './visit.js';

@@ -44,7 +44,8 @@ export async function insertLinkCode(
 
 /**
  * Uses the code with this hash for `deviceId` and links the two devices: null when no unused,
- * unexpired code of another device that is not revoked has this hash (nothing changes then).
+ * unexpired code of another device that is not revoked has this hash, or the caller is revoked
+ * (nothing changes then).
  * The person both then belong to is the issuer's, else the caller's, else `newPersonId`; when
  * both had one, the caller's whole person joins the issuer's (a merge).
  */
@@ -57,6 +58,13 @@ export async function redeemLinkCode(
 ): Promise<LinkRow | null> {
   return withTransaction(pool, async (client) => {
     await lockLinks(client);
+    // The caller may have been revoked since its credential was cached: it links to no one.
+    const caller = await client.query<{ person_id: string | null }>(
+      'SELECT person_id FROM devices WHERE id = $1 AND revoked_at IS NULL',
+      [deviceId],
+    );
+    if (caller.rows[0] === undefined) return null;
+    const callerPerson = caller.rows[0].person_id;
     const used = await client.query<{ issuer: string; issuer_person: string | null }>(
       `UPDATE link_codes c SET used_at = $3
          FROM devices d
@@ -67,11 +75,6 @@ export async function redeemLinkCode(
     );
     const issuer = used.rows[0];
     if (issuer === undefined) return null;
-    const caller = await client.query<{ person_id: string | null }>(
-      'SELECT person_id FROM devices WHERE id = $1',
-      [deviceId],
-    );
-    const callerPerson = caller.rows[0]?.person_id ?? null;
     const personId = issuer.issuer_person ?? callerPerson ?? newPersonId;
     await client.query(
       `UPDATE devices SET person_id = $1
@@ -142,17 +145,6 @@ export async function linkOfDevice(pool: Pool, deviceId: string): Promise<LinkRo
     return { personId: null, devices: await devicesWhere(pool, 'd.id = $1', deviceId) };
   }
   return { personId: row.person_id, devices: await personDevices(pool, row.person_id) };
-}
-
-/** The ids of the devices whose figures `deviceId` may read: its person's, else itself. */
-export async function readableDeviceIds(pool: Pool, deviceId: string): Promise<string[]> {
-  const r = await pool.query<{ id: string }>(
-    `SELECT d.id FROM devices me JOIN devices d
-        ON d.id = me.id OR (me.person_id IS NOT NULL AND d.person_id = me.person_id)
-      WHERE me.id = $1 ORDER BY d.id`,
-    [deviceId],
-  );
-  return r.rows.map((row) => row.id);
 }
 
 function personDevices(db: Pool | PoolClient, personId: string): Promise<LinkedDeviceRow[]> {

@@ -9,6 +9,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { devicesRouter } from './routes/devices.js';
 import { eventsRouter } from './routes/events.js';
 import { meRouter } from './routes/me.js';
+import { meLinkRouter } from './routes/me-link.js';
 import { meVisitsRouter } from './routes/me-visits.js';
 import { operationsRouter } from './routes/operations.js';
 import { withdrawPage, withdrawRouter } from './routes/withdraw.js';
@@ -57,6 +58,7 @@ export function createApp(deps: ApiDeps): Express {
   const deviceLimit = perDeviceLimit(deps.config.rateLimit.perDevicePerMinute);
   api.use('/events', eventsRouter(deps, deviceLimit));
   api.use('/me/visits', meVisitsRouter(deps, deviceLimit));
+  api.use('/me', meLinkRouter(deps, deviceLimit));
   api.use('/me', meRouter(deps, deviceLimit));
   app.use('/api/v1', api);
 

@@ -7,18 +7,17 @@ import {
   ErrorBodySchema,
   EventBatchSchema,
   IngestResultSchema,
+  LinkCodeSchema,
+  LinkRequestSchema,
+  LinkStateSchema,
+  SummarySchema,
+  UnlinkRequestSchema,
   VisitEventSchema,
   WithdrawRequestSchema,
   WithdrawResultSchema,
 } from '#protocol';
-
-type JsonObject = Record<string, unknown>;
-
-const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });
-const json = (schemaId: string): JsonObject => ({
-  content: { 'application/json': { schema: ref(schemaId) } },
-});
-const error = (description: string): JsonObject => ({ description, ...json('ErrorBody') });
+import { linkPaths } from './openapi-link.js';
+import { bearer, error, type JsonObject, json, ref } from './openapi-parts.js';
 
 /**
  * The OpenAPI 3.1 document served at /api/v1/openapi.json, generated from the
@@ -35,6 +34,11 @@ export function buildOpenApiDocument(): JsonObject {
     DeviceInfoSchema,
     WithdrawRequestSchema,
     WithdrawResultSchema,
+    LinkCodeSchema,
+    LinkRequestSchema,
+    UnlinkRequestSchema,
+    LinkStateSchema,
+    SummarySchema,
     ErrorBodySchema,
   ];
   const registry = z.registry<{ id: string }>();
@@ -52,7 +56,6 @@ export function buildOpenApiDocument(): JsonObject {
     const { $schema: _drop, $id: _id, ...rest } = schema;
     components[id] = rest;
   }
-  const bearer = [{ deviceToken: [] }];
   return {
     openapi: '3.1.0',
     info: {
@@ -185,6 +188,7 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
+      ...linkPaths(),
       '/api/v1/withdraw': {
         post: {
           summary:

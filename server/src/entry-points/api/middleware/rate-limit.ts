@@ -7,13 +7,16 @@ import { sendError } from './errors.js';
  * replicas each enforces its own share; nginx limits per address in front.
  */
 function limiter(
-  perMinute: number,
+  perWindow: number,
   key: (req: Request, locals: Record<string, unknown>) => string,
   what: string,
+  opts: { windowMs?: number; failedOnly?: boolean } = {},
 ): RequestHandler {
   return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
+    windowMs: opts.windowMs ?? 60_000,
+    limit: perWindow,
+    // Only refused requests count (a 4xx or 5xx): a right code costs no try.
+    skipSuccessfulRequests: opts.failedOnly ?? false,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req, res) => key(req, res.locals),
@@ -39,4 +42,26 @@ export function perIpLimit(perMinute: number): RequestHandler {
 
 export function perDeviceLimit(perMinute: number): RequestHandler {
   return limiter(perMinute, (_req, locals) => `device:${String(locals.deviceId)}`, 'device');
+}
+
+/**
+ * Tries of link codes (POST /api/v1/me/link): `perWindow` wrong codes per device and, with its
+ * own counter, per address in `windowMs`; a right code costs no try.
+ */
+export function linkTryLimits(perWindow: { device: number; address: number }, windowMs: number) {
+  return {
+    device: limiter(
+      perWindow.device,
+      (_req, locals) => `device:${String(locals.deviceId)}`,
+      'device',
+      {
+        windowMs,
+        failedOnly: true,
+      },
+    ),
+    address: limiter(perWindow.address, (req) => ipKeyGenerator(req.ip ?? 'unknown'), 'address', {
+      windowMs,
+      failedOnly: true,
+    }),
+  };
 }

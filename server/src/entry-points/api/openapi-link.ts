@@ -1,0 +1,98 @@
+/** The paths of All my browsers (routes/me-link.ts) in the OpenAPI document. */
+import { error, type JsonObject, json, bearer as security } from './openapi-parts.js';
+
+const date = (name: string, description: string): JsonObject => ({
+  name,
+  in: 'query',
+  required: true,
+  description,
+  schema: { type: 'string', format: 'date' },
+});
+
+export function linkPaths(): Record<string, JsonObject> {
+  return {
+    '/api/v1/me/link-code': {
+      post: {
+        summary: 'A single-use code (10 minutes) another browser enters to link with this one',
+        security,
+        responses: {
+          '201': { description: 'The code', ...json('LinkCode') },
+          '401': error('unauthorized'),
+          '403': error('device_deleted or device_revoked'),
+          '429': error('rate_limited'),
+          '503': error('unavailable'),
+        },
+      },
+    },
+    '/api/v1/me/link': {
+      get: {
+        summary: "This browser's person and its linked browsers",
+        security,
+        responses: {
+          '200': { description: 'The link (personId null: not linked)', ...json('LinkState') },
+          '401': error('unauthorized'),
+          '403': error('device_deleted'),
+          '429': error('rate_limited'),
+          '503': error('unavailable'),
+        },
+      },
+      post: {
+        summary: "Link this browser with the code's browser (persons merge)",
+        security,
+        requestBody: { required: true, ...json('LinkRequest') },
+        responses: {
+          '200': { description: 'Linked', ...json('LinkState') },
+          '400': error('invalid_link_code, invalid_json or invalid_request'),
+          '401': error('unauthorized'),
+          '403': error('device_deleted or device_revoked'),
+          '415': error('unsupported_media_type'),
+          '429': error('rate_limited: too many wrong codes (see Retry-After)'),
+          '503': error('unavailable'),
+        },
+      },
+      delete: {
+        summary: 'Unlink this browser, or with {deviceId} another browser of its person',
+        security,
+        requestBody: { required: false, ...json('UnlinkRequest') },
+        responses: {
+          '200': { description: "The caller's link afterwards", ...json('LinkState') },
+          '400': error('invalid_json or invalid_request'),
+          '401': error('unauthorized'),
+          '403': error('device_deleted'),
+          '404': error("not_linked: deviceId is not a browser of the caller's person"),
+          '415': error('unsupported_media_type'),
+          '429': error('rate_limited'),
+          '503': error('unavailable'),
+        },
+      },
+    },
+    '/api/v1/me/summary': {
+      get: {
+        summary:
+          "Per day (in tz), domain and browser: active time and visits of the caller's linked browsers",
+        security,
+        parameters: [
+          date('from', 'The first day, YYYY-MM-DD'),
+          date('to', 'The last day (included), YYYY-MM-DD; at most 400 days from from'),
+          {
+            name: 'tz',
+            in: 'query',
+            required: true,
+            description: 'IANA time zone name the days are in, e.g. Europe/Berlin',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': { description: 'The figures', ...json('Summary') },
+          '400': error(
+            'invalid_request: a malformed date, to before from, over 400 days, an unknown tz',
+          ),
+          '401': error('unauthorized'),
+          '403': error('device_deleted'),
+          '429': error('rate_limited'),
+          '503': error('unavailable'),
+        },
+      },
+    },
+  };
+}

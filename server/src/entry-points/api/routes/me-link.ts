@@ -1,0 +1,75 @@
+import { type RequestHandler, Router } from 'express';
+import type { LinkCode, LinkState, Summary } from '#protocol';
+import { describeLink, issueLinkCode, linkWithCode, unlink } from '../../../domain/link.js';
+import { parseSummaryQuery, summarize } from '../../../domain/summary.js';
+import type { ApiDeps } from '../deps.js';
+import { deviceIdOf, requireDevice } from '../middleware/auth.js';
+import { jsonBody } from '../middleware/json-body.js';
+import { linkTryLimits } from '../middleware/rate-limit.js';
+
+/** Wrong link codes a device may try, and an address, per window (docs/api.md, Limits). */
+export const LINK_TRIES = { device: 10, address: 30 };
+export const LINK_TRY_WINDOW_MS = 10 * 60_000;
+
+/**
+ * All my browsers (mounted at /api/v1/me): /link-code, /link and /summary. `deviceLimit`: the
+ * app's one per-device limiter. Linking needs a device that may send (a revoked one gets 403
+ * device_revoked); reading the link or the summary and unlinking stay open to a revoked
+ * device, as the other /me routes that read or erase its own data (it is unlinked anyway).
+ */
+export function meLinkRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
+  const router = Router();
+  const active = [requireDevice(deps.auth), deviceLimit];
+  const any = [requireDevice(deps.auth, { allowRevoked: true }), deviceLimit];
+  const tries = linkTryLimits(LINK_TRIES, LINK_TRY_WINDOW_MS);
+  const body = jsonBody(1024);
+
+  router.post('/link-code', ...active, async (_req, res) => {
+    const code: LinkCode = await issueLinkCode(deps.pool, deviceIdOf(res.locals), deps.now());
+    res.status(201).json(code);
+  });
+
+  router.post('/link', ...active, tries.address, tries.device, ...body, async (req, res) => {
+    const state: LinkState = await linkWithCode(
+      deps.pool,
+      deviceIdOf(res.locals),
+      req.body,
+      deps.now(),
+    );
+    res.status(200).json(state);
+  });
+
+  router.get('/link', ...any, async (_req, res) => {
+    const state: LinkState = await describeLink(deps.pool, deviceIdOf(res.locals));
+    res.status(200).json(state);
+  });
+
+  // The body ({deviceId}) is optional: without one the request unlinks the calling device.
+  const optionalBody: RequestHandler[] = body.map(
+    (handler): RequestHandler =>
+      (req, res, next) => {
+        if (hasBody(req.headers)) handler(req, res, next);
+        else next();
+      },
+  );
+  router.delete('/link', ...any, ...optionalBody, async (req, res) => {
+    const state: LinkState = await unlink(
+      deps.pool,
+      deviceIdOf(res.locals),
+      hasBody(req.headers) ? req.body : undefined,
+    );
+    res.status(200).json(state);
+  });
+
+  router.get('/summary', ...any, async (req, res) => {
+    const range = parseSummaryQuery(req.query as Record<string, unknown>);
+    const summary: Summary = await summarize(deps.pool, deviceIdOf(res.locals), range, deps.now());
+    res.status(200).json(summary);
+  });
+  return router;
+}
+
+function hasBody(headers: Record<string, string | string[] | undefined>): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
