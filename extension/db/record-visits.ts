@@ -89,7 +89,9 @@ export async function recordFinishedVisits(
           const key = rollupKey(day, v.domain);
           const r = merged.get(key) ??
             before.get(key) ?? { day, domain: v.domain, activeMs: 0, visits: 0 };
+          // Spread: the row keeps what imports recorded on it (ImportedRollup in import-history.ts).
           merged.set(key, {
+            ...r,
             day,
             domain: v.domain,
             activeMs: r.activeMs + v.activeMs,
