@@ -25,6 +25,7 @@ import { HistorySection } from './history-section.js';
 import { RangePicker, rangeChoiceLabel } from './range-picker.js';
 import { SitePagesView } from './site-pages.js';
 import { WhenSection } from './when-section.js';
+import './insights.css';
 
 export interface InsightsProps {
   /** The last 30 days, loaded with the page: the first range shown. */

@@ -1,0 +1,177 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeI18n, type Rendered, renderView } from '../../components/ui-test-kit.js';
+import { utcDayOf } from '../../db/db-test-kit.js';
+import type { TracksphereDb } from '../../db/index.js';
+import { presetRange } from '../../stats/date-range.js';
+import { insightDb, MIN, OPEN, TODAY, utcSources } from '../../stats/insight-test-kit.js';
+import { loadRangeHistory } from '../../stats/range-history.js';
+import { Insights } from './insights.js';
+
+let db: TracksphereDb;
+beforeEach(() => fakeI18n());
+afterEach(async () => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  await db?.delete();
+});
+
+async function render(level: 'full' | 'path' | 'domain' = 'full'): Promise<Rendered> {
+  db = await insightDb();
+  const sources = utcSources(db);
+  const history = await loadRangeHistory(
+    db,
+    presetRange('30d', TODAY),
+    OPEN,
+    utcDayOf,
+    sources.sitesOf,
+  );
+  return renderView(
+    <Insights history={history} today={TODAY} level={level} retentionDays={30} sources={sources} />,
+  );
+}
+
+const attr = (el: Element | undefined, name: string): string | null | undefined =>
+  el?.getAttribute(name);
+
+/** Sets a form control's value the way a person's choice does, then tells Preact. */
+function change(view: Rendered, id: string, value: string): void {
+  const control = view.byTestId(id)[0] as HTMLInputElement | HTMLSelectElement;
+  if (control.tagName === 'SELECT') {
+    for (const option of control.querySelectorAll('option')) {
+      option.toggleAttribute('selected', option.getAttribute('value') === value);
+    }
+  }
+  // linkedom's select has a value getter only: the selected option gives it.
+  if (control.tagName !== 'SELECT') control.value = value;
+  control.dispatchEvent(
+    new (control.ownerDocument.defaultView as unknown as typeof globalThis).Event('change'),
+  );
+}
+
+async function total(view: Rendered): Promise<number> {
+  await vi.waitFor(() => expect(view.byTestId('history-total').length).toBe(1));
+  return Number(attr(view.byTestId('history-total')[0], 'data-active-ms'));
+}
+
+describe('options range views', () => {
+  it('follows the range picker: totals, chart and sites, with a custom range checked', async () => {
+    const view = await render();
+    // 31 December 21 min, 4 January 60, 5 January 16 and the open visit's 25.
+    expect(await total(view)).toBe(122 * MIN);
+    expect(view.byTestId('trend-chart').length).toBe(1);
+    change(view, 'range-picker', '365d');
+    await vi.waitFor(async () => expect(await total(view)).toBe(152 * MIN));
+    expect(attr(view.byTestId('range-chart')[0], 'data-unit')).toBe('month');
+    expect(view.byTestId('range-chart')[0]?.querySelectorAll('.bar-hit')).toHaveLength(13);
+    expect(view.root.textContent).toContain('rangeRawVisits(30)');
+    expect(
+      view
+        .byTestId('site-row')
+        .map((r) => [attr(r, 'data-domain'), Number(attr(r, 'data-active-ms'))]),
+    ).toEqual([
+      ['mail.example', 85 * MIN],
+      ['docs.example', 30 * MIN],
+      ['news.example', 25 * MIN],
+      ['codeharbor.io', 12 * MIN],
+    ]);
+
+    change(view, 'range-picker', 'custom');
+    await vi.waitFor(() => expect(view.byTestId('range-from').length).toBe(1));
+    change(view, 'range-from', '2024-12-02');
+    change(view, 'range-to', '2024-12-01');
+    await vi.waitFor(() => expect(view.byTestId('range-problem').length).toBe(1));
+    expect(view.byTestId('range-problem')[0]?.textContent).toBe('rangeReversed()');
+    change(view, 'range-from', '2024-11-30');
+    await vi.waitFor(async () => expect(await total(view)).toBe(30 * MIN));
+    expect(view.byTestId('range-problem').length).toBe(0);
+    expect(view.byTestId('site-row').map((r) => attr(r, 'data-domain'))).toEqual(['docs.example']);
+  });
+
+  it("opens a site's pages from its row, as the privacy levels kept them", async () => {
+    const view = await render('path');
+    await total(view);
+    const button = view
+      .byTestId('site-pages-button')
+      .find((b) => b.textContent === 'mail.example') as HTMLElement;
+    view.click(button);
+    await vi.waitFor(() => expect(view.byTestId('page-row').length).toBe(2));
+    expect(
+      view
+        .byTestId('page-row')
+        .map((r) => [
+          attr(r, 'data-path'),
+          Number(attr(r, 'data-active-ms')),
+          Number(attr(r, 'data-visits')),
+        ]),
+    ).toEqual([
+      ['/inbox', 66 * MIN, 2],
+      ['/inbox?folder=work', 15 * MIN, 1],
+    ]);
+    expect(view.byTestId('page-row')[1]?.textContent).toContain('Inbox (3)');
+    expect(view.root.textContent).toContain('pagesLevelPath()');
+    expect(attr(view.byTestId('pages-without-address')[0], 'data-visits')).toBe('1');
+    expect(
+      attr(
+        view.byTestId('site-pages-button').find((b) => b === button),
+        'aria-expanded',
+      ),
+    ).toBe('true');
+
+    change(view, 'page-search', 'folder');
+    view
+      .byTestId('page-search')[0]
+      ?.dispatchEvent(
+        new (view.root.ownerDocument.defaultView as unknown as typeof globalThis).Event('input'),
+      );
+    await vi.waitFor(() => expect(view.byTestId('page-row').length).toBe(1));
+    expect(attr(view.byTestId('page-row')[0], 'data-path')).toBe('/inbox?folder=work');
+
+    view.click(view.byTestId('close-pages')[0] as HTMLElement);
+    await vi.waitFor(() => expect(view.byTestId('site-pages').length).toBe(0));
+  });
+
+  it('says so at the domain level', async () => {
+    const view = await render('domain');
+    await total(view);
+    const button = view
+      .byTestId('site-pages-button')
+      .find((b) => b.textContent === 'codeharbor.io');
+    view.click(button as HTMLElement);
+    await vi.waitFor(() => expect(view.byTestId('page-row').length).toBe(2));
+    expect(view.root.textContent).toContain('pagesLevelDomain()');
+  });
+
+  it("shows the range's hours and today's visits", async () => {
+    const view = await render();
+    await vi.waitFor(() => expect(view.byTestId('heatmap-cell').length).toBe(168));
+    const cellOf = (w: number, h: number): HTMLElement | undefined =>
+      view
+        .byTestId('heatmap-cell')
+        .find((c) => attr(c, 'data-weekday') === String(w) && attr(c, 'data-hour') === String(h));
+    const cell = (w: number, h: number): number => Number(attr(cellOf(w, h), 'data-active-ms'));
+    expect([cell(6, 23), cell(0, 0), cell(0, 11), cell(2, 10), cell(2, 14)]).toEqual([
+      20 * MIN,
+      40 * MIN,
+      25 * MIN,
+      15 * MIN,
+      6 * MIN,
+    ]);
+    // Shades by share of the busiest cell (40 min): 20 min is the second of four, 6 min the first.
+    expect(
+      [cellOf(0, 0), cellOf(6, 23), cellOf(2, 14), cellOf(3, 3)].map((c) => attr(c, 'class')),
+    ).toEqual(['heat heat-4', 'heat heat-2', 'heat heat-1', 'heat heat-0']);
+    await vi.waitFor(() => expect(view.byTestId('timeline-block').length).toBe(5));
+    expect(
+      view
+        .byTestId('timeline-block')
+        .map((b) => [attr(b, 'data-domain'), attr(b, 'data-started-at'), attr(b, 'data-ended-at')]),
+    ).toEqual([
+      ['mail.example', '2025-01-04T23:30:00.000Z', '2025-01-05T01:00:00.000Z'],
+      ['mail.example', '2025-01-05T08:00:00.000Z', '2025-01-05T08:05:00.000Z'],
+      ['codeharbor.io', '2025-01-05T09:00:00.000Z', '2025-01-05T09:10:00.000Z'],
+      ['codeharbor.io', '2025-01-05T10:00:00.000Z', '2025-01-05T10:03:00.000Z'],
+      ['news.example', '2025-01-05T11:30:00.000Z', '2025-01-05T12:00:00.000Z'],
+    ]);
+    expect(view.root.textContent).toContain('heatmapHelp()');
+  });
+});
