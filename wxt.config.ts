@@ -25,6 +25,12 @@ const EXTENSION_PERMISSIONS = [
 ] as const;
 
 /**
+ * Asked for when the person sets their first daily limit (options page), never at install:
+ * the 80% and 100% notices of a limit. Without it limits still count and hold.
+ */
+const OPTIONAL_PERMISSIONS = ['notifications'] as const;
+
+/**
  * Extension pages and the worker load only the extension's own code; fetch may
  * reach the self-hosted ingest server the person configures (https, or a
  * server on this machine during development).
@@ -60,6 +66,7 @@ export default defineConfig({
     description: '__MSG_extDescription__',
     default_locale: 'en',
     permissions: [...EXTENSION_PERMISSIONS],
+    optional_permissions: [...OPTIONAL_PERMISSIONS],
     // Private windows are never recorded (DESIGN.md, guarantee 3): the
     // extension does not run in them at all.
     incognito: 'not_allowed',

@@ -1,15 +1,26 @@
-/** The messages about daily limits (messaging/protocol.ts): the options page, popup and limit-reached page. */
+/**
+ * The messages about daily limits (messaging/protocol.ts) from the options page, popup and
+ * limit-reached page, and the display preferences the issue of limits brought along.
+ */
 import { isCategoryTarget, withOpenedAnyway, withSnooze } from '../limits/limits.js';
-import type { LimitsReply, ProtocolMap } from '../messaging/protocol.js';
+import type { LimitsReply, Preferences, ProtocolMap } from '../messaging/protocol.js';
 import { siteKey } from '../privacy/index.js';
-import { limitDayItem, limitsItem } from '../settings/limit-items.js';
+import { limitDayItem, limitsItem, themeItem, weekStartItem } from '../settings/limit-items.js';
 import { type LimitWatchDeps, readLimitsToday } from './limit-watch.js';
 
 type LimitMessages = 'getLimits' | 'setLimit' | 'removeLimit' | 'chooseAtLimit';
 
 export type LimitHandlers = {
   [K in LimitMessages]: (data: Parameters<ProtocolMap[K]>[0]) => Promise<LimitsReply>;
+} & {
+  getPreferences: () => Promise<Preferences>;
+  setPreferences: (data: Partial<Preferences>) => Promise<Preferences>;
 };
+
+async function preferences(): Promise<Preferences> {
+  const [weekStart, theme] = await Promise.all([weekStartItem.getValue(), themeItem.getValue()]);
+  return { weekStart, theme };
+}
 
 /** A site target as its registrable domain (what the tracker's site is); a category as it is. */
 function normalTarget(target: string): string {
@@ -25,6 +36,12 @@ export function createLimitHandlers(deps: LimitWatchDeps): LimitHandlers {
     return { today, limits: figures };
   };
   return {
+    getPreferences: preferences,
+    async setPreferences({ weekStart, theme }) {
+      if (weekStart !== undefined) await weekStartItem.setValue(weekStart);
+      if (theme !== undefined) await themeItem.setValue(theme);
+      return preferences();
+    },
     getLimits: reply,
     async setLimit({ target, limitMs, holdMeToIt }) {
       const key = normalTarget(target);

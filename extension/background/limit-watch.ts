@@ -23,7 +23,9 @@ import {
 } from '../limits/limits.js';
 import type { LimitFigure, TrackerStatus } from '../messaging/protocol.js';
 import { registrableDomain } from '../privacy/index.js';
+import { loadCategorySettings } from '../settings/category-items.js';
 import { limitDayItem, limitsItem } from '../settings/limit-items.js';
+import { categoryOf } from '../stats/categories.js';
 
 /** The extension page a held tab is sent to (entrypoints/limit-reached). */
 export const LIMIT_PAGE = '/limit-reached.html';
@@ -40,7 +42,7 @@ export interface LimitWatchDeps {
   now: () => number;
   status: () => Promise<TrackerStatus>;
   dayOf?: DayOf;
-  /** The categories as the person set them; without it no site is in a category. */
+  /** The categories as the person set them (default: stats/categories.ts over their settings). */
   categories?: () => Promise<CategoryOfSite>;
   /** Shows a notice; resolves whether it was shown (false without the permission). */
   notify?: (notice: LimitNotice) => Promise<boolean>;
@@ -85,6 +87,11 @@ export function limitPageUrl(target: string, url: string): string {
   return `${browser.runtime.getURL(LIMIT_PAGE)}?${query.toString()}`;
 }
 
+async function personsCategories(): Promise<CategoryOfSite> {
+  const settings = await loadCategorySettings();
+  return (site) => categoryOf(site, settings);
+}
+
 /** Each limit with today's used time, and today's state. */
 export async function readLimitsToday(deps: LimitWatchDeps): Promise<LimitsToday> {
   const dayOf = deps.dayOf ?? localDayOf;
@@ -92,7 +99,7 @@ export async function readLimitsToday(deps: LimitWatchDeps): Promise<LimitsToday
     limitsItem.getValue(),
     limitDayItem.getValue(),
     deps.status(),
-    deps.categories?.(),
+    (deps.categories ?? personsCategories)(),
   ]);
   const today = dayOf(deps.now());
   const recorded =

@@ -99,7 +99,9 @@ describe('targets', () => {
 
   it('refuses what cannot be a target or a limit', () => {
     expect(limitProblems('example.com', 60)).toEqual([]);
-    expect(limitProblems('category:social media', 30)).toEqual([]);
+    expect(limitProblems('category:social', 30)).toEqual([]);
+    expect(limitProblems('category:custom:3', 30)).toEqual([]);
+    expect(limitProblems('category:', 30)).toEqual(['target']);
     expect(limitProblems('https://example.com/', 60)).toEqual(['target']);
     expect(limitProblems('localhost', 0)).toEqual(['target', 'minutes']);
     expect(limitProblems('example.com', 1441)).toEqual(['minutes']);

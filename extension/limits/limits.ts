@@ -130,7 +130,8 @@ export const MIN_LIMIT_MINUTES = 1;
 export const MAX_LIMIT_MINUTES = 24 * 60;
 
 const SITE_PATTERN = /^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$/;
-const CATEGORY_PATTERN = /^category:[a-z0-9][a-z0-9 _-]{0,63}$/;
+/** A category id as stats/categories.ts makes them: 'video', 'custom:3'. */
+const CATEGORY_PATTERN = /^category:[a-z0-9][a-z0-9:_-]{0,63}$/;
 
 export type LimitProblem = 'target' | 'minutes';
 

@@ -15,7 +15,7 @@ const siteText = z.string().trim().min(1).max(2048);
 const limitTarget = z
   .string()
   .max(253)
-  .regex(/^([a-z0-9-]+(\.[a-z0-9-]+)+|category:[a-z0-9][a-z0-9 _-]{0,63})$/);
+  .regex(/^([a-z0-9-]+(\.[a-z0-9-]+)+|category:[a-z0-9][a-z0-9:_-]{0,63})$/);
 
 export const MESSAGE_DATA = {
   getStatus: z.undefined(),
@@ -50,6 +50,11 @@ export const MESSAGE_DATA = {
     holdMeToIt: z.boolean(),
   }),
   removeLimit: z.strictObject({ target: limitTarget }),
+  getPreferences: z.undefined(),
+  setPreferences: z.strictObject({
+    weekStart: z.enum(['monday', 'sunday', 'saturday']).optional(),
+    theme: z.enum(['system', 'light', 'dark']).optional(),
+  }),
   chooseAtLimit: z.strictObject({ target: limitTarget, choice: z.enum(['snooze', 'openAnyway']) }),
   eraseHistory: z
     .strictObject({

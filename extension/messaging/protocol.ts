@@ -102,6 +102,11 @@ export interface LimitsReply {
   limits: LimitFigure[];
 }
 
+export interface Preferences {
+  weekStart: 'monday' | 'sunday' | 'saturday';
+  theme: 'system' | 'light' | 'dark';
+}
+
 export interface ProtocolMap {
   getStatus(): TrackerStatus;
   setConsent(data: { consent: boolean }): TrackerStatus;
@@ -151,6 +156,9 @@ export interface ProtocolMap {
   /** Adds the limit of `target`, or replaces it. */
   setLimit(data: { target: string; limitMs: number; holdMeToIt: boolean }): LimitsReply;
   removeLimit(data: { target: string }): LimitsReply;
+  /** The display settings: the first day of the week and the theme; each one given is saved. */
+  setPreferences(data: Partial<Preferences>): Preferences;
+  getPreferences(): Preferences;
   /** On the limit-reached page: "5 more minutes" or "open anyway" (for the rest of the day). */
   chooseAtLimit(data: { target: string; choice: 'snooze' | 'openAnyway' }): LimitsReply;
 }

@@ -4,6 +4,7 @@
  */
 import { storage } from 'wxt/utils/storage';
 import type { DailyLimit, LimitDayState } from '../limits/limits.js';
+import type { Preferences } from '../messaging/protocol.js';
 
 /** The person's limits, one per target. */
 export const limitsItem = storage.defineItem<DailyLimit[]>('local:limits', {
@@ -20,8 +21,8 @@ export const limitDayItem = storage.defineItem<LimitDayState | null>('local:limi
   version: 1,
 });
 
-export type WeekStart = 'monday' | 'sunday' | 'saturday';
-export type Theme = 'system' | 'light' | 'dark';
+export type WeekStart = Preferences['weekStart'];
+export type Theme = Preferences['theme'];
 
 /** The first day of the week, for the weekly views. */
 export const weekStartItem = storage.defineItem<WeekStart>('local:weekStart', {

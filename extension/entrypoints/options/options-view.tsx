@@ -13,6 +13,8 @@ import { DataSection, type DataSectionProps } from './data-section.js';
 import { type EraseControls, EraseRangeSection } from './erase-history.js';
 import { HistorySection } from './history-section.js';
 import { Insights } from './insights.js';
+import { LimitsSection } from './limits-section.js';
+import { PreferencesSection } from './preferences-section.js';
 import { RejectedSection } from './rejected-section.js';
 import { RetentionField, type RetentionFieldProps } from './retention-field.js';
 import { TrackingSection, type TrackingSectionProps } from './tracking-section.js';
@@ -58,7 +60,9 @@ export function OptionsView(props: OptionsViewProps): JSX.Element {
           />
         )}
         <CategoriesSection />
+        <LimitsSection />
         <TrackingSection status={status} {...props.tracking} />
+        <PreferencesSection idleSeconds={status.idleThresholdSeconds} />
         <RetentionField {...props.retention} />
         <SyncStatusPanel config={status.sync} {...props.sync} />
         <StudySection sync={status.sync} {...props.study} />

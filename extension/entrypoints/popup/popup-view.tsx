@@ -13,6 +13,7 @@ import {
   type PopupToday,
 } from '../../stats/index.js';
 import { CurrentSitePanel, type CurrentSitePanelProps } from './current-site-panel.js';
+import { PopupLimits } from './popup-limits.js';
 
 export interface PopupViewProps {
   /** Today's figures, and the trend once it is read (null until then). */
@@ -47,6 +48,7 @@ export function PopupView(props: PopupViewProps): JSX.Element {
       )}
       {/* First: in Chrome's 370x510 popup what comes below the fold is not seen. */}
       <CurrentSitePanel status={status} {...props.site} />
+      <PopupLimits />
       <section aria-labelledby="today-heading">
         <h2 id="today-heading">{t('activeTimeToday')}</h2>
         <p class="big-figure" data-testid="today-total" data-active-ms={stats.todayActiveMs}>
