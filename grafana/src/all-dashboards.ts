@@ -1,5 +1,6 @@
 import type { Dashboard } from '@grafana/schema';
 import { audienceDashboard } from './dashboards/audience.js';
+import { devicesDashboard } from './dashboards/devices.js';
 import { overviewDashboard } from './dashboards/overview.js';
 import { pipelineHealthDashboard } from './dashboards/pipeline-health.js';
 import { sessionsDashboard } from './dashboards/sessions.js';
@@ -39,6 +40,7 @@ export function allDashboards(): GeneratedDashboard[] {
       folder: 'tracksphere',
       dashboard: pipelineHealthDashboard(),
     },
+    { file: 'devices.generated.json', folder: 'tracksphere', dashboard: devicesDashboard() },
     { file: 'study.generated.json', folder: 'study', dashboard: studyDashboard() },
   ];
 }

@@ -36,12 +36,12 @@ const COHORT_ALL = "'__all'";
 const COHORT_VALUES = `\${${COHORT_VARIABLE}:sqlstring}`;
 
 /** A device's cohort name, NO_COHORT for none; `d` the devices alias, `c` the cohorts one. */
-function cohortName(c: string): string {
+export function cohortName(c: string): string {
   return `coalesce(${c}.name, '${NO_COHORT}')`;
 }
 
 /** The device (alias `d`, LEFT JOINed to cohorts as `c`) is in a chosen cohort, or All. */
-function cohortChosen(c: string): string {
+export function cohortChosen(c: string): string {
   return `(${COHORT_ALL} IN (${COHORT_VALUES}) OR ${cohortName(c)} IN (${COHORT_VALUES}))`;
 }
 

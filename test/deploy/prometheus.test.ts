@@ -4,7 +4,8 @@
  * API (Kafka mode, real PostgreSQL, the librdkafka mock cluster) and a real consumer process,
  * and its query API returns the counters the Pipeline health panels and the alerts read: after
  * one rejected event, one dead letter and one quota refusal, each counter is 1; the dead letter
- * fires TracksphereDeadLetters; and every Prometheus panel's PromQL runs on it.
+ * fires TracksphereDeadLetters; and every Prometheus panel's PromQL runs on it. The same
+ * rejected event and dead letter are counted per device in PostgreSQL (the Devices dashboard).
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +165,19 @@ describe('Prometheus scraping the API and the consumer', () => {
         (await sumOf(p, 'ALERTS{alertname="TracksphereDeadLetters",alertstate="firing"}')) === 1,
       'TracksphereDeadLetters firing',
       30_000,
+    );
+    // Per device, for the Devices dashboard: the API's rejected event, the consumer's dead
+    // letter (keyed by the device's id).
+    await waitFor(
+      async () => {
+        const r = await stack.server.pool.query<{ rejected: string; dead_lettered: string }>(
+          'SELECT rejected, dead_lettered FROM device_pipeline_days WHERE device_id = $1',
+          [device.deviceId],
+        );
+        return r.rows[0]?.rejected === '1' && r.rows[0]?.dead_lettered === '1';
+      },
+      'the per-device counts',
+      10_000,
     );
     const alerts = await p.query('ALERTS{alertstate="firing"}');
     expect(alerts.map((a) => a.metric.alertname)).toEqual(['TracksphereDeadLetters']);

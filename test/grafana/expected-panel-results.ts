@@ -24,6 +24,16 @@ export const LABEL = {
   frank: 'Chrome on Linux (f00d0000)',
 } as const;
 
+/** The Devices table on the seed, by label in the test cluster's C collation (capitals first). */
+const DEVICE_ROWS: Cell[][] = [
+  [LABEL.dave, '(none)', null, T('11:30'), 1, 6, 0, 0],
+  [LABEL.frank, '(none)', null, T('10:26'), 1, 6, 0, 0],
+  [LABEL.bob, '(none)', null, T('11:46'), 3, 18, 0, 0],
+  [LABEL.alice, '(none)', null, T('10:45'), 5, 30, 0, 0],
+  [LABEL.carol, '(none)', null, T('10:11'), 2, 12, 0, 0],
+  [LABEL.erin, '(none)', null, T('09:11'), 1, 6, 0, 0],
+];
+
 // In range by corrected start: alice 5 visits, bob 3, carol 2 (not her 12:30 one), dave 1
 // (private.test), frank 1 = 12. Not: erin (clock 3 days off), dave's 20 March visit.
 export const EXPECTED_ALL: Record<string, ExpectedResult> = {
@@ -237,6 +247,38 @@ export const EXPECTED_ALL: Record<string, ExpectedResult> = {
       [T('10:00'), -1.5, -1.5, 7200],
       [T('11:00'), 0, 0, 0.25],
     ],
+  },
+  // Devices: the seed has no cohorts (all '(none)'), no revocations and no rejected events or
+  // dead letters (test/grafana/device-panels.test.ts adds them). Synced: received in the range,
+  // as Pipeline health's 13 events: every one of the 6 devices.
+  'tracksphere-devices/Devices per cohort': {
+    columns: ['cohort', 'devices', 'revoked', 'synced'],
+    rows: [['(none)', 6, 0, 6]],
+  },
+  // By corrected start, as Overview's 12 visits, all on 10 March.
+  'tracksphere-devices/Visits per day, by cohort': {
+    columns: ['time', 'metric', 'visits'],
+    rows: [['2025-03-10T00:00:00.000Z', '(none)', 12]],
+  },
+  // Received in the range (end + send delay): alice 08:21 08:51 09:12 10:31 10:45; bob 09:31
+  // 09:31 11:46; carol 09:51 10:11 (12:41 is after it); dave 11:30 (20 March is not); erin
+  // 09:11; frank 10:26. Per day: visits x 24 h / the range's 4 h.
+  'tracksphere-devices/Devices': {
+    columns: [
+      'device',
+      'cohort',
+      'revoked',
+      'last_sync',
+      'visits',
+      'visits_per_day',
+      'rejected',
+      'dead_lettered',
+    ],
+    rows: DEVICE_ROWS,
+  },
+  'tracksphere-devices/Rejected events and dead letters per day': {
+    columns: ['time', 'rejected', 'dead_lettered'],
+    rows: [],
   },
   // Study: per UTC day, whole days the range touches (here 10 March). That day, cohort
   // '(none)': alice 5 visits (75 min), bob 3 (55), carol 3 (35: her 12:30 visit counts, the day

@@ -29,8 +29,12 @@ function relations(node: PlanNode): string[] {
 const dashboards = allDashboards()
   .filter((g) => g.folder === 'tracksphere')
   .map((g) => g.dashboard);
+// Panels that read visits (the Devices dashboard's per-day pipeline counts read a small table of
+// their own, device_pipeline_days, by day).
 const queries = dashboards.flatMap((d) => [
-  ...panelQueries(d).map((q) => ({ name: `${d.uid}/${q.panelTitle}`, rawSql: q.rawSql, d })),
+  ...panelQueries(d)
+    .filter((q) => q.rawSql.includes('FROM visits'))
+    .map((q) => ({ name: `${d.uid}/${q.panelTitle}`, rawSql: q.rawSql, d })),
   ...variableQueries(d)
     .filter((v) => v.rawSql.includes('FROM visits'))
     .map((v) => ({ name: `${d.uid}/$${v.name}`, rawSql: v.rawSql, d })),

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { addDeadLettered } from '../../data-access/device-pipeline-repo.js';
 import { isDataError, type Pool } from '../../data-access/pool.js';
 import { insertVisits } from '../../data-access/visits-repo.js';
 import { combineWrites } from '../../data-access/write-combiner.js';
@@ -46,6 +47,13 @@ export async function runConsumer(opts: {
           })),
         );
         for (const p of poison) metrics.consumerDeadLetters.inc({ cause: p.cause });
+        // Per device (the message key), for the Devices dashboard; best effort: the dead letters
+        // are safe on their topic whether or not PostgreSQL takes the count.
+        await addDeadLettered(
+          opts.pool,
+          poison.map((p) => p.message.key),
+          new Date(),
+        ).catch((err: unknown) => log.warn({ err }, 'dead letters not counted per device'));
       },
       // Only the data's fault is dead-lettered; anything else (unreachable, read-only after a
       // failover, an error never seen before) may pass later: wait, never throw good records away.

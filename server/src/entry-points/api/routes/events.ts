@@ -1,5 +1,6 @@
 import { type RequestHandler, Router } from 'express';
 import { describeIssues, EventBatchSchema, type IngestResult, LIMITS } from '#protocol';
+import { addRejected } from '../../../data-access/device-pipeline-repo.js';
 import { AppError } from '../../../domain/errors.js';
 import { prepareBatch } from '../../../domain/ingest.js';
 import { deliverWithinQuota } from '../../../domain/quota.js';
@@ -56,6 +57,13 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
         result.accepted,
       );
       for (const r of result.rejected) deps.metrics.eventsRejected.inc({ code: r.code });
+      if (rejected.length > 0) {
+        // Per device, for the Devices dashboard: a database that cannot take it now loses the
+        // figure (Prometheus still counts it), never the batch.
+        await addRejected(deps.pool, deviceIdOf(res.locals), rejected.length, receivedAt).catch(
+          (err: unknown) => deps.log.warn({ err }, 'rejected events not counted per device'),
+        );
+      }
       res.status(200).json(result);
     },
   );
