@@ -6,6 +6,7 @@ import { ShareBar } from '../../components/share-bar.js';
 import { SiteHosts } from '../../components/site-list.js';
 import { TrendChart } from '../../components/trend-chart.js';
 import { barUnit, chartBars } from '../../stats/date-range.js';
+import { formatNumber } from '../../stats/format-duration.js';
 import {
   filterAndSortSites,
   formatDuration,
@@ -139,7 +140,7 @@ export function HistorySection({
                   <SiteHosts site={s} />
                 </th>
                 <td class="num">{formatDuration(s.activeMs)}</td>
-                <td class="num">{s.visits}</td>
+                <td class="num">{formatNumber(s.visits)}</td>
                 <td class="bar-cell">
                   <ShareBar share={s.share} />
                 </td>

@@ -26,6 +26,7 @@ import { RangePicker, rangeChoiceLabel } from './range-picker.js';
 import { SitePagesView } from './site-pages.js';
 import { WhenSection } from './when-section.js';
 import './insights.css';
+import { uiLocale } from '../../stats/format-duration.js';
 
 export interface InsightsProps {
   /** The last 30 days, loaded with the page: the first range shown. */
@@ -38,7 +39,7 @@ export interface InsightsProps {
 }
 
 function dayText(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, {
+  return new Date(`${day}T12:00:00Z`).toLocaleDateString(uiLocale(), {
     dateStyle: 'medium',
     timeZone: 'UTC',
   });

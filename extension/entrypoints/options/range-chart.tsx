@@ -3,6 +3,7 @@ import { useRef, useState } from 'preact/hooks';
 import { t } from '../../components/i18n.js';
 import { barAfterKey } from '../../components/trend-chart.js';
 import type { ChartBar } from '../../stats/date-range.js';
+import { uiLocale } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
 
 const HEIGHT = 100;
@@ -21,19 +22,19 @@ function shortLabel(bar: ChartBar, unit: 'week' | 'month'): string {
     unit === 'week'
       ? { day: 'numeric', month: 'short', timeZone: 'UTC' }
       : { month: 'short', timeZone: 'UTC' };
-  return dayDate(bar.from).toLocaleDateString(undefined, options);
+  return dayDate(bar.from).toLocaleDateString(uiLocale(), options);
 }
 
 /** "3 Mar 2025 – 9 Mar 2025" or "March 2025": what the bar's name says. */
 function longLabel(bar: ChartBar, unit: 'week' | 'month'): string {
   if (unit === 'month' && bar.from.slice(8) === '01' && dayDate(bar.to).getUTCDate() >= 28) {
-    return dayDate(bar.from).toLocaleDateString(undefined, {
+    return dayDate(bar.from).toLocaleDateString(uiLocale(), {
       month: 'long',
       year: 'numeric',
       timeZone: 'UTC',
     });
   }
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+  const format = new Intl.DateTimeFormat(uiLocale(), { dateStyle: 'medium', timeZone: 'UTC' });
   return format.formatRange(dayDate(bar.from), dayDate(bar.to));
 }
 

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PrivacyLevel } from '#protocol';
 import { t } from '../../components/i18n.js';
+import { formatNumber } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
 import { type SitePages, searchPages } from '../../stats/site-pages.js';
 
@@ -84,7 +85,7 @@ export function SitePagesView({ site, pages, level, onClose }: SitePagesViewProp
                 </th>
                 {titled ? <td class="page-title">{p.title ?? ''}</td> : null}
                 <td class="num">{formatDuration(p.activeMs)}</td>
-                <td class="num">{p.visits}</td>
+                <td class="num">{formatNumber(p.visits)}</td>
               </tr>
             ))}
           </tbody>

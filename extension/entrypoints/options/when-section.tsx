@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { t } from '../../components/i18n.js';
+import { uiLocale } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
 import type { HeatCell, TimelineBlock } from '../../stats/when-stats.js';
 
@@ -8,7 +9,7 @@ const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6] as const;
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 /** 2023-01-01 was a Sunday: day n of that week names weekday n. */
 function weekdayName(weekday: number, style: 'short' | 'long'): string {
-  return new Date(Date.UTC(2023, 0, 1 + weekday, 12)).toLocaleDateString(undefined, {
+  return new Date(Date.UTC(2023, 0, 1 + weekday, 12)).toLocaleDateString(uiLocale(), {
     weekday: style,
     timeZone: 'UTC',
   });
@@ -68,7 +69,7 @@ export function Heatmap({ cells }: { cells: readonly HeatCell[] }): JSX.Element 
   );
 }
 
-const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const clock = new Intl.DateTimeFormat(uiLocale(), { hour: '2-digit', minute: '2-digit' });
 
 /** A colour per site, the same on every load: 8 shades, chosen by the name's hash. */
 export function siteColour(domain: string): number {
