@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 import { type Note, NoteLine } from '../../components/note.js';
+import { ImportSection } from './import-section.js';
 
 export interface DataSectionProps {
   busy: boolean;
@@ -11,9 +12,11 @@ export interface DataSectionProps {
   onExportCsv: () => void;
   onDeleteLocal: () => void;
   onEraseServer: () => void;
+  /** After an import: reload the figures. Left out, the import is not offered. */
+  onImported?: () => Promise<void>;
 }
 
-/** The person's data out of the extension and erased (guarantee 5). */
+/** The person's data out of the extension and erased (guarantee 5), and other trackers' in. */
 export function DataSection(props: DataSectionProps): JSX.Element {
   return (
     <section aria-labelledby="data-heading">
@@ -44,6 +47,7 @@ export function DataSection(props: DataSectionProps): JSX.Element {
         </button>
       </div>
       <NoteLine note={props.message} testId="data-message" />
+      {props.onImported === undefined ? null : <ImportSection onImported={props.onImported} />}
     </section>
   );
 }

@@ -222,6 +222,7 @@ export function OptionsApp(): JSX.Element {
         data={{
           busy,
           message: dataMessage,
+          onImported: reloadLocal,
           onExportJson: () =>
             void exportVisits(pageDb()).then(
               (visits) =>
