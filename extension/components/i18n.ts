@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { formatNumber } from '../stats/format-duration.js';
+import { formatNumber, uiLocale } from '../stats/format-duration.js';
 
 /** Every key of _locales/en/messages.json (WXT generates the typed getMessage overloads). */
 export type MessageKey = Parameters<typeof browser.i18n.getMessage>[0];
@@ -15,4 +15,17 @@ export function t(key: MessageKey, ...substitutions: (string | number)[]): strin
     substitutions.map((s) => (typeof s === 'number' ? formatNumber(s) : s)),
   );
   return text === '' ? key : text;
+}
+
+/** The languages of public/_locales; the others read English (default_locale). */
+const SHIPPED_LANGUAGES = ['en', 'de', 'fr', 'es'];
+
+/**
+ * A page speaks the language of its strings: <html lang> (screen readers' voice,
+ * hyphenation) and the tab's title from _locales, where the HTML files say English.
+ */
+export function localizePage(titleKey: MessageKey, doc: Document = document): void {
+  const language = uiLocale()?.split('-')[0] ?? 'en';
+  doc.documentElement.lang = SHIPPED_LANGUAGES.includes(language) ? language : 'en';
+  doc.title = t(titleKey);
 }
