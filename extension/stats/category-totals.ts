@@ -3,14 +3,18 @@
  * rollups with the open visits): labelled at read time, so they follow every change at once.
  */
 import {
+  addDays,
   type DailyRollup,
   type DayRange,
+  type DayTotal,
+  dayTotals,
   rollupsInRange,
   type TracksphereDb,
 } from '../db/index.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import { allCategories, type CategorySettings, categoryOf } from './categories.js';
 import { withOpenVisits } from './open-visits.js';
+import { POPUP_TREND_DAYS, trendStart } from './popup-stats.js';
 
 export interface CategoryTotal {
   category: string;
@@ -83,4 +87,17 @@ export async function loadDayRollups(
 ): Promise<DailyRollup[]> {
   const recorded = await rollupsInRange(db, range);
   return withOpenVisits(recorded, await open, range);
+}
+
+/**
+ * The popup trend's days before `today` (as loadTrendBefore) and the rows they come from, so
+ * the bars can be split by category without a second read.
+ */
+export async function loadTrendBeforeWithRows(
+  db: TracksphereDb,
+  today: string,
+): Promise<{ days: DayTotal[]; rows: DailyRollup[] }> {
+  const yesterday = addDays(today, -1);
+  const rows = await rollupsInRange(db, { from: trendStart(today), to: yesterday });
+  return { days: dayTotals(rows, { lastDay: yesterday, days: POPUP_TREND_DAYS - 1 }), rows };
 }

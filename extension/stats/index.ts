@@ -19,6 +19,7 @@ export {
   categoryDays,
   categoryTotals,
   loadDayRollups,
+  loadTrendBeforeWithRows,
 } from './category-totals.js';
 export { formatDayLabel, formatDuration, formatWeekday } from './format-duration.js';
 export {

@@ -173,6 +173,13 @@ describe('categories in Chromium', () => {
       { category: 'custom:1', activeMs: SEEDED.activeMs, visits: SEEDED.visits },
       { category: 'work', activeMs: browsedMs, visits: 2 },
     ]);
+    const popupSegments = await popup.$$eval('.trend-chart g:last-of-type .bar-segment', (els) =>
+      els.map((el) => [el.getAttribute('data-segment'), Number(el.getAttribute('data-active-ms'))]),
+    );
+    expect(popupSegments).toEqual([
+      ['work', browsedMs],
+      ['custom:1', SEEDED.activeMs],
+    ]);
     expect(await axeViolations(popup)).toEqual([]);
     await popup.screenshot({ path: 'test-output/categories-popup.png', fullPage: true });
     await popup.close();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CategoryList } from '../../components/category-list.js';
+import { CategoryList, categoryStacks } from '../../components/category-list.js';
 import { fakeI18n, type Rendered, renderView } from '../../components/ui-test-kit.js';
 import { freshTestDb, makeVisit, utcDayOf } from '../../db/db-test-kit.js';
 import { recordFinishedVisits, type TracksphereDb } from '../../db/index.js';
@@ -7,10 +7,13 @@ import type { OpenVisitFigure } from '../../messaging/protocol.js';
 import {
   assignCategory,
   type CategorySettings,
+  categoryDays,
   categoryTotals,
   createCategory,
   loadDayRollups,
   loadHistory,
+  loadTrendBefore,
+  loadTrendBeforeWithRows,
   siteOfMap,
   todayRollups,
   withOpenVisits,
@@ -116,6 +119,29 @@ describe("the popup's categories today", () => {
     ]);
     expect(view.root.textContent).toContain('Study');
     expect(view.root.textContent).toContain('category_development()');
+  });
+});
+
+describe("the popup's trend by category", () => {
+  it('reads the earlier days once, for their totals and their split', async () => {
+    db = await seeded();
+    const { days, rows } = await loadTrendBeforeWithRows(db, TODAY);
+    expect(days).toEqual(await loadTrendBefore(db, TODAY));
+    expect(days.map((d) => [d.day, d.activeMs])).toEqual([
+      ['2025-03-04', 0],
+      ['2025-03-05', 0],
+      ['2025-03-06', 0],
+      ['2025-03-07', 0],
+      ['2025-03-08', 90 * MIN],
+      ['2025-03-09', 0],
+    ]);
+    const stacks = categoryStacks(categoryDays(rows, SETTINGS), SETTINGS);
+    expect(stacks).toEqual({
+      '2025-03-08': [
+        { key: 'video', label: 'category_video()', activeMs: 30 * MIN, colour: 4 },
+        { key: 'development', label: 'category_development()', activeMs: 60 * MIN, colour: 7 },
+      ],
+    });
   });
 });
 

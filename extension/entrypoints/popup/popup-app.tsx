@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
+import { categoryStacks } from '../../components/category-list.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, note } from '../../components/note.js';
 import type { DailyRollup, DayTotal } from '../../db/index.js';
@@ -10,8 +11,9 @@ import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messa
 import { categorySettingsItem, loadCategorySettings } from '../../settings/category-items.js';
 import {
   type CategorySettings,
+  categoryDays,
   categoryTotals,
-  loadTrendBefore,
+  loadTrendBeforeWithRows,
   localToday,
   pageDb,
   popupToday,
@@ -91,6 +93,8 @@ function messageOf(e: unknown): string {
 export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   const [now, setNow] = useState<PopupNow | null>(null);
   const [earlier, setEarlier] = useState<DayTotal[] | null>(null);
+  /** The rows of the trend's earlier days: their bars split by category. */
+  const [earlierRows, setEarlierRows] = useState<DailyRollup[] | null>(null);
   const [syncStatus, setSyncStatus] = useState<SyncStatus | null>(null);
   const [busy, setBusy] = useState(false);
   const [syncMessage, setSyncMessage] = useState<Note | null>(null);
@@ -122,9 +126,11 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   useLayoutEffect(() => {
     if (day === null) return;
     let current = true;
-    loadTrendBefore(pageDb(), day).then(
-      (days) => {
-        if (current) setEarlier(days);
+    loadTrendBeforeWithRows(pageDb(), day).then(
+      ({ days, rows }) => {
+        if (!current) return;
+        setEarlier(days);
+        setEarlierRows(rows);
       },
       (e: unknown) => {
         if (current) setError(messageOf(e));
@@ -205,22 +211,24 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     siteOfMap(now.sites),
   );
   const week = earlier === null ? null : [...earlier, today.todayTotal];
-  const range = { from: now.day, to: now.day };
+  const todayRows = withOpenVisits(now.recorded, now.status.openVisits, {
+    from: now.day,
+    to: now.day,
+  });
   const byCategory =
     categories === null
       ? null
-      : {
-          totals: categoryTotals(
-            withOpenVisits(now.recorded, now.status.openVisits, range),
-            categories,
-          ),
-          settings: categories,
-        };
+      : { totals: categoryTotals(todayRows, categories), settings: categories };
+  const trendStacks =
+    categories === null || earlierRows === null
+      ? undefined
+      : categoryStacks(categoryDays([...earlierRows, ...todayRows], categories), categories);
   return (
     <PopupView
       stats={{ ...today, week }}
       status={now.status}
       categories={byCategory}
+      trendStacks={trendStacks}
       welcomeUrl={browser.runtime.getURL('/welcome.html')}
       optionsUrl={browser.runtime.getURL('/options.html')}
       site={{

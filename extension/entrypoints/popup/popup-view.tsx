@@ -3,7 +3,7 @@ import { CategoryList } from '../../components/category-list.js';
 import { t } from '../../components/i18n.js';
 import { SiteList } from '../../components/site-list.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from '../../components/sync-status-panel.js';
-import { TrendChart, TrendChartPending } from '../../components/trend-chart.js';
+import { type StackSegment, TrendChart, TrendChartPending } from '../../components/trend-chart.js';
 import type { DayTotal } from '../../db/index.js';
 import type { TrackerStatus } from '../../messaging/protocol.js';
 import {
@@ -25,6 +25,8 @@ export interface PopupViewProps {
   optionsUrl: string;
   /** Today's time by category (open visits included), once the person's categories are read. */
   categories?: { totals: CategoryTotal[]; settings: CategorySettings } | null;
+  /** The trend's days split by category (TrendChart's stacks), once they are read. */
+  trendStacks?: Record<string, StackSegment[]> | undefined;
 }
 
 /**
@@ -67,7 +69,11 @@ export function PopupView(props: PopupViewProps): JSX.Element {
       )}
       <section aria-labelledby="trend-heading">
         <h2 id="trend-heading">{t('lastSevenDays')}</h2>
-        {stats.week === null ? <TrendChartPending /> : <TrendChart days={stats.week} />}
+        {stats.week === null ? (
+          <TrendChartPending />
+        ) : (
+          <TrendChart days={stats.week} stacks={props.trendStacks} />
+        )}
       </section>
       {/* Sync off, there is nothing to show or do about it here (the options page turns it on). */}
       {status.sync.enabled || status.sync.stopped !== null ? (
