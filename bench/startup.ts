@@ -3,7 +3,8 @@
  * (`node --import tsx server/src/entry-points/api/main.ts`) and as production runs it (`node
  * --enable-source-maps dist/server/api.mjs`, scripts/build-server.ts), side by side in one run:
  *
- *  - start: from spawning the process until GET /readyz first answers 200 (polled every 5 ms);
+ *  - start: from spawning the process until GET /readyz first answers 200 (polled every 5 ms),
+ *    and the CPU time the process used until then (/proc/<pid>/stat; steadier on a busy machine);
  *  - RSS at ready (VmRSS), and peak RSS (VmHWM, /proc/<pid>/status) after a fixed load:
  *    autocannon, BENCH_STARTUP_CONNECTIONS (32) keep-alive connections for BENCH_STARTUP_SECONDS
  *    (10) s, each request a fresh batch of BENCH_STARTUP_EVENTS (100) events from the next of 32
@@ -25,7 +26,7 @@ import { type MockKafka, startMockKafka } from '../test/harness/kafka-mock.js';
 import { startPgCluster } from '../test/harness/postgres.js';
 import { type ServerProcess, spawnEntryPoint, spawnNode } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
-import { makeEvent, median, memoryOf, sleep } from './lib.js';
+import { cpuSecondsOf, makeEvent, median, memoryOf, sleep } from './lib.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT_DIR = join(ROOT, 'bench-output');
@@ -53,6 +54,8 @@ export interface StartupSample {
   run: number;
   variant: Variant;
   startMs: number;
+  /** CPU time (user + system) the process used until ready: what start costs, however busy the machine. */
+  startCpuMs: number;
   readyRssMiB: number;
   peakRssMiB: number;
   requestsPerSec: number;
@@ -158,6 +161,7 @@ async function sample(
 ): Promise<{ sample: StartupSample; tokens: string[] }> {
   const { proc, url, startMs } = await startApi(variant, bundleDir, env);
   try {
+    const startCpuMs = (await cpuSecondsOf(proc.proc.pid)) * 1000;
     const ready = await memoryOf(proc.proc.pid);
     // Registered once, through the first API started; every later one serves the same devices.
     const devices =
@@ -173,6 +177,7 @@ async function sample(
         run,
         variant,
         startMs,
+        startCpuMs,
         readyRssMiB: ready.rss,
         peakRssMiB: peak.hwm,
         requestsPerSec: loaded.perSec,
@@ -208,11 +213,11 @@ const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(d
 function table(samples: StartupSample[]): string[] {
   const lines = [
     `Start-up and memory, the ingest API under tsx and compiled (Kafka mode, mock cluster; load: ${CFG.connections} connections x ${CFG.seconds} s, ${CFG.eventsPerRequest} events per request)`,
-    'run  variant    start ms  RSS at ready MiB  peak RSS MiB  requests/s  failed',
+    'run  variant    start ms  CPU ms to ready  RSS at ready MiB  peak RSS MiB  requests/s  failed',
   ];
   for (const s of samples) {
     lines.push(
-      `${String(s.run).padEnd(5)}${s.variant.padEnd(11)}${fmt(s.startMs).padStart(8)}${fmt(s.readyRssMiB, 1).padStart(18)}${fmt(s.peakRssMiB, 1).padStart(14)}${fmt(s.requestsPerSec).padStart(12)}${String(s.failed).padStart(8)}`,
+      `${String(s.run).padEnd(5)}${s.variant.padEnd(11)}${fmt(s.startMs).padStart(8)}${fmt(s.startCpuMs).padStart(17)}${fmt(s.readyRssMiB, 1).padStart(18)}${fmt(s.peakRssMiB, 1).padStart(14)}${fmt(s.requestsPerSec).padStart(12)}${String(s.failed).padStart(8)}`,
     );
   }
   const of = (v: Variant, f: (s: StartupSample) => number): number[] =>
@@ -225,11 +230,12 @@ function table(samples: StartupSample[]): string[] {
     });
   const row = (label: string, f: (s: StartupSample) => number, digits: number): string => {
     const r = ratios(f);
-    return `${label.padEnd(18)}tsx ${fmt(median(of('tsx', f)), digits).padStart(7)}   compiled ${fmt(median(of('compiled', f)), digits).padStart(7)}   compiled/tsx ${fmt(median(r), 2)} (runs: ${r.map((x) => fmt(x, 2)).join(', ')})`;
+    return `${label.padEnd(21)}tsx ${fmt(median(of('tsx', f)), digits).padStart(7)}   compiled ${fmt(median(of('compiled', f)), digits).padStart(7)}   compiled/tsx ${fmt(median(r), 2)} (runs: ${r.map((x) => fmt(x, 2)).join(', ')})`;
   };
   lines.push(
     'medians:',
     row('  start ms', (s) => s.startMs, 0),
+    row('  CPU ms to ready', (s) => s.startCpuMs, 0),
     row('  RSS at ready MiB', (s) => s.readyRssMiB, 1),
     row('  peak RSS MiB', (s) => s.peakRssMiB, 1),
     row('  requests/s', (s) => s.requestsPerSec, 0),
