@@ -121,7 +121,7 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
     60_000,
   );
 
-  it('options: a skip link, then the chart as one tab stop before the search box', async () => {
+  it('options: a skip link, the range picker, then the chart as one tab stop before the search box', async () => {
     const page = await openPage(eb, 'options', '[data-testid="site-row"]');
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     const stops: string[] = [];
@@ -130,11 +130,12 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
       stops.push(await focused(page));
     }
     expect(stops[0]).toBe('skip-link');
-    expect(stops).toHaveLength(3);
-    expect(stops[2]).toBe('site-search');
+    expect(stops[1]).toBe('range-picker');
+    expect(stops).toHaveLength(4);
+    expect(stops[3]).toBe('site-search');
 
     // The chart's one stop is its last day; the arrow keys move through the others.
-    const today = stops[1] ?? '';
+    const today = stops[2] ?? '';
     await page.keyboard.down('Shift');
     await page.keyboard.press('Tab');
     await page.keyboard.up('Shift');
@@ -152,6 +153,30 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
     expect(await focused(page)).toBe('tracking-heading');
     await page.keyboard.press('Tab');
     expect(await focused(page)).toBe('consent-switch');
+    await page.close();
+  }, 60_000);
+
+  it("options: a site's pages, a 12-month chart, the heatmap and the timeline pass axe-core", async () => {
+    const page = await openPage(eb, 'options', '[data-testid="site-pages-button"]');
+    await page.waitForSelector('[data-testid="heatmap-cell"]');
+    await page.waitForSelector('[data-testid="timeline-block"]');
+    await page.click('[data-testid="site-pages-button"]');
+    await page.waitForSelector('[data-testid="page-row"]');
+    expect(await focused(page)).toBe('site-pages-heading');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.select('[data-testid="range-picker"]', '365d');
+    await page.waitForSelector('[data-testid="range-chart"] .bar-hit');
+    // The 13 months are one tab stop too.
+    expect(
+      await page.$$eval('[data-testid="range-chart"] .bar-hit[tabindex="0"]', (els) => els.length),
+    ).toBe(1);
+    await page.select('[data-testid="range-picker"]', 'custom');
+    await page.$eval('[data-testid="range-from"]', (el) => {
+      (el as HTMLInputElement).value = '2999-01-01';
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await page.waitForSelector('[data-testid="range-problem"]');
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
   }, 60_000);
 

@@ -289,6 +289,37 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
     expect((await siteRows(page)).map((r) => r.domain)).toEqual(['news.example']);
   }, 60_000);
 
+  it("options: a 90-day range, a site's pages and the hours of the range", async () => {
+    await open(page, `${eb.extensionUrl}options.html`);
+    await page.waitForSelector('[data-testid="heatmap-cell"]');
+    await page.select('[data-testid="range-picker"]', '90d');
+    // 40 days ago comes in: old.example's 99 min.
+    await page.waitForFunction(
+      (ms: string) =>
+        document.querySelector('[data-testid="history-total"]')?.getAttribute('data-active-ms') ===
+        ms,
+      {},
+      String((70 + 60 + 15 + 15 + 90 + 30 + 99) * MIN),
+    );
+    expect(await attribute(page, 'range-chart', 'data-unit')).toBe('week');
+    await page.click(
+      '[data-testid="site-row"][data-domain="news.example"] [data-testid="site-pages-button"]',
+    );
+    await page.waitForSelector('[data-testid="page-row"]');
+    // The two seeded visits of news.example, 30 s active each, on one page.
+    expect(
+      await page.$$eval('[data-testid="page-row"]', (rows) =>
+        rows.map((r) => [
+          r.getAttribute('data-path'),
+          r.getAttribute('data-active-ms'),
+          r.getAttribute('data-visits'),
+        ]),
+      ),
+    ).toEqual([['/', '60000', '2']]);
+    expect(await page.$$eval('[data-testid="heatmap-cell"]', (cells) => cells.length)).toBe(168);
+    expect(await screenshot(page, `${name}-options-range`)).toBeGreaterThan(MIN_PNG_BYTES);
+  }, 60_000);
+
   it('options: the study (cohort, end), why sync stopped, and Leave the study', async () => {
     const ends = '2026-03-31T00:00:00.000Z';
     await page.evaluate(async (endsAt: string) => {
