@@ -30,6 +30,8 @@ export interface LaunchOptions {
    * certificate for the session (WebDriver's acceptInsecureCerts).
    */
   trustSpkiSha256?: string;
+  /** Chromium: the browser's language (--lang), which picks the extension's _locales messages. */
+  lang?: string;
   /** Firefox: suspend the idle event page after this long (default 30 s). */
   backgroundIdleTimeoutMs?: number;
   /**
@@ -52,6 +54,7 @@ export async function launchChromiumWithExtension(
   if (opts.trustSpkiSha256 !== undefined) {
     extra.push(`--ignore-certificate-errors-spki-list=${opts.trustSpkiSha256}`);
   }
+  if (opts.lang !== undefined) extra.push(`--lang=${opts.lang}`);
   const userDataDir = await mkdtemp(join(tmpdir(), 'tracksphere-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
