@@ -102,12 +102,7 @@ export function TrendChart({
           const name =
             segments.length === 0
               ? t('dayBarLabel', label, formatDuration(d.activeMs))
-              : t(
-                  'dayBarStackedLabel',
-                  label,
-                  formatDuration(d.activeMs),
-                  segments.map((s) => `${s.label} ${formatDuration(s.activeMs)}`).join(', '),
-                );
+              : t('dayBarStackedLabel', label, formatDuration(d.activeMs), stackParts(segments));
           const shown = slot * labelEvery < FULL_LABEL_SPACING ? formatWeekday(d.day) : label;
           return (
             <g key={d.day} data-day={d.day} data-active-ms={d.activeMs}>
@@ -156,8 +151,13 @@ export function TrendChart({
   );
 }
 
-/** A day's bar as its segments, bottom first, each as tall as its share of the busiest day. */
-function StackedBar({
+/** "Video 1 hr, Work 5 min": a stacked bar's parts, for its accessible name. */
+export function stackParts(segments: readonly StackSegment[]): string {
+  return segments.map((s) => `${s.label} ${formatDuration(s.activeMs)}`).join(', ');
+}
+
+/** A bar as its segments, bottom first, each as tall as its share of the busiest bar. */
+export function StackedBar({
   segments,
   x,
   width,

@@ -206,6 +206,34 @@ describe("the options page's categories", () => {
     expect(view.root.querySelectorAll('[tabindex="0"]').length).toBe(1);
   });
 
+  it('stacks the weeks of a long range the same way', async () => {
+    db = await seeded();
+    const long = await loadHistory(db, TODAY, 90, OPEN, utcDayOf, async () => SITES);
+    const view = renderView(
+      <CategoryContext.Provider value={controls(db)}>
+        <HistorySection history={long} />
+      </CategoryContext.Provider>,
+    );
+    expect(view.byTestId('range-chart')[0]?.getAttribute('data-unit')).toBe('week');
+    await vi.waitFor(() => expect(view.root.querySelectorAll('.bar-segment').length).toBe(4));
+    const week = view.root.querySelector('[data-testid="range-chart"] g:last-of-type');
+    expect([week?.getAttribute('data-from'), week?.getAttribute('data-to')]).toEqual([
+      '2025-03-04',
+      TODAY,
+    ]);
+    expect(
+      [...(week?.querySelectorAll('.bar-segment') ?? [])].map((s) => [
+        s.getAttribute('data-segment'),
+        Number(s.getAttribute('data-active-ms')),
+      ]),
+    ).toEqual([
+      ['video', 45 * MIN],
+      ['development', 82 * MIN],
+      ['other', 4 * MIN],
+      [STUDY, 15 * MIN],
+    ]);
+  });
+
   it("sends a row's new category", async () => {
     db = await seeded();
     const onAssign = vi.fn();

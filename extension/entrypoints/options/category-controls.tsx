@@ -69,6 +69,31 @@ export function useDayStacks(history: HistoryStats): Record<string, StackSegment
   return categoryStacks(categoryDays(rows, controls.settings), controls.settings);
 }
 
+/**
+ * The days' segments added up per bar (a week, a month: its first to its last day), keyed by
+ * the bar's first day, each category in the days' order.
+ */
+export function barStacks(
+  bars: readonly { from: string; to: string }[],
+  days: Readonly<Record<string, readonly StackSegment[]>>,
+): Record<string, StackSegment[]> {
+  const stacks: Record<string, StackSegment[]> = {};
+  const entries = Object.entries(days);
+  for (const bar of bars) {
+    const sums = new Map<string, StackSegment>();
+    for (const [day, segments] of entries) {
+      if (day < bar.from || day > bar.to) continue;
+      for (const s of segments) {
+        const sum = sums.get(s.key) ?? { ...s, activeMs: 0 };
+        sum.activeMs += s.activeMs;
+        sums.set(s.key, sum);
+      }
+    }
+    stacks[bar.from] = [...sums.values()].sort((a, b) => a.colour - b.colour);
+  }
+  return stacks;
+}
+
 /** The range's time by category, from the very site rows the table lists. */
 export function RangeCategories({ sites }: { sites: readonly SiteBar[] }): JSX.Element | null {
   const controls = useCategories();

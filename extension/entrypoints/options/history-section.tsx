@@ -15,6 +15,7 @@ import {
   type SiteSort,
 } from '../../stats/index.js';
 import {
+  barStacks,
   RangeCategories,
   SiteCategorySelect,
   useCategories,
@@ -68,7 +69,13 @@ export function HistorySection({
           stacks={stacks}
         />
       ) : (
-        <RangeChart bars={chartBars(history.days, unit)} unit={unit} />
+        <RangeChart
+          bars={chartBars(history.days, unit)}
+          unit={unit}
+          stacks={
+            stacks === undefined ? undefined : barStacks(chartBars(history.days, unit), stacks)
+          }
+        />
       )}
       <RangeCategories sites={history.sites} />
       <div class="history-tools">

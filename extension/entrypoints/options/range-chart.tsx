@@ -1,7 +1,12 @@
 import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { t } from '../../components/i18n.js';
-import { barAfterKey } from '../../components/trend-chart.js';
+import {
+  barAfterKey,
+  StackedBar,
+  type StackSegment,
+  stackParts,
+} from '../../components/trend-chart.js';
 import type { ChartBar } from '../../stats/date-range.js';
 import { uiLocale } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
@@ -46,10 +51,13 @@ export function RangeChart({
   bars,
   unit,
   width = 600,
+  stacks,
 }: {
   bars: readonly ChartBar[];
   unit: 'week' | 'month';
   width?: number;
+  /** Each bar split into segments (by category), keyed by the bar's first day. */
+  stacks?: Readonly<Record<string, readonly StackSegment[]>> | undefined;
 }): JSX.Element {
   const [chosen, setChosen] = useState<number | null>(null);
   const svg = useRef<SVGSVGElement>(null);
@@ -85,7 +93,16 @@ export function RangeChart({
         {bars.map((b, i) => {
           const barHeight =
             max === 0 ? 0 : Math.max(b.activeMs > 0 ? 2 : 0, (b.activeMs / max) * HEIGHT);
-          const label = t('periodBarLabel', longLabel(b, unit), formatDuration(b.activeMs));
+          const segments = stacks?.[b.from] ?? [];
+          const label =
+            segments.length === 0
+              ? t('periodBarLabel', longLabel(b, unit), formatDuration(b.activeMs))
+              : t(
+                  'dayBarStackedLabel',
+                  longLabel(b, unit),
+                  formatDuration(b.activeMs),
+                  stackParts(segments),
+                );
           return (
             <g key={b.from} data-from={b.from} data-to={b.to} data-active-ms={b.activeMs}>
               {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: a bar is a named image; it takes the focus only to be read, moved through with the arrow keys */}
@@ -102,13 +119,22 @@ export function RangeChart({
               >
                 <title>{label}</title>
               </rect>
-              <rect
-                class="bar"
-                x={i * slot + (slot - barWidth) / 2}
-                y={HEIGHT - barHeight}
-                width={barWidth}
-                height={barHeight}
-              />
+              {segments.length === 0 ? (
+                <rect
+                  class="bar"
+                  x={i * slot + (slot - barWidth) / 2}
+                  y={HEIGHT - barHeight}
+                  width={barWidth}
+                  height={barHeight}
+                />
+              ) : (
+                <StackedBar
+                  segments={segments}
+                  x={i * slot + (slot - barWidth) / 2}
+                  width={barWidth}
+                  max={max}
+                />
+              )}
               {(bars.length - 1 - i) % labelEvery === 0 ? (
                 <text
                   class="bar-label"
