@@ -16,6 +16,19 @@ import { allCategories, type CategorySettings, categoryOf } from './categories.j
 import { withOpenVisits } from './open-visits.js';
 import { POPUP_TREND_DAYS, trendStart } from './popup-stats.js';
 
+/** categoryOf once per host: a year's rollups name the same few hundred hosts again and again. */
+function cachedCategoryOf(settings: CategorySettings): (host: string) => string {
+  const known = new Map<string, string>();
+  return (host) => {
+    let category = known.get(host);
+    if (category === undefined) {
+      category = categoryOf(host, settings);
+      known.set(host, category);
+    }
+    return category;
+  };
+}
+
 export interface CategoryTotal {
   category: string;
   activeMs: number;
@@ -37,9 +50,10 @@ export function categoryTotals(
   settings: CategorySettings,
 ): CategoryTotal[] {
   const order = allCategories(settings);
+  const categoryOfHost = cachedCategoryOf(settings);
   const totals = new Map<string, CategoryTotal>();
   for (const row of rows) {
-    const category = categoryOf(row.domain, settings);
+    const category = categoryOfHost(row.domain);
     const total = totals.get(category) ?? { category, activeMs: 0, visits: 0 };
     total.activeMs += row.activeMs;
     total.visits += row.visits;
@@ -60,10 +74,11 @@ export function categoryDays(
   rows: readonly DailyRollup[],
   settings: CategorySettings,
 ): Record<string, CategorySegment[]> {
+  const categoryOfHost = cachedCategoryOf(settings);
   const byDay = new Map<string, Map<string, number>>();
   for (const row of rows) {
     const day = byDay.get(row.day) ?? new Map<string, number>();
-    const category = categoryOf(row.domain, settings);
+    const category = categoryOfHost(row.domain);
     day.set(category, (day.get(category) ?? 0) + row.activeMs);
     byDay.set(row.day, day);
   }

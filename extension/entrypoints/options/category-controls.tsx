@@ -4,7 +4,7 @@
  * Categories section, so the sections between them need not carry it.
  */
 import { createContext, type JSX } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
 import { CategoryList, categoryName, categoryStacks } from '../../components/category-list.js';
 import { t } from '../../components/i18n.js';
 import type { Note } from '../../components/note.js';
@@ -65,8 +65,15 @@ export function useDayStacks(history: HistoryStats): Record<string, StackSegment
       current = false;
     };
   }, [loadDays, history]);
-  if (controls === null || rows === null) return undefined;
-  return categoryStacks(categoryDays(rows, controls.settings), controls.settings);
+  const settings = controls?.settings;
+  // Once per read or change of categories, not on every keystroke in the table's search.
+  return useMemo(
+    () =>
+      settings === undefined || rows === null
+        ? undefined
+        : categoryStacks(categoryDays(rows, settings), settings),
+    [rows, settings],
+  );
 }
 
 /**
