@@ -26,6 +26,7 @@ import { registrableDomain } from '../privacy/index.js';
 import { loadCategorySettings } from '../settings/category-items.js';
 import { limitDayItem, limitsItem } from '../settings/limit-items.js';
 import { categoryOf } from '../stats/categories.js';
+import { formatDuration } from '../stats/format-duration.js';
 
 /** The extension page a held tab is sent to (entrypoints/limit-reached). */
 export const LIMIT_PAGE = '/limit-reached.html';
@@ -59,25 +60,25 @@ export interface LimitsToday {
   status: TrackerStatus;
 }
 
-function minutes(ms: number): number {
-  return Math.round(ms / 60_000);
-}
-
 /** A browser notification, when the person granted the permission. */
 export async function browserNotify(notice: LimitNotice): Promise<boolean> {
   const granted = await browser.permissions.contains({ permissions: ['notifications'] });
   if (!granted || browser.notifications === undefined) return false;
   const key = notice.threshold === 100 ? 'limitNoticeReached' : 'limitNoticeNear';
-  await browser.notifications.create(`limit:${notice.target}:${notice.threshold}`, {
-    type: 'basic',
-    iconUrl: browser.runtime.getURL('/icon/128.png'),
-    title: browser.i18n.getMessage('limitNoticeTitle'),
-    message: browser.i18n.getMessage(key, [
-      notice.target,
-      String(minutes(notice.usedMs)),
-      String(minutes(notice.limitMs)),
-    ]),
-  });
+  // Not awaited: a notification server that never answers (headless Firefox) must not hold
+  // back the limit checks queued behind this one.
+  void browser.notifications
+    .create(`limit:${notice.target}:${notice.threshold}`, {
+      type: 'basic',
+      iconUrl: browser.runtime.getURL('/icon/128.png'),
+      title: browser.i18n.getMessage('limitNoticeTitle'),
+      message: browser.i18n.getMessage(key, [
+        notice.target,
+        formatDuration(notice.usedMs),
+        formatDuration(notice.limitMs),
+      ]),
+    })
+    .catch((error: unknown) => console.error('[limits]', error));
   return true;
 }
 
