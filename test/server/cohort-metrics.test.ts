@@ -1,7 +1,8 @@
 /**
  * The cohort metrics the TracksphereCohortSilent alert reads: tracksphere_cohort_open_devices
  * (data-access/cohort-gauge.ts), read from real PostgreSQL at each scrape, lists the cohorts
- * whose study is open with their devices that are not revoked; and the cohort label of
+ * whose study is open with their devices that are not revoked, and never holds a scrape up
+ * for long; and the cohort label of
  * tracksphere_cohort_events_accepted_total stays bounded (metrics.ts, cohortLabel).
  */
 import { randomUUID } from 'node:crypto';
@@ -73,6 +74,26 @@ describe('tracksphere_cohort_open_devices', () => {
     expect(text).not.toMatch(/tracksphere_cohort_open_devices\{/);
     expect(text).toContain('tracksphere_events_accepted_total 0');
     await down.end();
+  });
+});
+
+describe('tracksphere_cohort_open_devices on a pool with no connection free', () => {
+  it('gives up after 2 s, so the scrape stays within its timeout', async () => {
+    const url = await freshDatabase('cohort_metrics_busy');
+    await prepareDatabase(url);
+    const busy = new pg.Pool({ connectionString: url, max: 1 });
+    const held = await busy.connect();
+    try {
+      const metrics = createMetrics(false);
+      watchOpenCohorts(metrics, busy, testLogger());
+      const started = Date.now();
+      const text = await metrics.registry.metrics();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(text).not.toMatch(/tracksphere_cohort_open_devices\{/);
+    } finally {
+      held.release();
+      await busy.end();
+    }
   });
 });
 

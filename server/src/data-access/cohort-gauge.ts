@@ -10,7 +10,7 @@ import type { Pool } from './pool.js';
  * tracksphere_cohort_events_accepted_total: a cohort with open devices that sent nothing for
  * hours. Two small indexed tables (cohorts, devices by cohort_id); at most MAX_COHORT_LABELS
  * cohorts (by name), the bound of the counter's label too. When PostgreSQL does not answer
- * within a second the gauge is left empty for that scrape (the alert then does not fire on it).
+ * within 2 seconds the gauge is left empty for that scrape (the alert then does not fire on it).
  */
 export function watchOpenCohorts(metrics: Metrics, pool: Pool, log: Logger): void {
   new Gauge({
@@ -20,11 +20,20 @@ export function watchOpenCohorts(metrics: Metrics, pool: Pool, log: Logger): voi
     registers: [metrics.registry],
     async collect() {
       this.reset();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2_000);
+      });
+      const rows = openCohorts(pool);
       try {
-        const rows = await openCohorts(pool);
-        for (const r of rows) this.set({ cohort: r.name }, r.devices);
+        for (const r of await Promise.race([rows, late])) this.set({ cohort: r.name }, r.devices);
       } catch (err) {
+        // A busy pool or a database that hangs must not stall the scrape past its timeout
+        // (Prometheus would report the whole API down): the query finishes, or fails, later.
+        rows.catch(() => undefined);
         log.warn({ err }, 'cohort gauge: PostgreSQL did not answer');
+      } finally {
+        clearTimeout(timer);
       }
     },
   });
