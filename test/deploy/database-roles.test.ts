@@ -366,6 +366,12 @@ describe("tracksphere_writer, the consumer's role", () => {
     while ((await stored()) < 3 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     expect(await stored()).toBe(3);
+    // The rollup the writer keeps through the trigger on visits counted the resend once.
+    const rollup = await stack.server.pool.query<{ n: string }>(
+      'SELECT sum(visits) AS n FROM visit_rollup WHERE device_id = $1',
+      [deviceId],
+    );
+    expect(Number(rollup.rows[0]?.n)).toBe(3);
     // Both sends were consumed (the group's offsets moved past both), and nothing failed.
     await consumer.waitForOutput(/consumer running/);
     expect(consumer.output()).not.toMatch(/permission denied|"level":(50|60)/);
@@ -392,6 +398,8 @@ describe("tracksphere_writer, the consumer's role", () => {
         'SELECT url FROM visits',
         'DELETE FROM visits',
         'DELETE FROM devices',
+        'DELETE FROM visit_rollup',
+        'SELECT * FROM link_codes',
         "UPDATE devices SET label = 'x'",
         'TRUNCATE visits',
         'DROP TABLE visits_default',
