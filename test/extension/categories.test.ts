@@ -164,6 +164,11 @@ describe('categories in Chromium', () => {
     ]);
     expect(await axeViolations(ext)).toEqual([]);
     await ext.screenshot({ path: 'test-output/categories-options.png', fullPage: true });
+    // The category colours have a dark set: nothing axe-core objects to there either.
+    await ext.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    expect(await axeViolations(ext)).toEqual([]);
+    await ext.screenshot({ path: 'test-output/categories-options-dark.png', fullPage: true });
+    await ext.emulateMediaFeatures([]);
 
     const popup = await eb.browser.newPage();
     await popup.setViewport({ width: 370, height: 900 });
