@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeI18n, renderView } from '../../components/ui-test-kit.js';
 import { sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
+import { categorySettingsItem } from '../../settings/category-items.js';
 import { localToday } from '../../stats/index.js';
 import { loadPopupData, PopupApp } from './popup-app.js';
 
@@ -74,5 +75,45 @@ describe('popup app', () => {
     await vi.waitFor(async () => expect(await total()).toBeGreaterThan(first), {
       timeout: 3_000,
     });
+  });
+});
+
+describe("the popup app's categories", () => {
+  it("totals today's open visits by category, and follows a change made elsewhere", async () => {
+    const startedAt = Date.now();
+    vi.mocked(sendMessage).mockImplementation((async (type: string) => {
+      if (type === 'sitesOf') return { 'www.youtube.com': 'youtube.com' };
+      return {
+        ...STATUS,
+        openVisits: [
+          { domain: 'www.youtube.com', startedAt, activeMs: 30_000 },
+          { domain: 'github.com', startedAt, activeMs: 12_000 },
+        ],
+      };
+    }) as never);
+    await categorySettingsItem.setValue({ custom: [], overrides: { 'github.com': 'work' } });
+    const view = renderView(<PopupApp data={loadPopupData()} />);
+    const rows = () =>
+      view
+        .byTestId('category-row')
+        .map((r) => [r.getAttribute('data-category'), Number(r.getAttribute('data-active-ms'))]);
+    await vi.waitFor(() =>
+      expect(rows()).toEqual([
+        ['video', 30_000],
+        ['work', 12_000],
+      ]),
+    );
+    // The options page (another page) moves YouTube to a category of the person's own.
+    await categorySettingsItem.setValue({
+      custom: [{ id: 'custom:1', name: 'Study' }],
+      overrides: { 'github.com': 'work', 'youtube.com': 'custom:1' },
+    });
+    await vi.waitFor(() =>
+      expect(rows()).toEqual([
+        ['custom:1', 30_000],
+        ['work', 12_000],
+      ]),
+    );
+    expect(view.root.textContent).toContain('Study');
   });
 });
