@@ -220,4 +220,33 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
     expect(await focused(page)).toBe('pause-all');
     await page.close();
   }, 60_000);
+
+  it('the limit-reached page and the options page with a limit pass axe-core in both themes', async () => {
+    await setStorageValues(page, {
+      limits: [{ target: '127.0.0.1', limitMs: 60_000, holdMeToIt: true }],
+    });
+    const held = `limit-reached.html?target=127.0.0.1&url=${encodeURIComponent(`${site.url()}/x`)}`;
+    for (const theme of ['light', 'dark']) {
+      await setStorageValues(page, { theme });
+      for (const [path, ready] of [
+        [held, '[data-testid="limit-reached-text"]'],
+        ['options.html', '[data-testid="limit-row"]'],
+        ['popup.html', '[data-testid="today-total"]'],
+      ] as const) {
+        await openExtensionPage(page, `${eb.extensionUrl}${path}`);
+        await page.waitForSelector(ready);
+        await page.waitForFunction(
+          (want: string) => document.documentElement.dataset.theme === want,
+          {},
+          theme,
+        );
+        expect({ theme, path, violations: await axeViolations(page) }).toEqual({
+          theme,
+          path,
+          violations: [],
+        });
+      }
+    }
+    await setStorageValues(page, { theme: 'system', limits: [] });
+  }, 90_000);
 });
