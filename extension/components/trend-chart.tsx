@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import type { DayTotal } from '../db/index.js';
+import { formatDay } from '../stats/format-duration.js';
 import { formatDayLabel, formatDuration, formatWeekday } from '../stats/index.js';
 import { t } from './i18n.js';
 
@@ -81,8 +82,10 @@ export function TrendChart({
   const max = days.reduce((m, d) => Math.max(m, d.activeMs), 0);
   const slot = days.length === 0 ? width : width / days.length;
   const barWidth = slot * (1 - GAP_RATIO);
-  const first = days[0]?.day ?? '';
-  const last = days.at(-1)?.day ?? '';
+  const firstDay = days[0]?.day;
+  const lastDay = days.at(-1)?.day;
+  const first = firstDay === undefined ? '' : formatDay(firstDay);
+  const last = lastDay === undefined ? '' : formatDay(lastDay);
   return (
     <figure class="trend" aria-label={t('trendChartLabel', first, last)} data-testid="trend-chart">
       <svg

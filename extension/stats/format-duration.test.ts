@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import {
+  formatDay,
   formatDayLabel,
   formatDuration,
   formatLongDate,
@@ -89,6 +90,8 @@ describe('numbers, shares and times of day', () => {
     expect(formatPercent(0.42, 'en')).toBe('42%');
     const nineThirty = new Date(2026, 2, 10, 9, 30).getTime();
     expect(formatTimeOfDay(nineThirty, 'de')).toBe('09:30');
+    expect(formatDay('2025-03-10', 'de')).toBe('10.03.2025');
+    expect(formatDay('2025-03-10', 'en-US')).toBe('Mar 10, 2025');
     expect(plain(formatTimeOfDay(nineThirty, 'en-US'))).toBe('9:30 AM');
   });
 });

@@ -72,6 +72,13 @@ export function formatDuration(ms: number, locale: string | undefined = uiLocale
   return new DurationFormat(locale, { style: 'short', ...options }).format(parts);
 }
 
+/** A 'YYYY-MM-DD' day written out in the locale's medium style: "Mar 10, 2025", "10.03.2025". */
+export function formatDay(day: string, locale: string | undefined = uiLocale()): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(
+    new Date(`${day}T12:00:00Z`),
+  );
+}
+
 /** Short weekday and day of month of a 'YYYY-MM-DD' day, e.g. "Mon 13", "Mo. 13", "lun. 13". */
 export function formatDayLabel(day: string, locale: string | undefined = uiLocale()): string {
   const date = new Date(`${day}T12:00:00Z`);

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeI18n, type Rendered, renderView } from '../../components/ui-test-kit.js';
+import { formatDay } from '../../stats/format-duration.js';
 import type { HistoryStats } from '../../stats/index.js';
 import { type EraseControls, EraseRangeSection, eraseResultNote } from './erase-history.js';
 import { HistorySection } from './history-section.js';
@@ -102,7 +103,7 @@ describe('erasing a range of days', () => {
     view.click(one(view, 'erase-range'));
     await settle();
     expect(one(view, 'erase-confirm').textContent).toContain(
-      'eraseRangeConfirm(2025-01-14,2025-01-15)',
+      `eraseRangeConfirm(${formatDay('2025-01-14')},${formatDay('2025-01-15')})`,
     );
     expect(erase.onEraseRange).not.toHaveBeenCalled();
     view.click(one(view, 'erase-confirm-yes'));

@@ -4,6 +4,7 @@ import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, NoteLine, note } from '../../components/note.js';
 import { type EraseHistoryResult, sendMessage } from '../../messaging/protocol.js';
+import { formatDay } from '../../stats/format-duration.js';
 
 /** What the erase controls need from the page: the background call and the state around it. */
 export interface EraseControls {
@@ -153,7 +154,7 @@ export function EraseRangeSection(props: { controls: EraseControls; today: strin
       ) : null}
       {asking ? (
         <ConfirmErase
-          question={t('eraseRangeConfirm', from, to)}
+          question={t('eraseRangeConfirm', formatDay(from), formatDay(to))}
           registered={controls.registered}
           busy={controls.busy}
           onYes={() => {
