@@ -3,8 +3,8 @@ import { freshTestDb, makeVisit, utcDayOf } from '../db/db-test-kit.js';
 import { recordFinishedVisits } from '../db/record-visits.js';
 import type { TracksphereDb } from '../db/schema.js';
 import type { RecordingSettings } from '../privacy/index.js';
-import { type RunImportOptions, runImport } from './run-import.js';
 import { fixture, settingsAt } from './import-test-kit.js';
+import { type RunImportOptions, runImport } from './run-import.js';
 import { ImportFileError } from './types.js';
 
 let db: TracksphereDb;
