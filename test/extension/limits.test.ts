@@ -4,6 +4,8 @@
  * notices recorded once each, and the limit-reached page on the next navigation to the site,
  * whose buttons work by keyboard.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -37,6 +39,14 @@ const BROWSERS = [
     notificationsGranted: true,
   },
 ];
+
+/** For people to look at (as ui-screenshots.test.ts leaves its own). */
+const SCREENSHOTS = join(process.cwd(), 'test-output/screenshots');
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -118,6 +128,9 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
       return (g.browser ?? g.chrome)?.permissions.contains({ permissions: ['notifications'] });
     });
     expect(granted).toBe(notificationsGranted);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    const section = await options.$('section[aria-labelledby="limits-heading"]');
+    await section?.screenshot({ path: join(SCREENSHOTS, `${dir}-options-limits.png`) });
     await options.close();
   }, 60_000);
 
@@ -162,6 +175,8 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
       Number(await text?.evaluate((el) => el.getAttribute('data-used-ms'))),
     ).toBeGreaterThanOrEqual(10_000);
     expect(await text?.evaluate((el) => el.textContent)).toContain(target);
+    await tab.setViewport({ width: 900, height: 500 });
+    await screenshot(tab, `${dir}-limit-reached`);
 
     // "5 more minutes" by keyboard: the first tab stop, then Enter; the page asked for opens.
     await tab.keyboard.press('Tab');
