@@ -24,7 +24,8 @@
  * list of kafka,embedded,copy,ingest,small; `soak` = bench/soak.ts, 10+ min, only when named:
  * `BENCH_ONLY=soak npm run bench`; `extension` = bench/extension.ts, the extension in Chromium,
  * BENCH_EXT_* there; `startup` = bench/startup.ts, the API's start time and peak RSS under tsx
- * and compiled, only when named, BENCH_STARTUP_* there), BENCH_CPU_PROF=1 (CPU profile of API
+ * and compiled, only when named, BENCH_STARTUP_* there; `dashboards` = bench/dashboards.ts, every
+ * panel's SQL on 3M visits, only when named, BENCH_DASHBOARD_* there), BENCH_CPU_PROF=1 (CPU profile of API
  * and consumer via bench/cpu-prof.mjs; profiles under bench-output/profiles/, summarise with
  * `tsx bench/profile.ts <dir>`).
  */
@@ -1064,6 +1065,15 @@ async function main(): Promise<void> {
     await (await import('./startup.js')).runStartup();
     if (CFG.only.every((p) => p === 'startup' || p === 'soak')) return;
   }
+  // Dashboards at study scale (bench/dashboards.ts): only when named.
+  if (CFG.only.includes('dashboards')) {
+    await (await import('./dashboards.js')).runDashboardBench(CFG.rounds);
+    if (CFG.only.every((p) => ['startup', 'soak', 'dashboards'].includes(p))) return;
+  }
+  // All my browsers (bench/rollup.ts): only when named.
+  if (CFG.only.includes('rollup')) await (await import('./rollup.js')).runRollupCost(CFG.rounds);
+  if (CFG.only.includes('summary')) await (await import('./rollup.js')).runSummaryBench();
+  if (CFG.only.every((p) => ['startup', 'soak', 'rollup', 'summary'].includes(p))) return;
   const extension = CFG.only.includes('extension')
     ? await runExtensionBench({ rounds: CFG.rounds, quick: CFG.quick, log })
     : undefined;

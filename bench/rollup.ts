@@ -1,0 +1,228 @@
+/**
+ * All my browsers (issue 18) in the bench; only when named:
+ *
+ *  - `BENCH_ONLY=rollup`: the writer's cost of keeping visit_rollup. insertVisits (the writer of
+ *    both modes: COPY, then the rollup trigger) stores BENCH_ROLLUP_EVENTS (200,000) visits of
+ *    100 devices in 5,000-row calls on 2 connections at once, once with the rollup's insert
+ *    trigger enabled and once disabled (ALTER TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times
+ *    in alternating order, on one database. Prints the events/s of each and the cost.
+ *  - `BENCH_ONLY=summary`: GET /api/v1/me/summary for 12 months of one person with 3 linked
+ *    devices and BENCH_SUMMARY_VISITS (200,000) visits each (stored through insertVisits, so the
+ *    trigger fills the rollup), against one indexed read of the same rollup rows (the primary
+ *    key's range: device ids and hours), in the same run. Visits fall on the last 365 days, in
+ *    the hours 07-22 UTC, on 300 domains of Zipf-like popularity. Targets: p99 < 100 ms and
+ *    within 3x of the read's p99.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { maintainPartitions } from '../server/src/data-access/partitions.js';
+import { createPool, type Pool } from '../server/src/data-access/pool.js';
+import type { VisitRecord } from '../server/src/data-access/visit-record.js';
+import { insertVisits } from '../server/src/data-access/visits-repo.js';
+import { registerDevice, request } from '../test/harness/client.js';
+import { startPgCluster } from '../test/harness/postgres.js';
+import { prepareDatabase, startTestServer, testLogger } from '../test/harness/server.js';
+import { link } from '../test/server/link-kit.js';
+import { median, percentile } from './lib.js';
+
+const log = (m: string) => process.stderr.write(`[bench rollup] ${m}\n`);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+function record(deviceId: string, startMs: number, domain: string, seq: number): VisitRecord {
+  return {
+    v: 1,
+    id: uuidv7(),
+    deviceId,
+    batchId: '0190a6f2-0000-7000-8000-000000000002',
+    sessionId: '0190a6f2-0000-7000-8000-000000000001',
+    url: `https://${domain}/articles/${seq}/some-readable-slug?page=${seq % 7}`,
+    domain,
+    title: `Article ${seq}: a title of ordinary length for a web page`,
+    startedAt: new Date(startMs).toISOString(),
+    endedAt: new Date(startMs + 30_000).toISOString(),
+    activeMs: 1_000 + (seq % 60_000),
+    transition: 'link',
+    receivedAt: new Date().toISOString(),
+    clockSkewMs: 0,
+    client: {
+      browserName: 'Chrome',
+      browserVersion: '131',
+      osName: 'Linux',
+      osVersion: null,
+      deviceType: 'desktop',
+    },
+  };
+}
+
+const DOMAINS = Array.from({ length: 300 }, (_, i) => `site${i}.example.com`);
+const WEIGHTS = DOMAINS.map((_, i) => 1 / (i + 1));
+const TOTAL_WEIGHT = WEIGHTS.reduce((a, b) => a + b, 0);
+function zipfDomain(u: number): string {
+  let x = u * TOTAL_WEIGHT;
+  for (let i = 0; i < WEIGHTS.length; i++) {
+    x -= WEIGHTS[i] as number;
+    if (x <= 0) return DOMAINS[i] as string;
+  }
+  return DOMAINS[0] as string;
+}
+
+async function addDevices(pool: Pool, n: number): Promise<string[]> {
+  const ids = Array.from({ length: n }, () => uuidv7());
+  await pool.query(
+    `INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os)
+     SELECT id, '\\x00'::bytea, '1', 'Chrome', '131', 'Linux' FROM unnest($1::uuid[]) id`,
+    [ids],
+  );
+  return ids;
+}
+
+/** Stores `records` through insertVisits in 5,000-row calls, two at a time; events/s. */
+async function write(pool: Pool, records: VisitRecord[]): Promise<number> {
+  const chunks: VisitRecord[][] = [];
+  for (let i = 0; i < records.length; i += 5_000) chunks.push(records.slice(i, i + 5_000));
+  const start = performance.now();
+  const worker = async () => {
+    for (let c = chunks.shift(); c !== undefined; c = chunks.shift()) await insertVisits(pool, c);
+  };
+  await Promise.all([worker(), worker()]);
+  return records.length / ((performance.now() - start) / 1000);
+}
+
+export async function runRollupCost(rounds: number): Promise<void> {
+  const cluster = await startPgCluster();
+  try {
+    const url = await cluster.createDatabase('bench_rollup');
+    await prepareDatabase(url);
+    const pool = createPool(url, 4, testLogger('bench'));
+    const devices = await addDevices(pool, 100);
+    const events = num('BENCH_ROLLUP_EVENTS', 200_000);
+    const now = Date.now();
+    let seq = 0;
+    const batch = () =>
+      Array.from({ length: events }, () => {
+        seq++;
+        return record(
+          devices[seq % 100] as string,
+          now - 10 * 60_000 - (seq % (20 * DAY)),
+          zipfDomain((seq * 0.618034) % 1),
+          seq,
+        );
+      });
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const enabled of round % 2 === 0 ? [true, false] : [false, true]) {
+        await pool.query(
+          `ALTER TABLE visits ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER visits_rollup_insert`,
+        );
+        const rate = await write(pool, batch());
+        (enabled ? on : off).push(rate);
+        log(`round ${round + 1}, rollup ${enabled ? 'on' : 'off'}: ${Math.round(rate)} events/s`);
+      }
+    }
+    await pool.end();
+    const a = median(on);
+    const b = median(off);
+    process.stdout.write(
+      `\nRollup cost on the writer (insertVisits, ${events} events a round, median of ${rounds}):\n` +
+        `  without the rollup trigger: ${Math.round(b)} events/s\n` +
+        `  with it:                    ${Math.round(a)} events/s (${(((b - a) / b) * 100).toFixed(1)} % fewer)\n`,
+    );
+  } finally {
+    await cluster.destroy();
+  }
+}
+
+async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+export async function runSummaryBench(): Promise<void> {
+  const cluster = await startPgCluster();
+  try {
+    const url = await cluster.createDatabase('bench_summary');
+    await prepareDatabase(url);
+    const server = await startTestServer({ databaseUrl: url });
+    const pool = server.pool;
+    await maintainPartitions(pool, {
+      now: new Date(),
+      monthsAhead: 1,
+      monthsBack: 13,
+      retentionDays: 395,
+    });
+    const devs = await Promise.all([1, 2, 3].map(() => registerDevice(server.url)));
+    const [a, b, c] = devs as [(typeof devs)[0], (typeof devs)[0], (typeof devs)[0]];
+    await link(server.url, a.token, b.token);
+    await link(server.url, a.token, c.token);
+    const perDevice = num('BENCH_SUMMARY_VISITS', 200_000);
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    let seq = 0;
+    let rand = 12345;
+    const next = () => {
+      rand = (rand * 1103515245 + 12345) % 2147483648;
+      return rand / 2147483648;
+    };
+    const t0 = performance.now();
+    for (const d of devs) {
+      const records: VisitRecord[] = [];
+      for (let i = 0; i < perDevice; i++) {
+        const day = today - Math.floor(next() * 365) * DAY;
+        const at = day + 7 * HOUR + Math.floor(next() * 16 * HOUR);
+        records.push(
+          record(d.deviceId, Math.min(at, Date.now() - HOUR), zipfDomain(next()), seq++),
+        );
+      }
+      await write(pool, records);
+    }
+    log(`seeded ${3 * perDevice} visits in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    await pool.query('VACUUM ANALYZE visit_rollup');
+    const from = new Date(today - 364 * DAY).toISOString().slice(0, 10);
+    const to = new Date(today).toISOString().slice(0, 10);
+    const ids = devs.map((d) => d.deviceId);
+    const summaryUrl = `${server.url}/api/v1/me/summary?from=${from}&to=${to}&tz=Europe/Berlin`;
+    const get = async () => {
+      const res = await request<{ rows: unknown[] }>(summaryUrl, {
+        headers: { authorization: `Bearer ${a.token}` },
+      });
+      if (res.status !== 200) throw new Error(`summary: ${res.status} ${res.text}`);
+      return res;
+    };
+    const read = () =>
+      pool.query(
+        `SELECT hour, device_id, domain, active_ms, visits FROM visit_rollup
+          WHERE device_id = ANY($1::uuid[]) AND hour >= $2 AND hour < $3`,
+        [ids, new Date(today - 365 * DAY), new Date(today + DAY)],
+      );
+    const sample = await get();
+    const rollupRows = (await read()).rowCount ?? 0;
+    const n = num('BENCH_SUMMARY_REQUESTS', 60);
+    const summaryMs: number[] = [];
+    const readMs: number[] = [];
+    // Interleaved, a warm-up of each first, so both see the same machine.
+    await timeIt(3, get);
+    await timeIt(3, read);
+    for (let i = 0; i < n; i++) {
+      summaryMs.push(...(await timeIt(1, get)));
+      readMs.push(...(await timeIt(1, read)));
+    }
+    await server.close();
+    const p = (xs: number[], q: number) => percentile(xs, q).toFixed(1);
+    const ratio = percentile(summaryMs, 99) / percentile(readMs, 99);
+    process.stdout.write(
+      `\nSummary of 12 months, 3 linked devices x ${perDevice} visits (${rollupRows} rollup rows, ` +
+        `${sample.body.rows.length} rows answered, ${(sample.text.length / 1e6).toFixed(1)} MB), ${n} requests:\n` +
+        `  GET /api/v1/me/summary p50 / p99: ${p(summaryMs, 50)} / ${p(summaryMs, 99)} ms (target p99 < 100: ${percentile(summaryMs, 99) < 100 ? 'met' : 'missed'})\n` +
+        `  indexed read of the same rollup rows p50 / p99: ${p(readMs, 50)} / ${p(readMs, 99)} ms\n` +
+        `  ratio of p99s: ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? 'met' : 'missed'})\n`,
+    );
+  } finally {
+    await cluster.destroy();
+  }
+}
