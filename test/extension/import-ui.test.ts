@@ -1,5 +1,5 @@
 /**
- * Importing from the options page in Chromium: a file chosen in the file input is read and
+ * Importing from the options page in Chromium and Firefox ESR: a file chosen in the file input is read and
  * written by the import worker; the result, the list of records left out, and the history
  * figures follow. The same file twice adds nothing; a damaged file changes nothing.
  */
@@ -13,6 +13,7 @@ import {
   closeInstallWelcomeTab,
   type ExtensionBrowser,
   launchChromiumWithExtension,
+  launchFirefoxWithExtension,
 } from '../harness/browsers.js';
 import { stableBuildDir } from '../harness/extension-builds.js';
 import {
@@ -26,20 +27,25 @@ const AW_FIXTURE = fileURLToPath(
   new URL('../../extension/import/fixtures/activitywatch-export.json', import.meta.url),
 );
 
+const BROWSERS = [
+  { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
+  { name: 'Firefox ESR', dir: 'firefox-mv3', launch: launchFirefoxWithExtension },
+];
+
 interface ImportResult {
   imported: number;
   skipped: number;
   reasons: string[];
 }
 
-describe('importing from the options page in Chromium', () => {
+describe.each(BROWSERS)('importing from the options page in $name', ({ dir: build, launch }) => {
   let eb: ExtensionBrowser;
   let options: Page;
   let dir: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tracksphere-import-'));
-    eb = await launchChromiumWithExtension(await stableBuildDir('chrome-mv3'));
+    eb = await launch(await stableBuildDir(build));
     await closeInstallWelcomeTab(eb);
     options = await eb.browser.newPage();
     await openExtensionPage(options, `${eb.extensionUrl}manifest.json`);
