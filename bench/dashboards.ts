@@ -1,0 +1,190 @@
+/**
+ * Dashboards at study scale (issue 19); only when named: `BENCH_ONLY=dashboards npm run bench`.
+ *
+ * Seeds BENCH_DASHBOARD_VISITS (3,000,000) visits over the last 90 days from BENCH_DASHBOARD_DEVICES
+ * (1,000) devices in two cohorts on 2,000 domains of Zipf-like popularity, one INSERT ... SELECT
+ * from generate_series per day, with visits' secondary indexes dropped and the rollup's insert
+ * trigger off (seeding is not measured); visit_rollup is then filled with one INSERT ... SELECT
+ * of the trigger's sums, the indexes made again, and VACUUM ANALYZE run. Then every provisioned panel's SQL, expanded the way
+ * Grafana expands it with every variable on All, runs as its datasource's role (grafana_reader,
+ * grafana_study_reader) for the last 24 hours, 7 days and 90 days, BENCH_ROUNDS times in a row;
+ * the median is printed per panel and range, with the slowest ones and the count over 1 s.
+ */
+import pg from 'pg';
+import { allDashboards } from '../grafana/src/all-dashboards.js';
+import { STUDY_DATASOURCE } from '../grafana/src/datasource.js';
+import { maintainPartitions } from '../server/src/data-access/partitions.js';
+import { createPool } from '../server/src/data-access/pool.js';
+import { expandQuery, panelQueries, runQuery } from '../test/grafana/dashboard-queries.js';
+import { startPgCluster } from '../test/harness/postgres.js';
+import { prepareDatabase, testLogger } from '../test/harness/server.js';
+import { median } from './lib.js';
+
+const log = (m: string) => process.stderr.write(`[bench dashboards] ${m}\n`);
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const DAY_MS = 86_400_000;
+
+/** Ranges as a dashboard shows them, with the interval Grafana picks for ~1,000 points. */
+const RANGES = [
+  { name: '24h', ms: DAY_MS, intervalMs: 60_000 },
+  { name: '7d', ms: 7 * DAY_MS, intervalMs: 600_000 },
+  { name: '90d', ms: 90 * DAY_MS, intervalMs: 7_200_000 },
+] as const;
+
+async function seed(url: string, visits: number, devices: number): Promise<void> {
+  const pool = createPool(url, 1, testLogger('bench-dashboards'));
+  try {
+    await maintainPartitions(pool, {
+      now: new Date(),
+      monthsAhead: 1,
+      monthsBack: 4,
+      retentionDays: 395,
+    });
+  } finally {
+    await pool.end();
+  }
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`INSERT INTO cohorts (name) VALUES ('study-a'), ('study-b')`);
+    await c.query(
+      `INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os,
+         ua_browser_name, ua_os_name, ua_device_type, cohort_id)
+       SELECT ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, '\\x00', '1.0.0',
+              (ARRAY['Chrome','Firefox','Edge','Safari'])[1 + n % 4], '1', 'Linux',
+              (ARRAY['Chrome','Firefox','Edge','Mobile Safari'])[1 + n % 4], 'Linux', 'desktop',
+              (SELECT min(id) FROM cohorts) + n % 2
+         FROM generate_series(1, $1::int) n`,
+      [devices],
+    );
+    // Fast path (seeding is not measured): visits' secondary indexes and the rollup's insert
+    // trigger are off while the rows go in; then the rollup is filled as the migration fills it
+    // (one INSERT ... SELECT of the same sums) and the indexes are made again as they were.
+    const indexes = await c.query<{ name: string; def: string }>(
+      `SELECT indexname AS name, indexdef AS def FROM pg_indexes
+        WHERE schemaname = 'public' AND tablename = 'visits' AND indexname NOT LIKE '%pkey'`,
+    );
+    for (const i of indexes.rows) await c.query(`DROP INDEX ${i.name}`);
+    await c.query('ALTER TABLE visits DISABLE TRIGGER visits_rollup_insert');
+    const perDay = Math.ceil(visits / 90);
+    const t0 = performance.now();
+    for (let day = 90; day >= 1; day--) {
+      // Start times spread over the day; 1 device in 50 has a clock 90 s behind.
+      await c.query(
+        `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url, domain,
+           title, active_ms, transition, started_at_corrected, ended_at_corrected, clock_skew_ms,
+           received_at, written_at, browser_name, browser_version, os_name, os_version, device_type)
+         SELECT gen_random_uuid(), s - skew, s - skew + dur, dev,
+                md5(dev::text || date_trunc('hour', s)::text)::uuid, gen_random_uuid(),
+                'https://' || dom || '/p/' || (g % 997), dom, 'Page ' || (g % 997),
+                (extract(epoch FROM dur) * 800)::bigint, 'link', s, s + dur,
+                (extract(epoch FROM skew) * 1000)::bigint, s + dur + interval '40 s',
+                s + dur + interval '41 s', 'Chrome', '131', 'Linux', NULL, 'desktop'
+           FROM (SELECT g, now() - $1::int * interval '1 day' + random() * interval '1 day' AS s,
+                        (1 + random() * 600) * interval '1 s' AS dur,
+                        ('00000000-0000-4000-8000-' || lpad(d::text, 12, '0'))::uuid AS dev,
+                        CASE WHEN d % 50 = 0 THEN interval '90 s' ELSE interval '0' END AS skew,
+                        'site' || floor(2000 * power(random(), 3))::int || '.example' AS dom
+                   FROM generate_series(1, $2::int) g,
+                        LATERAL (SELECT 1 + floor(random() * $3::int)::int + g * 0 AS d) x) v`,
+        [day, perDay, devices],
+      );
+      if (day % 15 === 0) log(`seeded ${(91 - day) * perDay} visits`);
+    }
+    await c.query('ALTER TABLE visits ENABLE TRIGGER visits_rollup_insert');
+    await c.query(
+      `INSERT INTO visit_rollup (hour, device_id, domain, active_ms, visits)
+       SELECT date_trunc('hour', started_at, 'UTC'), device_id, domain, sum(active_ms), count(*)
+         FROM visits GROUP BY 1, 2, 3`,
+    );
+    for (const i of indexes.rows) await c.query(i.def);
+    log(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s; VACUUM ANALYZE`);
+    await c.query('VACUUM ANALYZE');
+  } finally {
+    await c.end();
+  }
+}
+
+interface Timing {
+  panel: string;
+  range: string;
+  ms: number;
+  rows: number;
+}
+
+export async function runDashboardBench(rounds: number): Promise<Timing[]> {
+  const visits = num('BENCH_DASHBOARD_VISITS', 3_000_000);
+  const devices = num('BENCH_DASHBOARD_DEVICES', 1_000);
+  const cluster = await startPgCluster();
+  const timings: Timing[] = [];
+  try {
+    const url = await cluster.createDatabase('bench_dashboards');
+    await prepareDatabase(url);
+    log(`seeding ${visits} visits, ${devices} devices`);
+    await seed(url, visits, devices);
+    const reader = new pg.Client({ connectionString: url });
+    const study = new pg.Client({ connectionString: url });
+    await reader.connect();
+    await study.connect();
+    await reader.query('SET ROLE grafana_reader');
+    await study.query('SET ROLE grafana_study_reader');
+    try {
+      const to = new Date();
+      for (const { dashboard } of allDashboards()) {
+        for (const q of panelQueries(dashboard)) {
+          const client = q.datasourceUid === STUDY_DATASOURCE.uid ? study : reader;
+          for (const r of RANGES) {
+            const sql = expandQuery(q.rawSql, dashboard, {
+              from: new Date(to.getTime() - r.ms),
+              to,
+              intervalMs: r.intervalMs,
+            });
+            const times: number[] = [];
+            let rows = 0;
+            for (let i = 0; i < rounds; i++) {
+              const t0 = performance.now();
+              rows = (await runQuery(client, sql, q.format)).rows.length;
+              times.push(performance.now() - t0);
+            }
+            const panel = `${q.dashboardUid}/${q.panelTitle}${q.refId === 'A' ? '' : ` (${q.refId})`}`;
+            timings.push({ panel, range: r.name, ms: median(times), rows });
+            log(`${panel} ${r.name}: ${median(times).toFixed(0)} ms, ${rows} rows`);
+          }
+        }
+      }
+    } finally {
+      await reader.end();
+      await study.end();
+    }
+  } finally {
+    await cluster.destroy();
+  }
+  printTable(timings, visits, devices, rounds);
+  return timings;
+}
+
+function printTable(timings: Timing[], visits: number, devices: number, rounds: number): void {
+  const panels = [...new Set(timings.map((t) => t.panel))];
+  const ms = (p: string, r: string) =>
+    timings.find((t) => t.panel === p && t.range === r)?.ms.toFixed(0) ?? '';
+  const width = Math.max(...panels.map((p) => p.length));
+  const lines = [
+    `Dashboards at study scale: ${visits} visits, ${devices} devices, 90 days; median of ${rounds} run(s), ms`,
+    `${'panel'.padEnd(width)}  ${RANGES.map((r) => r.name.padStart(7)).join('')}`,
+    ...panels.map(
+      (p) => `${p.padEnd(width)}  ${RANGES.map((r) => ms(p, r.name).padStart(7)).join('')}`,
+    ),
+    '',
+    'slowest:',
+    ...[...timings]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 10)
+      .map((t) => `  ${t.ms.toFixed(0).padStart(7)} ms  ${t.range.padEnd(4)} ${t.panel}`),
+  ];
+  for (const r of RANGES) {
+    const over = timings.filter((t) => t.range === r.name && t.ms > 1000).length;
+    const all = timings.filter((t) => t.range === r.name).length;
+    lines.push(`${r.name}: ${over} of ${all} panel queries over 1 s`);
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+}
