@@ -162,17 +162,15 @@ export class ConfigError extends Error {
 }
 
 /**
- * The entry points that serve no API: the consumer's and the migrations', as TypeScript or as
- * their compiled bundles (scripts/build-server.ts: dist/server/consumer.mjs, migrate.mjs).
- * Every other one does (api/main.ts, server.ts), and so does one this does not know: a moved
- * file gets the stricter checks, never the laxer.
+ * Entry points that serve no API: the consumer's and the migrations', in TypeScript or compiled
+ * (scripts/build-server.ts: dist/server/consumer.mjs, migrate.mjs). Any other one does, so a
+ * moved file gets the stricter checks, never the laxer.
  */
-const NO_API_ENTRY_POINT =
-  /(entry-points\/(consumer\/main|migrate)\.[cm]?[jt]s|(^|\/)(consumer|migrate)\.mjs)$/;
+const NO_API = /(entry-points\/(consumer\/main|migrate)\.[cm]?[jt]s|\/(consumer|migrate)\.mjs)$/;
 
 /** True when the process started from `entryPoint` (a path) serves the ingest API. */
 export function servesApi(entryPoint: string | undefined): boolean {
-  return !NO_API_ENTRY_POINT.test((entryPoint ?? '').replaceAll('\\', '/'));
+  return !NO_API.test((entryPoint ?? '').replaceAll('\\', '/'));
 }
 
 /** A deployment's own secrets: the database password and the API's enrollment key. */
