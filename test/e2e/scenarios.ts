@@ -263,10 +263,40 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
         'the five visits of the script',
       );
 
+      // The person's categories, as the options page stores them: alpha.test in Work, gamma.test
+      // in News, beta.test in a category of their own (the .test sites are in no built-in list).
+      await setStorageValues(ext, {
+        categories: {
+          custom: [{ id: 'custom:1', name: 'Apps' }],
+          overrides: { 'alpha.test': 'work', 'beta.test': 'custom:1', 'gamma.test': 'news' },
+        },
+      });
+
       const popup = await newTab(eb.browser);
       await popup.setViewport({ width: 360, height: 640 });
       await openExtensionPage(popup, `${eb.extensionUrl}popup.html`);
       await popup.waitForSelector('[data-testid="site-row"]');
+      await popup.waitForSelector('[data-testid="category-row"]');
+      const byCategory = new Map(
+        await popup.$$eval('[data-testid="category-row"]', (els) =>
+          els.map((el): [string, number] => [
+            el.getAttribute('data-category') ?? '',
+            Number(el.getAttribute('data-active-ms')),
+          ]),
+        ),
+      );
+      for (const [category, domain] of [
+        ['work', 'alpha.test'],
+        ['custom:1', 'beta.test'],
+        ['news', 'gamma.test'],
+      ] as const) {
+        const want = expected.get(domain)?.activeMs ?? Number.NaN;
+        const shown = byCategory.get(category) ?? Number.NaN;
+        expect(
+          Math.abs(shown - want),
+          `${category} (${domain}): popup ${shown} ms, script ${want} ms`,
+        ).toBeLessThanOrEqual(DWELL_TOLERANCE_MS);
+      }
       const rows = new Map((await siteRows(popup)).map((r) => [r.domain, r]));
       for (const [domain, want] of expected) {
         const row = rows.get(domain);
