@@ -3,7 +3,8 @@
  * written by the import worker; the result, the list of records left out, and the history
  * figures follow. The same file twice adds nothing; a damaged file changes nothing.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,18 @@ const BROWSERS = [
   { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
   { name: 'Firefox ESR', dir: 'firefox-mv3', launch: launchFirefoxWithExtension },
 ];
+
+const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violation ids on the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(await AXE_SOURCE);
+  return page.evaluate(async () => {
+    type Axe = { run(ctx: Document): Promise<{ violations: { id: string }[] }> };
+    const result = await (globalThis as unknown as { axe: Axe }).axe.run(document);
+    return result.violations.map((v) => v.id);
+  });
+}
 
 interface ImportResult {
   imported: number;
@@ -141,6 +154,10 @@ describe.each(BROWSERS)('importing from the options page in $name', ({ dir: buil
       skipped: 3,
       reasons: ['bad_date', 'not_web', 'private_window'],
     });
+    // The result with its list of records left out, opened, passes axe-core.
+    await options.click('[data-testid="import-result"] summary');
+    await options.waitForSelector('[data-testid="import-skipped"] li', { visible: true });
+    expect(await axeViolations(options)).toEqual([]);
     const visits = await readVisits(options);
     expect(visits.map((v) => [v.url, v.syncState]).sort()).toEqual([
       ['https://github.com/ActivityWatch', 'local'],
