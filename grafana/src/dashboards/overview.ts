@@ -1,9 +1,10 @@
 import type { Dashboard } from '@grafana/schema';
+import { activitySource } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
 import { statPanel, timeSeriesPanel } from '../panels.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { sql } from '../sql-text.js';
-import { activityVariables, activityWhere } from '../variables.js';
+import { activityVariables } from '../variables.js';
 
 /** Totals for the range and how visits, active time and devices are spread over it. */
 export function overviewDashboard(): Dashboard {
@@ -19,9 +20,8 @@ export function overviewDashboard(): Dashboard {
       statPanel(
         { title: 'Visits', description: 'Pages shown in a tab that started in the range.' },
         sql`
-          SELECT count(*) AS visits
-          FROM visits
-          WHERE ${activityWhere(2)}
+          SELECT coalesce(sum(visits), 0)::bigint AS visits
+          FROM ${activitySource(0)}
         `,
         'short',
       ),
@@ -35,8 +35,7 @@ export function overviewDashboard(): Dashboard {
         },
         sql`
           SELECT coalesce(sum(active_ms), 0) AS active_ms
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${activitySource(0)}
         `,
         'ms',
       ),
@@ -46,8 +45,7 @@ export function overviewDashboard(): Dashboard {
         { title: 'Active devices', description: 'Extension installs with a visit in the range.' },
         sql`
           SELECT count(DISTINCT device_id) AS devices
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${activitySource(0)}
         `,
         'short',
       ),
@@ -57,8 +55,7 @@ export function overviewDashboard(): Dashboard {
         { title: 'Domains', description: 'Distinct domains visited in the range.' },
         sql`
           SELECT count(DISTINCT domain) AS domains
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${activitySource(0)}
         `,
         'short',
       ),
@@ -70,10 +67,9 @@ export function overviewDashboard(): Dashboard {
           description: 'Visits per bucket, by the start time corrected for device clock skew.',
         },
         sql`
-          SELECT $__timeGroupAlias(started_at_corrected, $__interval),
-                 count(*) AS visits
-          FROM visits
-          WHERE ${activityWhere(2)}
+          SELECT $__timeGroupAlias(t, $__interval),
+                 sum(visits)::bigint AS visits
+          FROM ${activitySource(0)}
           GROUP BY 1
           ORDER BY 1
         `,
@@ -89,10 +85,9 @@ export function overviewDashboard(): Dashboard {
           description: 'Active time of the visits that started in each bucket.',
         },
         sql`
-          SELECT $__timeGroupAlias(started_at_corrected, $__interval),
+          SELECT $__timeGroupAlias(t, $__interval),
                  sum(active_ms) AS active_ms
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${activitySource(0)}
           GROUP BY 1
           ORDER BY 1
         `,
@@ -108,10 +103,9 @@ export function overviewDashboard(): Dashboard {
           description: 'Devices with at least one visit starting in each bucket.',
         },
         sql`
-          SELECT $__timeGroupAlias(started_at_corrected, $__interval),
+          SELECT $__timeGroupAlias(t, $__interval),
                  count(DISTINCT device_id) AS devices
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${activitySource(0)}
           GROUP BY 1
           ORDER BY 1
         `,

@@ -1,4 +1,5 @@
 import type { Dashboard } from '@grafana/schema';
+import { activitySource } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
 import { barChartPanel, tablePanel, timeSeriesPanel } from '../panels.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
@@ -27,8 +28,7 @@ export function sitesDashboard(): Dashboard {
         sql`
           SELECT domain,
                  sum(active_ms) AS active_ms
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${activitySource(0)}
           GROUP BY domain
           ORDER BY active_ms DESC, domain
           LIMIT 15
@@ -46,9 +46,8 @@ export function sitesDashboard(): Dashboard {
         },
         sql`
           SELECT domain,
-                 count(*) AS visits
-          FROM visits
-          WHERE ${activityWhere(2)}
+                 sum(visits)::bigint AS visits
+          FROM ${activitySource(0)}
           GROUP BY domain
           ORDER BY visits DESC, domain
           LIMIT 15
@@ -69,18 +68,16 @@ export function sitesDashboard(): Dashboard {
         sql`
           WITH top_domains AS (
             SELECT domain
-            FROM visits
-            WHERE ${activityWhere(4)}
+            FROM ${activitySource(2)}
             GROUP BY domain
             ORDER BY sum(active_ms) DESC, domain
             LIMIT ${TREND_DOMAINS}
           )
-          SELECT $__timeGroupAlias(started_at_corrected, $__interval),
+          SELECT $__timeGroupAlias(t, $__interval),
                  domain AS metric,
                  sum(active_ms) AS active_ms
-          FROM visits
-          WHERE ${activityWhere(2)}
-            AND domain IN (SELECT domain FROM top_domains)
+          FROM ${activitySource(0)}
+          WHERE domain IN (SELECT domain FROM top_domains)
           GROUP BY 1, 2
           ORDER BY 1, 2
         `,

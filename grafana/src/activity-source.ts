@@ -1,0 +1,68 @@
+import { matchesVariable } from './sql-filters.js';
+import { indentTail } from './sql-text.js';
+import {
+  activityFilter,
+  BROWSER_FILTER,
+  cohortFilter,
+  DEVICE_FILTER,
+  DOMAIN_FILTER,
+} from './variables.js';
+
+/**
+ * Activity panels over long ranges read visit_rollup (per UTC hour, device and domain, kept by
+ * the writer in the same transaction as the visits) instead of visits.
+ *
+ * activitySource() is a FROM item with the columns t, device_id, domain, active_ms and visits
+ * (the number of visits a row stands for): a UNION ALL of
+ *   - visits themselves (t = started_at_corrected, visits = 1) when the range is at most a day
+ *     or a Browser is chosen (the rollup has no browser), with the usual activity filter;
+ *   - the rollup's hours (t = hour) when the range is longer than a day and Browser is on All.
+ * Which branch runs is decided by constants after Grafana's expansion ($__unixEpochFrom/To are
+ * integer literals, ${browser:sqlstring} a list of literals): PostgreSQL folds the condition
+ * when planning, leaves the other branch out as a one-time false filter, and prunes the rollup's
+ * monthly partitions by $__timeFilter(hour) as it does visits'.
+ *
+ * What the rollup changes over long ranges: a visit counts in the UTC hour of its RAW client start
+ * (the rollup's key), not by its clock-corrected start, and the range edges are whole hours
+ * (hours starting inside the range). Buckets finer than an hour hold the whole hour at its start.
+ * Ranges of a day or less, where those details show, read visits as before.
+ */
+export const ROLLUP_MIN_RANGE_S = 86_400;
+
+/**
+ * True after expansion when the rollup answers: a range over a day and (`browser`) Browser on
+ * All.
+ */
+export function readsRollup(browser = true): string {
+  const long = `$__unixEpochTo() - $__unixEpochFrom() > ${ROLLUP_MIN_RANGE_S}`;
+  if (!browser) return `(${long})`;
+  return `(${long} AND ${BROWSER_FILTER.allValue} IN (\${${BROWSER_FILTER.name}:sqlstring}))`;
+}
+
+/** Rows of the rollup in range, for the chosen cohorts, devices and domains. */
+function rollupFilter(): string {
+  return [
+    readsRollup(),
+    '$__timeFilter(hour)',
+    cohortFilter(),
+    matchesVariable(DEVICE_FILTER),
+    matchesVariable(DOMAIN_FILTER),
+  ].join('\nAND ');
+}
+
+/** The activity rows in range (see above), aliased `alias`, spliced in at `spaces` columns. */
+export function activitySource(spaces: number, alias = 'a'): string {
+  const text = [
+    '(',
+    '  SELECT started_at_corrected AS t, device_id, domain, active_ms, 1::bigint AS visits',
+    '  FROM visits',
+    `  WHERE NOT ${readsRollup()}`,
+    `    AND ${indentTail(activityFilter(), 4)}`,
+    '  UNION ALL',
+    '  SELECT hour AS t, device_id, domain, active_ms, visits',
+    '  FROM visit_rollup',
+    `  WHERE ${indentTail(rollupFilter(), 4)}`,
+    `) AS ${alias}`,
+  ].join('\n');
+  return indentTail(text, spaces);
+}
