@@ -93,7 +93,7 @@ async function writeVisits(
   visits: readonly ImportedVisit[],
   opts: ImportWriteOptions,
   result: ImportWriteResult,
-  progress: (n: number) => void,
+  progress: Progress,
 ): Promise<void> {
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -112,7 +112,11 @@ async function writeVisits(
     if (storedIds.has(v.id)) result.alreadyImported.push(v.record);
     else fresh.push(v);
   }
+  // Each fresh visit's rollup key, once: a local day costs a Date per call.
+  const freshKeys = fresh.map((v) => keyOf(opts.dayOf(v.startedMs), v.domain));
+  const touched = new Set(freshKeys);
   const toStore = fresh.filter((v) => v.startedMs >= opts.keepVisitsFromMs);
+  progress.addTotal(toStore.length + touched.size);
   const failed = new Set<string>();
   for (let i = 0; i < toStore.length; i += CHUNK) {
     const chunk = toStore
@@ -125,44 +129,59 @@ async function writeVisits(
       if (!(e instanceof Dexie.BulkError)) throw e;
       for (const pos of Object.keys(e.failuresByPos)) failed.add(chunk[Number(pos)]?.id ?? '');
     }
-    progress(chunk.length);
+    progress.done(chunk.length);
   }
 
   const sums = new Map<string, DailyRollup>();
-  const add = (v: StoredVisit): void => {
-    const day = opts.dayOf(v.startedMs);
-    const key = keyOf(day, v.domain);
+  const add = (key: string, v: StoredVisit, day: string): void => {
     const sum = sums.get(key) ?? { day, domain: v.domain, activeMs: 0, visits: 0 };
     sum.activeMs += v.activeMs;
     sum.visits += 1;
     sums.set(key, sum);
   };
-  const counted = fresh.filter((v) => !failed.has(v.id));
-  const touched = new Set(counted.map((v) => keyOf(opts.dayOf(v.startedMs), v.domain)));
-  for (const v of nearby) if (touched.has(keyOf(opts.dayOf(v.startedMs), v.domain))) add(v);
-  for (const v of counted) add(v);
-
-  const keys = [...sums.values()].map((s): [string, string] => [s.day, s.domain]);
-  const rows = (await db.dailyRollups.bulkGet(keys)) as (ImportedRollup | undefined)[];
-  const grown = new Set<string>();
-  const changed: ImportedRollup[] = [];
-  [...sums.values()].forEach((sum, i) => {
-    const row = rows[i] ?? { day: sum.day, domain: sum.domain, activeMs: 0, visits: 0 };
-    if (sum.activeMs <= row.activeMs && sum.visits <= row.visits) return;
-    grown.add(keyOf(sum.day, sum.domain));
-    changed.push({
-      ...row,
-      activeMs: Math.max(row.activeMs, sum.activeMs),
-      visits: Math.max(row.visits, sum.visits),
-    });
-  });
-  await db.dailyRollups.bulkPut(changed);
-
-  for (const v of fresh) {
-    const stored = v.startedMs >= opts.keepVisitsFromMs && !failed.has(v.id);
-    if (stored || grown.has(keyOf(opts.dayOf(v.startedMs), v.domain))) result.imported += 1;
-    else result.alreadyImported.push(v.record);
+  for (const v of nearby) {
+    const day = opts.dayOf(v.startedMs);
+    const key = keyOf(day, v.domain);
+    if (touched.has(key)) add(key, v, day);
   }
+  fresh.forEach((v, i) => {
+    if (!failed.has(v.id)) add(freshKeys[i] as string, v, opts.dayOf(v.startedMs));
+  });
+
+  const grown = new Set<string>();
+  const all = [...sums.values()];
+  for (let i = 0; i < all.length; i += CHUNK) {
+    const part = all.slice(i, i + CHUNK);
+    const rows = (await db.dailyRollups.bulkGet(part.map((s) => [s.day, s.domain]))) as (
+      | ImportedRollup
+      | undefined
+    )[];
+    const changed: ImportedRollup[] = [];
+    part.forEach((sum, j) => {
+      const row = rows[j] ?? { day: sum.day, domain: sum.domain, activeMs: 0, visits: 0 };
+      if (sum.activeMs <= row.activeMs && sum.visits <= row.visits) return;
+      grown.add(keyOf(sum.day, sum.domain));
+      changed.push({
+        ...row,
+        activeMs: Math.max(row.activeMs, sum.activeMs),
+        visits: Math.max(row.visits, sum.visits),
+      });
+    });
+    await db.dailyRollups.bulkPut(changed);
+    progress.done(part.length);
+  }
+
+  fresh.forEach((v, i) => {
+    const stored = v.startedMs >= opts.keepVisitsFromMs && !failed.has(v.id);
+    if (stored || grown.has(freshKeys[i] as string)) result.imported += 1;
+    else result.alreadyImported.push(v.record);
+  });
+}
+
+/** Work done out of work known: the total grows once the visits' rollups are known. */
+interface Progress {
+  addTotal(n: number): void;
+  done(n: number): void;
 }
 
 /** Writes an import's days and visits in one transaction; imported visits stay 'local'. */
@@ -171,16 +190,21 @@ export function writeImport(
   input: { days: readonly ImportedDay[]; visits: readonly ImportedVisit[] },
   opts: ImportWriteOptions,
 ): Promise<ImportWriteResult> {
-  const total = input.days.length + input.visits.length;
+  let total = input.days.length;
   let done = 0;
-  const progress = (n: number): void => {
-    done += n;
-    opts.onProgress?.(Math.min(done, total), total);
+  const progress: Progress = {
+    addTotal: (n) => {
+      total += n;
+    },
+    done: (n) => {
+      done += n;
+      opts.onProgress?.(Math.min(done, total), total);
+    },
   };
   return db.transaction('rw', db.visits, db.dailyRollups, async () => {
     const result: ImportWriteResult = { imported: 0, alreadyImported: [] };
     if (input.days.length > 0) await writeDays(db, input.days, opts, result);
-    progress(input.days.length);
+    progress.done(input.days.length);
     if (input.visits.length > 0) await writeVisits(db, input.visits, opts, result, progress);
     opts.onProgress?.(total, total);
     return result;

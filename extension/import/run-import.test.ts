@@ -154,6 +154,21 @@ describe('importing visits (ActivityWatch, Tracksphere)', () => {
     ]);
   });
 
+  it('reports progress over the visits stored and the rollups written, ending at the total', async () => {
+    const seen: [number, number][] = [];
+    await runImport(db, fixture('activityWatch'), {
+      ...opts(),
+      onProgress: (done, total) => seen.push([done, total]),
+    });
+    // 3 visits stored, then 2 rollup rows (github.com and www.youtube.com on 2024-04-17).
+    expect(seen).toEqual([
+      [0, 0],
+      [3, 5],
+      [5, 5],
+      [5, 5],
+    ]);
+  });
+
   it('at the domain level, no address and no title are kept', async () => {
     await runImport(db, fixture('activityWatch'), opts({ level: 'domain' }));
     const visits = await db.visits.toArray();
