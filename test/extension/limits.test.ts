@@ -223,4 +223,49 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
     await waitFor(async () => (await readVisits(ext)).length >= 4, 'the visits recorded', 15_000);
     expect(new Set((await readVisits(ext)).map((v) => v.domain))).toEqual(new Set([target]));
   }, 120_000);
+
+  it("starts a limit from a site's row, and keeps the idle threshold between 15 s and 30 min", async () => {
+    const options = await eb.browser.newPage();
+    await options.bringToFront();
+    await openExtensionPage(options, `${eb.extensionUrl}options.html`);
+    const row = await options.waitForSelector(`[data-testid="site-row"][data-domain="${target}"]`);
+    await (await row?.$('[data-testid="limit-site"]'))?.click();
+    await waitFor(
+      async () =>
+        (await options.$eval(
+          '[data-testid="limit-target"]',
+          (el) => (el as HTMLInputElement).value,
+        )) === target,
+      "the site's limit started",
+      5_000,
+    );
+    expect(await options.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'limit-minutes',
+    );
+
+    const idle = '[data-testid="idle-threshold"]';
+    expect(await options.$eval(idle, (el) => (el as HTMLInputElement).value)).toBe('60');
+    for (const [typed, saved] of [
+      ['5', 60],
+      ['1801', 60],
+      ['120', 120],
+    ] as const) {
+      await options.$eval(idle, (el) => {
+        (el as HTMLInputElement).value = '';
+      });
+      await options.type(idle, typed);
+      await options.click('[data-testid="idle-threshold-save"]');
+      await waitFor(
+        async () =>
+          (await options.$eval(idle, (el) => el.getAttribute('aria-invalid'))) ===
+            String(saved === 60) &&
+          Number(await options.$eval(idle, (el) => el.getAttribute('data-saved-seconds'))) ===
+            saved,
+        `the idle threshold after typing ${typed}`,
+        5_000,
+      );
+    }
+    expect(await storageValue(ext, 'idleThresholdSeconds')).toBe(120);
+    await options.close();
+  }, 60_000);
 });

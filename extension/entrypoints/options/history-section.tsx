@@ -22,6 +22,7 @@ import {
   useDayStacks,
 } from './category-controls.js';
 import { ConfirmErase, type EraseControls, EraseSiteButton } from './erase-history.js';
+import { LimitSiteButton } from './limits-section.js';
 import { RangeChart } from './range-chart.js';
 
 /** A range's chart (days, weeks or months) and a searchable, sortable per-site table. */
@@ -158,6 +159,7 @@ export function HistorySection({
                 ) : null}
                 {erase === undefined ? null : (
                   <td>
+                    <LimitSiteButton site={s.domain} />{' '}
                     <EraseSiteButton site={s.domain} onAsk={setAsking} />
                   </td>
                 )}

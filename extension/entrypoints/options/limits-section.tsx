@@ -36,6 +36,24 @@ function askForNotifications(): void {
   }
 }
 
+/** A site's row in the history table: starts a limit for the site in the form below. */
+export function LimitSiteButton({ site }: { site: string }): JSX.Element {
+  return (
+    <button
+      type="button"
+      class="secondary small"
+      data-testid="limit-site"
+      aria-label={t('limitAddForSite', site)}
+      onClick={() => {
+        window.dispatchEvent(new CustomEvent(LIMIT_FOR_SITE_EVENT, { detail: site }));
+        document.getElementById('limits-heading')?.scrollIntoView();
+      }}
+    >
+      {t('limitSiteButton')}
+    </button>
+  );
+}
+
 export interface LimitRowProps {
   limit: LimitFigure;
   onEdit: (limit: LimitFigure) => void;
