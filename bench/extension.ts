@@ -38,6 +38,7 @@ import type {
   SeedResult,
   TracksphereBenchApi,
 } from './extension-page-entry.js';
+import { measureViews, type ViewsResult, viewRows } from './extension-views.js';
 import { median } from './lib.js';
 
 const execFileAsync = promisify(execFile);
@@ -99,6 +100,8 @@ export interface ExtensionResult {
   seed: SeedResult & { seedMs: number };
   sizes: BundleSizes;
   rounds: ExtensionRound[];
+  /** The options page's range views, seeded against empty (bench/extension-views.ts). */
+  views: ViewsResult;
   summary: {
     msPerVisit: number;
     stepMsPerVisit: number;
@@ -401,6 +404,9 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
       throw new Error(`seed incomplete: ${JSON.stringify(seeded)}`);
     }
 
+    const views = await measureViews(host, numberEnv('BENCH_VIEW_RUNS', 5), log);
+    for (const [figure, value] of viewRows(views)) log(`extension: ${figure}: ${value}`);
+
     const rounds: ExtensionRound[] = [];
     for (let round = 1; round <= opts.rounds; round++) {
       const popup: PageLoad[] = [];
@@ -447,6 +453,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
       seed: { ...seeded, seedMs },
       sizes,
       rounds,
+      views,
       summary: {
         msPerVisit: perRound((r) => r.recording.msPerVisit),
         stepMsPerVisit: perRound((r) => r.recording.stepMsPerVisit),
@@ -523,6 +530,7 @@ export function extensionRows(r: ExtensionResult): Array<[string, string, string
       status(s.optionsTableMs, t.optionsTableMs),
     ],
     ['    next frame (ms)', fmt(s.optionsFrameMs, 1), '', ''],
+    ...viewRows(r.views),
     [
       '7d. Popup JS, gzipped (KiB)',
       fmt(s.popupJsGzipKiB, 1),

@@ -6,6 +6,7 @@ import { presetRange } from '../../stats/date-range.js';
 import { insightDb, MIN, OPEN, TODAY, utcSources } from '../../stats/insight-test-kit.js';
 import { loadRangeHistory } from '../../stats/range-history.js';
 import { Insights } from './insights.js';
+import { PAGE_ROWS, SitePagesView } from './site-pages.js';
 
 let db: TracksphereDb;
 beforeEach(() => fakeI18n());
@@ -173,5 +174,28 @@ describe('options range views', () => {
       ['news.example', '2025-01-05T11:30:00.000Z', '2025-01-05T12:00:00.000Z'],
     ]);
     expect(view.root.textContent).toContain('heatmapHelp()');
+  });
+
+  it('shows a long list of pages a hundred at a time, busiest first', async () => {
+    const pages = Array.from({ length: 250 }, (_, i) => ({
+      host: 'big.example',
+      path: `/p/${i}`,
+      title: null,
+      activeMs: (250 - i) * 1_000,
+      visits: 1,
+    }));
+    const view = renderView(
+      <SitePagesView
+        site="big.example"
+        pages={{ pages, withoutAddress: { activeMs: 0, visits: 0 } }}
+        level="full"
+        onClose={() => undefined}
+      />,
+    );
+    expect(view.byTestId('page-row').length).toBe(PAGE_ROWS);
+    expect(attr(view.byTestId('page-row')[99], 'data-path')).toBe('/p/99');
+    expect(attr(view.byTestId('pages-more')[0], 'data-total')).toBe('250');
+    view.click(view.byTestId('pages-more')[0]?.querySelector('button') as HTMLElement);
+    await vi.waitFor(() => expect(view.byTestId('page-row').length).toBe(200));
   });
 });

@@ -161,7 +161,15 @@ export function Insights(props: InsightsProps): JSX.Element {
             site={site.domain}
             pages={pages}
             level={props.level}
-            onClose={() => setSite(null)}
+            onClose={() => {
+              setSite(null);
+              // Back to the row's button the person opened the pages with (it stays in place).
+              document
+                .querySelector<HTMLElement>(
+                  `[data-testid="site-row"][data-domain="${site.domain}"] [data-testid="site-pages-button"]`,
+                )
+                ?.focus();
+            }}
           />
         </>
       )}

@@ -30,6 +30,13 @@ function shortLabel(bar: ChartBar, unit: 'week' | 'month'): string {
   return dayDate(bar.from).toLocaleDateString(uiLocale(), options);
 }
 
+let medium: Intl.DateTimeFormat | undefined;
+/** One formatter for every bar (making one costs more than formatting with it). */
+function mediumDate(): Intl.DateTimeFormat {
+  medium ??= new Intl.DateTimeFormat(uiLocale(), { dateStyle: 'medium', timeZone: 'UTC' });
+  return medium;
+}
+
 /** "3 Mar 2025 – 9 Mar 2025" or "March 2025": what the bar's name says. */
 function longLabel(bar: ChartBar, unit: 'week' | 'month'): string {
   if (unit === 'month' && bar.from.slice(8) === '01' && dayDate(bar.to).getUTCDate() >= 28) {
@@ -39,8 +46,7 @@ function longLabel(bar: ChartBar, unit: 'week' | 'month'): string {
       timeZone: 'UTC',
     });
   }
-  const format = new Intl.DateTimeFormat(uiLocale(), { dateStyle: 'medium', timeZone: 'UTC' });
-  return format.formatRange(dayDate(bar.from), dayDate(bar.to));
+  return mediumDate().formatRange(dayDate(bar.from), dayDate(bar.to));
 }
 
 /**

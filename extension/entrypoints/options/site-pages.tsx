@@ -15,15 +15,20 @@ export interface SitePagesViewProps {
   onClose: () => void;
 }
 
+/** Rows shown at first, and added by each "Show more": a site can have thousands of pages. */
+export const PAGE_ROWS = 100;
+
 /**
  * A site's pages over the range, by active time, with a search. It takes the focus when it
  * opens (its heading), so a keyboard user lands on what they asked for.
  */
 export function SitePagesView({ site, pages, level, onClose }: SitePagesViewProps): JSX.Element {
   const [query, setQuery] = useState('');
+  const [shown, setShown] = useState(PAGE_ROWS);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [site]);
-  const rows = pages === null ? [] : searchPages(pages.pages, query);
+  const found = pages === null ? [] : searchPages(pages.pages, query);
+  const rows = found.slice(0, shown);
   const hosts = new Set(pages?.pages.map((p) => p.host));
   const titled = rows.some((p) => p.title !== null);
   return (
@@ -91,6 +96,14 @@ export function SitePagesView({ site, pages, level, onClose }: SitePagesViewProp
           </tbody>
         </table>
       )}
+      {found.length > rows.length ? (
+        <p class="row" data-testid="pages-more" data-shown={rows.length} data-total={found.length}>
+          <span class="muted">{t('pagesShown', rows.length, found.length)}</span>
+          <button type="button" class="secondary" onClick={() => setShown(shown + PAGE_ROWS)}>
+            {t('showMorePages')}
+          </button>
+        </p>
+      ) : null}
       {pages !== null && pages.withoutAddress.visits > 0 ? (
         <p
           class="notice"

@@ -7,12 +7,10 @@ import type { HeatCell, TimelineBlock } from '../../stats/when-stats.js';
 /** Sunday first: data-weekday and Date.getDay count from Sunday. */
 const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6] as const;
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
-/** 2023-01-01 was a Sunday: day n of that week names weekday n. */
-function weekdayName(weekday: number, style: 'short' | 'long'): string {
-  return new Date(Date.UTC(2023, 0, 1 + weekday, 12)).toLocaleDateString(uiLocale(), {
-    weekday: style,
-    timeZone: 'UTC',
-  });
+/** The weekdays' names, Sunday first (2023-01-01 was a Sunday): formatted once, not per cell. */
+function weekdayNames(style: 'short' | 'long'): string[] {
+  const format = new Intl.DateTimeFormat(uiLocale(), { weekday: style, timeZone: 'UTC' });
+  return WEEKDAYS.map((d) => format.format(Date.UTC(2023, 0, 1 + d, 12)));
 }
 
 /** 0 for no time, else 1..4 by share of the busiest cell. */
@@ -26,6 +24,8 @@ export function heatLevel(ms: number, max: number): number {
  */
 export function Heatmap({ cells }: { cells: readonly HeatCell[] }): JSX.Element {
   const max = cells.reduce((m, c) => Math.max(m, c.activeMs), 0);
+  const short = weekdayNames('short');
+  const long = weekdayNames('long');
   return (
     <table class="heatmap" data-testid="heatmap">
       <caption>{t('heatmapCaption')}</caption>
@@ -43,7 +43,7 @@ export function Heatmap({ cells }: { cells: readonly HeatCell[] }): JSX.Element 
         {WEEKDAYS.map((weekday) => (
           <tr key={weekday}>
             <th scope="row" class="heat-day">
-              <abbr title={weekdayName(weekday, 'long')}>{weekdayName(weekday, 'short')}</abbr>
+              <abbr title={long[weekday]}>{short[weekday]}</abbr>
             </th>
             {HOURS.map((hour) => {
               const ms = cells[weekday * 24 + hour]?.activeMs ?? 0;
@@ -56,7 +56,7 @@ export function Heatmap({ cells }: { cells: readonly HeatCell[] }): JSX.Element 
                   data-weekday={weekday}
                   data-hour={hour}
                   data-active-ms={ms}
-                  title={`${weekdayName(weekday, 'short')} ${hour}: ${time}`}
+                  title={`${short[weekday]} ${hour}: ${time}`}
                 >
                   <span class="visually-hidden">{time}</span>
                 </td>

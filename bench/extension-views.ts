@@ -1,0 +1,111 @@
+/**
+ * The options page's range views with a year of history against the same views with none,
+ * in the same browser and run (bench/extension.ts seeds the history): the 12-month range,
+ * a site's pages (the site nearest 5,000 visits), the 90-day heatmap and today's timeline.
+ * Each view's figure is its load and render to the next frame, median of BENCH_VIEW_RUNS.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Page } from 'puppeteer-core';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export type ViewName = 'range365' | 'sitePages' | 'heatmap90' | 'timeline';
+
+export interface ViewTiming {
+  view: ViewName;
+  /** Median of the timed runs: loading and rendering, to the next frame. */
+  seededMs: number;
+  emptyMs: number;
+  /** What the seeded view showed: rows, page rows, cells or blocks. */
+  items: number;
+}
+
+/** What bench/extension-views-entry.tsx puts on the page's globalThis. */
+export interface TracksphereViewsApi {
+  /** The host whose year of visits is nearest `target`. */
+  siteNear(target: number): Promise<{ host: string; visits: number }>;
+  measure(view: ViewName, host: string, runs: number): Promise<ViewTiming>;
+}
+
+export interface ViewsResult {
+  host: string;
+  hostVisits: number;
+  views: ViewTiming[];
+}
+
+/** Each view within 1.5x of its empty-history figure and under 250 ms (issue 16). */
+export const VIEW_TARGETS = { ratio: 1.5, ms: 250 };
+
+async function viewsBundle(): Promise<string> {
+  const out = await build({
+    entryPoints: [join(ROOT, 'bench', 'extension-views-entry.tsx')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    minify: true,
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    resolveExtensions: ['.ts', '.tsx', '.js', '.mjs'],
+    // The views' stylesheet is the page's business, not the timing's.
+    loader: { '.css': 'empty' },
+    logLevel: 'silent',
+  });
+  const file = out.outputFiles[0];
+  if (file === undefined) throw new Error('esbuild produced no views bundle');
+  return file.text;
+}
+
+/** Runs in `page` (an extension page: the extension's own IndexedDB), one view at a time. */
+export async function measureViews(
+  page: Page,
+  runs: number,
+  log: (msg: string) => void = () => undefined,
+): Promise<ViewsResult> {
+  await page.evaluate(await viewsBundle());
+  type Views = { tracksphereViews: TracksphereViewsApi };
+  const site = await page.evaluate(() =>
+    (globalThis as unknown as Views).tracksphereViews.siteNear(5_000),
+  );
+  const views: ViewTiming[] = [];
+  for (const view of ['range365', 'sitePages', 'heatmap90', 'timeline'] as const) {
+    const timing = await page.evaluate(
+      (v: ViewName, host: string, n: number) =>
+        (globalThis as unknown as Views).tracksphereViews.measure(v, host, n),
+      view,
+      site.host,
+      runs,
+    );
+    log(`extension: view ${view}: ${JSON.stringify(timing)}`);
+    views.push(timing);
+  }
+  return { host: site.host, hostVisits: site.visits, views };
+}
+
+const NAMES: Record<ViewTiming['view'], string> = {
+  range365: '12-month range (chart, totals, sites)',
+  sitePages: "a site's pages",
+  heatmap90: '90-day heatmap',
+  timeline: "today's timeline",
+};
+
+/** Rows for the bench table: [figure, value, target, status]. */
+export function viewRows(r: ViewsResult): Array<[string, string, string, string]> {
+  return r.views.map((v) => {
+    const ratio = v.seededMs / Math.max(v.emptyMs, 1);
+    const met = v.seededMs < VIEW_TARGETS.ms && ratio <= VIEW_TARGETS.ratio;
+    const name =
+      v.view === 'sitePages'
+        ? `${NAMES[v.view]} (${r.host}, ${r.hostVisits} visits)`
+        : NAMES[v.view];
+    return [
+      `7e. Options ${name}, ms (empty ms, ratio; ${v.items} shown)`,
+      `${v.seededMs.toFixed(1)} (${v.emptyMs.toFixed(1)}, ${ratio.toFixed(2)}x)`,
+      `< ${VIEW_TARGETS.ms}, <= ${VIEW_TARGETS.ratio}x`,
+      met ? 'met' : 'MISSED',
+    ];
+  });
+}
