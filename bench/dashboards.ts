@@ -9,9 +9,17 @@
  * Grafana expands it with every variable on All, runs as its datasource's role (grafana_reader,
  * grafana_study_reader) for the last 24 hours, 7 days and 90 days, BENCH_ROUNDS times in a row;
  * the median is printed per panel and range, with the slowest ones and the count over 1 s.
+ * The panels are those provisioned: grafana/dashboards/ and grafana/study-dashboards/ (the
+ * generated JSON). BENCH_DASHBOARD_BEFORE=<dir> holding an older copy of those two folders times
+ * its panels too, in the same run, each query right before the current one, e.g.
+ *   mkdir /tmp/before && git archive <commit> grafana | tar -x -C /tmp/before
+ *   BENCH_ONLY=dashboards BENCH_DASHBOARD_BEFORE=/tmp/before/grafana npm run bench
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Dashboard } from '@grafana/schema';
 import pg from 'pg';
-import { allDashboards } from '../grafana/src/all-dashboards.js';
 import { STUDY_DATASOURCE } from '../grafana/src/datasource.js';
 import { maintainPartitions } from '../server/src/data-access/partitions.js';
 import { createPool } from '../server/src/data-access/pool.js';
@@ -23,6 +31,21 @@ import { median } from './lib.js';
 const log = (m: string) => process.stderr.write(`[bench dashboards] ${m}\n`);
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const DAY_MS = 86_400_000;
+const GRAFANA_DIR = fileURLToPath(new URL('../grafana/', import.meta.url));
+
+/**
+ * The provisioned dashboards: the generated JSON under `root`/dashboards and
+ * `root`/study-dashboards (grafana/ itself, or an older copy to compare with).
+ */
+async function provisioned(root: string): Promise<Dashboard[]> {
+  const out: Dashboard[] = [];
+  for (const dir of ['dashboards', 'study-dashboards']) {
+    for (const f of (await readdir(join(root, dir))).filter((n) => n.endsWith('.json')).sort()) {
+      out.push(JSON.parse(await readFile(join(root, dir, f), 'utf8')) as Dashboard);
+    }
+  }
+  return out;
+}
 
 /** Ranges as a dashboard shows them, with the interval Grafana picks for ~1,000 points. */
 const RANGES = [
@@ -69,7 +92,9 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
     const perDay = Math.ceil(visits / 90);
     const t0 = performance.now();
     for (let day = 90; day >= 1; day--) {
-      // Start times spread over the day; 1 device in 50 has a clock 90 s behind.
+      // Each device is active in a 3-hour window of its own each day (people browse in
+      // stretches); half of its visits go to sites of its own (40 of them), half to the shared
+      // popular ones. 1 device in 50 has a clock 90 s behind.
       await c.query(
         `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url, domain,
            title, active_ms, transition, started_at_corrected, ended_at_corrected, clock_skew_ms,
@@ -80,11 +105,16 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
                 (extract(epoch FROM dur) * 800)::bigint, 'link', s, s + dur,
                 (extract(epoch FROM skew) * 1000)::bigint, s + dur + interval '40 s',
                 s + dur + interval '41 s', 'Chrome', '131', 'Linux', NULL, 'desktop'
-           FROM (SELECT g, now() - $1::int * interval '1 day' + random() * interval '1 day' AS s,
+           FROM (SELECT g, now() - $1::int * interval '1 day'
+                             + ((d * 7 + $1::int) % 21) * interval '1 hour'
+                             + random() * interval '3 hours' AS s,
                         (1 + random() * 600) * interval '1 s' AS dur,
                         ('00000000-0000-4000-8000-' || lpad(d::text, 12, '0'))::uuid AS dev,
                         CASE WHEN d % 50 = 0 THEN interval '90 s' ELSE interval '0' END AS skew,
-                        'site' || floor(2000 * power(random(), 3))::int || '.example' AS dom
+                        'site' || CASE WHEN random() < 0.5
+                                       THEN floor(2000 * power(random(), 4))::int
+                                       ELSE (d * 37 + floor(40 * power(random(), 2))::int) % 2000
+                                  END || '.example' AS dom
                    FROM generate_series(1, $2::int) g,
                         LATERAL (SELECT 1 + floor(random() * $3::int)::int + g * 0 AS d) x) v`,
         [day, perDay, devices],
@@ -100,21 +130,51 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
     for (const i of indexes.rows) await c.query(i.def);
     log(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s; VACUUM ANALYZE`);
     await c.query('VACUUM ANALYZE');
+    const n = await c.query<{ visits: string; rollup: string }>(
+      'SELECT (SELECT count(*) FROM visits) AS visits, (SELECT count(*) FROM visit_rollup) AS rollup',
+    );
+    log(`${n.rows[0]?.visits} visits, ${n.rows[0]?.rollup} visit_rollup rows`);
   } finally {
     await c.end();
   }
 }
 
 interface Timing {
+  /** 'now' (grafana/), or 'before' (the BENCH_DASHBOARD_BEFORE copy). */
+  set: string;
   panel: string;
   range: string;
   ms: number;
   rows: number;
 }
 
+interface PanelRun {
+  set: string;
+  dashboard: Dashboard;
+  q: ReturnType<typeof panelQueries>[number];
+}
+
+/** Every panel query of each set, by panel name (dashboard uid/title). */
+async function panelRuns(): Promise<Map<string, PanelRun[]>> {
+  const sets: Array<[string, string]> = [['now', GRAFANA_DIR]];
+  const before = process.env.BENCH_DASHBOARD_BEFORE;
+  if (before !== undefined && before !== '') sets.unshift(['before', before]);
+  const byPanel = new Map<string, PanelRun[]>();
+  for (const [set, root] of sets) {
+    for (const dashboard of await provisioned(root)) {
+      for (const q of panelQueries(dashboard)) {
+        const key = `${q.dashboardUid}/${q.panelTitle}${q.refId === 'A' ? '' : ` (${q.refId})`}`;
+        byPanel.set(key, [...(byPanel.get(key) ?? []), { set, dashboard, q }]);
+      }
+    }
+  }
+  return byPanel;
+}
+
 export async function runDashboardBench(rounds: number): Promise<Timing[]> {
   const visits = num('BENCH_DASHBOARD_VISITS', 3_000_000);
   const devices = num('BENCH_DASHBOARD_DEVICES', 1_000);
+  const runs = await panelRuns();
   const cluster = await startPgCluster();
   const timings: Timing[] = [];
   try {
@@ -130,10 +190,11 @@ export async function runDashboardBench(rounds: number): Promise<Timing[]> {
     await study.query('SET ROLE grafana_study_reader');
     try {
       const to = new Date();
-      for (const { dashboard } of allDashboards()) {
-        for (const q of panelQueries(dashboard)) {
-          const client = q.datasourceUid === STUDY_DATASOURCE.uid ? study : reader;
-          for (const r of RANGES) {
+      // Per panel and range, each set in turn (before, then now): same data, same cache.
+      for (const [panel, sets] of runs) {
+        for (const r of RANGES) {
+          for (const { set, dashboard, q } of sets) {
+            const client = q.datasourceUid === STUDY_DATASOURCE.uid ? study : reader;
             const sql = expandQuery(q.rawSql, dashboard, {
               from: new Date(to.getTime() - r.ms),
               to,
@@ -146,9 +207,8 @@ export async function runDashboardBench(rounds: number): Promise<Timing[]> {
               rows = (await runQuery(client, sql, q.format)).rows.length;
               times.push(performance.now() - t0);
             }
-            const panel = `${q.dashboardUid}/${q.panelTitle}${q.refId === 'A' ? '' : ` (${q.refId})`}`;
-            timings.push({ panel, range: r.name, ms: median(times), rows });
-            log(`${panel} ${r.name}: ${median(times).toFixed(0)} ms, ${rows} rows`);
+            timings.push({ set, panel, range: r.name, ms: median(times), rows });
+            log(`${set} ${panel} ${r.name}: ${median(times).toFixed(0)} ms, ${rows} rows`);
           }
         }
       }
@@ -165,26 +225,30 @@ export async function runDashboardBench(rounds: number): Promise<Timing[]> {
 
 function printTable(timings: Timing[], visits: number, devices: number, rounds: number): void {
   const panels = [...new Set(timings.map((t) => t.panel))];
-  const ms = (p: string, r: string) =>
-    timings.find((t) => t.panel === p && t.range === r)?.ms.toFixed(0) ?? '';
+  const sets = [...new Set(timings.map((t) => t.set))];
+  const ms = (s: string, p: string, r: string) =>
+    timings.find((t) => t.set === s && t.panel === p && t.range === r)?.ms.toFixed(0) ?? '-';
   const width = Math.max(...panels.map((p) => p.length));
+  const cols = sets.flatMap((s) => RANGES.map((r) => ({ s, r: r.name })));
   const lines = [
     `Dashboards at study scale: ${visits} visits, ${devices} devices, 90 days; median of ${rounds} run(s), ms`,
-    `${'panel'.padEnd(width)}  ${RANGES.map((r) => r.name.padStart(7)).join('')}`,
+    `${'panel'.padEnd(width)}  ${cols.map((c) => `${sets.length > 1 ? `${c.s} ` : ''}${c.r}`.padStart(11)).join('')}`,
     ...panels.map(
-      (p) => `${p.padEnd(width)}  ${RANGES.map((r) => ms(p, r.name).padStart(7)).join('')}`,
+      (p) => `${p.padEnd(width)}  ${cols.map((c) => ms(c.s, p, c.r).padStart(11)).join('')}`,
     ),
     '',
     'slowest:',
     ...[...timings]
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 10)
-      .map((t) => `  ${t.ms.toFixed(0).padStart(7)} ms  ${t.range.padEnd(4)} ${t.panel}`),
+      .map((t) => `  ${t.ms.toFixed(0).padStart(7)} ms  ${t.set} ${t.range.padEnd(4)} ${t.panel}`),
   ];
-  for (const r of RANGES) {
-    const over = timings.filter((t) => t.range === r.name && t.ms > 1000).length;
-    const all = timings.filter((t) => t.range === r.name).length;
-    lines.push(`${r.name}: ${over} of ${all} panel queries over 1 s`);
+  for (const s of sets) {
+    for (const r of RANGES) {
+      const of = timings.filter((t) => t.set === s && t.range === r.name);
+      const over = of.filter((t) => t.ms > 1000).length;
+      lines.push(`${s} ${r.name}: ${over} of ${of.length} panel queries over 1 s`);
+    }
   }
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
