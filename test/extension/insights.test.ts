@@ -224,6 +224,15 @@ describe.each(BROWSERS)('options range views in $name', ({ dir, launch }) => {
     ]);
     // The pages took the focus: the keyboard is where the person asked to go.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('site-pages-heading');
+    // Closing them gives the focus back to the row's button.
+    await page.click('[data-testid="close-pages"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="site-pages"]') === null);
+    expect(
+      await page.evaluate(() => [
+        document.activeElement?.getAttribute('data-testid'),
+        document.activeElement?.closest('[data-testid="site-row"]')?.getAttribute('data-domain'),
+      ]),
+    ).toEqual(['site-pages-button', 'docs.example']);
   }, 60_000);
 
   it("spreads active time over the hours it was spent, and shows today's visits", async () => {
