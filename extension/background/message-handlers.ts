@@ -21,9 +21,11 @@ import {
   syncConfigItem,
   toolbarBadgeItem,
 } from '../settings/index.js';
+import type { FetchLike } from '../sync/index.js';
 import { createHistoryEraser, type HistoryEraser } from './history-erase.js';
 import { clampIdleThreshold } from './idle-detection.js';
 import { createLimitHandlers } from './limit-handlers.js';
+import { createLinkHandlers } from './link-sync.js';
 import type { SyncRunner, SyncSetup } from './sync-runner.js';
 import { readTrackerStatus, type StatusDeps } from './tracker-status.js';
 
@@ -40,6 +42,8 @@ export interface HandlerDeps extends StatusDeps {
   eraser?: HistoryEraser;
   /** The local database; opened on first use when not given (the background's default one). */
   db?: TracksphereDb;
+  /** For the All my browsers calls; the global fetch when not given. */
+  fetch?: FetchLike;
 }
 
 /** Local retention: at least a week (the popup's trend), at most ten years. */
@@ -156,6 +160,10 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       },
       now: deps.now,
       status,
+    }),
+    ...createLinkHandlers({
+      fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+      now: deps.now,
     }),
   };
 }

@@ -6,6 +6,7 @@
 import { browser } from 'wxt/browser';
 import { resetSyncState, type TracksphereDb } from '../db/index.js';
 import {
+  allBrowsersSummaryItem,
   type StudyInfo,
   type SyncConfig,
   studyInfoItem,
@@ -110,7 +111,11 @@ export async function forgetCredentials(
     withdrawalSecret: null,
     stopped: null,
   };
-  await Promise.all([syncConfigItem.setValue(config), studyInfoItem.setValue(null)]);
+  await Promise.all([
+    syncConfigItem.setValue(config),
+    studyInfoItem.setValue(null),
+    allBrowsersSummaryItem.setValue(null),
+  ]);
   await applyUninstallUrl(config).catch(console.error);
 }
 

@@ -56,6 +56,16 @@ export const MESSAGE_DATA = {
     theme: z.enum(['system', 'light', 'dark']).optional(),
   }),
   chooseAtLimit: z.strictObject({ target: limitTarget, choice: z.enum(['snooze', 'openAnyway']) }),
+  createLinkCode: z.undefined(),
+  linkWithCode: z.strictObject({ code: z.string().trim().min(1).max(64) }),
+  getLinkState: z.undefined(),
+  unlink: z.strictObject({ deviceId: z.uuid().optional() }),
+  getAllBrowsersSummary: z.strictObject({
+    from: z.iso.date(),
+    to: z.iso.date(),
+    tz: z.string().min(1).max(64),
+    refresh: z.boolean(),
+  }),
   eraseHistory: z
     .strictObject({
       site: z

@@ -5,7 +5,7 @@
  * the background answers in background/message-handlers.ts.
  */
 import { defineExtensionMessaging } from '@webext-core/messaging';
-import type { PrivacyLevel } from '#protocol';
+import type { LinkCode, LinkState, PrivacyLevel, Summary } from '#protocol';
 import type { SkipReason } from '../privacy/index.js';
 
 /** The page in the focused window's active tab, as the tracker sees it. */
@@ -107,6 +107,23 @@ export interface Preferences {
   theme: 'system' | 'light' | 'dark';
 }
 
+/** The days of a summary (both included) in an IANA zone, as GET /api/v1/me/summary takes them. */
+export interface SummaryRange {
+  from: string;
+  to: string;
+  tz: string;
+}
+
+/** All my browsers: the cached summary (null: none for the range yet) and this browser's id. */
+export interface AllBrowsersReply {
+  /** This browser's device id: its rows in the summary are replaced by what it holds itself. */
+  deviceId: string | null;
+  /** fetchedAt: ms since the epoch when this browser received it (the "as of" shown). */
+  cached: { summary: Summary; fetchedAt: number } | null;
+  /** Why the refresh failed (the API's code, `timeout`, `network`); null when it did not. */
+  error: string | null;
+}
+
 export interface ProtocolMap {
   getStatus(): TrackerStatus;
   setConsent(data: { consent: boolean }): TrackerStatus;
@@ -161,6 +178,16 @@ export interface ProtocolMap {
   getPreferences(): Preferences;
   /** On the limit-reached page: "5 more minutes" or "open anyway" (for the rest of the day). */
   chooseAtLimit(data: { target: string; choice: 'snooze' | 'openAnyway' }): LimitsReply;
+  /**
+   * All my browsers (the link calls reject with "<API code>: <message>"): a single-use code for
+   * another browser, linking with one, the linked browsers, and unlinking one (none given: this).
+   */
+  createLinkCode(): LinkCode;
+  linkWithCode(data: { code: string }): LinkState;
+  getLinkState(): LinkState;
+  unlink(data: { deviceId?: string }): LinkState;
+  /** The cached summary at once; with `refresh`, the server's (3 s at most) first. */
+  getAllBrowsersSummary(data: SummaryRange & { refresh: boolean }): AllBrowsersReply;
 }
 
 export const { sendMessage, onMessage, removeAllListeners } =

@@ -1,4 +1,5 @@
 export * from './category-items.js';
+export * from './link-items.js';
 export {
   RECORDING_SETTING_ITEMS,
   readRecordingSettings,

@@ -8,6 +8,15 @@ export {
 } from './backoff.js';
 export { type Compressor, defaultCompressor, gzipText } from './gzip.js';
 export type { ApiError, FetchLike } from './http.js';
+export {
+  createLinkCode,
+  fetchLinkState,
+  fetchSummary,
+  LINK_TIMEOUT_MS,
+  linkWithCode,
+  SUMMARY_TIMEOUT_MS,
+  unlinkDevice,
+} from './link-client.js';
 export { type RegisterDeps, RegistrationError, registerDevice } from './register-device.js';
 export {
   fetchDeviceInfo,

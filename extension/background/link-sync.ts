@@ -1,0 +1,102 @@
+/**
+ * All my browsers in the background: the link calls the options page asks for, and the
+ * combined summary, cached in storage.local so pages show it before (and without) the network.
+ */
+import type { LinkCode, LinkState } from '#protocol';
+import type { AllBrowsersReply, SummaryRange } from '../messaging/protocol.js';
+import { allBrowsersSummaryItem, syncConfigItem } from '../settings/index.js';
+import {
+  type ApiError,
+  createLinkCode,
+  type FetchLike,
+  fetchLinkState,
+  fetchSummary,
+  linkWithCode,
+  unlinkDevice,
+} from '../sync/index.js';
+
+export interface LinkRuntime {
+  fetch: FetchLike;
+  now(): number;
+}
+
+function isError(value: object): value is ApiError {
+  return 'code' in value && 'status' in value && 'message' in value;
+}
+
+/** The server's error as a thrown Error whose message starts with its code (pages word it). */
+function fail(error: ApiError): never {
+  throw new Error(`${error.code}: ${error.message}`);
+}
+
+async function tokenDeps(rt: LinkRuntime) {
+  const config = await syncConfigItem.getValue();
+  if (config.serverUrl === null || config.token === null) {
+    throw new Error('not_registered: This browser is not registered with a server.');
+  }
+  return { fetch: rt.fetch, baseUrl: config.serverUrl, token: config.token };
+}
+
+export interface LinkHandlers {
+  createLinkCode(): Promise<LinkCode>;
+  linkWithCode(data: { code: string }): Promise<LinkState>;
+  getLinkState(): Promise<LinkState>;
+  unlink(data: { deviceId?: string }): Promise<LinkState>;
+  getAllBrowsersSummary(data: SummaryRange & { refresh: boolean }): Promise<AllBrowsersReply>;
+}
+
+/** Whether the cached summary answers the range: the same zone, and its days cover it. */
+function covers(cached: AllBrowsersReply['cached'], range: SummaryRange): boolean {
+  if (cached === null) return false;
+  const { summary } = cached;
+  return summary.tz === range.tz && summary.from <= range.from && summary.to >= range.to;
+}
+
+export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
+  /** After a change of the linked browsers the cached figures may count the wrong ones. */
+  const afterLinkChange = async (state: LinkState): Promise<LinkState> => {
+    await allBrowsersSummaryItem.setValue(null);
+    return state;
+  };
+  return {
+    async createLinkCode() {
+      const answer = await createLinkCode(await tokenDeps(rt));
+      return isError(answer) ? fail(answer) : answer;
+    },
+    async linkWithCode({ code }) {
+      const answer = await linkWithCode(await tokenDeps(rt), code);
+      return isError(answer) ? fail(answer) : afterLinkChange(answer);
+    },
+    async getLinkState() {
+      const answer = await fetchLinkState(await tokenDeps(rt));
+      return isError(answer) ? fail(answer) : answer;
+    },
+    async unlink({ deviceId }) {
+      const answer = await unlinkDevice(await tokenDeps(rt), deviceId);
+      return isError(answer) ? fail(answer) : afterLinkChange(answer);
+    },
+    /**
+     * The cached summary when it covers the range; with `refresh`, the server's answer first
+     * (a short timeout): a failure keeps the cached one and says why in `error`.
+     */
+    async getAllBrowsersSummary({ refresh, ...range }) {
+      const [config, stored] = await Promise.all([
+        syncConfigItem.getValue(),
+        allBrowsersSummaryItem.getValue(),
+      ]);
+      const deviceId = config.deviceId;
+      let cached = covers(stored, range) ? stored : null;
+      if (!refresh || config.serverUrl === null || config.token === null) {
+        return { deviceId, cached, error: null };
+      }
+      const answer = await fetchSummary(
+        { fetch: rt.fetch, baseUrl: config.serverUrl, token: config.token },
+        range,
+      );
+      if (isError(answer)) return { deviceId, cached, error: answer.code };
+      cached = { summary: answer, fetchedAt: rt.now() };
+      await allBrowsersSummaryItem.setValue(cached);
+      return { deviceId, cached, error: null };
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { storage } from 'wxt/utils/storage';
+import type { Summary } from '#protocol';
+
+/**
+ * The last answer of GET /api/v1/me/summary (All my browsers), with when this browser received
+ * it: pages show it at once ("as of"), offline included, and replace it when a new one comes.
+ */
+export interface CachedSummary {
+  summary: Summary;
+  /** ms since the epoch, this browser's clock. */
+  fetchedAt: number;
+}
+
+/** Null until a summary was read (and again after the credentials are forgotten or an unlink). */
+export const allBrowsersSummaryItem = storage.defineItem<CachedSummary | null>(
+  'local:allBrowsersSummary',
+  { fallback: null, version: 1 },
+);
