@@ -48,6 +48,16 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** Replaces a field's text as a person would: select all, then type. */
+async function fill(page: Page, selector: string, text: string): Promise<void> {
+  await page.focus(selector);
+  await page.keyboard.down('Control');
+  await page.keyboard.press('KeyA');
+  await page.keyboard.up('Control');
+  await page.keyboard.press('Backspace');
+  await page.type(selector, text);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Fired {
@@ -96,10 +106,7 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
     await openExtensionPage(options, `${eb.extensionUrl}options.html`);
     await options.waitForSelector('[data-testid="limit-add"]');
     await options.type('[data-testid="limit-target"]', 'not a site');
-    await options.$eval('[data-testid="limit-minutes"]', (el) => {
-      (el as HTMLInputElement).value = '';
-    });
-    await options.type('[data-testid="limit-minutes"]', '0');
+    await fill(options, '[data-testid="limit-minutes"]', '0');
     await options.click('[data-testid="limit-submit"]');
     await options.waitForSelector('[data-testid="limit-problems"] .error');
     expect(await options.$$eval('[data-testid="limit-problems"] .error', (els) => els.length)).toBe(
@@ -107,14 +114,8 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
     );
     expect(await storageValue(ext, 'limits')).toBeUndefined();
 
-    await options.$eval('[data-testid="limit-target"]', (el) => {
-      (el as HTMLInputElement).value = '';
-    });
-    await options.type('[data-testid="limit-target"]', target);
-    await options.$eval('[data-testid="limit-minutes"]', (el) => {
-      (el as HTMLInputElement).value = '';
-    });
-    await options.type('[data-testid="limit-minutes"]', '30');
+    await fill(options, '[data-testid="limit-target"]', target);
+    await fill(options, '[data-testid="limit-minutes"]', '30');
     await options.click('[data-testid="limit-hold"]');
     await options.click('[data-testid="limit-submit"]');
     const row = await options.waitForSelector(`[data-testid="limit-row"][data-target="${target}"]`);
@@ -250,10 +251,7 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
       ['1801', 60],
       ['120', 120],
     ] as const) {
-      await options.$eval(idle, (el) => {
-        (el as HTMLInputElement).value = '';
-      });
-      await options.type(idle, typed);
+      await fill(options, idle, typed);
       await options.click('[data-testid="idle-threshold-save"]');
       await waitFor(
         async () =>
