@@ -164,10 +164,13 @@ export async function runSummaryBench(): Promise<void> {
     const perDevice = num('BENCH_SUMMARY_VISITS', 200_000);
     const today = Math.floor(Date.now() / DAY) * DAY;
     let seq = 0;
-    let rand = 12345;
+    // mulberry32: a seeded generator, so every run stores the same visits.
+    let state = 12345;
     const next = () => {
-      rand = (rand * 1103515245 + 12345) % 2147483648;
-      return rand / 2147483648;
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
     const t0 = performance.now();
     for (const d of devs) {

@@ -145,7 +145,8 @@ export async function findDevice(pool: Pool, deviceId: string): Promise<DeviceRe
 
 /**
  * Deletes a device, all its visits (the rollup's trigger takes them out of
- * visit_rollup), unlinks it, and leaves a tombstone with the token hash. The device row goes first: it waits for any writer holding it FOR KEY
+ * visit_rollup), unlinks it, and leaves a tombstone with the token hash. The
+ * device row goes first: it waits for any writer holding it FOR KEY
  * SHARE (see insertVisits), so the visits DELETE that follows sees every
  * row such a writer committed, and later writers find no device.
  */
