@@ -14,6 +14,7 @@ import { type EraseControls, EraseRangeSection } from './erase-history.js';
 import { HistorySection } from './history-section.js';
 import { Insights } from './insights.js';
 import { LimitsSection } from './limits-section.js';
+import { LinkSection } from './link-section.js';
 import { PreferencesSection } from './preferences-section.js';
 import { RejectedSection } from './rejected-section.js';
 import { RetentionField, type RetentionFieldProps } from './retention-field.js';
@@ -67,6 +68,7 @@ export function OptionsView(props: OptionsViewProps): JSX.Element {
         <SyncStatusPanel config={status.sync} {...props.sync} />
         <StudySection sync={status.sync} {...props.study} />
         <SyncSettingsForm sync={status.sync} onStatus={props.onStatus} />
+        <LinkSection sync={status.sync} />
         <DataSection serverRegistered={status.sync.registered} {...props.data} />
         {props.erase === undefined ? null : (
           <EraseRangeSection controls={props.erase} today={props.today ?? props.history.to} />
