@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { SNOOZE_MS } from '../limits/limits.js';
+import { MESSAGE_DATA } from '../messaging/message-schemas.js';
 import { consentItem } from '../settings/index.js';
 import { limitDayItem, limitsItem } from '../settings/limit-items.js';
 import { CHECKPOINT_ALARM } from './alarms.js';
@@ -199,5 +200,45 @@ describe('limit watch', () => {
       [80, 8 * MIN],
     ]);
     expect(redirects).toEqual([]);
+  });
+
+  it('counts a category limit over the sites of that category', async () => {
+    await limitsItem.setValue([{ target: 'category:video', limitMs: 60 * SEC, holdMeToIt: false }]);
+    await browserWithOneTab(h, 'https://www.youtube.com/watch');
+    await h.on.onNavigationCommitted(committed(1, 'https://www.youtube.com/watch'));
+    h.clock.advance(50 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(notices).toEqual([
+      { target: 'category:video', threshold: 80, usedMs: 50 * SEC, limitMs: 60 * SEC },
+    ]);
+  });
+
+  it('stores a site limit under its registrable domain, and refuses what cannot be a limit', async () => {
+    await browserWithOneTab(h);
+    const handlers = createLimitHandlers(deps);
+    const reply = await handlers.setLimit({
+      target: 'news.example.co.uk',
+      limitMs: 30 * MIN,
+      holdMeToIt: false,
+    });
+    expect(reply.limits.map((l) => [l.target, l.limitMs])).toEqual([
+      ['example.com', 60 * SEC],
+      ['example.co.uk', 30 * MIN],
+    ]);
+    await handlers.removeLimit({ target: 'example.com' });
+    expect(await limitsItem.getValue()).toEqual([
+      { target: 'example.co.uk', limitMs: 30 * MIN, holdMeToIt: false },
+    ]);
+    const schema = MESSAGE_DATA.setLimit;
+    expect(
+      schema.safeParse({ target: 'example.com', limitMs: 999, holdMeToIt: true }).success,
+    ).toBe(false);
+    expect(
+      schema.safeParse({ target: 'https://example.com/', limitMs: 60_000, holdMeToIt: true })
+        .success,
+    ).toBe(false);
+    expect(
+      schema.safeParse({ target: 'category:custom:3', limitMs: 60_000, holdMeToIt: true }).success,
+    ).toBe(true);
   });
 });
