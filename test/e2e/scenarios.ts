@@ -25,6 +25,8 @@ import {
   siteRows,
   storageValue,
 } from '../harness/extension-pages.js';
+import type { E2eContext } from './e2e-context.js';
+import { defineLimitsAndErase, LIMITS_HOSTS } from './scenario-limits.js';
 import { type E2eStack, ENROLLMENT_KEY, startE2eStack } from './stack.js';
 
 export interface BrowserUnderTest {
@@ -40,7 +42,14 @@ export interface BrowserUnderTest {
 
 const SCREENSHOTS = join(process.cwd(), 'test-output', 'e2e');
 /** Every host the scenarios visit; the browsers resolve them to this machine. */
-const HOSTS = ['setup.test', 'alpha.test', 'beta.test', 'gamma.test', 'later.test'];
+const HOSTS = [
+  'setup.test',
+  'alpha.test',
+  'beta.test',
+  'gamma.test',
+  'later.test',
+  ...LIMITS_HOSTS,
+];
 /** The popup's figures must match the scripted ground truth this closely (the bar). */
 const DWELL_TOLERANCE_MS = 1_000;
 /** Firefox suspends its idle background this soon, so scenario 5 can watch it happen. */
@@ -169,6 +178,21 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
       await popup.waitForSelector('[data-testid="today-total"], [data-testid="consent-off"]');
       return popup;
     }
+
+    /** For the story files (scenario-*.ts). */
+    const context: E2eContext = {
+      engine: target.engine,
+      label: target.label,
+      stack: () => stack,
+      eb: () => eb,
+      ext: () => ext,
+      deviceId: () => deviceId,
+      visits,
+      newTab: () => newTab(eb.browser),
+      optionsPage,
+      syncNow,
+      locationOf,
+    };
 
     beforeAll(async () => {
       await mkdir(SCREENSHOTS, { recursive: true });
@@ -573,6 +597,8 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
         'no visit from the private window',
       ).toEqual([]);
     }, 60_000);
+
+    defineLimitsAndErase(context);
 
     it('8. export JSON equals what is stored; erase server data removes the rows and refuses later syncs', async () => {
       const options = await optionsPage();
