@@ -1,4 +1,11 @@
 export {
+  type AllBrowsersDay,
+  allBrowsersDay,
+  type BrowserShare,
+  missingFromSummary,
+  unacknowledgedRows,
+} from './all-browsers.js';
+export {
   allCategories,
   assignCategory,
   BUILT_IN_CATEGORIES,

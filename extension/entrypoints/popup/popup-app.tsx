@@ -10,6 +10,7 @@ import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
 import { categorySettingsItem, loadCategorySettings } from '../../settings/category-items.js';
 import {
+  allBrowsersDay,
   type CategorySettings,
   categoryDays,
   categoryTotals,
@@ -22,6 +23,7 @@ import {
   withOpenVisits,
 } from '../../stats/index.js';
 import { PopupView } from './popup-view.js';
+import { useAllBrowsers } from './use-all-browsers.js';
 
 /** How often the open popup reads the figures again: the current site's time counts up by the second. */
 export const POPUP_REFRESH_MS = 1_000;
@@ -100,6 +102,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   const [syncMessage, setSyncMessage] = useState<Note | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [categories, setCategories] = useState<CategorySettings | null>(null);
+  const all = useAllBrowsers(now?.day ?? null, sitesOf, now);
 
   // A layout effect runs right after the first render; a plain one would wait for the next
   // frame, and the figures with it.
@@ -203,13 +206,19 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
 
   if (error !== null) return <p class="error">{t('errorPrefix', error)}</p>;
   if (now === null) return <p class="muted">{t('loading')}</p>;
+  const allDay =
+    all.scope === 'all' && all.reply !== null
+      ? allBrowsersDay(all.reply, now.day, all.unacknowledged, now.status.openVisits)
+      : null;
+  // "All" without a summary yet shows this browser's figures (and says so).
   const today = popupToday(
     now.day,
-    now.recorded,
+    allDay?.rows ?? now.recorded,
     now.status.openVisits,
     undefined,
-    siteOfMap(now.sites),
+    siteOfMap({ ...all.sites, ...now.sites }),
   );
+  const registered = now.status.sync.registered;
   const week = earlier === null ? null : [...earlier, today.todayTotal];
   const todayRows = withOpenVisits(now.recorded, now.status.openVisits, {
     from: now.day,
@@ -229,6 +238,11 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
       status={now.status}
       categories={byCategory}
       trendStacks={trendStacks}
+      scope={
+        registered
+          ? { scope: all.scope, onScope: all.setScope, all: allDay, refreshing: all.refreshing }
+          : undefined
+      }
       welcomeUrl={browser.runtime.getURL('/welcome.html')}
       optionsUrl={browser.runtime.getURL('/options.html')}
       site={{

@@ -14,6 +14,7 @@ import {
 } from '../../stats/index.js';
 import { CurrentSitePanel, type CurrentSitePanelProps } from './current-site-panel.js';
 import { PopupLimits } from './popup-limits.js';
+import { type ScopeProps, ScopeSwitch } from './scope-switch.js';
 
 export interface PopupViewProps {
   /** Today's figures, and the trend once it is read (null until then). */
@@ -27,6 +28,8 @@ export interface PopupViewProps {
   categories?: { totals: CategoryTotal[]; settings: CategorySettings } | null;
   /** The trend's days split by category (TrendChart's stacks), once they are read. */
   trendStacks?: Record<string, StackSegment[]> | undefined;
+  /** This browser or all the linked ones (today's total and sites); absent when not registered. */
+  scope?: ScopeProps;
 }
 
 /**
@@ -53,7 +56,13 @@ export function PopupView(props: PopupViewProps): JSX.Element {
       <PopupLimits />
       <section aria-labelledby="today-heading">
         <h2 id="today-heading">{t('activeTimeToday')}</h2>
-        <p class="big-figure" data-testid="today-total" data-active-ms={stats.todayActiveMs}>
+        {props.scope === undefined ? null : <ScopeSwitch {...props.scope} />}
+        <p
+          class="big-figure"
+          data-testid="today-total"
+          data-active-ms={stats.todayActiveMs}
+          data-scope={props.scope?.scope}
+        >
           {formatDuration(stats.todayActiveMs)}
         </p>
       </section>

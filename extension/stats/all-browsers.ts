@@ -1,0 +1,111 @@
+/**
+ * All my browsers: the server's summary (every linked browser's acknowledged visits) plus what
+ * this browser holds that the summary cannot contain yet, so that nothing counts twice.
+ */
+import type { LinkedDevice } from '#protocol';
+import {
+  type DailyRollup,
+  type DayOf,
+  localDayOf,
+  type StoredVisit,
+  type TracksphereDb,
+  visitsStartedIn,
+} from '../db/index.js';
+import type { AllBrowsersReply, OpenVisitFigure } from '../messaging/protocol.js';
+import { withOpenVisits } from './open-visits.js';
+
+/**
+ * Whether a visit of this browser is missing from a summary received at `fetchedAt`:
+ * - pending (in the outbox): the server will receive it, and has not acknowledged it;
+ * - local (recorded with sync off) and rejected (refused as invalid): the server does not have
+ *   them and will not unless the person sends earlier history, which makes them pending;
+ * - sent: in the summary, unless acknowledged after the summary was received (then the
+ *   summary, read before, may not hold it). Only a visit stored on the server in the moment
+ *   between the summary's reading and its arrival, and acknowledged after, counts twice,
+ *   until the next summary.
+ */
+export function missingFromSummary(visit: StoredVisit, fetchedAt: number): boolean {
+  return visit.syncState !== 'sent' || (visit.sentAt ?? 0) > fetchedAt;
+}
+
+/** ms of local midnight starting `day` (YYYY-MM-DD). */
+function startOfDay(day: string): number {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(y, m - 1, d).getTime();
+}
+
+/** This browser's visits of `day` the summary received at `fetchedAt` lacks, as rollup rows. */
+export async function unacknowledgedRows(
+  db: TracksphereDb,
+  day: string,
+  fetchedAt: number,
+  dayOf: DayOf = localDayOf,
+): Promise<DailyRollup[]> {
+  const fromMs = startOfDay(day);
+  // A day may be 23 or 25 hours long: read a little more, keep the day's visits.
+  const visits = await visitsStartedIn(db, {
+    fromMs: fromMs - 3_600_000,
+    toMs: fromMs + 26 * 3_600_000,
+  });
+  const byDomain = new Map<string, DailyRollup>();
+  for (const visit of visits) {
+    if (dayOf(visit.startedMs) !== day || !missingFromSummary(visit, fetchedAt)) continue;
+    const row = byDomain.get(visit.domain) ?? { day, domain: visit.domain, activeMs: 0, visits: 0 };
+    row.activeMs += visit.activeMs;
+    row.visits += 1;
+    byDomain.set(visit.domain, row);
+  }
+  return [...byDomain.values()];
+}
+
+export interface BrowserShare {
+  device: LinkedDevice;
+  activeMs: number;
+}
+
+export interface AllBrowsersDay {
+  /** Every linked browser's rows of the day, this browser's open visits excluded. */
+  rows: DailyRollup[];
+  /** Each browser's time that day, this one's open visits included. */
+  byBrowser: BrowserShare[];
+  /** When the summary was received (the "as of" shown). */
+  asOf: number;
+}
+
+/**
+ * The day's figures across the linked browsers: the summary's rows plus this browser's
+ * unacknowledged rows (and open visits, for its share), or null without a summary for the day.
+ */
+export function allBrowsersDay(
+  reply: AllBrowsersReply,
+  day: string,
+  unacknowledged: readonly DailyRollup[],
+  open: readonly OpenVisitFigure[],
+): AllBrowsersDay | null {
+  const { cached } = reply;
+  if (cached === null) return null;
+  const { summary } = cached;
+  const dayRows = summary.rows.filter((row) => row.date === day);
+  const rows: DailyRollup[] = [
+    ...dayRows.map((row) => ({
+      day,
+      domain: row.domain,
+      activeMs: row.activeMs,
+      visits: row.visits,
+    })),
+    ...unacknowledged,
+  ];
+  const openMs = withOpenVisits([], open, { from: day, to: day }).reduce(
+    (sum, row) => sum + row.activeMs,
+    0,
+  );
+  const ownExtra = unacknowledged.reduce((sum, row) => sum + row.activeMs, 0) + openMs;
+  const byBrowser = summary.devices.map((device) => {
+    const served = dayRows
+      .filter((row) => row.deviceId === device.id)
+      .reduce((sum, row) => sum + row.activeMs, 0);
+    const mine = device.thisDevice || device.id === reply.deviceId;
+    return { device, activeMs: served + (mine ? ownExtra : 0) };
+  });
+  return { rows, byBrowser, asOf: cached.fetchedAt };
+}
