@@ -27,6 +27,7 @@ import {
 } from '../harness/extension-pages.js';
 import type { E2eContext } from './e2e-context.js';
 import { defineLimitsAndErase, LIMITS_HOSTS } from './scenario-limits.js';
+import { defineRangeViews, RANGES_HOSTS } from './scenario-ranges.js';
 import { type E2eStack, ENROLLMENT_KEY, startE2eStack } from './stack.js';
 
 export interface BrowserUnderTest {
@@ -49,6 +50,7 @@ const HOSTS = [
   'gamma.test',
   'later.test',
   ...LIMITS_HOSTS,
+  ...RANGES_HOSTS,
 ];
 /** The popup's figures must match the scripted ground truth this closely (the bar). */
 const DWELL_TOLERANCE_MS = 1_000;
@@ -649,5 +651,7 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
       expect(((await storageValue(ext, 'syncConfig')) as SyncConfig).token).toBeNull();
       await options.close();
     }, 60_000);
+
+    defineRangeViews(context);
   });
 }
