@@ -98,12 +98,13 @@ export function defineLimitsAndErase(ctx: E2eContext): void {
       Math.abs((near?.usedMs ?? 0) - (firstMs + away - inFront)),
       `80% notice at ${near?.usedMs} ms used, clock ${firstMs + away - inFront} ms`,
     ).toBeLessThanOrEqual(CLOCK_TOLERANCE_MS);
+    // The 100% notice fires when the limit is crossed, at the latest on the navigation.
     const usedAtHold = firstMs + away - inFront + navigated - back;
     expect(reached?.usedMs).toBeGreaterThanOrEqual(LIMIT_MS);
     expect(
-      Math.abs((reached?.usedMs ?? 0) - usedAtHold),
-      `100% notice at ${reached?.usedMs} ms used, clock ${usedAtHold} ms`,
-    ).toBeLessThanOrEqual(CLOCK_TOLERANCE_MS);
+      reached?.usedMs ?? 0,
+      `100% notice at ${reached?.usedMs} ms used, clock at the navigation ${usedAtHold} ms`,
+    ).toBeLessThanOrEqual(usedAtHold + CLOCK_TOLERANCE_MS);
     const text = await tab.waitForSelector('[data-testid="limit-reached-text"]');
     expect(await text?.evaluate((el) => el.getAttribute('data-target'))).toBe(HELD);
     expect(await text?.evaluate((el) => el.textContent)).toContain(HELD);

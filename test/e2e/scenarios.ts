@@ -15,7 +15,7 @@ import { send } from '../deploy/http-client.js';
 import { expandQuery, panelQueries, runQuery } from '../grafana/dashboard-queries.js';
 import type { ExtensionBrowser, LaunchOptions } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
-import { extensionBuildDir } from '../harness/extension-builds.js';
+import { stableBuildDir } from '../harness/extension-builds.js';
 import {
   backgroundRunning,
   openExtensionPage,
@@ -28,6 +28,7 @@ import {
 import type { E2eContext } from './e2e-context.js';
 import { defineLimitsAndErase, LIMITS_HOSTS } from './scenario-limits.js';
 import { defineRangeViews, RANGES_HOSTS } from './scenario-ranges.js';
+import { defineStudy, STUDY_HOSTS } from './scenario-study.js';
 import { type E2eStack, ENROLLMENT_KEY, startE2eStack } from './stack.js';
 
 export interface BrowserUnderTest {
@@ -51,6 +52,7 @@ const HOSTS = [
   'later.test',
   ...LIMITS_HOSTS,
   ...RANGES_HOSTS,
+  ...STUDY_HOSTS,
 ];
 /** The popup's figures must match the scripted ground truth this closely (the bar). */
 const DWELL_TOLERANCE_MS = 1_000;
@@ -199,7 +201,8 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
     beforeAll(async () => {
       await mkdir(SCREENSHOTS, { recursive: true });
       stack = await startE2eStack();
-      eb = await target.launch(extensionBuildDir(target.build), {
+      // A copy: other runs may rebuild .output/ while this one runs.
+      eb = await target.launch(await stableBuildDir(target.build), {
         loopbackHosts: HOSTS,
         trustSpkiSha256: stack.spkiHash,
         acceptPermissionPrompts: true,
@@ -653,5 +656,6 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
     }, 60_000);
 
     defineRangeViews(context);
+    defineStudy(context);
   });
 }
