@@ -24,6 +24,8 @@ describe('limit watch', () => {
   let h: Harness;
   let notices: LimitNotice[];
   let redirects: [number, string][];
+  /** The delays the watch set its timer to (the tests run it by hand). */
+  let timers: { ms: number; check: () => void }[];
   let deps: LimitWatchDeps;
 
   beforeEach(async () => {
@@ -31,6 +33,7 @@ describe('limit watch', () => {
     await consentItem.setValue(true);
     notices = [];
     redirects = [];
+    timers = [];
     h = createHarness({
       checkLimits: (tracker, db, now) => {
         deps = {
@@ -52,6 +55,10 @@ describe('limit watch', () => {
           },
           tabUrl: async (tabId) => h.model.tabs.get(tabId)?.url,
           redirect: async (tabId, url) => void redirects.push([tabId, url]),
+          setTimer: (check, ms) => {
+            timers.push({ ms, check });
+            return () => undefined;
+          },
         };
         return createLimitWatch(deps);
       },
@@ -240,5 +247,25 @@ describe('limit watch', () => {
     expect(
       schema.safeParse({ target: 'category:custom:3', limitMs: 60_000, holdMeToIt: true }).success,
     ).toBe(true);
+  });
+
+  it('checks again when the next notice is due, not at the next alarm; an idle page sets no timer', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    expect(timers.map((t) => t.ms)).toEqual([48 * SEC + 250]);
+    h.clock.advance(20 * SEC);
+    await h.on.onAlarm(checkpoint);
+    expect(timers.map((t) => t.ms)).toEqual([48 * SEC + 250, 28 * SEC + 250]);
+    h.clock.advance(28 * SEC + 250);
+    timers.at(-1)?.check();
+    await vi.waitFor(() => expect(notices.map((n) => n.threshold)).toEqual([80]));
+    await vi.waitFor(() => expect(timers.at(-1)?.ms).toBe(11_750 + 250));
+    // Idle: the page gains no time, so the check after this one sets no new timer.
+    await h.on.onIdleStateChanged('idle');
+    const set = timers.length;
+    h.clock.advance(30 * SEC);
+    await h.on.onAlarm(checkpoint);
+    await h.on.onAlarm(checkpoint);
+    expect(timers.length).toBe(set);
   });
 });

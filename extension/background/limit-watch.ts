@@ -17,6 +17,7 @@ import {
   holds,
   type LimitDayState,
   type Matching,
+  msToNextEdge,
   type Threshold,
   targetCovers,
   usedMsOn,
@@ -51,7 +52,14 @@ export interface LimitWatchDeps {
   tabUrl?: (tabId: number) => Promise<string | undefined>;
   /** Sends a tab to `url` (tabs.update). */
   redirect?: (tabId: number, url: string) => Promise<void>;
+  /** Runs `check` after `ms` (setTimeout); answers how to cancel it. */
+  setTimer?: (check: () => void, ms: number) => () => void;
 }
+
+/** Past this, the checkpoint alarm (every minute) checks soon enough. */
+const MAX_TIMER_MS = 60_000;
+/** Margin over the exact edge, so the check finds the threshold reached. */
+const TIMER_SLACK_MS = 250;
 
 export interface LimitsToday {
   today: string;
@@ -115,9 +123,13 @@ export async function readLimitsToday(deps: LimitWatchDeps): Promise<LimitsToday
   return { today, state: dayStateFor(stored, today), figures, status };
 }
 
-/** Notices due now, then the hold of the page shown; one run at a time. */
-async function checkOnce(deps: LimitWatchDeps): Promise<void> {
-  if ((await limitsItem.getValue()).length === 0) return;
+/**
+ * Notices due now, then the hold of the page shown; one run at a time. Answers, while a
+ * page counting toward a limit is recorded, how soon the next notice or hold may come (ms of
+ * active time) and the time used on it, else null.
+ */
+async function checkOnce(deps: LimitWatchDeps): Promise<{ inMs: number; usedMs: number } | null> {
+  if ((await limitsItem.getValue()).length === 0) return null;
   const { state, figures, status } = await readLimitsToday(deps);
   const notify = deps.notify ?? browserNotify;
   const fired: FiredNotice[] = [];
@@ -147,15 +159,29 @@ async function checkOnce(deps: LimitWatchDeps): Promise<void> {
   if (fired.length > 0)
     await limitDayItem.setValue({ ...state, fired: [...state.fired, ...fired] });
   const page = status.activePage;
-  if (page?.site == null) return;
-  const held = figures.find(
-    (limit: DailyLimit & { usedMs: number; appliesToCurrentSite: boolean }) =>
-      limit.appliesToCurrentSite && holds(limit, limit.usedMs, state, deps.now()),
+  if (page?.site == null) return null;
+  const now = deps.now();
+  const here = figures.filter((limit) => limit.appliesToCurrentSite);
+  const held = here.find((limit: DailyLimit & { usedMs: number }) =>
+    holds(limit, limit.usedMs, state, now),
   );
-  if (held === undefined) return;
-  const url = await (deps.tabUrl ?? defaultTabUrl)(page.tabId);
-  if (url === undefined || !/^https?:/i.test(url)) return;
-  await (deps.redirect ?? defaultRedirect)(page.tabId, limitPageUrl(held.target, url));
+  if (held !== undefined) {
+    const url = await (deps.tabUrl ?? defaultTabUrl)(page.tabId);
+    if (url !== undefined && /^https?:/i.test(url)) {
+      await (deps.redirect ?? defaultRedirect)(page.tabId, limitPageUrl(held.target, url));
+      return null;
+    }
+  }
+  if (!page.recording) return null;
+  const saved = fired.length > 0 ? { ...state, fired: [...state.fired, ...fired] } : state;
+  const edges = here
+    .map((limit) => msToNextEdge(limit, limit.usedMs, saved, now))
+    .filter((ms): ms is number => ms !== null);
+  if (edges.length === 0) return null;
+  return {
+    inMs: Math.min(...edges),
+    usedMs: here.reduce((sum, limit) => sum + limit.usedMs, 0),
+  };
 }
 
 async function defaultTabUrl(tabId: number): Promise<string | undefined> {
@@ -173,13 +199,28 @@ async function defaultRedirect(tabId: number, url: string): Promise<void> {
 export function createLimitWatch(deps: LimitWatchDeps): () => Promise<void> {
   let running: Promise<void> | null = null;
   let again = false;
+  let cancelTimer: (() => void) | null = null;
+  /** The time used when the timer was last set: a page that gains none (idle) sets no more. */
+  let usedAtTimer: number | null = null;
+  const setTimer =
+    deps.setTimer ??
+    ((check: () => void, ms: number) => {
+      const id = setTimeout(check, ms);
+      return () => clearTimeout(id);
+    });
   const run = async (): Promise<void> => {
+    let next: Awaited<ReturnType<typeof checkOnce>> = null;
     do {
       again = false;
-      await checkOnce(deps);
+      next = await checkOnce(deps);
     } while (again);
+    cancelTimer?.();
+    cancelTimer = null;
+    if (next === null || next.inMs > MAX_TIMER_MS || next.usedMs === usedAtTimer) return;
+    usedAtTimer = next.usedMs;
+    cancelTimer = setTimer(() => void trigger().catch(() => undefined), next.inMs + TIMER_SLACK_MS);
   };
-  return () => {
+  const trigger = (): Promise<void> => {
     if (running !== null) {
       again = true;
       return running;
@@ -189,4 +230,5 @@ export function createLimitWatch(deps: LimitWatchDeps): () => Promise<void> {
     });
     return running;
   };
+  return trigger;
 }

@@ -144,3 +144,24 @@ export function limitProblems(target: string, minutes: number): LimitProblem[] {
   }
   return problems;
 }
+
+/**
+ * Active time until the next thing this limit does (a notice due, or the hold once a snooze
+ * ends), in ms; null: nothing more today. Lets the background check again on time instead
+ * of at the next minute's alarm.
+ */
+export function msToNextEdge(
+  limit: DailyLimit,
+  usedMs: number,
+  state: LimitDayState,
+  now: number,
+): number | null {
+  const ahead = THRESHOLDS.map(
+    (threshold) => Math.ceil((limit.limitMs * threshold) / 100) - usedMs,
+  ).filter((ms) => ms > 0);
+  const snoozeEnd = (state.snoozedUntil[limit.target] ?? 0) - now;
+  if (limit.holdMeToIt && snoozeEnd > 0 && !state.openedAnyway.includes(limit.target)) {
+    ahead.push(snoozeEnd);
+  }
+  return ahead.length === 0 ? null : Math.min(...ahead);
+}
