@@ -8,7 +8,7 @@ import type { Page } from 'puppeteer-core';
 import { expect, it } from 'vitest';
 import { runAdmin } from '../harness/admin-cli.js';
 import { waitFor } from '../harness/client.js';
-import { storageValue } from '../harness/extension-pages.js';
+import { openExtensionPage, storageValue } from '../harness/extension-pages.js';
 import { CLOCK_TOLERANCE_MS, type E2eContext, sleep } from './e2e-context.js';
 
 const SITE = 'study.test';
@@ -145,6 +145,7 @@ export function defineStudy(ctx: E2eContext): void {
 
 /** Reloads the options page, so it reads the sync state afresh. */
 async function openExtensionPageAgain(page: Page, ctx: E2eContext): Promise<void> {
-  await page.goto(`${ctx.eb().extensionUrl}options.html`, { waitUntil: 'domcontentloaded' });
+  // Firefox does not report extension pages' navigations: not waited for (as openExtensionPage).
+  await openExtensionPage(page, `${ctx.eb().extensionUrl}options.html`);
   await page.waitForSelector('[data-testid="sync-now"]');
 }
