@@ -1,0 +1,156 @@
+/**
+ * The four languages (_locales/{en,de,fr,es}/messages.json): every locale has
+ * exactly the keys of English, each message uses the same placeholders, none
+ * is empty or left in English, and the manifest's name and description are
+ * messages every locale has. A key added in English without its translations
+ * fails here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseHTML } from 'linkedom';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import config from '../../wxt.config.js';
+import { localizePage } from './i18n.js';
+
+const LOCALES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../public/_locales');
+const SHIPPED = ['de', 'en', 'es', 'fr'];
+const TRANSLATIONS = ['de', 'fr', 'es'];
+
+interface Message {
+  message: string;
+  description?: string;
+  placeholders?: Record<string, { content: string; example?: string }>;
+}
+type Messages = Record<string, Message>;
+
+const read = (locale: string): Messages =>
+  JSON.parse(readFileSync(join(LOCALES_DIR, locale, 'messages.json'), 'utf8')) as Messages;
+const en = read('en');
+
+/** Named placeholders a message uses ($COUNT$), lower-cased as Chrome matches them. */
+function namedIn(text: string): string[] {
+  return [...text.matchAll(/\$([A-Za-z0-9_@]+)\$/g)].map((m) => (m[1] ?? '').toLowerCase()).sort();
+}
+
+/** Positional substitutions a message uses directly ($1), outside named placeholders. */
+function positionalIn(text: string): string[] {
+  return [...text.replace(/\$[A-Za-z0-9_@]+\$/g, '').matchAll(/\$(\d)/g)]
+    .map((m) => m[1] ?? '')
+    .sort();
+}
+
+/** A "$" that is none of $NAME$, $1 or $$ would be eaten or shown raw by browser.i18n. */
+function strayDollars(text: string): string {
+  return text.replace(/\$[A-Za-z0-9_@]+\$|\$\d|\$\$/g, '').includes('$') ? text : '';
+}
+
+/** Placeholder name -> what it stands for ($1, $2...), names lower-cased. */
+function placeholderContents(m: Message): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(m.placeholders ?? {}).map(([name, p]) => [name.toLowerCase(), p.content]),
+  );
+}
+
+const words = (text: string): number =>
+  text.replace(/\$[A-Za-z0-9_@]+\$/g, '').match(/\p{L}{2,}/gu)?.length ?? 0;
+
+describe('_locales', () => {
+  it('ships English, German, French and Spanish', () => {
+    expect(readdirSync(LOCALES_DIR).sort()).toEqual(SHIPPED);
+  });
+
+  it('names in every English placeholder what it stands for', () => {
+    for (const [key, m] of Object.entries(en)) {
+      expect(namedIn(m.message), key).toEqual(Object.keys(placeholderContents(m)).sort());
+    }
+  });
+
+  describe.each(TRANSLATIONS)('%s', (locale) => {
+    const messages = read(locale);
+
+    it('has exactly the keys of en', () => {
+      const keys = new Set(Object.keys(messages));
+      const missing = Object.keys(en).filter((k) => !keys.has(k));
+      const extra = [...keys].filter((k) => !(k in en));
+      expect({ missing, extra }).toEqual({ missing: [], extra: [] });
+    });
+
+    it('uses the same placeholders as en, defined the same way', () => {
+      for (const [key, m] of Object.entries(messages)) {
+        const source = en[key];
+        if (source === undefined) continue;
+        expect(namedIn(m.message), `${locale} ${key}`).toEqual(namedIn(source.message));
+        expect(positionalIn(m.message), `${locale} ${key}`).toEqual(positionalIn(source.message));
+        expect(placeholderContents(m), `${locale} ${key}`).toEqual(placeholderContents(source));
+      }
+    });
+
+    it('has no empty message, no stray "$" and no sentence left in English', () => {
+      for (const [key, m] of Object.entries(messages)) {
+        expect(typeof m.message === 'string' && m.message.trim() !== '', `${locale} ${key}`).toBe(
+          true,
+        );
+        expect(strayDollars(m.message), `${locale} ${key}`).toBe('');
+        if (words(m.message) >= 3) {
+          expect(m.message, `${locale} ${key} is the English text`).not.toBe(en[key]?.message);
+        }
+      }
+    });
+  });
+
+  describe('the manifest', () => {
+    const manifestOf = async (browser: string): Promise<Record<string, unknown>> => {
+      const manifest = config.manifest;
+      if (typeof manifest !== 'function') throw new Error('wxt.config.ts: manifest is a function');
+      return {
+        ...(await manifest({ browser, manifestVersion: 3, mode: 'production', command: 'build' })),
+      };
+    };
+
+    it.each(['chrome', 'edge', 'firefox'])(
+      'takes its %s name and description from every locale',
+      async (browser) => {
+        const manifest = await manifestOf(browser);
+        expect(manifest.default_locale).toBe('en');
+        for (const field of ['name', 'description'] as const) {
+          const key = /^__MSG_(\w+)__$/.exec(String(manifest[field]))?.[1];
+          expect(key, `${field} is a __MSG_key__`).toBeDefined();
+          // Chrome Web Store and addons.mozilla.org limits: name 75, description 132 characters.
+          const limit = field === 'name' ? 75 : 132;
+          for (const locale of SHIPPED) {
+            const text = read(locale)[key ?? '']?.message ?? '';
+            expect(text.trim(), `${locale} ${field}`).not.toBe('');
+            expect(text.length, `${locale} ${field}`).toBeLessThanOrEqual(limit);
+          }
+        }
+      },
+    );
+  });
+});
+
+describe('localizePage', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const page = (): Document =>
+    parseHTML('<!doctype html><html lang="en"><head><title>English</title></head></html>')
+      .document as unknown as Document;
+
+  it('marks the page with a shipped UI language and titles it from _locales', () => {
+    vi.spyOn(fakeBrowser.i18n, 'getUILanguage').mockReturnValue('fr-CA');
+    vi.spyOn(fakeBrowser.i18n, 'getMessage').mockReturnValue('Tracksphere : historique');
+    const doc = page();
+    localizePage('optionsTitle', doc);
+    expect(doc.documentElement.lang).toBe('fr');
+    expect(doc.title).toBe('Tracksphere : historique');
+  });
+
+  it('says English where the UI language is not shipped (its strings are English)', () => {
+    vi.spyOn(fakeBrowser.i18n, 'getUILanguage').mockReturnValue('pt-BR');
+    vi.spyOn(fakeBrowser.i18n, 'getMessage').mockReturnValue('Tracksphere');
+    const doc = page();
+    localizePage('extName', doc);
+    expect(doc.documentElement.lang).toBe('en');
+  });
+});
