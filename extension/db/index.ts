@@ -48,7 +48,6 @@ export {
   siteTotals,
   topSites,
 } from './stats-queries.js';
-export { hostVisits, type TimeRange, visitsStartedIn } from './visit-queries.js';
 export {
   clearSyncBlock,
   getSyncMeta,
@@ -61,3 +60,4 @@ export {
   type SyncStatus,
   shouldSyncSoon,
 } from './sync-status.js';
+export { hostVisits, type TimeRange, visitsStartedIn } from './visit-queries.js';

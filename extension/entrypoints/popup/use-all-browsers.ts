@@ -58,7 +58,7 @@ export function useAllBrowsers(
   }, [scope, day]);
 
   const fetchedAt = reply?.cached?.fetchedAt ?? null;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tick: read again with the figures
+  // tick: the unacknowledged visits are read again each time the figures are.
   useEffect(() => {
     if (scope !== 'all' || day === null || fetchedAt === null) return;
     let current = true;
