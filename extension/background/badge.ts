@@ -9,6 +9,7 @@ import { type DailyRollup, localDayOf, rollupsInRange, type TracksphereDb } from
 import type { TrackerStatus } from '../messaging/protocol.js';
 import { registrableDomain } from '../privacy/index.js';
 import { toolbarBadgeItem } from '../settings/index.js';
+import { coalesce } from './coalesce.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -62,22 +63,5 @@ export async function currentBadgeText(deps: BadgeDeps): Promise<string> {
  * run after it, so a burst of events costs two reads, and the last one wins.
  */
 export function createBadgeUpdater(deps: BadgeDeps): () => Promise<void> {
-  let running: Promise<void> | null = null;
-  let again = false;
-  const run = async (): Promise<void> => {
-    do {
-      again = false;
-      await deps.setBadgeText(await currentBadgeText(deps));
-    } while (again);
-  };
-  return () => {
-    if (running !== null) {
-      again = true;
-      return running;
-    }
-    running = run().finally(() => {
-      running = null;
-    });
-    return running;
-  };
+  return coalesce(async () => deps.setBadgeText(await currentBadgeText(deps)));
 }

@@ -28,6 +28,7 @@ import { loadCategorySettings } from '../settings/category-items.js';
 import { limitDayItem, limitsItem } from '../settings/limit-items.js';
 import { categoryOf } from '../stats/categories.js';
 import { formatDuration } from '../stats/format-duration.js';
+import { coalesce } from './coalesce.js';
 
 /** The extension page a held tab is sent to (entrypoints/limit-reached). */
 export const LIMIT_PAGE = '/limit-reached.html';
@@ -197,8 +198,6 @@ async function defaultRedirect(tabId: number, url: string): Promise<void> {
  * run after it (as the badge's do).
  */
 export function createLimitWatch(deps: LimitWatchDeps): () => Promise<void> {
-  let running: Promise<void> | null = null;
-  let again = false;
   let cancelTimer: (() => void) | null = null;
   /** The time used when the timer was last set: a page that gains none (idle) sets no more. */
   let usedAtTimer: number | null = null;
@@ -208,27 +207,18 @@ export function createLimitWatch(deps: LimitWatchDeps): () => Promise<void> {
       const id = setTimeout(check, ms);
       return () => clearTimeout(id);
     });
-  const run = async (): Promise<void> => {
-    let next: Awaited<ReturnType<typeof checkOnce>> = null;
-    do {
-      again = false;
-      next = await checkOnce(deps);
-    } while (again);
-    cancelTimer?.();
-    cancelTimer = null;
-    if (next === null || next.inMs > MAX_TIMER_MS || next.usedMs === usedAtTimer) return;
-    usedAtTimer = next.usedMs;
-    cancelTimer = setTimer(() => void trigger().catch(() => undefined), next.inMs + TIMER_SLACK_MS);
-  };
-  const trigger = (): Promise<void> => {
-    if (running !== null) {
-      again = true;
-      return running;
-    }
-    running = run().finally(() => {
-      running = null;
-    });
-    return running;
-  };
+  const trigger = coalesce(
+    () => checkOnce(deps),
+    (next) => {
+      cancelTimer?.();
+      cancelTimer = null;
+      if (next === null || next.inMs > MAX_TIMER_MS || next.usedMs === usedAtTimer) return;
+      usedAtTimer = next.usedMs;
+      cancelTimer = setTimer(
+        () => void trigger().catch(() => undefined),
+        next.inMs + TIMER_SLACK_MS,
+      );
+    },
+  );
   return trigger;
 }
