@@ -19,6 +19,7 @@ const DLQ_USAGE = `  dlq replay [--dry-run] [--limit N]
       --limit N    replay at most N dead letters (default: all)`;
 
 export const USAGE = `Usage: npm run admin -- <command> [options]
+  (production image: npm run start:admin -- <command>, or node dist/server/admin.mjs <command>)
 
 Commands (each takes --help, and --json for output scripts read, except dlq replay):
 ${DLQ_USAGE}
