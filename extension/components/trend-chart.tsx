@@ -1,4 +1,4 @@
-import type { JSX } from 'preact';
+import type { JSX, RefObject } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import type { DayTotal } from '../db/index.js';
 import { formatDay } from '../stats/format-duration.js';
@@ -44,6 +44,73 @@ export interface TrendChartProps {
   labelEvery?: number;
 }
 
+/**
+ * The keyboard side of a bar chart that is one tab stop: the bar that takes the focus (the
+ * last until one is chosen), and the arrow keys, Home and End moving it among `count` bars.
+ */
+export function useBarFocus(count: number): {
+  svg: RefObject<SVGSVGElement | null>;
+  current: number;
+  setChosen: (index: number) => void;
+  onKeyDown: (e: KeyboardEvent) => void;
+} {
+  const [chosen, setChosen] = useState<number | null>(null);
+  const svg = useRef<SVGSVGElement>(null);
+  const current = Math.min(chosen ?? count - 1, count - 1);
+  const onKeyDown = (e: KeyboardEvent): void => {
+    const next = barAfterKey(e.key, current, count);
+    if (next === null) return;
+    e.preventDefault();
+    setChosen(next);
+    svg.current?.querySelectorAll<SVGRectElement>('.bar-hit')[next]?.focus();
+  };
+  return { svg, current, setChosen, onKeyDown };
+}
+
+/**
+ * One bar's column, the `index`th of `slot` width: its focus target, an image named `name`
+ * spanning the whole column (so empty bars are reachable too), and the bar, plain or stacked
+ * by `segments`, as tall as its share of `max`.
+ */
+export function BarColumn(props: {
+  index: number;
+  slot: number;
+  barWidth: number;
+  activeMs: number;
+  max: number;
+  segments: readonly StackSegment[];
+  name: string;
+  focused: boolean;
+  onFocus: () => void;
+}): JSX.Element {
+  const { index, slot, barWidth, activeMs, max, segments, name } = props;
+  const barHeight = max === 0 ? 0 : Math.max(activeMs > 0 ? 2 : 0, (activeMs / max) * HEIGHT);
+  const x = index * slot + (slot - barWidth) / 2;
+  return (
+    <>
+      {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: a bar is a named image; it takes the focus only to be read, moved through with the arrow keys */}
+      <rect
+        class="bar-hit"
+        x={index * slot}
+        y={0}
+        width={slot}
+        height={HEIGHT}
+        role="img"
+        tabindex={props.focused ? 0 : -1}
+        aria-label={name}
+        onFocus={props.onFocus}
+      >
+        <title>{name}</title>
+      </rect>
+      {segments.length === 0 ? (
+        <rect class="bar" x={x} y={HEIGHT - barHeight} width={barWidth} height={barHeight} />
+      ) : (
+        <StackedBar segments={segments} x={x} width={barWidth} max={max} />
+      )}
+    </>
+  );
+}
+
 /** The chart's empty box while its days are read: the same size, so nothing below it moves. */
 export function TrendChartPending({ width = 280 }: { width?: number }): JSX.Element {
   return (
@@ -69,16 +136,7 @@ export function TrendChart({
   labelEvery = 1,
   stacks,
 }: TrendChartProps): JSX.Element {
-  const [chosen, setChosen] = useState<number | null>(null);
-  const svg = useRef<SVGSVGElement>(null);
-  const current = Math.min(chosen ?? days.length - 1, days.length - 1);
-  const onKeyDown = (e: KeyboardEvent): void => {
-    const next = barAfterKey(e.key, current, days.length);
-    if (next === null) return;
-    e.preventDefault();
-    setChosen(next);
-    svg.current?.querySelectorAll<SVGRectElement>('.bar-hit')[next]?.focus();
-  };
+  const { svg, current, setChosen, onKeyDown } = useBarFocus(days.length);
   const max = days.reduce((m, d) => Math.max(m, d.activeMs), 0);
   const slot = days.length === 0 ? width : width / days.length;
   const barWidth = slot * (1 - GAP_RATIO);
@@ -97,9 +155,6 @@ export function TrendChart({
         <title>{t('trendChartLabel', first, last)}</title>
         <line class="axis" x1={0} x2={width} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} />
         {days.map((d, i) => {
-          const barHeight =
-            max === 0 ? 0 : Math.max(d.activeMs > 0 ? 2 : 0, (d.activeMs / max) * HEIGHT);
-          const x = i * slot + (slot - barWidth) / 2;
           const label = formatDayLabel(d.day);
           const segments = stacks?.[d.day] ?? [];
           const name =
@@ -109,32 +164,17 @@ export function TrendChart({
           const shown = slot * labelEvery < FULL_LABEL_SPACING ? formatWeekday(d.day) : label;
           return (
             <g key={d.day} data-day={d.day} data-active-ms={d.activeMs}>
-              {/* The focus target spans the whole column, so empty days are reachable too. */}
-              {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: a day's bar is a named image; it takes the focus only to be read, moved through with the arrow keys */}
-              <rect
-                class="bar-hit"
-                x={i * slot}
-                y={0}
-                width={slot}
-                height={HEIGHT}
-                role="img"
-                tabindex={i === current ? 0 : -1}
-                aria-label={name}
+              <BarColumn
+                index={i}
+                slot={slot}
+                barWidth={barWidth}
+                activeMs={d.activeMs}
+                max={max}
+                segments={segments}
+                name={name}
+                focused={i === current}
                 onFocus={() => setChosen(i)}
-              >
-                <title>{name}</title>
-              </rect>
-              {segments.length === 0 ? (
-                <rect
-                  class="bar"
-                  x={x}
-                  y={HEIGHT - barHeight}
-                  width={barWidth}
-                  height={barHeight}
-                />
-              ) : (
-                <StackedBar segments={segments} x={x} width={barWidth} max={max} />
-              )}
+              />
               {i % labelEvery === 0 || i === days.length - 1 ? (
                 <text
                   class="bar-label"

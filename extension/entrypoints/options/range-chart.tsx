@@ -1,11 +1,10 @@
 import type { JSX } from 'preact';
-import { useRef, useState } from 'preact/hooks';
 import { t } from '../../components/i18n.js';
 import {
-  barAfterKey,
-  StackedBar,
+  BarColumn,
   type StackSegment,
   stackParts,
+  useBarFocus,
 } from '../../components/trend-chart.js';
 import type { ChartBar } from '../../stats/date-range.js';
 import { uiLocale } from '../../stats/format-duration.js';
@@ -65,16 +64,7 @@ export function RangeChart({
   /** Each bar split into segments (by category), keyed by the bar's first day. */
   stacks?: Readonly<Record<string, readonly StackSegment[]>> | undefined;
 }): JSX.Element {
-  const [chosen, setChosen] = useState<number | null>(null);
-  const svg = useRef<SVGSVGElement>(null);
-  const current = Math.min(chosen ?? bars.length - 1, bars.length - 1);
-  const onKeyDown = (e: KeyboardEvent): void => {
-    const next = barAfterKey(e.key, current, bars.length);
-    if (next === null) return;
-    e.preventDefault();
-    setChosen(next);
-    svg.current?.querySelectorAll<SVGRectElement>('.bar-hit')[next]?.focus();
-  };
+  const { svg, current, setChosen, onKeyDown } = useBarFocus(bars.length);
   const max = bars.reduce((m, b) => Math.max(m, b.activeMs), 0);
   const slot = bars.length === 0 ? width : width / bars.length;
   const barWidth = slot * (1 - GAP_RATIO);
@@ -97,8 +87,6 @@ export function RangeChart({
         <title>{name}</title>
         <line class="axis" x1={0} x2={width} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} />
         {bars.map((b, i) => {
-          const barHeight =
-            max === 0 ? 0 : Math.max(b.activeMs > 0 ? 2 : 0, (b.activeMs / max) * HEIGHT);
           const segments = stacks?.[b.from] ?? [];
           const label =
             segments.length === 0
@@ -111,36 +99,17 @@ export function RangeChart({
                 );
           return (
             <g key={b.from} data-from={b.from} data-to={b.to} data-active-ms={b.activeMs}>
-              {/* biome-ignore lint/a11y/noInteractiveElementToNoninteractiveRole: a bar is a named image; it takes the focus only to be read, moved through with the arrow keys */}
-              <rect
-                class="bar-hit"
-                x={i * slot}
-                y={0}
-                width={slot}
-                height={HEIGHT}
-                role="img"
-                tabindex={i === current ? 0 : -1}
-                aria-label={label}
+              <BarColumn
+                index={i}
+                slot={slot}
+                barWidth={barWidth}
+                activeMs={b.activeMs}
+                max={max}
+                segments={segments}
+                name={label}
+                focused={i === current}
                 onFocus={() => setChosen(i)}
-              >
-                <title>{label}</title>
-              </rect>
-              {segments.length === 0 ? (
-                <rect
-                  class="bar"
-                  x={i * slot + (slot - barWidth) / 2}
-                  y={HEIGHT - barHeight}
-                  width={barWidth}
-                  height={barHeight}
-                />
-              ) : (
-                <StackedBar
-                  segments={segments}
-                  x={i * slot + (slot - barWidth) / 2}
-                  width={barWidth}
-                  max={max}
-                />
-              )}
+              />
               {(bars.length - 1 - i) % labelEvery === 0 ? (
                 <text
                   class="bar-label"
