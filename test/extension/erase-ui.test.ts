@@ -2,51 +2,21 @@
  * Erasing from the options page in a real browser: a site's row (its Erase button, then
  * the confirmation) and a range of days; the figures and the stored visits follow.
  */
-import { createServer, type Server } from 'node:http';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-} from '../harness/browsers.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
-import {
-  openExtensionPage,
-  readVisits,
-  setStorageValues,
-  siteRows,
-} from '../harness/extension-pages.js';
+import type { ExtensionBrowser } from '../harness/browsers.js';
+import { openExtensionPage, readVisits, siteRows } from '../harness/extension-pages.js';
+import { servePlainPages } from '../harness/page-site.js';
+import { launchRecording, sleep } from './extension-test-kit.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-let site: Server;
-let port: number;
-
-beforeAll(async () => {
-  site = createServer((req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>Page ${req.url}</title><h1>${req.url}</h1>`);
-  });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  const addr = site.address();
-  port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-});
-
-afterAll(async () => {
-  await new Promise((r) => site?.close(r));
-});
+const site = servePlainPages();
 
 describe('erasing from the options page in Chromium', () => {
   let eb: ExtensionBrowser;
   let ext: Page;
 
   beforeAll(async () => {
-    eb = await launchChromiumWithExtension(await stableBuildDir('chrome-mv3'));
-    await closeInstallWelcomeTab(eb);
-    ext = await eb.browser.newPage();
-    await openExtensionPage(ext, `${eb.extensionUrl}manifest.json`);
-    await setStorageValues(ext, { consent: true });
+    ({ eb, page: ext } = await launchRecording('chrome-mv3'));
   }, 60_000);
 
   afterAll(async () => {
@@ -62,6 +32,7 @@ describe('erasing from the options page in Chromium', () => {
   }
 
   it("erases a site's row after the confirmation, then a range of days", async () => {
+    const { port } = new URL(site.url());
     await visit(`http://127.0.0.1:${port}/kept`);
     await visit(`http://localhost:${port}/erased`);
     await expect.poll(async () => (await readVisits(ext)).length, { timeout: 10_000 }).toBe(2);

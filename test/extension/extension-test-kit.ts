@@ -1,0 +1,74 @@
+/**
+ * The browser tests' shared set-up: the two browsers each suite runs in, a build launched with
+ * its welcome tab closed, consent given from a page on the extension's origin, and axe-core.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Page } from 'puppeteer-core';
+import {
+  closeInstallWelcomeTab,
+  type ExtensionBrowser,
+  launchChromiumWithExtension,
+  launchFirefoxWithExtension,
+} from '../harness/browsers.js';
+import { stableBuildDir } from '../harness/extension-builds.js';
+import { openExtensionPage, setStorageValues } from '../harness/extension-pages.js';
+
+export type Launch = (buildDir: string) => Promise<ExtensionBrowser>;
+
+/** The browsers a suite runs in (describe.each): each with its build's directory. */
+export const BROWSERS: { name: string; dir: string; launch: Launch }[] = [
+  { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
+  { name: 'Firefox ESR', dir: 'firefox-mv3', launch: launchFirefoxWithExtension },
+];
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface LaunchedExtension {
+  eb: ExtensionBrowser;
+  /** A new blank page of the browser's, for the test to take to the extension's pages. */
+  page: Page;
+}
+
+/** A build (its .output directory name) launched, its welcome tab closed, and a new page. */
+export async function launchExtension(
+  dir: string,
+  launch: Launch = launchChromiumWithExtension,
+  viewport?: { width: number; height: number },
+): Promise<LaunchedExtension> {
+  const eb = await launch(await stableBuildDir(dir));
+  await closeInstallWelcomeTab(eb);
+  const page = await eb.browser.newPage();
+  if (viewport !== undefined) await page.setViewport(viewport);
+  return { eb, page };
+}
+
+/**
+ * As launchExtension, then the page opens the extension's manifest (its origin: its storage and
+ * IndexedDB) and stores consent to record, with any other storage values given.
+ */
+export async function launchRecording(
+  dir: string,
+  launch: Launch = launchChromiumWithExtension,
+  opts: { viewport?: { width: number; height: number }; storage?: Record<string, unknown> } = {},
+): Promise<LaunchedExtension> {
+  const launched = await launchExtension(dir, launch, opts.viewport);
+  await openExtensionPage(launched.page, `${launched.eb.extensionUrl}manifest.json`);
+  await setStorageValues(launched.page, { consent: true, ...opts.storage });
+  return launched;
+}
+
+export const AXE_SOURCE = readFile(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+/** axe-core's violation ids on the page as it is now (its source injected into the page). */
+export async function axeViolationIds(page: Page): Promise<string[]> {
+  await page.evaluate(await AXE_SOURCE);
+  return page.evaluate(async () => {
+    type Axe = { run(ctx: Document): Promise<{ violations: { id: string }[] }> };
+    const result = await (globalThis as unknown as { axe: Axe }).axe.run(document);
+    return result.violations.map((v) => v.id);
+  });
+}
