@@ -6,7 +6,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import type { Page } from 'puppeteer-core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,26 +38,35 @@ export interface ViewsResult {
 /** Each view within 1.5x of its empty-history figure and under 250 ms (issue 16). */
 export const VIEW_TARGETS = { ratio: 1.5, ms: 250 };
 
-async function viewsBundle(): Promise<string> {
+/**
+ * bench/<entry> bundled for an extension page (one minified IIFE for Chromium; the .js
+ * specifiers of the TypeScript sources resolve to them), with `options` added.
+ */
+export async function pageScript(entry: string, options: BuildOptions = {}): Promise<string> {
   const out = await build({
-    entryPoints: [join(ROOT, 'bench', 'extension-views-entry.tsx')],
+    entryPoints: [join(ROOT, 'bench', entry)],
     bundle: true,
     write: false,
     format: 'iife',
     platform: 'browser',
     target: 'chrome120',
     minify: true,
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
     resolveExtensions: ['.ts', '.tsx', '.js', '.mjs'],
-    // The views' stylesheet is the page's business, not the timing's.
-    loader: { '.css': 'empty' },
     logLevel: 'silent',
+    ...options,
   });
-  const file = out.outputFiles[0];
-  if (file === undefined) throw new Error('esbuild produced no views bundle');
+  const file = out.outputFiles?.[0];
+  if (file === undefined) throw new Error(`esbuild produced no bundle of ${entry}`);
   return file.text;
 }
+
+const viewsBundle = (): Promise<string> =>
+  pageScript('extension-views-entry.tsx', {
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    // The views' stylesheet is the page's business, not the timing's.
+    loader: { '.css': 'empty' },
+  });
 
 /** Runs in `page` (an extension page: the extension's own IndexedDB), one view at a time. */
 export async function measureViews(

@@ -25,7 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import {
   closeInstallWelcomeTab,
   type ExtensionBrowser,
@@ -38,7 +38,7 @@ import type {
   SeedResult,
   TracksphereBenchApi,
 } from './extension-page-entry.js';
-import { measureViews, type ViewsResult, viewRows } from './extension-views.js';
+import { measureViews, pageScript, type ViewsResult, viewRows } from './extension-views.js';
 import { median } from './lib.js';
 
 const execFileAsync = promisify(execFile);
@@ -243,24 +243,8 @@ const settingsShim: Plugin = {
   },
 };
 
-async function pageBundle(): Promise<string> {
-  const out = await build({
-    entryPoints: [join(ROOT, 'bench', 'extension-page-entry.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'chrome120',
-    minify: true,
-    // The .js specifiers of the TypeScript sources.
-    resolveExtensions: ['.ts', '.tsx', '.js', '.mjs'],
-    plugins: [settingsShim],
-    logLevel: 'silent',
-  });
-  const file = out.outputFiles[0];
-  if (file === undefined) throw new Error('esbuild produced no bundle');
-  return file.text;
-}
+const pageBundle = (): Promise<string> =>
+  pageScript('extension-page-entry.ts', { plugins: [settingsShim] });
 
 type BenchWindow = { tracksphereBench: TracksphereBenchApi };
 
