@@ -37,6 +37,31 @@ export interface RangePickerProps {
   onCustom: (from: string, to: string) => void;
 }
 
+/** One day of the custom range; an invalid range points to the problem shown under the picker. */
+function DayField(props: {
+  label: string;
+  testId: string;
+  value: string;
+  max: string;
+  invalid: boolean;
+  onDay: (day: string) => void;
+}): JSX.Element {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <input
+        type="date"
+        data-testid={props.testId}
+        value={props.value}
+        max={props.max}
+        aria-invalid={props.invalid}
+        aria-describedby={props.invalid ? 'range-problem' : undefined}
+        onChange={(e) => props.onDay(e.currentTarget.value)}
+      />
+    </label>
+  );
+}
+
 /** The range the history, pages and hours show: a preset, or two days of a custom range. */
 export function RangePicker(props: RangePickerProps): JSX.Element {
   const invalid = props.choice === 'custom' && props.problem !== null;
@@ -62,30 +87,22 @@ export function RangePicker(props: RangePickerProps): JSX.Element {
       </label>
       {props.choice === 'custom' ? (
         <>
-          <label class="field">
-            <span>{t('rangeFrom')}</span>
-            <input
-              type="date"
-              data-testid="range-from"
-              value={props.from}
-              max={props.today}
-              aria-invalid={invalid}
-              aria-describedby={invalid ? 'range-problem' : undefined}
-              onChange={(e) => props.onCustom(e.currentTarget.value, props.to)}
-            />
-          </label>
-          <label class="field">
-            <span>{t('rangeTo')}</span>
-            <input
-              type="date"
-              data-testid="range-to"
-              value={props.to}
-              max={props.today}
-              aria-invalid={invalid}
-              aria-describedby={invalid ? 'range-problem' : undefined}
-              onChange={(e) => props.onCustom(props.from, e.currentTarget.value)}
-            />
-          </label>
+          <DayField
+            label={t('rangeFrom')}
+            testId="range-from"
+            value={props.from}
+            max={props.today}
+            invalid={invalid}
+            onDay={(from) => props.onCustom(from, props.to)}
+          />
+          <DayField
+            label={t('rangeTo')}
+            testId="range-to"
+            value={props.to}
+            max={props.today}
+            invalid={invalid}
+            onDay={(to) => props.onCustom(props.from, to)}
+          />
         </>
       ) : null}
       {invalid && props.problem !== null ? (
