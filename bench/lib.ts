@@ -269,3 +269,17 @@ export function deviceAssigner(
     },
   };
 }
+
+const FIREFOX_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+
+/** autocannon's `req` made a batch POST as a browser sends it: the device's token, JSON, Firefox. */
+export const postAs = (req: Record<string, unknown>, token: string | undefined, body: string) => ({
+  ...req,
+  method: 'POST',
+  headers: {
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    'user-agent': FIREFOX_UA,
+  },
+  body,
+});

@@ -18,7 +18,7 @@ import { startMockKafka } from '../test/harness/kafka-mock.js';
 import type { PgCluster } from '../test/harness/postgres.js';
 import { type ServerProcess, spawnEntryPoint } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
-import { makeEvent, sleep } from './lib.js';
+import { makeEvent, postAs, sleep } from './lib.js';
 
 export interface SmallLoad {
   eventsPerRequest: number;
@@ -63,8 +63,6 @@ export interface SmallDeps {
 
 const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
-const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
-
 function body(n: number): string {
   const now = Date.now();
   const events = Array.from({ length: n }, () => makeEvent(now));
@@ -88,16 +86,8 @@ async function load(
     timeout: 30,
     requests: [
       {
-        setupRequest: (req: Record<string, unknown>) => ({
-          ...req,
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${tokens[next++ % tokens.length]}`,
-            'content-type': 'application/json',
-            'user-agent': UA,
-          },
-          body: body(n),
-        }),
+        setupRequest: (req: Record<string, unknown>) =>
+          postAs(req, tokens[next++ % tokens.length], body(n)),
       },
     ],
   });

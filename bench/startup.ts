@@ -26,12 +26,11 @@ import { type MockKafka, startMockKafka } from '../test/harness/kafka-mock.js';
 import { startPgCluster } from '../test/harness/postgres.js';
 import { type ServerProcess, spawnEntryPoint, spawnNode } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
-import { cpuSecondsOf, makeEvent, median, memoryOf, sleep } from './lib.js';
+import { cpuSecondsOf, makeEvent, median, memoryOf, postAs, sleep } from './lib.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT_DIR = join(ROOT, 'bench-output');
 const HIGH = '1000000000';
-const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
 function intEnv(name: string, fallback: number): number {
   const n = Number(process.env[name] ?? fallback);
@@ -128,20 +127,8 @@ async function load(url: string, tokens: string[]): Promise<{ perSec: number; fa
         setupRequest: (req: Record<string, unknown>) => {
           const now = Date.now();
           const events = Array.from({ length: CFG.eventsPerRequest }, () => makeEvent(now));
-          return {
-            ...req,
-            method: 'POST',
-            headers: {
-              authorization: `Bearer ${tokens[next++ % tokens.length]}`,
-              'content-type': 'application/json',
-              'user-agent': UA,
-            },
-            body: JSON.stringify({
-              batchId: uuidv7(),
-              sentAt: new Date(now).toISOString(),
-              events,
-            }),
-          };
+          const batch = { batchId: uuidv7(), sentAt: new Date(now).toISOString(), events };
+          return postAs(req, tokens[next++ % tokens.length], JSON.stringify(batch));
         },
       },
     ],
