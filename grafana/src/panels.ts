@@ -46,6 +46,13 @@ export function statPanel(
     .height(size.h);
 }
 
+/** The time series' legend: shown, a list, below the graph. */
+const listLegendBelow = () =>
+  new common.VizLegendOptionsBuilder()
+    .showLegend(true)
+    .displayMode(common.LegendDisplayMode.List)
+    .placement(common.LegendPlacement.Bottom);
+
 /** Values per time bucket; the query returns a "time" column (time_series format). */
 export function timeSeriesPanel(
   t: PanelText,
@@ -63,12 +70,7 @@ export function timeSeriesPanel(
     .min(0)
     // Buckets narrower than a minute would mostly be empty.
     .interval('1m')
-    .legend(
-      new common.VizLegendOptionsBuilder()
-        .showLegend(true)
-        .displayMode(common.LegendDisplayMode.List)
-        .placement(common.LegendPlacement.Bottom),
-    )
+    .legend(listLegendBelow())
     .span(size.w)
     .height(size.h);
   // Missing buckets are missing rows: bars leave them empty, where lines would bridge them.
@@ -214,12 +216,7 @@ export function promTimeSeriesPanel(
     .unit(unit)
     .min(0)
     .drawStyle(common.GraphDrawStyle.Line)
-    .legend(
-      new common.VizLegendOptionsBuilder()
-        .showLegend(true)
-        .displayMode(common.LegendDisplayMode.List)
-        .placement(common.LegendPlacement.Bottom),
-    )
+    .legend(listLegendBelow())
     .span(size.w)
     .height(size.h);
   series.forEach((s, i) => {
