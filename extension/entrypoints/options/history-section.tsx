@@ -24,6 +24,7 @@ import {
 import { ConfirmErase, type EraseControls, EraseSiteButton } from './erase-history.js';
 import { LimitSiteButton } from './limits-section.js';
 import { RangeChart } from './range-chart.js';
+import { SearchField } from './search-field.js';
 
 /** A range's chart (days, weeks or months) and a searchable, sortable per-site table. */
 export function HistorySection({
@@ -80,15 +81,12 @@ export function HistorySection({
       )}
       <RangeCategories sites={history.sites} />
       <div class="history-tools">
-        <label class="field">
-          <span>{t('searchSites')}</span>
-          <input
-            type="search"
-            data-testid="site-search"
-            value={query}
-            onInput={(e) => setQuery(e.currentTarget.value)}
-          />
-        </label>
+        <SearchField
+          label={t('searchSites')}
+          testId="site-search"
+          value={query}
+          onQuery={setQuery}
+        />
         <label class="field">
           <span>{t('sortBy')}</span>
           <select

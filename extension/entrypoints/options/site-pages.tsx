@@ -5,6 +5,7 @@ import { t } from '../../components/i18n.js';
 import { formatNumber } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
 import { type SitePages, searchPages } from '../../stats/site-pages.js';
+import { SearchField } from './search-field.js';
 
 export interface SitePagesViewProps {
   site: string;
@@ -43,15 +44,7 @@ export function SitePagesView({ site, pages, level, onClose }: SitePagesViewProp
       </div>
       {level === 'domain' ? <p class="notice">{t('pagesLevelDomain')}</p> : null}
       {level === 'path' ? <p class="notice">{t('pagesLevelPath')}</p> : null}
-      <label class="field">
-        <span>{t('searchPages')}</span>
-        <input
-          type="search"
-          data-testid="page-search"
-          value={query}
-          onInput={(e) => setQuery(e.currentTarget.value)}
-        />
-      </label>
+      <SearchField label={t('searchPages')} testId="page-search" value={query} onQuery={setQuery} />
       {pages === null ? (
         <p class="muted" aria-busy="true">
           {t('pagesLoading')}
