@@ -4,27 +4,10 @@
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-  launchFirefoxWithExtension,
-} from '../harness/browsers.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
-import {
-  openExtensionPage,
-  readVisits,
-  setStorageValues,
-  siteRows,
-} from '../harness/extension-pages.js';
+import type { ExtensionBrowser } from '../harness/browsers.js';
+import { openExtensionPage, readVisits, siteRows } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
-
-const BROWSERS = [
-  { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
-  { name: 'Firefox ESR', dir: 'firefox-mv3', launch: launchFirefoxWithExtension },
-];
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { BROWSERS, launchRecording, sleep } from './extension-test-kit.js';
 
 /** The toolbar button's badge text, read from one of the extension's pages. */
 function badge(page: Page): Promise<string> {
@@ -42,11 +25,7 @@ describe.each(BROWSERS)('live figures in $name', ({ dir, launch }) => {
   let ext: Page;
 
   beforeAll(async () => {
-    eb = await launch(await stableBuildDir(dir));
-    await closeInstallWelcomeTab(eb);
-    ext = await eb.browser.newPage();
-    await openExtensionPage(ext, `${eb.extensionUrl}manifest.json`);
-    await setStorageValues(ext, { consent: true });
+    ({ eb, page: ext } = await launchRecording(dir, launch));
   }, 60_000);
 
   afterAll(async () => {

@@ -7,16 +7,10 @@
 import { createServer, type Server } from 'node:http';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-} from '../harness/browsers.js';
+import type { ExtensionBrowser } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
-import { openExtensionPage, readVisits, setStorageValues } from '../harness/extension-pages.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { readVisits } from '../harness/extension-pages.js';
+import { launchRecording, sleep } from './extension-test-kit.js';
 
 let site: Server;
 let siteUrl: string;
@@ -52,11 +46,7 @@ describe('a prerendered page in Chromium', () => {
   let ext: Page;
 
   beforeAll(async () => {
-    eb = await launchChromiumWithExtension(await stableBuildDir('chrome-mv3'));
-    await closeInstallWelcomeTab(eb);
-    ext = await eb.browser.newPage();
-    await openExtensionPage(ext, `${eb.extensionUrl}manifest.json`);
-    await setStorageValues(ext, { consent: true });
+    ({ eb, page: ext } = await launchRecording('chrome-mv3'));
   }, 60_000);
 
   afterAll(async () => {
