@@ -1,8 +1,10 @@
 /** Retention tests' fixtures: a fresh database, visits with a given skew and receive time. */
 import { v7 as uuidv7 } from 'uuid';
 import { migrate } from '../../server/src/data-access/migrate.js';
+import { maintainPartitions } from '../../server/src/data-access/partitions.js';
 import { createPool, type Pool } from '../../server/src/data-access/pool.js';
 import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
+import { insertVisits } from '../../server/src/data-access/visits-repo.js';
 import { freshDatabase } from './database.js';
 import { testLogger } from './server.js';
 import { visitRecord } from './visit-records.js';
@@ -40,6 +42,30 @@ export async function setUp(prefix: string): Promise<{ pool: Pool; device: strin
     [device, Buffer.alloc(32, 1)],
   );
   return { pool, device };
+}
+
+/**
+ * Runs fn on a fresh database (setUp) with months -5 to +1 and a visit received now
+ * (retention measures from the newest visit received); `recent` is that visit.
+ */
+export async function withDatabase(
+  prefix: string,
+  fn: (pool: Pool, device: string, recent: VisitRecord) => Promise<void>,
+): Promise<void> {
+  const { pool, device } = await setUp(prefix);
+  try {
+    await maintainPartitions(pool, {
+      now: new Date(NOW),
+      monthsAhead: 1,
+      monthsBack: 5,
+      retentionDays: 395,
+    });
+    const recent = visit(device, new Date(NOW - 3_600_000), 0, new Date(NOW));
+    await insertVisits(pool, [recent]);
+    await fn(pool, device, recent);
+  } finally {
+    await pool.end();
+  }
 }
 
 /** Which of the records are stored, in their order. */

@@ -9,32 +9,25 @@ import { maintainPartitions, partitionName } from '../../server/src/data-access/
 import type { Pool } from '../../server/src/data-access/pool.js';
 import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
-import { DAY, month, NOW, partitions, setUp, stored, visit } from '../harness/retention.js';
+import {
+  DAY,
+  month,
+  NOW,
+  partitions,
+  stored,
+  visit,
+  withDatabase as withRetentionDatabase,
+} from '../harness/retention.js';
 
-/**
- * Runs fn on a fresh database with months -5 to +1 and a visit received now
- * (retention measures from the newest visit received); `recent` is that visit.
- */
-async function withDatabase(
+/** The harness's withDatabase; afterwards the visit received now is still stored. */
+const withDatabase = (
   prefix: string,
   fn: (pool: Pool, device: string, recent: VisitRecord) => Promise<void>,
-): Promise<void> {
-  const { pool, device } = await setUp(prefix);
-  try {
-    await maintainPartitions(pool, {
-      now: new Date(NOW),
-      monthsAhead: 1,
-      monthsBack: 5,
-      retentionDays: 395,
-    });
-    const recent = visit(device, new Date(NOW - 3_600_000), 0, new Date(NOW));
-    await insertVisits(pool, [recent]);
+): Promise<void> =>
+  withRetentionDatabase(prefix, async (pool, device, recent) => {
     await fn(pool, device, recent);
     expect(await stored(pool, [recent])).toEqual([recent.id]);
-  } finally {
-    await pool.end();
-  }
-}
+  });
 
 /** One maintenance run at the real time with the given retention. */
 function runRetention(pool: Pool, retentionDays: number) {

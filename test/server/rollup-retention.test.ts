@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { maintainPartitions, partitionName } from '../../server/src/data-access/partitions.js';
 import type { Pool } from '../../server/src/data-access/pool.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
-import { DAY, month, NOW, partitions, setUp, stored, visit } from '../harness/retention.js';
+import { DAY, month, NOW, partitions, stored, visit, withDatabase } from '../harness/retention.js';
 
 async function rollupPartitions(pool: Pool): Promise<string[]> {
   const r = await pool.query<{ name: string }>(
@@ -28,23 +28,6 @@ async function expectRollupMatchesVisits(pool: Pool): Promise<void> {
                  sum(active_ms) AS active_ms, count(*) AS visits FROM visits GROUP BY 1, 2, 3) v`),
   );
   expect(rollup.rows).toEqual(fromVisits.rows);
-}
-
-async function withDatabase(prefix: string, fn: (pool: Pool, device: string) => Promise<void>) {
-  const { pool, device } = await setUp(prefix);
-  try {
-    await maintainPartitions(pool, {
-      now: new Date(NOW),
-      monthsAhead: 1,
-      monthsBack: 5,
-      retentionDays: 395,
-    });
-    // Retention measures from the newest visit received: one now.
-    await insertVisits(pool, [visit(device, new Date(NOW - 3_600_000), 0, new Date(NOW))]);
-    await fn(pool, device);
-  } finally {
-    await pool.end();
-  }
 }
 
 const run = (pool: Pool, retentionDays: number, monthsAhead = 0) =>
