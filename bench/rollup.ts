@@ -21,6 +21,7 @@ import { insertVisits } from '../server/src/data-access/visits-repo.js';
 import { registerDevice, request } from '../test/harness/client.js';
 import { startPgCluster } from '../test/harness/postgres.js';
 import { prepareDatabase, startTestServer, testLogger } from '../test/harness/server.js';
+import { CHROME_ON_LINUX } from '../test/harness/visit-records.js';
 import { link } from '../test/server/link-kit.js';
 import { median, percentile } from './lib.js';
 
@@ -45,13 +46,7 @@ function record(deviceId: string, startMs: number, domain: string, seq: number):
     transition: 'link',
     receivedAt: new Date().toISOString(),
     clockSkewMs: 0,
-    client: {
-      browserName: 'Chrome',
-      browserVersion: '131',
-      osName: 'Linux',
-      osVersion: null,
-      deviceType: 'desktop',
-    },
+    client: CHROME_ON_LINUX,
   };
 }
 

@@ -2,6 +2,15 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
 
+/** What a desktop Chrome 131 on Linux sends as its client (the user agent parsed at ingest). */
+export const CHROME_ON_LINUX: VisitRecord['client'] = {
+  browserName: 'Chrome',
+  browserVersion: '131',
+  osName: 'Linux',
+  osVersion: null,
+  deviceType: 'desktop',
+};
+
 /**
  * A valid record of `deviceId` that started at `startedAt` and lasted a
  * minute, with an unknown user agent; `fields` overrides any part.

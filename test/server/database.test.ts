@@ -10,7 +10,7 @@ import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
 import { freshDatabase } from '../harness/database.js';
 import { testLogger } from '../harness/server.js';
-import { visitRecord } from '../harness/visit-records.js';
+import { CHROME_ON_LINUX, visitRecord } from '../harness/visit-records.js';
 
 const log = testLogger('db-test');
 
@@ -18,13 +18,7 @@ function visit(deviceId: string, startedAt: string): VisitRecord {
   return visitRecord(deviceId, new Date(startedAt), {
     startedAt, // as given, to the microsecond
     title: "Robert'); DROP TABLE visits;--",
-    client: {
-      browserName: 'Chrome',
-      browserVersion: '131',
-      osName: 'Linux',
-      osVersion: null,
-      deviceType: 'desktop',
-    },
+    client: CHROME_ON_LINUX,
   });
 }
 
