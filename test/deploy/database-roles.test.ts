@@ -9,12 +9,13 @@
  * shared test cluster; other test files only SET ROLE to them, which is unaffected.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../scripts/build-server.js';
 import { makeBatch, makeEvent, postEvents, registerDevice } from '../harness/client.js';
 import { freshDatabase } from '../harness/database.js';
 import { type ServerProcess, spawnEntryPoint } from '../harness/process.js';
@@ -427,6 +428,11 @@ describe('partitions (the compose service that maintains partitions as the owner
     const [shell, flag, loop] = Array.isArray(service.command) ? service.command : [];
     expect([shell, flag]).toEqual(['sh', '-c']);
     const dir = await mkdtemp(join(tmpdir(), 'tracksphere-partitions-'));
+    // The service runs the compiled migrations (dist/server/migrate.mjs), which a fresh clone
+    // has not built: build them beside node_modules, as dist/server is, and run those.
+    await mkdir(repoPath('test-output'), { recursive: true });
+    const bundles = await mkdtemp(repoPath('test-output', 'partitions-server-'));
+    await buildServer(bundles);
     try {
       // A `sleep` that ends the loop instead of waiting an hour: the loop ran once, fully.
       await writeFile(join(dir, 'sleep'), '#!/bin/sh\nkill -TERM "$PPID"\n', { mode: 0o755 });
@@ -437,7 +443,12 @@ describe('partitions (the compose service that maintains partitions as the owner
       delete env.NODE_ENV;
       const run = execFileAsync(
         'sh',
-        ['-c', (loop ?? '').replaceAll('/tmp/partitions-maintained', heartbeat)],
+        [
+          '-c',
+          (loop ?? '')
+            .replaceAll('/tmp/partitions-maintained', heartbeat)
+            .replaceAll('dist/server/', `${bundles}/`),
+        ],
         {
           cwd: repoPath('.'),
           env: {
@@ -470,6 +481,7 @@ describe('partitions (the compose service that maintains partitions as the owner
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
+      await rm(bundles, { recursive: true, force: true });
     }
   });
 });
