@@ -26,6 +26,27 @@ export interface Size {
   h: number;
 }
 
+/** A stat panel showing the last value of its one query, a plain number (no graph, no color). */
+function lastValueStat(
+  t: PanelText,
+  datasource: Parameters<stat.PanelBuilder['datasource']>[0],
+  target: Parameters<stat.PanelBuilder['withTarget']>[0],
+  unit: string,
+  size: Size,
+): stat.PanelBuilder {
+  return new stat.PanelBuilder()
+    .title(t.title)
+    .description(t.description)
+    .datasource(datasource)
+    .withTarget(target)
+    .unit(unit)
+    .graphMode(common.BigValueGraphMode.None)
+    .colorMode(common.BigValueColorMode.None)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .span(size.w)
+    .height(size.h);
+}
+
 /** One number for the whole range (the query returns one row with one numeric column). */
 export function statPanel(
   t: PanelText,
@@ -33,17 +54,7 @@ export function statPanel(
   unit: string,
   size: Size = { w: 6, h: 4 },
 ): stat.PanelBuilder {
-  return new stat.PanelBuilder()
-    .title(t.title)
-    .description(t.description)
-    .datasource(POSTGRES_DATASOURCE)
-    .withTarget(tableQuery(rawSql))
-    .unit(unit)
-    .graphMode(common.BigValueGraphMode.None)
-    .colorMode(common.BigValueColorMode.None)
-    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
-    .span(size.w)
-    .height(size.h);
+  return lastValueStat(t, POSTGRES_DATASOURCE, tableQuery(rawSql), unit, size);
 }
 
 /** The time series' legend: shown, a list, below the graph. */
@@ -232,15 +243,11 @@ export function promStatPanel(
   unit: string,
   size: Size,
 ): stat.PanelBuilder {
-  return new stat.PanelBuilder()
-    .title(t.title)
-    .description(t.description)
-    .datasource(PROMETHEUS_DATASOURCE)
-    .withTarget(promQuery({ expr, legend: '' }, 'A').instant())
-    .unit(unit)
-    .graphMode(common.BigValueGraphMode.None)
-    .colorMode(common.BigValueColorMode.None)
-    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
-    .span(size.w)
-    .height(size.h);
+  return lastValueStat(
+    t,
+    PROMETHEUS_DATASOURCE,
+    promQuery({ expr, legend: '' }, 'A').instant(),
+    unit,
+    size,
+  );
 }
