@@ -76,6 +76,14 @@ describe('limit watch', () => {
     if (tab !== undefined) tab.active = false;
   };
 
+  /** The person leaves tab `from` for a new tab `id` in window 1, which commits `url`. */
+  const switchToNewTab = async (from: number, id: number, url: string): Promise<void> => {
+    deactivate(from);
+    h.model.openTab({ id, windowId: 1, url, active: true });
+    await h.on.onTabActivated({ tabId: id, windowId: 1 });
+    await h.on.onNavigationCommitted(committed(id, url));
+  };
+
   /** Time passing with the checkpoint alarm each minute, as in the browser. */
   const dwell = async (ms: number): Promise<void> => {
     for (let left = ms; left > 0; left -= MIN) {
@@ -129,18 +137,12 @@ describe('limit watch', () => {
     await browserWithOneTab(h, 'https://example.com/a');
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
     h.clock.advance(40 * SEC);
-    deactivate(1);
-    h.model.openTab({ id: 2, windowId: 1, url: 'https://other.net/', active: true });
-    await h.on.onTabActivated({ tabId: 2, windowId: 1 });
-    await h.on.onNavigationCommitted(committed(2, 'https://other.net/'));
+    await switchToNewTab(1, 2, 'https://other.net/');
     h.clock.advance(5 * MIN);
     await h.on.onAlarm(checkpoint);
     expect(notices.map((n) => n.usedMs)).toEqual([]);
     // A second example.com tab adds to the first one's 40 s.
-    deactivate(2);
-    h.model.openTab({ id: 3, windowId: 1, url: 'https://blog.example.com/', active: true });
-    await h.on.onTabActivated({ tabId: 3, windowId: 1 });
-    await h.on.onNavigationCommitted(committed(3, 'https://blog.example.com/'));
+    await switchToNewTab(2, 3, 'https://blog.example.com/');
     h.clock.advance(10 * SEC);
     await h.on.onAlarm(checkpoint);
     expect(notices.map((n) => [n.threshold, n.usedMs])).toEqual([[80, 50 * SEC]]);
