@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Summary } from '#protocol';
 import { allBrowsersSummaryItem, syncConfigItem } from '../settings/index.js';
+import { linkedDevice as device } from '../sync/sync-test-kit.js';
 import { createLinkHandlers } from './link-sync.js';
 
 const BASE = 'https://tracksphere.example.org';
@@ -14,15 +15,6 @@ const DEVICE = '0190a6f2-0000-7000-8000-00000000000a';
 const OTHER = '0190a6f2-0000-7000-8000-00000000000b';
 const T0 = Date.UTC(2026, 11, 5, 12);
 const RANGE = { from: '2026-12-05', to: '2026-12-05', tz: 'Europe/Berlin' };
-
-const device = (id: string, thisDevice: boolean) => ({
-  id,
-  browser: thisDevice ? 'Chrome' : 'Firefox',
-  os: 'Linux',
-  label: null,
-  lastSyncAt: null,
-  thisDevice,
-});
 
 const SUMMARY: Summary = {
   ...RANGE,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredVisit } from '../db/index.js';
 import type { AllBrowsersReply } from '../messaging/protocol.js';
+import { linkedDevice as device } from '../sync/sync-test-kit.js';
 import { allBrowsersDay, missingFromSummary } from './all-browsers.js';
 
 const ME = '0190a6f2-0000-7000-8000-00000000000a';
@@ -11,15 +12,6 @@ const DAY = '2026-12-05';
 
 const visit = (syncState: StoredVisit['syncState'], sentAt?: number) =>
   ({ syncState, ...(sentAt === undefined ? {} : { sentAt }) }) as StoredVisit;
-
-const device = (id: string, thisDevice: boolean) => ({
-  id,
-  browser: thisDevice ? 'Chrome' : 'Firefox',
-  os: 'Linux',
-  label: null,
-  lastSyncAt: null,
-  thisDevice,
-});
 
 describe('missingFromSummary', () => {
   it('counts pending, local and rejected visits, and sent ones acknowledged after the summary', () => {

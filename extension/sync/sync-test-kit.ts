@@ -63,3 +63,13 @@ export function apiError(
 ): Response {
   return json(status, { error: { code, message } }, headers);
 }
+
+/** One browser in the server's list of linked browsers: this one runs Chrome, the others Firefox. */
+export const linkedDevice = (id: string, thisDevice: boolean) => ({
+  id,
+  browser: thisDevice ? 'Chrome' : 'Firefox',
+  os: 'Linux',
+  label: null,
+  lastSyncAt: null,
+  thisDevice,
+});
