@@ -4,18 +4,10 @@
  * chart is one tab stop moved through with the arrow keys, and a skip link leads past the
  * history to the settings.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-  launchFirefoxWithExtension,
-} from '../harness/browsers.js';
+import type { ExtensionBrowser } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
 import {
   openExtensionPage,
   readVisits,
@@ -23,13 +15,7 @@ import {
   storageValue,
 } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
-
-const BROWSERS = [
-  { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
-  { name: 'Firefox ESR', dir: 'firefox-mv3', launch: launchFirefoxWithExtension },
-];
-
-const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { AXE_SOURCE, BROWSERS, launchRecording, sleep } from './extension-test-kit.js';
 
 interface Violation {
   id: string;
@@ -86,17 +72,12 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
   let page: Page;
 
   beforeAll(async () => {
-    eb = await launch(await stableBuildDir(dir));
-    await closeInstallWelcomeTab(eb);
-    page = await eb.browser.newPage();
-    await page.setViewport({ width: 1000, height: 900 });
-    await openExtensionPage(page, `${eb.extensionUrl}manifest.json`);
-    await setStorageValues(page, { consent: true });
+    ({ eb, page } = await launchRecording(dir, launch, { viewport: { width: 1000, height: 900 } }));
     // One recorded visit, so the lists and charts have rows.
     const tab = await eb.browser.newPage();
     await tab.bringToFront();
     await tab.goto(`${site.url()}/first`);
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     await tab.goto(`${site.url()}/second`);
     await waitFor(async () => (await readVisits(page)).length > 0, 'a recorded visit', 15_000);
     await tab.close();

@@ -3,47 +3,23 @@
  * written by the import worker; the result, the list of records left out, and the history
  * figures follow. The same file twice adds nothing; a damaged file changes nothing.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExtensionBrowser } from '../harness/browsers.js';
+import { openExtensionPage, readVisits, siteRows } from '../harness/extension-pages.js';
 import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-  launchFirefoxWithExtension,
-} from '../harness/browsers.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
-import {
-  openExtensionPage,
-  readVisits,
-  setStorageValues,
-  siteRows,
-} from '../harness/extension-pages.js';
+  axeViolationIds as axeViolations,
+  BROWSERS,
+  launchRecording,
+} from './extension-test-kit.js';
 
 const AW_FIXTURE = fileURLToPath(
   new URL('../../extension/import/fixtures/activitywatch-export.json', import.meta.url),
 );
-
-const BROWSERS = [
-  { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
-  { name: 'Firefox ESR', dir: 'firefox-mv3', launch: launchFirefoxWithExtension },
-];
-
-const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's violation ids on the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await AXE_SOURCE);
-  return page.evaluate(async () => {
-    type Axe = { run(ctx: Document): Promise<{ violations: { id: string }[] }> };
-    const result = await (globalThis as unknown as { axe: Axe }).axe.run(document);
-    return result.violations.map((v) => v.id);
-  });
-}
 
 interface ImportResult {
   imported: number;
@@ -58,13 +34,11 @@ describe.each(BROWSERS)('importing from the options page in $name', ({ dir: buil
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tracksphere-import-'));
-    eb = await launch(await stableBuildDir(build));
-    await closeInstallWelcomeTab(eb);
-    options = await eb.browser.newPage();
-    await openExtensionPage(options, `${eb.extensionUrl}manifest.json`);
     // The fixture is from 2024: a retention of ten years keeps its visits (a shorter one
     // counts them in the daily figures only, as if pruned).
-    await setStorageValues(options, { consent: true, retentionDays: 3650 });
+    ({ eb, page: options } = await launchRecording(build, launch, {
+      storage: { retentionDays: 3650 },
+    }));
     await openExtensionPage(options, `${eb.extensionUrl}options.html`);
     await options.waitForSelector('[data-testid="import-file"]');
   }, 60_000);

@@ -6,19 +6,9 @@
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-  launchFirefoxWithExtension,
-} from '../harness/browsers.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
+import type { ExtensionBrowser } from '../harness/browsers.js';
 import { openExtensionPage, setStorageValues, siteRows } from '../harness/extension-pages.js';
-
-const BROWSERS = [
-  { name: 'Chromium', dir: 'chrome-mv3', launch: launchChromiumWithExtension },
-  { name: 'Firefox ESR', dir: 'firefox-mv3', launch: launchFirefoxWithExtension },
-];
+import { BROWSERS, launchExtension } from './extension-test-kit.js';
 
 const MIN = 60_000;
 
@@ -148,10 +138,7 @@ describe.each(BROWSERS)('options range views in $name', ({ dir, launch }) => {
   let page: Page;
 
   beforeAll(async () => {
-    eb = await launch(await stableBuildDir(dir));
-    await closeInstallWelcomeTab(eb);
-    page = await eb.browser.newPage();
-    await page.setViewport({ width: 1000, height: 900 });
+    ({ eb, page } = await launchExtension(dir, launch, { width: 1000, height: 900 }));
     // The options page's first read creates the database (its current schema); then the seed.
     await openExtensionPage(page, `${eb.extensionUrl}options.html`);
     await page.waitForSelector('[data-testid="history-total"]');

@@ -9,13 +9,11 @@ import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  closeInstallWelcomeTab,
   type ExtensionBrowser,
   launchChromiumWithExtension,
   launchFirefoxWithExtension,
 } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
 import {
   openExtensionPage,
   readVisits,
@@ -23,6 +21,7 @@ import {
   storageValue,
 } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
+import { launchRecording, sleep } from './extension-test-kit.js';
 
 const BROWSERS = [
   {
@@ -58,8 +57,6 @@ async function fill(page: Page, selector: string, text: string): Promise<void> {
   await page.type(selector, text);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 interface Fired {
   target: string;
   threshold: number;
@@ -89,11 +86,7 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
   const target = '127.0.0.1';
 
   beforeAll(async () => {
-    eb = await launch(await stableBuildDir(dir));
-    await closeInstallWelcomeTab(eb);
-    ext = await eb.browser.newPage();
-    await openExtensionPage(ext, `${eb.extensionUrl}manifest.json`);
-    await setStorageValues(ext, { consent: true });
+    ({ eb, page: ext } = await launchRecording(dir, launch));
   }, 60_000);
 
   afterAll(async () => {

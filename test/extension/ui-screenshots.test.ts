@@ -11,13 +11,12 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  closeInstallWelcomeTab,
   type ExtensionBrowser,
   launchChromiumWithExtension,
   launchFirefoxWithExtension,
 } from '../harness/browsers.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
 import { openExtensionPage, siteRows, storageValue } from '../harness/extension-pages.js';
+import { launchExtension } from './extension-test-kit.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCREENSHOTS = join(ROOT, 'test-output/screenshots');
@@ -146,10 +145,7 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
   let page: Page;
 
   beforeAll(async () => {
-    eb = await launch(await stableBuildDir(dir));
-    await closeInstallWelcomeTab(eb);
-    page = await eb.browser.newPage();
-    await page.setViewport({ width: 900, height: 900 });
+    ({ eb, page } = await launchExtension(dir, launch, { width: 900, height: 900 }));
   }, 60_000);
 
   afterAll(async () => {
