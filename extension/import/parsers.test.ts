@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseImportFile } from './detect.js';
 import { fixture } from './import-test-kit.js';
-import { ImportFileError } from './types.js';
+import { ImportFileError, type ParsedFile } from './types.js';
+
+/** A file's days as [day, host, activeMs, visits]: the figures each format is read into. */
+function dayRows(parsed: ParsedFile): [string, string, number, number][] {
+  return parsed.days.map(({ day, host, activeMs, visits }) => [day, host, activeMs, visits]);
+}
 
 function errorCode(text: string): string | undefined {
   try {
@@ -16,9 +21,7 @@ describe('Web Activity Time Tracker backup', () => {
   it('reads each site and day, with seconds as ms and the en-US date as an ISO day', () => {
     const parsed = parseImportFile(fixture('watt'));
     expect(parsed.source).toBe('web-activity-time-tracker');
-    expect(
-      parsed.days.map(({ day, host, activeMs, visits }) => [day, host, activeMs, visits]),
-    ).toEqual([
+    expect(dayRows(parsed)).toEqual([
       ['2024-04-16', 'github.com', 3_600_000, 7],
       ['2024-04-17', 'github.com', 1_800_000, 5],
       ['2024-04-17', 'www.youtube.com', 900_000, 3],
@@ -35,9 +38,7 @@ describe('time-tracker-4-browser record export', () => {
   it('JSON: focus seconds as ms, YYYYMMDD days; rows merged by category or date are skipped', () => {
     const parsed = parseImportFile(fixture('tt4bJson'));
     expect(parsed.source).toBe('time-tracker-4-browser');
-    expect(
-      parsed.days.map(({ day, host, activeMs, visits }) => [day, host, activeMs, visits]),
-    ).toEqual([
+    expect(dayRows(parsed)).toEqual([
       ['2024-04-16', 'github.com', 3_600_000, 7],
       ['2024-04-17', 'www.youtube.com', 900_000, 3],
       ['2024-04-17', 'localhost:8080', 300_000, 4],
@@ -51,9 +52,7 @@ describe('time-tracker-4-browser record export', () => {
   it('CSV: the BOM and translated header ignored, columns by place (a comma in a name shifts only the middle)', () => {
     const parsed = parseImportFile(fixture('tt4bCsv'));
     expect(parsed.source).toBe('time-tracker-4-browser');
-    expect(
-      parsed.days.map(({ day, host, activeMs, visits }) => [day, host, activeMs, visits]),
-    ).toEqual([
+    expect(dayRows(parsed)).toEqual([
       ['2024-04-16', 'github.com', 3_600_000, 7],
       ['2024-04-17', 'www.youtube.com', 900_000, 3],
       ['2024-04-17', 'docs.google.com', 1_200_000, 2],
