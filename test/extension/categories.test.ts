@@ -4,27 +4,19 @@
  * category of the person's own, relabels its history at once (the stored rollups unchanged),
  * and axe-core still finds nothing wrong.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-} from '../harness/browsers.js';
+import type { ExtensionBrowser } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
 import {
   openExtensionPage,
   readVisits,
-  setStorageValues,
   siteRows,
   storageValue,
 } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
+import { axeViolationIds as axeViolations, launchRecording, sleep } from './extension-test-kit.js';
 
-const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** The seeded site: 10 min over 2 visits today, on a host under youtube.com (built in: video). */
 const SEEDED = { domain: 'www.youtube.com', activeMs: 600_000, visits: 2 };
 
@@ -66,15 +58,6 @@ function seedTodayRollup(page: Page, row: typeof SEEDED): Promise<void> {
   }, row);
 }
 
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await AXE_SOURCE);
-  return page.evaluate(async () => {
-    type Axe = { run(ctx: Document): Promise<{ violations: { id: string }[] }> };
-    const result = await (globalThis as unknown as { axe: Axe }).axe.run(document);
-    return result.violations.map((v) => v.id);
-  });
-}
-
 const site = servePlainPages();
 
 describe('categories in Chromium', () => {
@@ -84,16 +67,13 @@ describe('categories in Chromium', () => {
   let browsedMs = 0;
 
   beforeAll(async () => {
-    eb = await launchChromiumWithExtension(await stableBuildDir('chrome-mv3'));
-    await closeInstallWelcomeTab(eb);
-    ext = await eb.browser.newPage();
-    await ext.setViewport({ width: 1000, height: 1400 });
-    await openExtensionPage(ext, `${eb.extensionUrl}manifest.json`);
-    await setStorageValues(ext, { consent: true });
+    ({ eb, page: ext } = await launchRecording('chrome-mv3', undefined, {
+      viewport: { width: 1000, height: 1400 },
+    }));
     const tab = await eb.browser.newPage();
     await tab.bringToFront();
     await tab.goto(`${site.url()}/reading`);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await sleep(1_500);
     await tab.goto(`${site.url()}/next`);
     await waitFor(async () => (await readVisits(ext)).length > 0, 'a recorded visit', 15_000);
     await tab.close();
@@ -107,6 +87,32 @@ describe('categories in Chromium', () => {
     await eb?.close();
   });
 
+  /** The two sites' rows once relabelled: the seeded one in `seeded`, the browsed one in work. */
+  const relabelledRows = (seeded: string): CategoryRow[] => [
+    { category: seeded, activeMs: SEEDED.activeMs, visits: SEEDED.visits },
+    { category: 'work', activeMs: browsedMs, visits: 2 },
+  ];
+
+  /** Waits for the options page's `category` row, then expects relabelledRows(seeded). */
+  async function expectRelabelled(category: string, what: string, seeded: string): Promise<void> {
+    await waitFor(
+      async () => (await categoryRows(ext)).some((r) => r.category === category),
+      what,
+      5_000,
+    );
+    expect(await categoryRows(ext)).toEqual(relabelledRows(seeded));
+  }
+
+  /** What the extension stored once the browsed site was moved to work. */
+  const WORK_OVERRIDE = { custom: [], overrides: { '127.0.0.1': 'work' } };
+
+  /** Today's bar in the page's chart: its segments' categories and times. */
+  function todaySegments(page: Page): Promise<(string | number | null)[][]> {
+    return page.$$eval('.trend-chart g:last-of-type .bar-segment', (els) =>
+      els.map((el) => [el.getAttribute('data-segment'), Number(el.getAttribute('data-active-ms'))]),
+    );
+  }
+
   it('totals the range by category, and relabels a site chosen from its row', async () => {
     await openExtensionPage(ext, `${eb.extensionUrl}options.html`);
     await ext.waitForSelector('[data-testid="category-row"]');
@@ -119,19 +125,8 @@ describe('categories in Chromium', () => {
     expect(rows.map((r) => r.domain)).toEqual(['youtube.com', '127.0.0.1']);
 
     await ext.select('[data-testid="site-category"][data-site="127.0.0.1"]', 'work');
-    await waitFor(
-      async () => (await categoryRows(ext)).some((r) => r.category === 'work'),
-      'the work row',
-      5_000,
-    );
-    expect(await categoryRows(ext)).toEqual([
-      { category: 'video', activeMs: SEEDED.activeMs, visits: SEEDED.visits },
-      { category: 'work', activeMs: browsedMs, visits: 2 },
-    ]);
-    expect(await storageValue(ext, 'categories')).toEqual({
-      custom: [],
-      overrides: { '127.0.0.1': 'work' },
-    });
+    await expectRelabelled('work', 'the work row', 'video');
+    expect(await storageValue(ext, 'categories')).toEqual(WORK_OVERRIDE);
   }, 60_000);
 
   it("puts a site in a category of the person's own, in the chart and the popup", async () => {
@@ -139,15 +134,7 @@ describe('categories in Chromium', () => {
     await ext.click('[data-testid="create-category"]');
     await ext.waitForSelector('[data-testid="custom-category"][data-name="Study"]');
     await ext.select('[data-testid="site-category"][data-site="youtube.com"]', 'custom:1');
-    await waitFor(
-      async () => (await categoryRows(ext)).some((r) => r.category === 'custom:1'),
-      'the Study row',
-      5_000,
-    );
-    expect(await categoryRows(ext)).toEqual([
-      { category: 'custom:1', activeMs: SEEDED.activeMs, visits: SEEDED.visits },
-      { category: 'work', activeMs: browsedMs, visits: 2 },
-    ]);
+    await expectRelabelled('custom:1', 'the Study row', 'custom:1');
     expect(
       await ext.$eval('[data-testid="site-category"][data-site="youtube.com"]', (el) => [
         (el as HTMLSelectElement).value,
@@ -155,10 +142,7 @@ describe('categories in Chromium', () => {
       ]),
     ).toEqual(['custom:1', 'Study']);
     // Today's bar in the chart, split the same way.
-    const segments = await ext.$$eval('.trend-chart g:last-of-type .bar-segment', (els) =>
-      els.map((el) => [el.getAttribute('data-segment'), Number(el.getAttribute('data-active-ms'))]),
-    );
-    expect(segments).toEqual([
+    expect(await todaySegments(ext)).toEqual([
       ['work', browsedMs],
       ['custom:1', SEEDED.activeMs],
     ]);
@@ -174,14 +158,8 @@ describe('categories in Chromium', () => {
     await popup.setViewport({ width: 370, height: 900 });
     await openExtensionPage(popup, `${eb.extensionUrl}popup.html`);
     await popup.waitForSelector('[data-testid="category-row"]');
-    expect(await categoryRows(popup)).toEqual([
-      { category: 'custom:1', activeMs: SEEDED.activeMs, visits: SEEDED.visits },
-      { category: 'work', activeMs: browsedMs, visits: 2 },
-    ]);
-    const popupSegments = await popup.$$eval('.trend-chart g:last-of-type .bar-segment', (els) =>
-      els.map((el) => [el.getAttribute('data-segment'), Number(el.getAttribute('data-active-ms'))]),
-    );
-    expect(popupSegments).toEqual([
+    expect(await categoryRows(popup)).toEqual(relabelledRows('custom:1'));
+    expect(await todaySegments(popup)).toEqual([
       ['work', browsedMs],
       ['custom:1', SEEDED.activeMs],
     ]);
@@ -193,18 +171,7 @@ describe('categories in Chromium', () => {
   it('sends the sites of a deleted category back to their built-in one', async () => {
     ext.once('dialog', (dialog) => void dialog.accept());
     await ext.click('[data-testid="delete-category"]');
-    await waitFor(
-      async () => (await categoryRows(ext)).some((r) => r.category === 'video'),
-      'the video row again',
-      5_000,
-    );
-    expect(await categoryRows(ext)).toEqual([
-      { category: 'video', activeMs: SEEDED.activeMs, visits: SEEDED.visits },
-      { category: 'work', activeMs: browsedMs, visits: 2 },
-    ]);
-    expect(await storageValue(ext, 'categories')).toEqual({
-      custom: [],
-      overrides: { '127.0.0.1': 'work' },
-    });
+    await expectRelabelled('video', 'the video row again', 'video');
+    expect(await storageValue(ext, 'categories')).toEqual(WORK_OVERRIDE);
   }, 60_000);
 });
