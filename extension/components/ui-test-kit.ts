@@ -1,7 +1,7 @@
 /** Renders Preact views into a linkedom document: DOM checks without a browser. */
 import { parseHTML } from 'linkedom';
 import { type ComponentChild, render } from 'preact';
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 
 export interface Rendered {
@@ -19,6 +19,19 @@ export function fakeI18n(): void {
     (key: string, subs?: string | string[]) =>
       `${key}(${(Array.isArray(subs) ? subs : subs === undefined ? [] : [subs]).join(',')})`,
   );
+}
+
+/**
+ * A view test file's hooks: fakeI18n before each test; after it, globals unstubbed, mocks
+ * restored and the database `db()` gives (if a test opened one) deleted.
+ */
+export function viewTestHooks(db: () => { delete(): Promise<void> } | undefined): void {
+  beforeEach(() => fakeI18n());
+  afterEach(async () => {
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+    await db()?.delete();
+  });
 }
 
 export function renderView(view: ComponentChild): Rendered {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TracksphereDb } from '../db/index.js';
 import type { SyncStatus } from '../db/sync-status.js';
 import { SiteListEditor } from '../entrypoints/options/site-list-editor.js';
@@ -10,7 +10,7 @@ import { seededDb, TODAY } from '../stats/stats-test-kit.js';
 import { errorNote, NoteLine, note } from './note.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from './sync-status-panel.js';
 import { barAfterKey, TrendChart } from './trend-chart.js';
-import { fakeI18n, renderView } from './ui-test-kit.js';
+import { renderView, viewTestHooks } from './ui-test-kit.js';
 
 const MIN = 60_000;
 
@@ -36,12 +36,7 @@ const STATUS: TrackerStatus = {
 };
 
 let db: TracksphereDb;
-beforeEach(() => fakeI18n());
-afterEach(async () => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  await db?.delete();
-});
+viewTestHooks(() => db);
 
 async function popupProps(overrides: Partial<PopupViewProps> = {}): Promise<PopupViewProps> {
   db = await seededDb();

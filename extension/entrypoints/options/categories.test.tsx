@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CategoryList, categoryStacks } from '../../components/category-list.js';
-import { fakeI18n, type Rendered, renderView } from '../../components/ui-test-kit.js';
+import { type Rendered, renderView, viewTestHooks } from '../../components/ui-test-kit.js';
 import { freshTestDb, makeVisit, utcDayOf } from '../../db/db-test-kit.js';
 import { recordFinishedVisits, type TracksphereDb } from '../../db/index.js';
 import type { OpenVisitFigure } from '../../messaging/protocol.js';
@@ -93,12 +93,7 @@ function controls(db: TracksphereDb, overrides: Partial<CategoryControls> = {}):
 }
 
 let db: TracksphereDb;
-beforeEach(() => fakeI18n());
-afterEach(async () => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  await db?.delete();
-});
+viewTestHooks(() => db);
 
 describe("the popup's categories today", () => {
   it('adds the open visit and follows the person over the list', async () => {

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeI18n, type Rendered, renderView } from '../../components/ui-test-kit.js';
+import { describe, expect, it, vi } from 'vitest';
+import { type Rendered, renderView, viewTestHooks } from '../../components/ui-test-kit.js';
 import { utcDayOf } from '../../db/db-test-kit.js';
 import type { TracksphereDb } from '../../db/index.js';
 import { presetRange } from '../../stats/date-range.js';
@@ -9,12 +9,7 @@ import { Insights } from './insights.js';
 import { PAGE_ROWS, SitePagesView } from './site-pages.js';
 
 let db: TracksphereDb;
-beforeEach(() => fakeI18n());
-afterEach(async () => {
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  await db?.delete();
-});
+viewTestHooks(() => db);
 
 async function render(level: 'full' | 'path' | 'domain' = 'full'): Promise<Rendered> {
   db = await insightDb();
