@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CategoryList, categoryStacks } from '../../components/category-list.js';
 import { type Rendered, renderView, viewTestHooks } from '../../components/ui-test-kit.js';
 import { freshTestDb, makeVisit, utcDayOf } from '../../db/db-test-kit.js';
-import { recordFinishedVisits, type TracksphereDb } from '../../db/index.js';
+import type { TracksphereDb } from '../../db/index.js';
 import type { OpenVisitFigure } from '../../messaging/protocol.js';
 import {
   assignCategory,
@@ -18,6 +18,7 @@ import {
   todayRollups,
   withOpenVisits,
 } from '../../stats/index.js';
+import { dbWithVisits } from '../../stats/stats-test-kit.js';
 import { CategoriesSection } from './categories-section.js';
 import { CategoryContext, type CategoryControls } from './category-controls.js';
 import { HistorySection } from './history-section.js';
@@ -30,22 +31,16 @@ const at = (day: number, hour: number): number => Date.UTC(2025, 2, day, hour);
  * Today: youtube 10 + 5 min (www and m hosts), github 20 min, wikipedia 15 min, own.example 4 min;
  * Mar 8: youtube 30 min, github 60 min. The person made "Study" and moved wikipedia.org to it.
  */
-async function seeded(): Promise<TracksphereDb> {
-  const db = freshTestDb();
-  await recordFinishedVisits(
-    db,
-    [
-      makeVisit({ at: at(10, 9), domain: 'www.youtube.com', activeMs: 10 * MIN }),
-      makeVisit({ at: at(10, 10), domain: 'm.youtube.com', activeMs: 5 * MIN }),
-      makeVisit({ at: at(10, 11), domain: 'github.com', activeMs: 20 * MIN }),
-      makeVisit({ at: at(10, 12), domain: 'en.wikipedia.org', activeMs: 15 * MIN }),
-      makeVisit({ at: at(10, 13), domain: 'own.example', activeMs: 4 * MIN }),
-      makeVisit({ at: at(8, 9), domain: 'www.youtube.com', activeMs: 30 * MIN }),
-      makeVisit({ at: at(8, 10), domain: 'github.com', activeMs: 60 * MIN }),
-    ],
-    { syncEnabled: false, dayOf: utcDayOf },
-  );
-  return db;
+function seeded(): Promise<TracksphereDb> {
+  return dbWithVisits([
+    makeVisit({ at: at(10, 9), domain: 'www.youtube.com', activeMs: 10 * MIN }),
+    makeVisit({ at: at(10, 10), domain: 'm.youtube.com', activeMs: 5 * MIN }),
+    makeVisit({ at: at(10, 11), domain: 'github.com', activeMs: 20 * MIN }),
+    makeVisit({ at: at(10, 12), domain: 'en.wikipedia.org', activeMs: 15 * MIN }),
+    makeVisit({ at: at(10, 13), domain: 'own.example', activeMs: 4 * MIN }),
+    makeVisit({ at: at(8, 9), domain: 'www.youtube.com', activeMs: 30 * MIN }),
+    makeVisit({ at: at(8, 10), domain: 'github.com', activeMs: 60 * MIN }),
+  ]);
 }
 
 const created = createCategory({ custom: [], overrides: {} }, 'Study');
