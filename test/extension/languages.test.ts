@@ -9,13 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-} from '../harness/browsers.js';
-import { stableBuildDir } from '../harness/extension-builds.js';
+import { type ExtensionBrowser, launchChromiumWithExtension } from '../harness/browsers.js';
 import { openExtensionPage } from '../harness/extension-pages.js';
+import { launchExtension } from './extension-test-kit.js';
 
 const LOCALES = resolve(dirname(fileURLToPath(import.meta.url)), '../../extension/public/_locales');
 const MIN = 60_000;
@@ -61,9 +57,9 @@ describe.each(CASES)('Chromium in $lang', ({ lang, heading, total }) => {
   const text = messages(lang);
 
   beforeAll(async () => {
-    eb = await launchChromiumWithExtension(await stableBuildDir('chrome-mv3'), { lang });
-    await closeInstallWelcomeTab(eb);
-    page = await eb.browser.newPage();
+    ({ eb, page } = await launchExtension('chrome-mv3', (dir) =>
+      launchChromiumWithExtension(dir, { lang }),
+    ));
     // Headless Chromium takes its messages from --lang but reports en-US from
     // i18n.getUILanguage(); a browser with a window reports the language it shows.
     await page.evaluateOnNewDocument((l: string) => {
