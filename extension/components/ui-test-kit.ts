@@ -21,13 +21,26 @@ export function fakeI18n(): void {
   );
 }
 
+/** The roots renderView drew into since the last unmountViews. */
+const mounted: HTMLElement[] = [];
+
 /**
- * A view test file's hooks: fakeI18n before each test; after it, globals unstubbed, mocks
- * restored and the database `db()` gives (if a test opened one) deleted.
+ * Unmounts every view renderView drew. A view that loads data re-renders when its reads come
+ * back; left mounted, that render can land after the test, once fakeI18n's mock is restored,
+ * and throw there (the fake browser has no i18n).
+ */
+export function unmountViews(): void {
+  for (const root of mounted.splice(0)) render(null, root);
+}
+
+/**
+ * A view test file's hooks: fakeI18n before each test; after it, the views unmounted, globals
+ * unstubbed, mocks restored and the database `db()` gives (if a test opened one) deleted.
  */
 export function viewTestHooks(db: () => { delete(): Promise<void> } | undefined): void {
   beforeEach(() => fakeI18n());
   afterEach(async () => {
+    unmountViews();
     vi.unstubAllGlobals();
     vi.restoreAllMocks();
     await db()?.delete();
@@ -40,6 +53,7 @@ export function renderView(view: ComponentChild): Rendered {
   );
   vi.stubGlobal('document', document);
   const root = document.getElementById('app') as unknown as HTMLElement;
+  mounted.push(root);
   render(view, root);
   return {
     root,
