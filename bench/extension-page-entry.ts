@@ -54,6 +54,12 @@ export interface RecordingResult {
   stepMsPerVisit: number;
   /** recordFinishedVisits alone, one visit per transaction (as the background records them). */
   dbMsPerVisit: number;
+  /**
+   * One bare IndexedDB read-write transaction (one small put, durability 'relaxed' as the
+   * visit's), timed in turn with each event of the whole path: the yardstick issue 20 sets it
+   * against.
+   */
+  bareTxnMs: number;
 }
 
 export interface Counts {
@@ -209,6 +215,29 @@ async function counts(): Promise<Counts> {
   return { visits, rollups };
 }
 
+let bare: Promise<IDBDatabase> | undefined;
+/** A database of its own with one store, for the bare transaction. */
+function bareDatabase(): Promise<IDBDatabase> {
+  bare ??= new Promise((resolve, reject) => {
+    const open = indexedDB.open('tracksphere-bench-bare', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('rows', { keyPath: 'id' });
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  return bare;
+}
+
+/** One read-write transaction that puts one small row, until it completes. */
+async function bareTransaction(n: number): Promise<void> {
+  const idb = await bareDatabase();
+  await new Promise<void>((resolve, reject) => {
+    const tx = idb.transaction('rows', 'readwrite', { durability: 'relaxed' });
+    tx.objectStore('rows').put({ id: 1, n });
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
 const OPEN_TABS = 10;
 const EVENT_GAP_MS = 20_000;
 
@@ -270,10 +299,21 @@ async function measureRecording(n: number): Promise<RecordingResult> {
   // The first event finishes the setup's visit in tab 1: warm-up, not timed.
   await tracker.dispatch(timedEvent(base, 0));
   finished = 0;
+  await bareTransaction(0);
   const before = await database().visits.count();
-  const t0 = performance.now();
-  for (let i = 1; i <= n; i++) await tracker.dispatch(timedEvent(base, i));
-  const msPerVisit = (performance.now() - t0) / n;
+  // In turn, so the machine's load at any moment weighs on both alike.
+  let pathMs = 0;
+  let bareMs = 0;
+  for (let i = 1; i <= n; i++) {
+    const t0 = performance.now();
+    await tracker.dispatch(timedEvent(base, i));
+    const t1 = performance.now();
+    await bareTransaction(i);
+    pathMs += t1 - t0;
+    bareMs += performance.now() - t1;
+  }
+  const msPerVisit = pathMs / n;
+  const bareTxnMs = bareMs / n;
   const stored = (await database().visits.count()) - before;
 
   // step() alone over the same kind of events.
@@ -298,7 +338,7 @@ async function measureRecording(n: number): Promise<RecordingResult> {
     await recordFinishedVisits(database(), [v], { syncEnabled: false, dayOf: localDayOf });
   }
   const dbMsPerVisit = (performance.now() - d0) / Math.max(1, copies.length);
-  return { finished, stored, errors, msPerVisit, stepMsPerVisit, dbMsPerVisit };
+  return { finished, stored, errors, msPerVisit, stepMsPerVisit, dbMsPerVisit, bareTxnMs };
 }
 
 const api = { seed, seeded, counts, measureRecording };

@@ -47,6 +47,8 @@ const BUILD_DIR = extensionBuildDir('chrome-mv3');
 
 export const EXTENSION_TARGETS = {
   msPerVisit: 2,
+  /** Whole background path per finished visit over one bare IndexedDB read-write transaction. */
+  visitToBareTxn: 2,
   popupFirstRenderMs: 100,
   optionsTableMs: 250,
   popupJsGzipKiB: 60,
@@ -108,6 +110,10 @@ export interface ExtensionResult {
     dbMsPerVisit: number;
     /** step() + the IndexedDB transaction: the background's path without its storage.local I/O. */
     coreMsPerVisit: number;
+    /** One bare IndexedDB read-write transaction, timed in turn with the whole path. */
+    bareTxnMs: number;
+    /** msPerVisit / bareTxnMs within each round, median of rounds. */
+    visitToBareTxn: number;
     popupFirstRenderMs: number;
     popupFrameMs: number;
     /** To the trend chart in the DOM: the whole popup, which 7b's figure no longer waits for. */
@@ -425,7 +431,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
       const r: ExtensionRound = { popup, options, recording };
       rounds.push(r);
       log(
-        `extension round ${round}: ${(recording.stepMsPerVisit + recording.dbMsPerVisit).toFixed(2)} ms/visit (whole path ${recording.msPerVisit.toFixed(2)}), popup ${median(
+        `extension round ${round}: ${recording.msPerVisit.toFixed(2)} ms/visit, ${(recording.msPerVisit / recording.bareTxnMs).toFixed(2)}x a bare txn (${recording.bareTxnMs.toFixed(2)} ms), popup ${median(
           popup.map((p) => p.shownMs),
         ).toFixed(0)} ms, options ${median(options.map((p) => p.shownMs)).toFixed(0)} ms`,
       );
@@ -443,6 +449,8 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
         stepMsPerVisit: perRound((r) => r.recording.stepMsPerVisit),
         dbMsPerVisit: perRound((r) => r.recording.dbMsPerVisit),
         coreMsPerVisit: perRound((r) => r.recording.stepMsPerVisit + r.recording.dbMsPerVisit),
+        bareTxnMs: perRound((r) => r.recording.bareTxnMs),
+        visitToBareTxn: perRound((r) => r.recording.msPerVisit / r.recording.bareTxnMs),
         popupFirstRenderMs: perRound((r) => loads(r.popup, (p) => p.shownMs)),
         popupFrameMs: perRound((r) => loads(r.popup, (p) => p.frameMs)),
         popupCompleteMs: perRound((r) => loads(r.popup, (p) => p.completeMs)),
@@ -479,17 +487,23 @@ export function extensionRows(r: ExtensionResult): Array<[string, string, string
   const status = (v: number, limit: number): string =>
     !Number.isFinite(v) ? '' : v < limit ? 'met' : 'MISSED';
   return [
-    // The issue's per-visit cost is the tracker's step, the IndexedDB visit write and the rollup
-    // update; the whole background path adds the save of the tracker's state to storage.local.
+    // Issue 20: the whole background path per finished visit (step, the visit's IndexedDB
+    // transaction, saving the tracker's state) against one bare read-write transaction timed in
+    // turn with it, and in absolute terms.
     [
-      '7a. Extension: ms per finished visit, step() + IndexedDB visit & rollup txn',
-      fmt(s.coreMsPerVisit, 2),
-      `< ${t.msPerVisit}`,
-      status(s.coreMsPerVisit, t.msPerVisit),
+      '7a. Extension: whole background path per finished visit / bare IndexedDB rw txn',
+      `${fmt(s.visitToBareTxn, 2)}x`,
+      `<= ${t.visitToBareTxn}x`,
+      status(s.visitToBareTxn, t.visitToBareTxn + 1e-9),
     ],
-    ['    whole background path, with the storage.local save (ms)', fmt(s.msPerVisit, 2), '', ''],
     [
-      '    step() / IndexedDB txn / storage.local rest (ms)',
+      '    whole path per finished visit / the bare txn (ms)',
+      `${fmt(s.msPerVisit, 2)} / ${fmt(s.bareTxnMs, 2)}`,
+      `< ${t.msPerVisit}`,
+      status(s.msPerVisit, t.msPerVisit),
+    ],
+    [
+      '    step() / visit IndexedDB txn alone / rest of the path (ms)',
       `${fmt(s.stepMsPerVisit, 3)} / ${fmt(s.dbMsPerVisit, 2)} / ${fmt(s.msPerVisit - s.coreMsPerVisit, 2)}`,
       '',
       '',
