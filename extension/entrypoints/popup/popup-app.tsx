@@ -4,26 +4,23 @@ import { browser } from 'wxt/browser';
 import { categoryStacks } from '../../components/category-list.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, note } from '../../components/note.js';
+import { scopedToday } from '../../components/scoped-today.js';
+import { useAllBrowsers } from '../../components/use-all-browsers.js';
 import type { DailyRollup, DayTotal } from '../../db/index.js';
 // The module itself, not the sync index: that would pull the sync client and zod into the page.
 import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
 import { type SyncNowResult, sendMessage, type TrackerStatus } from '../../messaging/protocol.js';
 import { categorySettingsItem, loadCategorySettings } from '../../settings/category-items.js';
 import {
-  allBrowsersDay,
   type CategorySettings,
   categoryDays,
-  categoryTotals,
   loadTrendBeforeWithRows,
   localToday,
   pageDb,
-  popupToday,
-  siteOfMap,
   todayRollups,
   withOpenVisits,
 } from '../../stats/index.js';
 import { PopupView } from './popup-view.js';
-import { useAllBrowsers } from './use-all-browsers.js';
 
 /** How often the open popup reads the figures again: the current site's time counts up by the second. */
 export const POPUP_REFRESH_MS = 1_000;
@@ -206,28 +203,22 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
 
   if (error !== null) return <p class="error">{t('errorPrefix', error)}</p>;
   if (now === null) return <p class="muted">{t('loading')}</p>;
-  const allDay =
-    all.scope === 'all' && all.reply !== null
-      ? allBrowsersDay(all.reply, now.day, all.unacknowledged, now.status.openVisits)
-      : null;
-  // "All" without a summary yet shows this browser's figures (and says so).
-  const today = popupToday(
-    now.day,
-    allDay?.rows ?? now.recorded,
-    now.status.openVisits,
-    undefined,
-    siteOfMap({ ...all.sites, ...now.sites }),
-  );
+  const {
+    today,
+    allDay,
+    categories: categoryFigures,
+  } = scopedToday(now.day, now.recorded, now.status.openVisits, all, now.sites, categories);
   const registered = now.status.sync.registered;
   const week = earlier === null ? null : [...earlier, today.todayTotal];
+  // The trend's days are this browser's: its bars split this browser's time.
   const todayRows = withOpenVisits(now.recorded, now.status.openVisits, {
     from: now.day,
     to: now.day,
   });
   const byCategory =
-    categories === null
+    categories === null || categoryFigures === null
       ? null
-      : { totals: categoryTotals(todayRows, categories), settings: categories };
+      : { totals: categoryFigures, settings: categories };
   const trendStacks =
     categories === null || earlierRows === null
       ? undefined

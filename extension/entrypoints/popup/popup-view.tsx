@@ -14,7 +14,7 @@ import {
 } from '../../stats/index.js';
 import { CurrentSitePanel, type CurrentSitePanelProps } from './current-site-panel.js';
 import { PopupLimits } from './popup-limits.js';
-import { type ScopeProps, ScopeSwitch } from './scope-switch.js';
+import { type ScopeProps, ScopeSwitch } from '../../components/scope-switch.js';
 
 export interface PopupViewProps {
   /** Today's figures, and the trend once it is read (null until then). */

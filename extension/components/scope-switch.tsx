@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
-import { t } from '../../components/i18n.js';
-import { formatDateTime } from '../../stats/format-duration.js';
-import { type AllBrowsersDay, formatDuration } from '../../stats/index.js';
+import { formatDateTime } from '../stats/format-duration.js';
+import { type AllBrowsersDay, formatDuration } from '../stats/index.js';
+import { t } from './i18n.js';
 import type { ViewScope } from './use-all-browsers.js';
 
 export interface ScopeProps {

@@ -4,9 +4,9 @@
  * figures up, and adds this browser's visits the summary cannot hold yet (stats/all-browsers.ts).
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { DailyRollup } from '../../db/index.js';
-import { type AllBrowsersReply, sendMessage } from '../../messaging/protocol.js';
-import { pageDb, unacknowledgedRows } from '../../stats/index.js';
+import type { DailyRollup } from '../db/index.js';
+import { type AllBrowsersReply, sendMessage } from '../messaging/protocol.js';
+import { pageDb, unacknowledgedRows } from '../stats/index.js';
 
 export type ViewScope = 'this' | 'all';
 
