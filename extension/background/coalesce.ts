@@ -8,24 +8,30 @@ export function coalesce<T>(
   work: () => Promise<T>,
   settle: (last: T) => void = () => undefined,
 ): () => Promise<void> {
-  let running: Promise<void> | null = null;
+  let running: Promise<void> = Promise.resolve();
+  let busy = false;
   let again = false;
   const run = async (): Promise<void> => {
     let last: T;
-    do {
-      again = false;
-      last = await work();
-    } while (again);
+    try {
+      do {
+        again = false;
+        last = await work();
+      } while (again);
+    } finally {
+      // In the same step as the last check of `again`: a call from here on starts a new run,
+      // where one arriving while `running` still settled would have joined a finished run.
+      busy = false;
+    }
     settle(last);
   };
   return () => {
-    if (running !== null) {
+    if (busy) {
       again = true;
       return running;
     }
-    running = run().finally(() => {
-      running = null;
-    });
+    busy = true;
+    running = run();
     return running;
   };
 }
