@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { maintainPartitions, partitionName } from '../../server/src/data-access/partitions.js';
 import type { Pool } from '../../server/src/data-access/pool.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
+import { expectDashboardRollupsMatchVisits } from '../harness/dashboard-rollups.js';
 import { DAY, month, NOW, partitions, stored, visit, withDatabase } from '../harness/retention.js';
 
 async function rollupPartitions(pool: Pool): Promise<string[]> {
@@ -28,6 +29,7 @@ async function expectRollupMatchesVisits(pool: Pool): Promise<void> {
                  sum(active_ms) AS active_ms, count(*) AS visits FROM visits GROUP BY 1, 2, 3) v`),
   );
   expect(rollup.rows).toEqual(fromVisits.rows);
+  await expectDashboardRollupsMatchVisits(pool);
 }
 
 const run = (pool: Pool, retentionDays: number, monthsAhead = 0) =>

@@ -47,13 +47,49 @@ export async function ensureRollupPartition(
   existing.add(name);
 }
 
-/** Drops the rollup's month along with visits' month `visitsPartition` (retention). */
+/**
+ * Drops the rollup's month along with visits' month `visitsPartition` (retention), and takes
+ * that month out of the dashboards' rollups (unpartitioned; migration dashboard-rollups).
+ */
 export async function dropRollupPartition(
   client: PoolClient,
   visitsPartition: string,
 ): Promise<void> {
   await client.query(`DROP TABLE IF EXISTS ${rollupPartitionName(visitsPartition)}`);
+  const m = /^visits_(\d{4})_(\d{2})$/.exec(visitsPartition);
+  if (m === null) return;
+  const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  const to = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1));
+  await client.query('SELECT visit_dashboard_rollups_forget($1, $2)', [from, to]);
 }
+
+/**
+ * The dashboards' hour and day sums (migration dashboard-rollups) less the deleted rows `d`, as
+ * CTEs uh and ud; s: the (device, session) pairs they were in.
+ */
+const SUBTRACT_DASHBOARD_ROLLUPS = `
+          gh AS (SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id, browser_name,
+                        browser_major, os_name, device_type,
+                        sum(active_ms)::bigint AS active_ms, count(*) AS visits
+                   FROM d GROUP BY 1, 2, 3, 4, 5, 6),
+          uh AS (UPDATE visit_device_hours r
+                    SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
+                   FROM gh g
+                  WHERE r.device_id = g.device_id AND r.hour = g.hour
+                    AND r.browser_name IS NOT DISTINCT FROM g.browser_name
+                    AND r.browser_major IS NOT DISTINCT FROM g.browser_major
+                    AND r.os_name IS NOT DISTINCT FROM g.os_name
+                    AND r.device_type IS NOT DISTINCT FROM g.device_type
+                 RETURNING 1),
+          gd AS (SELECT date_trunc('day', started_at, 'UTC') AS day, domain,
+                        sum(active_ms)::bigint AS active_ms, count(*) AS visits
+                   FROM d GROUP BY 1, 2),
+          ud AS (UPDATE visit_domain_days r
+                    SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
+                   FROM gd g
+                  WHERE r.day = g.day AND r.domain = g.domain
+                 RETURNING 1),
+          s AS (SELECT DISTINCT device_id, session_id FROM d)`;
 
 /**
  * Deletes rows of one partition of visits (`table`: the statement names the partition, so the
@@ -66,9 +102,17 @@ export async function deleteVisitsAndSubtract(
   where: string,
   values: unknown[],
 ): Promise<number> {
-  const r = await client.query<{ deleted: string; first: Date | null; last: Date | null }>(
+  const r = await client.query<{
+    deleted: string;
+    first: Date | null;
+    last: Date | null;
+    devices: string[] | null;
+    sessions: string[] | null;
+  }>(
     `WITH d AS (DELETE FROM ${table} WHERE ${where}
-                RETURNING started_at, device_id, domain, active_ms),
+                RETURNING started_at, device_id, domain, active_ms, session_id, browser_name,
+                          split_part(browser_version, '.', 1) AS browser_major, os_name,
+                          device_type),
           g AS (SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id, domain,
                        sum(active_ms)::bigint AS active_ms, count(*) AS visits
                   FROM d GROUP BY 1, 2, 3),
@@ -76,13 +120,25 @@ export async function deleteVisitsAndSubtract(
                    SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
                   FROM g
                  WHERE r.device_id = g.device_id AND r.hour = g.hour AND r.domain = g.domain
-                RETURNING 1)
+                RETURNING 1),
+          ${SUBTRACT_DASHBOARD_ROLLUPS}
      SELECT count(*) AS deleted, min(started_at) AS first, max(started_at) AS last,
-            (SELECT count(*) FROM u) AS updated
+            (SELECT count(*) FROM u) + (SELECT count(*) FROM uh) + (SELECT count(*) FROM ud)
+              AS updated,
+            (SELECT array_agg(device_id ORDER BY device_id, session_id) FROM s) AS devices,
+            (SELECT array_agg(session_id ORDER BY device_id, session_id) FROM s) AS sessions
        FROM d`,
     values,
   );
   const row = r.rows[0];
+  // The sessions those visits were in, made again from what is left (a separate statement:
+  // one statement does not see its own deletes).
+  if (row?.devices) {
+    await client.query('SELECT visit_sessions_refresh($1::uuid[], $2::uuid[])', [
+      row.devices,
+      row.sessions,
+    ]);
+  }
   const deleted = Number(row?.deleted ?? 0);
   // The rows the update emptied (it cannot delete them in the same statement), within the
   // hours it touched, so only those partitions are read.
@@ -90,6 +146,16 @@ export async function deleteVisitsAndSubtract(
     await client.query(
       `DELETE FROM visit_rollup
         WHERE visits <= 0 AND hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2`,
+      [row.first, row.last],
+    );
+    await client.query(
+      `DELETE FROM visit_device_hours
+        WHERE visits <= 0 AND hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2`,
+      [row.first, row.last],
+    );
+    await client.query(
+      `DELETE FROM visit_domain_days
+        WHERE visits <= 0 AND day >= date_trunc('day', $1::timestamptz, 'UTC') AND day <= $2`,
       [row.first, row.last],
     );
   }
