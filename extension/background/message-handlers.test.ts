@@ -4,6 +4,7 @@ import { makeVisit, utcDayOf } from '../db/db-test-kit.js';
 import { recordFinishedVisits } from '../db/index.js';
 import { removeAllListeners, sendMessage } from '../messaging/protocol.js';
 import {
+  allBrowsersSummaryItem,
   allowlistItem,
   allowlistOnlyItem,
   consentItem,
@@ -13,6 +14,7 @@ import {
   retentionDaysItem,
   syncConfigItem,
 } from '../settings/index.js';
+import { limitDayItem } from '../settings/limit-items.js';
 import {
   bridgeRuntimeMessaging,
   committed,
@@ -310,10 +312,30 @@ describe('background message handlers', () => {
       syncEnabled: false,
       dayOf: utcDayOf,
     });
+    // Every linked browser's sites and today's limit notices: history too, kept in storage.local.
+    await allBrowsersSummaryItem.setValue({
+      summary: {
+        from: '2024-04-17',
+        to: '2024-04-17',
+        tz: 'UTC',
+        generatedAt: '2024-04-17T12:00:00.000Z',
+        devices: [],
+        rows: [],
+      },
+      fetchedAt: 1,
+    });
+    await limitDayItem.setValue({
+      day: '2024-04-17',
+      fired: [],
+      snoozedUntil: {},
+      openedAnyway: ['a.example'],
+    });
     expect(await h.db.visits.count()).toBe(1);
     expect(await sendMessage('eraseLocalData')).toEqual({ erased: true });
     expect(await h.db.visits.count()).toBe(0);
     expect(await h.db.dailyRollups.count()).toBe(0);
+    expect(await allBrowsersSummaryItem.getValue()).toBeNull();
+    expect(await limitDayItem.getValue()).toBeNull();
     expect(await consentItem.getValue()).toBe(true);
   });
 

@@ -10,6 +10,7 @@ import { MESSAGE_DATA } from '../messaging/message-schemas.js';
 import { onMessage, type ProtocolMap } from '../messaging/protocol.js';
 import { registrableDomain, siteKey } from '../privacy/index.js';
 import {
+  allBrowsersSummaryItem,
   allowlistItem,
   allowlistOnlyItem,
   consentItem,
@@ -21,6 +22,7 @@ import {
   syncConfigItem,
   toolbarBadgeItem,
 } from '../settings/index.js';
+import { limitDayItem } from '../settings/limit-items.js';
 import type { FetchLike } from '../sync/index.js';
 import { createHistoryEraser, type HistoryEraser } from './history-erase.js';
 import { clampIdleThreshold } from './idle-detection.js';
@@ -152,6 +154,9 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
     },
     async eraseLocalData() {
       await eraseLocalData(localDb());
+      // What storage.local keeps of the history goes too: every linked browser's sites (the
+      // all-browsers summary) and today's limit notices and choices.
+      await Promise.all([allBrowsersSummaryItem.setValue(null), limitDayItem.setValue(null)]);
       return { erased: true };
     },
     ...createLimitHandlers({
