@@ -43,10 +43,11 @@ export function createLimitHandlers(deps: LimitWatchDeps): LimitHandlers {
       return preferences();
     },
     getLimits: reply,
-    async setLimit({ target, limitMs, holdMeToIt }) {
+    async setLimit({ target, limitMs, holdMeToIt, allBrowsers }) {
       const key = normalTarget(target);
       const limits = (await limitsItem.getValue()).filter((limit) => limit.target !== key);
-      await limitsItem.setValue([...limits, { target: key, limitMs, holdMeToIt }]);
+      const limit = { target: key, limitMs, holdMeToIt, ...(allBrowsers ? { allBrowsers } : {}) };
+      await limitsItem.setValue([...limits, limit]);
       return reply();
     },
     async removeLimit({ target }) {

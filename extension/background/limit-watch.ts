@@ -10,6 +10,7 @@ import { browser } from 'wxt/browser';
 import { type DayOf, localDayOf, rollupsInRange, type TracksphereDb } from '../db/index.js';
 import {
   type CategoryOfSite,
+  countedRows,
   type DailyLimit,
   dayStateFor,
   dueThresholds,
@@ -22,13 +23,14 @@ import {
   targetCovers,
   usedMsOn,
 } from '../limits/limits.js';
-import type { LimitFigure, TrackerStatus } from '../messaging/protocol.js';
+import type { LimitFigure, SummaryRange, TrackerStatus } from '../messaging/protocol.js';
 import { registrableDomain } from '../privacy/index.js';
 import { loadCategorySettings } from '../settings/category-items.js';
 import { limitDayItem, limitsItem } from '../settings/limit-items.js';
 import { categoryOf } from '../stats/categories.js';
 import { formatDuration } from '../stats/format-duration.js';
 import { coalesce } from './coalesce.js';
+import { acrossBrowsers, askServer, SUMMARY_REFRESH_MS, todayRange } from './limit-across.js';
 
 /** The extension page a held tab is sent to (entrypoints/limit-reached). */
 export const LIMIT_PAGE = '/limit-reached.html';
@@ -55,6 +57,10 @@ export interface LimitWatchDeps {
   redirect?: (tabId: number, url: string) => Promise<void>;
   /** Runs `check` after `ms` (setTimeout); answers how to cancel it. */
   setTimer?: (check: () => void, ms: number) => () => void;
+  /** The local IANA time zone, the summary's days (default: the browser's). */
+  timeZone?: string;
+  /** Asks the server for today's summary and caches it (default: link-sync.ts's handler). */
+  refreshSummary?: (range: SummaryRange) => Promise<unknown>;
 }
 
 /** Past this, the checkpoint alarm (every minute) checks soon enough. */
@@ -67,6 +73,8 @@ export interface LimitsToday {
   state: LimitDayState;
   figures: LimitFigure[];
   status: TrackerStatus;
+  /** Whether a limit counts all browsers and the cached summary is missing or old. */
+  summaryDue: boolean;
 }
 
 /** A browser notification, when the person granted the permission. */
@@ -114,14 +122,24 @@ export async function readLimitsToday(deps: LimitWatchDeps): Promise<LimitsToday
   const today = dayOf(deps.now());
   const recorded =
     limits.length === 0 ? [] : await rollupsInRange(deps.db, { from: today, to: today });
+  const across = limits.some((limit) => limit.allBrowsers === true)
+    ? await acrossBrowsers(deps, today, dayOf)
+    : { rows: null, due: false };
   const match: Matching = { siteOf: registrableDomain, categoryOf };
   const site = status.activePage?.site ?? null;
   const figures = limits.map((limit) => ({
     ...limit,
-    usedMs: usedMsOn(limit.target, today, recorded, status.openVisits, match, dayOf),
+    usedMs: usedMsOn(
+      limit.target,
+      today,
+      countedRows(limit, recorded, across.rows),
+      status.openVisits,
+      match,
+      dayOf,
+    ),
     appliesToCurrentSite: site !== null && targetCovers(limit.target, site, match),
   }));
-  return { today, state: dayStateFor(stored, today), figures, status };
+  return { today, state: dayStateFor(stored, today), figures, status, summaryDue: across.due };
 }
 
 /**
@@ -129,9 +147,22 @@ export async function readLimitsToday(deps: LimitWatchDeps): Promise<LimitsToday
  * page counting toward a limit is recorded, how soon the next notice or hold may come (ms of
  * active time) and the time used on it, else null.
  */
-async function checkOnce(deps: LimitWatchDeps): Promise<{ inMs: number; usedMs: number } | null> {
+async function checkOnce(deps: LimitWatchDeps): Promise<CheckResult | null> {
   if ((await limitsItem.getValue()).length === 0) return null;
-  const { state, figures, status } = await readLimitsToday(deps);
+  const read = await readLimitsToday(deps);
+  return { edge: await act(deps, read), summaryDue: read.summaryDue, today: read.today };
+}
+
+interface CheckResult {
+  edge: { inMs: number; usedMs: number } | null;
+  summaryDue: boolean;
+  today: string;
+}
+
+async function act(
+  deps: LimitWatchDeps,
+  { state, figures, status }: LimitsToday,
+): Promise<CheckResult['edge']> {
   const notify = deps.notify ?? browserNotify;
   const fired: FiredNotice[] = [];
   for (const limit of figures) {
@@ -195,10 +226,26 @@ async function defaultRedirect(tabId: number, url: string): Promise<void> {
 
 /**
  * The limit check to run after events; calls that come while one runs fold into one more
- * run after it (as the badge's do).
+ * run after it (as the badge's do). A limit counting all browsers has the summary refreshed
+ * in the background, then checked again: what fired today is stored, so a refresh never
+ * repeats a notice.
  */
 export function createLimitWatch(deps: LimitWatchDeps): () => Promise<void> {
   let cancelTimer: (() => void) | null = null;
+  let askedAt = Number.NEGATIVE_INFINITY;
+  let asking = false;
+  const refreshSummary = deps.refreshSummary ?? askServer(deps);
+  const refresh = (today: string): void => {
+    if (asking || deps.now() - askedAt < SUMMARY_REFRESH_MS) return;
+    asking = true;
+    askedAt = deps.now();
+    refreshSummary(todayRange(deps, today))
+      .finally(() => {
+        asking = false;
+      })
+      .then(() => trigger())
+      .catch((error: unknown) => console.error('[limits]', error));
+  };
   /** The time used when the timer was last set: a page that gains none (idle) sets no more. */
   let usedAtTimer: number | null = null;
   const setTimer =
@@ -209,7 +256,9 @@ export function createLimitWatch(deps: LimitWatchDeps): () => Promise<void> {
     });
   const trigger = coalesce(
     () => checkOnce(deps),
-    (next) => {
+    (last) => {
+      if (last?.summaryDue === true) refresh(last.today);
+      const next = last?.edge ?? null;
       cancelTimer?.();
       cancelTimer = null;
       if (next === null || next.inMs > MAX_TIMER_MS || next.usedMs === usedAtTimer) return;

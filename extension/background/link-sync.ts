@@ -46,7 +46,7 @@ export interface LinkHandlers {
 }
 
 /** Whether the cached summary answers the range: the same zone, and its days cover it. */
-function covers(cached: AllBrowsersReply['cached'], range: SummaryRange): boolean {
+export function summaryCovers(cached: AllBrowsersReply['cached'], range: SummaryRange): boolean {
   if (cached === null) return false;
   const { summary } = cached;
   return summary.tz === range.tz && summary.from <= range.from && summary.to >= range.to;
@@ -85,7 +85,7 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
         allBrowsersSummaryItem.getValue(),
       ]);
       const deviceId = config.deviceId;
-      let cached = covers(stored, range) ? stored : null;
+      let cached = summaryCovers(stored, range) ? stored : null;
       if (!refresh || config.serverUrl === null || config.token === null) {
         return { deviceId, cached, error: null };
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeDayOf } from '../db/day.js';
 import {
+  countedRows,
   dayStateFor,
   dueThresholds,
   holds,
@@ -34,6 +35,21 @@ describe('usedMsOn', () => {
     expect(usedMsOn('example.com', '2025-01-06', recorded, open, match, dayOf)).toBe(28 * MIN);
     expect(usedMsOn('category:news', '2025-01-06', recorded, open, match, dayOf)).toBe(7 * MIN);
     expect(usedMsOn('category:news', '2025-01-06', recorded, open, { siteOf }, dayOf)).toBe(0);
+  });
+
+  it('counts all linked browsers’ rows when the limit asks for them and a summary is at hand', () => {
+    const across = [
+      ...recorded.slice(0, 2),
+      { day: '2025-01-06', domain: 'example.com', activeMs: 40 * MIN, visits: 3 },
+    ];
+    const all = { target: 'example.com', limitMs: 60 * MIN, holdMeToIt: false, allBrowsers: true };
+    const own = { ...all, allBrowsers: false };
+    const used = (rows: readonly (typeof recorded)[number][]) =>
+      usedMsOn('example.com', '2025-01-06', rows, [], match, dayOf);
+    expect(used(countedRows(all, recorded, across))).toBe(65 * MIN);
+    expect(used(countedRows(own, recorded, across))).toBe(25 * MIN);
+    expect(used(countedRows({ ...all, allBrowsers: undefined }, recorded, across))).toBe(25 * MIN);
+    expect(used(countedRows(all, recorded, null))).toBe(25 * MIN);
   });
 
   it('counts a visit open across local midnight on the day it started, as its rollup will', () => {

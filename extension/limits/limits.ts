@@ -17,6 +17,8 @@ export interface DailyLimit {
   limitMs: number;
   /** Once over the limit, navigating to the target shows the limit-reached page instead. */
   holdMeToIt: boolean;
+  /** Counts the time of every linked browser (All my browsers); absent: this browser's only. */
+  allBrowsers?: boolean;
 }
 
 /** The notices: at 80% and at 100% of a limit. */
@@ -83,6 +85,19 @@ export function usedMsOn(
   return withOpenVisits(recorded, open, { from: today, to: today }, dayOf)
     .filter((row) => row.day === today && targetCovers(target, match.siteOf(row.domain), match))
     .reduce((sum, row) => sum + row.activeMs, 0);
+}
+
+/**
+ * The rows a limit counts: every linked browser's (`across`: the cached summary of today plus
+ * this browser's visits it lacks) when the limit asks for them and such a summary is at hand;
+ * otherwise this browser's own.
+ */
+export function countedRows(
+  limit: DailyLimit,
+  own: readonly DailyRollup[],
+  across: readonly DailyRollup[] | null,
+): readonly DailyRollup[] {
+  return limit.allBrowsers === true && across !== null ? across : own;
 }
 
 /** The stored day state if it is today's, else a new day's. */

@@ -48,6 +48,7 @@ export const MESSAGE_DATA = {
     // From a second (the tests' short limits) to a day.
     limitMs: z.number().int().min(1000).max(86_400_000),
     holdMeToIt: z.boolean(),
+    allBrowsers: z.boolean().optional(),
   }),
   removeLimit: z.strictObject({ target: limitTarget }),
   getPreferences: z.undefined(),

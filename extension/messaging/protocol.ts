@@ -90,7 +90,9 @@ export interface LimitFigure {
   target: string;
   limitMs: number;
   holdMeToIt: boolean;
-  /** This browser's active time on the target today, the open visits included. */
+  /** Counts every linked browser's time (the cached summary's), not only this browser's. */
+  allBrowsers?: boolean;
+  /** Active time on the target today, the open visits included: this browser's, or all. */
   usedMs: number;
   /** Whether the page in the focused window's active tab counts toward it. */
   appliesToCurrentSite: boolean;
@@ -171,7 +173,12 @@ export interface ProtocolMap {
   /** The daily limits with today's used time. */
   getLimits(): LimitsReply;
   /** Adds the limit of `target`, or replaces it. */
-  setLimit(data: { target: string; limitMs: number; holdMeToIt: boolean }): LimitsReply;
+  setLimit(data: {
+    target: string;
+    limitMs: number;
+    holdMeToIt: boolean;
+    allBrowsers?: boolean;
+  }): LimitsReply;
   removeLimit(data: { target: string }): LimitsReply;
   /** The display settings: the first day of the week and the theme; each one given is saved. */
   setPreferences(data: Partial<Preferences>): Preferences;
