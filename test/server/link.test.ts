@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LINK_CODE_ALPHABET, LINK_CODE_TTL_MS } from '#protocol';
 import { revokeDevice } from '../../server/src/data-access/study-repo.js';
-import { registerDevice, request } from '../harness/client.js';
+import {
+  makeBatch,
+  makeEvent,
+  postEvents,
+  registerDevice,
+  request,
+  waitFor,
+} from '../harness/client.js';
 import { idsOf, issueCode, link, linkOf, redeem, unlink } from './link-kit.js';
 import { type Stack, startStack } from './modes.js';
 
@@ -180,6 +187,61 @@ describe('linking browsers', () => {
       headers: { authorization: `Bearer ${b.token}` },
     });
     expect((await linkOf(base, c.token)).body).toMatchObject({ personId: null });
+  });
+
+  it('an erase waiting on its visits holds up no link, unlink or revoke elsewhere', async () => {
+    const [a, b, c, d] = await Promise.all(Array.from({ length: 4 }, () => registerDevice(base)));
+    if (!a || !b || !c || !d) throw new Error('registration');
+    await link(base, a.token, b.token);
+    expect((await postEvents(base, a.token, makeBatch([makeEvent()]))).status).toBe(200);
+    // Another transaction holds one of a's visits, as a long erase's own work would hold it
+    // up: the erase waits on that row, and must not hold the link lock while it does.
+    const blocker = await stack.server.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      const held = await blocker.query('SELECT 1 FROM visits WHERE device_id = $1 FOR UPDATE', [
+        a.deviceId,
+      ]);
+      expect(held.rowCount).toBe(1);
+      const erasing = request(`${base}/api/v1/me`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${a.token}` },
+      });
+      await waitFor(async () => {
+        const r = await stack.server.pool.query(
+          `SELECT 1 FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM visits WHERE device_id%'`,
+        );
+        return r.rowCount === 1;
+      }, 'the erase to wait on the held visit');
+      // a is already out of its person: b is alone again.
+      expect((await linkOf(base, b.token)).body).toMatchObject({ personId: null });
+      const linked = await Promise.race([
+        link(base, c.token, d.token).then(() => 'linked'),
+        new Promise((resolve) => setTimeout(resolve, 15_000, 'held up by the erase')),
+      ]);
+      expect(linked).toBe('linked');
+      expect((await unlink(base, d.token)).status).toBe(200);
+      await blocker.query('COMMIT');
+      expect((await erasing).status).toBe(200);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+    const left = await stack.server.pool.query(
+      'SELECT (SELECT count(*) FROM visits WHERE device_id = $1)::int AS visits, (SELECT count(*) FROM devices WHERE id = $1)::int AS devices',
+      [a.deviceId],
+    );
+    expect(left.rows[0]).toEqual({ visits: 0, devices: 0 });
+  });
+
+  it('keeps one live code per browser: a new code replaces the one before', async () => {
+    const [a, b] = await Promise.all(Array.from({ length: 2 }, () => registerDevice(base)));
+    if (!a || !b) throw new Error('registration');
+    const first = (await issueCode(base, a.token)).body.code;
+    const second = (await issueCode(base, a.token)).body.code;
+    expect((await redeem(base, b.token, first)).status).toBe(400);
+    expect((await redeem(base, b.token, second)).status).toBe(200);
   });
 
   it("a revoked device is unlinked, can't link, and its codes stop working", async () => {

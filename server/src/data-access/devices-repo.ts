@@ -145,22 +145,42 @@ export async function findDevice(pool: Pool, deviceId: string): Promise<DeviceRe
 
 /**
  * Deletes a device, all its visits (the rollup's trigger takes them out of
- * visit_rollup), unlinks it, and leaves a tombstone with the token hash. The
- * device row goes first: it waits for any writer holding it FOR KEY
- * SHARE (see insertVisits), so the visits DELETE that follows sees every
- * row such a writer committed, and later writers find no device.
+ * visit_rollup), unlinks it, and leaves a tombstone with the token hash.
+ *
+ * Two transactions, so the global link lock is never held while the visits
+ * go (minutes for a device with years of history, while every link, unlink,
+ * revoke and erase would wait). The first, under the lock, unlinks the device
+ * and marks it revoked, which keeps it from being linked again (redeeming
+ * refuses revoked devices on both sides). The second deletes the device row
+ * first: it waits for any writer holding it FOR KEY SHARE (see insertVisits),
+ * so the visits DELETE that follows sees every row such a writer committed,
+ * and later writers find no device. Should the second fail, the device stays
+ * revoked and unlinked, and erasing again finishes the job.
  */
 export async function eraseDevice(pool: Pool, deviceId: string): Promise<number | null> {
-  return withTransaction(pool, async (client) => {
+  const found = await withTransaction(pool, async (client) => {
     await lockLinks(client);
-    const dev = await client.query<{ token_hash: Buffer; person_id: string | null }>(
-      'DELETE FROM devices WHERE id = $1 RETURNING token_hash, person_id',
+    const r = await client.query<{ person_id: string | null }>(
+      `WITH old AS (SELECT person_id FROM devices WHERE id = $1 FOR UPDATE)
+       UPDATE devices d SET person_id = NULL, revoked_at = coalesce(d.revoked_at, now())
+         FROM old WHERE d.id = $1
+       RETURNING old.person_id`,
+      [deviceId],
+    );
+    const row = r.rows[0];
+    if (row === undefined) return false;
+    await dissolveIfAlone(client, row.person_id);
+    return true;
+  });
+  if (!found) return null;
+  return withTransaction(pool, async (client) => {
+    // Its link codes go with the row (ON DELETE CASCADE).
+    const dev = await client.query<{ token_hash: Buffer }>(
+      'DELETE FROM devices WHERE id = $1 RETURNING token_hash',
       [deviceId],
     );
     const row = dev.rows[0];
     if (row === undefined) return null;
-    // Its link codes go with the row (ON DELETE CASCADE); the person it leaves may be one alone.
-    await dissolveIfAlone(client, row.person_id);
     await client.query(
       'INSERT INTO erased_devices (device_id, token_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING',
       [deviceId, row.token_hash],

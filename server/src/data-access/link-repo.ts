@@ -22,7 +22,11 @@ export interface LinkRow {
   devices: LinkedDeviceRow[];
 }
 
-/** Stores a new code's hash for the device; drops codes that expired over a day ago. */
+/**
+ * Stores a new code's hash for the device, in place of its unused ones: one live code per device,
+ * so asking again and again never leaves more codes to guess at. Drops every device's codes that
+ * expired over a day ago.
+ */
 export async function insertLinkCode(
   pool: Pool,
   deviceId: string,
@@ -35,6 +39,9 @@ export async function insertLinkCode(
       `DELETE FROM link_codes WHERE expires_at < $1::timestamptz - interval '1 day'`,
       [now],
     );
+    await client.query('DELETE FROM link_codes WHERE device_id = $1 AND used_at IS NULL', [
+      deviceId,
+    ]);
     await client.query(
       'INSERT INTO link_codes (code_hash, device_id, expires_at, created_at) VALUES ($1, $2, $3, $4)',
       [codeHash, deviceId, expiresAt, now],

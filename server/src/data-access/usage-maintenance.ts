@@ -45,8 +45,9 @@ export async function maintainUsage(
   );
   const cutoff = new Date(opts.now.getTime() - opts.unusedDeviceExpiryDays * DAY_MS);
   // A study's device is left to its admin (devices revoke/erase): it may start sending late,
-  // and deleting it would have spent its enrolment code's use.
-  const unused = `d.cohort_id IS NULL
+  // and deleting it would have spent its enrolment code's use. A linked device is in use by its
+  // person (its summary), and deleting it here would skip unlinking.
+  const unused = `d.cohort_id IS NULL AND d.person_id IS NULL
     AND NOT EXISTS (SELECT 1 FROM device_usage u WHERE u.device_id = d.id)
     AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.device_id = d.id)`;
   const expired = await withTransaction(pool, async (client) => {
