@@ -1,5 +1,6 @@
 import { Dexie } from 'dexie';
 import { addDays, type DayOf } from './day.js';
+import { removeVisitRollups } from './rollup-upkeep.js';
 import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
 
 const DAY_MS = 86_400_000;
@@ -41,7 +42,8 @@ function cellKey(day: string, domain: string): string {
  * Erases the visits matching `filter` and recomputes the daily rollups it touches from the
  * visits left, in one transaction, so every figure agrees with the visits. The touched
  * rollups are those of matching hosts on the days the range reaches (every day without a
- * range); a day is `dayOf` of a visit's start, as recordFinishedVisits counts it.
+ * range); a day is `dayOf` of a visit's start, as recordFinishedVisits counts it. The
+ * heatmap's and the pages' rollups lose exactly the erased visits (rollup-upkeep.ts).
  *
  * Rollups outlive raw visits (local retention), and the recomputation is what forgets them:
  * - a site erased: its rollups go on every day, those whose visits were pruned included;
@@ -69,7 +71,8 @@ export async function eraseHistory(
     (fromMs === undefined || ms >= fromMs) && (toMs === undefined || ms < toMs);
   const ranged = fromMs !== undefined || toMs !== undefined;
 
-  return db.transaction('rw', db.visits, db.dailyRollups, async () => {
+  const tables = [db.visits, db.dailyRollups, db.heatRollups, db.pageRollups];
+  return db.transaction('rw', tables, async () => {
     // The raw visits of every day the range reaches into (a margin either side), or all.
     const nearby: StoredVisit[] = ranged
       ? await db.visits
@@ -85,6 +88,14 @@ export async function eraseHistory(
     const candidates = nearby.filter((v) => hostMatches(v.domain));
     const erased = candidates.filter((v) => inRange(v.startedMs));
     if (erased.length > 0) await db.visits.bulkDelete(erased.map((v) => v.id));
+    // The candidates hold every visit of the erased visits' host-days (the margin above).
+    const erasedIds = new Set(erased.map((v) => v.id));
+    await removeVisitRollups(
+      db,
+      erased,
+      candidates.filter((v) => !erasedIds.has(v.id)),
+      dayOf,
+    );
 
     // The rollups the erase touches: of matching hosts, on the days the range reaches.
     let rollups: DailyRollup[];
@@ -103,7 +114,6 @@ export async function eraseHistory(
     rollups = rollups.filter((r) => hostMatches(r.domain));
 
     // Each touched rollup becomes what the visits left on its day add up to.
-    const erasedIds = new Set(erased.map((v) => v.id));
     const left = new Map<string, { activeMs: number; visits: number }>();
     for (const v of candidates) {
       if (erasedIds.has(v.id)) continue;

@@ -2,9 +2,12 @@ import type { TracksphereDb } from './schema.js';
 
 /** Erases everything this extension stored in IndexedDB: visits, rollups and sync state. */
 export async function eraseLocalData(db: TracksphereDb): Promise<void> {
-  await db.transaction('rw', db.visits, db.dailyRollups, db.meta, async () => {
+  const tables = [db.visits, db.dailyRollups, db.heatRollups, db.pageRollups, db.meta];
+  await db.transaction('rw', tables, async () => {
     await db.visits.clear();
     await db.dailyRollups.clear();
+    await db.heatRollups.clear();
+    await db.pageRollups.clear();
     await db.meta.clear();
   });
 }

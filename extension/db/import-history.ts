@@ -4,6 +4,7 @@
  */
 import { Dexie } from 'dexie';
 import type { DayOf } from './day.js';
+import { addVisitRollups } from './rollup-upkeep.js';
 import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
 
 const DAY_MS = 86_400_000;
@@ -131,6 +132,12 @@ async function writeVisits(
     }
     progress.done(chunk.length);
   }
+  // The heatmap's and the pages' rollups follow the visits stored (not those kept as figures).
+  await addVisitRollups(
+    db,
+    toStore.filter((v) => !failed.has(v.id)),
+    opts.dayOf,
+  );
 
   const sums = new Map<string, DailyRollup>();
   const add = (key: string, v: StoredVisit, day: string): void => {
@@ -201,7 +208,8 @@ export function writeImport(
       opts.onProgress?.(Math.min(done, total), total);
     },
   };
-  return db.transaction('rw', db.visits, db.dailyRollups, async () => {
+  const tables = [db.visits, db.dailyRollups, db.heatRollups, db.pageRollups];
+  return db.transaction('rw', tables, async () => {
     const result: ImportWriteResult = { imported: 0, alreadyImported: [] };
     if (input.days.length > 0) await writeDays(db, input.days, opts, result);
     progress.done(input.days.length);

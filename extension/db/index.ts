@@ -30,11 +30,15 @@ export { type PruneOptions, pruneVisits } from './retention.js';
 export {
   type DailyRollup,
   DEFAULT_DB_NAME,
+  type HeatRollup,
   openTracksphereDb,
+  type PageCell,
+  type PageRollup,
   type StoredVisit,
   type SyncError,
   type SyncMeta,
   type SyncState,
+  type TrackerStateRow,
   type TracksphereDb,
 } from './schema.js';
 export {
@@ -60,4 +64,11 @@ export {
   type SyncStatus,
   shouldSyncSoon,
 } from './sync-status.js';
-export { hostVisits, type TimeRange, visitsStartedIn } from './visit-queries.js';
+export {
+  heatRollupsIn,
+  hostVisits,
+  pageRollupsIn,
+  type TimeRange,
+  visitsStartedIn,
+} from './visit-queries.js';
+export { pathOf, QUARTER_MS } from './visit-rollups.js';

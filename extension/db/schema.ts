@@ -6,6 +6,11 @@
 
 import { Dexie, type Table } from 'dexie';
 import type { VisitEvent } from '#protocol';
+import type { TrackerState } from '../tracker/index.js';
+import { localDayOf } from './day.js';
+import { buildVisitRollups, type HeatRollup, type PageRollup } from './visit-rollups.js';
+
+export type { HeatRollup, PageCell, PageRollup } from './visit-rollups.js';
 
 /**
  * - local: recorded while sync was off; never sent unless the person asks for it;
@@ -66,10 +71,25 @@ export interface SyncMetaRow extends SyncMeta {
   key: 'sync';
 }
 
+/**
+ * The background tracker's state (background/tracker-store.ts), written in the same
+ * transaction as the visits it finishes, so both land or neither does.
+ */
+export interface TrackerStateRow {
+  /** 'tracker': the background's own (the bench keeps one under a key of its own). */
+  key: string;
+  state: TrackerState;
+  /** Visits finished earlier that the visits store refused (a failed write): retried next. */
+  unrecorded: VisitEvent[];
+}
+
 export type TracksphereDb = Dexie & {
   visits: Table<StoredVisit, string>;
   dailyRollups: Table<DailyRollup, [string, string]>;
+  heatRollups: Table<HeatRollup, string>;
+  pageRollups: Table<PageRollup, [string, string]>;
   meta: Table<SyncMetaRow, string>;
+  trackerState: Table<TrackerStateRow, string>;
 };
 
 export const DEFAULT_DB_NAME = 'tracksphere';
@@ -98,5 +118,17 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   db.version(3).stores({
     visits: 'id, startedMs, [syncState+startedMs], [domain+startedMs]',
   });
+  // Version 4 moves the tracker's state from storage.local into the database, so a finished
+  // visit and the state that finished it are one transaction (one write per event where there
+  // were two). The state itself moves on the tracker's first load (tracker-store.ts): an upgrade
+  // runs in a versionchange transaction, which cannot wait for storage.local.
+  db.version(4).stores({ trackerState: 'key' });
+  // Version 5 adds the rollups the range views read instead of raw visits: the heatmap's
+  // quarter hours per day, and each host's pages per day (visit-rollups.ts). Every path that
+  // changes visits keeps them equal to what the stored visits add up to (rollup-upkeep.ts);
+  // the upgrade builds them from the visits already stored.
+  db.version(5)
+    .stores({ heatRollups: 'day', pageRollups: '[domain+day]' })
+    .upgrade((tx) => buildVisitRollups(tx, localDayOf));
   return db;
 }

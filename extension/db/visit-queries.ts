@@ -4,7 +4,7 @@
  * visits it shows, not the whole table. Raw visits only cover the retention
  * window; the rollups cover everything.
  */
-import type { StoredVisit, TracksphereDb } from './schema.js';
+import type { HeatRollup, PageRollup, StoredVisit, TracksphereDb } from './schema.js';
 
 /** Instants [fromMs, toMs): a visit belongs to the range its start is in, as in the rollups. */
 export interface TimeRange {
@@ -32,4 +32,29 @@ export async function hostVisits(
 /** Every visit started in the range, from the startedMs index, by start. */
 export function visitsStartedIn(db: TracksphereDb, range: TimeRange): Promise<StoredVisit[]> {
   return db.visits.where('startedMs').between(range.fromMs, range.toMs, true, false).toArray();
+}
+
+/** The heatmap's rollups of the local days in [from, to], by day: a row a day. */
+export function heatRollupsIn(
+  db: TracksphereDb,
+  range: { from: string; to: string },
+): Promise<HeatRollup[]> {
+  return db.heatRollups.where('day').between(range.from, range.to, true, true).toArray();
+}
+
+/** The pages' rollups of these hosts on the local days in [from, to]: a row per host and day. */
+export async function pageRollupsIn(
+  db: TracksphereDb,
+  hosts: readonly string[],
+  range: { from: string; to: string },
+): Promise<PageRollup[]> {
+  const perHost = await Promise.all(
+    [...new Set(hosts)].map((host) =>
+      db.pageRollups
+        .where('[domain+day]')
+        .between([host, range.from], [host, range.to], true, true)
+        .toArray(),
+    ),
+  );
+  return perHost.flat();
 }

@@ -7,19 +7,20 @@ import {
   addDays,
   type DayOf,
   type DayRange,
-  hostVisits,
+  heatRollupsIn,
   localDayOf,
   localStartOfDay,
+  pageRollupsIn,
   type StoredVisit,
   type TracksphereDb,
   visitsStartedIn,
 } from '../db/index.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
-import { type SitePages, sitePages } from './site-pages.js';
+import { type SitePages, sitePagesOf } from './site-pages.js';
 import {
   browserOffset,
   type HeatCell,
-  heatmap,
+  heatmapOf,
   type Span,
   type TimelineBlock,
   timeline,
@@ -78,31 +79,41 @@ async function openSpans(src: InsightSources, fromMs: number, toMs: number): Pro
     .map((v) => ({ domain: v.domain, startMs: v.startedAt, endMs: now, activeMs: v.activeMs }));
 }
 
-/** The pages of a site (its hosts) over the range, from the recorded visits. */
+/** The pages of a site (its hosts) over the range, from the pages' rollups: a row per host-day. */
 export async function loadSitePages(
   src: InsightSources,
   range: DayRange,
   hosts: readonly string[],
 ): Promise<SitePages> {
-  return sitePages(await hostVisits(src.db, hosts, instants(src, range)));
+  return sitePagesOf(await pageRollupsIn(src.db, hosts, range));
 }
 
-/** Active time by weekday and hour over the range, open visits included. */
+/** Active time by weekday and hour over the range, open visits included: a rollup row a day. */
 export async function loadHeatmap(src: InsightSources, range: DayRange): Promise<HeatCell[]> {
   const span = instants(src, range);
-  const [visits, open] = await Promise.all([
-    visitsStartedIn(src.db, span),
+  const [rows, open] = await Promise.all([
+    heatRollupsIn(src.db, range),
     openSpans(src, span.fromMs, span.toMs),
   ]);
-  return heatmap([...visits.map(spanOf), ...open], src.offset);
+  return heatmapOf(
+    rows.map((row) => row.quarters),
+    open,
+    src.offset,
+  );
 }
 
-/** Today's visits, the open ones and those begun yesterday that ran past midnight included. */
+/**
+ * Today's visits, the open ones and those begun before midnight that ran past it included:
+ * those are found among the visits started within the longest span of the two days before
+ * (their heatmap rollups keep it), not among all of yesterday's.
+ */
 export async function loadTimeline(src: InsightSources): Promise<TimelineBlock[]> {
   const today = src.dayOf(src.now());
   const day = { startMs: src.startOfDay(today), endMs: src.startOfDay(addDays(today, 1)) };
+  const before = await heatRollupsIn(src.db, { from: addDays(today, -2), to: addDays(today, -1) });
+  const lookback = Math.min(DAY_MS, Math.max(0, ...before.map((row) => row.longestMs)));
   const [visits, open] = await Promise.all([
-    visitsStartedIn(src.db, { fromMs: day.startMs - DAY_MS, toMs: day.endMs }),
+    visitsStartedIn(src.db, { fromMs: day.startMs - lookback, toMs: day.endMs }),
     openSpans(src, day.startMs - DAY_MS, day.endMs),
   ]);
   const spans = [...visits.map(spanOf), ...open];

@@ -3,7 +3,7 @@
  * each visit kept of its address (path and query at `full`, the path at
  * `path`, nothing at `domain`) and its title (`full` only).
  */
-import type { StoredVisit } from '../db/index.js';
+import { type PageRollup, pathOf, type StoredVisit } from '../db/index.js';
 
 export interface PageRow {
   host: string;
@@ -22,21 +22,12 @@ export interface SitePages {
   withoutAddress: { activeMs: number; visits: number };
 }
 
-function pathOf(url: string): { host: string; path: string } | null {
-  try {
-    const parsed = new URL(url);
-    return { host: parsed.hostname, path: parsed.pathname + parsed.search };
-  } catch {
-    return null;
-  }
-}
-
 /** Groups the visits (oldest first, as the index reads them) by host and path. */
 export function sitePages(visits: readonly StoredVisit[]): SitePages {
   const pages = new Map<string, PageRow>();
   const withoutAddress = { activeMs: 0, visits: 0 };
   for (const visit of visits) {
-    const where = visit.url === null ? null : pathOf(visit.url);
+    const where = pathOf(visit.url);
     if (where === null) {
       withoutAddress.activeMs += visit.activeMs;
       withoutAddress.visits += 1;
@@ -51,6 +42,38 @@ export function sitePages(visits: readonly StoredVisit[]): SitePages {
     pages.set(key, row);
   }
   return { pages: [...pages.values()].sort(byTime), withoutAddress };
+}
+
+/**
+ * The same from the pages' rollups (a row per host and day, db/visit-rollups.ts): the sum of
+ * each page's days, and the title of its latest visit that kept one.
+ */
+export function sitePagesOf(rows: readonly PageRollup[]): SitePages {
+  const pages = new Map<string, PageRow & { titleAt: number }>();
+  const withoutAddress = { activeMs: 0, visits: 0 };
+  for (const row of rows) {
+    withoutAddress.activeMs += row.withoutAddress.activeMs;
+    withoutAddress.visits += row.withoutAddress.visits;
+    for (const key in row.pages) {
+      const cell = row.pages[key];
+      if (cell === undefined) continue;
+      const page = pages.get(key);
+      if (page === undefined) {
+        pages.set(key, { ...cell });
+        continue;
+      }
+      page.activeMs += cell.activeMs;
+      page.visits += cell.visits;
+      if (cell.title !== null && (page.title === null || cell.titleAt >= page.titleAt)) {
+        page.title = cell.title;
+        page.titleAt = cell.titleAt;
+      }
+    }
+  }
+  const list = [...pages.values()].map(
+    ({ host, path, title, activeMs, visits }): PageRow => ({ host, path, title, activeMs, visits }),
+  );
+  return { pages: list.sort(byTime), withoutAddress };
 }
 
 function byTime(a: PageRow, b: PageRow): number {

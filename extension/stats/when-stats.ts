@@ -7,6 +7,8 @@
  * at 10.
  */
 
+import { QUARTER_MS } from '../db/index.js';
+
 /** Minutes to add to local time for UTC at an instant, as Date.prototype.getTimezoneOffset. */
 export type ZoneOffset = (ms: number) => number;
 
@@ -33,12 +35,27 @@ export interface HeatCell {
 
 /** The 168 cells (Sunday 0:00 first, hour by hour), each visit's active time spread over its span. */
 export function heatmap(spans: Iterable<Span>, offset: ZoneOffset = browserOffset): HeatCell[] {
+  return heatmapOf([], spans, offset);
+}
+
+/**
+ * The 168 cells from the heatmap's rollups (active ms by quarter hour since the epoch, each
+ * inside one local hour whatever the zone) and from spans not recorded yet (the open visits).
+ */
+export function heatmapOf(
+  quarters: Iterable<Readonly<Record<string, number>>>,
+  spans: Iterable<Span>,
+  offset: ZoneOffset = browserOffset,
+): HeatCell[] {
   const sums = new Float64Array(168);
   const add = (at: number, ms: number): void => {
     const local = new Date(at - offset(at) * 60_000);
     const cell = local.getUTCDay() * 24 + local.getUTCHours();
     sums[cell] = (sums[cell] ?? 0) + ms;
   };
+  for (const row of quarters) {
+    for (const quarter in row) add(Number(quarter) * QUARTER_MS, row[quarter] ?? 0);
+  }
   for (const span of spans) {
     const length = span.endMs - span.startMs;
     if (length <= 0) {
@@ -71,7 +88,11 @@ export interface TimelineBlock {
   right: number;
 }
 
-/** The spans that overlap the day [dayStartMs, dayEndMs), by start, as blocks on its axis. */
+/**
+ * The spans that overlap the day [dayStartMs, dayEndMs), by start, as blocks on its axis; a
+ * site's block that starts before its previous one ends grows that one (they would be drawn
+ * over each other), so a busy day draws what can be seen, not every visit.
+ */
 export function timeline(
   spans: Iterable<Span>,
   day: { startMs: number; endMs: number },
@@ -91,5 +112,17 @@ export function timeline(
       right: (Math.min(span.endMs, day.endMs) - day.startMs) / length,
     });
   }
-  return blocks.sort((a, b) => a.startMs - b.startMs);
+  blocks.sort((a, b) => a.startMs - b.startMs);
+  const merged: TimelineBlock[] = [];
+  for (const block of blocks) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && last.domain === block.domain && block.startMs <= last.endMs) {
+      last.endMs = Math.max(last.endMs, block.endMs);
+      last.right = Math.max(last.right, block.right);
+      last.activeMs += block.activeMs;
+    } else {
+      merged.push(block);
+    }
+  }
+  return merged;
 }

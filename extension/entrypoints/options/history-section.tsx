@@ -26,6 +26,9 @@ import { LimitSiteButton } from './limits-section.js';
 import { RangeChart } from './range-chart.js';
 import { SearchField } from './search-field.js';
 
+/** Rows shown at first, and added by each "Show more": a year can hold thousands of sites. */
+export const SITE_ROWS = 100;
+
 /** A range's chart (days, weeks or months) and a searchable, sortable per-site table. */
 export function HistorySection({
   history,
@@ -47,15 +50,15 @@ export function HistorySection({
   const [query, setQuery] = useState('');
   const [asking, setAsking] = useState<string | null>(null);
   const [sort, setSort] = useState<SiteSort>('time');
+  const [shown, setShown] = useState(SITE_ROWS);
   const rows = filterAndSortSites(history.sites, query, sort);
+  const visible = rows.slice(0, shown);
   const unit = barUnit(history.days.length);
   const categories = useCategories() !== null;
   const stacks = useDayStacks(history);
   return (
     <section aria-labelledby="history-heading">
-      <h2 id="history-heading">
-        {t('historyHeading')}: {title}
-      </h2>
+      <h2 id="history-heading">{t('historyOf', title)}</h2>
       <p
         data-testid="history-total"
         data-active-ms={history.totalActiveMs}
@@ -120,7 +123,7 @@ export function HistorySection({
             </tr>
           </thead>
           <tbody>
-            {rows.map((s) => (
+            {visible.map((s) => (
               <tr
                 key={s.domain}
                 data-testid="site-row"
@@ -166,6 +169,19 @@ export function HistorySection({
           </tbody>
         </table>
       )}
+      {rows.length > visible.length ? (
+        <p
+          class="row"
+          data-testid="sites-more"
+          data-shown={visible.length}
+          data-total={rows.length}
+        >
+          <span class="muted">{t('sitesShown', visible.length, rows.length)}</span>
+          <button type="button" class="secondary" onClick={() => setShown(shown + SITE_ROWS)}>
+            {t('showMoreSites')}
+          </button>
+        </p>
+      ) : null}
       {erase !== undefined && asking !== null ? (
         <ConfirmErase
           question={t('eraseSiteConfirm', asking)}

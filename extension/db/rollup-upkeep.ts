@@ -1,0 +1,95 @@
+/**
+ * Keeps the heat and page rollups (visit-rollups.ts) equal to what the stored visits add up
+ * to, wherever visits are stored or deleted through Dexie (import, erase, retention). Each
+ * function runs inside its caller's transaction, which must include heatRollups and
+ * pageRollups; recordFinishedVisits does the same on its own IndexedDB transaction.
+ */
+import type { DayOf } from './day.js';
+import type { TracksphereDb } from './schema.js';
+import {
+  addToPages,
+  applyHeat,
+  emptyHeat,
+  emptyPages,
+  type HeatRollup,
+  type PageRollup,
+  pageKey,
+  type RollupVisit,
+  rollupsOf,
+} from './visit-rollups.js';
+
+/** The days and host-days of `visits`, each once. */
+function keysOf(visits: readonly RollupVisit[], dayOf: DayOf) {
+  const days = visits.map((v) => dayOf(v.startedMs));
+  const pageKeys = new Map<string, [string, string]>();
+  visits.forEach((v, i) => {
+    const day = days[i] as string;
+    pageKeys.set(pageKey(v.domain, day), [v.domain, day]);
+  });
+  return { days, heatDays: [...new Set(days)], pageKeys };
+}
+
+/** Adds visits just stored to the rollups. */
+export async function addVisitRollups(
+  db: TracksphereDb,
+  visits: readonly RollupVisit[],
+  dayOf: DayOf,
+): Promise<void> {
+  if (visits.length === 0) return;
+  const { days, heatDays, pageKeys } = keysOf(visits, dayOf);
+  const [heatRows, pageRows] = await Promise.all([
+    db.heatRollups.bulkGet(heatDays),
+    db.pageRollups.bulkGet([...pageKeys.values()]),
+  ]);
+  const heat = new Map<string, HeatRollup>(
+    heatDays.map((day, i) => [day, heatRows[i] ?? emptyHeat(day)]),
+  );
+  const pages = new Map<string, PageRollup>(
+    [...pageKeys.entries()].map(([key, [domain, day]], i) => [
+      key,
+      pageRows[i] ?? emptyPages(domain, day),
+    ]),
+  );
+  visits.forEach((v, i) => {
+    const day = days[i] as string;
+    applyHeat(heat.get(day) as HeatRollup, v, 1);
+    addToPages(pages.get(pageKey(v.domain, day)) as PageRollup, v);
+  });
+  await db.heatRollups.bulkPut([...heat.values()]);
+  await db.pageRollups.bulkPut([...pages.values()]);
+}
+
+/**
+ * Takes deleted visits out of the rollups: their active time out of their days' quarter
+ * hours, and the host-days they were on rebuilt from `survivors`, which must hold every
+ * visit still stored on those host-days (a page's title is its latest visit's, which a sum
+ * cannot take back).
+ */
+export async function removeVisitRollups(
+  db: TracksphereDb,
+  removed: readonly RollupVisit[],
+  survivors: Iterable<RollupVisit>,
+  dayOf: DayOf,
+): Promise<void> {
+  if (removed.length === 0) return;
+  const { days, heatDays, pageKeys } = keysOf(removed, dayOf);
+  const heatRows = await db.heatRollups.bulkGet(heatDays);
+  const heat = new Map<string, HeatRollup>();
+  heatDays.forEach((day, i) => {
+    const row = heatRows[i];
+    if (row !== undefined) heat.set(day, row);
+  });
+  removed.forEach((v, i) => {
+    const row = heat.get(days[i] as string);
+    if (row !== undefined) applyHeat(row, v, -1);
+  });
+  const rows = [...heat.values()];
+  await db.heatRollups.bulkDelete(rows.filter((r) => r.visits <= 0).map((r) => r.day));
+  await db.heatRollups.bulkPut(rows.filter((r) => r.visits > 0));
+
+  const kept = [...survivors].filter((v) => pageKeys.has(pageKey(v.domain, dayOf(v.startedMs))));
+  const rebuilt = rollupsOf(kept, dayOf).pages;
+  const gone = [...pageKeys.entries()].filter(([key]) => !rebuilt.has(key)).map(([, k]) => k);
+  await db.pageRollups.bulkDelete(gone);
+  await db.pageRollups.bulkPut([...rebuilt.values()]);
+}

@@ -1,0 +1,227 @@
+import { Dexie } from 'dexie';
+import { afterEach, describe, expect, it } from 'vitest';
+import { heatmap, heatmapOf } from '../stats/when-stats.js';
+import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
+import { eraseLocalData } from './erase.js';
+import { eraseHistory } from './erase-history.js';
+import { type ImportedVisit, writeImport } from './import-history.js';
+import { recordFinishedVisits } from './record-visits.js';
+import { pruneVisits } from './retention.js';
+import { openTracksphereDb, type StoredVisit, type TracksphereDb } from './schema.js';
+import { quarterShares, rollupsOf } from './visit-rollups.js';
+
+let db: TracksphereDb | undefined;
+afterEach(async () => {
+  await db?.delete();
+  db = undefined;
+});
+
+const MIN = 60_000;
+const at = (d: number, h: number, m = 0) => Date.UTC(2025, 0, d, h, m);
+
+/** A visit from `start` to `end` with `activeMs` active, its address and title as given. */
+function visit(
+  start: number,
+  end: number,
+  activeMs: number,
+  url: string | null,
+  title: string | null = null,
+  domain = url === null ? 'mail.example' : new URL(url).hostname,
+) {
+  return makeVisit({
+    at: start,
+    endedAt: new Date(end).toISOString(),
+    activeMs,
+    url,
+    domain,
+    title,
+  });
+}
+
+/** Visits at every privacy level, across hours and midnight, one with no length. */
+function mixedVisits() {
+  return [
+    visit(at(3, 9), at(3, 9, 30), 20 * MIN, 'https://docs.example/a?x=1', 'A (full)'),
+    visit(at(3, 9, 40), at(3, 11, 5), 37 * MIN + 7, 'https://docs.example/a?x=1', 'A again'),
+    // Path level: no title.
+    visit(at(3, 14), at(3, 14, 10), 6 * MIN, 'https://docs.example/a'),
+    // Domain level: no address.
+    visit(at(3, 15), at(3, 15, 5), 4 * MIN, null),
+    // Across midnight.
+    visit(at(3, 23, 20), at(4, 1, 3), 61 * MIN + 1, 'https://mail.example/inbox', 'Inbox'),
+    visit(at(4, 8), at(4, 8), 0, 'https://mail.example/inbox'),
+    visit(at(4, 10), at(4, 10, 7), 5 * MIN + 3, 'https://news.example/today', 'News'),
+    visit(
+      at(5, 12),
+      at(5, 12, 45),
+      30 * MIN,
+      'https://www.news.example/',
+      null,
+      'www.news.example',
+    ),
+  ];
+}
+
+/** The heat and page rollups stored equal those recomputed from the visits stored. */
+async function expectRollupsOfVisits(d: TracksphereDb): Promise<void> {
+  const visits = await d.visits.toArray();
+  const { heat, pages } = rollupsOf(visits, utcDayOf);
+  const storedHeat = await d.heatRollups.toArray();
+  expect(storedHeat.map(({ longestMs: _, ...row }) => row)).toEqual(
+    [...heat.values()]
+      .sort((a, b) => (a.day < b.day ? -1 : 1))
+      .map(({ longestMs: _, ...row }) => row),
+  );
+  // longestMs bounds the spans read for today's timeline: never below the day's longest.
+  for (const row of storedHeat) {
+    expect(row.longestMs).toBeGreaterThanOrEqual(heat.get(row.day)?.longestMs ?? 0);
+  }
+  const byKey = (r: { domain: string; day: string }) => `${r.domain} ${r.day}`;
+  expect((await d.pageRollups.toArray()).sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1))).toEqual(
+    [...pages.values()].sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1)),
+  );
+}
+
+const off = { syncEnabled: false, dayOf: utcDayOf };
+
+describe('the heatmap and pages rollups', () => {
+  it('spread active time over quarter hours in whole ms that add up', () => {
+    const shares = quarterShares(at(3, 9, 40), at(3, 11, 5), 37 * MIN + 7);
+    expect(shares.map(([, ms]) => ms).reduce((a, b) => a + b, 0)).toBe(37 * MIN + 7);
+    // 9:30 (from 9:40), 9:45, 10:00, 10:15, 10:30, 10:45 and 11:00 (to 11:05).
+    expect(shares).toHaveLength(7);
+    expect(quarterShares(at(4, 8), at(4, 8), 0)).toEqual([[at(4, 8) / 900_000, 0]]);
+  });
+
+  it('give the same heatmap as the visits, in any zone', async () => {
+    db = freshTestDb();
+    const visits = mixedVisits();
+    await recordFinishedVisits(db, visits, off);
+    const rows = await db.heatRollups.toArray();
+    const spans = visits.map((v) => ({
+      domain: v.domain,
+      startMs: Date.parse(v.startedAt),
+      endMs: Date.parse(v.endedAt),
+      activeMs: v.activeMs,
+    }));
+    for (const offset of [0, -120, 330, -345]) {
+      const fromRollups = heatmapOf(
+        rows.map((r) => r.quarters),
+        [],
+        () => offset,
+      );
+      const fromVisits = heatmap(spans, () => offset);
+      // Whole ms per visit and quarter against fractions summed per cell: at most 1 ms apart.
+      fromRollups.forEach((c, i) => {
+        expect(Math.abs(c.activeMs - (fromVisits[i]?.activeMs ?? 0))).toBeLessThanOrEqual(1);
+      });
+      expect(fromRollups.reduce((s, c) => s + c.activeMs, 0)).toBe(
+        visits.reduce((s, v) => s + v.activeMs, 0),
+      );
+    }
+  });
+
+  it('follow recording (twice the same adds nothing), erasing a site, a range and everything', async () => {
+    db = freshTestDb();
+    const visits = mixedVisits();
+    await recordFinishedVisits(db, visits.slice(0, 5), off);
+    await recordFinishedVisits(db, visits.slice(3), off);
+    await expectRollupsOfVisits(db);
+    expect(await db.heatRollups.count()).toBe(3);
+    // The page's latest title, whatever order the visits came in.
+    const docs = await db.pageRollups.get(['docs.example', '2025-01-03']);
+    expect(docs?.pages['docs.example/a?x=1']).toMatchObject({ title: 'A again', visits: 2 });
+
+    // Erasing the later of two titled visits gives the page its earlier title back.
+    await eraseHistory(
+      db,
+      { domain: 'docs.example', fromMs: at(3, 9, 35), toMs: at(3, 9, 45) },
+      utcDayOf,
+    );
+    await expectRollupsOfVisits(db);
+    expect((await db.pageRollups.get(['docs.example', '2025-01-03']))?.pages).toMatchObject({
+      'docs.example/a?x=1': { title: 'A (full)', visits: 1 },
+    });
+
+    await eraseHistory(db, { domain: 'news.example' }, utcDayOf);
+    await expectRollupsOfVisits(db);
+    expect(
+      await db.pageRollups
+        .where('[domain+day]')
+        .between(['news.example', ''], ['news.example', '\uffff'])
+        .count(),
+    ).toBe(0);
+
+    // Part of a day, every site.
+    await eraseHistory(db, { fromMs: at(3, 14), toMs: at(4, 9) }, utcDayOf);
+    await expectRollupsOfVisits(db);
+    expect(await db.visits.count()).toBe(1);
+
+    await eraseLocalData(db);
+    expect([await db.heatRollups.count(), await db.pageRollups.count()]).toEqual([0, 0]);
+  });
+
+  it('follow local retention, keeping the pending visits and the cutoff day', async () => {
+    db = freshTestDb();
+    const visits = mixedVisits();
+    await recordFinishedVisits(db, visits.slice(0, 2), { ...off, syncEnabled: true });
+    await recordFinishedVisits(db, visits.slice(2), off);
+    // Cutoff 4 January 9:00: the pending ones of the 3rd stay, with the 4th's later visits.
+    const pruned = await pruneVisits(db, {
+      now: at(5, 9),
+      retentionDays: 1,
+      syncEnabled: true,
+      dayOf: utcDayOf,
+    });
+    expect(pruned).toBe(4);
+    await expectRollupsOfVisits(db);
+    expect((await db.heatRollups.get('2025-01-04'))?.visits).toBe(1);
+    await pruneVisits(db, { now: at(5, 9), retentionDays: 1, syncEnabled: false, dayOf: utcDayOf });
+    await expectRollupsOfVisits(db);
+    expect(await db.heatRollups.get('2025-01-03')).toBeUndefined();
+  });
+
+  it('follow an import, and a second import of the same file adds nothing', async () => {
+    db = freshTestDb();
+    await recordFinishedVisits(db, mixedVisits().slice(0, 2), off);
+    const imported: ImportedVisit[] = mixedVisits().map((v, i) => ({
+      ...v,
+      startedMs: Date.parse(v.startedAt),
+      syncState: 'local',
+      record: `line ${i + 1}`,
+    }));
+    const opts = { source: 'test', dayOf: utcDayOf, keepVisitsFromMs: at(3, 12) };
+    const first = await writeImport(db, { days: [], visits: imported }, opts);
+    expect(first.imported).toBe(8);
+    await expectRollupsOfVisits(db);
+    const heat = await db.heatRollups.toArray();
+    const pages = await db.pageRollups.toArray();
+    const second = await writeImport(db, { days: [], visits: imported }, opts);
+    expect(second.imported).toBe(0);
+    expect(await db.heatRollups.toArray()).toEqual(heat);
+    expect(await db.pageRollups.toArray()).toEqual(pages);
+    // The two visits before the retention's cutoff count in the daily rollups only.
+    expect(await db.visits.count()).toBe(2 + 6);
+  });
+
+  it('are built from the visits stored when a version 3 database is upgraded', async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const v3 = new Dexie(name);
+    v3.version(3).stores({
+      visits: 'id, startedMs, [syncState+startedMs], [domain+startedMs]',
+      dailyRollups: '[day+domain]',
+      meta: 'key',
+    });
+    const stored: StoredVisit[] = mixedVisits().map((v) => ({
+      ...v,
+      startedMs: Date.parse(v.startedAt),
+      syncState: 'local',
+    }));
+    await v3.table('visits').bulkAdd(stored);
+    v3.close();
+    db = openTracksphereDb(name);
+    await db.open();
+    await expectRollupsOfVisits(db);
+    expect(await db.heatRollups.count()).toBe(3);
+  });
+});
