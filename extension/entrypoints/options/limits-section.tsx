@@ -68,6 +68,7 @@ export function LimitRow({ limit, onEdit, onRemove }: LimitRowProps): JSX.Elemen
       data-target={limit.target}
       data-limit-ms={limit.limitMs}
       data-used-ms={limit.usedMs}
+      data-all-browsers={limit.allBrowsers === true}
     >
       <span class="limit-target">{limit.target}</span>
       <progress
@@ -78,6 +79,7 @@ export function LimitRow({ limit, onEdit, onRemove }: LimitRowProps): JSX.Elemen
       <span>
         {used}
         {limit.holdMeToIt ? ` · ${t('limitHoldOn')}` : ''}
+        {limit.allBrowsers === true ? ` · ${t('limitAllBrowsersOn')}` : ''}
       </span>
       <span class="row">
         <button
@@ -105,11 +107,12 @@ interface Draft {
   target: string;
   minutes: string;
   hold: boolean;
+  allBrowsers: boolean;
   /** The target being edited (its field is then fixed); null: a new limit. */
   editing: string | null;
 }
 
-const EMPTY: Draft = { target: '', minutes: '60', hold: false, editing: null };
+const EMPTY: Draft = { target: '', minutes: '60', hold: false, allBrowsers: false, editing: null };
 
 /** The options page's limits: the list with today's progress, and the form that adds or edits one. */
 export function LimitsSection(): JSX.Element {
@@ -162,7 +165,14 @@ export function LimitsSection(): JSX.Element {
       return;
     }
     if (reply !== null && reply.limits.length === 0) askForNotifications();
-    run(sendMessage('setLimit', { target, limitMs: minutes * 60_000, holdMeToIt: draft.hold }));
+    run(
+      sendMessage('setLimit', {
+        target,
+        limitMs: minutes * 60_000,
+        holdMeToIt: draft.hold,
+        allBrowsers: draft.allBrowsers,
+      }),
+    );
     setDraft(EMPTY);
   };
 
@@ -171,6 +181,7 @@ export function LimitsSection(): JSX.Element {
       target: limit.target,
       minutes: String(Math.max(MIN_LIMIT_MINUTES, Math.round(limit.limitMs / 60_000))),
       hold: limit.holdMeToIt,
+      allBrowsers: limit.allBrowsers === true,
       editing: limit.target,
     });
     setProblems([]);
@@ -252,6 +263,15 @@ export function LimitsSection(): JSX.Element {
             onChange={(e) => setDraft({ ...draft, hold: e.currentTarget.checked })}
           />
           <span>{t('limitHoldLabel')}</span>
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            data-testid="limit-all-browsers"
+            checked={draft.allBrowsers}
+            onChange={(e) => setDraft({ ...draft, allBrowsers: e.currentTarget.checked })}
+          />
+          <span>{t('limitAllBrowsersLabel')}</span>
         </label>
         <div id="limit-problems" role="alert" data-testid="limit-problems">
           {problems.map((problem) => (
