@@ -20,7 +20,9 @@
  * BENCH_PARTITIONS_CONCURRENCY (consumer's KAFKA_PARTITIONS_CONCURRENCY, 4), BENCH_API_PROCESSES
  * (API processes in the pipeline phases, requests round-robin over them, as nginx over replicas; 1),
  * BENCH_PG_POOL_SIZE (PG_POOL_SIZE, 10), BENCH_LOG_LEVEL (info), BENCH_SMALL_SECONDS (20; 8 quick),
- * BENCH_SMALL_CONNECTIONS (32), BENCH_SMALL_PIPELINES (reference,tracksphere), BENCH_ONLY (comma
+ * BENCH_SMALL_CONNECTIONS (32), BENCH_SMALL_PIPELINES (reference,tracksphere), BENCH_SERVER
+ * (compiled: the API, consumer and reference run as esbuild bundles under node, as production
+ * runs them; tsx: their TypeScript through tsx), BENCH_ONLY (comma
  * list of kafka,embedded,copy,ingest,small; `soak` = bench/soak.ts, 10+ min, only when named:
  * `BENCH_ONLY=soak npm run bench`; `extension` = bench/extension.ts, the extension in Chromium,
  * BENCH_EXT_* there; `startup` = bench/startup.ts, the API's start time and peak RSS under tsx
@@ -30,16 +32,18 @@
  * `tsx bench/profile.ts <dir>`).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { buildServer } from '../scripts/build-server.js';
 import { registerDevice } from '../test/harness/client.js';
 import { type MockKafka, startMockKafka } from '../test/harness/kafka-mock.js';
 import { type PgCluster, startPgCluster } from '../test/harness/postgres.js';
-import { type ServerProcess, spawnEntryPoint } from '../test/harness/process.js';
+import { type ServerProcess, spawnEntryPoint, spawnNode } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
 import { extensionTableLines, runExtensionBench, writeExtensionOnly } from './extension.js';
 import {
@@ -91,6 +95,8 @@ const CFG = {
   pgPoolSize: intEnv('BENCH_PG_POOL_SIZE', 10),
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   cpuProf: process.env.BENCH_CPU_PROF === '1',
+  // As production runs it (npm run build:server); BENCH_SERVER=tsx runs the TypeScript.
+  server: process.env.BENCH_SERVER === 'tsx' ? 'tsx' : 'compiled',
   smallSeconds: intEnv('BENCH_SMALL_SECONDS', QUICK ? 8 : 20),
   smallConnections: intEnv('BENCH_SMALL_CONNECTIONS', 32),
   only: (process.env.BENCH_ONLY ?? 'kafka,embedded,copy,ingest,small,extension')
@@ -128,37 +134,117 @@ async function markWindow(tags: string[], startUs: number, endUs: number): Promi
   }
 }
 
+/** The compiled bundles (CFG.server 'compiled'), built once per run by buildBundles(). */
+let bundleDir: string | null = null;
+/** BENCH_SMALL_BEFORE's bundles (its commit's server, built from `git archive`). */
+let beforeDir: string | null = null;
+const tempDirs: string[] = [];
+
+const esbuildCommon = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20.12',
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  packages: 'external',
+  logLevel: 'warning',
+} as const;
+
+/** The server and bench/reference.ts as JavaScript, beside node_modules (they import from it). */
+async function buildBundles(): Promise<void> {
+  await mkdir(OUT_DIR, { recursive: true });
+  const before = process.env.BENCH_SMALL_BEFORE;
+  if (before !== undefined && beforeDir === null) {
+    // The old tree beside node_modules (a link), so its bundles import the same packages.
+    const src = await mkdtemp(join(OUT_DIR, 'before-src-'));
+    tempDirs.push(src);
+    const paths = 'server protocol package.json tsconfig.base.json';
+    await execFileAsync(
+      'sh',
+      ['-c', `git archive "$2" ${paths} | tar -x -C "$1"`, 'sh', src, before],
+      {
+        cwd: ROOT,
+      },
+    );
+    await symlink(join(ROOT, 'node_modules'), join(src, 'node_modules'));
+    log(`building the server bundles of ${before}`);
+    await buildServer(join(src, 'dist'), src);
+    beforeDir = join(src, 'dist');
+  }
+  if (CFG.server !== 'compiled' || bundleDir !== null) return;
+  const dir = await mkdtemp(join(OUT_DIR, 'server-dist-'));
+  tempDirs.push(dir);
+  bundleDir = dir;
+  log(`building the server bundles in ${dir}`);
+  await buildServer(dir);
+  await build({
+    ...esbuildCommon,
+    absWorkingDir: ROOT,
+    entryPoints: [{ in: 'bench/reference.ts', out: 'reference' }],
+    outdir: dir,
+  });
+}
+
+const ENTRY_SOURCES = {
+  api: 'server/src/entry-points/api/main.ts',
+  consumer: 'server/src/entry-points/consumer/main.ts',
+  reference: 'bench/reference.ts',
+} as const;
+
+/**
+ * An entry point as CFG.server says: its bundle under node, or its TypeScript under tsx;
+ * `before`: BENCH_SMALL_BEFORE's bundle.
+ */
+function spawnServer(
+  entry: keyof typeof ENTRY_SOURCES,
+  env: Record<string, string>,
+  before = false,
+): ServerProcess {
+  const dir = before ? beforeDir : bundleDir;
+  if (dir === null) return spawnEntryPoint(ENTRY_SOURCES[entry], env);
+  return spawnNode(`${entry}.mjs`, ['--enable-source-maps', join(dir, `${entry}.mjs`)], env);
+}
+
 async function startApi(
   env: Record<string, string>,
+  before = false,
 ): Promise<{ proc: ServerProcess; url: string }> {
-  const proc = spawnEntryPoint('server/src/entry-points/api/main.ts', {
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: CFG.logLevel,
-    RATE_LIMIT_DEVICE_PER_MINUTE: HIGH,
-    RATE_LIMIT_IP_PER_MINUTE: HIGH,
-    // Many devices, many rows each: no storage quota or registration cap in the way.
-    QUOTA_ROWS_PER_DEVICE_DAY: HIGH,
-    QUOTA_BYTES_PER_DEVICE_DAY: HIGH,
-    REGISTRATIONS_PER_DAY: HIGH,
-    PG_POOL_SIZE: String(CFG.pgPoolSize),
-    ...env,
-  });
+  const proc = spawnServer(
+    'api',
+    {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: CFG.logLevel,
+      RATE_LIMIT_DEVICE_PER_MINUTE: HIGH,
+      RATE_LIMIT_IP_PER_MINUTE: HIGH,
+      // Many devices, many rows each: no storage quota or registration cap in the way.
+      QUOTA_ROWS_PER_DEVICE_DAY: HIGH,
+      QUOTA_BYTES_PER_DEVICE_DAY: HIGH,
+      REGISTRATIONS_PER_DAY: HIGH,
+      PG_POOL_SIZE: String(CFG.pgPoolSize),
+      ...env,
+    },
+    before,
+  );
   await proc.waitForOutput(/ingest API ready/, 60_000);
   const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/api\/v1"/.exec(proc.output());
   if (m === null) throw new Error(`no API url in output:\n${proc.output().slice(-2000)}`);
   return { proc, url: m[1] as string };
 }
 
-async function startConsumer(env: Record<string, string>): Promise<ServerProcess> {
-  const proc = spawnEntryPoint('server/src/entry-points/consumer/main.ts', {
-    HOST: '127.0.0.1',
-    CONSUMER_PORT: '0',
-    LOG_LEVEL: CFG.logLevel,
-    KAFKA_PARTITIONS_CONCURRENCY: String(CFG.partitionsConcurrency),
-    PG_POOL_SIZE: String(CFG.pgPoolSize),
-    ...env,
-  });
+async function startConsumer(env: Record<string, string>, before = false): Promise<ServerProcess> {
+  const proc = spawnServer(
+    'consumer',
+    {
+      HOST: '127.0.0.1',
+      CONSUMER_PORT: '0',
+      LOG_LEVEL: CFG.logLevel,
+      KAFKA_PARTITIONS_CONCURRENCY: String(CFG.partitionsConcurrency),
+      PG_POOL_SIZE: String(CFG.pgPoolSize),
+      ...env,
+    },
+    before,
+  );
   await proc.waitForOutput(/consumer running/, 60_000);
   return proc;
 }
@@ -1014,6 +1100,18 @@ function smallSummary(m: (f: (r: Round) => number | undefined) => number) {
     smallHundredRatio: m(
       ratio((x) => x.tracksphere.hundred.eventsPerSec / x.reference.one.eventsPerSec),
     ),
+    // Requests answered 2xx per second of load (the API's rate, before the consumer drains).
+    smallRefOneReqPerSec: m(ratio((x) => x.reference.one.requests / CFG.smallSeconds)),
+    smallOneReqPerSec: m(ratio((x) => x.tracksphere.one.requests / CFG.smallSeconds)),
+    smallBeforeOnePerSec: m(ratio((x) => x.before?.one.eventsPerSec ?? Number.NaN)),
+    smallBeforeOneReqPerSec: m(
+      ratio((x) => (x.before?.one.requests ?? Number.NaN) / CFG.smallSeconds),
+    ),
+    smallBeforeOneP50: m(ratio((x) => x.before?.one.p50 ?? Number.NaN)),
+    smallBeforeOneP99: m(ratio((x) => x.before?.one.p99 ?? Number.NaN)),
+    smallBeforeHundredPerSec: m(ratio((x) => x.before?.hundred.eventsPerSec ?? Number.NaN)),
+    smallBeforeHundredP50: m(ratio((x) => x.before?.hundred.p50 ?? Number.NaN)),
+    smallBeforeHundredP99: m(ratio((x) => x.before?.hundred.p99 ?? Number.NaN)),
   };
 }
 
@@ -1026,8 +1124,10 @@ function smallRows(
   return [
     [`7. Small requests, ${CFG.smallConnections} conns, end to end (events/s)`, '', '', ''],
     ['   reference, 1 ev/request', fmt(s.smallRefOnePerSec), '', ''],
+    ['     requests answered 2xx (per s of load)', fmt(s.smallRefOneReqPerSec), '', ''],
     ['     request p50 / p99 (ms)', lat(s.smallRefOneP50, s.smallRefOneP99), '', ''],
     ['   Tracksphere Kafka, 1 ev/request', fmt(s.smallOnePerSec), '', ''],
+    ['     requests answered 2xx (per s of load)', fmt(s.smallOneReqPerSec), '', ''],
     [
       '     request p50 / p99 (ms)',
       lat(s.smallOneP50, s.smallOneP99),
@@ -1051,6 +1151,25 @@ function smallRows(
       '>= 20x',
       target(s.smallHundredRatio >= 20, s.smallHundredRatio),
     ],
+    ...(Number.isFinite(s.smallBeforeOnePerSec)
+      ? ([
+          [
+            `   Tracksphere of ${process.env.BENCH_SMALL_BEFORE}, 1 ev/request`,
+            fmt(s.smallBeforeOnePerSec),
+            '',
+            '',
+          ],
+          ['     requests answered 2xx (per s of load)', fmt(s.smallBeforeOneReqPerSec), '', ''],
+          ['     request p50 / p99 (ms)', lat(s.smallBeforeOneP50, s.smallBeforeOneP99), '', ''],
+          ['     100 ev/request', fmt(s.smallBeforeHundredPerSec), '', ''],
+          [
+            '     request p50 / p99 (ms)',
+            lat(s.smallBeforeHundredP50, s.smallBeforeHundredP99),
+            '',
+            '',
+          ],
+        ] as Array<[string, string, string, string]>)
+      : []),
   ];
 }
 
@@ -1083,6 +1202,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   await mkdir(OUT_DIR, { recursive: true });
   log(`config ${JSON.stringify(CFG)}`);
+  await buildBundles();
   const cluster = await startPgCluster();
   const rounds: Round[] = [];
   try {
@@ -1112,6 +1232,7 @@ async function main(): Promise<void> {
             log,
             startApi,
             startConsumer,
+            startReference: (env) => spawnServer('reference', env),
             registerDevices,
             stopProcess,
             dropDatabase: (url) => dropDatabase(cluster, url),
@@ -1130,6 +1251,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await cluster.destroy();
+    for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
   }
   const { lines, summary } = report(rounds);
   const header = `Tracksphere bench, ${CFG.quick ? 'quick' : 'full'} mode: ${CFG.events} events, ${CFG.rounds} round(s), ${startedAt.toISOString()}`;

@@ -16,7 +16,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { MockKafka } from '../test/harness/kafka-mock.js';
 import { startMockKafka } from '../test/harness/kafka-mock.js';
 import type { PgCluster } from '../test/harness/postgres.js';
-import { type ServerProcess, spawnEntryPoint } from '../test/harness/process.js';
+import type { ServerProcess } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
 import { makeEvent, postAs, sleep } from './lib.js';
 
@@ -41,6 +41,8 @@ export interface SmallPipeline {
 export interface SmallResult {
   reference: SmallPipeline;
   tracksphere: SmallPipeline;
+  /** Tracksphere built from BENCH_SMALL_BEFORE (a commit), when set: a change side by side. */
+  before?: SmallPipeline;
 }
 
 export interface SmallDeps {
@@ -51,8 +53,14 @@ export interface SmallDeps {
   pgPoolSize: number;
   partitionsConcurrency: number;
   log(msg: string): void;
-  startApi(env: Record<string, string>): Promise<{ proc: ServerProcess; url: string }>;
-  startConsumer(env: Record<string, string>): Promise<ServerProcess>;
+  /** `before`: the bundles of BENCH_SMALL_BEFORE's commit instead of the working tree's. */
+  startApi(
+    env: Record<string, string>,
+    before?: boolean,
+  ): Promise<{ proc: ServerProcess; url: string }>;
+  startConsumer(env: Record<string, string>, before?: boolean): Promise<ServerProcess>;
+  /** bench/reference.ts (REF_ROLE in env), run as the API is (compiled or through tsx). */
+  startReference(env: Record<string, string>): ServerProcess;
   registerDevices(url: string, n: number): Promise<Array<{ deviceId: string; token: string }>>;
   stopProcess(proc: ServerProcess | undefined): Promise<void>;
   dropDatabase(url: string): Promise<void>;
@@ -184,7 +192,7 @@ async function startMock(deps: SmallDeps, topic: string): Promise<MockKafka> {
 async function onePipeline(
   deps: SmallDeps,
   cluster: PgCluster,
-  kind: 'reference' | 'tracksphere',
+  kind: 'reference' | 'tracksphere' | 'before',
   round: number,
 ): Promise<SmallPipeline> {
   const databaseUrl = await cluster.createDatabase(`bench_small_${kind}`);
@@ -210,14 +218,14 @@ async function onePipeline(
         KAFKA_MAX_WAIT_MS: String(settings.maxWaitMs),
         KAFKA_SESSION_TIMEOUT_MS: String(settings.sessionTimeoutMs),
       };
-      api = spawnEntryPoint('bench/reference.ts', {
+      api = deps.startReference({
         ...env,
         ...deps.profileEnv(`small-ref-api-r${round}`),
         REF_ROLE: 'api',
       });
       await api.waitForOutput(/reference api ready/, 60_000);
       url = (/reference api ready (\S+)/.exec(api.output()) as RegExpExecArray)[1] as string;
-      consumer = spawnEntryPoint('bench/reference.ts', {
+      consumer = deps.startReference({
         ...env,
         ...deps.profileEnv(`small-ref-consumer-r${round}`),
         REF_ROLE: 'consumer',
@@ -229,14 +237,19 @@ async function onePipeline(
     } else {
       await prepareDatabase(databaseUrl);
       const env = { DATABASE_URL: databaseUrl, ...kafkaEnv(settings) };
-      const started = await deps.startApi({ ...env, ...deps.profileEnv(`small-api-r${round}`) });
+      const tag = kind === 'before' ? 'small-before' : 'small';
+      const before = kind === 'before';
+      const started = await deps.startApi(
+        { ...env, ...deps.profileEnv(`${tag}-api-r${round}`) },
+        before,
+      );
       api = started.proc;
       url = started.url;
       tokens = (await deps.registerDevices(url, deps.devices)).map((d) => d.token);
-      consumer = await deps.startConsumer({
-        ...env,
-        ...deps.profileEnv(`small-consumer-r${round}`),
-      });
+      consumer = await deps.startConsumer(
+        { ...env, ...deps.profileEnv(`${tag}-consumer-r${round}`) },
+        before,
+      );
       table = 'visits';
     }
     // Warm-up (JIT, connections, the consumer group's join, every device's first request).
@@ -246,10 +259,11 @@ async function onePipeline(
     deps.log(`small ${kind} r${round}: 1 event per request, ${deps.seconds} s`);
     const windowStart = monoUs();
     const one = await measured(deps, pool, table, url, tokens, 1);
-    const tags =
-      kind === 'reference'
-        ? ['small-ref-api', 'small-ref-consumer']
-        : ['small-api', 'small-consumer'];
+    const tags = {
+      reference: ['small-ref-api', 'small-ref-consumer'],
+      tracksphere: ['small-api', 'small-consumer'],
+      before: ['small-before-api', 'small-before-consumer'],
+    }[kind];
     await deps.markWindow(
       tags.map((t) => `${t}-r${round}`),
       windowStart,
@@ -270,7 +284,10 @@ async function onePipeline(
   }
 }
 
-/** One round: the reference pipeline, then Tracksphere's Kafka mode. */
+/**
+ * One round: the reference pipeline, then Tracksphere's Kafka mode; with BENCH_SMALL_BEFORE set,
+ * Tracksphere of that commit too, before the working tree's on odd rounds and after on even ones.
+ */
 export async function smallRequests(
   deps: SmallDeps,
   cluster: PgCluster,
@@ -282,8 +299,12 @@ export async function smallRequests(
   const reference = which.includes('reference')
     ? await onePipeline(deps, cluster, 'reference', round)
     : none;
+  const withBefore = process.env.BENCH_SMALL_BEFORE !== undefined;
+  let before: SmallPipeline | undefined;
+  if (withBefore && round % 2 === 1) before = await onePipeline(deps, cluster, 'before', round);
   const tracksphere = which.includes('tracksphere')
     ? await onePipeline(deps, cluster, 'tracksphere', round)
     : none;
-  return { reference, tracksphere };
+  if (withBefore && round % 2 === 0) before = await onePipeline(deps, cluster, 'before', round);
+  return before === undefined ? { reference, tracksphere } : { reference, tracksphere, before };
 }

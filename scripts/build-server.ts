@@ -29,11 +29,17 @@ export const SERVER_BUNDLES: Readonly<Record<string, string>> = {
   'admin.mjs': 'server/src/entry-points/admin/main.ts',
 };
 
-/** Builds every bundle into outDir (emptied first); resolves with the files written. */
-export async function buildServer(outDir = join(ROOT, 'dist/server')): Promise<string[]> {
+/**
+ * Builds every bundle into outDir (emptied first); resolves with the files written. `root`: the
+ * source tree (another checkout, for a bench comparing commits).
+ */
+export async function buildServer(
+  outDir = join(ROOT, 'dist/server'),
+  root = ROOT,
+): Promise<string[]> {
   await rm(outDir, { recursive: true, force: true });
   const result = await build({
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
     entryPoints: Object.entries(SERVER_BUNDLES).map(([out, entry]) => ({
       in: entry,
       out: out.replace(/\.mjs$/, ''),
@@ -56,7 +62,7 @@ export async function buildServer(outDir = join(ROOT, 'dist/server')): Promise<s
     logLevel: 'warning',
   });
   if (result.errors.length > 0) throw new Error('esbuild failed');
-  await cp(join(ROOT, 'server/migrations'), join(outDir, 'migrations'), { recursive: true });
+  await cp(join(root, 'server/migrations'), join(outDir, 'migrations'), { recursive: true });
   return Object.keys(SERVER_BUNDLES).map((file) => join(outDir, file));
 }
 

@@ -60,6 +60,65 @@ export async function reserveUsage(
   }
 }
 
+export interface UsageCharge {
+  deviceId: string;
+  day: string;
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * reserveUsage for several charges in one statement (usage-reserver.ts combines concurrent
+ * requests' charges): each charge is reserved or not on its own, as if alone, and answers in the
+ * order given. At most one charge per device and day (a row cannot be updated twice in one
+ * statement). The rows are locked in (device, day) order, so two such statements never deadlock.
+ * A device that is gone when the statement starts is answered 'gone'; one erased while it runs
+ * fails the whole statement (foreign key violation): the caller then reserves each on its own.
+ */
+export async function reserveUsages(
+  pool: Pool,
+  charges: UsageCharge[],
+  max: { maxRows: number; maxBytes: number },
+): Promise<Reservation[]> {
+  const res = await pool.query<{ reserved: boolean; known: boolean; rows: string; bytes: string }>({
+    name: 'reserve-usages',
+    text: `WITH input AS (
+          SELECT * FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[])
+            WITH ORDINALITY AS t(device_id, day, rows, bytes, ord)),
+        reserved AS (
+          INSERT INTO device_usage AS u (device_id, day, rows, bytes)
+          SELECT i.device_id, i.day, i.rows, i.bytes FROM input i
+           WHERE i.rows <= $5::bigint AND i.bytes <= $6::bigint
+             AND EXISTS (SELECT 1 FROM devices d WHERE d.id = i.device_id)
+           ORDER BY i.device_id, i.day
+          ON CONFLICT (device_id, day) DO UPDATE
+            SET rows = u.rows + excluded.rows, bytes = u.bytes + excluded.bytes
+            WHERE u.rows + excluded.rows <= $5::bigint AND u.bytes + excluded.bytes <= $6::bigint
+          RETURNING u.device_id, u.day, u.rows, u.bytes)
+        SELECT r.device_id IS NOT NULL AS reserved,
+               EXISTS (SELECT 1 FROM devices d WHERE d.id = i.device_id) AS known,
+               coalesce(r.rows, o.rows, 0) AS rows, coalesce(r.bytes, o.bytes, 0) AS bytes
+          FROM input i
+          LEFT JOIN reserved r ON r.device_id = i.device_id AND r.day = i.day
+          LEFT JOIN device_usage o
+            ON r.device_id IS NULL AND o.device_id = i.device_id AND o.day = i.day
+         ORDER BY i.ord`,
+    values: [
+      charges.map((c) => c.deviceId),
+      charges.map((c) => c.day),
+      charges.map((c) => c.rows),
+      charges.map((c) => c.bytes),
+      max.maxRows,
+      max.maxBytes,
+    ],
+  });
+  return res.rows.map((row): Reservation => {
+    if (!row.known) return { state: 'gone' };
+    const used = { rows: Number(row.rows), bytes: Number(row.bytes) };
+    return row.reserved ? { state: 'reserved', used } : { state: 'over', used };
+  });
+}
+
 /** Gives a reservation back (its batch was not delivered), so the retry is not charged twice. */
 export async function releaseUsage(
   pool: Pool,

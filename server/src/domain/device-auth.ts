@@ -13,7 +13,8 @@
  * Unknown device ids are never cached (random ids cannot fill memory), and at most `maxEntries`
  * devices are kept (the oldest read goes first).
  */
-import { type DeviceCredential, findDeviceCredential } from '../data-access/devices-repo.js';
+import { credentialReader } from '../data-access/credential-reader.js';
+import type { DeviceCredential } from '../data-access/devices-repo.js';
 import type { Pool } from '../data-access/pool.js';
 import type { AuthenticatedDevice } from './enrollment.js';
 import { AppError } from './errors.js';
@@ -82,7 +83,8 @@ export function createDeviceAuthenticator(
   pool: Pool,
   opts: { ttlMs: number; maxEntries?: number; now?: () => number; lookup?: CredentialLookup },
 ): DeviceAuthenticator {
-  const read = opts.lookup ?? ((id: string) => findDeviceCredential(pool, id));
+  // Concurrent misses of different devices share one statement (credential-reader.ts).
+  const read = opts.lookup ?? credentialReader(pool);
   const now = opts.now ?? (() => performance.now());
   const maxEntries = opts.maxEntries ?? 100_000;
   const entries = new Map<string, Entry>();

@@ -1,5 +1,6 @@
 import { isDatabaseDown, type Pool } from '../data-access/pool.js';
-import { releaseUsage, reserveUsage } from '../data-access/usage-repo.js';
+import { releaseUsage } from '../data-access/usage-repo.js';
+import { type ReserveUsage, usageReserver } from '../data-access/usage-reserver.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import { AppError } from './errors.js';
 
@@ -38,9 +39,30 @@ export interface DeviceQuota {
   bytesPerDeviceDay: number;
 }
 
+/** Each pool's reservers, by quota: concurrent requests share statements (usage-reserver.ts). */
+const reservers = new WeakMap<Pool, Map<string, ReserveUsage>>();
+
+function reserverOf(pool: Pool, quota: DeviceQuota): ReserveUsage {
+  let byQuota = reservers.get(pool);
+  if (byQuota === undefined) {
+    byQuota = new Map();
+    reservers.set(pool, byQuota);
+  }
+  const key = `${quota.rowsPerDeviceDay}/${quota.bytesPerDeviceDay}`;
+  let reserve = byQuota.get(key);
+  if (reserve === undefined) {
+    reserve = usageReserver(pool, {
+      maxRows: quota.rowsPerDeviceDay,
+      maxBytes: quota.bytesPerDeviceDay,
+    });
+    byQuota.set(key, reserve);
+  }
+  return reserve;
+}
+
 /**
  * Reserves the records' rows and bytes in the device's quota of the UTC day
- * of `receivedAt` (one round trip), or throws 429 quota_exceeded (nothing
+ * of `receivedAt` (one round trip, shared with concurrent requests), or throws 429 quota_exceeded (nothing
  * reserved, nothing to accept) with Retry-After until midnight UTC. Resolves
  * with a function that gives the reservation back, for a batch that then
  * could not be delivered.
@@ -58,11 +80,7 @@ export async function reserveQuota(
     rows: records.length,
     bytes,
   };
-  const r = await reserveUsage(pool, {
-    ...charge,
-    maxRows: ctx.quota.rowsPerDeviceDay,
-    maxBytes: ctx.quota.bytesPerDeviceDay,
-  });
+  const r = await reserverOf(pool, ctx.quota)(charge);
   if (r.state === 'gone') {
     throw new AppError('device_deleted', 'This device no longer exists; register again to sync.');
   }
