@@ -53,13 +53,18 @@ describe('hourly quota upkeep', () => {
     const withVisits = await registerDevice(base);
     const withUsage = await registerDevice(base);
     const inStudy = await registerDevice(base);
+    // Linked to another browser (the summary is its use) but never sent anything itself.
+    const linked = await registerDevice(base);
+    await pool.query(`UPDATE devices SET person_id = gen_random_uuid() WHERE id = $1`, [
+      linked.deviceId,
+    ]);
     await pool.query(
       `WITH c AS (INSERT INTO cohorts (name) VALUES ('upkeep') RETURNING id)
        UPDATE devices SET cohort_id = (SELECT id FROM c) WHERE id = $1`,
       [inStudy.deviceId],
     );
     expect((await postEvents(base, withVisits.token, makeBatch([makeEvent()]))).status).toBe(200);
-    for (const d of [...silent, withVisits, withUsage, inStudy]) await age(d.deviceId, 31);
+    for (const d of [...silent, withVisits, withUsage, inStudy, linked]) await age(d.deviceId, 31);
     await age(recent.deviceId, 29);
     const today = utcDay(new Date());
     const daysAgo = (n: number) => utcDay(new Date(Date.now() - n * 86_400_000));
@@ -87,7 +92,7 @@ describe('hourly quota upkeep', () => {
     });
     expect(second).toEqual({ deletedUsageDays: 0, expiredDevices: 1 });
     for (const d of silent) expect(await exists(d.deviceId)).toBe(false);
-    for (const d of [recent, withVisits, withUsage, inStudy]) {
+    for (const d of [recent, withVisits, withUsage, inStudy, linked]) {
       expect(await exists(d.deviceId)).toBe(true);
     }
     expect(await usageRows(stack, withVisits.deviceId)).toEqual([]);
