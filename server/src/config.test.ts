@@ -151,14 +151,16 @@ describe('loadConfig', () => {
       expect(() => loadConfig(env)).toThrow(/DATABASE_URL: required when NODE_ENV=production/);
     });
 
-    it('asks the consumer and the migrations for no CORS_ORIGINS or enrollment key', () => {
+    it('asks the consumer, the migrations and the admin command for no CORS_ORIGINS or enrollment key', () => {
       const env = { NODE_ENV: 'production', DATABASE_URL: DEPLOYMENT.DATABASE_URL };
       for (const entry of [
         'server/src/entry-points/consumer/main.ts',
         '/app/server/src/entry-points/migrate.ts',
+        'server/src/entry-points/admin/main.ts',
         // The compiled bundles the image runs.
         'dist/server/consumer.mjs',
         '/app/dist/server/migrate.mjs',
+        '/app/dist/server/admin.mjs',
       ]) {
         expect(servesApi(entry), entry).toBe(false);
         expect(loadConfig(env, entry).corsOrigins, entry).toBeUndefined();

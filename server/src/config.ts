@@ -162,11 +162,12 @@ export class ConfigError extends Error {
 }
 
 /**
- * Entry points that serve no API: the consumer's and the migrations', in TypeScript or compiled
- * (scripts/build-server.ts: dist/server/consumer.mjs, migrate.mjs). Any other one does, so a
- * moved file gets the stricter checks, never the laxer.
+ * Entry points that serve no API: the consumer, the migrations and the admin command, in
+ * TypeScript or compiled (scripts/build-server.ts). Any other one does, so a moved file gets the
+ * stricter checks, never the laxer.
  */
-const NO_API = /(entry-points\/(consumer\/main|migrate)\.[cm]?[jt]s|\/(consumer|migrate)\.mjs)$/;
+const NO_API =
+  /(entry-points\/(consumer\/main|admin\/main|migrate)\.[cm]?[jt]s|\/(consumer|admin|migrate)\.mjs)$/;
 
 /** True when the process started from `entryPoint` (a path) serves the ingest API. */
 export function servesApi(entryPoint: string | undefined): boolean {
