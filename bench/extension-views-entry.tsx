@@ -5,6 +5,8 @@
  * Exposes `globalThis.tracksphereViews`; every function returns plain JSON.
  */
 import { render } from 'preact';
+import { SiteList } from '../extension/components/site-list.js';
+import { TrendChart } from '../extension/components/trend-chart.js';
 import {
   type DayRange,
   localDayOf,
@@ -23,6 +25,7 @@ import {
   loadSitePages,
   loadTimeline,
 } from '../extension/stats/insights.js';
+import { loadPopupStats } from '../extension/stats/popup-stats.js';
 import { loadRangeHistory } from '../extension/stats/range-history.js';
 import type { TracksphereViewsApi, ViewName } from './extension-views.js';
 
@@ -39,6 +42,24 @@ async function show(
 ): Promise<number> {
   const today = localDayOf(Date.now());
   const year: DayRange = presetRange('365d', today);
+  if (view === 'popup') {
+    // The popup's figures: today's total and top sites, and the 7-day trend.
+    const stats = await loadPopupStats(src.db, today);
+    render(
+      <>
+        <p data-testid="today-total">{stats.todayActiveMs}</p>
+        <SiteList sites={stats.topSites} />
+        <TrendChart days={stats.week} />
+      </>,
+      box,
+    );
+    return box.querySelectorAll('[data-testid="site-row"]').length;
+  }
+  if (view === 'range30') {
+    const history = await loadRangeHistory(src.db, presetRange('30d', today), [], src.dayOf);
+    render(<HistorySection history={history} title="30" onPages={() => undefined} />, box);
+    return box.querySelectorAll('[data-testid="site-row"]').length;
+  }
   if (view === 'range365') {
     const history = await loadRangeHistory(src.db, year, [], src.dayOf);
     render(<HistorySection history={history} title="365" onPages={() => undefined} />, box);

@@ -1,6 +1,7 @@
 /**
  * The options page's range views with a year of history against the same views with none,
- * in the same browser and run (bench/extension.ts seeds the history): the 12-month range,
+ * in the same browser and run (bench/extension.ts seeds the history): the popup's figures, the
+ * options page's 30-day range (its first view), the 12-month range,
  * a site's pages (the site nearest 5,000 visits), the 90-day heatmap and today's timeline.
  * Each view's figure is its load and render to the next frame, median of BENCH_VIEW_RUNS.
  */
@@ -11,7 +12,7 @@ import type { Page } from 'puppeteer-core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export type ViewName = 'range365' | 'sitePages' | 'heatmap90' | 'timeline';
+export type ViewName = 'popup' | 'range30' | 'range365' | 'sitePages' | 'heatmap90' | 'timeline';
 
 export interface ViewTiming {
   view: ViewName;
@@ -37,6 +38,9 @@ export interface ViewsResult {
 
 /** Each view within 1.5x of its empty-history figure and under 250 ms (issue 16). */
 export const VIEW_TARGETS = { ratio: 1.5, ms: 250 };
+
+/** The popup's figures: its first-render target (issue 20). */
+export const POPUP_VIEW_MS = 100;
 
 /**
  * bench/<entry> bundled for an extension page (one minified IIFE for Chromium; the .js
@@ -80,7 +84,14 @@ export async function measureViews(
     (globalThis as unknown as Views).tracksphereViews.siteNear(5_000),
   );
   const views: ViewTiming[] = [];
-  for (const view of ['range365', 'sitePages', 'heatmap90', 'timeline'] as const) {
+  for (const view of [
+    'popup',
+    'range30',
+    'range365',
+    'sitePages',
+    'heatmap90',
+    'timeline',
+  ] as const) {
     const timing = await page.evaluate(
       (v: ViewName, host: string, n: number) =>
         (globalThis as unknown as Views).tracksphereViews.measure(v, host, n),
@@ -95,6 +106,8 @@ export async function measureViews(
 }
 
 const NAMES: Record<ViewTiming['view'], string> = {
+  popup: "popup's figures (today, top sites, 7 days)",
+  range30: '30-day range (chart, totals, sites)',
   range365: '12-month range (chart, totals, sites)',
   sitePages: "a site's pages",
   heatmap90: '90-day heatmap',
@@ -105,15 +118,16 @@ const NAMES: Record<ViewTiming['view'], string> = {
 export function viewRows(r: ViewsResult): Array<[string, string, string, string]> {
   return r.views.map((v) => {
     const ratio = v.seededMs / Math.max(v.emptyMs, 1);
-    const met = v.seededMs < VIEW_TARGETS.ms && ratio <= VIEW_TARGETS.ratio;
+    const limit = v.view === 'popup' ? POPUP_VIEW_MS : VIEW_TARGETS.ms;
+    const met = v.seededMs < limit && ratio <= VIEW_TARGETS.ratio;
     const name =
       v.view === 'sitePages'
         ? `${NAMES[v.view]} (${r.host}, ${r.hostVisits} visits)`
         : NAMES[v.view];
     return [
-      `7e. Options ${name}, ms (empty ms, ratio; ${v.items} shown)`,
+      `7e. ${v.view === 'popup' ? 'Popup' : 'Options'} ${name}, ms (empty ms, ratio; ${v.items} shown)`,
       `${v.seededMs.toFixed(1)} (${v.emptyMs.toFixed(1)}, ${ratio.toFixed(2)}x)`,
-      `< ${VIEW_TARGETS.ms}, <= ${VIEW_TARGETS.ratio}x`,
+      `< ${limit}, <= ${VIEW_TARGETS.ratio}x`,
       met ? 'met' : 'MISSED',
     ];
   });
