@@ -162,9 +162,8 @@ export class ConfigError extends Error {
 }
 
 /**
- * Entry points that serve no API: the consumer, the migrations and the admin command, in
- * TypeScript or compiled (scripts/build-server.ts). Any other one does, so a moved file gets the
- * stricter checks, never the laxer.
+ * Entry points that serve no API (consumer, migrations, admin; TypeScript or compiled): any other
+ * does, so a moved file gets the stricter checks, never the laxer.
  */
 const NO_API =
   /(entry-points\/(consumer\/main|admin\/main|migrate)\.[cm]?[jt]s|\/(consumer|admin|migrate)\.mjs)$/;
