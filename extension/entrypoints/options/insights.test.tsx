@@ -5,6 +5,7 @@ import type { TracksphereDb } from '../../db/index.js';
 import { presetRange } from '../../stats/date-range.js';
 import { insightDb, MIN, OPEN, TODAY, utcSources } from '../../stats/insight-test-kit.js';
 import { loadRangeHistory } from '../../stats/range-history.js';
+import { HistorySection, SITE_ROWS } from './history-section.js';
 import { Insights } from './insights.js';
 import { PAGE_ROWS, SitePagesView } from './site-pages.js';
 
@@ -192,5 +193,32 @@ describe('options range views', () => {
     expect(attr(view.byTestId('pages-more')[0], 'data-total')).toBe('250');
     view.click(view.byTestId('pages-more')[0]?.querySelector('button') as HTMLElement);
     await vi.waitFor(() => expect(view.byTestId('page-row').length).toBe(200));
+  });
+
+  it('shows a year of sites a hundred at a time, busiest first, and searches them all', async () => {
+    const sites = Array.from({ length: 250 }, (_, i) => ({
+      domain: `site-${i}.example`,
+      activeMs: (250 - i) * 1_000,
+      visits: 1,
+      share: (250 - i) / 250,
+      hosts: [],
+    }));
+    const days = [{ day: TODAY, activeMs: 0, visits: 0 }];
+    const history = { from: TODAY, to: TODAY, totalActiveMs: 0, totalVisits: 0, days, sites };
+    const view = renderView(<HistorySection history={history} />);
+    expect(view.byTestId('site-row').length).toBe(SITE_ROWS);
+    expect(attr(view.byTestId('site-row')[99], 'data-domain')).toBe('site-99.example');
+    expect(attr(view.byTestId('sites-more')[0], 'data-total')).toBe('250');
+    view.click(view.byTestId('sites-more')[0]?.querySelector('button') as HTMLElement);
+    await vi.waitFor(() => expect(view.byTestId('site-row').length).toBe(200));
+    const search = view.byTestId('site-search')[0] as HTMLInputElement;
+    search.value = 'site-249.';
+    search.dispatchEvent(
+      new (search.ownerDocument.defaultView as unknown as typeof globalThis).Event('input', {
+        bubbles: true,
+      }),
+    );
+    await vi.waitFor(() => expect(view.byTestId('site-row').length).toBe(1));
+    expect(view.byTestId('sites-more')).toHaveLength(0);
   });
 });
