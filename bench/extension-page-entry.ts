@@ -9,6 +9,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { VisitEvent } from '#protocol';
 import { MAX_ACCRUAL_GAP_MS } from '../extension/background/alarms.js';
 import { createTrackerService } from '../extension/background/tracker-service.js';
+import { createTrackerStore } from '../extension/background/tracker-store.js';
 import { createVisitRecorder } from '../extension/background/visit-recorder.js';
 import {
   addDays,
@@ -48,7 +49,7 @@ export interface RecordingResult {
   /** Visits the database gained during the timed loop. */
   stored: number;
   errors: string[];
-  /** Whole background path per finished visit: step, IndexedDB, storage.local save (state held in memory). */
+  /** Whole background path per finished visit: step, then visit and state in one IndexedDB transaction (state held in memory). */
   msPerVisit: number;
   /** The same events through step() alone, in memory. */
   stepMsPerVisit: number;
@@ -271,9 +272,9 @@ function timedEvent(base: number, i: number): TrackerEvent {
 
 /**
  * `n` finished visits through the background's own path: createTrackerService
- * (step, record, storage.local save; the state read from storage once, then
- * held) and createVisitRecorder (the sync setting read once and watched,
- * recordFinishedVisits), one event at a time, each awaited as the background's
+ * (step; the state read from the store once, then held), createTrackerStore and
+ * createVisitRecorder (the sync setting read once and watched; recordFinishedVisits
+ * with the state in the visit's transaction), one event at a time, each awaited as the background's
  * serial queue does. Then the parts alone, for the breakdown.
  */
 async function measureRecording(n: number): Promise<RecordingResult> {
@@ -281,13 +282,19 @@ async function measureRecording(n: number): Promise<RecordingResult> {
   await consentItem.setValue(true);
   await trackerStateItem.removeValue();
   await unrecordedVisitsItem.removeValue();
+  await database().trackerState.delete('bench');
   let finished = 0;
   const record = createVisitRecorder(database(), localDayOf);
   const tracker = createTrackerService({
-    recordVisits: async (visits) => {
-      finished += visits.length;
-      await record(visits);
-    },
+    // A row of its own: the installed background's checkpoint alarm writes its own meanwhile.
+    store: createTrackerStore({
+      db: database(),
+      key: 'bench',
+      recordVisits: async (visits, trackerState) => {
+        finished += visits.length;
+        await record(visits, trackerState);
+      },
+    }),
     newId: uuidv7,
     maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
     onError: (e) => errors.push(e instanceof Error ? e.message : String(e)),

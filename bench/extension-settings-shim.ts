@@ -1,11 +1,10 @@
 /**
  * The extension's settings module as the benchmark bundle gives it to
- * extension/background/tracker-service.ts: everything is the real module except
- * the two items holding the background's own tracker state, which get keys of
- * their own. The benchmark's tracker service then does the same storage.local
- * reads and writes per event as the background, on the same storage area,
- * without racing the installed background's tracker (its checkpoint alarm
- * rewrites `local:trackerState` every minute).
+ * extension/background/tracker-store.ts: everything is the real module except
+ * the two items that held the tracker state before database version 4, which
+ * get keys of their own. The benchmark's tracker store then reads (and clears)
+ * those on the same storage area as the background, without touching the
+ * installed background's (its row in the database has a key of its own too).
  */
 import { storage } from 'wxt/utils/storage';
 import type { VisitEvent } from '#protocol';

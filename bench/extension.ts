@@ -2,10 +2,11 @@
  * Extension benchmark (issue 7, part 5), run by bench/run.ts (BENCH_ONLY=extension to run it
  * alone). The built chrome-mv3 extension in real headless Chromium (puppeteer-core, as
  * test/harness/browsers.ts launches it), with a year of history seeded into its IndexedDB:
- *  a. cost per finished visit through the background's own code (tracker service: step, record,
- *     then the storage.local save; visit recorder: recordFinishedVisits, visit + rollup in one
- *     IndexedDB transaction), bundled by esbuild from bench/extension-page-entry.ts and run in an
- *     extension page (same origin, same database as the background);
+ *  a. cost per finished visit through the background's own code (tracker service: step, then
+ *     the tracker store and visit recorder: recordFinishedVisits, the visit, its rollup and the
+ *     tracker's state in one IndexedDB transaction), bundled by esbuild from
+ *     bench/extension-page-entry.ts and run in an extension page (same origin, same database as
+ *     the background), against one bare IndexedDB read-write transaction timed in turn with it;
  *  b. popup first render: navigation start to [data-testid="today-total"] holding today's figure
  *     (and, apart, to its trend chart, which is drawn after the figures);
  *  c. options page: navigation start to the 30-day table's rows in the DOM;
@@ -108,7 +109,7 @@ export interface ExtensionResult {
     msPerVisit: number;
     stepMsPerVisit: number;
     dbMsPerVisit: number;
-    /** step() + the IndexedDB transaction: the background's path without its storage.local I/O. */
+    /** step() + the visit's IndexedDB transaction alone, each timed apart. */
     coreMsPerVisit: number;
     /** One bare IndexedDB read-write transaction, timed in turn with the whole path. */
     bareTxnMs: number;
@@ -235,14 +236,14 @@ async function bundleSizes(dir: string): Promise<BundleSizes> {
 // ------------------------------------------------------------------ in-page bundle
 
 /**
- * tracker-service.ts gets bench/extension-settings-shim.ts for its settings: the real module
- * with the tracker state under keys of its own (see that file).
+ * tracker-store.ts gets bench/extension-settings-shim.ts for its settings: the real module
+ * with the old storage.local tracker state under keys of its own (see that file).
  */
 const settingsShim: Plugin = {
   name: 'tracksphere-bench-settings',
   setup(b) {
     b.onResolve({ filter: /settings\/index\.js$/ }, (args) =>
-      args.importer.endsWith(join('background', 'tracker-service.ts'))
+      args.importer.endsWith(join('background', 'tracker-store.ts'))
         ? { path: join(ROOT, 'bench', 'extension-settings-shim.ts') }
         : undefined,
     );

@@ -1,11 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import {
-  consentItem,
-  pausedSitesItem,
-  trackerStateItem,
-  unrecordedVisitsItem,
-} from '../settings/index.js';
+import { consentItem, pausedSitesItem } from '../settings/index.js';
 import { CHECKPOINT_ALARM, CHECKPOINT_PERIOD_MINUTES, SYNC_ALARM } from './alarms.js';
 import {
   browserWithOneTab,
@@ -69,7 +64,7 @@ describe('background listeners', () => {
     await h.on.onTabRemoved(7);
 
     expect(await h.visits()).toEqual([]);
-    expect(JSON.stringify(await trackerStateItem.getValue())).not.toContain('secret');
+    expect(JSON.stringify(await h.saved())).not.toContain('secret');
   });
 
   it('ignores navigations in subframes', async () => {
@@ -126,7 +121,7 @@ describe('background listeners', () => {
     const visits = await h.visits();
     expect(visits).toHaveLength(1);
     expect(visits[0]).toMatchObject({ activeMs: 2 * SEC, endedAt: iso(2 * SEC) });
-    expect((await trackerStateItem.getValue())?.tabs).toEqual({});
+    expect((await h.saved())?.state.tabs).toEqual({});
   });
 
   it('counts no time while the person is idle, and time for an audible background tab', async () => {
@@ -187,7 +182,7 @@ describe('background listeners', () => {
     expect(await h.visits()).toMatchObject([
       { domain: 'example.com', activeMs: 1 * MIN, endedAt: iso(1 * MIN) },
     ]);
-    const state = await trackerStateItem.getValue();
+    const state = (await h.saved())?.state;
     expect(state?.focusedWindowId).toBe(5);
     expect(state?.activeTabs).toEqual({ 5: 40 });
   });
@@ -206,7 +201,7 @@ describe('background listeners', () => {
     }
 
     expect(create).toHaveBeenCalledWith({ url: `${fakeBrowser.runtime.getURL('/')}welcome.html` });
-    const state = await trackerStateItem.getValue();
+    const state = (await h.saved())?.state;
     expect(state?.tabs['3']?.visit).toMatchObject({ domain: 'example.com', transition: null });
     expect(state?.tabs['4']?.visit).toBeNull();
     expect(state?.activeTabs).toEqual({ 1: 3 });
@@ -236,7 +231,7 @@ describe('background listeners', () => {
     await h.on.onRecordingSettingsChanged();
 
     expect(await h.visits()).toMatchObject([{ domain: 'www.example.com', activeMs: 3 * SEC }]);
-    expect((await trackerStateItem.getValue())?.settings.pausedSites).toEqual(['example.com']);
+    expect((await h.saved())?.state.settings.pausedSites).toEqual(['example.com']);
   });
 
   it('records nothing before consent', async () => {
@@ -248,10 +243,13 @@ describe('background listeners', () => {
     expect(await h.visits()).toEqual([]);
   });
 
-  it('keeps finished visits in storage until the database has them, and loses none when it fails', async () => {
+  it('keeps finished visits with the saved state until the database takes them, and loses none', async () => {
+    const record = createVisitRecorder(h.db);
     h.restart({
-      recordVisits: async () => {
-        throw new Error('IndexedDB unavailable');
+      // The visits store refuses every write; the state alone still saves.
+      recordVisits: async (visits, state) => {
+        if (visits.length > 0) throw new Error('IndexedDB refused the visits');
+        await record(visits, state);
       },
     });
     await browserWithOneTab(h);
@@ -262,9 +260,9 @@ describe('background listeners', () => {
     expect(h.errors).toHaveLength(1);
     h.errors.length = 0;
     expect(await h.visits()).toEqual([]);
-    expect((await unrecordedVisitsItem.getValue()).map((v) => v.url)).toEqual([
-      'https://example.com/a',
-    ]);
+    expect((await h.saved())?.unrecorded.map((v) => v.url)).toEqual(['https://example.com/a']);
+    // Neither the visit nor the state that finished it landed without the other.
+    expect((await h.saved())?.state.tabs['1']?.visit?.url).toBe('https://example.com/b');
 
     // The worker is killed and comes back with a working database.
     h.restart({ recordVisits: createVisitRecorder(h.db) });
@@ -273,29 +271,31 @@ describe('background listeners', () => {
       ['https://example.com/a', 4 * SEC],
       ['https://example.com/b', 0],
     ]);
-    expect(await unrecordedVisitsItem.getValue()).toEqual([]);
+    expect((await h.saved())?.unrecorded).toEqual([]);
   });
 
-  it('records a visit once even when the worker dies after the database took it', async () => {
+  it('records a visit once even when its transaction landed and the worker heard no answer', async () => {
     let calls = 0;
     h.restart({
-      // The database commits, then the worker is killed before storage is cleared.
-      recordVisits: async (visits) => {
-        calls += 1;
-        await createVisitRecorder(h.db)(visits);
-        throw new Error('worker killed');
+      // The transaction commits, then the answer is lost (the visits are saved as unrecorded).
+      recordVisits: async (visits, state) => {
+        if (visits.length > 0) calls += 1;
+        await createVisitRecorder(h.db)(visits, state);
+        if (visits.length > 0) throw new Error('no answer');
       },
     });
     await browserWithOneTab(h);
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
     await h.on.onTabRemoved(1);
     h.errors.length = 0;
+    expect((await h.saved())?.unrecorded).toHaveLength(1);
 
     h.restart();
     await h.on.onAlarm({ name: CHECKPOINT_ALARM });
     expect(calls).toBe(1);
     expect(await h.visits()).toHaveLength(1);
-    expect(await unrecordedVisitsItem.getValue()).toEqual([]);
+    expect(await h.db.dailyRollups.toArray()).toMatchObject([{ visits: 1 }]);
+    expect((await h.saved())?.unrecorded).toEqual([]);
   });
 
   it('runs the sync runner on the sync alarm', async () => {

@@ -4,13 +4,19 @@
 import { vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { makeDayOf } from '../db/day.js';
-import { openTracksphereDb, type StoredVisit, type TracksphereDb } from '../db/index.js';
+import {
+  openTracksphereDb,
+  type StoredVisit,
+  type TrackerStateRow,
+  type TracksphereDb,
+} from '../db/index.js';
 import { WINDOW_ID_NONE } from '../tracker/index.js';
 import { MAX_ACCRUAL_GAP_MS } from './alarms.js';
 import { type BackgroundListeners, createBackgroundListeners } from './background-listeners.js';
 import type { SyncRunner } from './sync-runner.js';
-import { createTrackerService, type RecordVisits, type TrackerService } from './tracker-service.js';
-import { createVisitRecorder } from './visit-recorder.js';
+import { createTrackerService, type TrackerService } from './tracker-service.js';
+import { createTrackerStore, TRACKER_STATE_KEY } from './tracker-store.js';
+import { createVisitRecorder, type RecordVisits } from './visit-recorder.js';
 
 /** Monday 2025-01-06 09:00:00 UTC. */
 export const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);
@@ -148,6 +154,8 @@ export interface Harness {
   restart(options?: { recordVisits?: RecordVisits }): void;
   /** The visits in the database, oldest first. */
   visits(): Promise<StoredVisit[]>;
+  /** The tracker's row in the database, as the last save left it. */
+  saved(): Promise<TrackerStateRow | undefined>;
 }
 
 export interface HarnessOptions {
@@ -179,7 +187,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   };
   const build = (recordVisits: RecordVisits) => {
     const tracker = createTrackerService({
-      recordVisits,
+      store: createTrackerStore({ db, recordVisits }),
       newId,
       maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
       onError: (error) => errors.push(error),
@@ -208,6 +216,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       );
     },
     visits: () => db.visits.orderBy('startedMs').toArray(),
+    saved: () => db.trackerState.get(TRACKER_STATE_KEY),
   };
   return harness;
 }

@@ -3,7 +3,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { openTracksphereDb } from '../db/index.js';
 import background from '../entrypoints/background.js';
 import { removeAllListeners, sendMessage } from '../messaging/index.js';
-import { syncConfigItem, trackerStateItem } from '../settings/index.js';
+import { syncConfigItem } from '../settings/index.js';
 import { CHECKPOINT_ALARM, SYNC_ALARM } from './alarms.js';
 import {
   type BrowserModel,
@@ -110,7 +110,7 @@ describe('background entry point', () => {
         { domain: 'example.com', title: 'Example', activeMs: 7 * SEC, syncState: 'local' },
       ]);
     });
-    expect((await trackerStateItem.getValue())?.settings.consent).toBe(true);
+    expect((await db.trackerState.get('tracker'))?.state.settings.consent).toBe(true);
     db.close();
   });
 });

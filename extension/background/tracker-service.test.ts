@@ -1,15 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { recordFinishedVisits } from '../db/index.js';
 import { consentItem, syncConfigItem, trackerStateItem } from '../settings/index.js';
+import { CHECKPOINT_ALARM, MAX_ACCRUAL_GAP_MS } from './alarms.js';
 import {
   browserWithOneTab,
   committed,
   createHarness,
   type Harness,
+  MIN,
   SEC,
   T0,
+  utcDayOf,
 } from './background-test-kit.js';
-import { createVisitRecorder } from './visit-recorder.js';
+import { createVisitRecorder, type RecordVisits } from './visit-recorder.js';
 
 const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
 
@@ -38,22 +42,16 @@ const turnSyncOn = () =>
 const turnSyncOff = async () =>
   syncConfigItem.setValue({ ...(await syncConfigItem.getValue()), enabled: false });
 
-type SetArgs = Parameters<typeof fakeBrowser.storage.local.set>;
-
 /** Window 1 focused, tab 1 active in it, with a visit to https://example.com/a open. */
 async function browserWithOneVisit(h: Harness): Promise<void> {
   await browserWithOneTab(h);
   await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
 }
 
-/** The next storage.local.set fails; `landed`: after writing (the answer is what got lost). */
-function failNextSet(landed: boolean): void {
-  const set = fakeBrowser.storage.local.set.bind(fakeBrowser.storage.local);
-  vi.spyOn(fakeBrowser.storage.local, 'set').mockImplementationOnce(async (...args: SetArgs) => {
-    if (landed) await set(...args);
-    throw new Error('worker killed');
-  });
-}
+/** A worker killed at its next save: nothing that save would write lands. */
+const killedAtSave: RecordVisits = async () => {
+  throw new Error('worker killed');
+};
 
 describe('tracker service', () => {
   let h: Harness;
@@ -69,64 +67,152 @@ describe('tracker service', () => {
     expect(h.errors).toEqual([]);
   });
 
-  it('records a visit once when the worker dies after the database took it, before the state was saved', async () => {
+  it('a worker killed at a save loses the event in hand only, and records nothing twice', async () => {
     await browserWithOneVisit(h);
     h.clock.advance(4 * SEC);
-    failNextSet(false);
+    h.restart({ recordVisits: killedAtSave });
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
-    expect(h.errors).toHaveLength(1);
+    expect(h.errors.length).toBeGreaterThan(0);
     h.errors.length = 0;
+    expect(await h.visits()).toEqual([]);
 
-    // Storage still has /a open: the new worker finishes it again, under the same id.
+    // The store still has /a open: the new worker finishes it, once, at the next event.
     h.restart();
     h.clock.advance(6 * SEC);
     await h.on.onTabRemoved(1);
-    const visits = await h.visits();
-    expect(visits.map((v) => [v.url, v.endedAt, v.activeMs])).toEqual([
-      ['https://example.com/a', iso(4 * SEC), 4 * SEC],
+    expect((await h.visits()).map((v) => [v.url, v.endedAt, v.activeMs])).toEqual([
+      ['https://example.com/a', iso(10 * SEC), 10 * SEC],
     ]);
-    expect(await h.db.dailyRollups.toArray()).toMatchObject([{ visits: 1, activeMs: 4 * SEC }]);
-    expect((await trackerStateItem.getValue())?.tabs).toEqual({});
+    expect(await h.db.dailyRollups.toArray()).toMatchObject([{ visits: 1, activeMs: 10 * SEC }]);
+    expect((await h.saved())?.state.tabs).toEqual({});
   });
 
-  it('reads the state from storage again after a save it cannot confirm', async () => {
-    await browserWithOneVisit(h);
-    h.clock.advance(4 * SEC);
-    // The state with /b open reached storage, but the worker never heard back.
-    failNextSet(true);
-    await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
-    h.errors.length = 0;
+  it('a worker killed between any two events loses nothing and doubles nothing', async () => {
+    // One script of events, run by one worker, then by a worker killed before every event.
+    const script = async (x: Harness, kill: () => void): Promise<void> => {
+      await browserWithOneVisit(x);
+      const steps: Array<() => Promise<unknown>> = [
+        () => x.on.onAlarm({ name: CHECKPOINT_ALARM }),
+        () => x.on.onNavigationCommitted(committed(1, 'https://example.com/b')),
+        () => x.on.onTabUpdated(1, { title: 'B, loaded' }),
+        () => x.on.onWindowFocusChanged(-1),
+        () => x.on.onWindowFocusChanged(1),
+        () => x.on.onAlarm({ name: CHECKPOINT_ALARM }),
+        () => x.on.onNavigationCommitted(committed(1, 'https://example.org/c')),
+        () => x.on.onIdleStateChanged('idle'),
+        () => x.on.onIdleStateChanged('active'),
+        () => x.on.onTabRemoved(1),
+      ];
+      for (const next of steps) {
+        x.clock.advance(50 * SEC);
+        kill();
+        await next();
+      }
+    };
+    await script(h, () => undefined);
+    const steady = await h.visits();
+    expect(steady).toHaveLength(3);
 
-    h.clock.advance(6 * SEC);
-    await h.on.onTabRemoved(1);
-    expect((await h.visits()).map((v) => [v.url, v.activeMs])).toEqual([
-      ['https://example.com/a', 4 * SEC],
-      ['https://example.com/b', 6 * SEC],
-    ]);
+    fakeBrowser.reset();
+    await consentItem.setValue(true);
+    const killed = createHarness();
+    await script(killed, () => killed.restart());
+    expect(killed.errors).toEqual([]);
+    const strip = (visits: typeof steady) => visits.map(({ id, sessionId, ...v }) => v);
+    expect(strip(await killed.visits())).toEqual(strip(steady));
+    expect(await killed.db.dailyRollups.toArray()).toEqual(await h.db.dailyRollups.toArray());
   });
 
-  it('reads storage.local once per worker, and writes one set per event', async () => {
+  it('a worker killed between events credits no more than the gap it can vouch for', async () => {
+    // The last save is a checkpoint; the worker then dies and nothing runs for ten minutes.
     await browserWithOneVisit(h);
-    // The first visit this worker records reads the sync setting.
-    h.clock.advance(SEC);
+    h.clock.advance(1 * MIN);
+    await h.on.onAlarm({ name: CHECKPOINT_ALARM });
+    h.restart();
+    h.clock.advance(10 * MIN);
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
+    // Credited: the minute up to the checkpoint; the ten minutes after it exceed
+    // MAX_ACCRUAL_GAP_MS (three checkpoint intervals) and earn nothing.
+    expect(10 * MIN).toBeGreaterThan(MAX_ACCRUAL_GAP_MS);
+    expect((await h.visits()).map((v) => v.activeMs)).toEqual([1 * MIN]);
+  });
+
+  it('records a finished visit and the state that finished it in one transaction', async () => {
+    await browserWithOneVisit(h);
+    const before = await h.saved();
+    const good = { ...visit(1), id: '00000000-0000-7000-8000-0000000000aa' };
+    // A visit IndexedDB cannot key aborts the transaction after the good visit was added.
+    const bad = { ...visit(2), id: undefined as unknown as string };
+    if (before === undefined) throw new Error('no saved state');
+    const row = { ...before, state: { ...before.state, clock: 1 } };
+    await expect(
+      recordFinishedVisits(h.db, [good, bad], {
+        syncEnabled: false,
+        dayOf: utcDayOf,
+        trackerState: row,
+      }),
+    ).rejects.toThrow();
+    expect(await h.visits()).toEqual([]);
+    expect(await h.db.dailyRollups.count()).toBe(0);
+    expect(await h.saved()).toEqual(before);
+  });
+
+  it('reads its saved state once per worker, and writes one transaction and no storage.local per event', async () => {
+    await browserWithOneVisit(h);
     const get = vi.spyOn(fakeBrowser.storage.local, 'get');
     const set = vi.spyOn(fakeBrowser.storage.local, 'set');
+    const saves: number[] = [];
+    const record = createVisitRecorder(h.db);
+    h.restart({
+      recordVisits: async (visits, state) => {
+        saves.push(visits.length);
+        await record(visits, state);
+      },
+    });
+    const reads = vi.spyOn(h.db.trackerState, 'get');
     for (let i = 0; i < 5; i++) {
       h.clock.advance(SEC);
       await h.on.onNavigationCommitted(committed(1, `https://example.com/${i}`));
     }
-    expect(get).not.toHaveBeenCalled();
-    // The database took every finished visit: none went to storage.local.
-    expect(set.mock.calls.map(([items]) => Object.keys(items))).toEqual(
-      Array.from({ length: 5 }, () => ['trackerState']),
-    );
-    expect(await h.visits()).toHaveLength(6);
+    await h.on.onWindowFocusChanged(-1);
+    // One transaction per event: the visit it finished with the state, or the state alone.
+    expect(saves).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(set).not.toHaveBeenCalled();
+    expect(reads).toHaveBeenCalledOnce();
+    // Per worker, storage.local is read twice: the old state's items (alongside the row), and
+    // the sync setting (with the first visit; then watched while off).
+    expect(get).toHaveBeenCalledTimes(2);
+    expect(await h.visits()).toHaveLength(5);
+    expect((await h.saved())?.state.focusedWindowId).toBe(-1);
+  });
+
+  it('moves the state storage.local held before database version 4, open visit and all', async () => {
+    await browserWithOneVisit(h);
+    h.clock.advance(30 * SEC);
+    await h.on.onAlarm({ name: CHECKPOINT_ALARM });
+    // What an older version left: the state in storage.local, no row in the database.
+    const old = await h.saved();
+    await trackerStateItem.setValue(old?.state ?? null);
+    await h.db.trackerState.clear();
 
     h.restart();
-    await h.on.onWindowFocusChanged(-1);
-    await h.on.onWindowFocusChanged(1);
-    expect(get).toHaveBeenCalledOnce();
+    h.clock.advance(10 * SEC);
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/b'));
+    expect((await h.visits()).map((v) => [v.url, v.activeMs])).toEqual([
+      ['https://example.com/a', 40 * SEC],
+    ]);
+    expect(await trackerStateItem.getValue()).toBeNull();
+    expect((await h.saved())?.state.tabs['1']?.visit?.url).toBe('https://example.com/b');
+
+    // A row saved meanwhile wins over an old item left behind.
+    await trackerStateItem.setValue(old?.state ?? null);
+    h.restart();
+    await h.on.onTabRemoved(1);
+    expect((await h.visits()).map((v) => v.url)).toEqual([
+      'https://example.com/a',
+      'https://example.com/b',
+    ]);
+    expect(await trackerStateItem.getValue()).toBeNull();
   });
 
   it('records with the sync setting storage has now, changed since the last visit', async () => {

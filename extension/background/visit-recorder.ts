@@ -1,6 +1,21 @@
-import { type DayOf, localDayOf, recordFinishedVisits, type TracksphereDb } from '../db/index.js';
+import type { VisitEvent } from '#protocol';
+import {
+  type DayOf,
+  localDayOf,
+  recordFinishedVisits,
+  type TrackerStateRow,
+  type TracksphereDb,
+} from '../db/index.js';
 import { syncConfigItem } from '../settings/index.js';
-import type { RecordVisits } from './tracker-service.js';
+
+/**
+ * Puts finished visits in the local database, and the tracker's state with them in the same
+ * transaction when given (alone when there are no visits). Idempotent on visit id.
+ */
+export type RecordVisits = (
+  visits: readonly VisitEvent[],
+  trackerState?: TrackerStateRow,
+) => Promise<void>;
 
 /**
  * Whether sync is on. Only "off" is held in memory (watched in storage, so a
@@ -35,7 +50,8 @@ function syncEnabledReader(): () => Promise<boolean> {
  * Records finished visits in the local database: into the outbox when sync is
  * on, kept local otherwise (nothing leaves the browser before the person
  * turns sync on). Days are the browser's local calendar days. `afterRecord`
- * runs after recordings made with sync on.
+ * runs after recordings made with sync on. A save of the tracker's state alone
+ * reads no setting.
  */
 export function createVisitRecorder(
   db: TracksphereDb,
@@ -43,9 +59,13 @@ export function createVisitRecorder(
   afterRecord?: () => Promise<void>,
 ): RecordVisits {
   const syncEnabled = syncEnabledReader();
-  return async (visits) => {
-    const enabled = await syncEnabled();
-    await recordFinishedVisits(db, [...visits], { syncEnabled: enabled, dayOf });
+  return async (visits, trackerState) => {
+    const enabled = visits.length > 0 && (await syncEnabled());
+    await recordFinishedVisits(db, [...visits], {
+      syncEnabled: enabled,
+      dayOf,
+      ...(trackerState === undefined ? {} : { trackerState }),
+    });
     // Not awaited: a sync must not hold up the tracker's event queue.
     if (enabled && afterRecord !== undefined) void afterRecord().catch(() => undefined);
   };

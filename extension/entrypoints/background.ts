@@ -17,6 +17,7 @@ import { applyUninstallUrl } from '../background/study-sync.js';
 import { createSyncRunner, createSyncSetup, syncWhenBacklog } from '../background/sync-runner.js';
 import { createTrackerService } from '../background/tracker-service.js';
 import { readTrackerStatus } from '../background/tracker-status.js';
+import { createTrackerStore } from '../background/tracker-store.js';
 import { createVisitRecorder } from '../background/visit-recorder.js';
 import { localDayOf, openTracksphereDb } from '../db/index.js';
 import {
@@ -32,7 +33,10 @@ export default defineBackground(() => {
   const db = openTracksphereDb();
   const runSync = resendErasesAfterSync(createSyncRunner(db), createHistoryEraser(db));
   const tracker = createTrackerService({
-    recordVisits: createVisitRecorder(db, localDayOf, syncWhenBacklog(db, runSync)),
+    store: createTrackerStore({
+      db,
+      recordVisits: createVisitRecorder(db, localDayOf, syncWhenBacklog(db, runSync)),
+    }),
     newId: uuidv7,
     maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
   });

@@ -131,8 +131,9 @@ export const studyInfoItem = storage.defineItem<StudyInfo | null>('local:studyIn
 // The background's own state.
 
 /**
- * The tracker's state (tracker/TrackerState), saved after every event: the
- * MV3 worker is killed when idle, and `startup` needs it after a crash.
+ * Where the tracker's state (tracker/TrackerState) was saved before database version 4, which
+ * keeps it in IndexedDB with the visits. Read only to move an older version's state over, then
+ * removed (background/tracker-store.ts).
  */
 export const trackerStateItem = storage.defineItem<TrackerState | null>('local:trackerState', {
   fallback: null,
@@ -140,11 +141,8 @@ export const trackerStateItem = storage.defineItem<TrackerState | null>('local:t
 });
 
 /**
- * Visits the tracker has finished but the local database refused (a failed
- * write): saved in the same storage.local.set as the state that closed them,
- * retried with the next event, and cleared once the database has them. Empty
- * in the ordinary run: the visits are recorded before the state is saved (see
- * background/tracker-service.ts).
+ * Before database version 4: visits the tracker had finished but the database refused, saved
+ * with the state. Moved over and removed with trackerStateItem.
  */
 export const unrecordedVisitsItem = storage.defineItem<VisitEvent[]>('local:unrecordedVisits', {
   fallback: [],

@@ -21,6 +21,7 @@ import {
   openExtensionPage,
   readVisits,
   type StoredVisit,
+  savedTrackerState,
   setStorageValues,
   siteRows,
   storageValue,
@@ -509,8 +510,7 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
       await waitFor(() => backgroundRunning(ext), 'the background to run');
       // Stopped before it has saved the open visit, the navigation event itself would be gone.
       await waitFor(
-        async () =>
-          JSON.stringify((await storageValue(ext, 'trackerState')) ?? null).includes('/worker'),
+        async () => JSON.stringify((await savedTrackerState(ext)) ?? null).includes('/worker'),
         'the tracker to have the visit open',
       );
       if (target.engine === 'chromium') {

@@ -17,31 +17,42 @@ interface ExtensionGlobals {
   runtime: { getContexts(filter: { contextTypes: string[] }): Promise<unknown[]> };
 }
 
-/** The extension's `visits` store, read with plain IndexedDB (no Dexie, no extension code). */
-export function readVisits(page: Page): Promise<StoredVisit[]> {
-  return page.evaluate(async () => {
+/** Every row of one of the extension's stores, read with plain IndexedDB (no Dexie, no extension code). */
+function readStore(page: Page, store: string): Promise<unknown[]> {
+  return page.evaluate(async (name: string) => {
     // Opening a database that does not exist would create an empty one: look first.
     const dbs = await indexedDB.databases();
     if (!dbs.some((d) => d.name === 'tracksphere')) return [];
-    return new Promise<StoredVisit[]>((resolve, reject) => {
+    return new Promise<unknown[]>((resolve, reject) => {
       const open = indexedDB.open('tracksphere');
       open.onerror = () => reject(new Error(String(open.error)));
       open.onsuccess = () => {
         const db = open.result;
-        if (!db.objectStoreNames.contains('visits')) {
+        if (!db.objectStoreNames.contains(name)) {
           db.close();
           resolve([]);
           return;
         }
-        const all = db.transaction('visits').objectStore('visits').getAll();
+        const all = db.transaction(name).objectStore(name).getAll();
         all.onerror = () => reject(new Error(String(all.error)));
         all.onsuccess = () => {
           db.close();
-          resolve(all.result as StoredVisit[]);
+          resolve(all.result);
         };
       };
     });
-  });
+  }, store);
+}
+
+/** The extension's `visits` store. */
+export async function readVisits(page: Page): Promise<StoredVisit[]> {
+  return (await readStore(page, 'visits')) as StoredVisit[];
+}
+
+/** The background tracker's saved state (its row in `trackerState`), or undefined. */
+export async function savedTrackerState(page: Page): Promise<unknown> {
+  const rows = (await readStore(page, 'trackerState')) as Array<{ key: string; state: unknown }>;
+  return rows.find((row) => row.key === 'tracker')?.state;
 }
 
 /** storage.local[key] as the extension stored it. */
