@@ -104,13 +104,16 @@ describe('the heatmap and pages rollups', () => {
       endMs: Date.parse(v.endedAt),
       activeMs: v.activeMs,
     }));
-    for (const offset of [0, -120, 330, -345]) {
+    // Fixed offsets (whole, half and three-quarter hours), and a clock change at noon on the 3rd.
+    const zones = [0, -120, 330, -345].map((o) => () => o);
+    zones.push((ms) => (ms < at(3, 12) ? -60 : -120));
+    for (const zone of zones) {
       const fromRollups = heatmapOf(
         rows.map((r) => r.quarters),
         [],
-        () => offset,
+        zone,
       );
-      const fromVisits = heatmap(spans, () => offset);
+      const fromVisits = heatmap(spans, zone);
       // Whole ms per visit and quarter against fractions summed per cell: at most 1 ms apart.
       fromRollups.forEach((c, i) => {
         expect(Math.abs(c.activeMs - (fromVisits[i]?.activeMs ?? 0))).toBeLessThanOrEqual(1);

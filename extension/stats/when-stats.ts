@@ -54,7 +54,26 @@ export function heatmapOf(
     sums[cell] = (sums[cell] ?? 0) + ms;
   };
   for (const row of quarters) {
-    for (const quarter in row) add(Number(quarter) * QUARTER_MS, row[quarter] ?? 0);
+    const keys = Object.keys(row).map(Number);
+    if (keys.length === 0) continue;
+    // One zone offset for the row's quarters when its first and last agree (no clock change
+    // between them): the cells by arithmetic, not a Date and an offset lookup per quarter.
+    const first = Math.min(...keys) * QUARTER_MS;
+    const shift = offset(first);
+    const steady = offset(Math.max(...keys) * QUARTER_MS) === shift;
+    for (const quarter of keys) {
+      const at = quarter * QUARTER_MS;
+      const ms = row[quarter] ?? 0;
+      if (!steady) {
+        add(at, ms);
+        continue;
+      }
+      const local = at - shift * 60_000;
+      const hour = Math.floor(local / HOUR);
+      // 1 January 1970 was a Thursday (weekday 4).
+      const cell = ((((Math.floor(hour / 24) + 4) % 7) + 7) % 7) * 24 + (((hour % 24) + 24) % 24);
+      sums[cell] = (sums[cell] ?? 0) + ms;
+    }
   }
   for (const span of spans) {
     const length = span.endMs - span.startMs;
