@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { formatDateTime } from '../stats/format-duration.js';
 import { type AllBrowsersDay, formatDuration } from '../stats/index.js';
+import { deviceName } from './device-name.js';
 import { t } from './i18n.js';
 import type { ViewScope } from './use-all-browsers.js';
 
@@ -44,9 +45,11 @@ export function ScopeSwitch({ scope, onScope, all, refreshing }: ScopeProps): JS
                 data-device-id={device.id}
                 data-active-ms={activeMs}
               >
-                {device.browser}, {device.os}
-                {device.label === null ? '' : ` (${device.label})`}
-                {device.thisDevice ? ` ${t('linkThisBrowser')}` : ''}: {formatDuration(activeMs)}
+                {t(
+                  device.thisDevice ? 'scopeThisBrowserTime' : 'scopeBrowserTime',
+                  deviceName(device),
+                  formatDuration(activeMs),
+                )}
               </li>
             ))}
           </ul>

@@ -85,7 +85,7 @@ export function CategoriesSection(): JSX.Element | null {
   const { settings, busy } = controls;
   return (
     <section aria-labelledby="categories-heading" data-testid="categories-section">
-      <h2 id="categories-heading">{t('categoriesHeading')}</h2>
+      <h2 id="categories-heading">{t('categoriesEditHeading')}</h2>
       <p class="muted">{t('categoriesHelp')}</p>
       {settings.custom.length === 0 ? (
         <p class="empty">{t('noCustomCategories')}</p>

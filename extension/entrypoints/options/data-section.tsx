@@ -20,7 +20,7 @@ export interface DataSectionProps {
 export function DataSection(props: DataSectionProps): JSX.Element {
   return (
     <section aria-labelledby="data-heading">
-      <h2 id="data-heading">{t('dataHeading')}</h2>
+      <h2 id="data-heading">{t('dataExportHeading')}</h2>
       <div class="row">
         <button type="button" data-testid="export-json" onClick={props.onExportJson}>
           {t('exportJson')}

@@ -22,7 +22,7 @@ import {
   useDayStacks,
 } from './category-controls.js';
 import { ConfirmErase, type EraseControls, EraseSiteButton } from './erase-history.js';
-import { LimitSiteButton } from './limits-section.js';
+import { LimitSiteButton } from './limit-site-button.js';
 import { RangeChart } from './range-chart.js';
 import { SearchField } from './search-field.js';
 

@@ -98,7 +98,7 @@ function ImportResult({ summary }: { summary: ImportSummary }): JSX.Element {
           <ul data-testid="import-skipped">
             {listed.map((s) => (
               <li key={s.record} data-reason={s.reason}>
-                {s.record}: {reasonText(s.reason)}
+                {t('importSkippedLine', s.record, reasonText(s.reason))}
               </li>
             ))}
           </ul>

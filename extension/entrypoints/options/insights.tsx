@@ -20,6 +20,7 @@ import {
 import { loadRangeHistory } from '../../stats/range-history.js';
 import type { SitePages } from '../../stats/site-pages.js';
 import type { HeatCell, TimelineBlock } from '../../stats/when-stats.js';
+import { RangeCategories } from './category-controls.js';
 import type { EraseControls } from './erase-history.js';
 import { HistorySection } from './history-section.js';
 import { RangePicker, rangeChoiceLabel } from './range-picker.js';
@@ -36,7 +37,14 @@ export interface InsightsProps {
   retentionDays: number;
   sources: InsightSources;
   erase?: EraseControls | undefined;
+  /**
+   * The part shown under the range picker: the sites (chart, totals, table, a site's pages),
+   * the hours, or the categories of the range; left out, all of them. One range for all parts.
+   */
+  show?: InsightPart | undefined;
 }
+
+export type InsightPart = 'sites' | 'when' | 'categories';
 
 function dayText(day: string): string {
   return new Date(`${day}T12:00:00Z`).toLocaleDateString(uiLocale(), {
@@ -71,7 +79,9 @@ function useLoaded<T>(load: (() => Promise<T>) | null, deps: unknown[]): T | nul
  * hours from the visits kept (the retention setting), which the notes say when it matters.
  */
 export function Insights(props: InsightsProps): JSX.Element {
-  const { sources, today } = props;
+  const { sources, today, show } = props;
+  const showSites = show === undefined || show === 'sites';
+  const showWhen = show === undefined || show === 'when';
   const [choice, setChoice] = useState<RangeChoice>('30d');
   const [custom, setCustom] = useState({ from: props.history.from, to: today });
   const [range, setRange] = useState<DayRange>({ from: props.history.from, to: props.history.to });
@@ -88,7 +98,7 @@ export function Insights(props: InsightsProps): JSX.Element {
   );
   const history = initial ? props.history : loaded;
   const pages = useLoaded<SitePages>(
-    site === null
+    site === null || !showSites
       ? null
       : () =>
           loadSitePages(
@@ -96,13 +106,19 @@ export function Insights(props: InsightsProps): JSX.Element {
             range,
             site.hosts.map((h) => h.domain),
           ),
-    [site?.domain, range.from, range.to, props.history],
+    [site?.domain, range.from, range.to, props.history, showSites],
   );
-  const cells = useLoaded<HeatCell[]>(
-    () => loadHeatmap(sources, range),
-    [range.from, range.to, props.history],
-  );
-  const blocks = useLoaded<TimelineBlock[]>(() => loadTimeline(sources), [props.history]);
+  // The hours are read when they show: the other parts do not wait on them.
+  const cells = useLoaded<HeatCell[]>(showWhen ? () => loadHeatmap(sources, range) : null, [
+    range.from,
+    range.to,
+    props.history,
+    showWhen,
+  ]);
+  const blocks = useLoaded<TimelineBlock[]>(showWhen ? () => loadTimeline(sources) : null, [
+    props.history,
+    showWhen,
+  ]);
 
   const choose = (next: RangeChoice): void => {
     setChoice(next);
@@ -141,10 +157,12 @@ export function Insights(props: InsightsProps): JSX.Element {
         onChoice={choose}
         onCustom={pick}
       />
-      {history === null ? (
+      {!showSites && show !== 'categories' ? null : history === null ? (
         <p class="muted" aria-busy="true">
           {t('loading')}
         </p>
+      ) : show === 'categories' ? (
+        <RangeCategories sites={history.sites} />
       ) : (
         <HistorySection
           history={history}
@@ -154,7 +172,7 @@ export function Insights(props: InsightsProps): JSX.Element {
           onPages={(next) => setSite(next.domain === site?.domain ? null : next)}
         />
       )}
-      {site === null ? null : (
+      {site === null || !showSites ? null : (
         <>
           {rawNote === null ? null : <p class="notice">{rawNote}</p>}
           <SitePagesView
@@ -173,7 +191,7 @@ export function Insights(props: InsightsProps): JSX.Element {
           />
         </>
       )}
-      <WhenSection cells={cells} blocks={blocks} rawNote={rawNote} />
+      {showWhen ? <WhenSection cells={cells} blocks={blocks} rawNote={rawNote} /> : null}
     </>
   );
 }

@@ -12,9 +12,7 @@ import { type LimitFigure, type LimitsReply, sendMessage } from '../../messaging
 import { type CustomCategory, loadCategorySettings } from '../../settings/category-items.js';
 import { BUILT_IN_CATEGORIES } from '../../stats/categories.js';
 import { formatDuration } from '../../stats/format-duration.js';
-
-/** Event a site's row in the history table sends to start a limit for that site. */
-export const LIMIT_FOR_SITE_EVENT = 'tracksphere:limit-for-site';
+import { takeLimitSite } from './limit-site-button.js';
 
 const PROBLEM_TEXT: Record<LimitProblem, 'limitErrorTarget' | 'limitErrorMinutes'> = {
   target: 'limitErrorTarget',
@@ -34,24 +32,6 @@ function askForNotifications(): void {
   } catch {
     // A browser that refuses to ask outright: the limit is set anyway, silently.
   }
-}
-
-/** A site's row in the history table: starts a limit for the site in the form below. */
-export function LimitSiteButton({ site }: { site: string }): JSX.Element {
-  return (
-    <button
-      type="button"
-      class="secondary small"
-      data-testid="limit-site"
-      aria-label={t('limitAddForSite', site)}
-      onClick={() => {
-        window.dispatchEvent(new CustomEvent(LIMIT_FOR_SITE_EVENT, { detail: site }));
-        document.getElementById('limits-heading')?.scrollIntoView();
-      }}
-    >
-      {t('limitSiteButton')}
-    </button>
-  );
 }
 
 export interface LimitRowProps {
@@ -85,7 +65,7 @@ export function LimitRow({ limit, onEdit, onRemove }: LimitRowProps): JSX.Elemen
         <button
           type="button"
           class="secondary"
-          aria-label={`${t('limitEditButton')} ${limit.target}`}
+          aria-label={t('limitEditFor', limit.target)}
           onClick={() => onEdit(limit)}
         >
           {t('limitEditButton')}
@@ -93,7 +73,7 @@ export function LimitRow({ limit, onEdit, onRemove }: LimitRowProps): JSX.Elemen
         <button
           type="button"
           class="danger"
-          aria-label={`${t('limitRemoveButton')} ${limit.target}`}
+          aria-label={t('limitRemoveFor', limit.target)}
           onClick={() => onRemove(limit.target)}
         >
           {t('limitRemoveButton')}
@@ -141,17 +121,14 @@ export function LimitsSection(): JSX.Element {
       () => undefined,
     );
     const timer = setInterval(() => run(sendMessage('getLimits')), REFRESH_MS);
-    const forSite = (event: Event): void => {
-      const site = (event as CustomEvent<string>).detail;
+    // A site's row chose this site (the row's Limit button brought the person here).
+    const site = takeLimitSite();
+    if (site !== null) {
       setDraft({ ...EMPTY, target: site });
-      setProblems([]);
       minutesField.current?.focus();
-    };
-    window.addEventListener(LIMIT_FOR_SITE_EVENT, forSite);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener(LIMIT_FOR_SITE_EVENT, forSite);
-    };
+      document.getElementById('limits-heading')?.scrollIntoView();
+    }
+    return () => clearInterval(timer);
   }, [run]);
 
   const submit = (e: Event): void => {

@@ -6,6 +6,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { LinkCode, LinkState } from '#protocol';
 import { whileBusy } from '../../components/busy.js';
+import { deviceName } from '../../components/device-name.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, NoteLine, note } from '../../components/note.js';
 import { type SyncSetup, sendMessage } from '../../messaging/protocol.js';
@@ -30,7 +31,7 @@ function DeviceRow({
   busy: boolean;
   onUnlink: (id: string) => void;
 }): JSX.Element {
-  const name = `${device.browser}, ${device.os}${device.label === null ? '' : ` (${device.label})`}`;
+  const name = deviceName(device);
   return (
     <li
       data-testid="linked-device"

@@ -47,7 +47,7 @@ export function SiteListEditor(props: SiteListEditorProps): JSX.Element {
               <button
                 type="button"
                 class="secondary"
-                aria-label={`${t('remove')} ${site}`}
+                aria-label={t('removeSite', site)}
                 {...whileBusy(props.busy, () => {
                   setRemoving({ site, index });
                   props.onRemove(site);
