@@ -8,6 +8,7 @@
  * stays the same: data { url, title, audible, incognito, tabCount }. Buckets of other
  * watchers (window, afk) are left out: they do not say which page was shown.
  */
+import { z } from 'zod';
 import {
   collect,
   isCount,
@@ -25,9 +26,26 @@ export function isActivityWatchExport(data: unknown): data is { buckets: Record<
   return isRecord(data) && isRecord(data.buckets);
 }
 
+/**
+ * RFC 3339 with its offset and a real calendar date, as both servers write it (chrono's
+ * to_rfc3339, Python's isoformat); Date.parse alone reads "1" as 2001 and "+275760-09-13" too.
+ */
+const RFC_3339 = z.iso.datetime({ offset: true });
+/** Digits after the second's point: Date.parse misreads ten or more (protocol/limits.ts). */
+const MAX_FRACTION = /\.\d{10}/;
+
+/** An RFC 3339 time as ms since the epoch, or NaN for anything else. */
+export function rfc3339Ms(text: unknown): number {
+  if (typeof text !== 'string') return Number.NaN;
+  // RFC 3339 allows a lower-case t and z; the check and Date.parse know the upper-case ones.
+  const upper = text.toUpperCase();
+  if (!RFC_3339.safeParse(upper).success || MAX_FRACTION.test(upper)) return Number.NaN;
+  return Date.parse(upper);
+}
+
 function readEvent(record: string, event: unknown): ParsedVisit | SkipReasonCode {
   if (!isRecord(event) || !isRecord(event.data)) return 'not_web';
-  const startedMs = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : Number.NaN;
+  const startedMs = rfc3339Ms(event.timestamp);
   if (!Number.isFinite(startedMs)) return 'bad_date';
   if (!isCount(event.duration)) return 'bad_time';
   const { url, title, incognito } = event.data;

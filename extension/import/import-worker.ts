@@ -21,7 +21,10 @@ async function handle(request: ImportRequest): Promise<ImportReply> {
   const db = openTracksphereDb();
   let lastPost = 0;
   try {
-    const text = await request.file.text();
+    const text = await request.file.text().catch((e: unknown) => {
+      // The file changed or went away after it was chosen: nothing of it can be read.
+      throw new ImportFileError('damaged', e instanceof Error ? e.message : String(e));
+    });
     const outcome = await runImport(db, text, {
       recording: request.recording,
       dayOf: localDayOf,

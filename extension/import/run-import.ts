@@ -2,8 +2,8 @@
 import { type ImportWriteResult, writeImport } from '../db/import-history.js';
 import type { TracksphereDb } from '../db/schema.js';
 import { parseImportFile } from './detect.js';
-import { type ImportSettings, toImportRecords } from './to-records.js';
-import type { ImportSource, SkippedRecord } from './types.js';
+import { type ImportRecords, type ImportSettings, toImportRecords } from './to-records.js';
+import { ImportFileError, type ImportSource, type SkippedRecord } from './types.js';
 
 export interface ImportOutcome {
   source: ImportSource;
@@ -18,13 +18,26 @@ export interface RunImportOptions extends ImportSettings {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * The file's records, or ImportFileError: any failure to read them is the file's, not the
+ * database's (whose errors the page reports as a write that failed).
+ */
+function readRecords(text: string, settings: ImportSettings): ImportRecords {
+  try {
+    return toImportRecords(parseImportFile(text), settings);
+  } catch (e) {
+    if (e instanceof ImportFileError) throw e;
+    throw new ImportFileError('damaged', e instanceof Error ? e.message : String(e));
+  }
+}
+
 /** Throws ImportFileError (nothing written) when the file is none of the formats or damaged. */
 export async function runImport(
   db: TracksphereDb,
   text: string,
   opts: RunImportOptions,
 ): Promise<ImportOutcome> {
-  const records = toImportRecords(parseImportFile(text), opts);
+  const records = readRecords(text, opts);
   const written: ImportWriteResult = await writeImport(db, records, {
     source: records.source,
     dayOf: opts.dayOf,

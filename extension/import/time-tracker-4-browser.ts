@@ -32,15 +32,26 @@ export function ymdDay(text: unknown): string | null {
   return Number.isFinite(ms) && new Date(ms).toISOString().startsWith(iso) ? iso : null;
 }
 
+/** Figures as the exports write them: plain decimal digits ("1e20" and "0x10" are not). */
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+function decimal(value: unknown): unknown {
+  return typeof value === 'string'
+    ? DECIMAL.test(value.trim())
+      ? Number(value)
+      : Number.NaN
+    : value;
+}
+
 /** periodFormatter(ms, { format: 'second', hideUnit: true }): whole seconds, or '-' for none. */
 function seconds(value: unknown): number | null {
-  const n = typeof value === 'string' ? (value.trim() === '' ? Number.NaN : Number(value)) : value;
+  const n = decimal(value);
   return isCount(n) ? n : null;
 }
 
 function visitCount(value: unknown): number | null {
   if (value === undefined || value === null || value === '') return 0;
-  const n = typeof value === 'string' ? Number(value) : value;
+  const n = decimal(value);
   return isCount(n) ? Math.round(n) : null;
 }
 

@@ -15,6 +15,7 @@ import {
   redactTitle,
   siteReason,
 } from '../privacy/index.js';
+import { dayFiguresProblem, IMPORT_BOUNDS, visitTimesProblem } from './bounds.js';
 import type {
   ImportSource,
   ParsedFile,
@@ -33,6 +34,8 @@ export interface ImportSettings {
   /** Consent and the pause of everything are not asked: importing is the person's own act. */
   recording: RecordingSettings;
   dayOf: DayOf;
+  /** The moment dates are checked against (import/bounds.ts); Date.now() when absent. */
+  nowMs?: number;
 }
 
 export interface ImportRecords {
@@ -66,8 +69,14 @@ function toDays(
   settings: ImportSettings,
   skipped: SkippedRecord[],
 ): ImportedDay[] {
+  const nowMs = settings.nowMs ?? Date.now();
   const byKey = new Map<string, ImportedDay>();
   for (const d of parsed.days) {
+    const problem = dayFiguresProblem(d.day, d.activeMs, d.visits, nowMs);
+    if (problem !== null) {
+      skipped.push({ record: d.record, reason: problem });
+      continue;
+    }
     const domain = dayHost(d.host);
     if (domain === null) {
       skipped.push({ record: d.record, reason: /^file:/i.test(d.host) ? 'not_web' : 'bad_host' });
@@ -85,7 +94,16 @@ function toDays(
     sum.records.push(d.record);
     byKey.set(key, sum);
   }
-  return [...byKey.values()];
+  // Records of one site and day add up: together they hold no more than a day either.
+  const days: ImportedDay[] = [];
+  for (const sum of byKey.values()) {
+    if (sum.activeMs <= IMPORT_BOUNDS.maxDayMs && sum.visits <= IMPORT_BOUNDS.maxDayVisits) {
+      days.push(sum);
+    } else {
+      for (const record of sum.records) skipped.push({ record, reason: 'bad_time' });
+    }
+  }
+  return days;
 }
 
 function storedVisit(
@@ -154,7 +172,13 @@ export function toImportRecords(parsed: ParsedFile, settings: ImportSettings): I
   const days = toDays(parsed, settings, skipped);
   const visits: ImportedVisit[] = [];
   const ids = new Set<string>();
+  const nowMs = settings.nowMs ?? Date.now();
   for (const v of parsed.visits) {
+    const problem = visitTimesProblem(v, nowMs);
+    if (problem !== null) {
+      skipped.push({ record: v.record, reason: problem });
+      continue;
+    }
     const made = storedVisit(v, parsed.source, settings);
     if (!('type' in made)) skipped.push(made);
     else if (ids.has(made.id)) skipped.push({ record: v.record, reason: 'already_imported' });
