@@ -18,9 +18,14 @@ export interface ImportedDay extends DailyRollup {
 
 export type ImportedVisit = StoredVisit & { record: string };
 
-/** A rollup row that imports of day figures have added to, by source. */
+interface Figures {
+  activeMs: number;
+  visits: number;
+}
+
+/** A rollup row that imports have added to, by source: what each source's files held. */
 export interface ImportedRollup extends DailyRollup {
-  imported?: Partial<Record<string, { activeMs: number; visits: number }>>;
+  imported?: Partial<Record<string, Figures>>;
 }
 
 export interface ImportWriteOptions {
@@ -83,11 +88,12 @@ async function writeDays(
 }
 
 /**
- * Visits: those whose id is stored already are left as they are. Each touched rollup becomes
- * the larger of what it holds and the sum of its visits now (those stored plus the file's new
- * ones), never their sum with it: rollups outlive visits (local retention), and a file
- * imported again after its old visits were pruned would otherwise count them twice. Visits
- * older than the retention count in the rollups without being stored, as if pruned.
+ * Visits: those whose id is stored already are left as they are. A rollup row keeps, per
+ * source, the sum of the file's visits on it (as the day figures do), and grows by what the
+ * file holds beyond that and beyond its visits already stored: rollups outlive visits (local
+ * retention), so a file imported again after its old visits were pruned adds nothing, while
+ * a day this browser recorded too gains the file's visits. Visits older than the retention
+ * count in the rollups without being stored, as if pruned.
  */
 async function writeVisits(
   db: TracksphereDb,
@@ -139,39 +145,63 @@ async function writeVisits(
     opts.dayOf,
   );
 
-  const sums = new Map<string, DailyRollup>();
-  const add = (key: string, v: StoredVisit, day: string): void => {
-    const sum = sums.get(key) ?? { day, domain: v.domain, activeMs: 0, visits: 0 };
-    sum.activeMs += v.activeMs;
-    sum.visits += 1;
-    sums.set(key, sum);
+  // Per touched row: all of the file's visits on it, and those of them stored before.
+  const sums = new Map<string, { file: DailyRollup; stored: Figures }>();
+  const sumOf = (key: string, day: string, domain: string) => {
+    let sum = sums.get(key);
+    if (sum === undefined) {
+      sum = { file: { day, domain, activeMs: 0, visits: 0 }, stored: { activeMs: 0, visits: 0 } };
+      sums.set(key, sum);
+    }
+    return sum;
   };
-  for (const v of nearby) {
+  for (const v of visits) {
+    if (!storedIds.has(v.id)) continue;
     const day = opts.dayOf(v.startedMs);
     const key = keyOf(day, v.domain);
-    if (touched.has(key)) add(key, v, day);
+    if (!touched.has(key)) continue;
+    const sum = sumOf(key, day, v.domain);
+    sum.stored.activeMs += v.activeMs;
+    sum.stored.visits += 1;
   }
   fresh.forEach((v, i) => {
-    if (!failed.has(v.id)) add(freshKeys[i] as string, v, opts.dayOf(v.startedMs));
+    if (failed.has(v.id)) return;
+    const sum = sumOf(freshKeys[i] as string, opts.dayOf(v.startedMs), v.domain);
+    sum.file.activeMs += v.activeMs;
+    sum.file.visits += 1;
   });
+  for (const sum of sums.values()) {
+    sum.file.activeMs += sum.stored.activeMs;
+    sum.file.visits += sum.stored.visits;
+  }
 
   const grown = new Set<string>();
   const all = [...sums.values()];
   for (let i = 0; i < all.length; i += CHUNK) {
     const part = all.slice(i, i + CHUNK);
-    const rows = (await db.dailyRollups.bulkGet(part.map((s) => [s.day, s.domain]))) as (
+    const rows = (await db.dailyRollups.bulkGet(part.map((s) => [s.file.day, s.file.domain]))) as (
       | ImportedRollup
       | undefined
     )[];
     const changed: ImportedRollup[] = [];
-    part.forEach((sum, j) => {
-      const row = rows[j] ?? { day: sum.day, domain: sum.domain, activeMs: 0, visits: 0 };
-      if (sum.activeMs <= row.activeMs && sum.visits <= row.visits) return;
-      grown.add(keyOf(sum.day, sum.domain));
+    part.forEach(({ file, stored }, j) => {
+      const row = rows[j] ?? { day: file.day, domain: file.domain, activeMs: 0, visits: 0 };
+      const before = row.imported?.[opts.source] ?? { activeMs: 0, visits: 0 };
+      const addMs = Math.max(0, file.activeMs - Math.max(before.activeMs, stored.activeMs));
+      const addVisits = Math.max(0, file.visits - Math.max(before.visits, stored.visits));
+      if (addMs > 0 || addVisits > 0) grown.add(keyOf(file.day, file.domain));
+      else if (rows[j] === undefined) return;
       changed.push({
         ...row,
-        activeMs: Math.max(row.activeMs, sum.activeMs),
-        visits: Math.max(row.visits, sum.visits),
+        activeMs: row.activeMs + addMs,
+        visits: row.visits + addVisits,
+        imported: {
+          ...row.imported,
+          [opts.source]: {
+            activeMs: Math.max(before.activeMs, file.activeMs),
+            visits: Math.max(before.visits, file.visits),
+          },
+        },
       });
     });
     await db.dailyRollups.bulkPut(changed);

@@ -227,6 +227,47 @@ describe('importing visits (ActivityWatch, Tracksphere)', () => {
     ]);
   });
 
+  it('a day older than the retention that this browser recorded too gains the file visits, once', async () => {
+    const recorded = Array.from({ length: 10 }, (_, i) =>
+      makeVisit({
+        domain: 'github.com',
+        url: 'https://github.com/',
+        at: Date.UTC(2024, 3, 17, 14, i),
+      }),
+    );
+    await recordFinishedVisits(db, recorded, { syncEnabled: false, dayOf: utcDayOf });
+    // Local retention deleted the visits; the day's totals stay.
+    await db.visits.clear();
+    const cutoff = Date.UTC(2025, 0, 1);
+    const first = await runImport(db, fixture('activityWatch'), opts({}, cutoff));
+    expect(first.imported).toBe(3);
+    expect(first.skipped.filter((s) => s.reason === 'already_imported')).toEqual([]);
+    const after = [
+      ['2024-04-17', 'github.com', 10 * 20_000 + 900_500, 10 + 2],
+      ['2024-04-17', 'www.youtube.com', 120_000, 1],
+    ];
+    expect(await rollups()).toEqual(after);
+    const second = await runImport(db, fixture('activityWatch'), opts({}, cutoff));
+    expect(second.imported).toBe(0);
+    expect(await rollups()).toEqual(after);
+    // A later export with one more event that day adds that event only.
+    const later = JSON.parse(fixture('activityWatch'));
+    later.buckets['aw-watcher-web-chrome_laptop'].events.push({
+      id: 107,
+      timestamp: '2024-04-17T12:00:00Z',
+      duration: 60,
+      data: { url: 'https://github.com/new', title: 'New', incognito: false },
+    });
+    const third = await runImport(db, JSON.stringify(later), opts({}, cutoff));
+    // Kept as figures only, the day's visits are told apart by their sum: all of the grown
+    // row's count as imported.
+    expect(third.imported).toBe(3);
+    expect(await db.dailyRollups.get(['2024-04-17', 'github.com'])).toMatchObject({
+      activeMs: 10 * 20_000 + 900_500 + 60_000,
+      visits: 10 + 3,
+    });
+  });
+
   it('Tracksphere restore: ids kept, redacted again, every visit local; those already here are left', async () => {
     await recordFinishedVisits(
       db,
