@@ -69,12 +69,16 @@ export const LinkStateSchema = z
 
 export type LinkState = z.infer<typeof LinkStateSchema>;
 
-/** GET /api/v1/me/summary's query: days from and to (both included) in the IANA zone tz. */
+/**
+ * GET /api/v1/me/summary's query: days from and to (both included) in the IANA zone tz; v the
+ * answer's version: "1" (or none) a Summary, "2" a CompactSummary.
+ */
 export const SummaryQuerySchema = z
   .object({
     from: z.iso.date(),
     to: z.iso.date(),
     tz: z.string().min(1).max(64),
+    v: z.enum(['1', '2']).optional(),
   })
   .strict();
 
@@ -109,3 +113,57 @@ export const SummarySchema = z
   .meta({ id: 'Summary' });
 
 export type Summary = z.infer<typeof SummarySchema>;
+
+/**
+ * GET /api/v1/me/summary?v=2: the Summary's rows as arrays of numbers, each domain named once.
+ * A year of a busy person's three browsers is 171,000 rows: 22 MB as Summary, 3 MB so.
+ */
+export const CompactSummarySchema = z
+  .object({
+    v: z.literal(2),
+    from: z.iso.date(),
+    to: z.iso.date(),
+    tz: z.string(),
+    generatedAt: z.iso.datetime(),
+    devices: z.array(LinkedDeviceSchema),
+    /** The domains the rows name (each once, in no particular order). */
+    domains: z.array(z.string()),
+    /**
+     * [day, domain, device, activeMs, visits]: day counts the days after from (0 is from),
+     * domain indexes domains and device devices. One row per day, domain and device with
+     * visits, in no particular order.
+     */
+    rows: z.array(z.tuple([z.int(), z.int(), z.int(), z.int(), z.int()])),
+  })
+  .meta({ id: 'CompactSummary' });
+
+export type CompactSummary = z.infer<typeof CompactSummarySchema>;
+
+/** YYYY-MM-DD `days` days after the date `from` (YYYY-MM-DD). */
+export function isoDayAfter(from: string, days: number): string {
+  return new Date(Date.parse(from) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The Summary a CompactSummary stands for: its rows as objects, sorted by date, domain and
+ * deviceId. Null when a row names a domain or device the answer does not list.
+ */
+export function expandSummary(compact: CompactSummary): Summary | null {
+  const { v: _v, domains, rows, ...rest } = compact;
+  const dates = new Map<number, string>();
+  const out: SummaryRow[] = [];
+  for (const [day, domainIndex, deviceIndex, activeMs, visits] of rows) {
+    const domain = domains[domainIndex];
+    const device = compact.devices[deviceIndex];
+    if (domain === undefined || device === undefined || day < 0) return null;
+    let date = dates.get(day);
+    if (date === undefined) {
+      date = isoDayAfter(compact.from, day);
+      dates.set(day, date);
+    }
+    out.push({ date, domain, deviceId: device.id, activeMs, visits });
+  }
+  const key = (r: SummaryRow) => `${r.date} ${r.domain} ${r.deviceId}`;
+  out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return { ...rest, rows: out };
+}

@@ -108,7 +108,7 @@ describe('the summary', () => {
       error: null,
     });
     expect(new URL(server.calls[0]?.url ?? '').search).toBe(
-      '?from=2026-12-05&to=2026-12-05&tz=Europe%2FBerlin',
+      '?from=2026-12-05&to=2026-12-05&tz=Europe%2FBerlin&v=2',
     );
     const cached = await handlers.getAllBrowsersSummary({ ...RANGE, refresh: false });
     expect(cached.cached?.fetchedAt).toBe(T0 + 5);

@@ -3,8 +3,10 @@
  * combined daily summary, each a /me call with the device token.
  */
 
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
+  CompactSummarySchema,
+  expandSummary,
   type LinkCode,
   LinkCodeSchema,
   type LinkState,
@@ -90,14 +92,42 @@ export function unlinkDevice(deps: TokenDeps, deviceId?: string): Promise<LinkSt
   );
 }
 
-/** GET /api/v1/me/summary, with a short timeout (SUMMARY_TIMEOUT_MS unless given). */
-export function fetchSummary(deps: TokenDeps, query: SummaryQuery): Promise<Summary | ApiError> {
-  const qs = new URLSearchParams({ from: query.from, to: query.to, tz: query.tz }).toString();
-  return call(
-    { ...deps, timeoutMs: deps.timeoutMs ?? SUMMARY_TIMEOUT_MS },
-    `/api/v1/me/summary?${qs}`,
-    { method: 'GET' },
-    SummarySchema,
-    'a summary',
+/** Either answer of GET /api/v1/me/summary: v=2's, or a Summary from a server before v=2. */
+const SummaryAnswerSchema = z.union([CompactSummarySchema, SummarySchema]);
+
+/**
+ * GET /api/v1/me/summary, with a short timeout (SUMMARY_TIMEOUT_MS unless given). Asks for the
+ * compact answer (v=2: each domain named once, rows as arrays, a seventh of the bytes) and
+ * gives it back as a Summary, so the pages and the cache read one shape. A server from before
+ * v=2 refuses the parameter (400 invalid_request): then the first version is asked for.
+ */
+export async function fetchSummary(
+  deps: TokenDeps,
+  query: SummaryQuery,
+): Promise<Summary | ApiError> {
+  const ask = (v: '2' | null) => {
+    const qs = new URLSearchParams({ from: query.from, to: query.to, tz: query.tz });
+    if (v !== null) qs.set('v', v);
+    return call(
+      { ...deps, timeoutMs: deps.timeoutMs ?? SUMMARY_TIMEOUT_MS },
+      `/api/v1/me/summary?${qs.toString()}`,
+      { method: 'GET' },
+      SummaryAnswerSchema,
+      'a summary',
+    );
+  };
+  let answer = await ask('2');
+  if ('code' in answer && answer.code === 'invalid_request' && /\bv\b/.test(answer.message)) {
+    answer = await ask(null);
+  }
+  if ('code' in answer) return answer;
+  if (!('v' in answer)) return answer;
+  return (
+    expandSummary(answer) ?? {
+      code: 'bad_response',
+      message:
+        'The server answered a summary whose rows name a domain or browser it does not list.',
+      status: 200,
+    }
   );
 }

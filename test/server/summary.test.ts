@@ -5,7 +5,14 @@
  * queries get 400 with a message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceRegistered, Summary, VisitEvent } from '#protocol';
+import {
+  CompactSummarySchema,
+  type DeviceRegistered,
+  expandSummary,
+  type Summary,
+  SummarySchema,
+  type VisitEvent,
+} from '#protocol';
 import {
   makeBatch,
   makeEvent,
@@ -14,6 +21,7 @@ import {
   request,
   waitFor,
 } from '../harness/client.js';
+import { expectSummaryDaysMatchVisits } from '../harness/summary-days.js';
 import { link, summary, unlink } from './link-kit.js';
 import { MODES, type Stack, startStack } from './modes.js';
 
@@ -92,6 +100,18 @@ describe.each(MODES)('GET /api/v1/me/summary (%s mode)', (mode) => {
               FROM visits GROUP BY 1, 2, 3) v`),
     );
     expect(rollup.rows).toEqual(fromVisits.rows);
+    await expectSummaryDaysMatchVisits(stack.server.pool);
+  }
+
+  /** The v=2 answer for the range, checked against its schema, and expanded to a Summary. */
+  async function compact(device: DeviceRegistered, from: number, to: number, tz = 'UTC') {
+    const query = `from=${isoDay(from)}&to=${isoDay(to)}&tz=${tz}&v=2`;
+    const res = await summary(base, device.token, query);
+    expect(res.status, res.text).toBe(200);
+    const parsed = CompactSummarySchema.parse(res.body);
+    const expanded = expandSummary(parsed);
+    if (expanded === null) throw new Error(`v=2 names a domain or device it does not list`);
+    return { parsed, expanded };
   }
 
   it("counts a resent batch once and shows the person's devices only", async () => {
@@ -140,6 +160,16 @@ describe.each(MODES)('GET /api/v1/me/summary (%s mode)', (mode) => {
       `${x.date} ${x.domain} ${x.deviceId}`.localeCompare(`${y.date} ${y.domain} ${y.deviceId}`),
     );
     expect(await rows(a, day0, day0 + DAY)).toEqual(expected);
+    // The compact answer (v=2) holds the same rows: day offsets, domain and device indexes.
+    const { parsed, expanded } = await compact(a, day0, day0 + DAY);
+    expect(expanded.rows.filter((r) => r.domain !== 'marker.test')).toEqual(expected);
+    expect(parsed.rows.length).toBe(expanded.rows.length);
+    expect(new Set(parsed.domains).size).toBe(parsed.domains.length);
+    expect(
+      SummarySchema.parse(
+        (await summary(base, a.token, `from=${isoDay(day0)}&to=${isoDay(day0)}&tz=UTC`)).body,
+      ),
+    ).toBeTruthy();
     // b sees the same figures; c (alone) only its own.
     expect(await rows(b, day0, day0 + DAY)).toEqual(expected);
     expect(await rows(c, day0, day0 + DAY)).toEqual([
@@ -244,6 +274,13 @@ describe.each(MODES)('GET /api/v1/me/summary (%s mode)', (mode) => {
     expect(pick(await rows(a, day0 + DAY, day0 + DAY, 'Asia/Tokyo'), 'tz.test')).toEqual([
       [isoDay(day0 + DAY), 1_000],
     ]);
+    // 16:30 UTC is 11:30 in New York (UTC-5 or -4): the same day; v=2 gives it as day 0.
+    expect(pick(await rows(a, day0, day0 + DAY, 'America/New_York'), 'tz.test')).toEqual([
+      [isoDay(day0), 1_000],
+    ]);
+    const tokyo = await compact(a, day0 + DAY, day0 + DAY, 'Asia/Tokyo');
+    const i = tokyo.parsed.domains.indexOf('tz.test');
+    expect(tokyo.parsed.rows.filter((r) => r[1] === i)).toEqual([[0, i, 0, 1_000, 1]]);
     expect(pick(await rows(a, day0, day0, 'Asia/Tokyo'), 'tz.test')).toEqual([]);
   });
 
@@ -257,6 +294,7 @@ describe.each(MODES)('GET /api/v1/me/summary (%s mode)', (mode) => {
     ['from=2026-01-01&tz=UTC', /to/],
     ['from=2026-01-01&to=2026-01-02&tz=UTC&tz=UTC', /tz: give it once/],
     ['from=2026-01-01&to=2026-01-02&tz=UTC&device=x', /device/],
+    ['from=2026-01-01&to=2026-01-02&tz=UTC&v=3', /v/],
   ])('refuses %s with 400 and a message', async (query, message) => {
     const a = await registerDevice(base);
     const res = await summary(base, a.token, query);

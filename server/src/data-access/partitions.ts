@@ -6,6 +6,11 @@ import {
   ensureRollupPartition,
   rollupPartitions,
 } from './rollup-partitions.js';
+import {
+  dropSummaryDaysPartition,
+  ensureSummaryDaysPartition,
+  summaryDaysPartitions,
+} from './summary-days-partitions.js';
 
 /** Advisory lock key so that only one process at a time maintains partitions. */
 const MAINTENANCE_LOCK = 0x7472_6b73; // "trks"
@@ -91,8 +96,9 @@ export interface MaintenanceResult {
  * ahead files them under a later month), and so are the default partition's
  * visits corrected before it.
  *
- * The hourly rollup of visits (visit_rollup) gets its months with visits' and loses them
- * together; what retention deletes row by row leaves the rollup in the same transaction.
+ * The hourly rollup of visits (visit_rollup) and the summary's daily one (visit_rollup_days)
+ * get their months with visits' and lose them together; what retention deletes row by row
+ * leaves both in the same transaction (the days follow the hours by triggers).
  *
  * Retention measures from the earliest of `now` (this server's clock),
  * PostgreSQL's now() and the newest visit received, so a clock that jumps
@@ -147,6 +153,7 @@ export async function maintainPartitions(
     );
     const names = new Set(existing.rows.map((r) => r.name));
     const rollupNames = await rollupPartitions(client);
+    const dayNames = await summaryDaysPartitions(client);
     const cutoff = new Date(reference.getTime() - opts.retentionDays * DAY_MS);
     const first = monthStart(opts.now);
 
@@ -157,6 +164,7 @@ export async function maintainPartitions(
       if (to <= cutoff) continue;
       // The rollup's month too (data-access/rollup-partitions.ts), also when visits' exists.
       await ensureRollupPartition(client, rollupNames, name, from, to);
+      await ensureSummaryDaysPartition(client, dayNames, name, from, to);
       if (names.has(name)) continue;
       await client.query(
         `CREATE TABLE ${name} (LIKE visits INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
@@ -189,6 +197,7 @@ export async function maintainPartitions(
       } else if (at === null || at < cutoff) {
         await client.query(`DROP TABLE ${name}`);
         await dropRollupPartition(client, name);
+        await dropSummaryDaysPartition(client, name);
         result.dropped.push(name);
       } else if (at.getTime() < cutoff.getTime() + WAIT_MS) {
         result.waiting.push(name);

@@ -1,20 +1,18 @@
 import type { Pool } from './pool.js';
 
-export interface SummaryDbRow {
-  date: string;
-  domain: string;
-  device_id: string;
-  active_ms: string;
-  visits: string;
-}
+/**
+ * One day, domain and device as [day, domain, device, activeMs, visits]: day is the number of
+ * days after `from`, device the index of its id in the ids asked for.
+ */
+export type SummaryDbRow = [number, string, number, number, number];
 
 /**
- * The rollup's hours of `deviceIds` whose start falls on the days from..to (both included) in
- * the zone `tz`, added up per local day, domain and device. An hour belongs to the day its start
- * is on in tz: exact for zones with a whole-hour offset; in a zone with a :30 or :45 offset an
- * hour that straddles midnight counts whole on the day it starts. The hour range around the
- * local days (an hour wider on each side) lets the primary key (device_id, hour, domain) find
- * the rows and opens only the months it covers; the day test then keeps the exact ones.
+ * The figures of `deviceIds` per local day from..to (both included) in the zone `tz`, domain
+ * and device, from visit_summary (migration 1796620000000): the daily rollup's rows, with the
+ * hours near local midnight moved to the local day they fall on. `sorted` orders them by day,
+ * domain and device id (a sort of every row); otherwise they come in no particular order.
+ * Rows come as arrays of numbers and the domain: a year of a busy person is 171,000 of them,
+ * and an object, a Date and a string per value would cost more than reading them.
  */
 export async function readSummary(
   pool: Pool,
@@ -22,19 +20,15 @@ export async function readSummary(
   from: string,
   to: string,
   tz: string,
+  sorted: boolean,
 ): Promise<SummaryDbRow[]> {
   const r = await pool.query<SummaryDbRow>({
     name: 'read-summary',
-    text: `SELECT to_char((hour AT TIME ZONE $4)::date, 'YYYY-MM-DD') AS date, domain, device_id,
-                  sum(active_ms) AS active_ms, sum(visits) AS visits
-             FROM visit_rollup
-            WHERE device_id = ANY($1::uuid[])
-              AND hour >= ($2::date::timestamp AT TIME ZONE $4) - interval '1 hour'
-              AND hour < (($3::date + 1)::timestamp AT TIME ZONE $4) + interval '1 hour'
-              AND (hour AT TIME ZONE $4)::date BETWEEN $2::date AND $3::date
-            GROUP BY 1, 2, 3
-            ORDER BY 1, 2, 3`,
-    values: [deviceIds, from, to, tz],
+    text: `SELECT day - $2::date, domain, array_position($1::uuid[], device_id) - 1,
+                  active_ms::float8, visits::float8
+             FROM visit_summary($1::uuid[], $2::date, $3::date, $4, $5)`,
+    values: [deviceIds, from, to, tz, sorted],
+    rowMode: 'array',
   });
   return r.rows;
 }

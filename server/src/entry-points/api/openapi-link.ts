@@ -1,5 +1,5 @@
 /** The paths of All my browsers (routes/me-link.ts) in the OpenAPI document. */
-import { error, type JsonObject, json, bearer as security } from './openapi-parts.js';
+import { error, type JsonObject, json, ref, bearer as security } from './openapi-parts.js';
 
 const date = (name: string, description: string): JsonObject => ({
   name,
@@ -81,11 +81,26 @@ export function linkPaths(): Record<string, JsonObject> {
             description: 'IANA time zone name the days are in, e.g. Europe/Berlin',
             schema: { type: 'string' },
           },
+          {
+            name: 'v',
+            in: 'query',
+            required: false,
+            description:
+              'The answer: 1 (the default) a Summary, rows as objects sorted by date, domain and browser; 2 a CompactSummary, rows as arrays of numbers, each domain named once (a seventh of the bytes)',
+            schema: { type: 'string', enum: ['1', '2'] },
+          },
         ],
         responses: {
-          '200': { description: 'The figures', ...json('Summary') },
+          '200': {
+            description: 'The figures (gzip-encoded when the client accepts it and they are large)',
+            content: {
+              'application/json': {
+                schema: { oneOf: [ref('Summary'), ref('CompactSummary')] },
+              },
+            },
+          },
           '400': error(
-            'invalid_request: a malformed date, to before from, over 400 days, an unknown tz',
+            'invalid_request: a malformed date, to before from, over 400 days, an unknown tz, a v other than 1 or 2',
           ),
           '401': error('unauthorized'),
           '403': error('device_deleted'),

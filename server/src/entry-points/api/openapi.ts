@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CompactSummarySchema,
   DeviceInfoSchema,
   DeviceRegisteredSchema,
   DeviceRegistrationSchema,
@@ -39,6 +40,7 @@ export function buildOpenApiDocument(): JsonObject {
     UnlinkRequestSchema,
     LinkStateSchema,
     SummarySchema,
+    CompactSummarySchema,
     ErrorBodySchema,
   ];
   const registry = z.registry<{ id: string }>();
