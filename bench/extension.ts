@@ -115,6 +115,8 @@ export interface ExtensionResult {
     bareTxnMs: number;
     /** msPerVisit / bareTxnMs within each round, median of rounds. */
     visitToBareTxn: number;
+    /** The visit's IndexedDB transaction alone over the bare one timed in turn with it. */
+    dbToBareTxn: number;
     popupFirstRenderMs: number;
     popupFrameMs: number;
     /** To the trend chart in the DOM: the whole popup, which 7b's figure no longer waits for. */
@@ -454,6 +456,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
         coreMsPerVisit: perRound((r) => r.recording.stepMsPerVisit + r.recording.dbMsPerVisit),
         bareTxnMs: perRound((r) => r.recording.bareTxnMs),
         visitToBareTxn: perRound((r) => r.recording.msPerVisit / r.recording.bareTxnMs),
+        dbToBareTxn: perRound((r) => r.recording.dbMsPerVisit / r.recording.dbBareTxnMs),
         popupFirstRenderMs: perRound((r) => loads(r.popup, (p) => p.shownMs)),
         popupFrameMs: perRound((r) => loads(r.popup, (p) => p.frameMs)),
         popupCompleteMs: perRound((r) => loads(r.popup, (p) => p.completeMs)),
@@ -508,6 +511,12 @@ export function extensionRows(r: ExtensionResult): Array<[string, string, string
     [
       '    step() / visit IndexedDB txn alone / rest of the path (ms)',
       `${fmt(s.stepMsPerVisit, 3)} / ${fmt(s.dbMsPerVisit, 2)} / ${fmt(s.msPerVisit - s.coreMsPerVisit, 2)}`,
+      '',
+      '',
+    ],
+    [
+      '    visit IndexedDB txn alone / bare txn timed in turn with it',
+      `${fmt(s.dbToBareTxn, 2)}x`,
       '',
       '',
     ],
