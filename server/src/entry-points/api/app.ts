@@ -1,10 +1,10 @@
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.js';
 import { extensionCors } from './middleware/cors.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { requestMetrics } from './middleware/metrics.js';
 import { perDeviceLimit, perIpLimit } from './middleware/rate-limit.js';
+import { requestLog } from './middleware/request-log.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { devicesRouter } from './routes/devices.js';
 import { eventsRouter } from './routes/events.js';
@@ -27,13 +27,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(deps.config.trustProxy));
   app.use(requestMetrics(deps.metrics));
-  app.use(
-    pinoHttp({
-      logger: deps.log,
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-      redact: ['req.headers.authorization', 'req.headers["x-enrollment-key"]'],
-    }),
-  );
+  app.use(requestLog(deps.log, (url) => url === '/healthz' || url === '/metrics'));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
