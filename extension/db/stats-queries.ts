@@ -39,7 +39,10 @@ export async function activeMsOnDay(db: TracksphereDb, day: string): Promise<num
 }
 
 /** Domains by active time over the rows (ties: more visits, then name). */
-export function siteTotals(rows: readonly DailyRollup[], limit = 10): SiteTotal[] {
+export function siteTotals(
+  rows: readonly Pick<DailyRollup, 'domain' | 'activeMs' | 'visits'>[],
+  limit = 10,
+): SiteTotal[] {
   const byDomain = new Map<string, SiteTotal>();
   for (const r of rows) {
     const t = byDomain.get(r.domain) ?? { domain: r.domain, activeMs: 0, visits: 0 };

@@ -105,7 +105,7 @@ describe('the heatmap and pages rollups', () => {
       activeMs: v.activeMs,
     }));
     // Fixed offsets (whole, half and three-quarter hours), and a clock change at noon on the 3rd.
-    const zones = [0, -120, 330, -345].map((o) => () => o);
+    const zones: ((ms: number) => number)[] = [0, -120, 330, -345].map((o) => () => o);
     zones.push((ms) => (ms < at(3, 12) ? -60 : -120));
     for (const zone of zones) {
       const fromRollups = heatmapOf(

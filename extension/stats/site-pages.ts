@@ -77,9 +77,12 @@ export function sitePagesOf(rows: readonly PageRollup[]): SitePages {
 }
 
 function byTime(a: PageRow, b: PageRow): number {
+  // The addresses only on a tie: a site's thousands of pages are sorted on every open.
+  if (a.activeMs !== b.activeMs) return b.activeMs - a.activeMs;
+  if (a.visits !== b.visits) return b.visits - a.visits;
   const ka = a.host + a.path;
   const kb = b.host + b.path;
-  return b.activeMs - a.activeMs || b.visits - a.visits || (ka < kb ? -1 : ka > kb ? 1 : 0);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 /** Pages whose address or title contains `query`, case-insensitive. */
