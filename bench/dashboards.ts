@@ -4,8 +4,8 @@
  * Seeds BENCH_DASHBOARD_VISITS (3,000,000) visits over the last 90 days from BENCH_DASHBOARD_DEVICES
  * (1,000) devices in two cohorts on 2,000 domains of Zipf-like popularity, one INSERT ... SELECT
  * from generate_series per day, with visits' secondary indexes dropped and the rollup's insert
- * trigger off (seeding is not measured); visit_rollup is then filled with one INSERT ... SELECT
- * of the trigger's sums, the indexes made again, and VACUUM ANALYZE run. Then every provisioned panel's SQL, expanded the way
+ * triggers off (seeding is not measured); visit_rollup and the dashboard rollups are then filled
+ * with one INSERT ... SELECT each of the triggers' sums, the indexes made again, and VACUUM ANALYZE run. Then every provisioned panel's SQL, expanded the way
  * Grafana expands it with every variable on All, runs as its datasource's role (grafana_reader,
  * grafana_study_reader) for the last 24 hours, 7 days and 90 days, BENCH_ROUNDS times in a row;
  * the median is printed per panel and range, with the slowest ones and the count over 1 s.
@@ -24,6 +24,7 @@ import { STUDY_DATASOURCE } from '../grafana/src/datasource.js';
 import { maintainPartitions } from '../server/src/data-access/partitions.js';
 import { createPool } from '../server/src/data-access/pool.js';
 import { expandQuery, panelQueries, runQuery } from '../test/grafana/dashboard-queries.js';
+import { fillDashboardRollups } from '../test/harness/dashboard-rollup-sql.js';
 import { startPgCluster } from '../test/harness/postgres.js';
 import { prepareDatabase, testLogger } from '../test/harness/server.js';
 import { median } from './lib.js';
@@ -89,6 +90,7 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
     );
     for (const i of indexes.rows) await c.query(`DROP INDEX ${i.name}`);
     await c.query('ALTER TABLE visits DISABLE TRIGGER visits_rollup_insert');
+    await c.query('ALTER TABLE visits DISABLE TRIGGER visits_dashboard_rollups_insert');
     const perDay = Math.ceil(visits / 90);
     const t0 = performance.now();
     for (let day = 90; day >= 1; day--) {
@@ -122,18 +124,29 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
       if (day % 15 === 0) log(`seeded ${(91 - day) * perDay} visits`);
     }
     await c.query('ALTER TABLE visits ENABLE TRIGGER visits_rollup_insert');
+    await c.query('ALTER TABLE visits ENABLE TRIGGER visits_dashboard_rollups_insert');
     await c.query(
       `INSERT INTO visit_rollup (hour, device_id, domain, active_ms, visits)
        SELECT date_trunc('hour', started_at, 'UTC'), device_id, domain, sum(active_ms), count(*)
          FROM visits GROUP BY 1, 2, 3`,
     );
+    await fillDashboardRollups(c);
     for (const i of indexes.rows) await c.query(i.def);
     log(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s; VACUUM ANALYZE`);
     await c.query('VACUUM ANALYZE');
-    const n = await c.query<{ visits: string; rollup: string }>(
-      'SELECT (SELECT count(*) FROM visits) AS visits, (SELECT count(*) FROM visit_rollup) AS rollup',
+    const n = await c.query<Record<string, string>>(
+      `SELECT (SELECT count(*) FROM visits) AS visits, (SELECT count(*) FROM visit_rollup) AS rollup,
+              (SELECT count(*) FROM visit_device_hours) AS device_hours,
+              (SELECT count(*) FROM visit_domain_days) AS domain_days,
+              (SELECT count(*) FROM visit_domain_hours) AS domain_hours,
+              (SELECT count(*) FROM visit_sessions) AS sessions`,
     );
-    log(`${n.rows[0]?.visits} visits, ${n.rows[0]?.rollup} visit_rollup rows`);
+    const k = n.rows[0];
+    log(
+      `${k?.visits} visits, ${k?.rollup} visit_rollup rows, ${k?.device_hours} visit_device_hours, ` +
+        `${k?.domain_days} visit_domain_days, ${k?.domain_hours} visit_domain_hours, ` +
+        `${k?.sessions} visit_sessions`,
+    );
   } finally {
     await c.end();
   }

@@ -1,3 +1,4 @@
+import { LONG_RANGE } from './rollup-ranges.js';
 import { matchesVariable } from './sql-filters.js';
 import { indentTail } from './sql-text.js';
 import {
@@ -27,15 +28,13 @@ import {
  * (hours starting inside the range). Buckets finer than an hour hold the whole hour at its start.
  * Ranges of a day or less, where those details show, read visits as before.
  */
-export const ROLLUP_MIN_RANGE_S = 86_400;
-
 /**
  * True after expansion when the rollup answers: a range over a day and (`browser`) Browser on
  * All.
  */
 export function readsRollup(browser = true): string {
-  const long = `$__unixEpochTo() - $__unixEpochFrom() > ${ROLLUP_MIN_RANGE_S}`;
-  if (!browser) return `(${long})`;
+  const long = LONG_RANGE.slice(1, -1);
+  if (!browser) return LONG_RANGE;
   return `(${long} AND ${BROWSER_FILTER.allValue} IN (\${${BROWSER_FILTER.name}:sqlstring}))`;
 }
 

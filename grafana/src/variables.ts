@@ -4,6 +4,7 @@ import {
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { POSTGRES_DATASOURCE } from './datasource.js';
+import { domainsOfRange, LONG_RANGE } from './rollup-ranges.js';
 import { type FilterVariable, matchesVariable, startedInRange } from './sql-filters.js';
 import { indentTail, sql } from './sql-text.js';
 
@@ -99,19 +100,28 @@ export const VARIABLE_QUERIES: Readonly<Record<string, string>> = {
     ORDER BY 1
   `,
   // Domains seen in the range, busiest first: the list stays relevant and bounded.
+  // Over ranges longer than a day from the domains' days (rollup-sources.ts).
   domain: sql`
     SELECT domain
-    FROM visits
-    WHERE ${indentTail(startedInRange(), 2)}
+    FROM ${domainsOfRange(2)}
     GROUP BY domain
     ORDER BY sum(active_ms) DESC, domain
     LIMIT 500
   `,
   browser: sql`
     SELECT DISTINCT browser_name
-    FROM visits
-    WHERE ${indentTail(startedInRange(), 2)}
-      AND browser_name IS NOT NULL
+    FROM (
+      SELECT browser_name
+      FROM visits
+      WHERE NOT ${LONG_RANGE}
+        AND ${indentTail(startedInRange(), 4)}
+      UNION ALL
+      SELECT browser_name
+      FROM visit_device_hours
+      WHERE ${LONG_RANGE}
+        AND $__timeFilter(hour)
+    ) AS b
+    WHERE browser_name IS NOT NULL
     ORDER BY 1
   `,
 };

@@ -9,6 +9,8 @@
 --                       the Audience shares, the Study days' devices;
 --   visit_domain_days   per UTC day of the raw start and domain: top domains, the Domains count,
 --                       the Domain variable;
+--   visit_domain_hours  per UTC hour and domain: the chosen domains' series (a few domains over
+--                       many hours, by its key);
 --   visit_sessions      one row per (device, session): first corrected start, last corrected
 --                       end, last corrected start, visits, and the raw start span its visits lie
 --                       in (which maintenance uses to find a session's visits again).
@@ -38,6 +40,14 @@ CREATE TABLE visit_domain_days (
   PRIMARY KEY (day, domain)
 );
 
+CREATE TABLE visit_domain_hours (
+  domain text NOT NULL,
+  hour timestamptz NOT NULL,
+  active_ms bigint NOT NULL,
+  visits bigint NOT NULL,
+  PRIMARY KEY (domain, hour)
+);
+
 CREATE TABLE visit_sessions (
   device_id uuid NOT NULL,
   session_id uuid NOT NULL,
@@ -50,6 +60,8 @@ CREATE TABLE visit_sessions (
   PRIMARY KEY (device_id, session_id)
 );
 CREATE INDEX visit_sessions_started_idx ON visit_sessions (started);
+-- A session is in a range when one of its visits started there: its first or last start is.
+CREATE INDEX visit_sessions_last_start_idx ON visit_sessions (last_start);
 CREATE INDEX visit_sessions_raw_idx ON visit_sessions (first_raw);
 
 -- Sessions of (devices[i], sessions[i]) made again from visits: a minimum and a maximum cannot
@@ -105,6 +117,13 @@ BEGIN
    GROUP BY 1, 2
    ORDER BY 1, 2
   ON CONFLICT (day, domain) DO UPDATE
+    SET active_ms = r.active_ms + EXCLUDED.active_ms, visits = r.visits + EXCLUDED.visits;
+  INSERT INTO visit_domain_hours AS r (domain, hour, active_ms, visits)
+  SELECT n.domain, date_trunc('hour', n.started_at, 'UTC'), sum(n.active_ms)::bigint, count(*)
+    FROM new_visits n
+   GROUP BY 1, 2
+   ORDER BY 1, 2
+  ON CONFLICT (domain, hour) DO UPDATE
     SET active_ms = r.active_ms + EXCLUDED.active_ms, visits = r.visits + EXCLUDED.visits;
   INSERT INTO visit_sessions AS r
     (device_id, session_id, started, ended, last_start, visits, first_raw, last_raw)
@@ -172,6 +191,26 @@ BEGIN
             FROM old_visits o) g
    WHERE r.day = g.day AND r.domain = g.domain AND r.visits <= 0;
 
+  WITH gone AS (
+    SELECT o.domain, date_trunc('hour', o.started_at, 'UTC') AS hour,
+           sum(o.active_ms)::bigint AS active_ms, count(*) AS visits
+      FROM old_visits o
+     GROUP BY 1, 2
+  ), locked AS MATERIALIZED (
+    SELECT r.domain, r.hour
+      FROM visit_domain_hours r JOIN gone g USING (domain, hour)
+     ORDER BY r.domain, r.hour
+       FOR UPDATE OF r
+  )
+  UPDATE visit_domain_hours r
+     SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
+    FROM gone g, locked l
+   WHERE r.domain = g.domain AND r.hour = g.hour AND l.domain = g.domain AND l.hour = g.hour;
+  DELETE FROM visit_domain_hours r
+   USING (SELECT DISTINCT o.domain, date_trunc('hour', o.started_at, 'UTC') AS hour
+            FROM old_visits o) g
+   WHERE r.domain = g.domain AND r.hour = g.hour AND r.visits <= 0;
+
   SELECT array_agg(device_id), array_agg(session_id) INTO devs, sess
     FROM (SELECT DISTINCT device_id, session_id FROM old_visits ORDER BY 1, 2) k;
   PERFORM visit_sessions_refresh(devs, sess);
@@ -196,6 +235,7 @@ DECLARE
 BEGIN
   DELETE FROM visit_device_hours WHERE hour >= from_at AND hour < to_at;
   DELETE FROM visit_domain_days WHERE day >= from_at AND day < to_at;
+  DELETE FROM visit_domain_hours WHERE hour >= from_at AND hour < to_at;
   SELECT array_agg(device_id), array_agg(session_id) INTO devs, sess
     FROM (SELECT device_id, session_id FROM visit_sessions
            WHERE first_raw < to_at AND last_raw >= from_at ORDER BY 1, 2) k;
@@ -211,6 +251,9 @@ SELECT date_trunc('hour', started_at, 'UTC'), device_id, browser_name,
 INSERT INTO visit_domain_days (day, domain, active_ms, visits)
 SELECT date_trunc('day', started_at, 'UTC'), domain, sum(active_ms)::bigint, count(*)
   FROM visits GROUP BY 1, 2;
+INSERT INTO visit_domain_hours (domain, hour, active_ms, visits)
+SELECT domain, date_trunc('hour', started_at, 'UTC'), sum(active_ms)::bigint, count(*)
+  FROM visits GROUP BY 1, 2;
 INSERT INTO visit_sessions
   (device_id, session_id, started, ended, last_start, visits, first_raw, last_raw)
 SELECT device_id, session_id, min(started_at_corrected), max(ended_at_corrected),
@@ -219,11 +262,14 @@ SELECT device_id, session_id, min(started_at_corrected), max(ended_at_corrected)
 
 -- The API (embedded writer, erase) and the consumer's writer add; erases and maintenance take
 -- out. Aggregates and session bounds only: no URLs or titles.
-GRANT SELECT, INSERT, UPDATE, DELETE ON visit_device_hours, visit_domain_days, visit_sessions
+GRANT SELECT, INSERT, UPDATE, DELETE ON visit_device_hours, visit_domain_days, visit_domain_hours,
+  visit_sessions
   TO tracksphere_app;
-GRANT SELECT, INSERT, UPDATE ON visit_device_hours, visit_domain_days, visit_sessions
+GRANT SELECT, INSERT, UPDATE ON visit_device_hours, visit_domain_days, visit_domain_hours,
+  visit_sessions
   TO tracksphere_writer;
-GRANT SELECT ON visit_device_hours, visit_domain_days, visit_sessions TO grafana_reader;
+GRANT SELECT ON visit_device_hours, visit_domain_days, visit_domain_hours,
+  visit_sessions TO grafana_reader;
 
 -- The Study view of days counts each day's devices from the device hours (far fewer rows than
 -- visit_rollup's); the same groups and suppression as before.
@@ -274,5 +320,6 @@ DROP FUNCTION visit_dashboard_rollups_subtract();
 DROP FUNCTION visit_dashboard_rollups_add();
 DROP FUNCTION visit_sessions_refresh(uuid[], uuid[]);
 DROP TABLE visit_sessions;
+DROP TABLE visit_domain_hours;
 DROP TABLE visit_domain_days;
 DROP TABLE visit_device_hours;

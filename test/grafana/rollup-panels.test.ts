@@ -1,22 +1,37 @@
 /**
- * Activity panels over ranges longer than a day read visit_rollup (grafana/src/activity-source.ts).
- * On the seed, over two whole days around it, each such panel answers as the same SQL forced to
- * read visits does: the same totals, domains and devices. Time series may move a visit of a device
- * whose clock is off to the hour of its raw start (the rollup's key), so there the sum over the
- * buckets is compared. EXPLAIN shows the long range reading no visits partition, and a day-long
- * range (or a chosen Browser) reading no rollup partition.
+ * Panels over ranges longer than a day read rollups (grafana/src/activity-source.ts,
+ * rollup-sources.ts; sessions.ts): visit_rollup, visit_device_hours, visit_domain_days,
+ * visit_domain_hours, visit_sessions. On the seed, over two days around it and over 16 days
+ * with partial days at both edges, with every variable on All and with one chosen, each such
+ * query (panels and the Domain and Browser variables) answers as the same SQL forced to read
+ * visits does: the same totals, domains, devices and sessions. Time series may move a visit of a
+ * device whose clock is off to the hour of its raw start (the rollups' key), so there the sum
+ * over the buckets is compared. EXPLAIN shows a long range with everything on All reading no
+ * visits partition, and a day-long range reading no rollup.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allDashboards } from '../../grafana/src/all-dashboards.js';
 import { freshDatabase } from '../harness/database.js';
 import { prepareDatabase } from '../harness/server.js';
-import { expandQuery, panelQueries, runQuery, type Scenario } from './dashboard-queries.js';
-import { createSeedPartitions, seedVisits } from './seed-visits.js';
+import {
+  expandQuery,
+  panelQueries,
+  runQuery,
+  type Scenario,
+  variableQueries,
+  variablesOf,
+} from './dashboard-queries.js';
+import { createSeedPartitions, DEVICES, seedVisits } from './seed-visits.js';
 
 const TWO_DAYS: Scenario = {
   from: new Date('2025-03-09T12:00:00Z'),
   to: new Date('2025-03-11T12:00:00Z'),
+  intervalMs: 3_600_000,
+};
+const SIXTEEN_DAYS: Scenario = {
+  from: new Date('2025-03-05T05:00:00Z'),
+  to: new Date('2025-03-21T05:00:00Z'),
   intervalMs: 3_600_000,
 };
 const ONE_DAY: Scenario = {
@@ -25,11 +40,36 @@ const ONE_DAY: Scenario = {
   intervalMs: 3_600_000,
 };
 
-const queries = allDashboards().flatMap((g) =>
-  panelQueries(g.dashboard)
-    .filter((q) => q.rawSql.includes('FROM visit_rollup'))
+const ROLLUPS =
+  /FROM (visit_rollup|visit_device_hours|visit_domain_days|visit_domain_hours|visit_sessions)\b/;
+const ROLLUP_RELATION =
+  /"Relation Name":"(visit_rollup|visit_device_hours|visit_domain_days|visit_domain_hours|visit_sessions)/;
+
+const queries = allDashboards().flatMap((g) => [
+  ...panelQueries(g.dashboard)
+    .filter((q) => ROLLUPS.test(q.rawSql))
     .map((q) => ({ ...q, dashboard: g.dashboard })),
-);
+  // The admin's Domain and Browser variables (the same on every dashboard that has them).
+  ...(g.dashboard.uid === 'tracksphere-overview'
+    ? variableQueries(g.dashboard)
+        .filter((v) => ROLLUPS.test(v.rawSql))
+        .map((v) => ({
+          dashboardUid: v.dashboardUid,
+          panelTitle: `variable ${v.name}`,
+          format: 'table' as const,
+          rawSql: v.rawSql,
+          dashboard: g.dashboard,
+        }))
+    : []),
+]);
+
+/** A variable chosen, for each variable the query's dashboard has. */
+const CHOICES: ReadonlyArray<Record<string, string[]>> = [
+  { device: [DEVICES.alice.id] },
+  { domain: ['example.com'] },
+  { browser: ['Chrome'] },
+  { cohort: ['(none)'] },
+];
 
 /** The same SQL with the rollup branch never taken. */
 function visitsOnly(rawSql: string): string {
@@ -51,7 +91,9 @@ describe('activity panels read the rollup over ranges longer than a day', () => 
     client = new pg.Client({ connectionString: url });
     await client.connect();
     await seedVisits(client);
-    await client.query('ANALYZE visits, visit_rollup');
+    await client.query(
+      'ANALYZE visits, visit_rollup, visit_device_hours, visit_domain_days, visit_domain_hours, visit_sessions',
+    );
     await client.query('SET ROLE grafana_reader');
   });
 
@@ -59,50 +101,74 @@ describe('activity panels read the rollup over ranges longer than a day', () => 
     await client?.end();
   });
 
-  it('covers the Overview and Sites activity panels', () => {
-    expect(queries.map((q) => q.panelTitle).sort()).toEqual([
-      'Active devices',
-      'Active devices over time',
-      'Active time',
-      'Active time of the chosen domains',
-      'Active time over time',
-      'Domains',
-      'Top domains by active time',
-      'Top domains by visits',
-      'Visits',
-      'Visits over time',
+  it('covers the Overview, Sites, Audience and Sessions panels, Visits per day, the variables', () => {
+    expect(queries.map((q) => `${q.dashboardUid}/${q.panelTitle}`).sort()).toEqual([
+      'tracksphere-audience/Browser versions',
+      'tracksphere-audience/Browsers',
+      'tracksphere-audience/Device types',
+      'tracksphere-audience/Operating systems',
+      'tracksphere-devices/Visits per day, by cohort',
+      'tracksphere-overview/Active devices',
+      'tracksphere-overview/Active devices over time',
+      'tracksphere-overview/Active time',
+      'tracksphere-overview/Active time over time',
+      'tracksphere-overview/Domains',
+      'tracksphere-overview/Visits',
+      'tracksphere-overview/Visits over time',
+      'tracksphere-overview/variable browser',
+      'tracksphere-overview/variable domain',
+      'tracksphere-sessions/Median session length',
+      'tracksphere-sessions/Session length distribution',
+      'tracksphere-sessions/Session timeline per device',
+      'tracksphere-sessions/Sessions',
+      'tracksphere-sessions/Visits per session',
+      'tracksphere-sites/Active time of the chosen domains',
+      'tracksphere-sites/Top domains by active time',
+      'tracksphere-sites/Top domains by visits',
     ]);
   });
 
   it.each(queries.map((q) => [`${q.dashboardUid}/${q.panelTitle}`, q] as const))(
-    '%s: same figures from the rollup as from visits over two days',
+    '%s: same figures from the rollups as from visits over two and 16 days, All or chosen',
     async (_key, q) => {
-      const rollup = await runQuery(client, expandQuery(q.rawSql, q.dashboard, TWO_DAYS), q.format);
-      const visits = await runQuery(
-        client,
-        expandQuery(visitsOnly(q.rawSql), q.dashboard, TWO_DAYS),
-        q.format,
-      );
-      expect(rollup.columns).toEqual(visits.columns);
-      expect(visits.rows.length).toBeGreaterThan(0);
-      if (q.format === 'table') {
-        expect(rollup.rows).toEqual(visits.rows);
-      } else {
-        const value = rollup.columns.length - 1;
-        const total = (rows: typeof visits.rows) => rows.reduce((s, r) => s + Number(r[value]), 0);
-        if (q.panelTitle !== 'Active devices over time') {
-          expect(total(rollup.rows)).toBe(total(visits.rows));
+      const names = new Set(variablesOf(q.dashboard).map((v) => v.name));
+      const scenarios = [TWO_DAYS, SIXTEEN_DAYS].flatMap((range) => [
+        range,
+        ...CHOICES.filter((c) => Object.keys(c).every((n) => names.has(n))).map((c) => ({
+          ...range,
+          selections: c,
+        })),
+      ]);
+      for (const scenario of scenarios) {
+        const rollup = await runQuery(
+          client,
+          expandQuery(q.rawSql, q.dashboard, scenario),
+          q.format,
+        );
+        const visits = await runQuery(
+          client,
+          expandQuery(visitsOnly(q.rawSql), q.dashboard, scenario),
+          q.format,
+        );
+        const what = `${q.panelTitle} ${JSON.stringify(scenario)}`;
+        expect(rollup.columns, what).toEqual(visits.columns);
+        if (scenario.selections === undefined) expect(visits.rows.length).toBeGreaterThan(0);
+        if (q.format === 'table') {
+          expect(rollup.rows, what).toEqual(visits.rows);
+        } else {
+          const value = rollup.columns.length - 1;
+          const total = (rows: typeof visits.rows) =>
+            rows.reduce((s, r) => s + Number(r[value]), 0);
+          if (!/Active devices over time|Session timeline/.test(q.panelTitle)) {
+            expect(total(rollup.rows), what).toBe(total(visits.rows));
+          }
         }
       }
       expect(await relations(expandQuery(q.rawSql, q.dashboard, TWO_DAYS))).not.toMatch(
         /"Relation Name":"visits_/,
       );
       expect(await relations(expandQuery(q.rawSql, q.dashboard, ONE_DAY))).not.toMatch(
-        /"Relation Name":"visit_rollup/,
-      );
-      const chrome = { ...TWO_DAYS, selections: { browser: ['Chrome'] } };
-      expect(await relations(expandQuery(q.rawSql, q.dashboard, chrome))).not.toMatch(
-        /"Relation Name":"visit_rollup/,
+        ROLLUP_RELATION,
       );
     },
   );

@@ -4,20 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { Pool } from '../../server/src/data-access/pool.js';
-
-const FROM_VISITS = {
-  visit_device_hours: `SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id,
-      browser_name, split_part(browser_version, '.', 1) AS browser_major, os_name, device_type,
-      sum(active_ms)::bigint AS active_ms, count(*)::bigint AS visits
-    FROM visits GROUP BY 1, 2, 3, 4, 5, 6`,
-  visit_domain_days: `SELECT date_trunc('day', started_at, 'UTC') AS day, domain,
-      sum(active_ms)::bigint AS active_ms, count(*)::bigint AS visits
-    FROM visits GROUP BY 1, 2`,
-  visit_sessions: `SELECT device_id, session_id, min(started_at_corrected) AS started,
-      max(ended_at_corrected) AS ended, max(started_at_corrected) AS last_start,
-      count(*)::bigint AS visits, min(started_at) AS first_raw, max(started_at) AS last_raw
-    FROM visits GROUP BY 1, 2`,
-} as const;
+import { DASHBOARD_ROLLUPS } from './dashboard-rollup-sql.js';
 
 /** Every row of `table`, or of its GROUP BY over visits, in one order. */
 async function rowsOf(pool: Pool, from: string): Promise<unknown[]> {
@@ -26,7 +13,7 @@ async function rowsOf(pool: Pool, from: string): Promise<unknown[]> {
 }
 
 export async function expectDashboardRollupsMatchVisits(pool: Pool): Promise<void> {
-  for (const [table, grouped] of Object.entries(FROM_VISITS)) {
+  for (const [table, grouped] of Object.entries(DASHBOARD_ROLLUPS)) {
     const kept = await rowsOf(pool, table);
     const expected = await rowsOf(pool, `(${grouped})`);
     expect({ table, rows: kept }).toEqual({ table, rows: expected });

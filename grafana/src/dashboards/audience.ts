@@ -1,9 +1,10 @@
 import type { Dashboard } from '@grafana/schema';
 import { baseDashboard } from '../dashboard-base.js';
 import { pieChartPanel, tablePanel } from '../panels.js';
+import { deviceSource } from '../rollup-sources.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { sql } from '../sql-text.js';
-import { activityVariables, activityWhere } from '../variables.js';
+import { activityVariables } from '../variables.js';
 
 /**
  * Who is tracked with what: browsers, versions, operating systems and device types, as parsed
@@ -25,8 +26,7 @@ export function audienceDashboard(): Dashboard {
         sql`
           SELECT coalesce(browser_name, 'Unknown') AS browser,
                  count(DISTINCT device_id) AS devices
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${deviceSource(0)}
           GROUP BY 1
           ORDER BY devices DESC, browser
         `,
@@ -42,12 +42,11 @@ export function audienceDashboard(): Dashboard {
         },
         sql`
           SELECT coalesce(browser_name, 'Unknown') AS browser,
-                 coalesce(split_part(browser_version, '.', 1), '?') AS major_version,
+                 coalesce(browser_major, '?') AS major_version,
                  count(DISTINCT device_id) AS devices,
-                 count(*) AS visits,
+                 sum(visits)::bigint AS visits,
                  sum(active_ms) AS active_ms
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${deviceSource(0)}
           GROUP BY 1, 2
           ORDER BY devices DESC, browser, major_version
           LIMIT 30
@@ -61,8 +60,7 @@ export function audienceDashboard(): Dashboard {
         sql`
           SELECT coalesce(os_name, 'Unknown') AS os,
                  count(DISTINCT device_id) AS devices
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${deviceSource(0)}
           GROUP BY 1
           ORDER BY devices DESC, os
         `,
@@ -79,8 +77,7 @@ export function audienceDashboard(): Dashboard {
         sql`
           SELECT coalesce(device_type, 'Unknown') AS device_type,
                  count(DISTINCT device_id) AS devices
-          FROM visits
-          WHERE ${activityWhere(2)}
+          FROM ${deviceSource(0)}
           GROUP BY 1
           ORDER BY devices DESC, device_type
         `,

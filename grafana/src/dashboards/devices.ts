@@ -1,4 +1,5 @@
 import type { Dashboard } from '@grafana/schema';
+import { readsRollup } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
@@ -63,18 +64,27 @@ export function devicesDashboard(): Dashboard {
         {
           title: 'Visits per day, by cohort',
           description:
-            'Visits per UTC day by when they happened (device clock corrected), one series ' +
-            'per cohort.',
+            'Visits per UTC day by when they happened (device clock corrected; over ranges ' +
+            'longer than a day by the device clock, from the hourly rollup), one series per cohort.',
         },
         sql`
-          SELECT $__timeGroupAlias(started_at_corrected, '1d'),
+          SELECT $__timeGroupAlias(t, '1d'),
                  ${cohortName('c')} AS metric,
-                 count(*) AS visits
-          FROM visits v
+                 sum(v.visits)::bigint AS visits
+          FROM (
+            SELECT started_at_corrected AS t, device_id, 1::bigint AS visits
+            FROM visits
+            WHERE NOT ${readsRollup(false)}
+              AND ${indentTail(startedInRange(), 6)}
+            UNION ALL
+            SELECT hour AS t, device_id, visits
+            FROM visit_device_hours
+            WHERE ${readsRollup(false)}
+              AND $__timeFilter(hour)
+          ) AS v
           JOIN devices d ON d.id = v.device_id
           LEFT JOIN cohorts c ON c.id = d.cohort_id
-          WHERE ${indentTail(startedInRange(), 2)}
-            AND ${cohortChosen('c')}
+          WHERE ${cohortChosen('c')}
           GROUP BY 1, 2
           ORDER BY 1, 2
         `,

@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/schema';
-import { activitySource } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
 import { statPanel, timeSeriesPanel } from '../panels.js';
+import { deviceActivitySource, domainSource } from '../rollup-sources.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { sql } from '../sql-text.js';
 import { activityVariables } from '../variables.js';
@@ -21,7 +21,7 @@ export function overviewDashboard(): Dashboard {
         { title: 'Visits', description: 'Pages shown in a tab that started in the range.' },
         sql`
           SELECT coalesce(sum(visits), 0)::bigint AS visits
-          FROM ${activitySource(0)}
+          FROM ${deviceActivitySource(0)}
         `,
         'short',
       ),
@@ -35,7 +35,7 @@ export function overviewDashboard(): Dashboard {
         },
         sql`
           SELECT coalesce(sum(active_ms), 0) AS active_ms
-          FROM ${activitySource(0)}
+          FROM ${deviceActivitySource(0)}
         `,
         'ms',
       ),
@@ -45,7 +45,7 @@ export function overviewDashboard(): Dashboard {
         { title: 'Active devices', description: 'Extension installs with a visit in the range.' },
         sql`
           SELECT count(DISTINCT device_id) AS devices
-          FROM ${activitySource(0)}
+          FROM ${deviceActivitySource(0)}
         `,
         'short',
       ),
@@ -55,7 +55,7 @@ export function overviewDashboard(): Dashboard {
         { title: 'Domains', description: 'Distinct domains visited in the range.' },
         sql`
           SELECT count(DISTINCT domain) AS domains
-          FROM ${activitySource(0)}
+          FROM ${domainSource(0)}
         `,
         'short',
       ),
@@ -69,7 +69,7 @@ export function overviewDashboard(): Dashboard {
         sql`
           SELECT $__timeGroupAlias(t, $__interval),
                  sum(visits)::bigint AS visits
-          FROM ${activitySource(0)}
+          FROM ${deviceActivitySource(0)}
           GROUP BY 1
           ORDER BY 1
         `,
@@ -87,7 +87,7 @@ export function overviewDashboard(): Dashboard {
         sql`
           SELECT $__timeGroupAlias(t, $__interval),
                  sum(active_ms) AS active_ms
-          FROM ${activitySource(0)}
+          FROM ${deviceActivitySource(0)}
           GROUP BY 1
           ORDER BY 1
         `,
@@ -105,7 +105,7 @@ export function overviewDashboard(): Dashboard {
         sql`
           SELECT $__timeGroupAlias(t, $__interval),
                  count(DISTINCT device_id) AS devices
-          FROM ${activitySource(0)}
+          FROM ${deviceActivitySource(0)}
           GROUP BY 1
           ORDER BY 1
         `,

@@ -1,14 +1,30 @@
 import type { Dashboard } from '@grafana/schema';
+import { readsRollup } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
 import { barChartPanel, sessionTimelinePanel, statPanel } from '../panels.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
+import { matchesVariable, SKEW_TOLERANCE_S } from '../sql-filters.js';
 import { indentTail, sql } from '../sql-text.js';
-import { activityVariables, activityWhere, deviceLabel } from '../variables.js';
+import {
+  activityVariables,
+  activityWhere,
+  cohortFilter,
+  DEVICE_FILTER,
+  DOMAIN_FILTER,
+  deviceLabel,
+} from '../variables.js';
+
+/** visit_sessions answers: a range over a day, Domain and Browser on All (constants). */
+const FROM_SESSIONS = `${readsRollup()} AND ${DOMAIN_FILTER.allValue} IN (\${${DOMAIN_FILTER.name}:sqlstring})`;
 
 /**
  * One row per session (a run of visits with gaps under 30 minutes, numbered by the extension):
- * from its first visit's start to its last visit's end, corrected for clock skew. Only visits
- * that started in the range count, so a session crossing the range edge is cut there.
+ * from its first visit's start to its last visit's end, corrected for clock skew. Over a day or
+ * less (or with a Domain or Browser chosen) from the visits that started in the range, so a
+ * session crossing the range edge is cut there; over longer ranges from visit_sessions (one row
+ * per session, kept by the writer), where a session with a visit starting in the range (its
+ * first or its last start is: the gaps are shorter than any such range) counts whole, unless
+ * its device clock was off by more than SKEW_TOLERANCE_S (as activity panels leave those out).
  */
 function sessionsQuery(): string {
   return sql`
@@ -18,10 +34,23 @@ function sessionsQuery(): string {
            max(ended_at_corrected) AS ended,
            count(*) AS visits
     FROM visits
-    WHERE ${activityWhere(2)}
+    WHERE NOT (${FROM_SESSIONS})
+      AND ${activityWhere(4)}
     GROUP BY device_id, session_id
+    UNION ALL
+    SELECT device_id, session_id, started, ended, visits
+    FROM visit_sessions
+    WHERE ${FROM_SESSIONS}
+      AND ($__timeFilter(started) OR $__timeFilter(last_start))
+      AND last_raw >= to_timestamp($__unixEpochFrom() - ${SKEW_TOLERANCE_S})
+      AND first_raw <= to_timestamp($__unixEpochTo() + ${SKEW_TOLERANCE_S})
+      AND ${cohortFilter()}
+      AND ${matchesVariable(DEVICE_FILTER)}
   `;
 }
+
+/** The timeline draws this many devices at most, those with the most sessions in the range. */
+export const TIMELINE_DEVICES = 25;
 
 /** Session lengths in minutes, bucketed for the distribution panel (upper bound exclusive). */
 const LENGTH_BUCKETS: ReadonlyArray<{ label: string; fromMin: number; toMin: number | null }> = [
@@ -98,16 +127,27 @@ export function sessionsDashboard(): Dashboard {
       sessionTimelinePanel(
         {
           title: 'Session timeline per device',
-          description: 'Green while a device is in a session (corrected clock).',
+          description:
+            `Green while a device is in a session (corrected clock); the ${TIMELINE_DEVICES} ` +
+            'devices with the most sessions in the range (pick others with the Device variable).',
         },
         sql`
           WITH sessions AS (
             ${indentTail(sessionsQuery(), 2)}
           ),
+          shown AS (
+            SELECT device_id
+            FROM sessions
+            GROUP BY device_id
+            ORDER BY count(*) DESC, device_id
+            LIMIT ${TIMELINE_DEVICES}
+          ),
           edges AS (
             SELECT device_id, started AS at, 1 AS delta FROM sessions
+            WHERE device_id IN (SELECT device_id FROM shown)
             UNION ALL
             SELECT device_id, ended AS at, -1 AS delta FROM sessions
+            WHERE device_id IN (SELECT device_id FROM shown)
           ),
           instants AS (
             SELECT device_id, at, sum(delta) AS delta

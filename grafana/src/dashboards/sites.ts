@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/schema';
-import { activitySource } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
 import { barChartPanel, tablePanel, timeSeriesPanel } from '../panels.js';
+import { domainSeries, domainSource } from '../rollup-sources.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { sql } from '../sql-text.js';
 import { activityVariables, activityWhere } from '../variables.js';
@@ -28,7 +28,7 @@ export function sitesDashboard(): Dashboard {
         sql`
           SELECT domain,
                  sum(active_ms) AS active_ms
-          FROM ${activitySource(0)}
+          FROM ${domainSource(0)}
           GROUP BY domain
           ORDER BY active_ms DESC, domain
           LIMIT 15
@@ -47,7 +47,7 @@ export function sitesDashboard(): Dashboard {
         sql`
           SELECT domain,
                  sum(visits)::bigint AS visits
-          FROM ${activitySource(0)}
+          FROM ${domainSource(0)}
           GROUP BY domain
           ORDER BY visits DESC, domain
           LIMIT 15
@@ -68,7 +68,7 @@ export function sitesDashboard(): Dashboard {
         sql`
           WITH top_domains AS (
             SELECT domain
-            FROM ${activitySource(2)}
+            FROM ${domainSource(2)}
             GROUP BY domain
             ORDER BY sum(active_ms) DESC, domain
             LIMIT ${TREND_DOMAINS}
@@ -76,8 +76,7 @@ export function sitesDashboard(): Dashboard {
           SELECT $__timeGroupAlias(t, $__interval),
                  domain AS metric,
                  sum(active_ms) AS active_ms
-          FROM ${activitySource(0)}
-          WHERE domain IN (SELECT domain FROM top_domains)
+          FROM ${domainSeries(0, 'SELECT domain FROM top_domains')}
           GROUP BY 1, 2
           ORDER BY 1, 2
         `,

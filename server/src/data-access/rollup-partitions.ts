@@ -65,7 +65,7 @@ export async function dropRollupPartition(
 
 /**
  * The dashboards' hour and day sums (migration dashboard-rollups) less the deleted rows `d`, as
- * CTEs uh and ud; s: the (device, session) pairs they were in.
+ * CTEs uh, ud and udh; s: the (device, session) pairs they were in.
  */
 const SUBTRACT_DASHBOARD_ROLLUPS = `
           gh AS (SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id, browser_name,
@@ -89,6 +89,14 @@ const SUBTRACT_DASHBOARD_ROLLUPS = `
                    FROM gd g
                   WHERE r.day = g.day AND r.domain = g.domain
                  RETURNING 1),
+          gdh AS (SELECT domain, date_trunc('hour', started_at, 'UTC') AS hour,
+                         sum(active_ms)::bigint AS active_ms, count(*) AS visits
+                    FROM d GROUP BY 1, 2),
+          udh AS (UPDATE visit_domain_hours r
+                     SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
+                    FROM gdh g
+                   WHERE r.domain = g.domain AND r.hour = g.hour
+                  RETURNING 1),
           s AS (SELECT DISTINCT device_id, session_id FROM d)`;
 
 /**
@@ -124,6 +132,7 @@ export async function deleteVisitsAndSubtract(
           ${SUBTRACT_DASHBOARD_ROLLUPS}
      SELECT count(*) AS deleted, min(started_at) AS first, max(started_at) AS last,
             (SELECT count(*) FROM u) + (SELECT count(*) FROM uh) + (SELECT count(*) FROM ud)
+              + (SELECT count(*) FROM udh)
               AS updated,
             (SELECT array_agg(device_id ORDER BY device_id, session_id) FROM s) AS devices,
             (SELECT array_agg(session_id ORDER BY device_id, session_id) FROM s) AS sessions
@@ -150,6 +159,11 @@ export async function deleteVisitsAndSubtract(
     );
     await client.query(
       `DELETE FROM visit_device_hours
+        WHERE visits <= 0 AND hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2`,
+      [row.first, row.last],
+    );
+    await client.query(
+      `DELETE FROM visit_domain_hours
         WHERE visits <= 0 AND hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2`,
       [row.first, row.last],
     );

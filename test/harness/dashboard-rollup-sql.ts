@@ -1,0 +1,30 @@
+/**
+ * Each dashboard rollup (migration dashboard-rollups) as a GROUP BY of visits, in the table's
+ * column order: what the tests compare the rollups with, and what bench/dashboards.ts fills
+ * them with after seeding with the triggers off.
+ */
+export const DASHBOARD_ROLLUPS: Readonly<Record<string, string>> = {
+  visit_device_hours: `SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id,
+      browser_name, split_part(browser_version, '.', 1) AS browser_major, os_name, device_type,
+      sum(active_ms)::bigint AS active_ms, count(*)::bigint AS visits
+    FROM visits GROUP BY 1, 2, 3, 4, 5, 6`,
+  visit_domain_days: `SELECT date_trunc('day', started_at, 'UTC') AS day, domain,
+      sum(active_ms)::bigint AS active_ms, count(*)::bigint AS visits
+    FROM visits GROUP BY 1, 2`,
+  visit_domain_hours: `SELECT domain, date_trunc('hour', started_at, 'UTC') AS hour,
+      sum(active_ms)::bigint AS active_ms, count(*)::bigint AS visits
+    FROM visits GROUP BY 1, 2`,
+  visit_sessions: `SELECT device_id, session_id, min(started_at_corrected) AS started,
+      max(ended_at_corrected) AS ended, max(started_at_corrected) AS last_start,
+      count(*)::bigint AS visits, min(started_at) AS first_raw, max(started_at) AS last_raw
+    FROM visits GROUP BY 1, 2`,
+};
+
+/** Fills every dashboard rollup from visits (on a database whose rollups are empty). */
+export async function fillDashboardRollups(client: {
+  query(sql: string): Promise<unknown>;
+}): Promise<void> {
+  for (const [table, grouped] of Object.entries(DASHBOARD_ROLLUPS)) {
+    await client.query(`INSERT INTO ${table} ${grouped}`);
+  }
+}
