@@ -5,6 +5,7 @@
  * and PostgreSQL left with none of its visits and every other one.
  */
 import { expect, it } from 'vitest';
+import { showSection } from '../extension/extension-test-kit.js';
 import { waitFor } from '../harness/client.js';
 import { setStorageValues, storageValue } from '../harness/extension-pages.js';
 import { CLOCK_TOLERANCE_MS, type E2eContext, sleep } from './e2e-context.js';
@@ -35,9 +36,12 @@ export function defineLimitsAndErase(ctx: E2eContext): void {
       20_000,
     );
     const options = await ctx.optionsPage();
+    await showSection(options, 'sites');
     const row = `[data-testid="site-row"][data-domain="${HELD}"]`;
     await options.waitForSelector(`${row} [data-testid="limit-site"]`);
     await options.click(`${row} [data-testid="limit-site"]`);
+    // The row's button opens the settings, at the limits' form.
+    await options.waitForSelector('[data-testid="limit-target"]');
     await waitFor(
       async () =>
         (await options.$eval(
@@ -135,6 +139,7 @@ export function defineLimitsAndErase(ctx: E2eContext): void {
     );
     expect((await serverVisits()).filter((v) => v.domain === HELD).length).toBeGreaterThan(0);
 
+    await showSection(options, 'sites');
     const row = `[data-testid="site-row"][data-domain="${HELD}"]`;
     await options.waitForSelector(`${row} [data-testid="erase-site"]`);
     await options.click(`${row} [data-testid="erase-site"]`);

@@ -6,6 +6,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { expect, it } from 'vitest';
+import { showSection } from '../extension/extension-test-kit.js';
 import { waitFor } from '../harness/client.js';
 import { CLOCK_TOLERANCE_MS, type E2eContext, sleep } from './e2e-context.js';
 
@@ -24,17 +25,23 @@ interface Figures {
   cells: Map<string, number>;
 }
 
+/** The range's total (Sites) and its heatmap (When); the page is left on Sites. */
 async function figures(page: Page): Promise<Figures> {
-  await page.waitForSelector('[data-testid="heatmap-cell"]');
+  await showSection(page, 'sites');
+  await page.waitForSelector('[data-testid="history-total"]');
   const totalMs = await page.$eval('[data-testid="history-total"]', (el) =>
     Number(el.getAttribute('data-active-ms')),
   );
+  await showSection(page, 'when');
+  await page.waitForSelector('[data-testid="heatmap-cell"]');
   const cells = await page.$$eval('[data-testid="heatmap-cell"]', (els) =>
     els.map((c): [string, number] => [
       `${c.getAttribute('data-weekday')}:${c.getAttribute('data-hour')}`,
       Number(c.getAttribute('data-active-ms')),
     ]),
   );
+  await showSection(page, 'sites');
+  await page.waitForSelector('[data-testid="history-total"]');
   return { totalMs, cells: new Map(cells) };
 }
 
@@ -44,6 +51,7 @@ export function defineRangeViews(ctx: E2eContext): void {
   /** The options page on today's range, its figures settled. */
   async function todayView(): Promise<Page> {
     const page = await ctx.optionsPage();
+    await showSection(page, 'sites');
     await page.waitForSelector('[data-testid="range-picker"]');
     await page.select('[data-testid="range-picker"]', 'today');
     // Settled: the rows are drawn and two reads a moment apart agree.

@@ -146,6 +146,6 @@ export function defineStudy(ctx: E2eContext): void {
 /** Reloads the options page, so it reads the sync state afresh. */
 async function openExtensionPageAgain(page: Page, ctx: E2eContext): Promise<void> {
   // Firefox does not report extension pages' navigations: not waited for (as openExtensionPage).
-  await openExtensionPage(page, `${ctx.eb().extensionUrl}options.html`);
+  await openExtensionPage(page, `${ctx.eb().extensionUrl}options.html?again#settings`);
   await page.waitForSelector('[data-testid="sync-now"]');
 }

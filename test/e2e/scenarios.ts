@@ -12,6 +12,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allDashboards } from '../../grafana/src/all-dashboards.js';
 import { send } from '../deploy/http-client.js';
+import { showSection } from '../extension/extension-test-kit.js';
 import { expandQuery, panelQueries, runQuery } from '../grafana/dashboard-queries.js';
 import type { ExtensionBrowser, LaunchOptions } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
@@ -139,7 +140,7 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
     async function optionsPage(): Promise<Page> {
       const page = await newTab(eb.browser);
       await page.setViewport({ width: 900, height: 900 });
-      await openExtensionPage(page, `${eb.extensionUrl}options.html`);
+      await openExtensionPage(page, `${eb.extensionUrl}options.html#settings`);
       await page.waitForSelector('[data-testid="sync-now"]');
       return page;
     }
@@ -376,7 +377,7 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
         'the three visits made with sync on',
       );
 
-      await openExtensionPage(options, `${eb.extensionUrl}options.html`);
+      await openExtensionPage(options, `${eb.extensionUrl}options.html?again#settings`);
       await syncNow(options);
       await waitFor(
         async () => (await visits()).every((v) => v.syncState !== 'pending'),
@@ -617,6 +618,7 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
           return original(blob);
         };
       });
+      await showSection(options, 'data');
       await options.click('[data-testid="export-json"]');
       const exported = JSON.parse(
         await options.evaluate(async () => {

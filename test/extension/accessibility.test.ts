@@ -15,7 +15,7 @@ import {
   storageValue,
 } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
-import { AXE_SOURCE, BROWSERS, launchRecording, sleep } from './extension-test-kit.js';
+import { AXE_SOURCE, BROWSERS, launchRecording, showSection, sleep } from './extension-test-kit.js';
 
 interface Violation {
   id: string;
@@ -53,11 +53,16 @@ function focused(page: Page): Promise<string> {
  * An extension page in a tab of its own, in front: Firefox sometimes leaves a tab that
  * goes from one extension page to another without a document to wait on.
  */
-async function openPage(eb: ExtensionBrowser, name: string, ready: string): Promise<Page> {
+async function openPage(
+  eb: ExtensionBrowser,
+  name: string,
+  ready: string,
+  section = '',
+): Promise<Page> {
   const tab = await eb.browser.newPage();
   await tab.setViewport({ width: 1000, height: 900 });
   await tab.bringToFront();
-  await openExtensionPage(tab, `${eb.extensionUrl}${name}.html`);
+  await openExtensionPage(tab, `${eb.extensionUrl}${name}.html${section}`);
   await tab.waitForSelector(ready).catch(async (e: unknown) => {
     const shown = await tab.evaluate(() => document.body?.innerText ?? '(no body)');
     throw new Error(`${String(e)}; the page shows: ${shown}`);
@@ -89,34 +94,43 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
   });
 
   it.each([
-    ['popup', '[data-testid="trend-chart"]'],
-    ['options', '[data-testid="site-row"]'],
-    ['welcome', '[data-testid="consent-accept"]'],
+    ['popup.html', '[data-testid="trend-chart"]'],
+    ['options.html', '[data-testid="site-row"]'],
+    ['options.html#sites', '[data-testid="site-search"]'],
+    ['welcome.html', '[data-testid="consent-accept"]'],
   ])(
-    'axe-core finds nothing wrong on the %s page',
-    async (name, ready) => {
-      await openExtensionPage(page, `${eb.extensionUrl}${name}.html`);
+    'axe-core finds nothing wrong on %s',
+    async (path, ready) => {
+      await openExtensionPage(page, `${eb.extensionUrl}${path}`);
       await page.waitForSelector(ready);
       expect(await axeViolations(page)).toEqual([]);
     },
     60_000,
   );
 
-  it('options: a skip link, the range picker, then the chart as one tab stop before the search box', async () => {
-    const page = await openPage(eb, 'options', '[data-testid="site-row"]');
+  it('options: a skip link, the sections, the range picker, then the chart as one tab stop before the search box', async () => {
+    const page = await openPage(eb, 'options', '[data-testid="site-row"]', '#sites');
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     const stops: string[] = [];
-    for (let i = 0; i < 10 && !stops.includes('site-search'); i++) {
+    for (let i = 0; i < 14 && !stops.includes('site-search'); i++) {
       await page.keyboard.press('Tab');
       stops.push(await focused(page));
     }
-    expect(stops[0]).toBe('skip-link');
-    expect(stops[1]).toBe('range-picker');
-    expect(stops).toHaveLength(4);
-    expect(stops[3]).toBe('site-search');
+    expect(stops.slice(0, 8)).toEqual([
+      'skip-link',
+      'nav-overview',
+      'nav-sites',
+      'nav-when',
+      'nav-categories',
+      'nav-settings',
+      'nav-data',
+      'range-picker',
+    ]);
+    expect(stops).toHaveLength(10);
+    expect(stops[9]).toBe('site-search');
 
     // The chart's one stop is its last day; the arrow keys move through the others.
-    const today = stops[2] ?? '';
+    const today = stops[8] ?? '';
     await page.keyboard.down('Shift');
     await page.keyboard.press('Tab');
     await page.keyboard.up('Shift');
@@ -128,19 +142,23 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
     await page.keyboard.press('End');
     expect(await focused(page)).toBe(today);
 
-    // The skip link takes the focus to the settings: the next Tab is the first switch.
+    // The skip link takes the focus past the navigation to the section: the next Tab is its first control.
     await page.focus('[data-testid="skip-link"]');
     await page.keyboard.press('Enter');
-    expect(await focused(page)).toBe('tracking-heading');
+    expect(await focused(page)).toBe('section-sites');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('range-picker');
+    // Another section by keyboard: its heading takes the focus; in the settings the first switch follows.
+    await page.focus('[data-testid="nav-settings"]');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focused(page)).toBe('section-settings');
     await page.keyboard.press('Tab');
     expect(await focused(page)).toBe('consent-switch');
     await page.close();
   }, 60_000);
 
   it("options: a site's pages, a 12-month chart, the heatmap and the timeline pass axe-core", async () => {
-    const page = await openPage(eb, 'options', '[data-testid="site-pages-button"]');
-    await page.waitForSelector('[data-testid="heatmap-cell"]');
-    await page.waitForSelector('[data-testid="timeline-block"]');
+    const page = await openPage(eb, 'options', '[data-testid="site-pages-button"]', '#sites');
     await page.click('[data-testid="site-pages-button"]');
     await page.waitForSelector('[data-testid="page-row"]');
     expect(await focused(page)).toBe('site-pages-heading');
@@ -158,11 +176,15 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
     });
     await page.waitForSelector('[data-testid="range-problem"]');
     expect(await axeViolations(page)).toEqual([]);
+    await showSection(page, 'when');
+    await page.waitForSelector('[data-testid="heatmap-cell"]');
+    await page.waitForSelector('[data-testid="timeline-block"]');
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
   }, 60_000);
 
   it('keeps the focus on the control after Pause everything and after Remove', async () => {
-    let page = await openPage(eb, 'options', '[data-testid="pause-all"]');
+    let page = await openPage(eb, 'options', '[data-testid="pause-all"]', '#settings');
     await page.focus('[data-testid="pause-all"]');
     await page.keyboard.press(' ');
     await expect.poll(() => storageValue(page, 'pausedAll')).toBe(true);
@@ -211,7 +233,7 @@ describe.each(BROWSERS)('accessibility in $name', ({ dir, launch }) => {
       await setStorageValues(page, { theme });
       for (const [path, ready] of [
         [held, '[data-testid="limit-reached-text"]'],
-        ['options.html', '[data-testid="limit-row"]'],
+        ['options.html#settings', '[data-testid="limit-row"]'],
         ['popup.html', '[data-testid="today-total"]'],
       ] as const) {
         await openExtensionPage(page, `${eb.extensionUrl}${path}`);

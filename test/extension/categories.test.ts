@@ -15,7 +15,12 @@ import {
   storageValue,
 } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
-import { axeViolationIds as axeViolations, launchRecording, sleep } from './extension-test-kit.js';
+import {
+  axeViolationIds as axeViolations,
+  launchRecording,
+  showSection,
+  sleep,
+} from './extension-test-kit.js';
 
 /** The seeded site: 10 min over 2 visits today, on a host under youtube.com (built in: video). */
 const SEEDED = { domain: 'www.youtube.com', activeMs: 600_000, visits: 2 };
@@ -114,7 +119,7 @@ describe('categories in Chromium', () => {
   }
 
   it('totals the range by category, and relabels a site chosen from its row', async () => {
-    await openExtensionPage(ext, `${eb.extensionUrl}options.html`);
+    await openExtensionPage(ext, `${eb.extensionUrl}options.html#sites`);
     await ext.waitForSelector('[data-testid="category-row"]');
     expect(browsedMs).toBeGreaterThan(0);
     expect(await categoryRows(ext)).toEqual([
@@ -130,9 +135,13 @@ describe('categories in Chromium', () => {
   }, 60_000);
 
   it("puts a site in a category of the person's own, in the chart and the popup", async () => {
+    // Created in the Categories section, chosen from the site's row in the Sites section.
+    await showSection(ext, 'categories');
     await ext.type('[data-testid="new-category-input"]', 'Study');
     await ext.click('[data-testid="create-category"]');
     await ext.waitForSelector('[data-testid="custom-category"][data-name="Study"]');
+    await showSection(ext, 'sites');
+    await ext.waitForSelector('[data-testid="site-category"][data-site="youtube.com"]');
     await ext.select('[data-testid="site-category"][data-site="youtube.com"]', 'custom:1');
     await expectRelabelled('custom:1', 'the Study row', 'custom:1');
     expect(
@@ -169,6 +178,7 @@ describe('categories in Chromium', () => {
   }, 60_000);
 
   it('sends the sites of a deleted category back to their built-in one', async () => {
+    await showSection(ext, 'categories');
     ext.once('dialog', (dialog) => void dialog.accept());
     await ext.click('[data-testid="delete-category"]');
     await expectRelabelled('video', 'the video row again', 'video');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { openExtensionPage, readVisits, siteRows } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
-import { launchRecording, sleep } from './extension-test-kit.js';
+import { launchRecording, showSection, sleep } from './extension-test-kit.js';
 
 const site = servePlainPages();
 
@@ -39,7 +39,7 @@ describe('erasing from the options page in Chromium', () => {
 
     const options = await eb.browser.newPage();
     await options.bringToFront();
-    await openExtensionPage(options, `${eb.extensionUrl}options.html`);
+    await openExtensionPage(options, `${eb.extensionUrl}options.html#sites`);
     await options.waitForSelector('[data-testid="site-row"][data-domain="localhost"]');
     expect((await siteRows(options)).map((r) => r.domain).sort()).toEqual([
       '127.0.0.1',
@@ -63,11 +63,15 @@ describe('erasing from the options page in Chromium', () => {
     );
     expect(total).toBe('1');
 
-    // Today, the default range.
+    // Today, the default range, from Your data.
+    await showSection(options, 'data');
     await options.click('[data-testid="erase-range"]');
     await options.waitForSelector('[data-testid="erase-confirm"]');
     await options.click('[data-testid="erase-confirm-yes"]');
     await options.waitForSelector('[data-testid="erase-range-message"]');
+    await expect.poll(async () => (await readVisits(ext)).length, { timeout: 10_000 }).toBe(0);
+    await showSection(options, 'sites');
+    await options.waitForSelector('[data-testid="history-total"]');
     await expect.poll(async () => (await siteRows(options)).length, { timeout: 10_000 }).toBe(0);
     expect(await readVisits(ext)).toEqual([]);
     await options.close();

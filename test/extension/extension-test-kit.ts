@@ -72,3 +72,19 @@ export async function axeViolationIds(page: Page): Promise<string[]> {
     return result.violations.map((v) => v.id);
   });
 }
+
+/**
+ * Moves the options page to one of its sections (overview, sites, when, categories, settings,
+ * data) as its navigation does: through the URL's hash, without reloading the page.
+ */
+export async function showSection(page: Page, section: string): Promise<void> {
+  await page.evaluate((s: string) => {
+    window.location.hash = s;
+  }, section);
+  await page.waitForFunction(
+    (s: string) =>
+      document.querySelector('[aria-current="page"]')?.getAttribute('href') === `#${s}`,
+    {},
+    section,
+  );
+}

@@ -15,6 +15,7 @@ import {
   axeViolationIds as axeViolations,
   BROWSERS,
   launchRecording,
+  showSection,
 } from './extension-test-kit.js';
 
 const AW_FIXTURE = fileURLToPath(
@@ -39,7 +40,7 @@ describe.each(BROWSERS)('importing from the options page in $name', ({ dir: buil
     ({ eb, page: options } = await launchRecording(build, launch, {
       storage: { retentionDays: 3650 },
     }));
-    await openExtensionPage(options, `${eb.extensionUrl}options.html`);
+    await openExtensionPage(options, `${eb.extensionUrl}options.html#data`);
     await options.waitForSelector('[data-testid="import-file"]');
   }, 60_000);
 
@@ -49,6 +50,8 @@ describe.each(BROWSERS)('importing from the options page in $name', ({ dir: buil
 
   /** Chooses a file in the input and waits for a new result (or error) to show. */
   async function importFile(path: string): Promise<ImportResult | { error: string }> {
+    await showSection(options, 'data');
+    await options.waitForSelector('[data-testid="import-file"]');
     await options.evaluate(() => {
       for (const el of document.querySelectorAll('[data-testid="import-result"]')) el.remove();
       for (const el of document.querySelectorAll('[data-testid="import-error"]')) el.remove();
@@ -74,9 +77,12 @@ describe.each(BROWSERS)('importing from the options page in $name', ({ dir: buil
     )) as ImportResult | { error: string };
   }
 
+  /** The site's row in the Sites section (the page then goes back to Your data). */
   async function figure(domain: string): Promise<[number, number] | undefined> {
+    await showSection(options, 'sites');
     await options.waitForSelector(`[data-testid="site-row"][data-domain="${domain}"]`);
     const row = (await siteRows(options)).find((r) => r.domain === domain);
+    await showSection(options, 'data');
     return row === undefined ? undefined : [row.activeMs, row.visits];
   }
 

@@ -8,7 +8,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { openExtensionPage, setStorageValues, siteRows } from '../harness/extension-pages.js';
-import { BROWSERS, launchExtension } from './extension-test-kit.js';
+import { BROWSERS, launchExtension, showSection } from './extension-test-kit.js';
 
 const MIN = 60_000;
 
@@ -140,11 +140,11 @@ describe.each(BROWSERS)('options range views in $name', ({ dir, launch }) => {
   beforeAll(async () => {
     ({ eb, page } = await launchExtension(dir, launch, { width: 1000, height: 900 }));
     // The options page's first read creates the database (its current schema); then the seed.
-    await openExtensionPage(page, `${eb.extensionUrl}options.html`);
+    await openExtensionPage(page, `${eb.extensionUrl}options.html#sites`);
     await page.waitForSelector('[data-testid="history-total"]');
     await setStorageValues(page, { consent: true });
     await seed(page, SEED);
-    await openExtensionPage(page, `${eb.extensionUrl}options.html?seeded`);
+    await openExtensionPage(page, `${eb.extensionUrl}options.html?seeded#sites`);
     await page.bringToFront();
     await page.waitForSelector('[data-testid="site-row"]');
   }, 90_000);
@@ -223,6 +223,7 @@ describe.each(BROWSERS)('options range views in $name', ({ dir, launch }) => {
   }, 60_000);
 
   it("spreads active time over the hours it was spent, and shows today's visits", async () => {
+    await showSection(page, 'when');
     await page.waitForSelector('[data-testid="heatmap-cell"]');
     const cells = await page.$$eval('[data-testid="heatmap-cell"]', (els) =>
       els

@@ -96,7 +96,7 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
   it('adds a limit on the options page, with errors for what cannot be one', async () => {
     const options = await eb.browser.newPage();
     await options.bringToFront();
-    await openExtensionPage(options, `${eb.extensionUrl}options.html`);
+    await openExtensionPage(options, `${eb.extensionUrl}options.html#settings`);
     await options.waitForSelector('[data-testid="limit-add"]');
     await options.type('[data-testid="limit-target"]', 'not a site');
     await fill(options, '[data-testid="limit-minutes"]', '0');
@@ -222,9 +222,12 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
   it("starts a limit from a site's row, and keeps the idle threshold between 15 s and 30 min", async () => {
     const options = await eb.browser.newPage();
     await options.bringToFront();
-    await openExtensionPage(options, `${eb.extensionUrl}options.html`);
+    await openExtensionPage(options, `${eb.extensionUrl}options.html#sites`);
     const row = await options.waitForSelector(`[data-testid="site-row"][data-domain="${target}"]`);
     await (await row?.$('[data-testid="limit-site"]'))?.click();
+    // The row's button opens the settings, at the limits' form.
+    await options.waitForSelector('[data-testid="limit-target"]');
+    expect(await options.evaluate(() => window.location.hash)).toBe('#settings');
     await waitFor(
       async () =>
         (await options.$eval(

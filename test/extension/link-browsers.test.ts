@@ -62,7 +62,7 @@ describe('All my browsers in two Chromium profiles', () => {
     const options = await eb.browser.newPage();
     await options.bringToFront();
     await options.setViewport({ width: 900, height: 900 });
-    await openExtensionPage(options, `${eb.extensionUrl}options.html`);
+    await openExtensionPage(options, `${eb.extensionUrl}options.html#settings`);
     await options.waitForSelector('[data-testid="sync-enable"]', { timeout: 20_000 });
     await options.click('[data-testid="sync-enable"]');
     await options.type('[data-testid="server-url"]', stack.serverUrl);

@@ -16,7 +16,7 @@ import {
   launchFirefoxWithExtension,
 } from '../harness/browsers.js';
 import { openExtensionPage, siteRows, storageValue } from '../harness/extension-pages.js';
-import { launchExtension } from './extension-test-kit.js';
+import { launchExtension, showSection } from './extension-test-kit.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCREENSHOTS = join(ROOT, 'test-output/screenshots');
@@ -228,7 +228,7 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
 
   it('options: 30-day site table, search, rejected visits and the data buttons', async () => {
     await page.setViewport({ width: 1000, height: 900 });
-    await open(page, `${eb.extensionUrl}options.html`);
+    await open(page, `${eb.extensionUrl}options.html#sites`);
     await page.waitForSelector('[data-testid="history-total"]');
 
     expect(await attribute(page, 'history-total', 'data-active-ms')).toBe(
@@ -244,10 +244,6 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
     expect(
       await page.$$eval('[data-testid="site-hosts"]', (els) => els.map((e) => e.textContent)),
     ).toEqual(['www.codeharbor.io, blog.codeharbor.io']);
-    expect(await attribute(page, 'rejected-row', 'data-code')).toBe('invalid_url');
-    for (const id of ['export-json', 'export-csv', 'delete-local', 'erase-server', 'sync-save']) {
-      expect(await page.$(`[data-testid="${id}"]`), id).not.toBeNull();
-    }
     expect(await screenshot(page, `${name}-options`)).toBeGreaterThan(MIN_PNG_BYTES);
 
     // A figure is never broken over two lines.
@@ -255,6 +251,14 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
       cells.map((c) => getComputedStyle(c).whiteSpace),
     );
     expect(new Set(wraps)).toEqual(new Set(['nowrap']));
+
+    await showSection(page, 'data');
+    for (const id of ['export-json', 'export-csv', 'delete-local', 'erase-server']) {
+      expect(await page.$(`[data-testid="${id}"]`), id).not.toBeNull();
+    }
+    await showSection(page, 'settings');
+    expect(await attribute(page, 'rejected-row', 'data-code')).toBe('invalid_url');
+    expect(await page.$('[data-testid="sync-save"]')).not.toBeNull();
 
     // An entry that names no site is refused, with an error (not grey notice text) under it.
     await page.type('[data-testid="paused-sites-input"]', 'not a site!!');
@@ -278,6 +282,8 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
     expect((await storageValue(page, 'pausedSites')) ?? []).toEqual([]);
     expect(await screenshot(page, `${name}-options-invalid-site`)).toBeGreaterThan(MIN_PNG_BYTES);
 
+    await showSection(page, 'sites');
+    await page.waitForSelector('[data-testid="site-search"]');
     await page.type('[data-testid="site-search"]', 'news');
     await page.waitForFunction(
       () => document.querySelectorAll('[data-testid="site-row"]').length === 1,
@@ -286,8 +292,8 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
   }, 60_000);
 
   it("options: a 90-day range, a site's pages and the hours of the range", async () => {
-    await open(page, `${eb.extensionUrl}options.html`);
-    await page.waitForSelector('[data-testid="heatmap-cell"]');
+    await open(page, `${eb.extensionUrl}options.html?range#sites`);
+    await page.waitForSelector('[data-testid="history-total"]');
     await page.select('[data-testid="range-picker"]', '90d');
     // 40 days ago comes in: old.example's 99 min.
     await page.waitForFunction(
@@ -312,8 +318,15 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
         ]),
       ),
     ).toEqual([['/', '60000', '2']]);
-    expect(await page.$$eval('[data-testid="heatmap-cell"]', (cells) => cells.length)).toBe(168);
     expect(await screenshot(page, `${name}-options-range`)).toBeGreaterThan(MIN_PNG_BYTES);
+    // The hours of the same range: the range chosen stays when the section changes.
+    await showSection(page, 'when');
+    await page.waitForSelector('[data-testid="heatmap-cell"]');
+    expect(
+      await page.$eval('[data-testid="range-picker"]', (el) => (el as HTMLSelectElement).value),
+    ).toBe('90d');
+    expect(await page.$$eval('[data-testid="heatmap-cell"]', (cells) => cells.length)).toBe(168);
+    expect(await screenshot(page, `${name}-options-when`)).toBeGreaterThan(MIN_PNG_BYTES);
   }, 60_000);
 
   it('options: the study (cohort, end), why sync stopped, and Leave the study', async () => {
@@ -335,7 +348,7 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
         studyInfo: { cohort: 'spring-2026', studyEndsAt: endsAt, studyEnded: true, checkedAt: 1 },
       });
     }, ends);
-    await open(page, `${eb.extensionUrl}options.html`);
+    await open(page, `${eb.extensionUrl}options.html?study#settings`);
     await page.waitForSelector('[data-testid="study-info"]');
     expect(await attribute(page, 'study-info', 'data-cohort')).toBe('spring-2026');
     expect(await attribute(page, 'study-info', 'data-ends-at')).toBe(ends);
