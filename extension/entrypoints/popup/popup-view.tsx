@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { CategoryList } from '../../components/category-list.js';
 import { t } from '../../components/i18n.js';
+import { type ScopeProps, ScopeSwitch } from '../../components/scope-switch.js';
 import { SiteList } from '../../components/site-list.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from '../../components/sync-status-panel.js';
 import { type StackSegment, TrendChart, TrendChartPending } from '../../components/trend-chart.js';
@@ -14,7 +15,6 @@ import {
 } from '../../stats/index.js';
 import { CurrentSitePanel, type CurrentSitePanelProps } from './current-site-panel.js';
 import { PopupLimits } from './popup-limits.js';
-import { type ScopeProps, ScopeSwitch } from '../../components/scope-switch.js';
 
 export interface PopupViewProps {
   /** Today's figures, and the trend once it is read (null until then). */
