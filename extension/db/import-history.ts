@@ -126,9 +126,7 @@ async function writeVisits(
   progress.addTotal(toStore.length + touched.size);
   const failed = new Set<string>();
   for (let i = 0; i < toStore.length; i += CHUNK) {
-    const chunk = toStore
-      .slice(i, i + CHUNK)
-      .map(({ record: _record, ...v }): StoredVisit => ({ ...v, syncState: 'local' }));
+    const chunk = toStore.slice(i, i + CHUNK).map(({ record: _record, ...v }): StoredVisit => v);
     try {
       await db.visits.bulkAdd(chunk);
     } catch (e) {
@@ -221,7 +219,10 @@ interface Progress {
   done(n: number): void;
 }
 
-/** Writes an import's days and visits in one transaction; imported visits stay 'local'. */
+/**
+ * Writes an import's days and visits in one transaction; imported visits stay 'local' (or
+ * 'sent': a restored visit the server has, import/tracksphere.ts).
+ */
 export function writeImport(
   db: TracksphereDb,
   input: { days: readonly ImportedDay[]; visits: readonly ImportedVisit[] },

@@ -145,6 +145,12 @@ describe('Tracksphere export', () => {
       ['0190a6f2-1111-7000-8000-000000000003', '2024-04-16T20:00:00.000+02:00', 600_000, null],
     ]);
     expect(parsed.visits[2]?.startedMs).toBe(Date.UTC(2024, 3, 16, 18, 0, 0));
+    // Only the visit the server acknowledged keeps when it did (a pending one was not).
+    expect(parsed.visits.map((v) => v.sentMs)).toEqual([
+      Date.UTC(2024, 3, 17, 8, 6),
+      undefined,
+      undefined,
+    ]);
     expect(parsed.skipped).toEqual([{ record: 'visit 4', reason: 'invalid_visit' }]);
   });
 });

@@ -133,7 +133,7 @@ function storedVisit(
     const reason = siteSkip(domain, settings);
     if (reason !== null) return { record: v.record, reason };
   }
-  return {
+  const made: ImportedVisit = {
     record: v.record,
     // The domain, not the URL, goes into the id: an id may be sent, and a hash of the full
     // address could be matched against guessed addresses at a level that keeps less.
@@ -148,8 +148,11 @@ function storedVisit(
     sessionId: v.sessionId ?? '',
     transition: (v.transition ?? null) as StoredVisit['transition'],
     startedMs: v.startedMs,
-    syncState: 'local',
+    // Imported visits are never sent unless the person asks; one the server has stays sent.
+    syncState: v.sentMs === undefined ? 'local' : 'sent',
   };
+  if (v.sentMs !== undefined) made.sentAt = v.sentMs;
+  return made;
 }
 
 /** Sessions for visits that came without one: runs with gaps under 30 minutes. */

@@ -2,7 +2,9 @@
  * Tracksphere's own JSON export (db/export-visits.ts): a list of visits, each a VisitEvent
  * with its sync state. A restore keeps each visit's id and session, so visits already here
  * are recognised, and a visit the server already holds is not stored twice there if it is
- * ever sent again (the server is idempotent on the id).
+ * ever sent again (the server is idempotent on the id). A visit the export says was sent
+ * stays sent: the server has it, so "All my browsers" finds it in the server's summary and
+ * does not count it again from this browser (stats/all-browsers.ts).
  */
 import { VisitEventSchema } from '#protocol';
 import {
@@ -30,6 +32,7 @@ function readVisit(record: string, item: unknown): ParsedVisit | SkipReasonCode 
   const checked = VisitEventSchema.safeParse(event);
   if (!checked.success) return 'invalid_visit';
   const v = checked.data;
+  const sentMs = item.syncState === 'sent' ? Date.parse(String(item.sentAt)) : Number.NaN;
   return {
     record,
     id: v.id,
@@ -43,6 +46,7 @@ function readVisit(record: string, item: unknown): ParsedVisit | SkipReasonCode 
     startedAt: v.startedAt,
     endedAt: v.endedAt,
     transition: v.transition,
+    ...(Number.isFinite(sentMs) ? { sentMs } : {}),
   };
 }
 

@@ -61,6 +61,8 @@ export interface ParsedVisit {
   endedAt?: string;
   transition?: string | null;
   incognito?: boolean;
+  /** When the server acknowledged it (a Tracksphere export's sent visit): the server has it. */
+  sentMs?: number;
 }
 
 export interface ParsedFile {

@@ -17,12 +17,12 @@ import { withOpenVisits } from './open-visits.js';
 /**
  * Whether a visit of this browser is missing from a summary received at `fetchedAt`:
  * - pending (in the outbox): the server will receive it, and has not acknowledged it;
- * - local (recorded with sync off) and rejected (refused as invalid): the server does not have
- *   them and will not unless the person sends earlier history, which makes them pending;
- * - sent: in the summary, unless acknowledged after the summary was received (then the
- *   summary, read before, may not hold it). Only a visit stored on the server in the moment
- *   between the summary's reading and its arrival, and acknowledged after, counts twice,
- *   until the next summary.
+ * - local (recorded with sync off, or imported) and rejected (refused as invalid): the server
+ *   does not have them and will not unless the person sends earlier history (then pending);
+ * - sent (a restored export's visit the server had acknowledged included): in the summary,
+ *   unless acknowledged after the summary was received (then the summary, read before, may
+ *   not hold it). Only a visit stored on the server in the moment between the summary's
+ *   reading and its arrival, and acknowledged after, counts twice, until the next summary.
  */
 export function missingFromSummary(visit: StoredVisit, fetchedAt: number): boolean {
   return visit.syncState !== 'sent' || (visit.sentAt ?? 0) > fetchedAt;
