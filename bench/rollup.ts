@@ -1,11 +1,12 @@
 /**
  * All my browsers (issue 18) in the bench; only when named:
  *
- *  - `BENCH_ONLY=rollup`: the writer's cost of keeping visit_rollup. insertVisits (the writer of
- *    both modes: COPY, then the rollup trigger) stores BENCH_ROLLUP_EVENTS (200,000) visits of
- *    100 devices in 5,000-row calls on 2 connections at once, once with the rollup's insert
- *    trigger enabled and once disabled (ALTER TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times
- *    in alternating order, on one database. Prints the events/s of each and the cost.
+ *  - `BENCH_ONLY=rollup`: the writer's cost of keeping the rollups. insertVisits (the writer of
+ *    both modes: COPY, then the rollup triggers) stores BENCH_ROLLUP_EVENTS (200,000) visits of
+ *    100 devices in 5,000-row calls on 2 connections at once, with no rollup insert trigger,
+ *    visit_rollup's only, and visit_rollup's with the dashboards' (ALTER TABLE ... DISABLE
+ *    TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints the events/s of
+ *    each and the cost against none.
  *  - `BENCH_ONLY=summary`: GET /api/v1/me/summary?v=2 (the compact answer the extension asks
  *    for) for 12 months of one person with 3 linked devices and BENCH_SUMMARY_VISITS (200,000)
  *    visits each (stored through insertVisits, so the triggers fill the rollups), against one
@@ -108,25 +109,40 @@ export async function runRollupCost(rounds: number): Promise<void> {
           seq,
         );
       });
-    const on: number[] = [];
-    const off: number[] = [];
+    // Three modes, in rotating order: no rollup trigger, visit_rollup's only, and visit_rollup's
+    // with the dashboards' (migration dashboard-rollups).
+    const modes = [
+      { name: 'off', triggers: [] as string[] },
+      { name: 'visit_rollup', triggers: ['visits_rollup_insert'] },
+      {
+        name: 'visit_rollup + dashboard rollups',
+        triggers: ['visits_rollup_insert', 'visits_dashboard_rollups_insert'],
+      },
+    ];
+    const all = ['visits_rollup_insert', 'visits_dashboard_rollups_insert'];
+    const rates = new Map<string, number[]>(modes.map((m) => [m.name, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const enabled of round % 2 === 0 ? [true, false] : [false, true]) {
-        await pool.query(
-          `ALTER TABLE visits ${enabled ? 'ENABLE' : 'DISABLE'} TRIGGER visits_rollup_insert`,
-        );
+      for (let i = 0; i < modes.length; i++) {
+        const mode = modes[(i + round) % modes.length] as (typeof modes)[number];
+        for (const t of all) {
+          const on = mode.triggers.includes(t) ? 'ENABLE' : 'DISABLE';
+          await pool.query(`ALTER TABLE visits ${on} TRIGGER ${t}`);
+        }
         const rate = await write(pool, batch());
-        (enabled ? on : off).push(rate);
-        log(`round ${round + 1}, rollup ${enabled ? 'on' : 'off'}: ${Math.round(rate)} events/s`);
+        rates.get(mode.name)?.push(rate);
+        log(`round ${round + 1}, ${mode.name}: ${Math.round(rate)} events/s`);
       }
     }
     await pool.end();
-    const a = median(on);
-    const b = median(off);
+    const off = median(rates.get('off') ?? []);
+    const lines = modes.map((m) => {
+      const r = median(rates.get(m.name) ?? []);
+      const cost = m.name === 'off' ? '' : ` (${(((off - r) / off) * 100).toFixed(1)} % fewer)`;
+      return `  ${`${m.name}:`.padEnd(34)}${Math.round(r)} events/s${cost}`;
+    });
     process.stdout.write(
       `\nRollup cost on the writer (insertVisits, ${events} events a round, median of ${rounds}):\n` +
-        `  without the rollup trigger: ${Math.round(b)} events/s\n` +
-        `  with it:                    ${Math.round(a)} events/s (${(((b - a) / b) * 100).toFixed(1)} % fewer)\n`,
+        `${lines.join('\n')}\n`,
     );
   } finally {
     await cluster.destroy();

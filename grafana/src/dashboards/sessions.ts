@@ -65,9 +65,20 @@ const LENGTH_BUCKETS: ReadonlyArray<{ label: string; fromMin: number; toMin: num
 ];
 
 function lengthBucketsValues(): string {
-  return LENGTH_BUCKETS.map(
-    (b, i) => `(${i + 1}, '${b.label}', ${b.fromMin}, ${b.toMin === null ? 'NULL' : b.toMin})`,
-  ).join(',\n');
+  return LENGTH_BUCKETS.map((b, i) => `(${i + 1}, '${b.label}')`).join(',\n');
+}
+
+/**
+ * Each session's bucket number from its length `m` in minutes, in one pass (an equi-join to the
+ * buckets, not a range join per bucket); negative lengths fall in none.
+ */
+function lengthBucketCase(): string {
+  return [
+    'WHEN m < 0 THEN NULL',
+    ...LENGTH_BUCKETS.map((b, i) =>
+      b.toMin === null ? `ELSE ${i + 1}` : `WHEN m < ${b.toMin} THEN ${i + 1}`,
+    ),
+  ].join('\n');
 }
 
 export function sessionsDashboard(): Dashboard {
@@ -174,15 +185,18 @@ export function sessionsDashboard(): Dashboard {
           WITH sessions AS (
             ${indentTail(sessionsQuery(), 2)}
           ),
-          buckets (ord, label, from_min, to_min) AS (
+          lengths AS (
+            SELECT CASE ${indentTail(lengthBucketCase(), 14)}
+                 END AS ord
+            FROM (SELECT extract(epoch FROM ended - started) / 60 AS m FROM sessions) AS l
+          ),
+          buckets (ord, label) AS (
             VALUES ${indentTail(lengthBucketsValues(), 9)}
           )
           SELECT b.label AS session_length,
-                 count(s.session_id) AS sessions
+                 count(l.ord) AS sessions
           FROM buckets b
-          LEFT JOIN sessions s
-            ON extract(epoch FROM s.ended - s.started) / 60 >= b.from_min
-           AND (b.to_min IS NULL OR extract(epoch FROM s.ended - s.started) / 60 < b.to_min)
+          LEFT JOIN lengths l ON l.ord = b.ord
           GROUP BY b.ord, b.label
           ORDER BY b.ord
         `,
