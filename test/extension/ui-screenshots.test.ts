@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollupsOf } from '../../extension/db/visit-rollups.js';
 import {
   type ExtensionBrowser,
   launchChromiumWithExtension,
@@ -65,52 +66,65 @@ const SEED: Seed = {
 
 /** Writes the seed into the extension's database (created by the page's first read) and sets consent. */
 function seedExtension(page: Page, seed: Seed): Promise<void> {
-  return page.evaluate(async (s: Seed) => {
-    // The rollups are keyed by the local day, as localDayOf computes it.
-    const day = (offset: number): string => {
-      const now = Date.now() + offset * 86_400_000;
-      return new Date(now - new Date(now).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
-    };
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const open = indexedDB.open('tracksphere');
-      open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(new Error(String(open.error)));
-    });
-    const tx = db.transaction(['dailyRollups', 'visits'], 'readwrite');
-    for (const r of s.rollups) {
-      tx.objectStore('dailyRollups').put({
-        day: day(r.dayOffset),
-        domain: r.domain,
-        activeMs: r.activeMs,
-        visits: r.visits,
+  // The visits as stored, and the heat and page rollups the range views read of them.
+  const startedMs = Date.now() - 3_600_000;
+  const visits = seed.visits.map((v) => ({
+    ...v,
+    type: 'visit',
+    url: `https://${v.domain}/`,
+    title: v.domain,
+    startedAt: new Date(startedMs).toISOString(),
+    endedAt: new Date(startedMs + 60_000).toISOString(),
+    activeMs: 30_000,
+    sessionId: '0190a6f2-0000-7000-8000-000000000001',
+    transition: 'link',
+    startedMs,
+  }));
+  const localDay = (ms: number): string =>
+    new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+  const { heat, pages } = rollupsOf(visits, localDay);
+  const rollups = { heatRollups: [...heat.values()], pageRollups: [...pages.values()] };
+  return page.evaluate(
+    async (s: Seed, stored: typeof visits, more: Record<string, unknown[]>) => {
+      // The rollups are keyed by the local day, as localDayOf computes it.
+      const day = (offset: number): string => {
+        const now = Date.now() + offset * 86_400_000;
+        return new Date(now - new Date(now).getTimezoneOffset() * 60_000)
+          .toISOString()
+          .slice(0, 10);
+      };
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const open = indexedDB.open('tracksphere');
+        open.onsuccess = () => res(open.result);
+        open.onerror = () => rej(new Error(String(open.error)));
       });
-    }
-    const startedMs = Date.now() - 3_600_000;
-    for (const v of s.visits) {
-      tx.objectStore('visits').put({
-        ...v,
-        type: 'visit',
-        url: `https://${v.domain}/`,
-        title: v.domain,
-        startedAt: new Date(startedMs).toISOString(),
-        endedAt: new Date(startedMs + 60_000).toISOString(),
-        activeMs: 30_000,
-        sessionId: '0190a6f2-0000-7000-8000-000000000001',
-        transition: 'link',
-        startedMs,
+      const extra = Object.keys(more).filter((n) => db.objectStoreNames.contains(n));
+      const tx = db.transaction(['dailyRollups', 'visits', ...extra], 'readwrite');
+      for (const name of extra) for (const row of more[name] ?? []) tx.objectStore(name).put(row);
+      for (const r of s.rollups) {
+        tx.objectStore('dailyRollups').put({
+          day: day(r.dayOffset),
+          domain: r.domain,
+          activeMs: r.activeMs,
+          visits: r.visits,
+        });
+      }
+      for (const v of stored) tx.objectStore('visits').put(v);
+      await new Promise<void>((res, rej) => {
+        tx.oncomplete = () => res();
+        tx.onerror = () => rej(new Error(String(tx.error)));
       });
-    }
-    await new Promise<void>((res, rej) => {
-      tx.oncomplete = () => res();
-      tx.onerror = () => rej(new Error(String(tx.error)));
-    });
-    db.close();
-    type StorageApi = {
-      storage: { local: { set(items: Record<string, unknown>): Promise<void> } };
-    };
-    const g = globalThis as unknown as { browser?: StorageApi; chrome?: StorageApi };
-    await (g.browser ?? g.chrome)?.storage.local.set({ consent: true });
-  }, seed);
+      db.close();
+      type StorageApi = {
+        storage: { local: { set(items: Record<string, unknown>): Promise<void> } };
+      };
+      const g = globalThis as unknown as { browser?: StorageApi; chrome?: StorageApi };
+      await (g.browser ?? g.chrome)?.storage.local.set({ consent: true });
+    },
+    seed,
+    visits,
+    rollups,
+  );
 }
 
 function attribute(page: Page, testId: string, name: string): Promise<string | null> {
