@@ -414,7 +414,8 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
             '[data-testid="trend-chart"]',
           ),
         );
-        const o = await timedLoad(eb, 'options.html', '[data-testid="site-row"]', false);
+        // The Sites section: the 30-day table (the Overview, first by default, has today's top 5).
+        const o = await timedLoad(eb, 'options.html#sites', '[data-testid="site-row"]', false);
         // The table shows its first SITE_ROWS (100, history-section.tsx) sites, more on demand.
         const expected = Math.min(seeded.domainsLast30Days, 100);
         if (o.rows < expected) {
