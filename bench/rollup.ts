@@ -4,8 +4,8 @@
  *  - `BENCH_ONLY=rollup`: the writer's cost of keeping the rollups. insertVisits (the writer of
  *    both modes: COPY, then the rollup triggers) stores BENCH_ROLLUP_EVENTS (200,000) visits of
  *    100 devices in 5,000-row calls on 2 connections at once, with no rollup insert trigger,
- *    visit_rollup's only, and visit_rollup's with the dashboards' (ALTER TABLE ... DISABLE
- *    TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints the events/s of
+ *    visit_rollup's without the daily rollup's triggers on it, visit_rollup's with them, and
+ *    those with the dashboards' (ALTER TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints the events/s of
  *    each and the cost against none.
  *  - `BENCH_ONLY=summary`: GET /api/v1/me/summary?v=2 (the compact answer the extension asks
  *    for) for 12 months of one person with 3 linked devices and BENCH_SUMMARY_VISITS (200,000)
@@ -111,12 +111,15 @@ export async function runRollupCost(rounds: number): Promise<void> {
       });
     // Three modes, in rotating order: no rollup trigger, visit_rollup's only, and visit_rollup's
     // with the dashboards' (migration dashboard-rollups).
+    // 'days': visit_rollup_days' triggers on visit_rollup (migration summary-days); without
+    // them visit_rollup is kept alone, so the two modes tell what the daily rollup adds.
     const modes = [
       { name: 'off', triggers: [] as string[] },
-      { name: 'visit_rollup', triggers: ['visits_rollup_insert'] },
+      { name: 'visit_rollup without its days', triggers: ['visits_rollup_insert'] },
+      { name: 'visit_rollup', triggers: ['visits_rollup_insert', 'days'] },
       {
         name: 'visit_rollup + dashboard rollups',
-        triggers: ['visits_rollup_insert', 'visits_dashboard_rollups_insert'],
+        triggers: ['visits_rollup_insert', 'days', 'visits_dashboard_rollups_insert'],
       },
     ];
     const all = ['visits_rollup_insert', 'visits_dashboard_rollups_insert'];
@@ -127,6 +130,10 @@ export async function runRollupCost(rounds: number): Promise<void> {
         for (const t of all) {
           const on = mode.triggers.includes(t) ? 'ENABLE' : 'DISABLE';
           await pool.query(`ALTER TABLE visits ${on} TRIGGER ${t}`);
+        }
+        for (const t of ['visit_rollup_days_insert', 'visit_rollup_days_update']) {
+          const on = mode.triggers.includes('days') ? 'ENABLE' : 'DISABLE';
+          await pool.query(`ALTER TABLE visit_rollup ${on} TRIGGER ${t}`);
         }
         const rate = await write(pool, batch());
         rates.get(mode.name)?.push(rate);
