@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RollupVisit, rollupsOf } from '../../extension/db/visit-rollups.js';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { openExtensionPage } from '../harness/extension-pages.js';
 import { AXE_SOURCE, BROWSERS, launchRecording } from './extension-test-kit.js';
@@ -18,102 +19,130 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCREENSHOTS = join(ROOT, 'test-output/screenshots');
 const SECTIONS = ['overview', 'sites', 'when', 'categories', 'settings', 'data'] as const;
 
+interface SeedVisit extends RollupVisit {
+  id: string;
+  type: 'visit';
+  startedAt: string;
+  sessionId: string;
+  transition: string;
+  syncState: string;
+}
+
+const localDay = (ms: number): string =>
+  new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+
 /**
  * A month of one person's browsing: work hours on weekdays, evenings and weekends apart, each
- * visit with its pages; the daily rollups are the visits' sums, as the tracker keeps them.
- * A fixed pseudo-random sequence: the same figures every run.
+ * visit with its page. A fixed pseudo-random sequence: the same figures every run.
  */
-function seedMonth(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    let state = 42;
-    const random = (): number => {
-      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return state / 2_147_483_648;
-    };
-    const WORK = [
-      ['github.com', ['/tracksphere/tracksphere/pulls', '/tracksphere/tracksphere/issues/16']],
-      ['mail.google.com', ['/mail/u/0/']],
-      ['docs.google.com', ['/document/d/roadmap', '/spreadsheets/d/budget']],
-      ['stackoverflow.com', ['/questions/tagged/indexeddb', '/questions/tagged/preact']],
-      ['developer.mozilla.org', ['/en-US/docs/Web/API/IndexedDB_API']],
-      ['slack.com', ['/client/T01/C02']],
-    ] as const;
-    const LEISURE = [
-      ['youtube.com', ['/watch', '/feed/subscriptions']],
-      ['news.ycombinator.com', ['/', '/item']],
-      ['en.wikipedia.org', ['/wiki/Time_tracking', '/wiki/Preact']],
-      ['reddit.com', ['/r/webdev/', '/r/firefox/']],
-      ['amazon.com', ['/gp/cart/view.html']],
-      ['netflix.com', ['/browse']],
-      ['theguardian.com', ['/international', '/technology']],
-    ] as const;
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-    const localDay = (ms: number): string =>
-      new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
-    const visits: Record<string, unknown>[] = [];
-    const now = Date.now();
-    const midnight = new Date(now);
-    midnight.setHours(0, 0, 0, 0);
-    for (let back = 29; back >= 0; back--) {
-      const day = new Date(midnight.getTime() - back * 86_400_000);
-      day.setHours(0, 0, 0, 0);
-      const weekday = day.getDay();
-      const workday = weekday !== 0 && weekday !== 6;
-      const hours = workday ? [9, 10, 11, 14, 15, 16, 20, 21] : [11, 15, 19, 20, 21, 22];
-      for (const hour of hours) {
-        const count = 1 + Math.floor(random() * 3);
-        let at = day.getTime() + hour * 3_600_000 + Math.floor(random() * 600_000);
-        for (let i = 0; i < count; i++) {
-          const [domain, paths] = workday && hour < 18 ? pick(WORK) : pick(LEISURE);
-          const activeMs = Math.round((2 + random() * 16) * 60_000);
-          const endMs = at + activeMs + Math.round(random() * 120_000);
-          if (endMs > now - 60_000) break;
-          const path = pick(paths);
-          visits.push({
-            id: `0190a6f2-0000-7000-8000-${String(visits.length).padStart(12, '0')}`,
-            type: 'visit',
-            domain,
-            url: `https://${domain}${path}`,
-            title: null,
-            startedAt: new Date(at).toISOString(),
-            endedAt: new Date(endMs).toISOString(),
-            startedMs: at,
-            activeMs,
-            sessionId: '0190a6f2-0000-7000-8000-000000000001',
-            transition: 'link',
-            syncState: 'local',
-          });
-          at = endMs + Math.round(random() * 300_000);
-        }
+function month(now: number): SeedVisit[] {
+  let state = 42;
+  const random = (): number => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const visits: SeedVisit[] = [];
+  const midnight = new Date(now);
+  midnight.setHours(0, 0, 0, 0);
+  for (let back = 29; back >= 0; back--) {
+    const day = new Date(midnight.getTime());
+    day.setDate(day.getDate() - back);
+    const weekday = day.getDay();
+    const workday = weekday !== 0 && weekday !== 6;
+    const hours = workday ? [9, 10, 11, 14, 15, 16, 20, 21] : [11, 15, 19, 20, 21, 22];
+    for (const hour of hours) {
+      const count = 1 + Math.floor(random() * 3);
+      let at = day.getTime() + hour * 3_600_000 + Math.floor(random() * 600_000);
+      for (let i = 0; i < count; i++) {
+        const [domain, paths] = workday && hour < 18 ? pick(WORK) : pick(LEISURE);
+        const activeMs = Math.round((2 + random() * 16) * 60_000);
+        const endMs = at + activeMs + Math.round(random() * 120_000);
+        if (endMs > now - 60_000) break;
+        visits.push({
+          id: `0190a6f2-0000-7000-8000-${String(visits.length).padStart(12, '0')}`,
+          type: 'visit',
+          domain,
+          url: `https://${domain}${pick(paths)}`,
+          title: null,
+          startedAt: new Date(at).toISOString(),
+          endedAt: new Date(endMs).toISOString(),
+          startedMs: at,
+          activeMs,
+          sessionId: '0190a6f2-0000-7000-8000-000000000001',
+          transition: 'link',
+          syncState: 'local',
+        });
+        at = endMs + Math.round(random() * 300_000);
       }
     }
-    const rollups = new Map<
-      string,
-      { day: string; domain: string; activeMs: number; visits: number }
-    >();
-    for (const v of visits) {
-      const day = localDay(v.startedMs as number);
-      const key = `${day} ${v.domain as string}`;
-      const row = rollups.get(key) ?? { day, domain: v.domain as string, activeMs: 0, visits: 0 };
-      row.activeMs += v.activeMs as number;
-      row.visits += 1;
-      rollups.set(key, row);
-    }
+  }
+  return visits;
+}
+
+const WORK = [
+  ['github.com', ['/tracksphere/tracksphere/pulls', '/tracksphere/tracksphere/issues/16']],
+  ['mail.google.com', ['/mail/u/0/']],
+  ['docs.google.com', ['/document/d/roadmap', '/spreadsheets/d/budget']],
+  ['stackoverflow.com', ['/questions/tagged/indexeddb', '/questions/tagged/preact']],
+  ['developer.mozilla.org', ['/en-US/docs/Web/API/IndexedDB_API']],
+  ['slack.com', ['/client/T01/C02']],
+] as const;
+const LEISURE = [
+  ['youtube.com', ['/watch', '/feed/subscriptions']],
+  ['news.ycombinator.com', ['/', '/item']],
+  ['en.wikipedia.org', ['/wiki/Time_tracking', '/wiki/Preact']],
+  ['reddit.com', ['/r/webdev/', '/r/firefox/']],
+  ['amazon.com', ['/gp/cart/view.html']],
+  ['netflix.com', ['/browse']],
+  ['theguardian.com', ['/international', '/technology']],
+] as const;
+
+/**
+ * Writes the month into the extension's database as the tracker keeps it: the visits, their
+ * daily rollups, and the heat and page rollups the range views read (visit-rollups.ts).
+ */
+async function seedMonth(page: Page): Promise<number> {
+  const visits = month(Date.now());
+  const daily = new Map<
+    string,
+    { day: string; domain: string; activeMs: number; visits: number }
+  >();
+  for (const v of visits) {
+    const day = localDay(v.startedMs);
+    const row = daily.get(`${day} ${v.domain}`) ?? {
+      day,
+      domain: v.domain,
+      activeMs: 0,
+      visits: 0,
+    };
+    row.activeMs += v.activeMs;
+    row.visits += 1;
+    daily.set(`${day} ${v.domain}`, row);
+  }
+  const { heat, pages } = rollupsOf(visits, localDay);
+  const stores = {
+    visits,
+    dailyRollups: [...daily.values()],
+    heatRollups: [...heat.values()],
+    pageRollups: [...pages.values()],
+  };
+  await page.evaluate(async (rows: Record<string, unknown[]>) => {
     const db = await new Promise<IDBDatabase>((res, rej) => {
       const open = indexedDB.open('tracksphere');
       open.onsuccess = () => res(open.result);
       open.onerror = () => rej(new Error(String(open.error)));
     });
-    const tx = db.transaction(['dailyRollups', 'visits'], 'readwrite');
-    for (const row of rollups.values()) tx.objectStore('dailyRollups').put(row);
-    for (const v of visits) tx.objectStore('visits').put(v);
+    const names = Object.keys(rows).filter((n) => db.objectStoreNames.contains(n));
+    const tx = db.transaction(names, 'readwrite');
+    for (const name of names) for (const row of rows[name] ?? []) tx.objectStore(name).put(row);
     await new Promise<void>((res, rej) => {
       tx.oncomplete = () => res();
       tx.onerror = () => rej(new Error(String(tx.error)));
     });
     db.close();
-    return visits.length;
-  });
+  }, stores);
+  return visits.length;
 }
 
 async function axeViolations(page: Page): Promise<string[]> {
@@ -203,7 +232,7 @@ describe.each(BROWSERS)('the options dashboard in $name', ({ name, dir, launch }
     await page.focus('[data-testid="skip-link"]');
     await page.keyboard.press('Enter');
     expect(await focused(page)).toBe('section-when');
-  }, 120_000);
+  }, 300_000);
 
   it('shows the dashboard in the dark theme too, without an axe-core finding', async () => {
     if (name !== 'Chromium') return;
@@ -215,5 +244,5 @@ describe.each(BROWSERS)('the options dashboard in $name', ({ name, dir, launch }
       await page.screenshot({ path: join(SCREENSHOTS, `${shot}-dashboard-${section}-dark.png`) });
     }
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
-  }, 60_000);
+  }, 120_000);
 });
