@@ -21,6 +21,10 @@ import {
 const AW_FIXTURE = fileURLToPath(
   new URL('../../extension/import/fixtures/activitywatch-export.json', import.meta.url),
 );
+/** Events of 1e300 seconds, in the year 275760, "1" for a time: once the whole file failed. */
+const AW_HOSTILE = fileURLToPath(
+  new URL('../../extension/import/fixtures/hostile/activitywatch-export.json', import.meta.url),
+);
 
 interface ImportResult {
   imported: number;
@@ -153,5 +157,27 @@ describe.each(BROWSERS)('importing from the options page in $name', ({ dir: buil
     expect(result).toMatchObject({ error: expect.stringContaining('damaged') });
     expect(await figure('github.com')).toEqual([3_600_000, 4]);
     expect(await readVisits(options)).toHaveLength(3);
+  });
+
+  it('imports what is sound of a hostile ActivityWatch file, each record left out with its reason', async () => {
+    expect(await importFile(AW_HOSTILE)).toEqual({
+      imported: 2,
+      skipped: 9,
+      reasons: [
+        'bad_date',
+        'bad_date',
+        'bad_date',
+        'bad_date',
+        'bad_date',
+        'bad_time',
+        'bad_date',
+        'bad_date',
+        'bad_time',
+      ],
+    });
+    const reasons = await options.$$eval('[data-testid="import-skipped"] li', (items) =>
+      items.map((li) => li.textContent ?? ''),
+    );
+    expect(reasons[5]).toContain('more than a day holds');
   });
 });
