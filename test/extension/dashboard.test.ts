@@ -197,6 +197,8 @@ describe.each(BROWSERS)('the options dashboard in $name', ({ name, dir, launch }
   });
 
   it('moves between the sections by keyboard, keeps the section in the URL, and each passes axe-core', async () => {
+    // In front: a page behind another tab is not painted, and its screenshot waits for it.
+    await page.bringToFront();
     await openExtensionPage(page, `${eb.extensionUrl}options.html?seeded`);
     await page.waitForSelector(READY.overview);
     expect(await page.$eval('nav[aria-label]', (n) => n.querySelectorAll('a').length)).toBe(6);
