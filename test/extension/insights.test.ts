@@ -6,6 +6,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollupsOf } from '../../extension/db/visit-rollups.js';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { openExtensionPage, setStorageValues, siteRows } from '../harness/extension-pages.js';
 import { BROWSERS, launchExtension, showSection } from './extension-test-kit.js';
@@ -84,36 +85,50 @@ const SEED: Seed = {
 };
 
 function seed(page: Page, s: Seed): Promise<void> {
-  return page.evaluate(async (data: Seed) => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const open = indexedDB.open('tracksphere');
-      open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(new Error(String(open.error)));
-    });
-    const tx = db.transaction(['dailyRollups', 'visits'], 'readwrite');
-    for (const r of data.rollups) tx.objectStore('dailyRollups').put(r);
-    for (const v of data.visits) {
-      tx.objectStore('visits').put({
-        id: v.id,
-        type: 'visit',
-        url: v.url,
-        domain: v.domain,
-        title: v.title,
-        startedAt: new Date(v.startedMs).toISOString(),
-        endedAt: new Date(v.endedMs).toISOString(),
-        activeMs: v.activeMs,
-        sessionId: '0190a6f2-0000-7000-8000-000000000001',
-        transition: 'link',
-        startedMs: v.startedMs,
-        syncState: 'local',
+  // The heat and page rollups the range views read, as the tracker keeps them with the visits.
+  const localDay = (ms: number): string =>
+    new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+  const { heat, pages } = rollupsOf(
+    s.visits.map((v) => ({ ...v, endedAt: new Date(v.endedMs).toISOString() })),
+    localDay,
+  );
+  const more = { heatRollups: [...heat.values()], pageRollups: [...pages.values()] };
+  return page.evaluate(
+    async (data: Seed, extra: Record<string, unknown[]>) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const open = indexedDB.open('tracksphere');
+        open.onsuccess = () => res(open.result);
+        open.onerror = () => rej(new Error(String(open.error)));
       });
-    }
-    await new Promise<void>((res, rej) => {
-      tx.oncomplete = () => res();
-      tx.onerror = () => rej(new Error(String(tx.error)));
-    });
-    db.close();
-  }, s);
+      const stores = Object.keys(extra).filter((n) => db.objectStoreNames.contains(n));
+      const tx = db.transaction(['dailyRollups', 'visits', ...stores], 'readwrite');
+      for (const name of stores) for (const row of extra[name] ?? []) tx.objectStore(name).put(row);
+      for (const r of data.rollups) tx.objectStore('dailyRollups').put(r);
+      for (const v of data.visits) {
+        tx.objectStore('visits').put({
+          id: v.id,
+          type: 'visit',
+          url: v.url,
+          domain: v.domain,
+          title: v.title,
+          startedAt: new Date(v.startedMs).toISOString(),
+          endedAt: new Date(v.endedMs).toISOString(),
+          activeMs: v.activeMs,
+          sessionId: '0190a6f2-0000-7000-8000-000000000001',
+          transition: 'link',
+          startedMs: v.startedMs,
+          syncState: 'local',
+        });
+      }
+      await new Promise<void>((res, rej) => {
+        tx.oncomplete = () => res();
+        tx.onerror = () => rej(new Error(String(tx.error)));
+      });
+      db.close();
+    },
+    s,
+    more,
+  );
 }
 
 function total(page: Page): Promise<number> {
