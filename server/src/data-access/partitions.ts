@@ -3,7 +3,9 @@ import { withTransaction } from './pool.js';
 import {
   deleteVisitsAndSubtract,
   dropRollupPartition,
+  ensureRangePartition,
   ensureRollupPartition,
+  partitionsOf,
   rollupPartitions,
 } from './rollup-partitions.js';
 import {
@@ -145,13 +147,7 @@ export async function maintainPartitions(
     );
     if (locked.rows[0]?.ok !== true) return result;
 
-    const existing = await client.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_inherits i
-         JOIN pg_class c ON c.oid = i.inhrelid
-         JOIN pg_class p ON p.oid = i.inhparent
-        WHERE p.relname = 'visits'`,
-    );
-    const names = new Set(existing.rows.map((r) => r.name));
+    const names = await partitionsOf(client, 'visits');
     const rollupNames = await rollupPartitions(client);
     const dayNames = await summaryDaysPartitions(client);
     const cutoff = new Date(reference.getTime() - opts.retentionDays * DAY_MS);
@@ -165,20 +161,16 @@ export async function maintainPartitions(
       // The rollup's month too (data-access/rollup-partitions.ts), also when visits' exists.
       await ensureRollupPartition(client, rollupNames, name, from, to);
       await ensureSummaryDaysPartition(client, dayNames, name, from, to);
-      if (names.has(name)) continue;
-      await client.query(
-        `CREATE TABLE ${name} (LIKE visits INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+      const created = await ensureRangePartition(
+        client,
+        names,
+        'visits',
+        'started_at',
+        name,
+        from.toISOString(),
+        to.toISOString(),
       );
-      const moved = await client.query(
-        `WITH m AS (DELETE FROM visits_default WHERE started_at >= $1 AND started_at < $2 RETURNING *)
-         INSERT INTO ${name} SELECT * FROM m`,
-        [from, to],
-      );
-      void moved;
-      await client.query(
-        `ALTER TABLE visits ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`,
-      );
-      result.created.push(name);
+      if (created) result.created.push(name);
     }
 
     const maxDrops = opts.maxDrops ?? MAX_DROPS_PER_RUN;

@@ -9,15 +9,52 @@ export function rollupPartitionName(visitsPartition: string): string {
   return visitsPartition.replace(/^visits_/, 'visit_rollup_');
 }
 
-/** The names of visit_rollup's partitions. */
-export async function rollupPartitions(client: PoolClient): Promise<Set<string>> {
+/** The names of `parent`'s partitions (visits, visit_rollup, visit_rollup_days). */
+export async function partitionsOf(client: PoolClient, parent: string): Promise<Set<string>> {
   const r = await client.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid
        JOIN pg_class p ON p.oid = i.inhparent
-      WHERE p.relname = 'visit_rollup'`,
+      WHERE p.relname = $1`,
+    [parent],
   );
   return new Set(r.rows.map((row) => row.name));
+}
+
+/** The names of visit_rollup's partitions. */
+export function rollupPartitions(client: PoolClient): Promise<Set<string>> {
+  return partitionsOf(client, 'visit_rollup');
+}
+
+/**
+ * Creates `name` as `parent`'s partition for the `key` range [from, to) unless `existing` has
+ * it, moving the rows `parent`_default holds for that range into it first (PostgreSQL refuses
+ * to attach a range the default partition holds rows for). `from` and `to` are the bounds as
+ * SQL literals of `key`'s type.
+ */
+export async function ensureRangePartition(
+  client: PoolClient,
+  existing: Set<string>,
+  parent: string,
+  key: string,
+  name: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  if (existing.has(name)) return false;
+  await client.query(
+    `CREATE TABLE ${name} (LIKE ${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+  );
+  await client.query(
+    `WITH m AS (DELETE FROM ${parent}_default WHERE ${key} >= $1 AND ${key} < $2 RETURNING *)
+     INSERT INTO ${name} SELECT * FROM m`,
+    [from, to],
+  );
+  await client.query(
+    `ALTER TABLE ${parent} ATTACH PARTITION ${name} FOR VALUES FROM ('${from}') TO ('${to}')`,
+  );
+  existing.add(name);
+  return true;
 }
 
 /**
@@ -31,20 +68,15 @@ export async function ensureRollupPartition(
   from: Date,
   to: Date,
 ): Promise<void> {
-  const name = rollupPartitionName(visitsPartition);
-  if (existing.has(name)) return;
-  await client.query(
-    `CREATE TABLE ${name} (LIKE visit_rollup INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+  await ensureRangePartition(
+    client,
+    existing,
+    'visit_rollup',
+    'hour',
+    rollupPartitionName(visitsPartition),
+    from.toISOString(),
+    to.toISOString(),
   );
-  await client.query(
-    `WITH m AS (DELETE FROM visit_rollup_default WHERE hour >= $1 AND hour < $2 RETURNING *)
-     INSERT INTO ${name} SELECT * FROM m`,
-    [from, to],
-  );
-  await client.query(
-    `ALTER TABLE visit_rollup ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`,
-  );
-  existing.add(name);
 }
 
 /**
@@ -99,6 +131,14 @@ const SUBTRACT_DASHBOARD_ROLLUPS = `
                   RETURNING 1),
           s AS (SELECT DISTINCT device_id, session_id FROM d)`;
 
+/** The rollups an update of deleteVisitsAndSubtract can empty rows of, and their time column. */
+const EMPTIED_ROWS = [
+  ['visit_rollup', 'hour'],
+  ['visit_device_hours', 'hour'],
+  ['visit_domain_hours', 'hour'],
+  ['visit_domain_days', 'day'],
+] as const;
+
 /**
  * Deletes rows of one partition of visits (`table`: the statement names the partition, so the
  * rollup's trigger on visits does not fire) and takes them out of the rollup in the same
@@ -152,26 +192,14 @@ export async function deleteVisitsAndSubtract(
   // The rows the update emptied (it cannot delete them in the same statement), within the
   // hours it touched, so only those partitions are read.
   if (deleted > 0 && row?.first && row.last) {
-    await client.query(
-      `DELETE FROM visit_rollup
-        WHERE visits <= 0 AND hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2`,
-      [row.first, row.last],
-    );
-    await client.query(
-      `DELETE FROM visit_device_hours
-        WHERE visits <= 0 AND hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2`,
-      [row.first, row.last],
-    );
-    await client.query(
-      `DELETE FROM visit_domain_hours
-        WHERE visits <= 0 AND hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2`,
-      [row.first, row.last],
-    );
-    await client.query(
-      `DELETE FROM visit_domain_days
-        WHERE visits <= 0 AND day >= date_trunc('day', $1::timestamptz, 'UTC') AND day <= $2`,
-      [row.first, row.last],
-    );
+    for (const [table, unit] of EMPTIED_ROWS) {
+      await client.query(
+        `DELETE FROM ${table}
+          WHERE visits <= 0 AND ${unit} >= date_trunc('${unit}', $1::timestamptz, 'UTC')
+            AND ${unit} <= $2`,
+        [row.first, row.last],
+      );
+    }
   }
   return deleted;
 }

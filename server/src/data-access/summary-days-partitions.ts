@@ -1,4 +1,5 @@
 import type { PoolClient } from './pool.js';
+import { ensureRangePartition, partitionsOf } from './rollup-partitions.js';
 
 /**
  * The monthly partitions of visit_rollup_days (migration 1796620000000), kept in step with those
@@ -13,14 +14,8 @@ export function summaryDaysPartitionName(visitsPartition: string): string {
 }
 
 /** The names of visit_rollup_days' partitions. */
-export async function summaryDaysPartitions(client: PoolClient): Promise<Set<string>> {
-  const r = await client.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid
-       JOIN pg_class p ON p.oid = i.inhparent
-      WHERE p.relname = 'visit_rollup_days'`,
-  );
-  return new Set(r.rows.map((row) => row.name));
+export function summaryDaysPartitions(client: PoolClient): Promise<Set<string>> {
+  return partitionsOf(client, 'visit_rollup_days');
 }
 
 const isoDay = (at: Date): string => at.toISOString().slice(0, 10);
@@ -36,20 +31,15 @@ export async function ensureSummaryDaysPartition(
   from: Date,
   to: Date,
 ): Promise<void> {
-  const name = summaryDaysPartitionName(visitsPartition);
-  if (existing.has(name)) return;
-  await client.query(
-    `CREATE TABLE ${name} (LIKE visit_rollup_days INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+  await ensureRangePartition(
+    client,
+    existing,
+    'visit_rollup_days',
+    'day',
+    summaryDaysPartitionName(visitsPartition),
+    isoDay(from),
+    isoDay(to),
   );
-  await client.query(
-    `WITH m AS (DELETE FROM visit_rollup_days_default WHERE day >= $1 AND day < $2 RETURNING *)
-     INSERT INTO ${name} SELECT * FROM m`,
-    [isoDay(from), isoDay(to)],
-  );
-  await client.query(
-    `ALTER TABLE visit_rollup_days ATTACH PARTITION ${name} FOR VALUES FROM ('${isoDay(from)}') TO ('${isoDay(to)}')`,
-  );
-  existing.add(name);
 }
 
 /** Drops the days' month along with visits' month `visitsPartition` (retention). */
