@@ -5,7 +5,12 @@
  * when that statement ran, as a read of its own would have been.
  */
 import { type CombinerLimits, combineCalls } from './call-combiner.js';
-import { type DeviceCredential, findDeviceCredential } from './devices-repo.js';
+import {
+  type CredentialRow,
+  credentialOfRow,
+  type DeviceCredential,
+  findDeviceCredential,
+} from './devices-repo.js';
 import type { Pool } from './pool.js';
 
 /**
@@ -16,12 +21,7 @@ export async function findDeviceCredentials(
   pool: Pool,
   deviceIds: string[],
 ): Promise<DeviceCredential[]> {
-  const res = await pool.query<{
-    state: 'active' | 'revoked' | 'erased' | null;
-    token_hash: Buffer | null;
-    cohort: string | null;
-    study_ends_at: Date | null;
-  }>({
+  const res = await pool.query<CredentialRow>({
     name: 'find-device-credentials',
     text: `SELECT CASE WHEN d.id IS NULL THEN CASE WHEN e.device_id IS NULL THEN NULL ELSE 'erased' END
                    WHEN d.revoked_at IS NULL THEN 'active' ELSE 'revoked' END AS state,
@@ -33,16 +33,7 @@ export async function findDeviceCredentials(
           ORDER BY i.ord`,
     values: [deviceIds],
   });
-  return res.rows.map((row): DeviceCredential => {
-    if (row.state === null || row.token_hash === null) return { state: 'unknown' };
-    if (row.state === 'erased') return { state: 'erased', tokenHash: row.token_hash };
-    return {
-      state: row.state,
-      tokenHash: row.token_hash,
-      cohort: row.cohort,
-      studyEndsAt: row.study_ends_at,
-    };
-  });
+  return res.rows.map(credentialOfRow);
 }
 
 export const DEFAULT_CREDENTIAL_READS: CombinerLimits = { inFlight: 2, maxItems: 500 };

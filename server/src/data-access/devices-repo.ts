@@ -72,17 +72,33 @@ export type DeviceCredential =
   | { state: 'erased'; tokenHash: Buffer }
   | { state: 'unknown' };
 
+/** A credential read's row (findDeviceCredential, findDeviceCredentials); state null: no device. */
+export interface CredentialRow {
+  state: 'active' | 'revoked' | 'erased' | null;
+  token_hash: Buffer | null;
+  cohort: string | null;
+  study_ends_at: Date | null;
+}
+
+/** The credential a read's row stands for (no row, or one without a token hash: unknown). */
+export function credentialOfRow(row: CredentialRow | undefined): DeviceCredential {
+  if (row === undefined || row.state === null || row.token_hash === null)
+    return { state: 'unknown' };
+  if (row.state === 'erased') return { state: 'erased', tokenHash: row.token_hash };
+  return {
+    state: row.state,
+    tokenHash: row.token_hash,
+    cohort: row.cohort,
+    studyEndsAt: row.study_ends_at,
+  };
+}
+
 /** The stored token hash of a device, whether it still exists, and its cohort's study end. */
 export async function findDeviceCredential(
   pool: Pool,
   deviceId: string,
 ): Promise<DeviceCredential> {
-  const res = await pool.query<{
-    state: 'active' | 'revoked' | 'erased';
-    token_hash: Buffer;
-    cohort: string | null;
-    study_ends_at: Date | null;
-  }>(
+  const res = await pool.query<CredentialRow>(
     `SELECT CASE WHEN d.revoked_at IS NULL THEN 'active' ELSE 'revoked' END AS state,
             d.token_hash, c.name AS cohort, c.study_ends_at
        FROM devices d LEFT JOIN cohorts c ON c.id = d.cohort_id
@@ -92,15 +108,7 @@ export async function findDeviceCredential(
      LIMIT 1`,
     [deviceId],
   );
-  const row = res.rows[0];
-  if (row === undefined) return { state: 'unknown' };
-  if (row.state === 'erased') return { state: 'erased', tokenHash: row.token_hash };
-  return {
-    state: row.state,
-    tokenHash: row.token_hash,
-    cohort: row.cohort,
-    studyEndsAt: row.study_ends_at,
-  };
+  return credentialOfRow(res.rows[0]);
 }
 
 export interface DeviceRecord {
