@@ -77,12 +77,36 @@ export async function stored(pool: Pool, records: VisitRecord[]): Promise<string
   return records.filter((v) => ids.has(v.id)).map((v) => v.id);
 }
 
-/** The partitions of visits, by name. */
-export async function partitions(pool: Pool): Promise<string[]> {
+/** The partitions of `parent` (visits, visit_rollup, visit_rollup_days), by name. */
+export async function partitions(pool: Pool, parent = 'visits'): Promise<string[]> {
   const r = await pool.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-      WHERE p.relname = 'visits' ORDER BY 1`,
+      WHERE p.relname = $1 ORDER BY 1`,
+    [parent],
   );
   return r.rows.map((row) => row.name);
+}
+
+/** Partition maintenance at NOW, keeping `retentionDays`, making no month back. */
+export const maintainAtNow = (pool: Pool, retentionDays: number, monthsAhead = 0) =>
+  maintainPartitions(pool, { now: new Date(NOW), monthsAhead, monthsBack: 0, retentionDays });
+
+/**
+ * Stores visits that retention at 60 days deletes row by row, not by dropping a month: `old`
+ * shares a month past the cutoff with `young` (corrected to two hours ago); in the default
+ * partition `ancient` goes and `skewedIntoWindow` (corrected to 3 days ago) stays; `ahead`, a
+ * device clock ahead, is deleted through visits.
+ */
+export async function insertRowByRowCase(pool: Pool, device: string) {
+  const raw = month(-5, 10);
+  const old = visit(device, raw, 0);
+  const young = visit(device, raw, NOW - 7_200_000 - raw.getTime(), new Date(NOW));
+  const ancientRaw = new Date(Date.UTC(2001, 0, 1));
+  const ancient = visit(device, ancientRaw, 0);
+  const skewedIntoWindow = visit(device, ancientRaw, NOW - 3 * DAY - ancientRaw.getTime());
+  const ahead = visit(device, new Date(NOW + 10 * DAY), -110 * DAY, new Date(NOW));
+  const all = [old, young, ancient, skewedIntoWindow, ahead];
+  await insertVisits(pool, all);
+  return { all, young, skewedIntoWindow };
 }

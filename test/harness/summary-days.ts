@@ -13,13 +13,3 @@ export async function expectSummaryDaysMatchVisits(pool: Pool): Promise<void> {
   );
   expect(days.rows).toEqual(fromVisits.rows);
 }
-
-/** The names of visit_rollup_days' partitions, sorted. */
-export async function summaryDaysPartitions(pool: Pool): Promise<string[]> {
-  const r = await pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-      WHERE p.relname = 'visit_rollup_days' ORDER BY 1`,
-  );
-  return r.rows.map((row) => row.name);
-}

@@ -5,20 +5,19 @@
  * a GROUP BY of visits.
  */
 import { describe, expect, it } from 'vitest';
-import { maintainPartitions, partitionName } from '../../server/src/data-access/partitions.js';
+import { partitionName } from '../../server/src/data-access/partitions.js';
 import type { Pool } from '../../server/src/data-access/pool.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
 import { expectDashboardRollupsMatchVisits } from '../harness/dashboard-rollups.js';
-import { DAY, month, NOW, partitions, stored, visit, withDatabase } from '../harness/retention.js';
-
-async function rollupPartitions(pool: Pool): Promise<string[]> {
-  const r = await pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-      WHERE p.relname = 'visit_rollup' ORDER BY 1`,
-  );
-  return r.rows.map((row) => row.name);
-}
+import {
+  insertRowByRowCase,
+  maintainAtNow,
+  month,
+  partitions,
+  stored,
+  visit,
+  withDatabase,
+} from '../harness/retention.js';
 
 async function expectRollupMatchesVisits(pool: Pool): Promise<void> {
   const sql = (from: string) => `SELECT hour, device_id, domain, active_ms::bigint, visits::bigint
@@ -32,14 +31,11 @@ async function expectRollupMatchesVisits(pool: Pool): Promise<void> {
   await expectDashboardRollupsMatchVisits(pool);
 }
 
-const run = (pool: Pool, retentionDays: number, monthsAhead = 0) =>
-  maintainPartitions(pool, { now: new Date(NOW), monthsAhead, monthsBack: 0, retentionDays });
-
 describe('the rollup under partition maintenance', () => {
   it("has a month for each of visits' months, and loses it when retention drops that month", () =>
     withDatabase('rollup_drop', async (pool, device) => {
       const visitMonths = (await partitions(pool)).filter((n) => n !== 'visits_default');
-      expect(await rollupPartitions(pool)).toEqual(
+      expect(await partitions(pool, 'visit_rollup')).toEqual(
         [
           ...visitMonths.map((n) => n.replace('visits_', 'visit_rollup_')),
           'visit_rollup_default',
@@ -48,9 +44,9 @@ describe('the rollup under partition maintenance', () => {
       const old = visit(device, month(-5, 3), 0);
       await insertVisits(pool, [old, visit(device, month(-1, 3), 0)]);
       await expectRollupMatchesVisits(pool);
-      const res = await run(pool, 60);
+      const res = await maintainAtNow(pool, 60);
       expect(res.dropped).toEqual([partitionName(month(-5))]);
-      expect(await rollupPartitions(pool)).not.toContain(
+      expect(await partitions(pool, 'visit_rollup')).not.toContain(
         partitionName(month(-5)).replace('visits_', 'visit_rollup_'),
       );
       expect(await stored(pool, [old])).toEqual([]);
@@ -59,23 +55,12 @@ describe('the rollup under partition maintenance', () => {
 
   it('takes out the rows retention deletes one by one (a month kept for a later visit, the default partition)', () =>
     withDatabase('rollup_rows', async (pool, device) => {
-      const raw = month(-5, 10);
-      const old = visit(device, raw, 0);
-      const young = visit(device, raw, NOW - 7_200_000 - raw.getTime(), new Date(NOW));
-      const ancientRaw = new Date(Date.UTC(2001, 0, 1));
-      const ancient = visit(device, ancientRaw, 0);
-      const skewedIntoWindow = visit(device, ancientRaw, NOW - 3 * DAY - ancientRaw.getTime());
-      // A device clock ahead: deleted through visits (the trigger takes it out).
-      const ahead = visit(device, new Date(NOW + 10 * DAY), -110 * DAY, new Date(NOW));
-      await insertVisits(pool, [old, young, ancient, skewedIntoWindow, ahead]);
+      const { all, young, skewedIntoWindow } = await insertRowByRowCase(pool, device);
       await expectRollupMatchesVisits(pool);
-      const res = await run(pool, 60);
+      const res = await maintainAtNow(pool, 60);
       expect(res.deletedRows).toBe(2);
       expect(res.deletedFromDefault).toBe(1);
-      expect(await stored(pool, [old, young, ancient, skewedIntoWindow, ahead])).toEqual([
-        young.id,
-        skewedIntoWindow.id,
-      ]);
+      expect(await stored(pool, all)).toEqual([young.id, skewedIntoWindow.id]);
       await expectRollupMatchesVisits(pool);
     }));
 
@@ -85,9 +70,9 @@ describe('the rollup under partition maintenance', () => {
       await insertVisits(pool, [future]);
       const before = await pool.query('SELECT * FROM visit_rollup_default');
       expect(before.rowCount).toBe(1);
-      await run(pool, 395, 4);
+      await maintainAtNow(pool, 395, 4);
       const name = partitionName(month(4)).replace('visits_', 'visit_rollup_');
-      expect(await rollupPartitions(pool)).toContain(name);
+      expect(await partitions(pool, 'visit_rollup')).toContain(name);
       expect((await pool.query(`SELECT * FROM ${name}`)).rows).toEqual(before.rows);
       expect((await pool.query('SELECT * FROM visit_rollup_default')).rowCount).toBe(0);
       await expectRollupMatchesVisits(pool);

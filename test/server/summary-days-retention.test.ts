@@ -6,14 +6,19 @@
  * equal a GROUP BY of visits.
  */
 import { describe, expect, it } from 'vitest';
-import { maintainPartitions, partitionName } from '../../server/src/data-access/partitions.js';
-import type { Pool } from '../../server/src/data-access/pool.js';
+import { partitionName } from '../../server/src/data-access/partitions.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
-import { DAY, month, NOW, partitions, stored, visit, withDatabase } from '../harness/retention.js';
-import { expectSummaryDaysMatchVisits, summaryDaysPartitions } from '../harness/summary-days.js';
+import {
+  insertRowByRowCase,
+  maintainAtNow,
+  month,
+  partitions,
+  stored,
+  visit,
+  withDatabase,
+} from '../harness/retention.js';
+import { expectSummaryDaysMatchVisits } from '../harness/summary-days.js';
 
-const run = (pool: Pool, retentionDays: number, monthsAhead = 0) =>
-  maintainPartitions(pool, { now: new Date(NOW), monthsAhead, monthsBack: 0, retentionDays });
 const daysName = (visitsPartition: string) =>
   visitsPartition.replace('visits_', 'visit_rollup_days_');
 
@@ -21,7 +26,7 @@ describe("the summary's daily rollup under partition maintenance", () => {
   it("has a month for each of visits' months, and loses it when retention drops that month", () =>
     withDatabase('days_drop', async (pool, device) => {
       const visitMonths = (await partitions(pool)).filter((n) => n !== 'visits_default');
-      expect(await summaryDaysPartitions(pool)).toEqual(
+      expect(await partitions(pool, 'visit_rollup_days')).toEqual(
         [...visitMonths.map(daysName), 'visit_rollup_days_default'].sort(),
       );
       const old = visit(device, month(-5, 3), 0);
@@ -31,25 +36,20 @@ describe("the summary's daily rollup under partition maintenance", () => {
         visit(device, month(-1, 3), 0),
       ]);
       await expectSummaryDaysMatchVisits(pool);
-      const res = await run(pool, 60);
+      const res = await maintainAtNow(pool, 60);
       expect(res.dropped).toEqual([partitionName(month(-5))]);
-      expect(await summaryDaysPartitions(pool)).not.toContain(daysName(partitionName(month(-5))));
+      expect(await partitions(pool, 'visit_rollup_days')).not.toContain(
+        daysName(partitionName(month(-5))),
+      );
       expect(await stored(pool, [old])).toEqual([]);
       await expectSummaryDaysMatchVisits(pool);
     }));
 
   it('takes out the rows retention deletes one by one (a month kept for a later visit, the default partition)', () =>
     withDatabase('days_rows', async (pool, device) => {
-      const raw = month(-5, 10);
-      const old = visit(device, raw, 0);
-      const young = visit(device, raw, NOW - 7_200_000 - raw.getTime(), new Date(NOW));
-      const ancientRaw = new Date(Date.UTC(2001, 0, 1));
-      const ancient = visit(device, ancientRaw, 0);
-      const skewedIntoWindow = visit(device, ancientRaw, NOW - 3 * DAY - ancientRaw.getTime());
-      const ahead = visit(device, new Date(NOW + 10 * DAY), -110 * DAY, new Date(NOW));
-      await insertVisits(pool, [old, young, ancient, skewedIntoWindow, ahead]);
+      await insertRowByRowCase(pool, device);
       await expectSummaryDaysMatchVisits(pool);
-      const res = await run(pool, 60);
+      const res = await maintainAtNow(pool, 60);
       expect(res.deletedRows).toBe(2);
       expect(res.deletedFromDefault).toBe(1);
       await expectSummaryDaysMatchVisits(pool);
@@ -60,9 +60,9 @@ describe("the summary's daily rollup under partition maintenance", () => {
       await insertVisits(pool, [visit(device, month(4, 2), 0)]);
       const before = await pool.query('SELECT * FROM visit_rollup_days_default');
       expect(before.rowCount).toBe(1);
-      await run(pool, 395, 4);
+      await maintainAtNow(pool, 395, 4);
       const name = daysName(partitionName(month(4)));
-      expect(await summaryDaysPartitions(pool)).toContain(name);
+      expect(await partitions(pool, 'visit_rollup_days')).toContain(name);
       expect((await pool.query(`SELECT * FROM ${name}`)).rows).toEqual(before.rows);
       expect((await pool.query('SELECT * FROM visit_rollup_days_default')).rowCount).toBe(0);
       await expectSummaryDaysMatchVisits(pool);
