@@ -12,7 +12,7 @@ import type { SummaryRange } from '../messaging/protocol.js';
 import { allBrowsersSummaryItem, consentItem, syncConfigItem } from '../settings/index.js';
 import { limitsItem } from '../settings/limit-items.js';
 import type { CachedSummary } from '../settings/link-items.js';
-import { linkedDevice } from '../sync/sync-test-kit.js';
+import { cachedSummary } from '../sync/sync-test-kit.js';
 import { CHECKPOINT_ALARM } from './alarms.js';
 import { createHarness, type Harness, MIN, SEC, T0, utcDayOf } from './background-test-kit.js';
 import { SUMMARY_REFRESH_MS } from './limit-across.js';
@@ -28,23 +28,19 @@ const checkpoint = { name: CHECKPOINT_ALARM };
 
 /** The summary as received at `fetchedAt`: per row [day, domain, device, minutes]. */
 function summary(fetchedAt: number, rows: [string, string, string, number][]): CachedSummary {
-  return {
+  return cachedSummary(
+    ME,
+    OTHER,
+    DAY,
     fetchedAt,
-    summary: {
-      from: DAY,
-      to: DAY,
-      tz: 'UTC',
-      generatedAt: new Date(fetchedAt).toISOString(),
-      devices: [linkedDevice(ME, true), linkedDevice(OTHER, false)],
-      rows: rows.map(([date, domain, deviceId, minutes]) => ({
-        date,
-        domain,
-        deviceId,
-        activeMs: minutes * MIN,
-        visits: 1,
-      })),
-    },
-  };
+    rows.map(([date, domain, deviceId, minutes]) => ({
+      date,
+      domain,
+      deviceId,
+      activeMs: minutes * MIN,
+      visits: 1,
+    })),
+  );
 }
 
 describe('limits counting all linked browsers', () => {

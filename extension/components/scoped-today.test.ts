@@ -1,40 +1,17 @@
 /** Today's figures in the popup's and overview's scope: this browser's, or every linked one's. */
 import { describe, expect, it } from 'vitest';
-import type { AllBrowsersReply } from '../messaging/protocol.js';
 import { EMPTY_CATEGORY_SETTINGS } from '../settings/category-items.js';
+import { allBrowsersReply } from '../sync/sync-test-kit.js';
 import { scopedToday } from './scoped-today.js';
 
 const ME = '0190a6f2-0000-7000-8000-00000000000a';
 const OTHER = '0190a6f2-0000-7000-8000-00000000000b';
 const T0 = Date.UTC(2026, 11, 5, 12);
 const DAY = '2026-12-05';
-const device = (id: string, thisDevice: boolean) => ({
-  id,
-  browser: thisDevice ? 'Chrome' : 'Firefox',
-  os: 'Linux',
-  label: null,
-  lastSyncAt: null,
-  thisDevice,
-});
-
-const reply: AllBrowsersReply = {
-  deviceId: ME,
-  error: null,
-  cached: {
-    fetchedAt: T0,
-    summary: {
-      from: DAY,
-      to: DAY,
-      tz: 'UTC',
-      generatedAt: new Date(T0).toISOString(),
-      devices: [device(ME, true), device(OTHER, false)],
-      rows: [
-        { date: DAY, domain: 'github.com', deviceId: ME, activeMs: 1000, visits: 1 },
-        { date: DAY, domain: 'www.youtube.com', deviceId: OTHER, activeMs: 5000, visits: 2 },
-      ],
-    },
-  },
-};
+const reply = allBrowsersReply(ME, OTHER, DAY, T0, [
+  { date: DAY, domain: 'github.com', deviceId: ME, activeMs: 1000, visits: 1 },
+  { date: DAY, domain: 'www.youtube.com', deviceId: OTHER, activeMs: 5000, visits: 2 },
+]);
 /** This browser's own rollup of the day (already in the summary as its github.com row). */
 const recorded = [{ day: DAY, domain: 'github.com', activeMs: 1000, visits: 1 }];
 const open = [{ domain: 'github.com', startedAt: T0, activeMs: 300 }];

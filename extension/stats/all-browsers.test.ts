@@ -1,8 +1,7 @@
 /** All my browsers: which of this browser's visits the summary lacks, and the combined day. */
 import { describe, expect, it } from 'vitest';
 import type { StoredVisit } from '../db/index.js';
-import type { AllBrowsersReply } from '../messaging/protocol.js';
-import { linkedDevice as device } from '../sync/sync-test-kit.js';
+import { allBrowsersReply } from '../sync/sync-test-kit.js';
 import { allBrowsersDay, missingFromSummary } from './all-browsers.js';
 
 const ME = '0190a6f2-0000-7000-8000-00000000000a';
@@ -24,25 +23,11 @@ describe('missingFromSummary', () => {
 });
 
 describe('allBrowsersDay', () => {
-  const reply: AllBrowsersReply = {
-    deviceId: ME,
-    error: null,
-    cached: {
-      fetchedAt: T0,
-      summary: {
-        from: DAY,
-        to: DAY,
-        tz: 'UTC',
-        generatedAt: new Date(T0).toISOString(),
-        devices: [device(ME, true), device(OTHER, false)],
-        rows: [
-          { date: DAY, domain: 'a.test', deviceId: ME, activeMs: 1000, visits: 1 },
-          { date: DAY, domain: 'a.test', deviceId: OTHER, activeMs: 5000, visits: 2 },
-          { date: '2026-12-04', domain: 'old.test', deviceId: OTHER, activeMs: 9000, visits: 1 },
-        ],
-      },
-    },
-  };
+  const reply = allBrowsersReply(ME, OTHER, DAY, T0, [
+    { date: DAY, domain: 'a.test', deviceId: ME, activeMs: 1000, visits: 1 },
+    { date: DAY, domain: 'a.test', deviceId: OTHER, activeMs: 5000, visits: 2 },
+    { date: '2026-12-04', domain: 'old.test', deviceId: OTHER, activeMs: 9000, visits: 1 },
+  ]);
 
   it('adds this browser’s unacknowledged rows and open visits to its own share', () => {
     const unacked = [{ day: DAY, domain: 'b.test', activeMs: 2000, visits: 1 }];

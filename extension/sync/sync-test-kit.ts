@@ -1,5 +1,7 @@
 /** A fake ingest endpoint for the sync unit tests: decodes what the client sent, answers by script. */
-import type { VisitEvent } from '#protocol';
+import type { SummaryRow, VisitEvent } from '#protocol';
+import type { AllBrowsersReply } from '../messaging/protocol.js';
+import type { CachedSummary } from '../settings/link-items.js';
 import type { FetchLike } from './http.js';
 
 export interface SeenRequest {
@@ -73,3 +75,38 @@ export const linkedDevice = (id: string, thisDevice: boolean) => ({
   lastSyncAt: null,
   thisDevice,
 });
+
+/**
+ * A one-day summary of `day` (UTC) with this browser `me` and one other linked, generated and
+ * received at `at`.
+ */
+export function cachedSummary(
+  me: string,
+  other: string,
+  day: string,
+  at: number,
+  rows: SummaryRow[],
+): CachedSummary {
+  return {
+    fetchedAt: at,
+    summary: {
+      from: day,
+      to: day,
+      tz: 'UTC',
+      generatedAt: new Date(at).toISOString(),
+      devices: [linkedDevice(me, true), linkedDevice(other, false)],
+      rows,
+    },
+  };
+}
+
+/** An All my browsers reply holding cachedSummary(me, other, day, at, rows). */
+export function allBrowsersReply(
+  me: string,
+  other: string,
+  day: string,
+  at: number,
+  rows: SummaryRow[],
+): AllBrowsersReply {
+  return { deviceId: me, error: null, cached: cachedSummary(me, other, day, at, rows) };
+}
