@@ -3,24 +3,19 @@
  * the confirmation) and a range of days; the figures and the stored visits follow.
  */
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { openExtensionPage, readVisits, siteRows } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
-import { launchRecording, showSection, sleep } from './extension-test-kit.js';
+import { recordingForSuite, showSection, sleep } from './extension-test-kit.js';
 
 const site = servePlainPages();
 
 describe('erasing from the options page in Chromium', () => {
   let eb: ExtensionBrowser;
   let ext: Page;
-
-  beforeAll(async () => {
-    ({ eb, page: ext } = await launchRecording('chrome-mv3'));
-  }, 60_000);
-
-  afterAll(async () => {
-    await eb?.close();
+  recordingForSuite('chrome-mv3', (launched) => {
+    ({ eb, page: ext } = launched);
   });
 
   async function visit(url: string): Promise<void> {

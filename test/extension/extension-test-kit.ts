@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll } from 'vitest';
 import {
   closeInstallWelcomeTab,
   type ExtensionBrowser,
@@ -41,6 +42,22 @@ export async function launchExtension(
   const page = await eb.browser.newPage();
   if (viewport !== undefined) await page.setViewport(viewport);
   return { eb, page };
+}
+
+/**
+ * The suite's recording Chromium (launchRecording of `dir`): launched before its tests, handed to
+ * `use`, and closed after them.
+ */
+export function recordingForSuite(dir: string, use: (launched: LaunchedExtension) => void): void {
+  let eb: ExtensionBrowser | undefined;
+  beforeAll(async () => {
+    const launched = await launchRecording(dir);
+    eb = launched.eb;
+    use(launched);
+  }, 60_000);
+  afterAll(async () => {
+    await eb?.close();
+  });
 }
 
 /**

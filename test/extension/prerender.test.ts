@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
 import { readVisits } from '../harness/extension-pages.js';
-import { launchRecording, sleep } from './extension-test-kit.js';
+import { recordingForSuite, sleep } from './extension-test-kit.js';
 
 let site: Server;
 let siteUrl: string;
@@ -44,13 +44,8 @@ afterAll(async () => {
 describe('a prerendered page in Chromium', () => {
   let eb: ExtensionBrowser;
   let ext: Page;
-
-  beforeAll(async () => {
-    ({ eb, page: ext } = await launchRecording('chrome-mv3'));
-  }, 60_000);
-
-  afterAll(async () => {
-    await eb?.close();
+  recordingForSuite('chrome-mv3', (launched) => {
+    ({ eb, page: ext } = launched);
   });
 
   it('is recorded once, from its activation', async () => {

@@ -5,7 +5,7 @@
  * recorded twice.
  */
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
 import {
@@ -15,7 +15,7 @@ import {
   savedTrackerState,
 } from '../harness/extension-pages.js';
 import { servePlainPages } from '../harness/page-site.js';
-import { launchRecording, sleep } from './extension-test-kit.js';
+import { recordingForSuite, sleep } from './extension-test-kit.js';
 
 const site = servePlainPages();
 
@@ -33,13 +33,8 @@ const pathOf = (v: StoredVisit): string => new URL(v.url ?? 'x:').pathname;
 describe('the service worker stopped between events, in Chromium', () => {
   let eb: ExtensionBrowser;
   let ext: Page;
-
-  beforeAll(async () => {
-    ({ eb, page: ext } = await launchRecording('chrome-mv3'));
-  }, 60_000);
-
-  afterAll(async () => {
-    await eb?.close();
+  recordingForSuite('chrome-mv3', (launched) => {
+    ({ eb, page: ext } = launched);
   });
 
   it('finishes the open visit with its whole time after each restart, and records each visit once', async () => {
