@@ -119,12 +119,15 @@ LANGUAGE sql STABLE AS $$
       FROM visit_rollup_days r
      WHERE r.device_id = ANY (devices) AND r.day BETWEEN from_day - 1 AND to_day + 1
   )
-  SELECT coalesce(b.day, a.day), coalesce(b.domain, a.domain), coalesce(b.device_id, a.device_id),
-         coalesce(b.active_ms, 0) + coalesce(a.active_ms, 0),
-         coalesce(b.visits, 0) + coalesce(a.visits, 0)
-    FROM (SELECT * FROM base WHERE base.day BETWEEN from_day AND to_day) b
-    FULL JOIN adj a ON a.day = b.day AND a.domain = b.domain AND a.device_id = b.device_id
-   WHERE coalesce(b.visits, 0) + coalesce(a.visits, 0) > 0
+  -- Summed, not joined: two UTC days can have the same main local day (the day a zone far
+  -- east of UTC leaves summer time: Pacific/Auckland on 2026-04-05), and a join would return
+  -- that day twice, each with the moved hours added.
+  SELECT u.day, u.domain, u.device_id, sum(u.active_ms)::bigint, sum(u.visits)::bigint
+    FROM (SELECT * FROM base WHERE base.day BETWEEN from_day AND to_day
+          UNION ALL
+          SELECT * FROM adj) u
+   GROUP BY 1, 2, 3
+  HAVING sum(u.visits) > 0
 $$;
 
 -- work_mem: a year's rows sort and join in memory; jit: a plan of this size compiles for far

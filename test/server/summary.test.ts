@@ -284,6 +284,41 @@ describe.each(MODES)('GET /api/v1/me/summary (%s mode)', (mode) => {
     expect(pick(await rows(a, day0, day0, 'Asia/Tokyo'), 'tz.test')).toEqual([]);
   });
 
+  it('gives each local day once on the day a zone far east of UTC leaves summer time', async () => {
+    const a = await registerDevice(base);
+    // One visit an hour from 2026-04-03 to 2026-04-07 UTC, stored directly (older than the API
+    // accepts). Pacific/Auckland goes from UTC+13 to UTC+12 at 2026-04-04 14:00 UTC, so two UTC
+    // days have most of their hours on local 2026-04-05.
+    await stack.server.pool.query(
+      `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url, domain,
+         title, active_ms, transition, started_at_corrected, ended_at_corrected, clock_skew_ms,
+         received_at)
+       SELECT gen_random_uuid(), t, t + interval '1 minute', $1, gen_random_uuid(),
+              gen_random_uuid(), 'https://auckland.test/', 'auckland.test', NULL,
+              1000 + extract(hour FROM t)::int, 'link', t, t + interval '1 minute', 0, now()
+         FROM generate_series('2026-04-03T00:10:00Z'::timestamptz, '2026-04-07T23:10:00Z',
+                              interval '1 hour') AS t`,
+      [a.deviceId],
+    );
+    for (const tz of ['Pacific/Auckland', 'Pacific/Chatham', 'America/New_York', 'UTC']) {
+      const expected = await stack.server.pool.query<{ date: string; active: string; n: string }>(
+        `SELECT to_char((started_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS date,
+                sum(active_ms) AS active, count(*) AS n
+           FROM visits WHERE device_id = $1
+            AND (started_at AT TIME ZONE $2)::date BETWEEN '2026-04-04' AND '2026-04-06'
+          GROUP BY 1 ORDER BY 1`,
+        [a.deviceId, tz],
+      );
+      const res = await summary(base, a.token, `from=2026-04-04&to=2026-04-06&tz=${tz}`);
+      expect(res.status, res.text).toBe(200);
+      expect(
+        res.body.rows.map((r) => [r.date, r.activeMs, r.visits]),
+        tz,
+      ).toEqual(expected.rows.map((r) => [r.date, Number(r.active), Number(r.n)]));
+    }
+    await expectRollupMatchesVisits();
+  });
+
   it.each([
     ['from=2026-01-02&to=2026-01-01&tz=UTC', /to: must not be before from/],
     ['from=2025-01-01&to=2026-02-05&tz=UTC', /at most 400 days/],
