@@ -25,9 +25,8 @@ import {
   readVisits,
   setStorageValues,
   siteRows,
-  storageValue,
 } from '../harness/extension-pages.js';
-import { sleep } from './extension-test-kit.js';
+import { registerFromOptions, sleep } from './extension-test-kit.js';
 
 const HOSTS = ['alpha.test', 'beta.test', 'gamma.test', 'shared.test'];
 /** The longest idle threshold: headless browsers get no input, and must stay "active". */
@@ -83,23 +82,12 @@ describe('All my browsers: Chromium and Firefox linked through one server', () =
       consent: true,
       idleThresholdSeconds: LONGEST_IDLE_THRESHOLD_S,
     });
-    const options = await eb.browser.newPage();
-    await options.setViewport({ width: 900, height: 900 });
-    await openExtensionPage(options, `${eb.extensionUrl}options.html#settings`);
-    await options.waitForSelector('[data-testid="sync-enable"]', { timeout: 20_000 });
-    await options.click('[data-testid="sync-enable"]');
-    await options.type('[data-testid="server-url"]', stack.serverUrl);
-    await options.type('[data-testid="enrollment-key"]', ENROLLMENT_KEY);
-    await options.click('[data-testid="sync-save"]');
-    let deviceId = '';
-    await waitFor(async () => {
-      const config = (await storageValue(ext, 'syncConfig')) as
-        | { token?: string | null; deviceId?: string | null }
-        | undefined;
-      deviceId = config?.deviceId ?? '';
-      return config?.token != null;
-    }, `${name}'s registration`);
-    await options.waitForSelector('[data-testid="link-section"]');
+    const { options, deviceId } = await registerFromOptions(
+      eb,
+      stack.serverUrl,
+      ENROLLMENT_KEY,
+      `${name}'s registration`,
+    );
     return { name, eb, ext, options, deviceId };
   }
 

@@ -12,8 +12,9 @@ import {
   launchChromiumWithExtension,
   launchFirefoxWithExtension,
 } from '../harness/browsers.js';
+import { waitFor } from '../harness/client.js';
 import { stableBuildDir } from '../harness/extension-builds.js';
-import { openExtensionPage, setStorageValues } from '../harness/extension-pages.js';
+import { openExtensionPage, setStorageValues, storageValue } from '../harness/extension-pages.js';
 
 export type Launch = (buildDir: string) => Promise<ExtensionBrowser>;
 
@@ -58,6 +59,36 @@ export function recordingForSuite(dir: string, use: (launched: LaunchedExtension
   afterAll(async () => {
     await eb?.close();
   });
+}
+
+/**
+ * Registers the browser with the server at `serverUrl` through its options page (a new page,
+ * brought to the front if `front`): sync turned on, the address and `enrollmentKey` typed, saved;
+ * resolves once the token is stored and the link section shows, with that page and the ids.
+ */
+export async function registerFromOptions(
+  eb: ExtensionBrowser,
+  serverUrl: string,
+  enrollmentKey: string,
+  what: string,
+  front = false,
+): Promise<{ options: Page; token: string; deviceId: string }> {
+  const options = await eb.browser.newPage();
+  if (front) await options.bringToFront();
+  await options.setViewport({ width: 900, height: 900 });
+  await openExtensionPage(options, `${eb.extensionUrl}options.html#settings`);
+  await options.waitForSelector('[data-testid="sync-enable"]', { timeout: 20_000 });
+  await options.click('[data-testid="sync-enable"]');
+  await options.type('[data-testid="server-url"]', serverUrl);
+  await options.type('[data-testid="enrollment-key"]', enrollmentKey);
+  await options.click('[data-testid="sync-save"]');
+  let config: { token?: string | null; deviceId?: string | null } | undefined;
+  await waitFor(async () => {
+    config = (await storageValue(options, 'syncConfig')) as typeof config;
+    return config?.token != null;
+  }, what);
+  await options.waitForSelector('[data-testid="link-section"]');
+  return { options, token: config?.token ?? '', deviceId: config?.deviceId ?? '' };
 }
 
 /**

@@ -18,7 +18,8 @@ import {
 } from '../harness/browsers.js';
 import { makeBatch, makeEvent, waitFor } from '../harness/client.js';
 import { extensionBuildDir } from '../harness/extension-builds.js';
-import { openExtensionPage, storageValue } from '../harness/extension-pages.js';
+import { openExtensionPage } from '../harness/extension-pages.js';
+import { registerFromOptions } from './extension-test-kit.js';
 
 const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -59,22 +60,14 @@ describe('All my browsers in two Chromium profiles', () => {
       acceptPermissionPrompts: true,
     });
     await closeInstallWelcomeTab(eb);
-    const options = await eb.browser.newPage();
-    await options.bringToFront();
-    await options.setViewport({ width: 900, height: 900 });
-    await openExtensionPage(options, `${eb.extensionUrl}options.html#settings`);
-    await options.waitForSelector('[data-testid="sync-enable"]', { timeout: 20_000 });
-    await options.click('[data-testid="sync-enable"]');
-    await options.type('[data-testid="server-url"]', stack.serverUrl);
-    await options.type('[data-testid="enrollment-key"]', ENROLLMENT_KEY);
-    await options.click('[data-testid="sync-save"]');
-    let config: { token?: string | null; deviceId?: string | null } | undefined;
-    await waitFor(async () => {
-      config = (await storageValue(options, 'syncConfig')) as typeof config;
-      return config?.token != null;
-    }, 'the device registration');
-    await options.waitForSelector('[data-testid="link-section"]');
-    return { eb, options, token: config?.token ?? '', deviceId: config?.deviceId ?? '' };
+    const registered = await registerFromOptions(
+      eb,
+      stack.serverUrl,
+      ENROLLMENT_KEY,
+      'the device registration',
+      true,
+    );
+    return { eb, ...registered };
   }
 
   async function allTotals(p: Profile): Promise<{ total: string; sites: string[] }> {
