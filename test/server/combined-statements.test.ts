@@ -111,6 +111,35 @@ describe('usageReserver', () => {
     expect(kept).toEqual({ state: 'reserved', used: { rows: 1, bytes: 1 } });
   });
 
+  it('answers revoked for a device being erased without waiting on its locked row', async () => {
+    const [erasing, other] = await Promise.all([newDevice(), newDevice()]);
+    // An erase marks the device revoked, then holds its row while its visits go.
+    await pool.query('UPDATE devices SET revoked_at = now() WHERE id = $1', [erasing]);
+    const eraser = await pool.connect();
+    try {
+      await eraser.query('BEGIN');
+      await eraser.query('DELETE FROM devices WHERE id = $1', [erasing]);
+      const answered = await Promise.race([
+        reserveUsages(
+          pool,
+          [
+            { deviceId: erasing, day: DAY, rows: 1, bytes: 1 },
+            { deviceId: other, day: DAY, rows: 1, bytes: 1 },
+          ],
+          MAX,
+        ),
+        new Promise((resolve) => setTimeout(resolve, 15_000, 'waited on the erase')),
+      ]);
+      expect(answered).toEqual([
+        { state: 'revoked' },
+        { state: 'reserved', used: { rows: 1, bytes: 1 } },
+      ]);
+    } finally {
+      await eraser.query('ROLLBACK');
+      eraser.release();
+    }
+  });
+
   it("retries a failed combined statement one by one: one request's fault fails only it", async () => {
     const devices = await Promise.all(Array.from({ length: 4 }, () => newDevice()));
     const reserve = usageReserver(pool, MAX, { inFlight: 1, maxItems: 500 });

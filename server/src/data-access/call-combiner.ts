@@ -9,11 +9,12 @@
  * call sees what the earlier one did). Alone (nothing in flight), a call goes at once, by `one`:
  * no added delay when the API is idle.
  *
- * A combined statement that fails for anything but an unavailable database is retried one call
- * at a time, so one call's fault never fails another's; an unavailable database fails them all,
- * as it would have one by one. Each call's promise settles with its own answer.
+ * A combined statement that fails for anything but a database that is down is retried one call
+ * at a time, so one call's fault never fails another's (a deadlock, a lock or statement timeout
+ * one device's row caused included); a database that is down fails them all, as it would have
+ * one by one. Each call's promise settles with its own answer.
  */
-import { isUnavailableError } from './pool.js';
+import { isDatabaseDown } from './pool.js';
 
 export interface CombinerLimits {
   /** Statements outstanding at once. */
@@ -55,7 +56,7 @@ export function combineCalls<T, R>(
         throw new Error(`a combined statement answered ${answers.length} of ${group.length}`);
       }
     } catch (err) {
-      if (isUnavailableError(err)) {
+      if (isDatabaseDown(err)) {
         for (const p of group) p.reject(err);
         return;
       }

@@ -11,7 +11,9 @@ export type Reservation =
   /** Nothing reserved: the batch would pass a quota. `used` is what the day holds already. */
   | { state: 'over'; used: Usage }
   /** The device no longer exists (erased or expired since it authenticated). */
-  | { state: 'gone' };
+  | { state: 'gone' }
+  /** Revoked, or being erased, since it authenticated (reserveUsages only). */
+  | { state: 'revoked' };
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -80,7 +82,13 @@ export async function reserveUsages(
   charges: UsageCharge[],
   max: { maxRows: number; maxBytes: number },
 ): Promise<Reservation[]> {
-  const res = await pool.query<{ reserved: boolean; known: boolean; rows: string; bytes: string }>({
+  const res = await pool.query<{
+    reserved: boolean;
+    known: boolean;
+    revoked: boolean;
+    rows: string;
+    bytes: string;
+  }>({
     name: 'reserve-usages',
     text: `WITH input AS (
           SELECT * FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[])
@@ -89,7 +97,9 @@ export async function reserveUsages(
           INSERT INTO device_usage AS u (device_id, day, rows, bytes)
           SELECT i.device_id, i.day, i.rows, i.bytes FROM input i
            WHERE i.rows <= $5::bigint AND i.bytes <= $6::bigint
-             AND EXISTS (SELECT 1 FROM devices d WHERE d.id = i.device_id)
+             -- Not a revoked device: one being erased is revoked first, and its row stays
+             -- locked while its visits go; this statement must not wait on it for the others.
+             AND EXISTS (SELECT 1 FROM devices d WHERE d.id = i.device_id AND d.revoked_at IS NULL)
            ORDER BY i.device_id, i.day
           ON CONFLICT (device_id, day) DO UPDATE
             SET rows = u.rows + excluded.rows, bytes = u.bytes + excluded.bytes
@@ -97,6 +107,8 @@ export async function reserveUsages(
           RETURNING u.device_id, u.day, u.rows, u.bytes)
         SELECT r.device_id IS NOT NULL AS reserved,
                EXISTS (SELECT 1 FROM devices d WHERE d.id = i.device_id) AS known,
+               EXISTS (SELECT 1 FROM devices d
+                        WHERE d.id = i.device_id AND d.revoked_at IS NOT NULL) AS revoked,
                coalesce(r.rows, o.rows, 0) AS rows, coalesce(r.bytes, o.bytes, 0) AS bytes
           FROM input i
           LEFT JOIN reserved r ON r.device_id = i.device_id AND r.day = i.day
@@ -114,6 +126,7 @@ export async function reserveUsages(
   });
   return res.rows.map((row): Reservation => {
     if (!row.known) return { state: 'gone' };
+    if (row.revoked) return { state: 'revoked' };
     const used = { rows: Number(row.rows), bytes: Number(row.bytes) };
     return row.reserved ? { state: 'reserved', used } : { state: 'over', used };
   });

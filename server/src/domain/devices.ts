@@ -38,9 +38,14 @@ export async function registerDevice(
 }
 
 export async function eraseDeviceData(pool: Pool, deviceId: string): Promise<number> {
-  const deleted = await eraseDevice(pool, deviceId);
-  // This process's cached credential goes at once (device-auth.ts); other processes' expire.
-  forgetDevice(pool, deviceId);
+  let deleted: number | null;
+  try {
+    deleted = await eraseDevice(pool, deviceId);
+  } finally {
+    // This process's cached credential goes at once (device-auth.ts), also when the erase
+    // failed half way (the device is then revoked); other processes' expire.
+    forgetDevice(pool, deviceId);
+  }
   if (deleted === null) throw new AppError('device_deleted', 'This device is already erased.');
   return deleted;
 }

@@ -84,6 +84,12 @@ export async function reserveQuota(
   if (r.state === 'gone') {
     throw new AppError('device_deleted', 'This device no longer exists; register again to sync.');
   }
+  if (r.state === 'revoked') {
+    throw new AppError(
+      'device_revoked',
+      'This device was revoked or is being erased: it can no longer sync.',
+    );
+  }
   if (r.state === 'over') {
     const seconds = secondsToUtcMidnight(ctx.receivedAt);
     const { rowsPerDeviceDay: maxRows, bytesPerDeviceDay: maxBytes } = ctx.quota;
