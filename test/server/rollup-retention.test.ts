@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionName } from '../../server/src/data-access/partitions.js';
 import type { Pool } from '../../server/src/data-access/pool.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
+import { waitFor } from '../harness/client.js';
 import { expectDashboardRollupsMatchVisits } from '../harness/dashboard-rollups.js';
 import {
   insertRowByRowCase,
@@ -61,6 +62,49 @@ describe('the rollup under partition maintenance', () => {
       expect(res.deletedRows).toBe(2);
       expect(res.deletedFromDefault).toBe(1);
       expect(await stored(pool, all)).toEqual([young.id, skewedIntoWindow.id]);
+      await expectRollupMatchesVisits(pool);
+    }));
+
+  it('makes a month while a writer holds the default partition, without a deadlock', () =>
+    withDatabase('rollup_lock_order', async (pool, device) => {
+      // A writer's transaction has touched visits' default partition (a month not made yet)
+      // and has not reached its rollup trigger; maintenance then makes that month.
+      const writer = await pool.connect();
+      try {
+        await writer.query('BEGIN');
+        await writer.query('SELECT 1 FROM visits_default FOR UPDATE');
+        const maintaining = maintainAtNow(pool, 395, 4).then(
+          () => 'done',
+          (err: Error) => err.message,
+        );
+        // Asked on the writer's own connection (the test's pool has no other one free); the
+        // statistics snapshot is per transaction, so it is cleared before each look.
+        await waitFor(async () => {
+          await writer.query('SELECT pg_stat_clear_snapshot()');
+          const r = await writer.query(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+          );
+          return (r.rowCount ?? 0) > 0;
+        }, 'maintenance to wait for the writer');
+        // The writer's insert lands in the default partition, its trigger in the rollup's.
+        await writer.query(
+          `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url,
+             domain, title, active_ms, transition, started_at_corrected, ended_at_corrected,
+             clock_skew_ms, received_at)
+           VALUES (gen_random_uuid(), $2, $2::timestamptz + interval '1 minute', $1,
+             gen_random_uuid(), gen_random_uuid(), 'https://example.com/', 'example.com', NULL,
+             1000, 'link', $2, $2::timestamptz + interval '1 minute', 0, now())`,
+          [device, month(4, 2).toISOString()],
+        );
+        await writer.query('COMMIT');
+        expect(await maintaining).toBe('done');
+      } finally {
+        await writer.query('ROLLBACK').catch(() => undefined);
+        writer.release();
+      }
+      expect(await partitions(pool, 'visit_rollup')).toContain(
+        partitionName(month(4)).replace('visits_', 'visit_rollup_'),
+      );
       await expectRollupMatchesVisits(pool);
     }));
 

@@ -158,9 +158,6 @@ export async function maintainPartitions(
       const to = addMonths(first, i + 1);
       const name = partitionName(from);
       if (to <= cutoff) continue;
-      // The rollup's month too (data-access/rollup-partitions.ts), also when visits' exists.
-      await ensureRollupPartition(client, rollupNames, name, from, to);
-      await ensureSummaryDaysPartition(client, dayNames, name, from, to);
       const created = await ensureRangePartition(
         client,
         names,
@@ -171,6 +168,12 @@ export async function maintainPartitions(
         to.toISOString(),
       );
       if (created) result.created.push(name);
+      // The rollups' months too (rollup-partitions.ts), also when visits' exists. After visits':
+      // a writer locks visits' default partition, then, in its triggers, the rollups' defaults;
+      // taking them in the same order, maintenance and a writer never wait on each other in a
+      // cycle (the other way round they deadlocked).
+      await ensureRollupPartition(client, rollupNames, name, from, to);
+      await ensureSummaryDaysPartition(client, dayNames, name, from, to);
     }
 
     const maxDrops = opts.maxDrops ?? MAX_DROPS_PER_RUN;
