@@ -70,6 +70,14 @@ CREATE INDEX visit_sessions_raw_idx ON visit_sessions (first_raw);
 CREATE FUNCTION visit_sessions_refresh(devices uuid[], sessions uuid[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- The sessions' rows first, in key order, in a statement of their own: a writer that added a
+  -- visit to one holds its row until it commits, and the statements below (each with a fresh
+  -- snapshot: the function is volatile) then see that visit. Read before the lock, it would be
+  -- missed and its count overwritten.
+  PERFORM 1 FROM visit_sessions s
+     JOIN unnest(devices, sessions) AS g (device_id, session_id) USING (device_id, session_id)
+   ORDER BY s.device_id, s.session_id
+     FOR UPDATE OF s;
   WITH k AS (
     SELECT s.device_id, s.session_id, s.first_raw, s.last_raw
       FROM visit_sessions s

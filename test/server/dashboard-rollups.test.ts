@@ -10,6 +10,7 @@ import { eraseDevice } from '../../server/src/data-access/devices-repo.js';
 import { maintainPartitions } from '../../server/src/data-access/partitions.js';
 import { deleteDeviceVisits } from '../../server/src/data-access/visit-erase-repo.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
+import { waitFor } from '../harness/client.js';
 import { expectDashboardRollupsMatchVisits } from '../harness/dashboard-rollups.js';
 import { month, NOW, visit, withDatabase } from '../harness/retention.js';
 import { CHROME_ON_LINUX } from '../harness/visit-records.js';
@@ -52,6 +53,48 @@ describe('the dashboard rollups', () => {
       expect((await pool.query('SELECT count(*)::int AS n FROM visit_sessions')).rows).toEqual([
         { n: 0 },
       ]);
+    }));
+
+  it("keep a session's visits when an erase and a writer of that session overlap", () =>
+    withDatabase('dash_rollups_race', async (pool, device) => {
+      const session = uuidv7();
+      const at = (h: number) => new Date(NOW - 30 * HOUR + h * HOUR);
+      const a = { ...visit(device, at(0), 0), sessionId: session, domain: 'a.example' };
+      const b = { ...visit(device, at(0.1), 0), sessionId: session, domain: 'b.example' };
+      await insertVisits(pool, [a, b]);
+      // A writer adds a visit to the session and holds its transaction open (its trigger has
+      // updated the session's row); an erase of a.example then makes the session again.
+      const writer = await pool.connect();
+      try {
+        await writer.query('BEGIN');
+        await writer.query(
+          `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url,
+             domain, title, active_ms, transition, started_at_corrected, ended_at_corrected,
+             clock_skew_ms, received_at)
+           VALUES (gen_random_uuid(), $3, $3::timestamptz + interval '10 minutes', $1, $2,
+             gen_random_uuid(), 'https://c.example/', 'c.example', NULL, 1000, 'link', $3,
+             $3::timestamptz + interval '10 minutes', 0, now())`,
+          [device, session, at(1.2).toISOString()],
+        );
+        const erasing = deleteDeviceVisits(pool, device, { domain: 'a.example' });
+        await waitFor(async () => {
+          await writer.query('SELECT pg_stat_clear_snapshot()');
+          const r = await writer.query(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+          );
+          return (r.rowCount ?? 0) > 0;
+        }, 'the erase to wait for the writer');
+        await writer.query('COMMIT');
+        expect(await erasing).toBe(1);
+      } finally {
+        await writer.query('ROLLBACK').catch(() => undefined);
+        writer.release();
+      }
+      await expectDashboardRollupsMatchVisits(pool);
+      const s = await pool.query('SELECT visits FROM visit_sessions WHERE session_id = $1', [
+        session,
+      ]);
+      expect(s.rows).toEqual([{ visits: '2' }]);
     }));
 
   it('lose what retention drops or deletes, sessions across months made again', () =>
