@@ -73,14 +73,15 @@ export async function stopForGood(
   error: { code: string; message: string },
 ): Promise<boolean> {
   if (!isStopCode(error.code)) return false;
+  // The pages name the cohort and the end date: ask the server for them first, so a page that
+  // sees sync stopped sees the end that stopped it (not the one stored before).
+  if (error.code === 'study_ended') await refreshStudyInfo(rt, { force: true }).catch(() => null);
   const config = await syncConfigItem.getValue();
   await syncConfigItem.setValue({
     ...config,
     enabled: false,
     stopped: { code: error.code, message: error.message, at: rt.now() },
   });
-  // The pages name the cohort and the end date: ask the server for them now.
-  if (error.code === 'study_ended') await refreshStudyInfo(rt, { force: true });
   return true;
 }
 

@@ -146,6 +146,11 @@ export function defineStudy(ctx: E2eContext): void {
 /** Reloads the options page, so it reads the sync state afresh. */
 async function openExtensionPageAgain(page: Page, ctx: E2eContext): Promise<void> {
   // Firefox does not report extension pages' navigations: not waited for (as openExtensionPage).
-  await openExtensionPage(page, `${ctx.eb().extensionUrl}options.html?again#settings`);
+  // A query of its own each time: the same URL with a fragment again would only move to the
+  // fragment in the page already open, and show what it read before.
+  await openExtensionPage(
+    page,
+    `${ctx.eb().extensionUrl}options.html?again=${Date.now()}#settings`,
+  );
   await page.waitForSelector('[data-testid="sync-now"]');
 }
