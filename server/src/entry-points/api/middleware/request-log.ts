@@ -4,7 +4,8 @@ import type { Logger } from '../../../logger.js';
 /**
  * One log line per request once its answer is sent (or the client went away first): its id,
  * method, path and client address, the status and the time taken; 5xx at error level. No request
- * headers, so never the Authorization or X-Enrollment-Key values.
+ * headers, so never the Authorization or X-Enrollment-Key values, and the path without its query
+ * string, which may carry what a client should not have put there (a code, a token).
  *
  * It replaces pino-http, which made a child logger per request (serialising and redacting every
  * request's headers, whether or not anything was logged with it) and listened for three events:
@@ -27,7 +28,7 @@ export function requestLog(log: Logger, ignore: (url: string) => boolean): Reque
         req: {
           id,
           method: req.method,
-          url: req.originalUrl,
+          url: pathOf(req.originalUrl),
           remoteAddress: req.socket.remoteAddress,
         },
         res: { statusCode: res.statusCode },
@@ -41,4 +42,10 @@ export function requestLog(log: Logger, ignore: (url: string) => boolean): Reque
     res.on('close', done);
     next();
   };
+}
+
+/** The path of a request target, without its query string. */
+function pathOf(target: string): string {
+  const q = target.indexOf('?');
+  return q === -1 ? target : target.slice(0, q);
 }
