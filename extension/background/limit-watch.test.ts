@@ -190,6 +190,32 @@ describe('limit watch', () => {
     expect((await limitDayItem.getValue())?.openedAnyway).toEqual(['example.com']);
   });
 
+  it('leaves a tab that has moved to another site between the check and the hold', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    h.clock.advance(61 * SEC);
+    // The tab is read as the browser has it (tabs.get), not through the test's model.
+    delete deps.tabUrl;
+    const status = deps.status;
+    deps.status = async () => {
+      const read = await status();
+      // The person goes on to another site once the check has read what the tab showed.
+      const tab = h.model.tabs.get(1);
+      if (tab !== undefined) tab.url = 'https://other.net/';
+      return read;
+    };
+    await h.on.onAlarm(checkpoint);
+    expect(notices.map((n) => n.threshold)).toEqual([100]);
+    expect(redirects).toEqual([]);
+
+    // Back on the limited site (another page of it), the tab is held.
+    deps.status = status;
+    const tab = h.model.tabs.get(1);
+    if (tab !== undefined) tab.url = 'https://www.example.com/b';
+    await h.on.onNavigationCommitted(committed(1, 'https://www.example.com/b'));
+    expect(redirects).toEqual([held(1, 'https://www.example.com/b')]);
+  });
+
   it('a new local day starts the count and the notices over', async () => {
     await limitsItem.setValue([{ target: 'example.com', limitMs: 10 * MIN, holdMeToIt: false }]);
     h.clock.now = Date.UTC(2025, 0, 6, 23, 50);

@@ -24,7 +24,7 @@ import {
   usedMsOn,
 } from '../limits/limits.js';
 import type { LimitFigure, SummaryRange, TrackerStatus } from '../messaging/protocol.js';
-import { registrableDomain } from '../privacy/index.js';
+import { registrableDomain, siteKey } from '../privacy/index.js';
 import { loadCategorySettings } from '../settings/category-items.js';
 import { limitDayItem, limitsItem } from '../settings/limit-items.js';
 import { categoryOf } from '../stats/categories.js';
@@ -75,6 +75,8 @@ export interface LimitsToday {
   status: TrackerStatus;
   /** Whether a limit counts all browsers and the cached summary is missing or old. */
   summaryDue: boolean;
+  /** How a site is matched to a target, with the person's categories. */
+  match: Matching;
 }
 
 /** A browser notification, when the person granted the permission. */
@@ -139,7 +141,8 @@ export async function readLimitsToday(deps: LimitWatchDeps): Promise<LimitsToday
     ),
     appliesToCurrentSite: site !== null && targetCovers(limit.target, site, match),
   }));
-  return { today, state: dayStateFor(stored, today), figures, status, summaryDue: across.due };
+  const state = dayStateFor(stored, today);
+  return { today, state, figures, status, summaryDue: across.due, match };
 }
 
 /**
@@ -161,7 +164,7 @@ interface CheckResult {
 
 async function act(
   deps: LimitWatchDeps,
-  { state, figures, status }: LimitsToday,
+  { state, figures, status, match }: LimitsToday,
 ): Promise<CheckResult['edge']> {
   const notify = deps.notify ?? browserNotify;
   const fired: FiredNotice[] = [];
@@ -198,8 +201,11 @@ async function act(
     holds(limit, limit.usedMs, state, now),
   );
   if (held !== undefined) {
+    // The person may have left the site since the status was read: the tab goes to the
+    // limit-reached page only if the page it shows now still counts toward the limit.
     const url = await (deps.tabUrl ?? defaultTabUrl)(page.tabId);
-    if (url !== undefined && /^https?:/i.test(url)) {
+    const site = url !== undefined && /^https?:/i.test(url) ? siteKey(url) : null;
+    if (url !== undefined && site !== null && targetCovers(held.target, site, match)) {
       await (deps.redirect ?? defaultRedirect)(page.tabId, limitPageUrl(held.target, url));
       return null;
     }
