@@ -4,7 +4,13 @@
  */
 import type { LinkCode, LinkState } from '#protocol';
 import type { AllBrowsersReply, SummaryRange } from '../messaging/protocol.js';
-import { allBrowsersSummaryItem, syncConfigItem } from '../settings/index.js';
+import {
+  allBrowsersRangesItem,
+  allBrowsersSummaryItem,
+  forgetAllBrowsersSummaries,
+  syncConfigItem,
+} from '../settings/index.js';
+import { cachedSummaryFor, withCachedSummary } from '../stats/summary-cache.js';
 import {
   type ApiError,
   createLinkCode,
@@ -55,7 +61,7 @@ export function summaryCovers(cached: AllBrowsersReply['cached'], range: Summary
 export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
   /** After a change of the linked browsers the cached figures may count the wrong ones. */
   const afterLinkChange = async (state: LinkState): Promise<LinkState> => {
-    await allBrowsersSummaryItem.setValue(null);
+    await forgetAllBrowsersSummaries();
     return state;
   };
   return {
@@ -80,12 +86,18 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
      * (a short timeout): a failure keeps the cached one and says why in `error`.
      */
     async getAllBrowsersSummary({ refresh, ...range }) {
-      const [config, stored] = await Promise.all([
+      const [config, stored, ranges] = await Promise.all([
         syncConfigItem.getValue(),
         allBrowsersSummaryItem.getValue(),
+        allBrowsersRangesItem.getValue(),
       ]);
       const deviceId = config.deviceId;
-      let cached = summaryCovers(stored, range) ? stored : null;
+      // The last summary, or a past range's (the newer when both cover the range).
+      let cached = cachedSummaryFor(
+        stored === null ? ranges : [stored, ...ranges],
+        range,
+        rt.now(),
+      );
       if (!refresh || config.serverUrl === null || config.token === null) {
         return { deviceId, cached, error: null };
       }
@@ -95,7 +107,10 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
       );
       if (isError(answer)) return { deviceId, cached, error: answer.code };
       cached = { summary: answer, fetchedAt: rt.now() };
-      await allBrowsersSummaryItem.setValue(cached);
+      await Promise.all([
+        allBrowsersSummaryItem.setValue(cached),
+        allBrowsersRangesItem.setValue(withCachedSummary(ranges, cached, rt.now())),
+      ]);
       return { deviceId, cached, error: null };
     },
   };

@@ -10,10 +10,10 @@ import { MESSAGE_DATA } from '../messaging/message-schemas.js';
 import { onMessage, type ProtocolMap } from '../messaging/protocol.js';
 import { registrableDomain, siteKey } from '../privacy/index.js';
 import {
-  allBrowsersSummaryItem,
   allowlistItem,
   allowlistOnlyItem,
   consentItem,
+  forgetAllBrowsersSummaries,
   idleThresholdSecondsItem,
   pausedAllItem,
   pausedSitesItem,
@@ -156,7 +156,7 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       await eraseLocalData(localDb());
       // What storage.local keeps of the history goes too: every linked browser's sites (the
       // all-browsers summary) and today's limit notices and choices.
-      await Promise.all([allBrowsersSummaryItem.setValue(null), limitDayItem.setValue(null)]);
+      await Promise.all([forgetAllBrowsersSummaries(), limitDayItem.setValue(null)]);
       return { erased: true };
     },
     ...createLimitHandlers({

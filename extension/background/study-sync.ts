@@ -6,7 +6,7 @@
 import { browser } from 'wxt/browser';
 import { resetSyncState, type TracksphereDb } from '../db/index.js';
 import {
-  allBrowsersSummaryItem,
+  forgetAllBrowsersSummaries,
   type StudyInfo,
   type SyncConfig,
   studyInfoItem,
@@ -115,7 +115,7 @@ export async function forgetCredentials(
   await Promise.all([
     syncConfigItem.setValue(config),
     studyInfoItem.setValue(null),
-    allBrowsersSummaryItem.setValue(null),
+    forgetAllBrowsersSummaries(),
   ]);
   await applyUninstallUrl(config).catch(console.error);
 }

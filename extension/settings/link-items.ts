@@ -16,3 +16,20 @@ export const allBrowsersSummaryItem = storage.defineItem<CachedSummary | null>(
   'local:allBrowsersSummary',
   { fallback: null, version: 1 },
 );
+
+/**
+ * The summaries of the ranges the options page showed (stats/summary-cache.ts bounds them), so
+ * that a range seen before shows at once, offline included. Forgotten with the last summary.
+ */
+export const allBrowsersRangesItem = storage.defineItem<CachedSummary[]>(
+  'local:allBrowsersRanges',
+  {
+    fallback: [],
+    version: 1,
+  },
+);
+
+/** Forgets every cached summary: after a change of the linked browsers, an erase, a reset. */
+export async function forgetAllBrowsersSummaries(): Promise<void> {
+  await Promise.all([allBrowsersSummaryItem.setValue(null), allBrowsersRangesItem.setValue([])]);
+}

@@ -1,0 +1,172 @@
+/**
+ * The past ranges' summary cache: bounded by entries and rows, expired after its age, and
+ * refreshed by a newer summary; and through the background's handler, a past range seen before
+ * answers at once without the network, offline included, and is replaced by the server's.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { Summary, SummaryRow } from '#protocol';
+import { createLinkHandlers } from '../background/link-sync.js';
+import {
+  allBrowsersRangesItem,
+  allBrowsersSummaryItem,
+  forgetAllBrowsersSummaries,
+  syncConfigItem,
+} from '../settings/index.js';
+import { linkedDevice } from '../sync/sync-test-kit.js';
+import {
+  type CachedRangeSummary,
+  cachedSummaryFor,
+  SUMMARY_CACHE_MAX_AGE_MS,
+  SUMMARY_CACHE_MAX_ENTRIES,
+  SUMMARY_CACHE_MAX_ROWS,
+  withCachedSummary,
+} from './summary-cache.js';
+
+const ME = '0190a6f2-0000-7000-8000-00000000000a';
+const OTHER = '0190a6f2-0000-7000-8000-00000000000b';
+const TZ = 'Europe/Berlin';
+const T0 = Date.UTC(2026, 11, 5, 12);
+
+function row(date: string, activeMs: number, domain = 'a.test'): SummaryRow {
+  return { date, domain, deviceId: OTHER, activeMs, visits: 1 };
+}
+
+function summary(from: string, to: string, rows: SummaryRow[], tz = TZ): Summary {
+  return {
+    from,
+    to,
+    tz,
+    generatedAt: new Date(T0).toISOString(),
+    devices: [linkedDevice(ME, true), linkedDevice(OTHER, false)],
+    rows,
+  };
+}
+
+function entry(from: string, to: string, rows: SummaryRow[], at: number): CachedRangeSummary {
+  return { summary: summary(from, to, rows), fetchedAt: at };
+}
+
+const WEEK = { from: '2026-11-29', to: '2026-12-05', tz: TZ };
+
+describe('the summary cache', () => {
+  it('answers a range from a newer summary covering it, narrowed to its days', () => {
+    const month = entry(
+      '2026-11-06',
+      '2026-12-05',
+      [row('2026-11-10', 5), row('2026-12-01', 7)],
+      T0,
+    );
+    const week = entry(WEEK.from, WEEK.to, [row('2026-12-01', 3)], T0 - 1000);
+    const found = cachedSummaryFor([week, month], WEEK, T0 + 1);
+    expect(found?.fetchedAt).toBe(T0);
+    expect(found?.summary).toMatchObject({ from: WEEK.from, to: WEEK.to });
+    expect(found?.summary.rows).toEqual([row('2026-12-01', 7)]);
+    // Another zone, or days past the cached ones: nothing.
+    expect(cachedSummaryFor([week, month], { ...WEEK, tz: 'UTC' }, T0)).toBeNull();
+    expect(cachedSummaryFor([week], { ...WEEK, to: '2026-12-06' }, T0)).toBeNull();
+  });
+
+  it('expires an entry fetched longer ago than its age, and drops it on the next write', () => {
+    const old = entry(WEEK.from, WEEK.to, [row('2026-12-01', 3)], T0);
+    expect(cachedSummaryFor([old], WEEK, T0 + SUMMARY_CACHE_MAX_AGE_MS)).not.toBeNull();
+    const later = T0 + SUMMARY_CACHE_MAX_AGE_MS + 1;
+    expect(cachedSummaryFor([old], WEEK, later)).toBeNull();
+    const other = entry('2026-10-01', '2026-10-31', [], later);
+    expect(withCachedSummary([old], other, later)).toEqual([other]);
+  });
+
+  it('is refreshed: a newer summary replaces the older ones it covers, not the others', () => {
+    const week = entry(WEEK.from, WEEK.to, [row('2026-12-01', 3)], T0);
+    const october = entry('2026-10-01', '2026-10-31', [row('2026-10-02', 1)], T0);
+    const again = entry(WEEK.from, WEEK.to, [row('2026-12-01', 9)], T0 + 60_000);
+    const next = withCachedSummary([week, october], again, T0 + 60_000);
+    expect(next).toEqual([again, october]);
+    expect(cachedSummaryFor(next, WEEK, T0 + 60_000)?.summary.rows).toEqual([row('2026-12-01', 9)]);
+  });
+
+  it('is bounded: the newest entries while their rows and number fit', () => {
+    let entries: CachedRangeSummary[] = [];
+    for (let i = 0; i < SUMMARY_CACHE_MAX_ENTRIES + 5; i++) {
+      const day = `2025-01-${String(i + 1).padStart(2, '0')}`;
+      entries = withCachedSummary(entries, entry(day, day, [row(day, i)], T0 + i), T0 + i);
+    }
+    expect(entries).toHaveLength(SUMMARY_CACHE_MAX_ENTRIES);
+    expect(entries[0]?.summary.from).toBe('2025-01-17');
+    expect(entries.at(-1)?.summary.from).toBe('2025-01-06');
+
+    // Two big ranges fill the rows' bound: the older goes; one over the bound alone is not kept.
+    const half = Math.floor(SUMMARY_CACHE_MAX_ROWS / 2) + 1;
+    const many = (date: string) =>
+      Array.from({ length: half }, (_, i) => row(date, 1, `s${i}.test`));
+    const a = entry('2024-01-01', '2024-01-01', many('2024-01-01'), T0 + 100);
+    const b = entry('2024-02-01', '2024-02-01', many('2024-02-01'), T0 + 200);
+    entries = withCachedSummary(withCachedSummary(entries, a, T0 + 100), b, T0 + 200);
+    expect(entries.map((e) => e.summary.from)).not.toContain('2024-01-01');
+    expect(entries[0]).toBe(b);
+    expect(entries.reduce((n, e) => n + e.summary.rows.length, 0)).toBeLessThanOrEqual(
+      SUMMARY_CACHE_MAX_ROWS,
+    );
+    const huge = entry(
+      '2023-01-01',
+      '2023-12-31',
+      [...many('2023-01-01'), ...many('2023-01-02')],
+      T0 + 300,
+    );
+    expect(withCachedSummary(entries, huge, T0 + 300)).toEqual(entries);
+  });
+});
+
+describe('past ranges through the background', () => {
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    await syncConfigItem.setValue({
+      enabled: true,
+      serverUrl: 'https://tracksphere.example.org',
+      deviceId: ME,
+      token: `${ME}.token`,
+    });
+  });
+
+  it('shows a past range at once, keeps it offline, and refreshes it from the server', async () => {
+    const october = { from: '2026-10-01', to: '2026-10-31', tz: TZ };
+    let answer: Summary | null = summary(october.from, october.to, [row('2026-10-02', 60_000)]);
+    let now = T0;
+    const handlers = createLinkHandlers({
+      fetch: async () =>
+        answer === null ? Promise.reject(new TypeError('Failed to fetch')) : Response.json(answer),
+      now: () => now,
+    });
+    await handlers.getAllBrowsersSummary({ ...october, refresh: true });
+    // Today's summary replaces the last one; October's stays in the ranges' cache.
+    answer = summary('2026-12-05', '2026-12-05', [row('2026-12-05', 1)]);
+    await handlers.getAllBrowsersSummary({
+      from: '2026-12-05',
+      to: '2026-12-05',
+      tz: TZ,
+      refresh: true,
+    });
+    expect((await allBrowsersSummaryItem.getValue())?.summary.from).toBe('2026-12-05');
+
+    answer = null;
+    now = T0 + 3_600_000;
+    const atOnce = await handlers.getAllBrowsersSummary({ ...october, refresh: false });
+    expect(atOnce).toMatchObject({ error: null, cached: { fetchedAt: T0 } });
+    expect(atOnce.cached?.summary.rows).toEqual([row('2026-10-02', 60_000)]);
+    const offline = await handlers.getAllBrowsersSummary({ ...october, refresh: true });
+    expect(offline).toMatchObject({ error: 'network', cached: { fetchedAt: T0 } });
+
+    // A late sync added to October: the refresh shows and keeps it.
+    answer = summary(october.from, october.to, [row('2026-10-02', 90_000)]);
+    const refreshed = await handlers.getAllBrowsersSummary({ ...october, refresh: true });
+    expect(refreshed.cached).toMatchObject({ fetchedAt: now });
+    const kept = await handlers.getAllBrowsersSummary({ ...october, refresh: false });
+    expect(kept.cached?.summary.rows).toEqual([row('2026-10-02', 90_000)]);
+
+    await forgetAllBrowsersSummaries();
+    expect(await allBrowsersRangesItem.getValue()).toEqual([]);
+    expect(
+      (await handlers.getAllBrowsersSummary({ ...october, refresh: false })).cached,
+    ).toBeNull();
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The summaries of past ranges, kept so that a range seen before shows at once (with "as of"),
+ * offline or while the server is slow, and is refreshed behind it. A past day changes only by an
+ * erase or a late sync, so a cached one is worth showing; a day of the range still running is
+ * shown as of its fetch, as today's summary always was.
+ *
+ * Bounded: storage.local holds 10 MB in Chrome (the extension does not ask for unlimited
+ * storage) and a busy year is 171,000 rows, about 22 MB as objects. The cache keeps the most
+ * recently fetched summaries while they hold at most SUMMARY_CACHE_MAX_ROWS rows together and
+ * number SUMMARY_CACHE_MAX_ENTRIES, and drops any fetched over SUMMARY_CACHE_MAX_AGE_MS ago.
+ */
+import type { Summary } from '#protocol';
+import type { SummaryRange } from '../messaging/protocol.js';
+
+export interface CachedRangeSummary {
+  summary: Summary;
+  /** ms since the epoch, this browser's clock, when it was received. */
+  fetchedAt: number;
+}
+
+/** About 2.5 MB of rows as JSON: a quarter of Chrome's storage.local, the settings' room kept. */
+export const SUMMARY_CACHE_MAX_ROWS = 20_000;
+/** The range picker's presets and a few custom ranges. */
+export const SUMMARY_CACHE_MAX_ENTRIES = 12;
+/** Older figures are more likely changed (erased, synced late) than worth showing. */
+export const SUMMARY_CACHE_MAX_AGE_MS = 30 * 86_400_000;
+
+function covers(summary: Summary, range: SummaryRange): boolean {
+  return summary.tz === range.tz && summary.from <= range.from && summary.to >= range.to;
+}
+
+function fresh(entry: CachedRangeSummary, now: number): boolean {
+  return now - entry.fetchedAt <= SUMMARY_CACHE_MAX_AGE_MS;
+}
+
+/** The summary narrowed to the range's days (its devices unchanged). */
+export function narrowSummary(summary: Summary, range: SummaryRange): Summary {
+  if (summary.from === range.from && summary.to === range.to) return summary;
+  return {
+    ...summary,
+    from: range.from,
+    to: range.to,
+    rows: summary.rows.filter((row) => row.date >= range.from && row.date <= range.to),
+  };
+}
+
+/**
+ * The newest unexpired cached summary whose zone is the range's and whose days cover it,
+ * narrowed to the range; null when none does.
+ */
+export function cachedSummaryFor(
+  entries: readonly CachedRangeSummary[],
+  range: SummaryRange,
+  now: number,
+): CachedRangeSummary | null {
+  let best: CachedRangeSummary | null = null;
+  for (const entry of entries) {
+    if (!fresh(entry, now) || !covers(entry.summary, range)) continue;
+    if (best === null || entry.fetchedAt > best.fetchedAt) best = entry;
+  }
+  return best === null ? null : { ...best, summary: narrowSummary(best.summary, range) };
+}
+
+/**
+ * The cache with a newly received summary: those it covers (older) and the expired go, then the
+ * newest first while the bounds hold. A summary over the row bound alone is not kept (the
+ * older ones stay): a year of a busy person's browsers would crowd out every other range.
+ */
+export function withCachedSummary(
+  entries: readonly CachedRangeSummary[],
+  received: CachedRangeSummary,
+  now: number,
+): CachedRangeSummary[] {
+  const live = entries.filter((entry) => fresh(entry, now));
+  if (received.summary.rows.length > SUMMARY_CACHE_MAX_ROWS) return live;
+  const rest = live.filter(
+    (entry) => !(covers(received.summary, entry.summary) && entry.fetchedAt <= received.fetchedAt),
+  );
+  const newestFirst = [received, ...rest].sort((a, b) => b.fetchedAt - a.fetchedAt);
+  const kept: CachedRangeSummary[] = [];
+  let rows = 0;
+  for (const entry of newestFirst) {
+    if (kept.length === SUMMARY_CACHE_MAX_ENTRIES) break;
+    const size = entry.summary.rows.length;
+    if (rows + size > SUMMARY_CACHE_MAX_ROWS) continue;
+    kept.push(entry);
+    rows += size;
+  }
+  return kept;
+}
