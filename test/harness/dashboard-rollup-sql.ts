@@ -20,11 +20,17 @@ export const DASHBOARD_ROLLUPS: Readonly<Record<string, string>> = {
     FROM visits GROUP BY 1, 2`,
 };
 
+/** The table each rollup is stored in: the per-domain ones are views of folded totals. */
+const STORED_IN: Readonly<Record<string, string>> = {
+  visit_domain_days: 'visit_domain_days_folded',
+  visit_domain_hours: 'visit_domain_hours_folded',
+};
+
 /** Fills every dashboard rollup from visits (on a database whose rollups are empty). */
 export async function fillDashboardRollups(client: {
   query(sql: string): Promise<unknown>;
 }): Promise<void> {
   for (const [table, grouped] of Object.entries(DASHBOARD_ROLLUPS)) {
-    await client.query(`INSERT INTO ${table} ${grouped}`);
+    await client.query(`INSERT INTO ${STORED_IN[table] ?? table} ${grouped}`);
   }
 }

@@ -4,6 +4,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { migrate } from './migrate.js';
 import { type MaintenanceResult, maintainPartitions } from './partitions.js';
 import { createPool, type Pool } from './pool.js';
+import { FOLD_INTERVAL_MS, foldRollupDeltas } from './rollup-fold.js';
 import { maintainUsage } from './usage-maintenance.js';
 
 export interface Database {
@@ -40,7 +41,7 @@ function logRetentionClocks(log: Logger, r: MaintenanceResult): void {
 /**
  * Connects (starting the embedded PostgreSQL when DATABASE_URL is unset),
  * applies migrations, makes sure partitions exist, and keeps partition
- * maintenance and retention running hourly.
+ * maintenance and retention running hourly (and the rollup fold every few seconds).
  */
 export async function openDatabase(
   config: Config,
@@ -62,6 +63,20 @@ export async function openDatabase(
   }
   const pool = createPool(url, config.pgPoolSize, log);
   let timer: NodeJS.Timeout | undefined;
+  let foldTimer: NodeJS.Timeout | undefined;
+  // Every process that writes visits folds the per-domain deltas its writes append, also where
+  // another process does partition maintenance (the consumer in compose).
+  if (opts.maintain) {
+    const fold = async (): Promise<void> => {
+      try {
+        await foldRollupDeltas(pool);
+      } catch (err) {
+        log.warn({ err }, 'folding the rollup deltas failed; will retry');
+      }
+    };
+    foldTimer = setInterval(fold, FOLD_INTERVAL_MS);
+    foldTimer.unref();
+  }
   if (opts.maintain && config.partitionMaintenance) {
     const maintain = async (): Promise<void> => {
       try {
@@ -98,6 +113,7 @@ export async function openDatabase(
     embedded: embedded !== null,
     async close(): Promise<void> {
       if (timer !== undefined) clearInterval(timer);
+      if (foldTimer !== undefined) clearInterval(foldTimer);
       await pool.end();
       if (embedded !== null) await embedded.stop();
     },

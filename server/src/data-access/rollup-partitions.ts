@@ -97,7 +97,8 @@ export async function dropRollupPartition(
 
 /**
  * The dashboards' hour and day sums (migration dashboard-rollups) less the deleted rows `d`, as
- * CTEs uh, ud and udh; s: the (device, session) pairs they were in.
+ * CTEs uh, ud and udh (the per-domain ones as negative deltas, which the fold takes into the
+ * totals: migration rollup-deltas); s: the (device, session) pairs they were in.
  */
 const SUBTRACT_DASHBOARD_ROLLUPS = `
           gh AS (SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id, browser_name,
@@ -116,18 +117,14 @@ const SUBTRACT_DASHBOARD_ROLLUPS = `
           gd AS (SELECT date_trunc('day', started_at, 'UTC') AS day, domain,
                         sum(active_ms)::bigint AS active_ms, count(*) AS visits
                    FROM d GROUP BY 1, 2),
-          ud AS (UPDATE visit_domain_days r
-                    SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
-                   FROM gd g
-                  WHERE r.day = g.day AND r.domain = g.domain
+          ud AS (INSERT INTO visit_domain_days_delta (day, domain, active_ms, visits)
+                 SELECT day, domain, -active_ms, -visits FROM gd
                  RETURNING 1),
           gdh AS (SELECT domain, date_trunc('hour', started_at, 'UTC') AS hour,
                          sum(active_ms)::bigint AS active_ms, count(*) AS visits
                     FROM d GROUP BY 1, 2),
-          udh AS (UPDATE visit_domain_hours r
-                     SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
-                    FROM gdh g
-                   WHERE r.domain = g.domain AND r.hour = g.hour
+          udh AS (INSERT INTO visit_domain_hours_delta (domain, hour, active_ms, visits)
+                  SELECT domain, hour, -active_ms, -visits FROM gdh
                   RETURNING 1),
           s AS (SELECT DISTINCT device_id, session_id FROM d)`;
 
@@ -135,8 +132,6 @@ const SUBTRACT_DASHBOARD_ROLLUPS = `
 const EMPTIED_ROWS = [
   ['visit_rollup', 'hour'],
   ['visit_device_hours', 'hour'],
-  ['visit_domain_hours', 'hour'],
-  ['visit_domain_days', 'day'],
 ] as const;
 
 /**

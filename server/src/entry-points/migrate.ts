@@ -1,11 +1,12 @@
 /**
- * `npm run migrate`: applies pending migrations, creates partitions and runs the quotas'
- * upkeep (the compose init step, and hourly the partitions service).
+ * `npm run migrate`: applies pending migrations, creates partitions, folds the rollup deltas
+ * and runs the quotas' upkeep (the compose init step, and hourly the partitions service).
  */
 
 import { migrate } from '../data-access/migrate.js';
 import { maintainPartitions } from '../data-access/partitions.js';
 import { createPool } from '../data-access/pool.js';
+import { foldRollupDeltas } from '../data-access/rollup-fold.js';
 import { maintainUsage } from '../data-access/usage-maintenance.js';
 import { bootstrap } from './bootstrap.js';
 
@@ -22,9 +23,10 @@ const partitions = await maintainPartitions(pool, {
   monthsBack: 1,
   retentionDays: config.retentionDays,
 });
+const folded = await foldRollupDeltas(pool);
 const usage = await maintainUsage(pool, {
   now: new Date(),
   unusedDeviceExpiryDays: config.unusedDeviceExpiryDays,
 });
 await pool.end();
-log.info({ applied, partitions, usage }, 'database ready');
+log.info({ applied, partitions, folded, usage }, 'database ready');
