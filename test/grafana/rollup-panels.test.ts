@@ -92,7 +92,8 @@ describe('activity panels read the rollup over ranges longer than a day', () => 
     await client.connect();
     await seedVisits(client);
     await client.query(
-      'ANALYZE visits, visit_rollup, visit_device_hours, visit_domain_days, visit_domain_hours, visit_sessions',
+      `ANALYZE visits, visit_rollup, visit_device_hours, visit_domain_days_folded,
+         visit_domain_days_delta, visit_domain_hours_folded, visit_domain_hours_delta, visit_sessions`,
     );
     await client.query('SET ROLE grafana_reader');
   });

@@ -53,8 +53,16 @@ async function writeVisits(
   return { inserted: await store(client, rows), dropped };
 }
 
-/** The idempotent INSERT, in as many statements as MAX_CONTEXTS needs; resolves with the rows new. */
-async function insertRowsInStatements(client: PoolClient, rows: VisitRecord[]): Promise<number> {
+/**
+ * The idempotent INSERT, in as many statements as MAX_CONTEXTS needs; resolves with the rows new.
+ * The rows go by device (a stable sort: of duplicates the first is still kept), so the
+ * statements' triggers lock the per-device rollups' rows device after device, as one statement
+ * does, and two writers of the same devices take them in the same order.
+ */
+async function insertRowsInStatements(client: PoolClient, given: VisitRecord[]): Promise<number> {
+  const rows = [...given].sort((a, b) =>
+    a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0,
+  );
   let inserted = 0;
   let start = 0;
   while (start < rows.length) {
