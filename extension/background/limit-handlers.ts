@@ -2,10 +2,12 @@
  * The messages about daily limits (messaging/protocol.ts) from the options page, popup and
  * limit-reached page, and the display preferences the issue of limits brought along.
  */
+import { localDayOf } from '../db/index.js';
 import { isCategoryTarget, withOpenedAnyway, withSnooze } from '../limits/limits.js';
 import type { LimitsReply, Preferences, ProtocolMap } from '../messaging/protocol.js';
 import { siteKey } from '../privacy/index.js';
-import { limitDayItem, limitsItem, themeItem, weekStartItem } from '../settings/limit-items.js';
+import { limitsItem, themeItem, weekStartItem } from '../settings/limit-items.js';
+import { updateLimitDay } from './limit-day.js';
 import { type LimitWatchDeps, readLimitsToday } from './limit-watch.js';
 
 type LimitMessages = 'getLimits' | 'setLimit' | 'removeLimit' | 'chooseAtLimit';
@@ -56,9 +58,8 @@ export function createLimitHandlers(deps: LimitWatchDeps): LimitHandlers {
       return reply();
     },
     async chooseAtLimit({ target, choice }) {
-      const { state } = await readLimitsToday(deps);
       const now = deps.now();
-      await limitDayItem.setValue(
+      await updateLimitDay((deps.dayOf ?? localDayOf)(now), (state) =>
         choice === 'snooze' ? withSnooze(state, target, now) : withOpenedAnyway(state, target),
       );
       return reply();

@@ -216,6 +216,58 @@ describe('limit watch', () => {
     expect(redirects).toEqual([held(1, 'https://www.example.com/b')]);
   });
 
+  it('keeps a "5 more minutes" chosen while a notice is being recorded', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    h.clock.advance(61 * SEC);
+    let showNotice = (): void => undefined;
+    deps.notify = (notice) => {
+      notices.push(notice);
+      return new Promise((resolve) => {
+        showNotice = () => resolve(true);
+      });
+    };
+    const check = h.on.onAlarm(checkpoint);
+    await vi.waitFor(() => expect(notices).toHaveLength(1));
+    // The person chooses "5 more minutes" while the 100% notice is on its way.
+    await createLimitHandlers(deps).chooseAtLimit({ target: 'example.com', choice: 'snooze' });
+    showNotice();
+    await check;
+    const day = await limitDayItem.getValue();
+    expect(day?.snoozedUntil).toEqual({ 'example.com': h.clock.now + SNOOZE_MS });
+    expect(day?.fired.map((f) => f.threshold)).toEqual([80, 100]);
+    expect(redirects).toEqual([]);
+  });
+
+  it('keeps the notices recorded while a "5 more minutes" is being chosen', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    h.clock.advance(61 * SEC);
+    let answer = (): void => undefined;
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    // The limit-reached page's request reads the tracker slowly; a check runs meanwhile.
+    const handlers = createLimitHandlers({
+      ...deps,
+      status: async () => {
+        await answered;
+        return deps.status();
+      },
+    });
+    const choice = handlers.chooseAtLimit({ target: 'example.com', choice: 'snooze' });
+    await h.on.onAlarm(checkpoint);
+    answer();
+    await choice;
+    const day = await limitDayItem.getValue();
+    expect(day?.snoozedUntil).toEqual({ 'example.com': h.clock.now + SNOOZE_MS });
+    expect(day?.fired.map((f) => f.threshold)).toEqual([80, 100]);
+    // Restarted, the worker does not show the notices again.
+    h.restart();
+    await h.on.onAlarm(checkpoint);
+    expect(notices.map((n) => n.threshold)).toEqual([100]);
+  });
+
   it('a new local day starts the count and the notices over', async () => {
     await limitsItem.setValue([{ target: 'example.com', limitMs: 10 * MIN, holdMeToIt: false }]);
     h.clock.now = Date.UTC(2025, 0, 6, 23, 50);

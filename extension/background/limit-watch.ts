@@ -22,6 +22,7 @@ import {
   type Threshold,
   targetCovers,
   usedMsOn,
+  withFired,
 } from '../limits/limits.js';
 import type { LimitFigure, SummaryRange, TrackerStatus } from '../messaging/protocol.js';
 import { registrableDomain, siteKey } from '../privacy/index.js';
@@ -31,6 +32,7 @@ import { categoryOf } from '../stats/categories.js';
 import { formatDuration } from '../stats/format-duration.js';
 import { coalesce } from './coalesce.js';
 import { acrossBrowsers, askServer, SUMMARY_REFRESH_MS, todayRange } from './limit-across.js';
+import { updateLimitDay } from './limit-day.js';
 
 /** The extension page a held tab is sent to (entrypoints/limit-reached). */
 export const LIMIT_PAGE = '/limit-reached.html';
@@ -164,7 +166,7 @@ interface CheckResult {
 
 async function act(
   deps: LimitWatchDeps,
-  { state, figures, status, match }: LimitsToday,
+  { today, state, figures, status, match }: LimitsToday,
 ): Promise<CheckResult['edge']> {
   const notify = deps.notify ?? browserNotify;
   const fired: FiredNotice[] = [];
@@ -191,14 +193,15 @@ async function act(
       });
     }
   }
-  if (fired.length > 0)
-    await limitDayItem.setValue({ ...state, fired: [...state.fired, ...fired] });
+  // Stepped from the state as stored now: a choice made since `state` was read (a snooze) is
+  // kept, and counts for the hold below.
+  const saved = await updateLimitDay(today, (stored) => withFired(stored, fired));
   const page = status.activePage;
   if (page?.site == null) return null;
   const now = deps.now();
   const here = figures.filter((limit) => limit.appliesToCurrentSite);
   const held = here.find((limit: DailyLimit & { usedMs: number }) =>
-    holds(limit, limit.usedMs, state, now),
+    holds(limit, limit.usedMs, saved, now),
   );
   if (held !== undefined) {
     // The person may have left the site since the status was read: the tab goes to the
@@ -211,7 +214,6 @@ async function act(
     }
   }
   if (!page.recording) return null;
-  const saved = fired.length > 0 ? { ...state, fired: [...state.fired, ...fired] } : state;
   const edges = here
     .map((limit) => msToNextEdge(limit, limit.usedMs, saved, now))
     .filter((ms): ms is number => ms !== null);

@@ -22,10 +22,10 @@ import {
   syncConfigItem,
   toolbarBadgeItem,
 } from '../settings/index.js';
-import { limitDayItem } from '../settings/limit-items.js';
 import type { FetchLike } from '../sync/index.js';
 import { createHistoryEraser, type HistoryEraser } from './history-erase.js';
 import { clampIdleThreshold } from './idle-detection.js';
+import { clearLimitDay } from './limit-day.js';
 import { createLimitHandlers } from './limit-handlers.js';
 import { createLinkHandlers } from './link-sync.js';
 import type { SyncRunner, SyncSetup } from './sync-runner.js';
@@ -156,7 +156,7 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       await eraseLocalData(localDb());
       // What storage.local keeps of the history goes too: every linked browser's sites (the
       // all-browsers summary) and today's limit notices and choices.
-      await Promise.all([forgetAllBrowsersSummaries(), limitDayItem.setValue(null)]);
+      await Promise.all([forgetAllBrowsersSummaries(), clearLimitDay()]);
       return { erased: true };
     },
     ...createLimitHandlers({

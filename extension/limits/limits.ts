@@ -131,6 +131,14 @@ export function holds(
   return (state.snoozedUntil[limit.target] ?? 0) <= now;
 }
 
+/** `state` with the notices `fired` added, but for any it already has (fired meanwhile). */
+export function withFired(state: LimitDayState, fired: readonly FiredNotice[]): LimitDayState {
+  const added = fired.filter(
+    (f) => !state.fired.some((g) => g.target === f.target && g.threshold === f.threshold),
+  );
+  return added.length === 0 ? state : { ...state, fired: [...state.fired, ...added] };
+}
+
 export function withSnooze(state: LimitDayState, target: string, now: number): LimitDayState {
   return { ...state, snoozedUntil: { ...state.snoozedUntil, [target]: now + SNOOZE_MS } };
 }
