@@ -35,6 +35,12 @@ export const IngestResultSchema = z
   .object({
     accepted: z.int().min(0),
     rejected: z.array(RejectedEventSchema),
+    /**
+     * When the server received the batch: its place among the device's batches. A summary's
+     * appliedThrough for the device at or after it holds the batch's accepted events (older
+     * servers leave it out).
+     */
+    receivedAt: z.iso.datetime().optional(),
   })
   .meta({ id: 'IngestResult' });
 

@@ -107,6 +107,15 @@ export const SummarySchema = z
     generatedAt: z.iso.datetime(),
     /** The devices counted: the caller's person's (or the caller alone). */
     devices: z.array(LinkedDeviceSchema),
+    /**
+     * Per device id: the receivedAt of the device's latest batch the rows hold. Every batch of
+     * that device acknowledged with a receivedAt up to it is in them; a later one is not yet
+     * (in Kafka mode it is written after the acknowledgement). No entry: none is. Older servers
+     * leave it out.
+     */
+    appliedThrough: z.record(z.uuid(), z.iso.datetime()).optional(),
+    /** The calling device's batchId at its appliedThrough (null: none applied). */
+    lastBatchId: z.uuid().nullable().optional(),
     /** Sorted by date, domain, deviceId; a day, domain and device without visits has no row. */
     rows: z.array(SummaryRowSchema),
   })
@@ -126,6 +135,9 @@ export const CompactSummarySchema = z
     tz: z.string(),
     generatedAt: z.iso.datetime(),
     devices: z.array(LinkedDeviceSchema),
+    /** As in Summary. */
+    appliedThrough: z.record(z.uuid(), z.iso.datetime()).optional(),
+    lastBatchId: z.uuid().nullable().optional(),
     /** The domains the rows name (each once, in no particular order). */
     domains: z.array(z.string()),
     /**

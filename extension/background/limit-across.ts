@@ -6,7 +6,7 @@ import type { DailyRollup, DayOf, TracksphereDb } from '../db/index.js';
 import type { SummaryRange } from '../messaging/protocol.js';
 import { allBrowsersSummaryItem } from '../settings/link-items.js';
 import { syncConfigItem } from '../settings/storage-items.js';
-import { allBrowsersDay, unacknowledgedRows } from '../stats/all-browsers.js';
+import { allBrowsersDay, summaryMark, unacknowledgedRows } from '../stats/all-browsers.js';
 import { createLinkHandlers, summaryCovers } from './link-sync.js';
 
 export interface AcrossDeps {
@@ -47,7 +47,12 @@ export async function acrossBrowsers(
     config.token !== null &&
     (cached === null || deps.now() - cached.fetchedAt >= SUMMARY_REFRESH_MS);
   if (cached === null) return { rows: null, due };
-  const unacknowledged = await unacknowledgedRows(deps.db, today, cached.fetchedAt, dayOf);
+  const unacknowledged = await unacknowledgedRows(
+    deps.db,
+    today,
+    summaryMark(cached, config.deviceId),
+    dayOf,
+  );
   const reply = { deviceId: config.deviceId, cached, error: null };
   return { rows: allBrowsersDay(reply, today, unacknowledged, [])?.rows ?? null, due };
 }

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { DailyRollup } from '../db/index.js';
 import { type AllBrowsersReply, sendMessage } from '../messaging/protocol.js';
-import { pageDb, unacknowledgedRows } from '../stats/index.js';
+import { pageDb, summaryMark, unacknowledgedRows } from '../stats/index.js';
 
 export type ViewScope = 'this' | 'all';
 
@@ -57,19 +57,19 @@ export function useAllBrowsers(
     };
   }, [scope, day]);
 
-  const fetchedAt = reply?.cached?.fetchedAt ?? null;
+  const cached = reply?.cached ?? null;
   // tick: the unacknowledged visits are read again each time the figures are.
   useEffect(() => {
-    if (scope !== 'all' || day === null || fetchedAt === null) return;
+    if (scope !== 'all' || day === null || cached === null) return;
     let current = true;
-    unacknowledgedRows(pageDb(), day, fetchedAt).then(
+    unacknowledgedRows(pageDb(), day, summaryMark(cached, reply?.deviceId ?? null)).then(
       (rows) => current && setUnacknowledged(rows),
       () => undefined,
     );
     return () => {
       current = false;
     };
-  }, [scope, day, fetchedAt, tick]);
+  }, [scope, day, cached, tick]);
 
   return { scope, setScope, reply, refreshing, unacknowledged, sites };
 }

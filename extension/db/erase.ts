@@ -34,6 +34,8 @@ export async function resetSyncState(db: TracksphereDb): Promise<number> {
         .modify((v) => {
           v.syncState = 'local';
           delete v.sentAt;
+          delete v.ackedAt;
+          delete v.ackBatches;
         });
     }
     await db.meta.clear();

@@ -13,8 +13,9 @@ export interface ExportedVisit extends VisitEvent {
 /** Every stored visit, oldest first, with its sync state; internal fields left out. */
 export async function exportVisits(db: TracksphereDb): Promise<ExportedVisit[]> {
   const rows = await db.visits.orderBy('startedMs').toArray();
-  return rows.map(({ startedMs: _startedMs, sentAt, ...visit }) =>
-    sentAt === undefined ? visit : { ...visit, sentAt: new Date(sentAt).toISOString() },
+  return rows.map(
+    ({ startedMs: _startedMs, ackedAt: _ackedAt, ackBatches: _ackBatches, sentAt, ...visit }) =>
+      sentAt === undefined ? visit : { ...visit, sentAt: new Date(sentAt).toISOString() },
   );
 }
 

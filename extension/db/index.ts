@@ -15,6 +15,7 @@ export {
   visitsToCsv,
 } from './export-visits.js';
 export {
+  type BatchAck,
   localCount,
   markRejected,
   markSent,

@@ -49,9 +49,37 @@ function updatePending(
   });
 }
 
-/** Marks visits acknowledged by the server. */
-export function markSent(db: TracksphereDb, ids: readonly string[], at: number): Promise<number> {
-  return updatePending(db, ids, (v) => ({ ...v, syncState: 'sent', sentAt: at }));
+/**
+ * How the server acknowledged a batch: its receivedAt (ms), the batch's id, and the batch sent
+ * before it without an answer (it may have been stored all the same), if any.
+ */
+export interface BatchAck {
+  receivedAt: number;
+  batchId: string;
+  unanswered: { batchId: string; eventIds: readonly string[] } | null;
+}
+
+/** Marks visits acknowledged by the server (`ack`: by one that said when it received them). */
+export function markSent(
+  db: TracksphereDb,
+  ids: readonly string[],
+  at: number,
+  ack?: BatchAck,
+): Promise<number> {
+  if (ack === undefined) {
+    return updatePending(db, ids, (v) => ({ ...v, syncState: 'sent', sentAt: at }));
+  }
+  const earlier = new Set(ack.unanswered?.eventIds ?? []);
+  return updatePending(db, ids, (v) => ({
+    ...v,
+    syncState: 'sent',
+    sentAt: at,
+    ackedAt: ack.receivedAt,
+    ackBatches:
+      ack.unanswered !== null && earlier.has(v.id)
+        ? [ack.batchId, ack.unanswered.batchId]
+        : [ack.batchId],
+  }));
 }
 
 export interface Rejection {
@@ -82,10 +110,15 @@ export function queueLocalVisits(db: TracksphereDb): Promise<number> {
 /** Applies the server's answer to one batch in one transaction. */
 export function settleBatch(
   db: TracksphereDb,
-  settled: { sentIds: readonly string[]; rejections: readonly Rejection[]; at: number },
+  settled: {
+    sentIds: readonly string[];
+    rejections: readonly Rejection[];
+    at: number;
+    ack?: BatchAck;
+  },
 ): Promise<{ sent: number; rejected: number }> {
   return db.transaction('rw', db.visits, async () => ({
-    sent: await markSent(db, settled.sentIds, settled.at),
+    sent: await markSent(db, settled.sentIds, settled.at, settled.ack),
     rejected: await markRejected(db, settled.rejections),
   }));
 }

@@ -33,6 +33,17 @@ export interface StoredVisit extends VisitEvent {
   rejectReason?: string;
   /** When the server acknowledged it (ms since the epoch). */
   sentAt?: number;
+  /**
+   * The server's receivedAt of the batch that acknowledged it (ms since the epoch): a summary
+   * holds it once its appliedThrough for this browser reaches it (stats/all-browsers.ts).
+   * Unset: acknowledged by a server that does not say (or not acknowledged).
+   */
+  ackedAt?: number;
+  /**
+   * The batches that may have stored it: the acknowledging one, and one sent before that was
+   * not answered (its answer lost, it may have reached the server all the same).
+   */
+  ackBatches?: string[];
 }
 
 /** Active time and visit count of one domain on one local calendar day. */

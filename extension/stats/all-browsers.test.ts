@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredVisit } from '../db/index.js';
 import { allBrowsersReply } from '../sync/sync-test-kit.js';
-import { allBrowsersDay, missingFromSummary } from './all-browsers.js';
+import { allBrowsersDay, missingFromSummary, summaryMark } from './all-browsers.js';
 
 const ME = '0190a6f2-0000-7000-8000-00000000000a';
 const OTHER = '0190a6f2-0000-7000-8000-00000000000b';
@@ -19,6 +19,65 @@ describe('missingFromSummary', () => {
     expect(missingFromSummary(visit('rejected'), T0)).toBe(true);
     expect(missingFromSummary(visit('sent', T0 - 1), T0)).toBe(false);
     expect(missingFromSummary(visit('sent', T0 + 1), T0)).toBe(true);
+  });
+});
+
+describe('missingFromSummary with watermarks (Kafka mode: written after the acknowledgement)', () => {
+  const acked = (ackedAt: number, ackBatches: string[], sentAt = T0 - 60_000) =>
+    ({ syncState: 'sent', sentAt, ackedAt, ackBatches }) as StoredVisit;
+  const X = '0190a6f2-0000-7000-8000-0000000000c1';
+  const Z = '0190a6f2-0000-7000-8000-0000000000c2';
+  const mark = { fetchedAt: T0, appliedThrough: T0 - 10_000, lastBatchId: X };
+
+  it('adds an acknowledged visit the writer has not reached, acknowledged before the summary too', () => {
+    expect(missingFromSummary(acked(T0 - 5_000, [Z]), mark)).toBe(true);
+    expect(missingFromSummary(acked(T0 - 10_000, [Z]), mark)).toBe(false);
+    expect(missingFromSummary(acked(T0 - 20_000, [Z]), mark)).toBe(false);
+    // No batch of this browser written yet.
+    expect(missingFromSummary(acked(T0 - 20_000, [Z]), { ...mark, appliedThrough: null })).toBe(
+      true,
+    );
+  });
+
+  it('does not add a resent visit whose earlier, unanswered batch is the one at the watermark', () => {
+    expect(missingFromSummary(acked(T0 - 5_000, [Z, X]), mark)).toBe(false);
+    expect(missingFromSummary(acked(T0 - 5_000, [X]), mark)).toBe(false);
+  });
+
+  it('still adds what is not sent, and falls back to the time it was received without marks', () => {
+    expect(missingFromSummary(visit('pending'), mark)).toBe(true);
+    expect(missingFromSummary(visit('local'), mark)).toBe(true);
+    // Acknowledged by a server that did not say when it received it.
+    expect(missingFromSummary(visit('sent', T0 - 1), mark)).toBe(false);
+    expect(missingFromSummary(visit('sent', T0 + 1), mark)).toBe(true);
+    // A summary of a server without watermarks.
+    expect(missingFromSummary(acked(T0 - 5_000, [Z]), { fetchedAt: T0 })).toBe(false);
+    expect(missingFromSummary(acked(T0 - 5_000, [Z], T0 + 1), { fetchedAt: T0 })).toBe(true);
+  });
+
+  it("reads this browser's watermark and the last batch from the summary", () => {
+    const { cached } = allBrowsersReply(ME, OTHER, DAY, T0, []);
+    if (cached === null) throw new Error('no summary');
+    const summary = {
+      ...cached.summary,
+      appliedThrough: {
+        [ME]: new Date(T0 - 10_000).toISOString(),
+        [OTHER]: new Date(T0).toISOString(),
+      },
+      lastBatchId: X,
+    };
+    expect(summaryMark({ summary, fetchedAt: T0 }, ME)).toEqual(mark);
+    expect(
+      summaryMark(
+        { summary: { ...summary, appliedThrough: {}, lastBatchId: null }, fetchedAt: T0 },
+        ME,
+      ),
+    ).toEqual({
+      fetchedAt: T0,
+      appliedThrough: null,
+      lastBatchId: null,
+    });
+    expect(summaryMark(cached, ME)).toEqual({ fetchedAt: T0 });
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * All my browsers: the server's summary (every linked browser's acknowledged visits) plus what
- * this browser holds that the summary cannot contain yet, so that nothing counts twice.
+ * All my browsers: the server's summary (every linked browser's visits the server has written)
+ * plus what this browser holds that the summary does not contain yet, so that nothing counts
+ * twice or not at all.
  */
-import type { LinkedDevice } from '#protocol';
+import type { LinkedDevice, Summary } from '#protocol';
 import {
   type DailyRollup,
   type DayOf,
@@ -14,18 +15,58 @@ import {
 import type { AllBrowsersReply, OpenVisitFigure } from '../messaging/protocol.js';
 import { withOpenVisits } from './open-visits.js';
 
+/** What a summary tells of this browser's acknowledged visits it holds. */
+export interface SummaryMark {
+  /** When this browser received the summary (its own clock). */
+  fetchedAt: number;
+  /**
+   * This browser's watermark in it (ms): the server's receivedAt of the latest batch of this
+   * browser the figures hold; null: none yet. Undefined: a server without watermarks.
+   */
+  appliedThrough?: number | null;
+  /** The batchId at that watermark (null: none). */
+  lastBatchId?: string | null;
+}
+
+/** The mark of a cached summary for this browser, `deviceId` (default: the summary's caller). */
+export function summaryMark(
+  cached: { summary: Summary; fetchedAt: number },
+  deviceId: string | null,
+): SummaryMark {
+  const { summary, fetchedAt } = cached;
+  if (summary.appliedThrough === undefined) return { fetchedAt };
+  const id = deviceId ?? summary.devices.find((d) => d.thisDevice)?.id ?? null;
+  const through = id === null ? undefined : summary.appliedThrough[id];
+  return {
+    fetchedAt,
+    appliedThrough: through === undefined ? null : Date.parse(through),
+    lastBatchId: summary.lastBatchId ?? null,
+  };
+}
+
 /**
- * Whether a visit of this browser is missing from a summary received at `fetchedAt`:
+ * Whether a visit of this browser is missing from a summary (`mark`; a number: only when it
+ * was received, from a server without watermarks):
  * - pending (in the outbox): the server will receive it, and has not acknowledged it;
  * - local (recorded with sync off, or imported) and rejected (refused as invalid): the server
  *   does not have them and will not unless the person sends earlier history (then pending);
- * - sent (a restored export's visit the server had acknowledged included): in the summary,
+ * - sent, with the server's receivedAt: missing while the summary's watermark for this browser
+ *   is before it (in Kafka mode the server writes a batch after acknowledging it), unless one
+ *   of the batches that carried it is the batch at the watermark (an earlier send whose answer
+ *   was lost, stored already: the resend is counted once);
+ * - sent, without it (a server without watermarks, a restored export's visit): in the summary,
  *   unless acknowledged after the summary was received (then the summary, read before, may
  *   not hold it). Only a visit stored on the server in the moment between the summary's
  *   reading and its arrival, and acknowledged after, counts twice, until the next summary.
  */
-export function missingFromSummary(visit: StoredVisit, fetchedAt: number): boolean {
-  return visit.syncState !== 'sent' || (visit.sentAt ?? 0) > fetchedAt;
+export function missingFromSummary(visit: StoredVisit, mark: SummaryMark | number): boolean {
+  if (visit.syncState !== 'sent') return true;
+  const m = typeof mark === 'number' ? { fetchedAt: mark } : mark;
+  if (m.appliedThrough !== undefined && visit.ackedAt !== undefined) {
+    if (m.lastBatchId != null && visit.ackBatches?.includes(m.lastBatchId) === true) return false;
+    return m.appliedThrough === null || visit.ackedAt > m.appliedThrough;
+  }
+  return (visit.sentAt ?? 0) > m.fetchedAt;
 }
 
 /** ms of local midnight starting `day` (YYYY-MM-DD). */
@@ -34,11 +75,11 @@ function startOfDay(day: string): number {
   return new Date(y, m - 1, d).getTime();
 }
 
-/** This browser's visits of `day` the summary received at `fetchedAt` lacks, as rollup rows. */
+/** This browser's visits of `day` the summary (`mark`) lacks, as rollup rows. */
 export async function unacknowledgedRows(
   db: TracksphereDb,
   day: string,
-  fetchedAt: number,
+  mark: SummaryMark | number,
   dayOf: DayOf = localDayOf,
 ): Promise<DailyRollup[]> {
   const fromMs = startOfDay(day);
@@ -49,7 +90,7 @@ export async function unacknowledgedRows(
   });
   const byDomain = new Map<string, DailyRollup>();
   for (const visit of visits) {
-    if (dayOf(visit.startedMs) !== day || !missingFromSummary(visit, fetchedAt)) continue;
+    if (dayOf(visit.startedMs) !== day || !missingFromSummary(visit, mark)) continue;
     const row = byDomain.get(visit.domain) ?? { day, domain: visit.domain, activeMs: 0, visits: 0 };
     row.activeMs += visit.activeMs;
     row.visits += 1;

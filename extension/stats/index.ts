@@ -3,6 +3,8 @@ export {
   allBrowsersDay,
   type BrowserShare,
   missingFromSummary,
+  type SummaryMark,
+  summaryMark,
   unacknowledgedRows,
 } from './all-browsers.js';
 export {

@@ -7,6 +7,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { IngestResult } from '#protocol';
 import {
+  type BatchAck,
   getSyncMeta,
   markRejected,
   oldestPending,
@@ -105,6 +106,7 @@ function settleAccepted(
   visits: readonly StoredVisit[],
   result: IngestResult,
   at: number,
+  batch: Omit<BatchAck, 'receivedAt'>,
 ): Promise<{ sent: number; rejected: number }> {
   const byIndex = new Map(result.rejected.map((r) => [r.index, r]));
   const sentIds: string[] = [];
@@ -114,7 +116,15 @@ function settleAccepted(
     if (r === undefined) sentIds.push(v.id);
     else rejections.push({ id: v.id, code: r.code, reason: r.message });
   });
-  return settleBatch(db, { sentIds, rejections, at });
+  // The server's receivedAt places the batch among this browser's: the summary's watermark
+  // tells which acknowledged visits it holds (stats/all-browsers.ts).
+  const receivedAt = result.receivedAt === undefined ? Number.NaN : Date.parse(result.receivedAt);
+  return settleBatch(db, {
+    sentIds,
+    rejections,
+    at,
+    ...(Number.isNaN(receivedAt) ? {} : { ack: { ...batch, receivedAt } }),
+  });
 }
 
 async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult> {
@@ -157,6 +167,7 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
     // as one batch retried. Resending is harmless either way (idempotent on event id).
     const batchId =
       inFlight !== null && sameIds(inFlight.eventIds, ids) ? inFlight.batchId : newBatchId();
+    const unanswered = inFlight !== null && inFlight.batchId !== batchId ? inFlight : null;
     inFlight = { batchId, eventIds: ids };
     const sentAt = deps.now();
     await updateSyncMeta(db, { lastAttemptAt: sentAt, inFlight });
@@ -168,7 +179,10 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
 
     switch (outcome.kind) {
       case 'accepted': {
-        const settled = await settleAccepted(db, visits, outcome.result, deps.now());
+        const settled = await settleAccepted(db, visits, outcome.result, deps.now(), {
+          batchId,
+          unanswered,
+        });
         tally.sent += settled.sent;
         tally.rejected += settled.rejected;
         attempt = 0;

@@ -7,12 +7,23 @@ import type { Pool } from './pool.js';
 export type SummaryDbRow = [number, string, number, number, number];
 
 /**
+ * The latest batch of a device the figures hold (migration summary-watermarks): every batch of
+ * it the writer applied, up to this receivedAt, is in them.
+ */
+export interface Watermark {
+  deviceId: string;
+  appliedThrough: Date;
+  batchId: string;
+}
+
+/**
  * The figures of `deviceIds` per local day from..to (both included) in the zone `tz`, domain
  * and device, from visit_summary (migration 1796620000000): the daily rollup's rows, with the
  * hours near local midnight moved to the local day they fall on. `sorted` orders them by day,
  * domain and device id (a sort of every row); otherwise they come in no particular order.
  * Rows come as arrays of numbers and the domain: a year of a busy person is 171,000 of them,
- * and an object, a Date and a string per value would cost more than reading them.
+ * and an object, a Date and a string per value would cost more than reading them. With them,
+ * in the same snapshot, the devices' watermarks.
  */
 export async function readSummary(
   pool: Pool,
@@ -21,14 +32,42 @@ export async function readSummary(
   to: string,
   tz: string,
   sorted: boolean,
-): Promise<SummaryDbRow[]> {
-  const r = await pool.query<SummaryDbRow>({
-    name: 'read-summary',
-    text: `SELECT day - $2::date, domain, array_position($1::uuid[], device_id) - 1,
-                  active_ms::float8, visits::float8
-             FROM visit_summary($1::uuid[], $2::date, $3::date, $4, $5)`,
-    values: [deviceIds, from, to, tz, sorted],
-    rowMode: 'array',
-  });
-  return r.rows;
+): Promise<{ rows: SummaryDbRow[]; watermarks: Watermark[] }> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    // One snapshot for the figures and the watermarks: a batch committed between two reads
+    // would be in the one and not the other, and the extension would count it twice or never.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const r = await client.query<SummaryDbRow>({
+      name: 'read-summary',
+      text: `SELECT day - $2::date, domain, array_position($1::uuid[], device_id) - 1,
+                    active_ms::float8, visits::float8
+               FROM visit_summary($1::uuid[], $2::date, $3::date, $4, $5)`,
+      values: [deviceIds, from, to, tz, sorted],
+      rowMode: 'array',
+    });
+    const w = await client.query<{ device_id: string; applied_through: Date; batch_id: string }>({
+      name: 'read-watermarks',
+      text: `SELECT device_id, applied_through, batch_id FROM device_watermarks
+              WHERE device_id = ANY($1::uuid[])`,
+      values: [deviceIds],
+    });
+    await client.query('COMMIT');
+    return {
+      rows: r.rows,
+      watermarks: w.rows.map((row) => ({
+        deviceId: row.device_id,
+        appliedThrough: row.applied_through,
+        batchId: row.batch_id,
+      })),
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    client.release(broken ? true : undefined);
+  }
 }

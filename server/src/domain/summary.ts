@@ -1,7 +1,11 @@
 /**
  * GET /api/v1/me/summary: the daily figures per domain and device of every device linked to the
  * caller's person (the caller alone when it is not linked), from the daily and hourly rollups
- * the writer keeps (migrations 1796530000000 and 1796620000000).
+ * the writer keeps (migrations 1796530000000 and 1796620000000), with each device's watermark
+ * (1796650000000): up to which of its acknowledged batches the figures hold them. In Kafka mode
+ * the consumer writes a batch after the API acknowledged it, so the calling device adds its
+ * acknowledged visits past its watermark itself; the other devices' figures are as old as the
+ * consumer's lag.
  */
 import {
   describeIssues,
@@ -12,7 +16,7 @@ import {
 } from '#protocol';
 import { linkOfDevice } from '../data-access/link-repo.js';
 import type { Pool } from '../data-access/pool.js';
-import { readSummary, type SummaryDbRow } from '../data-access/summary-repo.js';
+import { readSummary, type SummaryDbRow, type Watermark } from '../data-access/summary-repo.js';
 import { AppError } from './errors.js';
 import { linkState } from './link.js';
 
@@ -80,9 +84,9 @@ export async function summarize(
   const link = await linkOfDevice(pool, deviceId);
   if (link === null) throw new AppError('device_deleted', 'This device was erased.');
   const { devices } = linkState(link, deviceId);
-  let rows: SummaryDbRow[];
+  let read: { rows: SummaryDbRow[]; watermarks: Watermark[] };
   try {
-    rows = await readSummary(
+    read = await readSummary(
       pool,
       devices.map((d) => d.id),
       range.from,
@@ -94,6 +98,7 @@ export async function summarize(
     if ((err as { code?: string }).code !== INVALID_PARAMETER_VALUE) throw err;
     throw new AppError('invalid_request', `tz: "${range.tz}" is not a time zone this server knows`);
   }
+  const { rows, watermarks } = read;
   const head = {
     ...(range.v === 2 ? { v: 2 } : {}),
     from: range.from,
@@ -101,6 +106,10 @@ export async function summarize(
     tz: range.tz,
     generatedAt: now.toISOString(),
     devices,
+    appliedThrough: Object.fromEntries(
+      watermarks.map((w) => [w.deviceId, w.appliedThrough.toISOString()]),
+    ),
+    lastBatchId: watermarks.find((w) => w.deviceId === deviceId)?.batchId ?? null,
   };
   const start = JSON.stringify(head).slice(0, -1);
   return range.v === 2

@@ -92,7 +92,8 @@ export function linkPaths(): Record<string, JsonObject> {
         ],
         responses: {
           '200': {
-            description: 'The figures (gzip-encoded when the client accepts it and they are large)',
+            description:
+              "The figures (gzip-encoded when the client accepts it and they are large), with each browser's watermark (appliedThrough): the receivedAt of its latest batch they hold. In Kafka mode a batch is written after it was acknowledged: the caller adds its own acknowledged visits past the watermark; the other browsers' figures are as old as the consumer's lag",
             content: {
               'application/json': {
                 schema: { oneOf: [ref('Summary'), ref('CompactSummary')] },

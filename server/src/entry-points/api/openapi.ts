@@ -110,7 +110,11 @@ export function buildOpenApiDocument(): JsonObject {
             },
           },
           responses: {
-            '200': { description: 'Accepted, with per-event rejections', ...json('IngestResult') },
+            '200': {
+              description:
+                "Accepted, with per-event rejections and the batch's receivedAt (compared with the summary's appliedThrough)",
+              ...json('IngestResult'),
+            },
             '400': error('invalid_json, invalid_batch, or clock_skew (nothing accepted)'),
             '401': error('unauthorized'),
             '403': error('device_deleted, device_revoked or study_ended (nothing accepted)'),

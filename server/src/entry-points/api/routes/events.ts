@@ -50,7 +50,12 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
         throw err;
       });
       stop();
-      const result: IngestResult = { accepted: records.length, rejected };
+      // receivedAt orders the batch among the device's: the summary's watermark (domain/summary.ts).
+      const result: IngestResult = {
+        accepted: records.length,
+        rejected,
+        receivedAt: receivedAt.toISOString(),
+      };
       deps.metrics.eventsAccepted.inc(result.accepted);
       deps.metrics.cohortEventsAccepted.inc(
         { cohort: cohortLabel(deps.metrics, deviceOf(res.locals).cohort) },
