@@ -33,3 +33,13 @@ export const allBrowsersRangesItem = storage.defineItem<CachedSummary[]>(
 export async function forgetAllBrowsersSummaries(): Promise<void> {
   await Promise.all([allBrowsersSummaryItem.setValue(null), allBrowsersRangesItem.setValue([])]);
 }
+
+/**
+ * The options page's scope (this browser, or all the linked ones), one choice for all its
+ * sections. Kept in storage rather than the address: the page opens from the browser's menu
+ * without one, and a person who chose all their browsers expects to see them again there.
+ */
+export const optionsScopeItem = storage.defineItem<'this' | 'all'>('local:optionsScope', {
+  fallback: 'this',
+  version: 1,
+});

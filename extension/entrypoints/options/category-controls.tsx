@@ -45,14 +45,19 @@ export function useCategories(): CategoryControls | null {
 
 /**
  * The chart's segments for the days of `history` (re-read when it changes: another range, a
- * reload); undefined without categories, or until they are read.
+ * reload); undefined without categories, or until they are read. `given`: the rows of the
+ * days, when the caller has them (all the linked browsers'), instead of this browser's.
  */
-export function useDayStacks(history: HistoryStats): Record<string, StackSegment[]> | undefined {
+export function useDayStacks(
+  history: HistoryStats,
+  given?: readonly DailyRollup[],
+): Record<string, StackSegment[]> | undefined {
   const controls = useCategories();
   const loadDays = controls?.loadDays;
-  const [rows, setRows] = useState<DailyRollup[] | null>(null);
+  const [read, setRows] = useState<readonly DailyRollup[] | null>(null);
+  const rows = given ?? read;
   useEffect(() => {
-    if (loadDays === undefined) return;
+    if (loadDays === undefined || given !== undefined) return;
     let current = true;
     loadDays({ from: history.from, to: history.to }).then(
       (read) => {
@@ -64,7 +69,7 @@ export function useDayStacks(history: HistoryStats): Record<string, StackSegment
     return () => {
       current = false;
     };
-  }, [loadDays, history]);
+  }, [loadDays, history, given === undefined]);
   const settings = controls?.settings;
   // Once per read or change of categories, not on every keystroke in the table's search.
   return useMemo(

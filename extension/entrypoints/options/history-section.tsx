@@ -5,6 +5,7 @@ import { NoteLine } from '../../components/note.js';
 import { ShareBar } from '../../components/share-bar.js';
 import { SiteHosts } from '../../components/site-list.js';
 import { TrendChart } from '../../components/trend-chart.js';
+import type { DailyRollup } from '../../db/index.js';
 import { barUnit, chartBars } from '../../stats/date-range.js';
 import { formatNumber } from '../../stats/format-duration.js';
 import {
@@ -36,6 +37,7 @@ export function HistorySection({
   title = t('lastThirtyDays'),
   onPages,
   openSite = null,
+  dayRows,
 }: {
   history: HistoryStats;
   /** Each row gets an erase button when given. */
@@ -46,6 +48,8 @@ export function HistorySection({
   onPages?: ((site: SiteBar) => void) | undefined;
   /** The site whose pages are open. */
   openSite?: string | null;
+  /** The rows of the range's days when they are not this browser's (all the linked browsers'). */
+  dayRows?: readonly DailyRollup[] | undefined;
 }): JSX.Element {
   const [query, setQuery] = useState('');
   const [asking, setAsking] = useState<string | null>(null);
@@ -55,7 +59,7 @@ export function HistorySection({
   const visible = rows.slice(0, shown);
   const unit = barUnit(history.days.length);
   const categories = useCategories() !== null;
-  const stacks = useDayStacks(history);
+  const stacks = useDayStacks(history, dayRows);
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">{t('historyOf', title)}</h2>

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PrivacyLevel } from '#protocol';
 import { t } from '../../components/i18n.js';
+import { ScopeSwitch } from '../../components/scope-switch.js';
 import type { DayRange } from '../../db/index.js';
 import {
   type CustomRangeProblem,
@@ -25,6 +26,8 @@ import type { EraseControls } from './erase-history.js';
 import { HistorySection } from './history-section.js';
 import { RangePicker, rangeChoiceLabel } from './range-picker.js';
 import { SitePagesView } from './site-pages.js';
+import type { OptionsScope } from './use-options-scope.js';
+import { useRangeAcross } from './use-range-across.js';
 import { WhenSection } from './when-section.js';
 import './insights.css';
 import { uiLocale } from '../../stats/format-duration.js';
@@ -42,6 +45,8 @@ export interface InsightsProps {
    * the hours, or the categories of the range; left out, all of them. One range for all parts.
    */
   show?: InsightPart | undefined;
+  /** This browser or all the linked ones (with a server only); left out, this browser. */
+  scope?: OptionsScope | undefined;
 }
 
 export type InsightPart = 'sites' | 'when' | 'categories';
@@ -96,7 +101,15 @@ export function Insights(props: InsightsProps): JSX.Element {
           loadRangeHistory(sources.db, range, await sources.open(), sources.dayOf, sources.sitesOf),
     [range.from, range.to, initial, props.history],
   );
-  const history = initial ? props.history : loaded;
+  const scope = props.scope?.scope ?? 'this';
+  const all = useRangeAcross(range, scope, sources);
+  const local = initial ? props.history : loaded;
+  // Under "all" without a summary for the range (none cached, the server away) this browser's
+  // figures show, as the scope switch says; while the first answer is read, none do.
+  const history =
+    scope !== 'all' || all.across !== null || !all.refreshing
+      ? (all.across?.history ?? local)
+      : null;
   const pages = useLoaded<SitePages>(
     site === null || !showSites
       ? null
@@ -146,8 +159,22 @@ export function Insights(props: InsightsProps): JSX.Element {
   const rawNote = passesRetention(range, today, props.retentionDays)
     ? t('rangeRawVisits', props.retentionDays)
     : null;
+  const localOnly =
+    scope === 'all' && (showSites || showWhen) ? (
+      <p class="notice" data-testid="scope-local-note">
+        {t('scopeLocalOnly')}
+      </p>
+    ) : null;
   return (
     <>
+      {props.scope === undefined ? null : (
+        <ScopeSwitch
+          scope={scope}
+          onScope={props.scope.setScope}
+          all={all.across?.browsers ?? null}
+          refreshing={all.refreshing}
+        />
+      )}
       <RangePicker
         choice={choice}
         from={custom.from}
@@ -157,6 +184,7 @@ export function Insights(props: InsightsProps): JSX.Element {
         onChoice={choose}
         onCustom={pick}
       />
+      {localOnly}
       {!showSites && show !== 'categories' ? null : history === null ? (
         <p class="muted" aria-busy="true">
           {t('loading')}
@@ -168,6 +196,7 @@ export function Insights(props: InsightsProps): JSX.Element {
           history={history}
           erase={props.erase}
           title={title}
+          dayRows={all.across?.rows}
           openSite={site?.domain ?? null}
           onPages={(next) => setSite(next.domain === site?.domain ? null : next)}
         />

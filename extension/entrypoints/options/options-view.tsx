@@ -27,6 +27,7 @@ import { PreferencesSection } from './preferences-section.js';
 import { RejectedSection } from './rejected-section.js';
 import { RetentionField, type RetentionFieldProps } from './retention-field.js';
 import { TrackingSection, type TrackingSectionProps } from './tracking-section.js';
+import { useOptionsScope } from './use-options-scope.js';
 
 export interface OptionsViewProps {
   status: TrackerStatus;
@@ -75,6 +76,8 @@ export function OptionsView(props: OptionsViewProps): JSX.Element {
   const section = useSection();
   const today = props.today ?? props.history.to;
   const ranged = section === 'sites' || section === 'when' || section === 'categories';
+  // One scope for every section, kept across moves, reloads and reopening (use-options-scope.ts).
+  const scope = useOptionsScope(status.sync.registered);
   return (
     <CategoryContext.Provider value={props.categories ?? null}>
       <SkipLink target={sectionHeadingId(section)} label={t('skipToSection')} />
@@ -85,7 +88,11 @@ export function OptionsView(props: OptionsViewProps): JSX.Element {
         </header>
         <main>
           {section !== 'overview' ? null : (
-            <OverviewSection history={props.history} registered={status.sync.registered} />
+            <OverviewSection
+              history={props.history}
+              registered={status.sync.registered}
+              scope={scope}
+            />
           )}
           {/* One element for the three range views: the range chosen in one stays in the others. */}
           {!ranged ? null : (
@@ -103,6 +110,7 @@ export function OptionsView(props: OptionsViewProps): JSX.Element {
                   sources={props.insight}
                   erase={props.erase}
                   show={section as InsightPart}
+                  scope={status.sync.registered ? scope : undefined}
                 />
               )}
               {section === 'categories' ? <CategoriesSection /> : null}

@@ -18,6 +18,7 @@ import {
 } from '../../stats/index.js';
 import { useCategories, useDayStacks } from './category-controls.js';
 import { sectionHeadingId } from './dashboard-nav.js';
+import type { OptionsScope } from './use-options-scope.js';
 
 /** Today's figures move while the overview is open (the open visits count up). */
 export const OVERVIEW_REFRESH_MS = 5_000;
@@ -68,15 +69,22 @@ export interface OverviewProps {
   history: HistoryStats;
   /** Whether this browser is registered with a server: the scope switch shows then. */
   registered: boolean;
+  /** The page's scope, shared by its sections; left out, the overview keeps its own. */
+  scope?: OptionsScope;
 }
 
 /**
  * Today at a glance (total, top sites, categories; in this browser or all the linked ones,
  * as the popup shows them) and the last 30 days' trend split by category.
  */
-export function OverviewSection({ history, registered }: OverviewProps): JSX.Element {
+export function OverviewSection({ history, registered, scope }: OverviewProps): JSX.Element {
   const read = useToday(history);
   const all = useAllBrowsers(read?.day ?? null, sitesOf, read);
+  // The page's scope leads: the hook follows it (kept across sections, reloads, reopening).
+  const { setScope } = all;
+  useEffect(() => {
+    if (scope !== undefined) setScope(scope.scope);
+  }, [scope?.scope, setScope]);
   const controls = useCategories();
   const stacks = useDayStacks(history);
   const shown =
@@ -100,7 +108,7 @@ export function OverviewSection({ history, registered }: OverviewProps): JSX.Ele
       {registered ? (
         <ScopeSwitch
           scope={all.scope}
-          onScope={all.setScope}
+          onScope={scope?.setScope ?? all.setScope}
           all={shown?.allDay ?? null}
           refreshing={all.refreshing}
         />

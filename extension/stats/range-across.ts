@@ -1,0 +1,103 @@
+/**
+ * A range of days across the linked browsers, as the options page's Sites, When and Categories
+ * show it under "All my browsers": the summary's rows of the range, plus this browser's visits
+ * the summary lacks (missingFromSummary decides, as for the popup's day), plus its open visits.
+ * The summary has totals per day, domain and browser only: pages and hours stay this browser's.
+ */
+import {
+  addDays,
+  type DailyRollup,
+  type DayOf,
+  type DayRange,
+  dayTotals,
+  localDayOf,
+  localStartOfDay,
+  type TracksphereDb,
+  visitsStartedIn,
+} from '../db/index.js';
+import type { AllBrowsersReply, OpenVisitFigure } from '../messaging/protocol.js';
+import { type AllBrowsersDay, missingFromSummary } from './all-browsers.js';
+import { dayCount } from './date-range.js';
+import type { HistoryStats } from './history-stats.js';
+import { withOpenVisits } from './open-visits.js';
+import { type SiteOf, siteBars } from './site-shares.js';
+
+/** What missingFromSummary weighs a visit against (when the summary came, and what it holds). */
+export type SummaryMarkOf = Parameters<typeof missingFromSummary>[1];
+
+/** This browser's visits of the range's days the summary lacks, as rollup rows (day, domain). */
+export async function unacknowledgedInRange(
+  db: TracksphereDb,
+  range: DayRange,
+  mark: SummaryMarkOf,
+  dayOf: DayOf = localDayOf,
+  startOfDay: (day: string) => number = localStartOfDay,
+): Promise<DailyRollup[]> {
+  const visits = await visitsStartedIn(db, {
+    fromMs: startOfDay(range.from),
+    toMs: startOfDay(addDays(range.to, 1)),
+  });
+  const rows = new Map<string, DailyRollup>();
+  for (const visit of visits) {
+    if (!missingFromSummary(visit, mark)) continue;
+    const day = dayOf(visit.startedMs);
+    const key = `${day} ${visit.domain}`;
+    const row = rows.get(key) ?? { day, domain: visit.domain, activeMs: 0, visits: 0 };
+    row.activeMs += visit.activeMs;
+    row.visits += 1;
+    rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
+export interface RangeAcross {
+  /** The range's totals, days and sites across the linked browsers. */
+  history: HistoryStats;
+  /** Every row of the range (open visits included): the chart's category stacks read them. */
+  rows: DailyRollup[];
+  /** Each browser's time over the range, and when the summary is from. */
+  browsers: AllBrowsersDay;
+}
+
+/** The range across the linked browsers; null without a summary covering it. */
+export function rangeAcross(
+  reply: AllBrowsersReply,
+  range: DayRange,
+  unacknowledged: readonly DailyRollup[],
+  open: readonly OpenVisitFigure[],
+  siteOf?: SiteOf,
+  dayOf: DayOf = localDayOf,
+): RangeAcross | null {
+  const { cached } = reply;
+  if (cached === null) return null;
+  const { summary } = cached;
+  const served = summary.rows.filter((row) => row.date >= range.from && row.date <= range.to);
+  const summed: DailyRollup[] = [
+    ...served.map((row) => ({
+      day: row.date,
+      domain: row.domain,
+      activeMs: row.activeMs,
+      visits: row.visits,
+    })),
+    ...unacknowledged,
+  ];
+  const rows = withOpenVisits(summed, open, range, dayOf);
+  const days = dayTotals(rows, { lastDay: range.to, days: dayCount(range) });
+  const history: HistoryStats = {
+    from: range.from,
+    to: range.to,
+    totalActiveMs: days.reduce((sum, d) => sum + d.activeMs, 0),
+    totalVisits: days.reduce((sum, d) => sum + d.visits, 0),
+    days,
+    sites: siteBars(rows, siteOf),
+  };
+  const sum = (list: readonly { activeMs: number }[]): number =>
+    list.reduce((total, row) => total + row.activeMs, 0);
+  const ownExtra = sum(rows) - sum(summed) + sum(unacknowledged);
+  const byBrowser = summary.devices.map((device) => {
+    const mine = device.thisDevice || device.id === reply.deviceId;
+    const ms = sum(served.filter((row) => row.deviceId === device.id));
+    return { device, activeMs: ms + (mine ? ownExtra : 0) };
+  });
+  return { history, rows, browsers: { rows: summed, byBrowser, asOf: cached.fetchedAt } };
+}
