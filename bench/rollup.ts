@@ -4,9 +4,9 @@
  *  - `BENCH_ONLY=rollup`: the writer's cost of keeping the rollups. insertVisits (the writer of
  *    both modes: COPY, then the rollup triggers) stores BENCH_ROLLUP_EVENTS (200,000) visits of
  *    100 devices in 5,000-row calls on 2 connections at once, with no rollup insert trigger,
- *    visit_rollup's without the daily rollup's triggers on it, visit_rollup's with them, and
- *    those with the dashboards' (ALTER TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints the events/s of
- *    each and the cost against none.
+ *    visit_rollup's (hours and the summary's days), and those with the dashboards' (ALTER
+ *    TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints
+ *    the events/s of each, the cost against none, and the time of folding a round's deltas.
  *  - `BENCH_ONLY=summary`: GET /api/v1/me/summary?v=2 (the compact answer the extension asks
  *    for) for 12 months of one person with 3 linked devices and BENCH_SUMMARY_VISITS (200,000)
  *    visits each (stored through insertVisits, so the triggers fill the rollups), against one
@@ -21,6 +21,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { maintainPartitions } from '../server/src/data-access/partitions.js';
 import { createPool, type Pool } from '../server/src/data-access/pool.js';
+import { foldRollupDeltas } from '../server/src/data-access/rollup-fold.js';
 import type { VisitRecord } from '../server/src/data-access/visit-record.js';
 import { insertVisits } from '../server/src/data-access/visits-repo.js';
 import { registerDevice } from '../test/harness/client.js';
@@ -109,21 +110,20 @@ export async function runRollupCost(rounds: number): Promise<void> {
           seq,
         );
       });
-    // Three modes, in rotating order: no rollup trigger, visit_rollup's only, and visit_rollup's
-    // with the dashboards' (migration dashboard-rollups).
-    // 'days': visit_rollup_days' triggers on visit_rollup (migration summary-days); without
-    // them visit_rollup is kept alone, so the two modes tell what the daily rollup adds.
+    // Three modes, in rotating order: no rollup trigger, visit_rollup's (the hours and, since
+    // migration rollup-deltas, the summary's days in the same pass), and visit_rollup's with the
+    // dashboards' (migration dashboard-rollups; the per-domain ones as appended deltas).
     const modes = [
       { name: 'off', triggers: [] as string[] },
-      { name: 'visit_rollup without its days', triggers: ['visits_rollup_insert'] },
-      { name: 'visit_rollup', triggers: ['visits_rollup_insert', 'days'] },
+      { name: 'visit_rollup', triggers: ['visits_rollup_insert'] },
       {
         name: 'visit_rollup + dashboard rollups',
-        triggers: ['visits_rollup_insert', 'days', 'visits_dashboard_rollups_insert'],
+        triggers: ['visits_rollup_insert', 'visits_dashboard_rollups_insert'],
       },
     ];
     const all = ['visits_rollup_insert', 'visits_dashboard_rollups_insert'];
     const rates = new Map<string, number[]>(modes.map((m) => [m.name, []]));
+    const folds: number[] = [];
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < modes.length; i++) {
         const mode = modes[(i + round) % modes.length] as (typeof modes)[number];
@@ -131,13 +131,17 @@ export async function runRollupCost(rounds: number): Promise<void> {
           const on = mode.triggers.includes(t) ? 'ENABLE' : 'DISABLE';
           await pool.query(`ALTER TABLE visits ${on} TRIGGER ${t}`);
         }
-        for (const t of ['visit_rollup_days_insert', 'visit_rollup_days_update']) {
-          const on = mode.triggers.includes('days') ? 'ENABLE' : 'DISABLE';
-          await pool.query(`ALTER TABLE visit_rollup ${on} TRIGGER ${t}`);
-        }
         const rate = await write(pool, batch());
         rates.get(mode.name)?.push(rate);
         log(`round ${round + 1}, ${mode.name}: ${Math.round(rate)} events/s`);
+        // What the writers appended, folded as the writing processes' loop folds it (every
+        // 10 s, off the writer's path): its time beside the round's.
+        const t = performance.now();
+        const folded = await foldRollupDeltas(pool);
+        if (folded > 0) {
+          folds.push(performance.now() - t);
+          log(`  fold: ${folded} delta rows in ${(performance.now() - t).toFixed(0)} ms`);
+        }
       }
     }
     await pool.end();
@@ -149,7 +153,8 @@ export async function runRollupCost(rounds: number): Promise<void> {
     });
     process.stdout.write(
       `\nRollup cost on the writer (insertVisits, ${events} events a round, median of ${rounds}):\n` +
-        `${lines.join('\n')}\n`,
+        `${lines.join('\n')}\n` +
+        `  fold of a round's per-domain deltas (median of ${folds.length}): ${median(folds).toFixed(0)} ms\n`,
     );
   } finally {
     await cluster.destroy();

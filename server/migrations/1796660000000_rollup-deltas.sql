@@ -225,3 +225,79 @@ GRANT SELECT, INSERT, DELETE ON visit_domain_days_delta, visit_domain_hours_delt
 -- Grafana reads the views (which read the tables as their owner).
 REVOKE SELECT ON visit_domain_days_folded, visit_domain_hours_folded FROM grafana_reader;
 GRANT SELECT ON visit_domain_days, visit_domain_hours TO grafana_reader;
+
+-- The summary's daily rollup from the visits themselves, in the same pass as the hours. It was
+-- kept by statement triggers on visit_rollup, from the hours' transition tables: every upsert
+-- of hours captured each row it inserted or updated twice (old and new), and a second trigger
+-- joined them to find the change. Half the writer's cost of its rollups went there (docs/
+-- performance.md). Now visit_rollup_add and visit_rollup_subtract move the days by the same
+-- sums as the hours, and partition maintenance's row deletes do too (rollup-partitions.ts).
+-- visit_rollup's DELETE trigger stays: deleting an emptied hour deletes its day once empty.
+DROP TRIGGER visit_rollup_days_insert ON visit_rollup;
+DROP TRIGGER visit_rollup_days_update ON visit_rollup;
+DROP FUNCTION visit_rollup_days_add();
+DROP FUNCTION visit_rollup_days_change();
+
+CREATE OR REPLACE FUNCTION visit_rollup_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO visit_rollup AS r (hour, device_id, domain, active_ms, visits)
+  SELECT date_trunc('hour', n.started_at, 'UTC'), n.device_id, n.domain,
+         sum(n.active_ms)::bigint, count(*)
+    FROM new_visits n
+   GROUP BY 1, 2, 3
+   ORDER BY 2, 1, 3
+  ON CONFLICT (device_id, hour, domain) DO UPDATE
+    SET active_ms = r.active_ms + EXCLUDED.active_ms, visits = r.visits + EXCLUDED.visits;
+  INSERT INTO visit_rollup_days AS r (device_id, day, domain, active_ms, visits)
+  SELECT n.device_id, (n.started_at AT TIME ZONE 'UTC')::date, n.domain,
+         sum(n.active_ms)::bigint, count(*)
+    FROM new_visits n
+   GROUP BY 1, 2, 3
+   ORDER BY 1, 2, 3
+  ON CONFLICT (device_id, day, domain) DO UPDATE
+    SET active_ms = r.active_ms + EXCLUDED.active_ms, visits = r.visits + EXCLUDED.visits;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION visit_rollup_subtract() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  WITH gone AS (
+    SELECT date_trunc('hour', o.started_at, 'UTC') AS hour, o.device_id, o.domain,
+           sum(o.active_ms)::bigint AS active_ms, count(*) AS visits
+      FROM old_visits o
+     GROUP BY 1, 2, 3
+  ), locked AS MATERIALIZED (
+    SELECT r.device_id, r.hour, r.domain
+      FROM visit_rollup r JOIN gone g USING (device_id, hour, domain)
+     ORDER BY r.device_id, r.hour, r.domain
+       FOR UPDATE OF r
+  )
+  UPDATE visit_rollup r
+     SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
+    FROM gone g, locked l
+   WHERE r.device_id = g.device_id AND r.hour = g.hour AND r.domain = g.domain
+     AND l.device_id = g.device_id AND l.hour = g.hour AND l.domain = g.domain;
+  WITH gone AS (
+    SELECT o.device_id, (o.started_at AT TIME ZONE 'UTC')::date AS day, o.domain,
+           sum(o.active_ms)::bigint AS active_ms, count(*) AS visits
+      FROM old_visits o
+     GROUP BY 1, 2, 3
+  ), locked AS MATERIALIZED (
+    SELECT r.device_id, r.day, r.domain
+      FROM visit_rollup_days r JOIN gone g USING (device_id, day, domain)
+     ORDER BY r.device_id, r.day, r.domain
+       FOR UPDATE OF r
+  )
+  UPDATE visit_rollup_days r
+     SET active_ms = r.active_ms - g.active_ms, visits = r.visits - g.visits
+    FROM gone g, locked l
+   WHERE r.device_id = g.device_id AND r.day = g.day AND r.domain = g.domain
+     AND l.device_id = g.device_id AND l.day = g.day AND l.domain = g.domain;
+  -- Emptied hours go; visit_rollup's DELETE trigger then deletes the days left empty.
+  DELETE FROM visit_rollup r
+   USING (SELECT DISTINCT date_trunc('hour', o.started_at, 'UTC') AS hour, o.device_id, o.domain
+            FROM old_visits o) g
+   WHERE r.device_id = g.device_id AND r.hour = g.hour AND r.domain = g.domain
+     AND r.visits <= 0;
+  RETURN NULL;
+END $$;

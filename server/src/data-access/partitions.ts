@@ -100,7 +100,7 @@ export interface MaintenanceResult {
  *
  * The hourly rollup of visits (visit_rollup) and the summary's daily one (visit_rollup_days)
  * get their months with visits' and lose them together; what retention deletes row by row
- * leaves both in the same transaction (the days follow the hours by triggers).
+ * leaves both in the same transaction (the days are subtracted with the hours).
  *
  * Retention measures from the earliest of `now` (this server's clock),
  * PostgreSQL's now() and the newest visit received, so a clock that jumps

@@ -164,9 +164,18 @@ export async function deleteVisitsAndSubtract(
                   FROM g
                  WHERE r.device_id = g.device_id AND r.hour = g.hour AND r.domain = g.domain
                 RETURNING 1),
+          gy AS (SELECT device_id, (hour AT TIME ZONE 'UTC')::date AS day, domain,
+                        sum(active_ms)::bigint AS active_ms, sum(visits)::bigint AS visits
+                   FROM g GROUP BY 1, 2, 3),
+          uy AS (UPDATE visit_rollup_days r
+                    SET active_ms = r.active_ms - y.active_ms, visits = r.visits - y.visits
+                   FROM gy y
+                  WHERE r.device_id = y.device_id AND r.day = y.day AND r.domain = y.domain
+                 RETURNING 1),
           ${SUBTRACT_DASHBOARD_ROLLUPS}
      SELECT count(*) AS deleted, min(started_at) AS first, max(started_at) AS last,
-            (SELECT count(*) FROM u) + (SELECT count(*) FROM uh) + (SELECT count(*) FROM ud)
+            (SELECT count(*) FROM u) + (SELECT count(*) FROM uy) + (SELECT count(*) FROM uh)
+              + (SELECT count(*) FROM ud)
               + (SELECT count(*) FROM udh)
               AS updated,
             (SELECT array_agg(device_id ORDER BY device_id, session_id) FROM s) AS devices,
