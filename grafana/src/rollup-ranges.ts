@@ -1,15 +1,38 @@
 import { startedInRange } from './sql-filters.js';
 import { indentTail } from './sql-text.js';
 
-/** Ranges longer than this (seconds) read the rollups (activity-source.ts, rollup-sources.ts). */
+/** Ranges of this (seconds) or longer read the rollups (activity-source.ts, rollup-sources.ts). */
 export const ROLLUP_MIN_RANGE_S = 86_400;
 
-/** True after expansion when the range is longer than a day ($__unixEpoch* are literals). */
-export const LONG_RANGE = `($__unixEpochTo() - $__unixEpochFrom() > ${ROLLUP_MIN_RANGE_S})`;
+/** True after expansion when the range is a day or longer ($__unixEpoch* are literals). */
+export const LONG_RANGE = `($__unixEpochTo() - $__unixEpochFrom() >= ${ROLLUP_MIN_RANGE_S})`;
 
-/** First UTC midnight at or after the range start, and the midnight after its last whole day. */
+/** First UTC hour start at or after the range start, and the end of its last whole hour. */
+const HOURS_FROM = 'to_timestamp(ceil($__unixEpochFrom() / 3600.0) * 3600)';
+const HOURS_END = 'to_timestamp(floor($__unixEpochTo() / 3600.0) * 3600)';
+
+/** First UTC midnight at or after the range start, and the end of its last whole day. */
 const FIRST_DAY = 'to_timestamp(ceil($__unixEpochFrom() / 86400.0) * 86400)';
-const DAYS_END = 'to_timestamp(floor(($__unixEpochTo() - 82800) / 86400.0) * 86400 + 86400)';
+const DAYS_END = 'to_timestamp(floor($__unixEpochTo() / 86400.0) * 86400)';
+
+/**
+ * Hourly rollup rows (`column`: their hour) of the whole UTC hours inside the range. The
+ * partial hours at its two edges come from visits (EDGE_HOURS): together they hold each visit
+ * whose raw start lies in the range once, the rollups' key being the hour of the raw start.
+ */
+export function wholeHours(column = 'hour'): string {
+  return `${column} >= ${HOURS_FROM} AND ${column} < ${HOURS_END}`;
+}
+
+/**
+ * Visits whose raw start lies in the range's partial hours (before its first whole hour, or from
+ * the end of its last one up to its end): at most two hours of visits, by the started_at index;
+ * none, and no partition read, when the range starts and ends on the hour.
+ */
+export const EDGE_HOURS = [
+  `(started_at >= to_timestamp($__unixEpochFrom()) AND started_at < ${HOURS_FROM}`,
+  ` OR started_at >= ${HOURS_END} AND started_at < to_timestamp($__unixEpochTo()))`,
+].join('\n');
 
 /** A FROM item: the UNION ALL of `branches` (SELECT, WHERE), aliased, spliced at `spaces`. */
 export function union(branches: Array<[string, string]>, alias: string, spaces: number): string {
@@ -24,9 +47,10 @@ export function union(branches: Array<[string, string]>, alias: string, spaces: 
 }
 
 /**
- * Per-domain rows (domain, active_ms, visits) of the hours starting in the range, when `when`:
- * the whole UTC days from visit_domain_days and the hours of the partial days at the two edges
- * from visit_rollup (its hour index; at most two days of it). `also`: more conditions.
+ * Per-domain rows (domain, active_ms, visits) of the visits whose raw start lies in the range,
+ * when `when`: the whole UTC days from visit_domain_days, the whole hours of the partial days at
+ * the two edges from visit_rollup (its hour index; at most two days of it), and the partial
+ * hours from visits. `also`: more conditions.
  */
 export function domainDayBranches(when: string, also = ''): Array<[string, string]> {
   return [
@@ -36,7 +60,11 @@ export function domainDayBranches(when: string, also = ''): Array<[string, strin
     ],
     [
       'SELECT domain, active_ms, visits\nFROM visit_rollup',
-      `${when}\nAND $__timeFilter(hour)\nAND (hour < ${FIRST_DAY} OR hour >= ${DAYS_END})${also}`,
+      `${when}\nAND ${wholeHours()}\nAND (hour < ${FIRST_DAY} OR hour >= ${DAYS_END})${also}`,
+    ],
+    [
+      'SELECT domain, active_ms, 1::bigint AS visits\nFROM visits',
+      `${when}\nAND ${EDGE_HOURS}${also}`,
     ],
   ];
 }

@@ -1,5 +1,5 @@
 import { activitySource } from './activity-source.js';
-import { domainDayBranches, LONG_RANGE, union } from './rollup-ranges.js';
+import { domainDayBranches, EDGE_HOURS, LONG_RANGE, union, wholeHours } from './rollup-ranges.js';
 import type { FilterVariable } from './sql-filters.js';
 import { matchesVariable } from './sql-filters.js';
 import {
@@ -11,7 +11,7 @@ import {
 } from './variables.js';
 
 /**
- * The smallest source that answers each kind of panel over ranges longer than a day (the
+ * The smallest source that answers each kind of panel over ranges of a day or more (the
  * rollups of migration dashboard-rollups, kept by the writer in the visits' own statement):
  *   - deviceSource: visit_device_hours (hour, device, parsed User-Agent), for totals, series by
  *     time, device counts and the Audience shares, while Domain is on All;
@@ -22,7 +22,8 @@ import {
  * Otherwise each falls back to what answered before (activitySource: visit_rollup or visits).
  * Like activitySource, the branch is picked by constants after Grafana's expansion, which
  * PostgreSQL folds when planning; the rollups count a visit in the hour (day) of its RAW client
- * start, as visit_rollup does, and hours starting inside the range.
+ * start, as visit_rollup does: their whole hours (days) inside the range, and visits the partial
+ * hours at its edges (wholeHours, EDGE_HOURS).
  */
 
 /** The variable `v` is on All (after expansion, a constant). */
@@ -47,10 +48,10 @@ const HOURS_UA = [
   'FROM visit_device_hours',
 ].join('\n');
 
-/** Device hours in range, for the chosen cohorts, devices and browsers. */
-function deviceHoursFilter(): string {
+/** Device hours (visits: `edges`) in range, for the chosen cohorts, devices and browsers. */
+function deviceHoursFilter(edges = false): string {
   return [
-    '$__timeFilter(hour)',
+    edges ? EDGE_HOURS : wholeHours(),
     cohortFilter(),
     matchesVariable(DEVICE_FILTER),
     matchesVariable(BROWSER_FILTER),
@@ -67,6 +68,7 @@ export function deviceSource(spaces: number, alias = 'a'): string {
   return union(
     [
       [VISITS_UA, `NOT (${hours})\nAND ${activityFilter()}`],
+      [VISITS_UA, `${hours}\nAND ${deviceHoursFilter(true)}`],
       [HOURS_UA, `${hours}\nAND ${deviceHoursFilter()}`],
     ],
     alias,
@@ -83,6 +85,10 @@ export function deviceActivitySource(spaces: number, alias = 'a'): string {
   return union(
     [
       [`SELECT t, device_id, active_ms, visits\nFROM ${activitySource(0, 'r')}`, `NOT (${hours})`],
+      [
+        'SELECT started_at_corrected AS t, device_id, active_ms, 1::bigint AS visits\nFROM visits',
+        `${hours}\nAND ${deviceHoursFilter(true)}`,
+      ],
       [
         'SELECT hour AS t, device_id, active_ms, visits\nFROM visit_device_hours',
         `${hours}\nAND ${deviceHoursFilter()}`,
@@ -121,7 +127,11 @@ export function domainSeries(spaces: number, topDomains: string, alias = 'a'): s
     [
       [
         'SELECT hour AS t, domain, active_ms\nFROM visit_domain_hours',
-        `${hours}\nAND $__timeFilter(hour)\nAND domain IN (${topDomains})`,
+        `${hours}\nAND ${wholeHours()}\nAND domain IN (${topDomains})`,
+      ],
+      [
+        'SELECT started_at_corrected AS t, domain, active_ms\nFROM visits',
+        `${hours}\nAND ${EDGE_HOURS}\nAND domain IN (${topDomains})`,
       ],
       [
         `SELECT t, domain, active_ms\nFROM ${activitySource(0, 'r')}`,

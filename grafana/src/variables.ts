@@ -4,7 +4,7 @@ import {
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { POSTGRES_DATASOURCE } from './datasource.js';
-import { domainsOfRange, LONG_RANGE } from './rollup-ranges.js';
+import { domainsOfRange, EDGE_HOURS, LONG_RANGE, wholeHours } from './rollup-ranges.js';
 import { type FilterVariable, matchesVariable, startedInRange } from './sql-filters.js';
 import { indentTail, sql } from './sql-text.js';
 
@@ -100,7 +100,7 @@ export const VARIABLE_QUERIES: Readonly<Record<string, string>> = {
     ORDER BY 1
   `,
   // Domains seen in the range, busiest first: the list stays relevant and bounded.
-  // Over ranges longer than a day from the domains' days (rollup-sources.ts).
+  // Over ranges of a day or more from the domains' days (rollup-sources.ts).
   domain: sql`
     SELECT domain
     FROM ${domainsOfRange(2)}
@@ -117,9 +117,14 @@ export const VARIABLE_QUERIES: Readonly<Record<string, string>> = {
         AND ${indentTail(startedInRange(), 4)}
       UNION ALL
       SELECT browser_name
+      FROM visits
+      WHERE ${LONG_RANGE}
+        AND ${indentTail(EDGE_HOURS, 4)}
+      UNION ALL
+      SELECT browser_name
       FROM visit_device_hours
       WHERE ${LONG_RANGE}
-        AND $__timeFilter(hour)
+        AND ${wholeHours()}
     ) AS b
     WHERE browser_name IS NOT NULL
     ORDER BY 1

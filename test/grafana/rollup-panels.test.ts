@@ -1,13 +1,15 @@
 /**
- * Panels over ranges longer than a day read rollups (grafana/src/activity-source.ts,
+ * Panels over ranges of a day or more read rollups (grafana/src/activity-source.ts,
  * rollup-sources.ts; sessions.ts): visit_rollup, visit_device_hours, visit_domain_days,
- * visit_domain_hours, visit_sessions. On the seed, over two days around it and over 16 days
- * with partial days at both edges, with every variable on All and with one chosen, each such
+ * visit_domain_hours, visit_sessions, and visits for the partial hours at the range's edges. On
+ * the seed, over two days around it, over 16 days with partial days at both edges, and over a
+ * day and 16 days starting and ending inside an hour, with every variable on All and with one
+ * chosen, each such
  * query (panels and the Domain and Browser variables) answers as the same SQL forced to read
  * visits does: the same totals, domains, devices and sessions. Time series may move a visit of a
  * device whose clock is off to the hour of its raw start (the rollups' key), so there the sum
- * over the buckets is compared. EXPLAIN shows a long range with everything on All reading no
- * visits partition, and a day-long range reading no rollup.
+ * over the buckets is compared. EXPLAIN shows a long range on the hour with everything on All
+ * reading no visits partition, and a range under a day reading no rollup.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,9 +36,24 @@ const SIXTEEN_DAYS: Scenario = {
   to: new Date('2025-03-21T05:00:00Z'),
   intervalMs: 3_600_000,
 };
-const ONE_DAY: Scenario = {
+/**
+ * Ranges starting or ending inside an hour, whose partial hours hold seed visits (alice's and
+ * frank's 10:00-10:20, alice's and carol's 10:20-11:00): whole hours from the rollups, the
+ * partial ones from visits.
+ */
+const DAY_OFF_HOURS: Scenario = {
+  from: new Date('2025-03-09T10:20:00Z'),
+  to: new Date('2025-03-10T10:20:00Z'),
+  intervalMs: 60_000,
+};
+const SIXTEEN_DAYS_OFF_HOURS: Scenario = {
+  from: new Date('2025-03-10T10:20:00Z'),
+  to: new Date('2025-03-26T10:20:00Z'),
+  intervalMs: 3_600_000,
+};
+const UNDER_A_DAY: Scenario = {
   from: new Date('2025-03-10T00:00:00Z'),
-  to: new Date('2025-03-11T00:00:00Z'),
+  to: new Date('2025-03-10T23:00:00Z'),
   intervalMs: 3_600_000,
 };
 
@@ -73,7 +90,7 @@ const CHOICES: ReadonlyArray<Record<string, string[]>> = [
 
 /** The same SQL with the rollup branch never taken. */
 function visitsOnly(rawSql: string): string {
-  return rawSql.replaceAll('$__unixEpochFrom() > 86400', '$__unixEpochFrom() > 999999999');
+  return rawSql.replaceAll('$__unixEpochFrom() >= 86400', '$__unixEpochFrom() >= 999999999');
 }
 
 describe('activity panels read the rollup over ranges longer than a day', () => {
@@ -133,7 +150,12 @@ describe('activity panels read the rollup over ranges longer than a day', () => 
     '%s: same figures from the rollups as from visits over two and 16 days, All or chosen',
     async (_key, q) => {
       const names = new Set(variablesOf(q.dashboard).map((v) => v.name));
-      const scenarios = [TWO_DAYS, SIXTEEN_DAYS].flatMap((range) => [
+      // visit_sessions counts a session crossing the range edge whole, visits cut it: ranges
+      // whose edges cut seed sessions compare only the hourly rollups.
+      const offHours = /FROM visit_sessions\b/.test(q.rawSql)
+        ? []
+        : [DAY_OFF_HOURS, SIXTEEN_DAYS_OFF_HOURS];
+      const scenarios = [TWO_DAYS, SIXTEEN_DAYS, ...offHours].flatMap((range) => [
         range,
         ...CHOICES.filter((c) => Object.keys(c).every((n) => names.has(n))).map((c) => ({
           ...range,
@@ -168,7 +190,7 @@ describe('activity panels read the rollup over ranges longer than a day', () => 
       expect(await relations(expandQuery(q.rawSql, q.dashboard, TWO_DAYS))).not.toMatch(
         /"Relation Name":"visits_/,
       );
-      expect(await relations(expandQuery(q.rawSql, q.dashboard, ONE_DAY))).not.toMatch(
+      expect(await relations(expandQuery(q.rawSql, q.dashboard, UNDER_A_DAY))).not.toMatch(
         ROLLUP_RELATION,
       );
     },

@@ -2,6 +2,7 @@ import type { Dashboard } from '@grafana/schema';
 import { readsRollup } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
+import { EDGE_HOURS, wholeHours } from '../rollup-ranges.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { receivedInRange, startedInRange } from '../sql-filters.js';
 import { indentTail, sql } from '../sql-text.js';
@@ -65,7 +66,7 @@ export function devicesDashboard(): Dashboard {
           title: 'Visits per day, by cohort',
           description:
             'Visits per UTC day by when they happened (device clock corrected; over ranges ' +
-            'longer than a day by the device clock, from the hourly rollup), one series per cohort.',
+            'of a day or more by the device clock, from the hourly rollup), one series per cohort.',
         },
         sql`
           SELECT $__timeGroupAlias(t, '1d'),
@@ -77,10 +78,15 @@ export function devicesDashboard(): Dashboard {
             WHERE NOT ${readsRollup(false)}
               AND ${indentTail(startedInRange(), 6)}
             UNION ALL
+            SELECT started_at_corrected AS t, device_id, 1::bigint AS visits
+            FROM visits
+            WHERE ${readsRollup(false)}
+              AND ${indentTail(EDGE_HOURS, 6)}
+            UNION ALL
             SELECT hour AS t, device_id, visits
             FROM visit_device_hours
             WHERE ${readsRollup(false)}
-              AND $__timeFilter(hour)
+              AND ${wholeHours()}
           ) AS v
           JOIN devices d ON d.id = v.device_id
           LEFT JOIN cohorts c ON c.id = d.cohort_id

@@ -14,14 +14,14 @@ import {
   deviceLabel,
 } from '../variables.js';
 
-/** visit_sessions answers: a range over a day, Domain and Browser on All (constants). */
+/** visit_sessions answers: a range of a day or more, Domain and Browser on All (constants). */
 const FROM_SESSIONS = `${readsRollup()} AND ${DOMAIN_FILTER.allValue} IN (\${${DOMAIN_FILTER.name}:sqlstring})`;
 
 /**
  * One row per session (a run of visits with gaps under 30 minutes, numbered by the extension):
- * from its first visit's start to its last visit's end, corrected for clock skew. Over a day or
- * less (or with a Domain or Browser chosen) from the visits that started in the range, so a
- * session crossing the range edge is cut there; over longer ranges from visit_sessions (one row
+ * from its first visit's start to its last visit's end, corrected for clock skew. Under a day
+ * (or with a Domain or Browser chosen) from the visits that started in the range, so a
+ * session crossing the range edge is cut there; over a day or more from visit_sessions (one row
  * per session, kept by the writer), where a session with a visit starting in the range (its
  * first or its last start is: the gaps are shorter than any such range) counts whole, unless
  * its device clock was off by more than SKEW_TOLERANCE_S (as activity panels leave those out).
