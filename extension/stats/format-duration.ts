@@ -11,6 +11,21 @@ const MIN = 60 * SEC;
 const HOUR = 60 * MIN;
 
 /**
+ * Formatters made once per locale and options: building an Intl formatter costs far more than
+ * using one, and a table formats a few numbers per row, a timeline a duration per block.
+ */
+const formatters = new Map<string, unknown>();
+function made<T>(key: string, locale: string | undefined, make: () => T): T {
+  const full = `${locale ?? ''}\u0000${key}`;
+  let formatter = formatters.get(full) as T | undefined;
+  if (formatter === undefined) {
+    formatter = make();
+    formatters.set(full, formatter);
+  }
+  return formatter;
+}
+
+/**
  * The browser's UI language as a BCP 47 tag ("de", "en-US"), or undefined (the
  * runtime's default) outside an extension page or for a tag Intl refuses.
  */
@@ -43,13 +58,22 @@ function durationFallback(parts: DurationParts, locale: string | undefined): str
   const units = (['hours', 'minutes', 'seconds'] as const).filter((u) => parts[u] !== undefined);
   const shown = units.filter((u) => parts[u] !== 0);
   const words = (shown.length > 0 ? shown : units).map((u) =>
-    new Intl.NumberFormat(locale, {
-      style: 'unit',
-      unit: u.slice(0, -1),
-      unitDisplay: 'short',
-    }).format(parts[u] ?? 0),
+    made(
+      `unit ${u}`,
+      locale,
+      () =>
+        new Intl.NumberFormat(locale, {
+          style: 'unit',
+          unit: u.slice(0, -1),
+          unitDisplay: 'short',
+        }),
+    ).format(parts[u] ?? 0),
   );
-  return new Intl.ListFormat(locale, { type: 'unit', style: 'short' }).format(words);
+  return made(
+    'unit list',
+    locale,
+    () => new Intl.ListFormat(locale, { type: 'unit', style: 'short' }),
+  ).format(words);
 }
 
 /**
@@ -69,7 +93,11 @@ export function formatDuration(ms: number, locale: string | undefined = uiLocale
   if (DurationFormat === undefined) return durationFallback(parts, locale);
   // 'always' so that nothing at all still reads "0 sec" rather than an empty string.
   const options = parts.seconds === undefined ? {} : { secondsDisplay: 'always' as const };
-  return new DurationFormat(locale, { style: 'short', ...options }).format(parts);
+  return made(
+    `duration ${parts.seconds === undefined}`,
+    locale,
+    () => new DurationFormat(locale, { style: 'short', ...options }),
+  ).format(parts);
 }
 
 /** A 'YYYY-MM-DD' day written out in the locale's medium style: "Mar 10, 2025", "10.03.2025". */
@@ -95,7 +123,7 @@ export function formatWeekday(day: string, locale: string | undefined = uiLocale
 
 /** A count with the locale's digit grouping: "12,345", "12.345", "12 345". */
 export function formatNumber(n: number, locale: string | undefined = uiLocale()): string {
-  return new Intl.NumberFormat(locale).format(n);
+  return made('number', locale, () => new Intl.NumberFormat(locale)).format(n);
 }
 
 /** A share of a whole (0..1) as a percentage: "42%", "42 %". */

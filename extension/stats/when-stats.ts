@@ -8,6 +8,7 @@
  */
 
 import { QUARTER_MS } from '../db/index.js';
+import { TIMELINE_COLUMNS, toColumns } from './timeline-columns.js';
 
 /** Minutes to add to local time for UTC at an instant, as Date.prototype.getTimezoneOffset. */
 export type ZoneOffset = (ms: number) => number;
@@ -110,12 +111,14 @@ export interface TimelineBlock {
 /**
  * The spans that overlap the day [dayStartMs, dayEndMs), by start, as blocks on its axis; a
  * site's block that starts before its previous one ends grows that one (they would be drawn
- * over each other), so a busy day draws what can be seen, not every visit.
+ * over each other), and blocks closer than the axis's columns become one per run of columns
+ * (timeline-columns.ts), so a busy day draws what can be seen, not every visit.
  */
 export function timeline(
   spans: Iterable<Span>,
   day: { startMs: number; endMs: number },
   siteOf: (host: string) => string = (host) => host,
+  columns: number = TIMELINE_COLUMNS,
 ): TimelineBlock[] {
   const length = day.endMs - day.startMs;
   const blocks: TimelineBlock[] = [];
@@ -143,5 +146,5 @@ export function timeline(
       merged.push(block);
     }
   }
-  return merged;
+  return toColumns(merged, day, columns);
 }
