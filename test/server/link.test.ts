@@ -235,6 +235,64 @@ describe('linking browsers', () => {
     expect(left.rows[0]).toEqual({ visits: 0, devices: 0 });
   });
 
+  it('a second erase of a device being erased waits on it without holding up any link', async () => {
+    const [a, c, d] = await Promise.all(Array.from({ length: 3 }, () => registerDevice(base)));
+    if (!a || !c || !d) throw new Error('registration');
+    expect((await postEvents(base, a.token, makeBatch([makeEvent()]))).status).toBe(200);
+    const erase = () =>
+      request(`${base}/api/v1/me`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${a.token}` },
+      });
+    const lockWaits = async (statement: string): Promise<number> => {
+      const r = await stack.server.pool.query(
+        `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`,
+        [`${statement}%`],
+      );
+      return r.rowCount ?? 0;
+    };
+    // The first erase has deleted a's row and waits on one of its visits, held elsewhere.
+    const blocker = await stack.server.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM visits WHERE device_id = $1 FOR UPDATE', [a.deviceId]);
+      const first = erase();
+      await waitFor(
+        async () => (await lockWaits('DELETE FROM visits WHERE device_id')) === 1,
+        'the first erase to wait on the held visit',
+      );
+      // The second (the person pressed again, or another tab) waits for the first one's row:
+      // under the link lock (before) it waited in the statement that locks the row to revoke it.
+      const second = erase();
+      await waitFor(
+        async () =>
+          (await lockWaits('DELETE FROM devices WHERE id')) +
+            (await lockWaits('WITH old AS (SELECT person_id FROM devices')) ===
+          1,
+        'the second erase to wait on the first',
+      );
+      const linked = await Promise.race([
+        link(base, c.token, d.token).then(() => 'linked'),
+        new Promise((resolve) => setTimeout(resolve, 15_000, 'held up by the erases')),
+      ]);
+      expect(linked).toBe('linked');
+      await blocker.query('COMMIT');
+      expect((await first).status).toBe(200);
+      // The second finds the device erased, as any erase after the first one does.
+      const again = await second;
+      expect(again.status).toBe(403);
+      expect(again.body).toMatchObject({ error: { code: 'device_deleted' } });
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+    const left = await stack.server.pool.query(
+      'SELECT (SELECT count(*) FROM visits WHERE device_id = $1)::int AS visits, (SELECT count(*) FROM devices WHERE id = $1)::int AS devices',
+      [a.deviceId],
+    );
+    expect(left.rows[0]).toEqual({ visits: 0, devices: 0 });
+  });
+
   it('keeps one live code per browser: a new code replaces the one before', async () => {
     const [a, b] = await Promise.all(Array.from({ length: 2 }, () => registerDevice(base)));
     if (!a || !b) throw new Error('registration');

@@ -168,6 +168,16 @@ export async function findDevice(pool: Pool, deviceId: string): Promise<DeviceRe
 export async function eraseDevice(pool: Pool, deviceId: string): Promise<number | null> {
   const found = await withTransaction(pool, async (client) => {
     await lockLinks(client);
+    // Read before any row lock: a device already revoked and unlinked (for good: nothing
+    // links a revoked device) needs nothing done under the link lock, and may be another
+    // erase's in its second transaction, whose row lock this must not wait on holding the
+    // link lock (every link would wait too). Its row is then awaited in the second one.
+    const seen = await client.query<{ settled: boolean }>(
+      'SELECT revoked_at IS NOT NULL AND person_id IS NULL AS settled FROM devices WHERE id = $1',
+      [deviceId],
+    );
+    if (seen.rows[0] === undefined) return false;
+    if (seen.rows[0].settled) return true;
     const r = await client.query<{ person_id: string | null }>(
       `WITH old AS (SELECT person_id FROM devices WHERE id = $1 FOR UPDATE)
        UPDATE devices d SET person_id = NULL, revoked_at = coalesce(d.revoked_at, now())
