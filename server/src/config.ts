@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authCacheEnv } from './config-auth.js';
 import { extensionOriginProblem } from './config-origins.js';
+import { type QuotaConfig, quotaEnv, quotaOf } from './config-quota.js';
 
 /**
  * Server configuration, read once from the environment at start. A bad value
@@ -91,9 +92,6 @@ const EnvSchema = z.object({
   MAX_CLOCK_SKEW_DAYS: positiveInt.default(30),
   RATE_LIMIT_DEVICE_PER_MINUTE: positiveInt.default(120),
   RATE_LIMIT_IP_PER_MINUTE: positiveInt.default(600),
-  // Storage quotas (a UTC day): ~25x what a heavy user stores (2,000 visits of ~350 B a day).
-  QUOTA_ROWS_PER_DEVICE_DAY: positiveInt.default(50_000),
-  QUOTA_BYTES_PER_DEVICE_DAY: positiveInt.default(50_000_000),
   // Devices that may register per UTC day, and in all (unset: no total), with ENROLLMENT_KEY
   // or, without one, by open registration.
   REGISTRATIONS_PER_DAY: positiveInt.default(100),
@@ -109,6 +107,7 @@ const EnvSchema = z.object({
   PARTITION_MAINTENANCE: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...authCacheEnv,
+  ...quotaEnv,
 });
 
 export interface Config {
@@ -141,7 +140,7 @@ export interface Config {
   maxClockSkewDays: number;
   rateLimit: { perDevicePerMinute: number; perIpPerMinute: number };
   /** Per device and UTC day: a batch that would pass either is refused (429 quota_exceeded). */
-  quota: { rowsPerDeviceDay: number; bytesPerDeviceDay: number };
+  quota: QuotaConfig;
   /** Registrations per UTC day and in all (undefined: no cap) (429 registration_limit). */
   registrations: { perDay: number; total: number | undefined };
   /** Devices registered longer ago that stored nothing are deleted by the hourly maintenance. */
@@ -283,10 +282,7 @@ export function loadConfig(
       perDevicePerMinute: e.RATE_LIMIT_DEVICE_PER_MINUTE,
       perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
     },
-    quota: {
-      rowsPerDeviceDay: e.QUOTA_ROWS_PER_DEVICE_DAY,
-      bytesPerDeviceDay: e.QUOTA_BYTES_PER_DEVICE_DAY,
-    },
+    quota: quotaOf(e),
     registrations: { perDay: e.REGISTRATIONS_PER_DAY, total: e.REGISTRATIONS_TOTAL },
     unusedDeviceExpiryDays: e.UNUSED_DEVICE_EXPIRY_DAYS,
     trustProxy: e.TRUST_PROXY,

@@ -132,16 +132,33 @@ export async function reserveUsages(
   });
 }
 
-/** Gives a reservation back (its batch was not delivered), so the retry is not charged twice. */
-export async function releaseUsage(
-  pool: Pool,
-  u: { deviceId: string; day: string; rows: number; bytes: number },
-): Promise<void> {
+/**
+ * Gives reservations back, in one statement: a batch that could not be delivered (so its retry
+ * is charged once), or the unspent quota blocks of an API process (domain/quota-blocks.ts). A
+ * device or day with no row is left alone.
+ */
+export async function releaseUsages(pool: Pool, charges: UsageCharge[]): Promise<void> {
+  if (charges.length === 0) return;
   await pool.query(
-    `UPDATE device_usage SET rows = greatest(rows - $3::bigint, 0),
-            bytes = greatest(bytes - $4::bigint, 0)
-      WHERE device_id = $1::uuid AND day = $2::date`,
-    [u.deviceId, u.day, u.rows, u.bytes],
+    // Rows locked in (device, day) order first, as reserveUsages does: the two never deadlock.
+    `WITH g AS (
+          SELECT device_id, day, sum(rows) AS rows, sum(bytes) AS bytes
+            FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[])
+              AS t(device_id, day, rows, bytes)
+           GROUP BY device_id, day),
+        locked AS (
+          SELECT u.device_id, u.day FROM device_usage u JOIN g USING (device_id, day)
+           ORDER BY u.device_id, u.day FOR UPDATE OF u)
+        UPDATE device_usage u SET rows = greatest(u.rows - g.rows, 0),
+               bytes = greatest(u.bytes - g.bytes, 0)
+          FROM g JOIN locked l USING (device_id, day)
+         WHERE u.device_id = g.device_id AND u.day = g.day`,
+    [
+      charges.map((c) => c.deviceId),
+      charges.map((c) => c.day),
+      charges.map((c) => c.rows),
+      charges.map((c) => c.bytes),
+    ],
   );
 }
 

@@ -6,6 +6,7 @@ import { forgetDevice } from './device-auth.js';
 import { registerWithCode } from './enrollment.js';
 import { AppError } from './errors.js';
 import { newDevice } from './new-device.js';
+import { forgetQuotaBlocks } from './quota.js';
 import { insertDeviceCapped, type RegistrationCaps } from './registration-cap.js';
 import { safeEqual } from './tokens.js';
 
@@ -43,8 +44,10 @@ export async function eraseDeviceData(pool: Pool, deviceId: string): Promise<num
     deleted = await eraseDevice(pool, deviceId);
   } finally {
     // This process's cached credential goes at once (device-auth.ts), also when the erase
-    // failed half way (the device is then revoked); other processes' expire.
+    // failed half way (the device is then revoked); other processes' expire. So do its quota
+    // blocks (quota-blocks.ts): its usage rows go with it.
     forgetDevice(pool, deviceId);
+    forgetQuotaBlocks(pool, deviceId);
   }
   if (deleted === null) throw new AppError('device_deleted', 'This device is already erased.');
   return deleted;

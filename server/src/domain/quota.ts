@@ -1,8 +1,9 @@
 import { isDatabaseDown, type Pool } from '../data-access/pool.js';
-import { releaseUsage } from '../data-access/usage-repo.js';
-import { type ReserveUsage, usageReserver } from '../data-access/usage-reserver.js';
+import { releaseUsages } from '../data-access/usage-repo.js';
+import { usageReserver } from '../data-access/usage-reserver.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import { AppError } from './errors.js';
+import { type QuotaBlocks, quotaBlocks } from './quota-blocks.js';
 
 const DAY_MS = 86_400_000;
 
@@ -37,32 +38,53 @@ export function secondsToUtcMidnight(at: Date): number {
 export interface DeviceQuota {
   rowsPerDeviceDay: number;
   bytesPerDeviceDay: number;
+  /** The share of each quota reserved ahead per device and day (quota-blocks.ts); 0 or unset: none. */
+  blockPercent?: number;
 }
 
 /** Each pool's reservers, by quota: concurrent requests share statements (usage-reserver.ts). */
-const reservers = new WeakMap<Pool, Map<string, ReserveUsage>>();
+const reservers = new WeakMap<Pool, Map<string, QuotaBlocks>>();
 
-function reserverOf(pool: Pool, quota: DeviceQuota): ReserveUsage {
+function reserverOf(pool: Pool, quota: DeviceQuota): QuotaBlocks {
   let byQuota = reservers.get(pool);
   if (byQuota === undefined) {
     byQuota = new Map();
     reservers.set(pool, byQuota);
   }
-  const key = `${quota.rowsPerDeviceDay}/${quota.bytesPerDeviceDay}`;
-  let reserve = byQuota.get(key);
-  if (reserve === undefined) {
-    reserve = usageReserver(pool, {
-      maxRows: quota.rowsPerDeviceDay,
-      maxBytes: quota.bytesPerDeviceDay,
+  const share = (quota.blockPercent ?? 0) / 100;
+  const key = `${quota.rowsPerDeviceDay}/${quota.bytesPerDeviceDay}/${share}`;
+  let blocks = byQuota.get(key);
+  if (blocks === undefined) {
+    blocks = quotaBlocks({
+      reserve: usageReserver(pool, {
+        maxRows: quota.rowsPerDeviceDay,
+        maxBytes: quota.bytesPerDeviceDay,
+      }),
+      release: (charges) => releaseUsages(pool, charges),
+      block: {
+        rows: Math.floor(quota.rowsPerDeviceDay * share),
+        bytes: Math.floor(quota.bytesPerDeviceDay * share),
+      },
     });
-    byQuota.set(key, reserve);
+    byQuota.set(key, blocks);
   }
-  return reserve;
+  return blocks;
+}
+
+/** Gives the quota blocks this process holds on `pool` back to PostgreSQL (at shutdown). */
+export async function releaseQuotaBlocks(pool: Pool): Promise<void> {
+  await Promise.all([...(reservers.get(pool)?.values() ?? [])].map((b) => b.releaseAll()));
+}
+
+/** Drops an erased device's quota blocks on `pool` (domain/devices.ts, with its credential). */
+export function forgetQuotaBlocks(pool: Pool, deviceId: string): void {
+  for (const b of reservers.get(pool)?.values() ?? []) b.forget(deviceId);
 }
 
 /**
  * Reserves the records' rows and bytes in the device's quota of the UTC day
- * of `receivedAt` (one round trip, shared with concurrent requests), or throws 429 quota_exceeded (nothing
+ * of `receivedAt` (from a block this process holds, else one round trip shared with
+ * concurrent requests: quota-blocks.ts), or throws 429 quota_exceeded (nothing
  * reserved, nothing to accept) with Retry-After until midnight UTC. Resolves
  * with a function that gives the reservation back, for a batch that then
  * could not be delivered.
@@ -80,7 +102,8 @@ export async function reserveQuota(
     rows: records.length,
     bytes,
   };
-  const r = await reserverOf(pool, ctx.quota)(charge);
+  const blocks = reserverOf(pool, ctx.quota);
+  const r = await blocks.take(charge);
   if (r.state === 'gone') {
     throw new AppError('device_deleted', 'This device no longer exists; register again to sync.');
   }
@@ -107,7 +130,7 @@ export async function reserveQuota(
       seconds,
     );
   }
-  return () => releaseUsage(pool, charge);
+  return () => blocks.giveBack(charge);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { openDatabase } from '../data-access/database.js';
+import { releaseQuotaBlocks } from '../domain/quota.js';
 import { createVisitProducer, type VisitConsumer } from '../messaging/kafka.js';
 import { createMetrics } from '../metrics.js';
 import { startApi } from './api/start-api.js';
@@ -48,6 +49,8 @@ log.info(
 );
 onShutdown(log, [
   ['http', () => closeServer(server)],
+  // After the last request: what the quota blocks hold unspent counts no more (quota-blocks.ts).
+  ['quota blocks', () => releaseQuotaBlocks(db.pool)],
   ['consumer', async () => consumer?.stop()],
   ['producer', async () => producer?.disconnect()],
   ['database', () => db.close()],

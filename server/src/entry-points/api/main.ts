@@ -1,6 +1,7 @@
 /** `npm run server:api`: the ingest API alone (produces to Kafka when KAFKA_BROKERS is set). */
 
 import { openDatabase } from '../../data-access/database.js';
+import { releaseQuotaBlocks } from '../../domain/quota.js';
 import { createVisitProducer } from '../../messaging/kafka.js';
 import { createMetrics } from '../../metrics.js';
 import { bootstrap } from '../bootstrap.js';
@@ -24,6 +25,8 @@ const { host, port } = addressOf(server);
 log.info({ url: `http://${host}:${port}/api/v1` }, 'ingest API ready');
 onShutdown(log, [
   ['http', () => closeServer(server)],
+  // After the last request: what the quota blocks hold unspent counts no more (quota-blocks.ts).
+  ['quota blocks', () => releaseQuotaBlocks(db.pool)],
   ['producer', async () => producer?.disconnect()],
   ['database', () => db.close()],
 ]);
