@@ -1,9 +1,9 @@
 /**
  * The four languages (_locales/{en,de,fr,es}/messages.json): every locale has
  * exactly the keys of English, each message uses the same placeholders, none
- * is empty or left in English, and the manifest's name and description are
- * messages every locale has. A key added in English without its translations
- * fails here.
+ * is empty or left in English, every English key is used by the extension, and
+ * the manifest's name and description are messages every locale has. A key
+ * added in English without its translations fails here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +14,8 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import config from '../../wxt.config.js';
 import { localizePage } from './i18n.js';
 
-const LOCALES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../public/_locales');
+const EXTENSION_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const LOCALES_DIR = join(EXTENSION_DIR, 'public/_locales');
 const SHIPPED = ['de', 'en', 'es', 'fr'];
 const TRANSLATIONS = ['de', 'fr', 'es'];
 
@@ -56,9 +57,51 @@ function placeholderContents(m: Message): Record<string, string> {
 const words = (text: string): number =>
   text.replace(/\$[A-Za-z0-9_@]+\$/g, '').match(/\p{L}{2,}/gu)?.length ?? 0;
 
+/**
+ * Keys the code builds from a prefix and a value (t(`reason_${page.reason}`)): a key with one
+ * of these prefixes counts as used.
+ */
+const BUILT_KEY_PREFIXES = [
+  'category_',
+  'importError_',
+  'importSkip_',
+  'level_',
+  'reason_',
+  'theme_',
+  'weekStart_',
+];
+
+/** The extension's code and pages as shipped: no tests, test kits or fuzzers; the manifest's config. */
+function shippedSources(): string {
+  const files: string[] = [resolve(EXTENSION_DIR, '../wxt.config.ts')];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!['public', 'fuzz', 'node_modules'].includes(entry.name)) walk(path);
+      } else if (/\.(ts|tsx|html)$/.test(entry.name) && !/\.test\.|test-kit/.test(entry.name)) {
+        files.push(path);
+      }
+    }
+  };
+  walk(EXTENSION_DIR);
+  return files.map((file) => readFileSync(file, 'utf8')).join('\n');
+}
+
 describe('_locales', () => {
   it('ships English, German, French and Spanish', () => {
     expect(readdirSync(LOCALES_DIR).sort()).toEqual(SHIPPED);
+  });
+
+  it('has no English key that the extension does not use', () => {
+    const code = shippedSources();
+    const unused = Object.keys(en).filter(
+      (key) =>
+        !BUILT_KEY_PREFIXES.some((prefix) => key.startsWith(prefix)) &&
+        !['"', "'", '`'].some((quote) => code.includes(`${quote}${key}${quote}`)) &&
+        !code.includes(`__MSG_${key}__`),
+    );
+    expect(unused).toEqual([]);
   });
 
   it('names in every English placeholder what it stands for', () => {
