@@ -143,7 +143,7 @@ describe('the compiled server on PostgreSQL', () => {
     const event = makeEvent();
     const res = await postEvents<IngestResult>(url, device.token, makeBatch([event]));
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ accepted: 1, rejected: [] });
+    expect(res.body).toEqual({ accepted: 1, rejected: [], receivedAt: expect.any(String) });
     expect(await storedIds(databaseUrl)).toEqual([event.id]);
   });
 
@@ -168,7 +168,7 @@ describe('the compiled server on PostgreSQL', () => {
       const device = await registerDevice(url);
       const events = [makeEvent(), makeEvent()];
       const res = await postEvents<IngestResult>(url, device.token, makeBatch(events));
-      expect(res.body).toEqual({ accepted: 2, rejected: [] });
+      expect(res.body).toEqual({ accepted: 2, rejected: [], receivedAt: expect.any(String) });
       await waitFor(
         async () => (await storedIds(databaseUrl)).length === 2,
         'the consumer storing the batch',

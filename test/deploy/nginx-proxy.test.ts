@@ -108,7 +108,11 @@ describe('nginx in front of the ingest API', () => {
       body: gzipSync(JSON.stringify(makeBatch(events))),
     });
     expect(sent.status).toBe(200);
-    expect(IngestResultSchema.parse(JSON.parse(sent.text))).toEqual({ accepted: 2, rejected: [] });
+    expect(IngestResultSchema.parse(JSON.parse(sent.text))).toEqual({
+      accepted: 2,
+      rejected: [],
+      receivedAt: expect.any(String),
+    });
     const stored = await api.pool.query<{ id: string }>(
       'SELECT id FROM visits WHERE device_id = $1 ORDER BY id',
       [deviceId],

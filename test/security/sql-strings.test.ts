@@ -49,7 +49,11 @@ describe('SQL-looking input', () => {
       makeEvent({ title: text, url: `https://example.com/q?s=${encodeURIComponent(text)}` }),
     );
     const res = await postEvents<IngestResult>(base, token, makeBatch(events));
-    expect(res.body).toEqual({ accepted: events.length, rejected: [] });
+    expect(res.body).toEqual({
+      accepted: events.length,
+      rejected: [],
+      receivedAt: expect.any(String),
+    });
 
     const exported = await request(`${base}/api/v1/me/export`, { headers: bearer(token) });
     const lines = exported.text

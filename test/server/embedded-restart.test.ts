@@ -87,7 +87,7 @@ describe('npm run server after a crash, and start-up failures', () => {
     const device = await registerDevice(base);
     const event = makeEvent();
     const res = await postEvents<IngestResult>(base, device.token, makeBatch([event]));
-    expect(res.body).toEqual({ accepted: 1, rejected: [] });
+    expect(res.body).toEqual({ accepted: 1, rejected: [], receivedAt: expect.any(String) });
 
     // The node process only: its PostgreSQL is left running on the data folder.
     expect(await first.kill('SIGKILL')).toBe('SIGKILL');

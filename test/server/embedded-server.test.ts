@@ -32,7 +32,7 @@ describe('npm run server (embedded defaults)', () => {
     const device = await registerDevice(base);
     const e = makeEvent();
     const res = await postEvents<IngestResult>(base, device.token, makeBatch([e]));
-    expect(res.body).toEqual({ accepted: 1, rejected: [] });
+    expect(res.body).toEqual({ accepted: 1, rejected: [], receivedAt: expect.any(String) });
     expect(await first.kill('SIGTERM')).toBe(0);
     expect(first.output()).toContain('"msg":"stopped"');
 

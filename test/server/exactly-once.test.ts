@@ -26,7 +26,7 @@ describe.each(MODES)('the same events sent three times (%s mode)', (mode) => {
     const results = await Promise.all(sends);
     for (const r of results) {
       expect(r.status).toBe(200);
-      expect(r.body).toEqual({ accepted: 500, rejected: [] });
+      expect(r.body).toEqual({ accepted: 500, rejected: [], receivedAt: expect.any(String) });
     }
     const ids = events.map((e) => e.id);
     const count = async (): Promise<number> => {

@@ -119,7 +119,7 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       const sentAt = new Date(Date.now() - 3_600_000);
       const res = await postEvents<IngestResult>(base, device.token, makeBatch(events, sentAt));
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ accepted: 3, rejected: [] });
+      expect(res.body).toEqual({ accepted: 3, rejected: [], receivedAt: expect.any(String) });
       const ids = events.map((e) => e.id);
       await expectStored(stack, ids);
       const rows = await stack.server.pool.query<{
@@ -130,11 +130,14 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
         browser_name: string;
         os_name: string;
         device_id: string;
+        received_at: Date;
       }>(
-        'SELECT id, started_at, started_at_corrected, clock_skew_ms, browser_name, os_name, device_id FROM visits WHERE id = ANY($1::uuid[])',
+        'SELECT id, started_at, started_at_corrected, clock_skew_ms, browser_name, os_name, device_id, received_at FROM visits WHERE id = ANY($1::uuid[])',
         [ids],
       );
       for (const row of rows.rows) {
+        // The answer's receivedAt is the batch's, as stored (the summary's watermarks compare it).
+        expect(row.received_at.toISOString()).toBe(res.body.receivedAt);
         const sent = events.find((e) => e.id === row.id);
         expect(row.started_at.toISOString()).toBe(sent?.startedAt);
         const skew = Number(row.clock_skew_ms);
@@ -287,7 +290,7 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
         device.token,
         makeBatch([e], new Date(now + offsetMs)),
       );
-      expect(res.body).toEqual({ accepted: 1, rejected: [] });
+      expect(res.body).toEqual({ accepted: 1, rejected: [], receivedAt: expect.any(String) });
       await expectStored(stack, [e.id]);
     });
 
@@ -646,7 +649,7 @@ describe('configuration-dependent behaviour', () => {
         d.token,
         makeBatch([old], new Date('1970-01-01T00:01:00.000Z')),
       );
-      expect(epoch.body).toEqual({ accepted: 1, rejected: [] });
+      expect(epoch.body).toEqual({ accepted: 1, rejected: [], receivedAt: expect.any(String) });
       const row = await stack.server.pool.query<{ started_at_corrected: Date }>(
         'SELECT started_at_corrected FROM visits WHERE id = $1',
         [old.id],

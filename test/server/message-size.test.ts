@@ -91,7 +91,7 @@ describe('a request larger than one Kafka message', () => {
     expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(10 * MAX);
     const r = await postEvents<IngestResult>(server.url, device.token, body, { gzip: true });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ accepted: 200, rejected: [] });
+    expect(r.body).toEqual({ accepted: 200, rejected: [], receivedAt: expect.any(String) });
 
     const messages = await topicMessages(200);
     expect(messages.length).toBeGreaterThan(10);
