@@ -249,6 +249,40 @@ describe('syncOnce: retries', () => {
     expect((await getSyncMeta(db)).inFlight).toBeNull();
   });
 
+  it("keeps the server's receivedAt and the batches that may have stored each visit", async () => {
+    const receivedAt = new Date(T0 + 42).toISOString();
+    const { deps, seen, ids } = await setup(2, (req, n) => {
+      if (n === 0) throw new TypeError('socket hang up');
+      return json(200, { accepted: req.events.length, rejected: [], receivedAt });
+    });
+    await syncOnce(deps);
+    // A third visit joins the outbox: the retry carries other events, so a batch id of its own.
+    const third = makeVisit({ at: T0 - 1_000 });
+    await recordFinishedVisits(db, [third], { syncEnabled: true, dayOf: utcDayOf });
+    await syncOnce(deps, { force: true });
+    const [lost, retry] = [seen[0]?.batchId, seen[1]?.batchId];
+    expect(retry).not.toBe(lost);
+    for (const id of ids) {
+      expect(await db.visits.get(id)).toMatchObject({
+        ackedAt: T0 + 42,
+        ackBatches: [retry, lost],
+      });
+    }
+    expect(await db.visits.get(third.id)).toMatchObject({
+      ackedAt: T0 + 42,
+      ackBatches: [retry],
+    });
+  });
+
+  it('marks no receivedAt when the server does not say it', async () => {
+    const { deps, ids } = await setup(1, acceptAll);
+    await syncOnce(deps);
+    const visit = await db.visits.get(ids[0] ?? '');
+    expect(visit).toMatchObject({ syncState: 'sent', sentAt: T0 });
+    expect(visit?.ackedAt).toBeUndefined();
+    expect(visit?.ackBatches).toBeUndefined();
+  });
+
   it('counts an unanswered request as a failure after its timeout', async () => {
     db = freshTestDb();
     await recordFinishedVisits(db, [makeVisit()], { syncEnabled: true, dayOf: utcDayOf });
