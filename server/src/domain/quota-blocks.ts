@@ -25,8 +25,13 @@
  */
 import type { Reservation, UsageCharge } from '../data-access/usage-repo.js';
 
-export const IDLE_MS = 60_000;
-export const SWEEP_MS = 15_000;
+/**
+ * A block's rest goes back this long after its device's last request: long enough to outlast
+ * a browser's sync interval (minutes), short enough that a device moving to another API
+ * process finds its quota there soon.
+ */
+export const IDLE_MS = 300_000;
+export const SWEEP_MS = 30_000;
 
 export interface QuotaBlockDeps {
   /** One reservation in PostgreSQL (usage-reserver.ts). */
