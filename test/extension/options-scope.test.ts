@@ -254,6 +254,8 @@ describe.each(BROWSERS)(
       await page.waitForSelector('[data-testid="today-total"][data-scope="all"]', {
         timeout: 20_000,
       });
+      // The Overview's 30-day trend is this browser's, and says so.
+      expect(await page.$('[data-testid="scope-local-note"]')).not.toBeNull();
 
       // The server unreachable: the week shows at once from the cache, as of when it came.
       await proxy.close();

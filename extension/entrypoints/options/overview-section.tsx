@@ -141,6 +141,11 @@ export function OverviewSection({ history, registered, scope }: OverviewProps): 
         )}
         <section class="card wide" aria-labelledby="overview-trend-heading">
           <h3 id="overview-trend-heading">{t('lastThirtyDays')}</h3>
+          {registered && all.scope === 'all' ? (
+            <p class="muted" data-testid="scope-local-note">
+              {t('scopeTrendLocal')}
+            </p>
+          ) : null}
           <p data-testid="overview-total" data-active-ms={history.totalActiveMs}>
             {t('totalActiveTime', formatDuration(history.totalActiveMs), history.totalVisits)}
           </p>

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ViewScope } from '../../components/use-all-browsers.js';
 import type { DayRange } from '../../db/index.js';
 import { type AllBrowsersReply, sendMessage } from '../../messaging/protocol.js';
+import { summaryMark } from '../../stats/all-browsers.js';
 import type { InsightSources } from '../../stats/insights.js';
 import { type RangeAcross, rangeAcross, unacknowledgedInRange } from '../../stats/range-across.js';
 
@@ -25,7 +26,13 @@ async function figures(
   const { cached } = reply;
   if (cached === null) return null;
   const [unacknowledged, open] = await Promise.all([
-    unacknowledgedInRange(sources.db, range, cached.fetchedAt, sources.dayOf, sources.startOfDay),
+    unacknowledgedInRange(
+      sources.db,
+      range,
+      summaryMark(cached, reply.deviceId),
+      sources.dayOf,
+      sources.startOfDay,
+    ),
     sources.open(),
   ]);
   const hosts = new Set([
