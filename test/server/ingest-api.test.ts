@@ -157,6 +157,9 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       });
       expect(res.status).toBe(200);
       expect(res.body.accepted).toBe(2);
+      // Not kept, so no ETag: hashing each answer for one would cost every request.
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('etag')).toBeNull();
       await expectStored(
         stack,
         events.map((e) => e.id),

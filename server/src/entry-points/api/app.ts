@@ -25,6 +25,9 @@ function trustProxySetting(value: string | undefined): boolean | number | string
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every answer is Cache-Control: no-store (below), so an ETag is never revalidated; Express
+  // would hash each JSON body for one.
+  app.disable('etag');
   app.set('trust proxy', trustProxySetting(deps.config.trustProxy));
   app.use(requestMetrics(deps.metrics));
   app.use(requestLog(deps.log, (url) => url === '/healthz' || url === '/metrics'));
