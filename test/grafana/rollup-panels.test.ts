@@ -196,3 +196,124 @@ describe('activity panels read the rollup over ranges longer than a day', () => 
     },
   );
 });
+
+/**
+ * The Study panels read study_daily and study_domains, which group visit_rollup_days (migration
+ * dashboard-panels). The same panel SQL on views of the same definition grouping visits
+ * themselves (by the UTC day of the raw start, the rollups' key) answers the same, groups
+ * suppressed alike: MIN_GROUP_DEVICES is 3 here, so the seed has groups on both sides of it
+ * and domains of exactly 3 devices.
+ */
+describe('the Study panels read visit_rollup_days as the views over visits would', () => {
+  let owner: pg.Client;
+  let study: pg.Client;
+  const REFERENCE = `
+    CREATE SCHEMA reference;
+    CREATE VIEW reference.study_daily AS
+    WITH v AS (
+      SELECT date_trunc('day', v.started_at, 'UTC') AS day, coalesce(c.name, '(none)') AS cohort,
+             v.device_id, v.active_ms
+      FROM visits v JOIN devices d ON d.id = v.device_id LEFT JOIN cohorts c ON c.id = d.cohort_id
+    ), g AS (
+      SELECT day, cohort, count(DISTINCT device_id) AS devices, count(*) AS visits,
+             sum(active_ms) AS active_ms
+      FROM v GROUP BY day, cohort
+    )
+    SELECT g.day, g.cohort, g.devices, g.visits, g.active_ms,
+           (g.day AT TIME ZONE 'UTC')::date AS utc_day
+    FROM g CROSS JOIN study_settings s WHERE g.devices >= s.min_group_devices;
+    CREATE VIEW reference.study_domains AS
+    WITH v AS (
+      SELECT date_trunc('day', v.started_at, 'UTC') AS day, coalesce(c.name, '(none)') AS cohort,
+             v.domain, v.device_id, v.active_ms
+      FROM visits v JOIN devices d ON d.id = v.device_id LEFT JOIN cohorts c ON c.id = d.cohort_id
+    ), per_domain AS (
+      SELECT day, cohort, domain, count(DISTINCT device_id) AS devices FROM v
+      GROUP BY day, cohort, domain
+    ), per_day AS (
+      SELECT day, cohort, count(DISTINCT device_id) AS devices FROM v GROUP BY day, cohort
+    ), labelled AS (
+      SELECT v.day, v.cohort,
+             CASE WHEN p.devices >= s.min_group_devices THEN v.domain ELSE '(other sites)' END
+               AS domain,
+             v.device_id, v.active_ms
+      FROM v JOIN per_domain p USING (day, cohort, domain) CROSS JOIN study_settings s
+    ), g AS (
+      SELECT day, cohort, domain, count(DISTINCT device_id) AS devices, count(*) AS visits,
+             sum(active_ms) AS active_ms
+      FROM labelled GROUP BY day, cohort, domain
+    )
+    SELECT g.day, g.cohort, g.domain, g.devices, g.visits, g.active_ms,
+           (g.day AT TIME ZONE 'UTC')::date AS utc_day
+    FROM g JOIN per_day d USING (day, cohort) CROSS JOIN study_settings s
+    WHERE g.devices >= s.min_group_devices AND d.devices >= s.min_group_devices;
+    GRANT USAGE ON SCHEMA reference TO grafana_study_reader;
+    GRANT SELECT ON ALL TABLES IN SCHEMA reference TO grafana_study_reader;
+  `;
+  const studyQueries = allDashboards()
+    .filter((g) => g.folder === 'study')
+    .flatMap((g) =>
+      panelQueries(g.dashboard)
+        .filter((q) => /FROM study_(daily|domains)\b/.test(q.rawSql))
+        .map((q) => ({ ...q, dashboard: g.dashboard })),
+    );
+
+  beforeAll(async () => {
+    const url = await freshDatabase('grafana_rollup_study_panels');
+    await prepareDatabase(url);
+    await createSeedPartitions(url);
+    owner = new pg.Client({ connectionString: url });
+    await owner.connect();
+    await seedVisits(owner);
+    await owner.query('UPDATE study_settings SET min_group_devices = 3');
+    await owner.query(REFERENCE);
+    study = new pg.Client({ connectionString: url });
+    await study.connect();
+    await study.query('SET ROLE grafana_study_reader');
+  });
+
+  afterAll(async () => {
+    await study?.end();
+    await owner?.end();
+  });
+
+  it('covers every Study panel that reads the views', () => {
+    expect(studyQueries.map((q) => q.panelTitle).sort()).toEqual([
+      'Active devices per day',
+      'Active time per day',
+      'Cohorts',
+      'Sites',
+      'Visits per day',
+    ]);
+  });
+
+  it.each(studyQueries.map((q) => [q.panelTitle, q] as const))(
+    '%s: the same rows as from visits, over a day, two days and 16 days, All or a cohort',
+    async (_title, q) => {
+      let shown = 0;
+      for (const range of [DAY_OFF_HOURS, TWO_DAYS, SIXTEEN_DAYS]) {
+        for (const scenario of [range, { ...range, selections: { cohort: ['(none)'] } }]) {
+          const sql = expandQuery(q.rawSql, q.dashboard, scenario);
+          const rollup = await runQuery(study, sql, q.format);
+          const visits = await runQuery(
+            study,
+            sql.replaceAll(/FROM study_(daily|domains)\b/g, 'FROM reference.study_$1'),
+            q.format,
+          );
+          const what = `${q.panelTitle} ${JSON.stringify(scenario)}`;
+          expect(rollup.columns, what).toEqual(visits.columns);
+          expect(rollup.rows, what).toEqual(visits.rows);
+          shown += rollup.rows.length;
+        }
+      }
+      expect(shown).toBeGreaterThan(0);
+    },
+  );
+
+  it('Sites names the domains of 3 devices; (other sites), 2 devices, is left out', async () => {
+    const q = studyQueries.find((x) => x.panelTitle === 'Sites');
+    if (q === undefined) throw new Error('no Sites panel');
+    const r = await runQuery(study, expandQuery(q.rawSql, q.dashboard, TWO_DAYS), q.format);
+    expect(r.rows.map((row) => row[0]).sort()).toEqual(['docs.test', 'example.com', 'news.test']);
+  });
+});

@@ -16,11 +16,12 @@ import { COHORT_VARIABLE } from '../variables.js';
 export const STUDY_TAG = 'tracksphere-study';
 
 /**
- * Days (UTC midnights) that overlap the range, and the chosen cohorts. The views are per UTC
- * day: a day counts whole as soon as the range touches it.
+ * Days (UTC) that overlap the range, and the chosen cohorts. The views are per UTC day: a day
+ * counts whole as soon as the range touches it. Filtered on utc_day (a date) so that the
+ * views' source, partitioned by that day, is read for those days only.
  */
 const STUDY_WHERE = [
-  "day BETWEEN date_trunc('day', $__timeFrom()::timestamptz, 'UTC') AND $__timeTo()",
+  "utc_day BETWEEN ($__timeFrom()::timestamptz AT TIME ZONE 'UTC')::date AND ($__timeTo()::timestamptz AT TIME ZONE 'UTC')::date",
   matchesVariable({ name: COHORT_VARIABLE, column: 'cohort', allValue: "'__all'" }),
 ].join('\n  AND ');
 
