@@ -65,6 +65,11 @@ describe('a range across the linked browsers', () => {
     expect(history.days).toHaveLength(7);
     expect(history.days.find((d) => d.day === '2025-03-10')?.activeMs).toBe(2 * MIN);
     expect(browsers.asOf).toBe(T0);
+    expect(across.siteBrowsers).toEqual({
+      'news.example': { [OTHER]: 10 * MIN, [ME]: 5 * MIN },
+      'docs.example': { [OTHER]: 5 * MIN, [ME]: 7 * MIN },
+      'mail.example': { [ME]: 4 * MIN },
+    });
     expect(browsers.byBrowser.map((b) => [b.device.id, b.activeMs])).toEqual([
       [ME, 7 * MIN + 3 * MIN + 4 * MIN + 2 * MIN],
       [OTHER, 15 * MIN],

@@ -57,6 +57,8 @@ export interface RangeAcross {
   rows: DailyRollup[];
   /** Each browser's time over the range, and when the summary is from. */
   browsers: AllBrowsersDay;
+  /** Per site (as the table lists them): each browser's time, by device id. */
+  siteBrowsers: Record<string, Record<string, number>>;
 }
 
 /** The range across the linked browsers; null without a summary covering it. */
@@ -99,5 +101,21 @@ export function rangeAcross(
     const ms = sum(served.filter((row) => row.deviceId === device.id));
     return { device, activeMs: ms + (mine ? ownExtra : 0) };
   });
-  return { history, rows, browsers: { rows: summed, byBrowser, asOf: cached.fetchedAt } };
+  const me = summary.devices.find((d) => d.thisDevice)?.id ?? reply.deviceId ?? '';
+  const own = [...unacknowledged, ...rows.slice(summed.length)];
+  const siteBrowsers: Record<string, Record<string, number>> = {};
+  const credit = (host: string, device: string, ms: number): void => {
+    const site = siteOf?.(host) ?? host;
+    const split = siteBrowsers[site] ?? {};
+    split[device] = (split[device] ?? 0) + ms;
+    siteBrowsers[site] = split;
+  };
+  for (const row of served) credit(row.domain, row.deviceId, row.activeMs);
+  for (const row of own) credit(row.domain, me, row.activeMs);
+  return {
+    history,
+    rows,
+    browsers: { rows: summed, byBrowser, asOf: cached.fetchedAt },
+    siteBrowsers,
+  };
 }

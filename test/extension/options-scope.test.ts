@@ -229,6 +229,13 @@ describe.each(BROWSERS)(
           ),
         ),
       ).toBe(455_000);
+      // Each site's row splits its time by browser, the busiest first.
+      expect(
+        await page.$eval(
+          '[data-testid="site-row"][data-domain="shared.test"] [data-testid="site-browsers"]',
+          (el) => el.textContent ?? '',
+        ),
+      ).toMatch(/\(this browser\): 45 sec, .+: 30 sec$/);
       expect(await page.$('[data-testid="scope-local-note"]')).not.toBeNull();
       expect(await axeViolationIds(page), 'sites').toEqual([]);
       if (name === 'Chromium') {

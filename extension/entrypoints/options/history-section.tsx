@@ -38,6 +38,7 @@ export function HistorySection({
   onPages,
   openSite = null,
   dayRows,
+  browsersOf,
 }: {
   history: HistoryStats;
   /** Each row gets an erase button when given. */
@@ -50,6 +51,8 @@ export function HistorySection({
   openSite?: string | null;
   /** The rows of the range's days when they are not this browser's (all the linked browsers'). */
   dayRows?: readonly DailyRollup[] | undefined;
+  /** Each browser's share of a site, in words, when the rows are all the linked browsers'. */
+  browsersOf?: ((site: string) => string) | undefined;
 }): JSX.Element {
   const [query, setQuery] = useState('');
   const [asking, setAsking] = useState<string | null>(null);
@@ -151,6 +154,11 @@ export function HistorySection({
                     </button>
                   )}
                   <SiteHosts site={s} />
+                  {browsersOf === undefined ? null : (
+                    <span class="site-hosts" data-testid="site-browsers">
+                      {browsersOf(s.domain)}
+                    </span>
+                  )}
                 </th>
                 <td class="num">{formatDuration(s.activeMs)}</td>
                 <td class="num">{formatNumber(s.visits)}</td>

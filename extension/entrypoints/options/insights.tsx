@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PrivacyLevel } from '#protocol';
+import { deviceName } from '../../components/device-name.js';
 import { t } from '../../components/i18n.js';
 import { ScopeSwitch } from '../../components/scope-switch.js';
 import type { DayRange } from '../../db/index.js';
@@ -11,13 +12,14 @@ import {
   presetRange,
   type RangeChoice,
 } from '../../stats/date-range.js';
-import type { HistoryStats, SiteBar } from '../../stats/index.js';
+import { formatDuration, type HistoryStats, type SiteBar } from '../../stats/index.js';
 import {
   type InsightSources,
   loadHeatmap,
   loadSitePages,
   loadTimeline,
 } from '../../stats/insights.js';
+import type { RangeAcross } from '../../stats/range-across.js';
 import { loadRangeHistory } from '../../stats/range-history.js';
 import type { SitePages } from '../../stats/site-pages.js';
 import type { HeatCell, TimelineBlock } from '../../stats/when-stats.js';
@@ -56,6 +58,22 @@ function dayText(day: string): string {
     dateStyle: 'medium',
     timeZone: 'UTC',
   });
+}
+
+/** Each browser's time on a site, busiest first: "Firefox on Linux: 5 min, Chrome on Linux (this browser): 1 min". */
+function siteBrowsersText(across: RangeAcross): (site: string) => string {
+  const devices = new Map(across.browsers.byBrowser.map(({ device }) => [device.id, device]));
+  return (site) =>
+    Object.entries(across.siteBrowsers[site] ?? {})
+      .filter(([, ms]) => ms > 0)
+      .sort((a, b) => b[1] - a[1])
+      .flatMap(([id, ms]) => {
+        const device = devices.get(id);
+        if (device === undefined) return [];
+        const key = device.thisDevice ? 'scopeThisBrowserTime' : 'scopeBrowserTime';
+        return [t(key, deviceName(device), formatDuration(ms))];
+      })
+      .join(', ');
 }
 
 /** Runs `load` when its inputs change; its answer lands unless newer inputs came meanwhile. */
@@ -197,6 +215,7 @@ export function Insights(props: InsightsProps): JSX.Element {
           erase={props.erase}
           title={title}
           dayRows={all.across?.rows}
+          browsersOf={all.across === null ? undefined : siteBrowsersText(all.across)}
           openSite={site?.domain ?? null}
           onPages={(next) => setSite(next.domain === site?.domain ? null : next)}
         />
