@@ -20,6 +20,7 @@ import {
 } from '../extension/db/index.js';
 import { consentItem, readRecordingSettings } from '../extension/settings/index.js';
 import { initialTrackerState, step, type TrackerEvent } from '../extension/tracker/index.js';
+import { breakdown as breakdownOf } from './extension-breakdown.js';
 import { trackerStateItem, unrecordedVisitsItem } from './extension-settings-shim.js';
 
 const DAY_MS = 86_400_000;
@@ -367,6 +368,7 @@ async function measureRecording(n: number): Promise<RecordingResult> {
   };
 }
 
-const api = { seed, seeded, counts, measureRecording };
+const breakdown = (n: number) => breakdownOf(database(), bareTransaction, n);
+const api = { seed, seeded, counts, measureRecording, breakdown };
 export type TracksphereBenchApi = typeof api;
 (globalThis as unknown as { tracksphereBench: TracksphereBenchApi }).tracksphereBench = api;

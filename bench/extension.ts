@@ -17,7 +17,9 @@
  * Environment: BENCH_EXT_SEED_VISITS (200000), BENCH_EXT_DOMAINS (3000), BENCH_EXT_ZIPF (1.3),
  * BENCH_EXT_LOADS (5; 3 quick), BENCH_EXT_VISITS (300; 100 quick), BENCH_EXT_BUILD=1 (always
  * rebuild; otherwise .output/chrome-mv3 is rebuilt only when older than the extension's sources),
- * BENCH_EXT_DIR (measure that chrome-mv3 build instead, e.g. one made from another checkout).
+ * BENCH_EXT_DIR (measure that chrome-mv3 build instead, e.g. one made from another checkout),
+ * BENCH_EXT_BREAKDOWN=1 (after the rounds, log the parts of a visit's transaction against the
+ * bare one: bench/extension-breakdown.ts).
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -441,6 +443,17 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
           popup.map((p) => p.shownMs),
         ).toFixed(0)} ms, options ${median(options.map((p) => p.shownMs)).toFixed(0)} ms`,
       );
+    }
+    if (process.env.BENCH_EXT_BREAKDOWN === '1') {
+      const parts = await host.evaluate(
+        (n: number) => (window as unknown as BenchWindow).tracksphereBench.breakdown(n),
+        config.visitsPerRound,
+      );
+      for (const [name, p] of Object.entries(parts)) {
+        log(
+          `breakdown: ${name}: ${p.ms.toFixed(3)} ms, bare ${p.bareMs.toFixed(3)} ms, ${p.ratio.toFixed(2)}x`,
+        );
+      }
     }
     const perRound = (f: (r: ExtensionRound) => number): number => median(rounds.map(f));
     const loads = (list: PageLoad[], f: (p: PageLoad) => number): number => median(list.map(f));

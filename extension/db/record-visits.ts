@@ -1,15 +1,8 @@
+import equal from 'fast-deep-equal';
 import type { VisitEvent } from '#protocol';
 import type { DayOf } from './day.js';
-import type { DailyRollup, StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
-import {
-  addToPages,
-  applyHeat,
-  emptyHeat,
-  emptyPages,
-  type HeatRollup,
-  type PageRollup,
-  pageKey,
-} from './visit-rollups.js';
+import { RECORDED_ROLLUPS, type RecordedRollup } from './recorded-rollups.js';
+import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
 
 export interface RecordOptions {
   /** Sync on: the visits go to the outbox. Off: they stay 'local' and never leave the browser. */
@@ -29,33 +22,89 @@ function startedMsOf(visit: VisitEvent): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
-function rollupKey(day: string, domain: string): string {
-  return `${day}\u0000${domain}`;
-}
-
 /** The open connection under Dexie, opened (or reopened after a version change) if need be. */
 async function backend(db: TracksphereDb): Promise<IDBDatabase> {
   if (!db.isOpen()) await db.open();
   return db.backendDB();
 }
 
+/** A rollup row the transaction touches, and what happens to it. */
+interface TouchedRow {
+  kind: RecordedRollup<unknown>;
+  key: string | string[];
+  /** Where it stands in the cache. */
+  id: string;
+  /** The visits (indexes into the transaction's) that go into it. */
+  visits: number[];
+  /** The row as this transaction found it (once read). */
+  before?: unknown;
+  /** The row put before the read answered, from the cache: the guess checked against it. */
+  guessedFrom?: unknown;
+  /** The row as this transaction leaves it; undefined: none. */
+  after?: unknown;
+}
+
 /**
- * Stores finished visits and adds them to the daily per-domain rollups, and to the
- * heatmap's and the pages' rollups (visit-rollups.ts), in one transaction, so stats never
- * disagree with the visits. Idempotent on visit id:
- * a visit already stored (the background retrying after a worker kill) is
- * neither overwritten nor counted again.
+ * The rollup rows this page or worker last wrote, as it wrote them: the transaction puts a row
+ * built on these before its read of that row has answered (one round trip where there were
+ * two), and checks them against the read. Never changed in place. Bounded: the background
+ * touches a few rows per visit (its day, its host's day), and a miss costs a round trip only.
+ */
+const ROW_CACHE_SIZE = 256;
+const rowCaches = new WeakMap<TracksphereDb, Map<string, unknown>>();
+
+function rowCacheOf(db: TracksphereDb): Map<string, unknown> {
+  let cache = rowCaches.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    rowCaches.set(db, cache);
+  }
+  return cache;
+}
+
+function remember(cache: Map<string, unknown>, id: string, row: unknown): void {
+  cache.delete(id);
+  if (row === undefined) return;
+  cache.set(id, row);
+  if (cache.size > ROW_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+}
+
+/** `from` (or the kind's empty row) with `visits` added, as a new row. */
+function built(
+  row: TouchedRow,
+  from: unknown,
+  unique: readonly StoredVisit[],
+  days: readonly string[],
+  include: (i: number) => boolean,
+): unknown {
+  let out: unknown;
+  for (const i of row.visits) {
+    if (!include(i)) continue;
+    const visit = unique[i] as StoredVisit;
+    out ??= from === undefined ? row.kind.empty(visit, days[i] as string) : structuredClone(from);
+    row.kind.add(out, visit);
+  }
+  return out ?? from;
+}
+
+/**
+ * Stores finished visits and adds them to the rollups of recorded-rollups.ts (the daily
+ * per-domain rollups, the heatmap's and the pages'), in one transaction, so stats never
+ * disagree with the visits. Idempotent on visit id: a visit already stored (the background
+ * retrying after a worker kill) is neither overwritten nor counted again.
  *
- * The background records one visit per event, so this is its hot path
- * (bench/extension.ts), and it talks to IndexedDB directly, under Dexie: one
- * transaction of two round trips (for one visit: its add and the three rollups'
- * reads, then the three rollups' writes). The visits are added
- * (add, not put: an id already stored fails alone, and that failure is how a
- * retry is recognised) while the rollups they touch are read; once all have
- * answered, the rollups get the fresh visits only. Dexie's version of the
- * same (bulkGet, bulkGet, bulkAdd, bulkPut in a Dexie transaction) reads every
- * visit first, which costs more per visit than it saves. Being its own
- * transaction, it must not be awaited inside a Dexie transaction on the same
+ * The background records one visit per event, so this is its hot path (bench/extension.ts),
+ * and it talks to IndexedDB directly, under Dexie: in one batch, it reads the rollup rows the
+ * visits go into, adds the visits (add, not put: an id already stored fails alone, and that
+ * failure is how a retry is recognised), and puts each row it holds in its cache (what it
+ * last wrote) with the visits added. Once all have answered, a row read equal to the cached
+ * one, with every visit fresh, was right; any other row (not cached, changed by another
+ * writer: an erase, an import, retention, another page; a visit already stored) is put again,
+ * built from the row read and the fresh visits only. Requests run in order within the
+ * transaction, so each read sees the row as it was before it, and nothing commits before the
+ * last answer: the figures are exact whatever the cache holds. With every row cached, the
+ * transaction is one round trip, as a bare one is; otherwise two.
+ * Being its own transaction, it must not be awaited inside a Dexie transaction on the same
  * tables (the two would wait for each other).
  *
  * Durability 'relaxed' (Chromium's default since 121, and Firefox's): the
@@ -70,21 +119,41 @@ export async function recordFinishedVisits(
   visits: VisitEvent[],
   opts: RecordOptions,
 ): Promise<void> {
-  const row = opts.trackerState;
-  if (visits.length === 0 && row === undefined) return;
+  const state = opts.trackerState;
+  if (visits.length === 0 && state === undefined) return;
   const syncState = opts.syncEnabled ? 'pending' : 'local';
   const unique: StoredVisit[] = [...new Map(visits.map((v) => [v.id, v])).values()].map(
     (visit) => ({ ...visit, startedMs: startedMsOf(visit), syncState }),
   );
-  const idb = await backend(db);
+  const days = unique.map((v) => opts.dayOf(v.startedMs));
+  const rows = new Map<string, TouchedRow>();
+  unique.forEach((visit, i) => {
+    for (const kind of RECORDED_ROLLUPS) {
+      const key = kind.keyOf(visit, days[i] as string);
+      const id = `${kind.store}\u0000${Array.isArray(key) ? key.join('\u0000') : key}`;
+      const row: TouchedRow = rows.get(id) ?? { kind, key, id, visits: [] };
+      row.visits.push(i);
+      rows.set(id, row);
+    }
+  });
+  const cache = rowCacheOf(db);
+  // Open already (the usual case): no await, so the transaction starts in this task.
+  const idb = db.isOpen() ? db.backendDB() : await backend(db);
   await new Promise<void>((resolve, reject) => {
     // A state-only save leaves the visit stores out of its scope: it need not wait for readers.
-    const scope = unique.length > 0 ? ['visits', 'dailyRollups', 'heatRollups', 'pageRollups'] : [];
-    if (row !== undefined) scope.push('trackerState');
+    const scope = unique.length > 0 ? ['visits', ...RECORDED_ROLLUPS.map((k) => k.store)] : [];
+    if (state !== undefined) scope.push('trackerState');
     const tx = idb.transaction(scope, 'readwrite', { durability: 'relaxed' });
     let failure: unknown;
-    tx.oncomplete = () => resolve();
-    tx.onabort = () => reject(failure ?? tx.error ?? new Error('visit transaction aborted'));
+    tx.oncomplete = () => {
+      for (const row of rows.values()) remember(cache, row.id, row.after);
+      resolve();
+    };
+    tx.onabort = () => {
+      // Whether any of it landed elsewhere is unknown: the rows are read again next time.
+      for (const row of rows.values()) cache.delete(row.id);
+      reject(failure ?? tx.error ?? new Error('visit transaction aborted'));
+    };
     const fail = (error: unknown): void => {
       failure ??= error;
       try {
@@ -94,68 +163,44 @@ export async function recordFinishedVisits(
       }
     };
     try {
-      if (row !== undefined) tx.objectStore('trackerState').put(row);
+      if (state !== undefined) tx.objectStore('trackerState').put(state);
       if (unique.length === 0) return;
-      const visitStore = tx.objectStore('visits');
-      const rollupStore = tx.objectStore('dailyRollups');
-      const heatStore = tx.objectStore('heatRollups');
-      const pageStore = tx.objectStore('pageRollups');
       const fresh = unique.map(() => false);
-      const before = new Map<string, DailyRollup>();
-      const heat = new Map<string, HeatRollup>();
-      const pages = new Map<string, PageRollup>();
-      const days = unique.map((v) => opts.dayOf(v.startedMs));
-      let waiting = 0;
+      let waiting = unique.length + rows.size;
 
-      const writeRollups = (): void => {
-        const merged = new Map<string, DailyRollup>();
-        unique.forEach((v, i) => {
-          if (!fresh[i]) return;
-          const day = days[i] as string;
-          const key = rollupKey(day, v.domain);
-          const r = merged.get(key) ??
-            before.get(key) ?? { day, domain: v.domain, activeMs: 0, visits: 0 };
-          // Spread: the row keeps what imports recorded on it (ImportedRollup in import-history.ts).
-          merged.set(key, {
-            ...r,
-            day,
-            domain: v.domain,
-            activeMs: r.activeMs + v.activeMs,
-            visits: r.visits + 1,
-          });
-        });
-        for (const rollup of merged.values()) rollupStore.put(rollup);
-        // The heatmap's and the pages' rollups of the day (visit-rollups.ts), fresh visits only.
-        const touchedHeat = new Set<HeatRollup>();
-        const touchedPages = new Set<PageRollup>();
-        unique.forEach((v, i) => {
-          if (!fresh[i]) return;
-          const day = days[i] as string;
-          const h = heat.get(day) ?? emptyHeat(day);
-          heat.set(day, h);
-          applyHeat(h, v, 1);
-          touchedHeat.add(h);
-          const key = pageKey(v.domain, day);
-          const p = pages.get(key) ?? emptyPages(v.domain, day);
-          pages.set(key, p);
-          addToPages(p, v);
-          touchedPages.add(p);
-        });
-        for (const h of touchedHeat) heatStore.put(h);
-        for (const p of touchedPages) pageStore.put(p);
+      const settle = (): void => {
+        const allFresh = fresh.every(Boolean);
+        for (const row of rows.values()) {
+          const guessRight =
+            row.guessedFrom !== undefined && allFresh && equal(row.before, row.guessedFrom);
+          if (guessRight) continue;
+          row.after = built(row, row.before, unique, days, (i) => fresh[i] === true);
+          const store = tx.objectStore(row.kind.store);
+          if (row.after !== undefined) store.put(row.after);
+          // Guessed wrong on a row that does not exist (its visits were all stored already).
+          else if (row.guessedFrom !== undefined) store.delete(row.key);
+        }
       };
       const answered = (): void => {
         waiting -= 1;
         if (waiting > 0) return;
         try {
-          writeRollups();
+          settle();
         } catch (error) {
           fail(error);
         }
       };
 
+      // The reads first: requests run in order, so each sees the row before this transaction.
+      for (const row of rows.values()) {
+        const request = tx.objectStore(row.kind.store).get(row.key);
+        request.onsuccess = () => {
+          row.before = request.result;
+          answered();
+        };
+      }
+      const visitStore = tx.objectStore('visits');
       unique.forEach((visit, i) => {
-        waiting += 1;
         const request = visitStore.add(visit);
         request.onsuccess = () => {
           fresh[i] = true;
@@ -170,36 +215,13 @@ export async function recordFinishedVisits(
           answered();
         };
       });
-      // The rollups of every visit's day and domain: a superset of those the fresh ones change.
-      const keys = new Map<string, [string, string]>();
-      unique.forEach((v, i) => {
-        const day = days[i] as string;
-        keys.set(rollupKey(day, v.domain), [day, v.domain]);
-      });
-      for (const [key, primaryKey] of keys) {
-        waiting += 1;
-        const request = rollupStore.get(primaryKey);
-        request.onsuccess = () => {
-          const current = request.result as DailyRollup | undefined;
-          if (current !== undefined) before.set(key, current);
-          answered();
-        };
-        waiting += 1;
-        const pageRequest = pageStore.get([primaryKey[1], primaryKey[0]]);
-        pageRequest.onsuccess = () => {
-          const current = pageRequest.result as PageRollup | undefined;
-          if (current !== undefined) pages.set(pageKey(primaryKey[1], primaryKey[0]), current);
-          answered();
-        };
-      }
-      for (const day of new Set(days)) {
-        waiting += 1;
-        const request = heatStore.get(day);
-        request.onsuccess = () => {
-          const current = request.result as HeatRollup | undefined;
-          if (current !== undefined) heat.set(day, current);
-          answered();
-        };
+      // The guesses: each cached row with every visit added, put now.
+      for (const row of rows.values()) {
+        const cached = cache.get(row.id);
+        if (cached === undefined) continue;
+        row.guessedFrom = cached;
+        row.after = built(row, cached, unique, days, () => true);
+        tx.objectStore(row.kind.store).put(row.after);
       }
     } catch (error) {
       fail(error);

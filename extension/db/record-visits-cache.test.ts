@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
+import { eraseLocalData } from './erase.js';
+import { eraseHistory } from './erase-history.js';
+import { recordFinishedVisits } from './record-visits.js';
+import { pruneVisits } from './retention.js';
+import { openTracksphereDb, type TracksphereDb } from './schema.js';
+import { rollupsOf } from './visit-rollups.js';
+
+// recordFinishedVisits puts the rows it last wrote (its cache) before their reads answer, and
+// checks them against the reads: these tests change the rows in between, in every other way.
+
+const opened: TracksphereDb[] = [];
+afterEach(async () => {
+  for (const d of opened.splice(0)) await d.delete();
+});
+
+const off = { syncEnabled: false, dayOf: utcDayOf };
+const at = (d: number, h: number, m = 0) => Date.UTC(2025, 0, d, h, m);
+
+function visit(start: number, path: string, activeMs = 60_000, domain = 'docs.example') {
+  return makeVisit({
+    at: start,
+    endedAt: new Date(start + 120_000).toISOString(),
+    activeMs,
+    url: `https://${domain}${path}`,
+    domain,
+    title: path,
+  });
+}
+
+/** Every rollup row stored equals what the stored visits add up to. */
+async function expectRollupsOfVisits(d: TracksphereDb, opts = { daily: true }): Promise<void> {
+  const visits = await d.visits.toArray();
+  const daily = new Map<
+    string,
+    { day: string; domain: string; activeMs: number; visits: number }
+  >();
+  for (const v of visits) {
+    const day = utcDayOf(v.startedMs);
+    const key = `${day} ${v.domain}`;
+    const row = daily.get(key) ?? { day, domain: v.domain, activeMs: 0, visits: 0 };
+    row.activeMs += v.activeMs;
+    row.visits += 1;
+    daily.set(key, row);
+  }
+  const byDay = (r: { day: string; domain?: string }) => `${r.day} ${r.domain ?? ''}`;
+  const sorted = <T extends { day: string }>(rows: T[]) =>
+    rows.sort((a, b) => (byDay(a) < byDay(b) ? -1 : 1));
+  if (opts.daily) {
+    expect(sorted(await d.dailyRollups.toArray())).toEqual(sorted([...daily.values()]));
+  }
+  const { heat, pages } = rollupsOf(visits, utcDayOf);
+  // longestMs only bounds a read (visit-rollups.ts): erasing never lowers it.
+  const quarters = (rows: { day: string; visits: number; quarters: object }[]) =>
+    sorted(rows.map(({ day, visits: n, quarters: q }) => ({ day, visits: n, quarters: q })));
+  expect(quarters(await d.heatRollups.toArray())).toEqual(quarters([...heat.values()]));
+  expect(sorted(await d.pageRollups.toArray())).toEqual(sorted([...pages.values()]));
+}
+
+function database(name?: string): TracksphereDb {
+  const d = name === undefined ? freshTestDb() : openTracksphereDb(name);
+  opened.push(d);
+  return d;
+}
+
+describe('recording with the rows last written held in memory', () => {
+  it('counts right after an erase, retention or a full erase changed the rows between visits', async () => {
+    const db = database();
+    await recordFinishedVisits(db, [visit(at(3, 9), '/a'), visit(at(3, 10), '/b')], off);
+    await expectRollupsOfVisits(db);
+
+    // A range inside the day: the day's rows lose one visit of two.
+    await eraseHistory(
+      db,
+      { domain: 'docs.example', fromMs: at(3, 9), toMs: at(3, 9, 30) },
+      utcDayOf,
+    );
+    await recordFinishedVisits(db, [visit(at(3, 11), '/a')], off);
+    await expectRollupsOfVisits(db);
+
+    // The whole site: its rows go.
+    await eraseHistory(db, { domain: 'docs.example' }, utcDayOf);
+    await recordFinishedVisits(db, [visit(at(3, 12), '/c')], off);
+    await expectRollupsOfVisits(db);
+
+    // Retention: the heat and page rows lose the pruned visit; the daily rollups keep it.
+    await recordFinishedVisits(db, [visit(at(3, 13), '/d')], off);
+    const prune = { now: at(4, 12, 30), retentionDays: 1, syncEnabled: false, dayOf: utcDayOf };
+    expect(await pruneVisits(db, prune)).toBe(1);
+    await recordFinishedVisits(db, [visit(at(3, 14), '/d')], off);
+    await expectRollupsOfVisits(db, { daily: false });
+    expect(await db.dailyRollups.get(['2025-01-03', 'docs.example'])).toEqual({
+      day: '2025-01-03',
+      domain: 'docs.example',
+      activeMs: 180_000,
+      visits: 3,
+    });
+
+    await eraseLocalData(db);
+    await recordFinishedVisits(db, [visit(at(3, 15), '/e')], off);
+    await expectRollupsOfVisits(db);
+  });
+
+  it('counts right when another page recorded on the same rows in between', async () => {
+    const db = database();
+    // The same database opened again: another page or worker, with a memory of its own.
+    const other = database(db.name);
+    await recordFinishedVisits(db, [visit(at(3, 9), '/a')], off);
+    await recordFinishedVisits(other, [visit(at(3, 9, 10), '/a', 5_000)], off);
+    await recordFinishedVisits(db, [visit(at(3, 9, 20), '/a', 7_000)], off);
+    await recordFinishedVisits(other, [visit(at(3, 9, 30), '/b', 9_000)], off);
+    await expectRollupsOfVisits(db);
+    expect((await db.dailyRollups.get(['2025-01-03', 'docs.example']))?.visits).toBe(4);
+  });
+
+  it('counts a visit offered again once, alone or with new ones', async () => {
+    const db = database();
+    const first = visit(at(3, 9), '/a');
+    await recordFinishedVisits(db, [first], off);
+    await recordFinishedVisits(db, [first], off);
+    await expectRollupsOfVisits(db);
+    await recordFinishedVisits(db, [first, visit(at(3, 9, 5), '/a', 1_000)], off);
+    await expectRollupsOfVisits(db);
+    // A visit offered again whose rows this memory has never seen (another host's day).
+    const elsewhere = visit(at(4, 9), '/x', 3_000, 'mail.example');
+    await recordFinishedVisits(database(db.name), [elsewhere], off);
+    await recordFinishedVisits(db, [elsewhere, first], off);
+    await expectRollupsOfVisits(db);
+    expect(await db.visits.count()).toBe(3);
+  });
+});
