@@ -1,5 +1,6 @@
 import { Dexie } from 'dexie';
 import { addDays, type DayOf } from './day.js';
+import { applyRollupDeltas, deltaOf, type RollupDelta } from './month-rollups.js';
 import { removeVisitRollups } from './rollup-upkeep.js';
 import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
 
@@ -71,7 +72,14 @@ export async function eraseHistory(
     (fromMs === undefined || ms >= fromMs) && (toMs === undefined || ms < toMs);
   const ranged = fromMs !== undefined || toMs !== undefined;
 
-  const tables = [db.visits, db.dailyRollups, db.heatRollups, db.pageRollups];
+  const tables = [
+    db.visits,
+    db.dailyRollups,
+    db.heatRollups,
+    db.pageRollups,
+    db.monthRollups,
+    db.daySums,
+  ];
   return db.transaction('rw', tables, async () => {
     // The raw visits of every day the range reaches into (a margin either side), or all.
     const nearby: StoredVisit[] = ranged
@@ -125,15 +133,21 @@ export async function eraseHistory(
     }
     const toDelete: [string, string][] = [];
     const toPut: DailyRollup[] = [];
+    const deltas: RollupDelta[] = [];
     for (const r of rollups) {
       const cell = left.get(cellKey(r.day, r.domain));
-      if (cell === undefined) toDelete.push([r.day, r.domain]);
-      else if (cell.visits !== r.visits || cell.activeMs !== r.activeMs) {
+      if (cell === undefined) {
+        toDelete.push([r.day, r.domain]);
+        deltas.push(deltaOf(r, null));
+      } else if (cell.visits !== r.visits || cell.activeMs !== r.activeMs) {
         toPut.push({ ...r, ...cell });
+        deltas.push(deltaOf(r, { ...r, ...cell }));
       }
     }
     if (toDelete.length > 0) await db.dailyRollups.bulkDelete(toDelete);
     if (toPut.length > 0) await db.dailyRollups.bulkPut(toPut);
+    // The months' and days' sums lose what the daily rollups lost (month-rollups.ts).
+    await applyRollupDeltas(db, deltas);
     return {
       visits: erased.length,
       rollupsDeleted: toDelete.length,

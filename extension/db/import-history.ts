@@ -4,6 +4,7 @@
  */
 import { Dexie } from 'dexie';
 import type { DayOf } from './day.js';
+import { applyRollupDeltas, deltaOf, type RollupDelta } from './month-rollups.js';
 import { addVisitRollups } from './rollup-upkeep.js';
 import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
 
@@ -85,6 +86,17 @@ async function writeDays(
     });
   });
   await db.dailyRollups.bulkPut(changed);
+  // Each row's change once, from what it was to what was put last (a day may come twice).
+  const stored = new Map<string, DailyRollup | undefined>();
+  days.forEach((d, i) => {
+    const key = keyOf(d.day, d.domain);
+    if (!stored.has(key)) stored.set(key, rows[i]);
+  });
+  const last = new Map(changed.map((row) => [keyOf(row.day, row.domain), row]));
+  await applyRollupDeltas(
+    db,
+    [...last].map(([key, row]) => deltaOf(stored.get(key), row)),
+  );
 }
 
 /**
@@ -182,6 +194,7 @@ async function writeVisits(
       | undefined
     )[];
     const changed: ImportedRollup[] = [];
+    const deltas: RollupDelta[] = [];
     part.forEach(({ file, stored }, j) => {
       const row = rows[j] ?? { day: file.day, domain: file.domain, activeMs: 0, visits: 0 };
       const before = row.imported?.[opts.source] ?? { activeMs: 0, visits: 0 };
@@ -189,6 +202,7 @@ async function writeVisits(
       const addVisits = Math.max(0, file.visits - Math.max(before.visits, stored.visits));
       if (addMs > 0 || addVisits > 0) grown.add(keyOf(file.day, file.domain));
       else if (rows[j] === undefined) return;
+      deltas.push({ day: file.day, domain: file.domain, activeMs: addMs, visits: addVisits });
       changed.push({
         ...row,
         activeMs: row.activeMs + addMs,
@@ -203,6 +217,7 @@ async function writeVisits(
       });
     });
     await db.dailyRollups.bulkPut(changed);
+    await applyRollupDeltas(db, deltas);
     progress.done(part.length);
   }
 
@@ -239,7 +254,14 @@ export function writeImport(
       opts.onProgress?.(Math.min(done, total), total);
     },
   };
-  const tables = [db.visits, db.dailyRollups, db.heatRollups, db.pageRollups];
+  const tables = [
+    db.visits,
+    db.dailyRollups,
+    db.heatRollups,
+    db.pageRollups,
+    db.monthRollups,
+    db.daySums,
+  ];
   return db.transaction('rw', tables, async () => {
     const result: ImportWriteResult = { imported: 0, alreadyImported: [] };
     if (input.days.length > 0) await writeDays(db, input.days, opts, result);

@@ -49,7 +49,7 @@ describe('database schema', () => {
 
     db = openTracksphereDb(name);
     await db.open();
-    expect(db.verno).toBe(5);
+    expect(db.verno).toBe(6);
     expect(indexNames(db, 'visits')).toEqual([
       '[domain+startedMs]',
       '[syncState+startedMs]',
@@ -77,6 +77,11 @@ describe('database schema', () => {
     });
     expect(await rollupsInRange(db, { from: '2025-01-15', to: '2025-01-15' })).toEqual([
       { day: '2025-01-15', domain: 'example.com', activeMs: 61_000, visits: 4 },
+    ]);
+    // Version 6's month sums: built from the old rows on upgrade, then kept by recording.
+    expect(await db.monthRollups.toArray()).toEqual([
+      { month: '2025-01', domain: 'example.com', activeMs: 61_000, visits: 4 },
+      { month: '2025-01', domain: 'other.org', activeMs: 5_000, visits: 1 },
     ]);
     expect(await pendingCount(db)).toBe(3);
   });

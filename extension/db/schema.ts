@@ -8,7 +8,10 @@ import { Dexie, type Table } from 'dexie';
 import type { VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { localDayOf } from './day.js';
+import { buildMonthRollups, type DaySum, type MonthRollup } from './month-rollups.js';
 import { buildVisitRollups, type HeatRollup, type PageRollup } from './visit-rollups.js';
+
+export type { DaySum, MonthRollup } from './month-rollups.js';
 
 export type { HeatRollup, PageCell, PageRollup } from './visit-rollups.js';
 
@@ -99,6 +102,8 @@ export type TracksphereDb = Dexie & {
   dailyRollups: Table<DailyRollup, [string, string]>;
   heatRollups: Table<HeatRollup, string>;
   pageRollups: Table<PageRollup, [string, string]>;
+  monthRollups: Table<MonthRollup, [string, string]>;
+  daySums: Table<DaySum, string>;
   meta: Table<SyncMetaRow, string>;
   trackerState: Table<TrackerStateRow, string>;
 };
@@ -141,5 +146,11 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   db.version(5)
     .stores({ heatRollups: 'day', pageRollups: '[domain+day]' })
     .upgrade((tx) => buildVisitRollups(tx, localDayOf));
+  // Version 6 adds what the long ranges read instead of a row per host and day: each host's
+  // month, and each day over all hosts (month-rollups.ts), the sums of the daily rollups, kept
+  // with them by every path that changes one; the upgrade builds them from the daily rollups.
+  db.version(6)
+    .stores({ monthRollups: '[month+domain]', daySums: 'day' })
+    .upgrade((tx) => buildMonthRollups(tx));
   return db;
 }

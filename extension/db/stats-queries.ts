@@ -65,7 +65,7 @@ export function siteTotals(
  * rows of other days are ignored.
  */
 export function dayTotals(
-  rows: readonly DailyRollup[],
+  rows: readonly Pick<DailyRollup, 'day' | 'activeMs' | 'visits'>[],
   opts: { lastDay: string; days: number },
 ): DayTotal[] {
   if (opts.days <= 0) return [];

@@ -5,6 +5,7 @@ import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { eraseLocalData } from './erase.js';
 import { eraseHistory } from './erase-history.js';
 import { type ImportedVisit, writeImport } from './import-history.js';
+import { monthRollupsOf } from './month-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import { pruneVisits } from './retention.js';
 import { openTracksphereDb, type StoredVisit, type TracksphereDb } from './schema.js';
@@ -62,8 +63,22 @@ function mixedVisits() {
   ];
 }
 
+/**
+ * The month and day rollups stored equal those recomputed from the daily rollups stored
+ * (schema version 6: what the long ranges read).
+ */
+async function expectMonthRollups(d: TracksphereDb): Promise<void> {
+  const { months, days } = monthRollupsOf(await d.dailyRollups.toArray());
+  const byMonth = (r: { month: string; domain: string }) => `${r.month} ${r.domain}`;
+  const sorted = <T>(rows: T[], key: (r: T) => string) =>
+    rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  expect(sorted(await d.monthRollups.toArray(), byMonth)).toEqual(sorted(months, byMonth));
+  expect(sorted(await d.daySums.toArray(), (r) => r.day)).toEqual(sorted(days, (r) => r.day));
+}
+
 /** The heat and page rollups stored equal those recomputed from the visits stored. */
 async function expectRollupsOfVisits(d: TracksphereDb): Promise<void> {
+  await expectMonthRollups(d);
   const visits = await d.visits.toArray();
   const { heat, pages } = rollupsOf(visits, utcDayOf);
   const storedHeat = await d.heatRollups.toArray();
@@ -162,6 +177,7 @@ describe('the heatmap and pages rollups', () => {
 
     await eraseLocalData(db);
     expect([await db.heatRollups.count(), await db.pageRollups.count()]).toEqual([0, 0]);
+    expect([await db.monthRollups.count(), await db.daySums.count()]).toEqual([0, 0]);
   });
 
   it('follow local retention, keeping the pending visits and the cutoff day', async () => {
@@ -197,12 +213,29 @@ describe('the heatmap and pages rollups', () => {
     const first = await writeImport(db, { days: [], visits: imported }, opts);
     expect(first.imported).toBe(8);
     await expectRollupsOfVisits(db);
+    // Day figures without visits (another tracker's): on a day with visits and on one without,
+    // the second time larger, which adds the difference.
+    const day = (ms: number, visits: number) => ({
+      day: '2025-01-03',
+      domain: 'docs.example',
+      activeMs: ms,
+      visits,
+      records: [`day ${visits}`],
+    });
+    const older = { ...day(7 * MIN, 2), day: '2024-12-30', domain: 'old.example' };
+    await writeImport(db, { days: [day(90 * MIN, 5), older], visits: [] }, opts);
+    await expectMonthRollups(db);
+    await writeImport(db, { days: [day(95 * MIN, 6)], visits: [] }, opts);
+    await expectMonthRollups(db);
+    expect(await db.monthRollups.get(['2024-12', 'old.example'])).toMatchObject({ visits: 2 });
+    expect(await db.daySums.get('2024-12-30')).toMatchObject({ activeMs: 7 * MIN });
     const heat = await db.heatRollups.toArray();
     const pages = await db.pageRollups.toArray();
     const second = await writeImport(db, { days: [], visits: imported }, opts);
     expect(second.imported).toBe(0);
     expect(await db.heatRollups.toArray()).toEqual(heat);
     expect(await db.pageRollups.toArray()).toEqual(pages);
+    await expectMonthRollups(db);
     // The two visits before the retention's cutoff count in the daily rollups only.
     expect(await db.visits.count()).toBe(2 + 6);
   });
@@ -226,5 +259,34 @@ describe('the heatmap and pages rollups', () => {
     await db.open();
     await expectRollupsOfVisits(db);
     expect(await db.heatRollups.count()).toBe(3);
+  });
+
+  it('month and day sums are built from the daily rollups when a version 5 database is upgraded', async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const v5 = new Dexie(name);
+    v5.version(5).stores({
+      visits: 'id, startedMs, [syncState+startedMs], [domain+startedMs]',
+      dailyRollups: '[day+domain]',
+      meta: 'key',
+      trackerState: 'key',
+      heatRollups: 'day',
+      pageRollups: '[domain+day]',
+    });
+    // Rollups without visits (pruned, or imported figures), over a month's end.
+    await v5.table('dailyRollups').bulkPut([
+      { day: '2025-01-31', domain: 'a.example', activeMs: 5 * MIN, visits: 2 },
+      { day: '2025-02-01', domain: 'a.example', activeMs: 7 * MIN, visits: 1 },
+      { day: '2025-02-14', domain: 'a.example', activeMs: MIN, visits: 1 },
+      { day: '2025-02-14', domain: 'b.example', activeMs: 3 * MIN, visits: 4 },
+    ]);
+    v5.close();
+    db = openTracksphereDb(name);
+    await db.open();
+    await expectMonthRollups(db);
+    expect(await db.monthRollups.get(['2025-02', 'a.example'])).toMatchObject({
+      activeMs: 8 * MIN,
+      visits: 2,
+    });
+    expect(await db.daySums.get('2025-02-14')).toMatchObject({ activeMs: 4 * MIN, visits: 5 });
   });
 });

@@ -1,14 +1,10 @@
 /**
  * The options page's history for any range of days, from the rollups (kept
- * forever), with the open visits of the days in it.
+ * forever: the months wholly inside it from the month rollups, db/range-rollups.ts), with the
+ * open visits of the days in it.
  */
-import {
-  type DayOf,
-  type DayRange,
-  dayTotals,
-  rollupsInRange,
-  type TracksphereDb,
-} from '../db/index.js';
+import { type DayOf, type DayRange, dayTotals, type TracksphereDb } from '../db/index.js';
+import { rangeRollups } from '../db/range-rollups.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import { dayCount } from './date-range.js';
 import type { HistoryStats } from './history-stats.js';
@@ -23,10 +19,14 @@ export async function loadRangeHistory(
   dayOf?: DayOf,
   sitesOf?: (hosts: string[]) => Promise<SiteOf>,
 ): Promise<HistoryStats> {
-  const recorded = await rollupsInRange(db, range);
-  const rows = withOpenVisits(recorded, open, range, dayOf);
+  const recorded = await rangeRollups(db, range);
+  const current = withOpenVisits([], open, range, dayOf);
+  const rows = [...recorded.hosts, ...current];
   const siteOf = await sitesOf?.([...new Set(rows.map((row) => row.domain))]);
-  const days = dayTotals(rows, { lastDay: range.to, days: dayCount(range) });
+  const days = dayTotals([...recorded.days, ...current], {
+    lastDay: range.to,
+    days: dayCount(range),
+  });
   return {
     from: range.from,
     to: range.to,

@@ -22,7 +22,7 @@ export function withShares(sites: readonly SiteTotal[]): (SiteTotal & { share: n
 
 /** One bar per site (hosts grouped by `siteOf`), busiest first, each with its hosts. */
 export function siteBars(
-  rows: readonly DailyRollup[],
+  rows: readonly Pick<DailyRollup, 'domain' | 'activeMs' | 'visits'>[],
   siteOf: SiteOf = (host) => host,
   limit = Number.POSITIVE_INFINITY,
 ): SiteBar[] {

@@ -6,6 +6,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthRollupsOf } from '../../extension/db/month-rollups.js';
 import { rollupsOf } from '../../extension/db/visit-rollups.js';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { openExtensionPage, setStorageValues, siteRows } from '../harness/extension-pages.js';
@@ -92,7 +93,14 @@ function seed(page: Page, s: Seed): Promise<void> {
     s.visits.map((v) => ({ ...v, endedAt: new Date(v.endedMs).toISOString() })),
     localDay,
   );
-  const more = { heatRollups: [...heat.values()], pageRollups: [...pages.values()] };
+  // And the month and day sums of the daily rollups the long ranges read (month-rollups.ts).
+  const { months, days } = monthRollupsOf(s.rollups);
+  const more = {
+    heatRollups: [...heat.values()],
+    pageRollups: [...pages.values()],
+    monthRollups: months,
+    daySums: days,
+  };
   return page.evaluate(
     async (data: Seed, extra: Record<string, unknown[]>) => {
       const db = await new Promise<IDBDatabase>((res, rej) => {

@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
+import { eraseHistory } from './erase-history.js';
+import { rangeRollups, wholeMonths } from './range-rollups.js';
+import { recordFinishedVisits } from './record-visits.js';
+import type { TracksphereDb } from './schema.js';
+import { type DayRange, rollupsInRange, siteTotals } from './stats-queries.js';
+
+let db: TracksphereDb | undefined;
+afterEach(async () => {
+  await db?.delete();
+  db = undefined;
+});
+
+const DAY = 86_400_000;
+
+/** Per host and per day, as a recomputation from the daily rollups of the range gives them. */
+async function fromDailyRollups(d: TracksphereDb, range: DayRange) {
+  const rows = await rollupsInRange(d, range);
+  const days = new Map<string, { day: string; activeMs: number; visits: number }>();
+  for (const r of rows) {
+    const t = days.get(r.day) ?? { day: r.day, activeMs: 0, visits: 0 };
+    t.activeMs += r.activeMs;
+    t.visits += r.visits;
+    days.set(r.day, t);
+  }
+  return { hosts: siteTotals(rows, Infinity), days: [...days.values()].sort(byDay) };
+}
+
+const byDay = (a: { day: string }, b: { day: string }) => (a.day < b.day ? -1 : 1);
+
+describe('a range from the month rollups', () => {
+  it('finds the months wholly inside a range', () => {
+    expect(wholeMonths({ from: '2025-01-01', to: '2025-01-31' })).toEqual({
+      from: '2025-01-01',
+      to: '2025-01-31',
+    });
+    expect(wholeMonths({ from: '2025-01-02', to: '2025-03-30' })).toEqual({
+      from: '2025-02-01',
+      to: '2025-02-28',
+    });
+    expect(wholeMonths({ from: '2024-12-06', to: '2025-12-05' })).toEqual({
+      from: '2025-01-01',
+      to: '2025-11-30',
+    });
+    expect(wholeMonths({ from: '2025-01-02', to: '2025-02-27' })).toBeNull();
+    expect(wholeMonths({ from: '2024-02-01', to: '2024-02-29' })).toEqual({
+      from: '2024-02-01',
+      to: '2024-02-29',
+    });
+  });
+
+  it('gives each host and day what the daily rollups add up to, for any range', async () => {
+    db = freshTestDb();
+    // Four months of visits on three hosts, a few a day, across month ends.
+    const start = Date.UTC(2024, 11, 20, 9);
+    const visits = Array.from({ length: 400 }, (_, i) =>
+      makeVisit({
+        at: start + Math.floor(i / 4) * DAY + (i % 4) * 3_600_000,
+        domain: ['a.example', 'b.example', 'c.example'][i % 3] as string,
+        activeMs: 1_000 * (i + 1),
+      }),
+    );
+    await recordFinishedVisits(db, visits, { syncEnabled: false, dayOf: utcDayOf });
+    // An erase changes the daily rollups, and the months' with them.
+    await eraseHistory(
+      db,
+      { domain: 'b.example', fromMs: Date.UTC(2025, 1, 3), toMs: Date.UTC(2025, 2, 5, 12) },
+      utcDayOf,
+    );
+    const ranges: DayRange[] = [
+      { from: '2024-12-20', to: '2025-03-29' },
+      { from: '2025-01-01', to: '2025-02-28' },
+      { from: '2024-12-25', to: '2025-01-31' },
+      { from: '2025-02-01', to: '2025-03-10' },
+      { from: '2025-01-10', to: '2025-02-09' },
+      { from: '2025-02-14', to: '2025-02-14' },
+      // A month alone reads its days (up to 31 days, the daily rollups alone).
+      { from: '2025-01-01', to: '2025-01-31' },
+      { from: '2023-01-01', to: '2023-12-31' },
+    ];
+    // Ranges with a whole month inside.
+    let usedMonths = 0;
+    for (const range of ranges) {
+      const read = await rangeRollups(db, range);
+      const want = await fromDailyRollups(db, range);
+      expect(siteTotals(read.hosts, Infinity), JSON.stringify(range)).toEqual(want.hosts);
+      expect(read.days.sort(byDay), JSON.stringify(range)).toEqual(want.days);
+      if (wholeMonths(range) !== null) usedMonths += 1;
+    }
+    expect(usedMonths).toBe(6);
+  });
+});

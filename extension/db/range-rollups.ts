@@ -1,0 +1,85 @@
+/**
+ * A range's figures per host and per day, read from the coarsest rollups that cover it
+ * exactly: the calendar months wholly inside the range from the month rollups (a row per host
+ * and month) and the day sums (a row per day), the days before and after them from the daily
+ * rollups (a row per host and day). A year is then twelve months of host rows and two partial
+ * months of daily rows, where it was 365 days of daily rows.
+ */
+import { Dexie } from 'dexie';
+import { addDays } from './day.js';
+import type { DailyRollup, TracksphereDb } from './schema.js';
+import { type DayRange, rollupsInRange } from './stats-queries.js';
+
+/** A host's figures over part of the range (rows of one host add up). */
+export interface HostFigures {
+  domain: string;
+  activeMs: number;
+  visits: number;
+}
+
+/** A day's figures over every host. */
+export interface DayFigures {
+  day: string;
+  activeMs: number;
+  visits: number;
+}
+
+export interface RangeRollups {
+  /** Per host, one or more rows each (a host's months and its days outside them). */
+  hosts: HostFigures[];
+  /** Per day that has any (days without are left out), in no particular order. */
+  days: DayFigures[];
+}
+
+/** The calendar months wholly inside the range, as their first and last days; null if none. */
+export function wholeMonths(range: DayRange): { from: string; to: string } | null {
+  const first =
+    range.from.slice(8) === '01'
+      ? range.from
+      : `${addDays(`${range.from.slice(0, 7)}-28`, 4).slice(0, 7)}-01`;
+  // The last day of the month before the one the range ends in, unless it ends on its last day.
+  const next = addDays(range.to, 1);
+  const last = next.slice(8) === '01' ? range.to : addDays(`${range.to.slice(0, 7)}-01`, -1);
+  return first <= last ? { from: first, to: last } : null;
+}
+
+function daysOf(rows: readonly DailyRollup[]): DayFigures[] {
+  const days = new Map<string, DayFigures>();
+  for (const r of rows) {
+    const d = days.get(r.day) ?? { day: r.day, activeMs: 0, visits: 0 };
+    d.activeMs += r.activeMs;
+    d.visits += r.visits;
+    days.set(r.day, d);
+  }
+  return [...days.values()];
+}
+
+/** Ranges up to this many days read the daily rollups alone (a month gains them little). */
+const DAILY_ONLY_DAYS = 31;
+
+/** The range's figures per host and per day (see above), every read in parallel. */
+export async function rangeRollups(db: TracksphereDb, range: DayRange): Promise<RangeRollups> {
+  const months = addDays(range.from, DAILY_ONLY_DAYS) > range.to ? null : wholeMonths(range);
+  if (months === null) {
+    const rows = await rollupsInRange(db, range);
+    return { hosts: rows, days: daysOf(rows) };
+  }
+  const edges: DayRange[] = [];
+  if (range.from < months.from) edges.push({ from: range.from, to: addDays(months.from, -1) });
+  if (months.to < range.to) edges.push({ from: addDays(months.to, 1), to: range.to });
+  const [monthRows, daySums, ...edgeRows] = await Promise.all([
+    db.monthRollups
+      .where('[month+domain]')
+      .between(
+        [months.from.slice(0, 7), Dexie.minKey],
+        [months.to.slice(0, 7), Dexie.maxKey],
+        true,
+        true,
+      )
+      .toArray(),
+    db.daySums.where('day').between(months.from, months.to, true, true).toArray(),
+    ...edges.map((edge) => rollupsInRange(db, edge)),
+  ]);
+  const daily = edgeRows.flat();
+  return { hosts: [...monthRows, ...daily], days: [...daySums, ...daysOf(daily)] };
+}
