@@ -293,6 +293,45 @@ describe('linking browsers', () => {
     expect(left.rows[0]).toEqual({ visits: 0, devices: 0 });
   });
 
+  it('revoking a device being erased answers at once, holding up no link', async () => {
+    const [a, c, d] = await Promise.all(Array.from({ length: 3 }, () => registerDevice(base)));
+    if (!a || !c || !d) throw new Error('registration');
+    expect((await postEvents(base, a.token, makeBatch([makeEvent()]))).status).toBe(200);
+    const blocker = await stack.server.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM visits WHERE device_id = $1 FOR UPDATE', [a.deviceId]);
+      const erasing = request(`${base}/api/v1/me`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${a.token}` },
+      });
+      await waitFor(async () => {
+        const r = await stack.server.pool.query(
+          `SELECT 1 FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM visits WHERE device_id%'`,
+        );
+        return r.rowCount === 1;
+      }, 'the erase to wait on the held visit');
+      // The erase has revoked a and deleted its row: the revocation finds it revoked already.
+      const timeout = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms, 'held up'));
+      const revoked = await Promise.race([
+        revokeDevice(stack.server.pool, a.deviceId, new Date()),
+        timeout(15_000),
+      ]);
+      expect(revoked).toMatchObject({ already: true });
+      const linked = await Promise.race([
+        link(base, c.token, d.token).then(() => 'linked'),
+        timeout(15_000),
+      ]);
+      expect(linked).toBe('linked');
+      await blocker.query('COMMIT');
+      expect((await erasing).status).toBe(200);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+  });
+
   it('keeps one live code per browser: a new code replaces the one before', async () => {
     const [a, b] = await Promise.all(Array.from({ length: 2 }, () => registerDevice(base)));
     if (!a || !b) throw new Error('registration');

@@ -230,6 +230,15 @@ export async function revokeDevice(
 ): Promise<{ revokedAt: Date; already: boolean } | null> {
   return withTransaction(pool, async (client) => {
     await lockLinks(client);
+    // Read before the row lock: a device already revoked (for good) may be one an erase is
+    // deleting, whose row lock this must not wait on while it holds the link lock.
+    const seen = await client.query<{ revoked_at: Date | null }>(
+      'SELECT revoked_at FROM devices WHERE id = $1',
+      [deviceId],
+    );
+    const before = seen.rows[0];
+    if (before === undefined) return null;
+    if (before.revoked_at !== null) return { revokedAt: before.revoked_at, already: true };
     const found = await client.query<{ revoked_at: Date | null; person_id: string | null }>(
       'SELECT revoked_at, person_id FROM devices WHERE id = $1 FOR UPDATE',
       [deviceId],
