@@ -130,6 +130,13 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
        SELECT date_trunc('hour', started_at, 'UTC'), device_id, domain, sum(active_ms), count(*)
          FROM visits GROUP BY 1, 2, 3`,
     );
+    // The writer keeps the days with the hours (visit_rollup_add); the Study views read them.
+    await c.query(
+      `INSERT INTO visit_rollup_days (device_id, day, domain, active_ms, visits)
+       SELECT device_id, (hour AT TIME ZONE 'UTC')::date, domain, sum(active_ms)::bigint,
+              sum(visits)::bigint
+         FROM visit_rollup GROUP BY 1, 2, 3`,
+    );
     await fillDashboardRollups(c);
     for (const i of indexes.rows) await c.query(i.def);
     log(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s; VACUUM ANALYZE`);
@@ -139,13 +146,14 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
               (SELECT count(*) FROM visit_device_hours) AS device_hours,
               (SELECT count(*) FROM visit_domain_days) AS domain_days,
               (SELECT count(*) FROM visit_domain_hours) AS domain_hours,
-              (SELECT count(*) FROM visit_sessions) AS sessions`,
+              (SELECT count(*) FROM visit_sessions) AS sessions,
+              (SELECT count(*) FROM visit_rollup_days) AS rollup_days`,
     );
     const k = n.rows[0];
     log(
       `${k?.visits} visits, ${k?.rollup} visit_rollup rows, ${k?.device_hours} visit_device_hours, ` +
         `${k?.domain_days} visit_domain_days, ${k?.domain_hours} visit_domain_hours, ` +
-        `${k?.sessions} visit_sessions`,
+        `${k?.sessions} visit_sessions, ${k?.rollup_days} visit_rollup_days`,
     );
   } finally {
     await c.end();
