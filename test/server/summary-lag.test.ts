@@ -10,7 +10,7 @@
 // Must come first: Dexie looks for indexedDB when it is first imported.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Summary } from '#protocol';
+import type { IngestResult, Summary } from '#protocol';
 import {
   openTracksphereDb,
   pendingCount,
@@ -145,14 +145,23 @@ describe('all my browsers while the consumer lags (Kafka mode)', () => {
       return v;
     };
 
-    /** "All my browsers" of the day as the popup computes it, per site. */
-    const shown = async () => {
+    const summaryOf = async (token: string): Promise<Summary> => {
       const summary = await fetchSummary(
-        { fetch, baseUrl, token: me.token },
+        { fetch, baseUrl, token },
         { from: day, to: day, tz: 'UTC' },
       );
       if ('code' in summary) throw new Error(`summary: ${summary.code} ${summary.message}`);
-      const cached = { summary: summary as Summary, fetchedAt: Date.now() };
+      return summary;
+    };
+    /** This browser's watermark in the summary. */
+    const watermark = async () => {
+      const summary = await summaryOf(me.token);
+      return { through: summary.appliedThrough?.[me.deviceId], batch: summary.lastBatchId };
+    };
+
+    /** "All my browsers" of the day as the popup computes it, per site. */
+    const shown = async () => {
+      const cached = { summary: await summaryOf(me.token), fetchedAt: Date.now() };
       const extra = await unacknowledgedRows(db, day, summaryMark(cached, me.deviceId), utcDayOf);
       const all = allBrowsersDay({ deviceId: me.deviceId, cached, error: null }, day, extra, []);
       const bySite = new Map<string, { activeMs: number; visits: number }>();
@@ -194,7 +203,7 @@ describe('all my browsers while the consumer lags (Kafka mode)', () => {
     await stopWriter();
     await mine(14_000); // sent with the lost one again, in a batch of another id
     expect((await sync()).status).toBe('up_to_date');
-    await mine(15_000);
+    const fifth = await mine(15_000);
     expect((await sync()).status).toBe('up_to_date');
     await mine(16_000); // never sent: in the outbox
     expect(await pendingCount(db)).toBe(1);
@@ -202,10 +211,32 @@ describe('all my browsers while the consumer lags (Kafka mode)', () => {
     expect(await stored(me.deviceId)).toBe(3);
 
     expect(Object.fromEntries(await shown())).toEqual(Object.fromEntries(truth));
+    // The summary's watermark is the unanswered batch's, which the lost visit names second.
+    const resent = await db.visits.get(lost.id);
+    expect(resent?.ackBatches).toHaveLength(2);
+    expect((await watermark()).batch).toBe(resent?.ackBatches?.[1]);
 
     // 4. The writer catches up: the same figures, nothing counted twice.
     await startWriter();
     await waitFor(async () => (await stored(me.deviceId)) === 5, 'the held-back batches written');
     expect(Object.fromEntries(await shown())).toEqual(Object.fromEntries(truth));
+    const last = await db.visits.get(fifth.id);
+    expect(await watermark()).toEqual({
+      through: new Date(last?.ackedAt ?? 0).toISOString(),
+      batch: last?.ackBatches?.[0],
+    });
+
+    // 5. A batch whose visits are all stored already (a resend) stores nothing and still moves
+    // the watermark: its visits are in the figures.
+    const resend = makeBatch([theirs]);
+    const again = await postEvents<IngestResult>(baseUrl, other.token, resend);
+    expect(again.status).toBe(200);
+    await waitFor(
+      async () =>
+        (await summaryOf(other.token)).appliedThrough?.[other.deviceId] === again.body.receivedAt,
+      "the other's watermark at the resend",
+    );
+    expect((await summaryOf(other.token)).lastBatchId).toBe(resend.batchId);
+    expect(await stored(other.deviceId)).toBe(1);
   }, 120_000);
 });
