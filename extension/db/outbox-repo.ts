@@ -50,13 +50,13 @@ function updatePending(
 }
 
 /**
- * How the server acknowledged a batch: its receivedAt (ms), the batch's id, and the batch sent
- * before it without an answer (it may have been stored all the same), if any.
+ * How the server acknowledged a batch: its receivedAt (ms), the batch's id, and the batches sent
+ * before it without an answer (they may have been stored all the same), with their events.
  */
 export interface BatchAck {
   receivedAt: number;
   batchId: string;
-  unanswered: { batchId: string; eventIds: readonly string[] } | null;
+  unanswered: readonly { batchId: string; eventIds: readonly string[] }[];
 }
 
 /** Marks visits acknowledged by the server (`ack`: by one that said when it received them). */
@@ -69,16 +69,13 @@ export function markSent(
   if (ack === undefined) {
     return updatePending(db, ids, (v) => ({ ...v, syncState: 'sent', sentAt: at }));
   }
-  const earlier = new Set(ack.unanswered?.eventIds ?? []);
+  const earlier = ack.unanswered.map((u) => ({ batchId: u.batchId, ids: new Set(u.eventIds) }));
   return updatePending(db, ids, (v) => ({
     ...v,
     syncState: 'sent',
     sentAt: at,
     ackedAt: ack.receivedAt,
-    ackBatches:
-      ack.unanswered !== null && earlier.has(v.id)
-        ? [ack.batchId, ack.unanswered.batchId]
-        : [ack.batchId],
+    ackBatches: [ack.batchId, ...earlier.filter((u) => u.ids.has(v.id)).map((u) => u.batchId)],
   }));
 }
 

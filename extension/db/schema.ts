@@ -43,8 +43,8 @@ export interface StoredVisit extends VisitEvent {
    */
   ackedAt?: number;
   /**
-   * The batches that may have stored it: the acknowledging one, and one sent before that was
-   * not answered (its answer lost, it may have reached the server all the same).
+   * The batches that may have stored it: the acknowledging one, and those sent before that were
+   * not answered (the answer lost, they may have reached the server all the same).
    */
   ackBatches?: string[];
 }
@@ -79,6 +79,12 @@ export interface SyncMeta {
   blocked: boolean;
   /** The batch last sent without an answer, so a retry of the same events reuses its id. */
   inFlight: { batchId: string; eventIds: string[] } | null;
+  /**
+   * Earlier batches sent without an answer, then followed by a batch of other events: the server
+   * may have stored them, so a visit acknowledged later names them (StoredVisit.ackBatches).
+   * Each keeps only its events not acknowledged yet; the most recent few batches.
+   */
+  unanswered?: { batchId: string; eventIds: string[] }[];
 }
 
 export interface SyncMetaRow extends SyncMeta {

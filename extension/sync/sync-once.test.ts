@@ -274,6 +274,30 @@ describe('syncOnce: retries', () => {
     });
   });
 
+  it('names every unanswered batch that carried a visit, and forgets a batch once answered', async () => {
+    const receivedAt = new Date(T0 + 7).toISOString();
+    const { deps, seen, ids } = await setup(1, (req, n) => {
+      if (n < 2) throw new TypeError('socket hang up');
+      return json(200, { accepted: req.events.length, rejected: [], receivedAt });
+    });
+    await syncOnce(deps);
+    await recordFinishedVisits(db, [makeVisit({ at: T0 - 2_000 })], {
+      syncEnabled: true,
+      dayOf: utcDayOf,
+    });
+    await syncOnce(deps, { force: true });
+    const third = makeVisit({ at: T0 - 1_000 });
+    await recordFinishedVisits(db, [third], { syncEnabled: true, dayOf: utcDayOf });
+    await syncOnce(deps, { force: true });
+    const [first, second, answered] = seen.map((r) => r.batchId);
+    expect(new Set([first, second, answered]).size).toBe(3);
+    expect(await db.visits.get(ids[0] ?? '')).toMatchObject({
+      ackBatches: [answered, first, second],
+    });
+    expect(await db.visits.get(third.id)).toMatchObject({ ackBatches: [answered] });
+    expect((await getSyncMeta(db)).unanswered).toEqual([]);
+  });
+
   it('marks no receivedAt when the server does not say it', async () => {
     const { deps, ids } = await setup(1, acceptAll);
     await syncOnce(deps);

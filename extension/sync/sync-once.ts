@@ -81,6 +81,9 @@ export interface SyncRunResult {
 
 export const DEFAULT_MAX_REQUESTS = 20;
 
+/** Unanswered batches remembered (StoredVisit.ackBatches): a run of lost answers is short. */
+const MAX_UNANSWERED = 8;
+
 /** One run per database at a time: the alarm and "sync now" must not send the same events twice. */
 const running = new WeakMap<TracksphereDb, Promise<SyncRunResult>>();
 
@@ -154,6 +157,7 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
   const limits = deps.limits ?? CONTRACT_LIMITS;
   const newBatchId = deps.newBatchId ?? uuidv7;
   let { attempt, inFlight } = meta;
+  let unanswered = meta.unanswered ?? [];
   /** Halves of refused batches, sent before anything new (a stack: the first half on top). */
   const refused: StoredVisit[][] = [];
 
@@ -167,10 +171,13 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
     // as one batch retried. Resending is harmless either way (idempotent on event id).
     const batchId =
       inFlight !== null && sameIds(inFlight.eventIds, ids) ? inFlight.batchId : newBatchId();
-    const unanswered = inFlight !== null && inFlight.batchId !== batchId ? inFlight : null;
+    if (inFlight !== null && inFlight.batchId !== batchId) {
+      // Unanswered, and not sent again as it was: the server may have stored it.
+      unanswered = [...unanswered, inFlight].slice(-MAX_UNANSWERED);
+    }
     inFlight = { batchId, eventIds: ids };
     const sentAt = deps.now();
-    await updateSyncMeta(db, { lastAttemptAt: sentAt, inFlight });
+    await updateSyncMeta(db, { lastAttemptAt: sentAt, inFlight, unanswered });
     tally.requests += 1;
     const outcome = await postBatch(
       post,
@@ -187,12 +194,18 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
         tally.rejected += settled.rejected;
         attempt = 0;
         inFlight = null;
+        // The events answered now are never sent again: the earlier batches keep the others.
+        const answered = new Set(ids);
+        unanswered = unanswered
+          .map((u) => ({ ...u, eventIds: u.eventIds.filter((id) => !answered.has(id)) }))
+          .filter((u) => u.eventIds.length > 0);
         await updateSyncMeta(db, {
           attempt,
           nextAttemptAt: null,
           lastSuccessAt: deps.now(),
           lastError: null,
           inFlight,
+          unanswered,
         });
         break;
       }
