@@ -3,6 +3,7 @@
  * each: a table added to that transaction is one more entry here, and the recorder reads,
  * guesses and writes its rows as it does the others'.
  */
+import { type DaySum, type MonthRollup, monthOf } from './month-rollups.js';
 import type { DailyRollup, StoredVisit } from './schema.js';
 import {
   addToPages,
@@ -51,5 +52,33 @@ const pages: RecordedRollup<PageRollup> = {
   add: addToPages,
 };
 
+/** Schema version 6 (month-rollups.ts): the daily rollups' sums per host and month. */
+const months: RecordedRollup<MonthRollup> = {
+  store: 'monthRollups',
+  keyOf: (v, day) => [monthOf(day), v.domain],
+  empty: (v, day) => ({ month: monthOf(day), domain: v.domain, activeMs: 0, visits: 0 }),
+  add: (row, v) => {
+    row.activeMs += v.activeMs;
+    row.visits += 1;
+  },
+};
+
+/** Schema version 6: the daily rollups' sums per day over every host. */
+const daySums: RecordedRollup<DaySum> = {
+  store: 'daySums',
+  keyOf: (_v, day) => day,
+  empty: (_v, day) => ({ day, activeMs: 0, visits: 0 }),
+  add: (row, v) => {
+    row.activeMs += v.activeMs;
+    row.visits += 1;
+  },
+};
+
 // biome-ignore lint/suspicious/noExplicitAny: each entry is typed by its own row.
-export const RECORDED_ROLLUPS: readonly RecordedRollup<any>[] = [daily, heat, pages];
+export const RECORDED_ROLLUPS: readonly RecordedRollup<any>[] = [
+  daily,
+  heat,
+  pages,
+  months,
+  daySums,
+];
