@@ -7,8 +7,21 @@
  * A year's range then reads about a row per host and month, and a row per day for its chart,
  * where it read a row per host and day.
  */
-import type { Transaction } from 'dexie';
-import type { DailyRollup, TracksphereDb } from './schema.js';
+import type { Table, Transaction } from 'dexie';
+
+/** What these rollups need of a daily rollup (schema.ts's DailyRollup; not imported: a cycle). */
+interface DailyRollup {
+  day: string;
+  domain: string;
+  activeMs: number;
+  visits: number;
+}
+
+/** The tables these rollups live in (a TracksphereDb, or its tables in a transaction). */
+interface MonthTables {
+  monthRollups: Table<MonthRollup, [string, string]>;
+  daySums: Table<DaySum, string>;
+}
 
 /** One host's figures over one calendar month: the sum of its daily rollups in that month. */
 export interface MonthRollup {
@@ -82,7 +95,7 @@ export function plus<T extends { activeMs: number; visits: number }>(
  * transaction (which must include monthRollups and daySums).
  */
 export async function applyRollupDeltas(
-  db: TracksphereDb,
+  db: MonthTables,
   deltas: Iterable<RollupDelta>,
 ): Promise<void> {
   const { months, days } = groupDeltas(deltas);
