@@ -10,27 +10,26 @@ CREATE INDEX visits_received_cover_idx ON visits (received_at)
   INCLUDE (started_at, device_id, ended_at_corrected, written_at, clock_skew_ms);
 DROP INDEX visits_received_at_idx;
 
--- The Study views, from visit_rollup_days (per device, UTC day of the raw start and domain, kept
--- exact by the writer with visit_rollup): the same groups, figures and MIN_GROUP_DEVICES
--- suppression as before, but each view reads its source once, so a filter on the day reaches
--- visit_rollup_days and its monthly partitions instead of grouping the whole history on every
--- query (study_domains read visit_rollup three times over, 30 s at a million visits). A
--- domain's devices that day are its rows (one per device), counted by a window partitioned by
--- day, cohort and domain, through which PostgreSQL pushes a filter on day or cohort. utc_day,
--- the new last column, is the day as a date: the Study dashboards filter on it, which prunes the
--- partitions; day (timestamptz) stays for readers that filter on it.
+-- The Study views: the same groups, figures and MIN_GROUP_DEVICES suppression as before, but
+-- each view reads its source once, so a filter on the day reaches it instead of grouping the
+-- whole history on every query (study_domains read visit_rollup three times over, 6-30 s at a
+-- million visits). study_daily stays on visit_device_hours (per hour and device: its rows do not
+-- grow with the visits per day); study_domains reads visit_rollup_days (per device, UTC day of
+-- the raw start and domain, kept exact by the writer with visit_rollup) and its monthly
+-- partitions: a domain's devices that day are its rows (one per device), counted by a window
+-- partitioned by day, cohort and domain, through which PostgreSQL pushes a filter on day or
+-- cohort. utc_day, the new last column, is the day as a date: the Study dashboards filter on
+-- it, which prunes visit_rollup_days' partitions; day (timestamptz) stays for readers that
+-- filter on it.
 CREATE OR REPLACE VIEW study_daily AS
-WITH per_device AS (
-  SELECT r.day, r.device_id, sum(r.visits)::bigint AS visits, sum(r.active_ms)::bigint AS active_ms
-  FROM visit_rollup_days r
-  GROUP BY r.day, r.device_id
-), g AS (
-  SELECT p.day, coalesce(c.name, '(none)') AS cohort, count(*) AS devices,
-         sum(p.visits)::bigint AS visits, sum(p.active_ms) AS active_ms
-  FROM per_device p
-  JOIN devices d ON d.id = p.device_id
+WITH g AS (
+  SELECT (r.hour AT TIME ZONE 'UTC')::date AS day, coalesce(c.name, '(none)') AS cohort,
+         count(DISTINCT r.device_id) AS devices, sum(r.visits)::bigint AS visits,
+         sum(r.active_ms) AS active_ms
+  FROM visit_device_hours r
+  JOIN devices d ON d.id = r.device_id
   LEFT JOIN cohorts c ON c.id = d.cohort_id
-  GROUP BY p.day, 2
+  GROUP BY 1, 2
 )
 SELECT g.day::timestamp AT TIME ZONE 'UTC' AS day, g.cohort, g.devices, g.visits, g.active_ms,
        g.day AS utc_day
