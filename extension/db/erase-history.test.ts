@@ -178,6 +178,25 @@ describe('erasing a range of days', () => {
     expect(await rollups()).toEqual(await rollupsOfVisits());
   });
 
+  it('erases from a start with no end, and up to an end with no start', async () => {
+    db = freshTestDb();
+    const at = D15 + HOUR;
+    await record([visit('a.test', D14 + HOUR, 100), visit('a.test', at, 200)]);
+
+    const from = await eraseHistory(db, { fromMs: at - 1000 }, utcDayOf);
+
+    expect(from).toEqual({ visits: 1, rollupsDeleted: 1, rollupsRecomputed: 0 });
+    expect(await domains()).toEqual([`a.test@${new Date(D14 + HOUR).toISOString()}`]);
+    expect(await rollups()).toEqual(await rollupsOfVisits());
+
+    await record([visit('a.test', at, 400)]);
+    const to = await eraseHistory(db, { toMs: at - 1000 }, utcDayOf);
+
+    expect(to).toEqual({ visits: 1, rollupsDeleted: 1, rollupsRecomputed: 0 });
+    expect(await rollups()).toEqual(['2025-01-15 a.test 400/1']);
+    expect(await rollups()).toEqual(await rollupsOfVisits());
+  });
+
   it('refuses an erase without a filter or with an empty range', async () => {
     db = freshTestDb();
     await expect(eraseHistory(db, {}, utcDayOf)).rejects.toThrow(/what to erase/);

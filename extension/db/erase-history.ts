@@ -112,10 +112,17 @@ export async function eraseHistory(
     if (ranged) {
       firstDay = fromMs === undefined ? undefined : dayOf(fromMs);
       lastDay = toMs === undefined ? undefined : dayOf(toMs - 1);
-      rollups = await db.dailyRollups
-        .where('[day+domain]')
-        .between([firstDay ?? Dexie.minKey, Dexie.minKey], [lastDay ?? Dexie.maxKey, Dexie.maxKey])
-        .toArray();
+      // An open end is an open range, not Dexie.maxKey (an array) twice in one key: IndexedDB's
+      // key conversion, as specified and in fake-indexeddb, refuses an array met twice in a key
+      // as if it were a cycle (DataError).
+      const byDay = db.dailyRollups.where('[day+domain]');
+      const touched =
+        lastDay === undefined
+          ? byDay.aboveOrEqual([firstDay, Dexie.minKey])
+          : firstDay === undefined
+            ? byDay.belowOrEqual([lastDay, Dexie.maxKey])
+            : byDay.between([firstDay, Dexie.minKey], [lastDay, Dexie.maxKey], true, true);
+      rollups = await touched.toArray();
     } else {
       rollups = await db.dailyRollups.toArray();
     }
