@@ -2,7 +2,7 @@ import { Dexie } from 'dexie';
 import { addDays, type DayOf } from './day.js';
 import { applyRollupDeltas, deltaOf, type RollupDelta } from './month-rollups.js';
 import { removeVisitRollups } from './rollup-upkeep.js';
-import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
+import { type DailyRollup, type StoredVisit, type TracksphereDb, visitTables } from './schema.js';
 
 const DAY_MS = 86_400_000;
 /** A local day is at most 26 hours long and starts within 14 hours of UTC midnight. */
@@ -72,14 +72,7 @@ export async function eraseHistory(
     (fromMs === undefined || ms >= fromMs) && (toMs === undefined || ms < toMs);
   const ranged = fromMs !== undefined || toMs !== undefined;
 
-  const tables = [
-    db.visits,
-    db.dailyRollups,
-    db.heatRollups,
-    db.pageRollups,
-    db.monthRollups,
-    db.daySums,
-  ];
+  const tables = visitTables(db);
   return db.transaction('rw', tables, async () => {
     // The raw visits of every day the range reaches into (a margin either side), or all.
     const nearby: StoredVisit[] = ranged

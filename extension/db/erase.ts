@@ -1,24 +1,10 @@
-import type { TracksphereDb } from './schema.js';
+import { type TracksphereDb, visitTables } from './schema.js';
 
 /** Erases everything this extension stored in IndexedDB: visits, rollups and sync state. */
 export async function eraseLocalData(db: TracksphereDb): Promise<void> {
-  const tables = [
-    db.visits,
-    db.dailyRollups,
-    db.heatRollups,
-    db.pageRollups,
-    db.monthRollups,
-    db.daySums,
-    db.meta,
-  ];
+  const tables = [...visitTables(db), db.meta];
   await db.transaction('rw', tables, async () => {
-    await db.visits.clear();
-    await db.dailyRollups.clear();
-    await db.heatRollups.clear();
-    await db.pageRollups.clear();
-    await db.monthRollups.clear();
-    await db.daySums.clear();
-    await db.meta.clear();
+    for (const table of tables) await table.clear();
   });
 }
 

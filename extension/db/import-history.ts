@@ -6,7 +6,7 @@ import { Dexie } from 'dexie';
 import type { DayOf } from './day.js';
 import { applyRollupDeltas, deltaOf, type RollupDelta } from './month-rollups.js';
 import { addVisitRollups } from './rollup-upkeep.js';
-import type { DailyRollup, StoredVisit, TracksphereDb } from './schema.js';
+import { type DailyRollup, type StoredVisit, type TracksphereDb, visitTables } from './schema.js';
 
 const DAY_MS = 86_400_000;
 /** Rows written per request batch, between two progress reports. */
@@ -254,14 +254,7 @@ export function writeImport(
       opts.onProgress?.(Math.min(done, total), total);
     },
   };
-  const tables = [
-    db.visits,
-    db.dailyRollups,
-    db.heatRollups,
-    db.pageRollups,
-    db.monthRollups,
-    db.daySums,
-  ];
+  const tables = visitTables(db);
   return db.transaction('rw', tables, async () => {
     const result: ImportWriteResult = { imported: 0, alreadyImported: [] };
     if (input.days.length > 0) await writeDays(db, input.days, opts, result);

@@ -114,6 +114,21 @@ export type TracksphereDb = Dexie & {
   trackerState: Table<TrackerStateRow, string>;
 };
 
+/**
+ * The visits and every table summed from them. A change to visits writes them in one
+ * transaction, so a table added to the sums is added here once for erase and import.
+ */
+export function visitTables(db: TracksphereDb) {
+  return [
+    db.visits,
+    db.dailyRollups,
+    db.heatRollups,
+    db.pageRollups,
+    db.monthRollups,
+    db.daySums,
+  ] as const;
+}
+
 export const DEFAULT_DB_NAME = 'tracksphere';
 
 export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb {
