@@ -123,15 +123,19 @@ export function domainSource(spaces: number, alias = 'a'): string {
  */
 export function domainSeries(spaces: number, topDomains: string, alias = 'a'): string {
   const hours = `${LONG} AND ${onAll(DEVICE_FILTER)} AND ${COHORT_ALL} AND ${onAll(BROWSER_FILTER)}`;
+  // An array (one InitPlan) rather than IN (subquery): a semi-join stays above the view's
+  // GROUP BY, which then sums every domain's hours of the range (1.7 s over 90 days at 1M
+  // visits); a plain condition goes into it and reads the chosen domains by its (domain, hour) key.
+  const chosen = `domain = ANY (ARRAY(${topDomains}))`;
   return union(
     [
       [
         'SELECT hour AS t, domain, active_ms\nFROM visit_domain_hours',
-        `${hours}\nAND ${wholeHours()}\nAND domain IN (${topDomains})`,
+        `${hours}\nAND ${wholeHours()}\nAND ${chosen}`,
       ],
       [
         'SELECT started_at_corrected AS t, domain, active_ms\nFROM visits',
-        `${hours}\nAND ${EDGE_HOURS}\nAND domain IN (${topDomains})`,
+        `${hours}\nAND ${EDGE_HOURS}\nAND ${chosen}`,
       ],
       [
         `SELECT t, domain, active_ms\nFROM ${activitySource(0, 'r')}`,
