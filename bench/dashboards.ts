@@ -141,6 +141,13 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
     // pg_indexes gives a partitioned table's index as `ON ONLY`, which makes only the parent's
     // (invalid) index and none on the partitions: every visits read would be a sequential scan.
     for (const i of indexes.rows) await c.query(i.def.replace(' ON ONLY ', ' ON '));
+    const invalid = await c.query(
+      `SELECT indexrelid::regclass::text AS name FROM pg_index
+        WHERE NOT indisvalid AND indrelid = 'visits'::regclass`,
+    );
+    if (invalid.rows.length > 0) {
+      throw new Error(`visits indexes not on every partition: ${JSON.stringify(invalid.rows)}`);
+    }
     log(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s; VACUUM ANALYZE`);
     await c.query('VACUUM ANALYZE');
     const n = await c.query<Record<string, string>>(
