@@ -132,17 +132,40 @@ describe('quotaBlocks', () => {
     const b = quotaBlocks({
       reserve,
       release: async (charges) => {
-        if (down) throw new Error('connection refused');
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
         await releaseUsages(pool, charges);
       },
       block: BLOCK,
       now: () => clock,
     });
     await b.take(one(device));
-    await expect(b.releaseAll()).rejects.toThrow('connection refused');
+    await expect(b.releaseAll()).rejects.toThrow('ECONNREFUSED');
     down = false;
     clock += IDLE_MS;
     await b.sweep();
+    expect(await usageOf(pool, device, DAY)).toEqual({ rows: 1, bytes: 100 });
+    clock = NOON;
+  });
+
+  it('never gives a block back twice when the return failed after it may have run', async () => {
+    const device = await newDevice();
+    let lostAnswer = true;
+    const b = quotaBlocks({
+      reserve: usageReserver(pool, MAX),
+      release: async (charges) => {
+        await releaseUsages(pool, charges);
+        // Committed, but the answer is lost: the caller cannot tell it ran.
+        if (lostAnswer) throw new Error('Connection terminated unexpectedly');
+      },
+      block: BLOCK,
+      now: () => clock,
+    });
+    await b.take(one(device));
+    await expect(b.releaseAll()).rejects.toThrow('Connection terminated');
+    lostAnswer = false;
+    clock += IDLE_MS;
+    await b.sweep();
+    // The one row spent stays counted: returning the block again would have taken it off.
     expect(await usageOf(pool, device, DAY)).toEqual({ rows: 1, bytes: 100 });
     clock = NOON;
   });

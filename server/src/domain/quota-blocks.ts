@@ -17,9 +17,13 @@
  *    its UTC day is over (both within SWEEP_MS more), and when the API stops (releaseAll);
  *    an API killed without stopping leaves it counted until midnight UTC, so the device may
  *    store one block less that day;
- *  - a revoked device is refused by authentication (domain/device-auth.ts, within
- *    AUTH_CACHE_TTL_MS when revoked elsewhere), not by the reservation: a block does not
- *    lengthen that time. An erase through this process drops the device's blocks (forget).
+ *  - a revoked or erased device is refused by authentication (domain/device-auth.ts, within
+ *    AUTH_CACHE_TTL_MS when revoked or erased elsewhere). Without a block, a device erased
+ *    elsewhere was also refused by its reservation at once; a request spent from a block is
+ *    accepted for up to that TTL, and the writer drops an erased device's rows. An erase
+ *    through this process drops the device's blocks (forget);
+ *  - a return is never made twice: one whose statement may have run (an error after it was
+ *    sent) is dropped, so the device may store up to one block less that day, never more.
  * A block of zero (QUOTA_BLOCK_PERCENT=0, or a quota too small for one row) reserves each
  * request on its own, as before.
  */
@@ -66,6 +70,17 @@ export interface QuotaBlocks {
 
 const pos = (n: number): number => (n > 0 ? n : 0);
 
+/** Errors raised before a statement reaches PostgreSQL: no connection could be made. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+function neverSent(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === 'string' && CONNECT_ERRORS.has(e.code)) return true;
+  // pg-pool's wait for a free connection timing out.
+  return (
+    typeof e?.message === 'string' && e.message.includes('timeout exceeded when trying to connect')
+  );
+}
+
 export function quotaBlocks(deps: QuotaBlockDeps): QuotaBlocks {
   const now = deps.now ?? Date.now;
   const { block } = deps;
@@ -81,7 +96,11 @@ export function quotaBlocks(deps: QuotaBlockDeps): QuotaBlocks {
     timer.unref();
   }
 
-  /** Returns entries to PostgreSQL; on failure they are held again (the next sweep retries). */
+  /**
+   * Returns entries to PostgreSQL. If the statement was surely never sent (no connection), they
+   * are held again for the next sweep; after any other error the statement may have committed,
+   * and returning them again would let the device store past its quota.
+   */
   async function giveBackAll(entries: Held[]): Promise<void> {
     const charges = entries
       .filter((h) => h.rows > 0 || h.bytes > 0)
@@ -90,7 +109,8 @@ export function quotaBlocks(deps: QuotaBlockDeps): QuotaBlocks {
     try {
       await deps.release(charges);
     } catch (err) {
-      for (const h of entries) hold(h.deviceId, h.day, h.rows, h.bytes, h.usedAt);
+      if (neverSent(err))
+        for (const h of entries) hold(h.deviceId, h.day, h.rows, h.bytes, h.usedAt);
       throw err;
     }
   }
@@ -193,6 +213,8 @@ export function quotaBlocks(deps: QuotaBlockDeps): QuotaBlocks {
       await giveBackAll(done);
     },
     async releaseAll() {
+      // A top-up in flight would hold its block after this: let it land first.
+      await Promise.allSettled([...topping.values()]);
       const all = [...held.values()];
       held.clear();
       if (timer !== null) clearInterval(timer);
