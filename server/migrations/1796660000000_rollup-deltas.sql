@@ -301,3 +301,12 @@ BEGIN
      AND r.visits <= 0;
   RETURN NULL;
 END $$;
+
+-- Down Migration
+-- Not undone in place: undoing it means folding the deltas, turning the views back into tables
+-- and restoring the trigger functions it replaced exactly as they were. Without this section the
+-- tool would record it as undone and leave everything in place (and redoing it would then fail
+-- at the first RENAME), so it refuses instead: restore the backup taken before it.
+DO $$ BEGIN
+  RAISE EXCEPTION 'migration rollup-deltas cannot be undone in place: restore the backup taken before it';
+END $$;
