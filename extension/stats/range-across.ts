@@ -9,7 +9,6 @@ import {
   type DailyRollup,
   type DayOf,
   type DayRange,
-  dayTotals,
   localDayOf,
   localStartOfDay,
   type TracksphereDb,
@@ -17,10 +16,10 @@ import {
 } from '../db/index.js';
 import type { AllBrowsersReply, OpenVisitFigure } from '../messaging/protocol.js';
 import { type AllBrowsersDay, missingFromSummary } from './all-browsers.js';
-import { dayCount } from './date-range.js';
 import type { HistoryStats } from './history-stats.js';
 import { withOpenVisits } from './open-visits.js';
-import { type SiteOf, siteBars } from './site-shares.js';
+import { rangeStats } from './range-history.js';
+import type { SiteOf } from './site-shares.js';
 
 /** What missingFromSummary weighs a visit against (when the summary came, and what it holds). */
 export type SummaryMarkOf = Parameters<typeof missingFromSummary>[1];
@@ -84,15 +83,7 @@ export function rangeAcross(
     ...unacknowledged,
   ];
   const rows = withOpenVisits(summed, open, range, dayOf);
-  const days = dayTotals(rows, { lastDay: range.to, days: dayCount(range) });
-  const history: HistoryStats = {
-    from: range.from,
-    to: range.to,
-    totalActiveMs: days.reduce((sum, d) => sum + d.activeMs, 0),
-    totalVisits: days.reduce((sum, d) => sum + d.visits, 0),
-    days,
-    sites: siteBars(rows, siteOf),
-  };
+  const history = rangeStats(range, rows, rows, siteOf);
   const sum = (list: readonly { activeMs: number }[]): number =>
     list.reduce((total, row) => total + row.activeMs, 0);
   const ownExtra = sum(rows) - sum(summed) + sum(unacknowledged);

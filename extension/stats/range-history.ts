@@ -23,16 +23,23 @@ export async function loadRangeHistory(
   const current = withOpenVisits([], open, range, dayOf);
   const rows = [...recorded.hosts, ...current];
   const siteOf = await sitesOf?.([...new Set(rows.map((row) => row.domain))]);
-  const days = dayTotals([...recorded.days, ...current], {
-    lastDay: range.to,
-    days: dayCount(range),
-  });
+  return rangeStats(range, [...recorded.days, ...current], rows, siteOf);
+}
+
+/** A range's figures: each day's totals from `dayRows`, the site bars from `siteRows`. */
+export function rangeStats(
+  range: DayRange,
+  dayRows: Parameters<typeof dayTotals>[0],
+  siteRows: Parameters<typeof siteBars>[0],
+  siteOf: SiteOf | undefined,
+): HistoryStats {
+  const days = dayTotals(dayRows, { lastDay: range.to, days: dayCount(range) });
   return {
     from: range.from,
     to: range.to,
     totalActiveMs: days.reduce((sum, d) => sum + d.activeMs, 0),
     totalVisits: days.reduce((sum, d) => sum + d.visits, 0),
     days,
-    sites: siteBars(rows, siteOf),
+    sites: siteBars(siteRows, siteOf),
   };
 }
