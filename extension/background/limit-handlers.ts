@@ -9,6 +9,7 @@ import { siteKey } from '../privacy/index.js';
 import { limitsItem, themeItem, weekStartItem } from '../settings/limit-items.js';
 import { updateLimitDay } from './limit-day.js';
 import { type LimitWatchDeps, readLimitsToday } from './limit-watch.js';
+import { createSerialQueue } from './serial-queue.js';
 
 type LimitMessages = 'getLimits' | 'setLimit' | 'removeLimit' | 'chooseAtLimit';
 
@@ -32,6 +33,13 @@ function normalTarget(target: string): string {
   return key;
 }
 
+/**
+ * Setting and removing a limit read the list, change it and write it back across awaits: two
+ * changes at once (the options page and the popup, or two quick clicks) would each start from
+ * the same list and the later write would drop the other's change. They run one at a time.
+ */
+const limitListChanges = createSerialQueue();
+
 export function createLimitHandlers(deps: LimitWatchDeps): LimitHandlers {
   const reply = async (): Promise<LimitsReply> => {
     const { today, figures } = await readLimitsToday(deps);
@@ -47,14 +55,18 @@ export function createLimitHandlers(deps: LimitWatchDeps): LimitHandlers {
     getLimits: reply,
     async setLimit({ target, limitMs, holdMeToIt, allBrowsers }) {
       const key = normalTarget(target);
-      const limits = (await limitsItem.getValue()).filter((limit) => limit.target !== key);
       const limit = { target: key, limitMs, holdMeToIt, ...(allBrowsers ? { allBrowsers } : {}) };
-      await limitsItem.setValue([...limits, limit]);
+      await limitListChanges.run(async () => {
+        const limits = (await limitsItem.getValue()).filter((l) => l.target !== key);
+        await limitsItem.setValue([...limits, limit]);
+      });
       return reply();
     },
     async removeLimit({ target }) {
-      const limits = await limitsItem.getValue();
-      await limitsItem.setValue(limits.filter((limit) => limit.target !== target));
+      await limitListChanges.run(async () => {
+        const limits = await limitsItem.getValue();
+        await limitsItem.setValue(limits.filter((limit) => limit.target !== target));
+      });
       return reply();
     },
     async chooseAtLimit({ target, choice }) {

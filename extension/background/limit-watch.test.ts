@@ -329,6 +329,23 @@ describe('limit watch', () => {
     ).toBe(true);
   });
 
+  it('keeps every one of several limit changes made at once', async () => {
+    await browserWithOneTab(h);
+    const handlers = createLimitHandlers(deps);
+    // Two pages setting limits at the same moment, and one removing the seeded limit.
+    await Promise.all([
+      handlers.setLimit({ target: 'a.test', limitMs: 10 * MIN, holdMeToIt: false }),
+      handlers.setLimit({ target: 'b.test', limitMs: 20 * MIN, holdMeToIt: true }),
+      handlers.removeLimit({ target: 'example.com' }),
+      handlers.setLimit({ target: 'c.test', limitMs: 30 * MIN, holdMeToIt: false }),
+    ]);
+    expect((await limitsItem.getValue()).map((l) => [l.target, l.limitMs])).toEqual([
+      ['a.test', 10 * MIN],
+      ['b.test', 20 * MIN],
+      ['c.test', 30 * MIN],
+    ]);
+  });
+
   it('checks again when the next notice is due, not at the next alarm; an idle page sets no timer', async () => {
     await browserWithOneTab(h, 'https://example.com/a');
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
