@@ -18,12 +18,22 @@ export const DASHBOARD_ROLLUPS: Readonly<Record<string, string>> = {
       max(ended_at_corrected) AS ended, max(started_at_corrected) AS last_start,
       count(*)::bigint AS visits, min(started_at) AS first_raw, max(started_at) AS last_raw
     FROM visits GROUP BY 1, 2`,
+  // Pipeline health's histograms by hour of receipt (migration receipt-hours).
+  visit_receipt_hours: `SELECT k.kind, date_trunc('hour', v.received_at, 'UTC') AS hour, k.bucket,
+      count(*)::bigint AS visits
+    FROM visits v CROSS JOIN LATERAL (VALUES
+      (1::smallint,
+       receipt_bucket(extract(epoch FROM v.received_at - v.ended_at_corrected)::float8 * 1000)),
+      (2::smallint, receipt_bucket(extract(epoch FROM v.written_at - v.received_at)::float8 * 1000)),
+      (3::smallint, receipt_bucket(v.clock_skew_ms::float8))) AS k (kind, bucket)
+    GROUP BY 1, 2, 3`,
 };
 
 /** The table each rollup is stored in: the per-domain ones are views of folded totals. */
 const STORED_IN: Readonly<Record<string, string>> = {
   visit_domain_days: 'visit_domain_days_folded',
   visit_domain_hours: 'visit_domain_hours_folded',
+  visit_receipt_hours: 'visit_receipt_hours_folded',
 };
 
 /** Fills every dashboard rollup from visits (on a database whose rollups are empty). */

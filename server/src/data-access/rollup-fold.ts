@@ -4,12 +4,15 @@ import type { Pool } from './pool.js';
 export const FOLD_INTERVAL_MS = 10_000;
 
 /**
- * Moves the per-domain rollups' committed deltas into their totals (visit_rollups_fold,
- * migration rollup-deltas) in one transaction; resolves with the delta rows folded. Readers
- * are exact whether or not it ran (the views add what is not folded yet): it only keeps the
- * deltas few, so panels read few rows. Safe from any number of processes at once.
+ * Moves the per-domain rollups' and the receipt hours' committed deltas into their totals
+ * (visit_rollups_fold, migration rollup-deltas; visit_receipt_fold, migration receipt-hours),
+ * in one transaction; resolves with the delta rows folded. Readers are exact whether or not it
+ * ran (the views add what is not folded yet): it only keeps the deltas few, so panels read few
+ * rows. Safe from any number of processes at once.
  */
 export async function foldRollupDeltas(pool: Pool): Promise<number> {
-  const r = await pool.query<{ folded: string }>('SELECT visit_rollups_fold() AS folded');
+  const r = await pool.query<{ folded: string }>(
+    'SELECT visit_rollups_fold() + visit_receipt_fold() AS folded',
+  );
   return Number(r.rows[0]?.folded ?? 0);
 }

@@ -98,7 +98,8 @@ export async function dropRollupPartition(
 /**
  * The dashboards' hour and day sums (migration dashboard-rollups) less the deleted rows `d`, as
  * CTEs uh, ud and udh (the per-domain ones as negative deltas, which the fold takes into the
- * totals: migration rollup-deltas); s: the (device, session) pairs they were in.
+ * totals: migration rollup-deltas); s: the (device, session) pairs they were in; ur: Pipeline
+ * health's receipt histograms less them (migration receipt-hours, as its visit_receipt_append_sql).
  */
 const SUBTRACT_DASHBOARD_ROLLUPS = `
           gh AS (SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id, browser_name,
@@ -126,7 +127,17 @@ const SUBTRACT_DASHBOARD_ROLLUPS = `
           udh AS (INSERT INTO visit_domain_hours_delta (domain, hour, active_ms, visits)
                   SELECT domain, hour, -active_ms, -visits FROM gdh
                   RETURNING 1),
-          s AS (SELECT DISTINCT device_id, session_id FROM d)`;
+          s AS (SELECT DISTINCT device_id, session_id FROM d),
+          ur AS (INSERT INTO visit_receipt_hours_delta (kind, hour, bucket, visits)
+                 SELECT k.kind, date_trunc('hour', d.received_at, 'UTC'), k.bucket, -count(*)
+                   FROM d CROSS JOIN LATERAL (VALUES
+                     (1::smallint, receipt_bucket(extract(epoch FROM d.received_at
+                                     - d.ended_at_corrected)::float8 * 1000)),
+                     (2::smallint, receipt_bucket(extract(epoch FROM d.written_at
+                                     - d.received_at)::float8 * 1000)),
+                     (3::smallint, receipt_bucket(d.clock_skew_ms::float8))) AS k (kind, bucket)
+                  GROUP BY 1, 2, 3
+                 RETURNING 1)`;
 
 /** The rollups an update of deleteVisitsAndSubtract can empty rows of, and their time column. */
 const EMPTIED_ROWS = [
@@ -155,7 +166,8 @@ export async function deleteVisitsAndSubtract(
     `WITH d AS (DELETE FROM ${table} WHERE ${where}
                 RETURNING started_at, device_id, domain, active_ms, session_id, browser_name,
                           split_part(browser_version, '.', 1) AS browser_major, os_name,
-                          device_type),
+                          device_type, received_at, ended_at_corrected, written_at,
+                          clock_skew_ms),
           g AS (SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id, domain,
                        sum(active_ms)::bigint AS active_ms, count(*) AS visits
                   FROM d GROUP BY 1, 2, 3),
@@ -176,7 +188,7 @@ export async function deleteVisitsAndSubtract(
      SELECT count(*) AS deleted, min(started_at) AS first, max(started_at) AS last,
             (SELECT count(*) FROM u) + (SELECT count(*) FROM uy) + (SELECT count(*) FROM uh)
               + (SELECT count(*) FROM ud)
-              + (SELECT count(*) FROM udh)
+              + (SELECT count(*) FROM udh) + (SELECT count(*) FROM ur)
               AS updated,
             (SELECT array_agg(device_id ORDER BY device_id, session_id) FROM s) AS devices,
             (SELECT array_agg(session_id ORDER BY device_id, session_id) FROM s) AS sessions
