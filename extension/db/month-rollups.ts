@@ -8,6 +8,7 @@
  * where it read a row per host and day.
  */
 import type { Table, Transaction } from 'dexie';
+import { applyTailDeltas, type TailTables } from './tail-rollups.js';
 
 /** What these rollups need of a daily rollup (schema.ts's DailyRollup; not imported: a cycle). */
 interface DailyRollup {
@@ -18,7 +19,7 @@ interface DailyRollup {
 }
 
 /** The tables these rollups live in (a TracksphereDb, or its tables in a transaction). */
-interface MonthTables {
+interface MonthTables extends TailTables {
   monthRollups: Table<MonthRollup, [string, string]>;
   daySums: Table<DaySum, string>;
 }
@@ -91,14 +92,17 @@ export function plus<T extends { activeMs: number; visits: number }>(
 }
 
 /**
- * Applies daily rollups' changes to the month and day rollups, inside the caller's Dexie
- * transaction (which must include monthRollups and daySums).
+ * Applies daily rollups' changes to the month and day rollups and the range windows
+ * (tail-rollups.ts), inside the caller's Dexie transaction (which must include monthRollups,
+ * daySums, tailRollups and tailWindows: visitTables in schema.ts).
  */
 export async function applyRollupDeltas(
   db: MonthTables,
   deltas: Iterable<RollupDelta>,
 ): Promise<void> {
-  const { months, days } = groupDeltas(deltas);
+  const list = [...deltas];
+  await applyTailDeltas(db, list);
+  const { months, days } = groupDeltas(list);
   if (months.size === 0 && days.size === 0) return;
   const monthDeltas = [...months.values()];
   const dayDeltas = [...days.values()];

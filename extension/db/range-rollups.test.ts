@@ -90,4 +90,51 @@ describe('a range from the month rollups', () => {
     }
     expect(usedMonths).toBe(6);
   });
+
+  it('reads the latest 30 and 365 days from their windows, moved as the range moves on', async () => {
+    db = freshTestDb();
+    const start = Date.UTC(2024, 11, 20, 9);
+    const visits = Array.from({ length: 300 }, (_, i) =>
+      makeVisit({
+        at: start + Math.floor(i / 3) * DAY + (i % 3) * 3_600_000,
+        domain: ['a.example', 'b.example', 'c.example', 'd.example'][i % 4] as string,
+        activeMs: 1_000 * (i + 1),
+      }),
+    );
+    const off = { syncEnabled: false, dayOf: utcDayOf };
+    await recordFinishedVisits(db, visits.slice(0, 150), off);
+    const ending = (to: string, days: number): DayRange => ({
+      from: new Date(Date.parse(to) - (days - 1) * DAY).toISOString().slice(0, 10),
+      to,
+    });
+    const expectSame = async (range: DayRange) => {
+      const read = await rangeRollups(db as TracksphereDb, range);
+      const want = await fromDailyRollups(db as TracksphereDb, range);
+      expect(siteTotals(read.hosts, Infinity), JSON.stringify(range)).toEqual(want.hosts);
+      expect(read.days.sort(byDay), JSON.stringify(range)).toEqual(want.days);
+    };
+    // Built, moved a day, five days, read earlier (left be), moved past its length.
+    for (const to of ['2025-01-20', '2025-01-21', '2025-01-26', '2025-01-10', '2025-03-10']) {
+      await expectSame(ending(to, 30));
+      await expectSame(ending(to, 365));
+    }
+    expect(await db.tailWindows.get(30)).toEqual({
+      span: 30,
+      from: '2025-02-09',
+      through: '2025-03-09',
+    });
+    // Visits recorded into the window's days, and erased from them, go into it.
+    await recordFinishedVisits(db, visits.slice(150), off);
+    await expectSame(ending('2025-03-10', 30));
+    await eraseHistory(
+      db,
+      { domain: 'a.example', fromMs: Date.UTC(2025, 1, 20), toMs: Date.UTC(2025, 2, 2) },
+      utcDayOf,
+    );
+    await expectSame(ending('2025-03-10', 30));
+    await expectSame(ending('2025-03-11', 365));
+    // Each host once: the window's row, and the last day's.
+    const read = await rangeRollups(db, ending('2025-03-11', 365));
+    expect(read.hosts.length).toBeLessThanOrEqual(8);
+  });
 });

@@ -9,6 +9,7 @@ import { Dexie } from 'dexie';
 import { addDays } from './day.js';
 import type { DailyRollup, TracksphereDb } from './schema.js';
 import { type DayRange, rollupsInRange } from './stats-queries.js';
+import { moveTailWindow, TAIL_SPANS, tailWindowOf } from './tail-rollups.js';
 
 /** A host's figures over part of the range (rows of one host add up). */
 export interface HostFigures {
@@ -57,8 +58,38 @@ function daysOf(rows: readonly DailyRollup[]): DayFigures[] {
 /** Ranges up to this many days read the daily rollups alone (a month gains them little). */
 const DAILY_ONLY_DAYS = 31;
 
+/**
+ * A range as long as a window (tail-rollups.ts) and ending no earlier than it: the window's row
+ * per host (moved to the range first) and the last day's daily rows; null for any other range.
+ */
+async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollups | null> {
+  const span = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+  if (!TAIL_SPANS.includes(span)) return null;
+  const window = tailWindowOf(span, range.to);
+  const tables = [db.tailWindows, db.tailRollups, db.dailyRollups, db.daySums];
+  return db.transaction('rw', tables, async () => {
+    const current = await db.tailWindows.get(span);
+    // An earlier range (the person paging back) reads as any other, leaving the window be.
+    if (current !== undefined && current.through > window.through) return null;
+    if (current?.from !== window.from || current.through !== window.through) {
+      await moveTailWindow(db, span, window, current);
+    }
+    const [hosts, last, days] = await Promise.all([
+      db.tailRollups
+        .where('[span+domain]')
+        .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
+        .toArray(),
+      rollupsInRange(db, { from: range.to, to: range.to }),
+      db.daySums.where('day').between(range.from, range.to, true, true).toArray(),
+    ]);
+    return { hosts: [...hosts, ...last], days };
+  });
+}
+
 /** The range's figures per host and per day (see above), every read in parallel. */
 export async function rangeRollups(db: TracksphereDb, range: DayRange): Promise<RangeRollups> {
+  const tail = await tailRange(db, range);
+  if (tail !== null) return tail;
   const months = addDays(range.from, DAILY_ONLY_DAYS) > range.to ? null : wholeMonths(range);
   if (months === null) {
     const rows = await rollupsInRange(db, range);

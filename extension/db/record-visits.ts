@@ -2,6 +2,11 @@ import equal from 'fast-deep-equal';
 import type { VisitEvent } from '#protocol';
 import type { DayOf } from './day.js';
 import { RECORDED_ROLLUPS, type RecordedRollup } from './recorded-rollups.js';
+import { addTailSumsIn, type TailWindow, tailSums } from './tail-rollups.js';
+
+/** The range windows (tail-rollups.ts): read with every visit, written when a day is in one. */
+const TAIL_STORES = ['tailWindows', 'tailRollups'];
+
 import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
 
 export interface RecordOptions {
@@ -141,7 +146,8 @@ export async function recordFinishedVisits(
   const idb = db.isOpen() ? db.backendDB() : await backend(db);
   await new Promise<void>((resolve, reject) => {
     // A state-only save leaves the visit stores out of its scope: it need not wait for readers.
-    const scope = unique.length > 0 ? ['visits', ...RECORDED_ROLLUPS.map((k) => k.store)] : [];
+    const scope =
+      unique.length > 0 ? ['visits', ...RECORDED_ROLLUPS.map((k) => k.store), ...TAIL_STORES] : [];
     if (state !== undefined) scope.push('trackerState');
     const tx = idb.transaction(scope, 'readwrite', { durability: 'relaxed' });
     let failure: unknown;
@@ -166,7 +172,8 @@ export async function recordFinishedVisits(
       if (state !== undefined) tx.objectStore('trackerState').put(state);
       if (unique.length === 0) return;
       const fresh = unique.map(() => false);
-      let waiting = unique.length + rows.size;
+      let waiting = unique.length + rows.size + 1;
+      let windows: TailWindow[] = [];
 
       const settle = (): void => {
         const allFresh = fresh.every(Boolean);
@@ -180,6 +187,13 @@ export async function recordFinishedVisits(
           // Guessed wrong on a row that does not exist (its visits were all stored already).
           else if (row.guessedFrom !== undefined) store.delete(row.key);
         }
+        // A range window holding a fresh visit's day (one started before its last midnight).
+        const added = unique.flatMap((v, i) =>
+          fresh[i]
+            ? [{ day: days[i] as string, domain: v.domain, activeMs: v.activeMs, visits: 1 }]
+            : [],
+        );
+        addTailSumsIn(tx, tailSums(windows, added));
       };
       const answered = (): void => {
         waiting -= 1;
@@ -192,6 +206,11 @@ export async function recordFinishedVisits(
       };
 
       // The reads first: requests run in order, so each sees the row before this transaction.
+      const windowsRead = tx.objectStore('tailWindows').getAll();
+      windowsRead.onsuccess = () => {
+        windows = windowsRead.result as TailWindow[];
+        answered();
+      };
       for (const row of rows.values()) {
         const request = tx.objectStore(row.kind.store).get(row.key);
         request.onsuccess = () => {

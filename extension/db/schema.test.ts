@@ -49,7 +49,7 @@ describe('database schema', () => {
 
     db = openTracksphereDb(name);
     await db.open();
-    expect(db.verno).toBe(6);
+    expect(db.verno).toBe(7);
     expect(indexNames(db, 'visits')).toEqual([
       '[domain+startedMs]',
       '[syncState+startedMs]',

@@ -9,9 +9,11 @@ import type { VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { localDayOf } from './day.js';
 import { buildMonthRollups, type DaySum, type MonthRollup } from './month-rollups.js';
+import { buildTailWindows, type TailRollup, type TailWindow } from './tail-rollups.js';
 import { buildVisitRollups, type HeatRollup, type PageRollup } from './visit-rollups.js';
 
 export type { DaySum, MonthRollup } from './month-rollups.js';
+export type { TailRollup, TailWindow } from './tail-rollups.js';
 
 export type { HeatRollup, PageCell, PageRollup } from './visit-rollups.js';
 
@@ -110,6 +112,8 @@ export type TracksphereDb = Dexie & {
   pageRollups: Table<PageRollup, [string, string]>;
   monthRollups: Table<MonthRollup, [string, string]>;
   daySums: Table<DaySum, string>;
+  tailRollups: Table<TailRollup, [number, string]>;
+  tailWindows: Table<TailWindow, number>;
   meta: Table<SyncMetaRow, string>;
   trackerState: Table<TrackerStateRow, string>;
 };
@@ -126,6 +130,8 @@ export function visitTables(db: TracksphereDb) {
     db.pageRollups,
     db.monthRollups,
     db.daySums,
+    db.tailRollups,
+    db.tailWindows,
   ] as const;
 }
 
@@ -173,5 +179,10 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   db.version(6)
     .stores({ monthRollups: '[month+domain]', daySums: 'day' })
     .upgrade((tx) => buildMonthRollups(tx));
+  // Version 7 adds the latest 30-day and 12-month ranges as a row per host (tail-rollups.ts),
+  // kept with the daily rollups they sum; the upgrade builds them as of today.
+  db.version(7)
+    .stores({ tailRollups: '[span+domain]', tailWindows: 'span' })
+    .upgrade((tx) => buildTailWindows((name) => tx.table(name), localDayOf(Date.now())));
   return db;
 }

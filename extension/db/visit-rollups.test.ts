@@ -1,14 +1,17 @@
 import { Dexie } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heatmap, heatmapOf } from '../stats/when-stats.js';
+import { addDays, localDayOf } from './day.js';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { eraseLocalData } from './erase.js';
 import { eraseHistory } from './erase-history.js';
 import { type ImportedVisit, writeImport } from './import-history.js';
 import { monthRollupsOf } from './month-rollups.js';
+import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import { pruneVisits } from './retention.js';
 import { openTracksphereDb, type StoredVisit, type TracksphereDb } from './schema.js';
+import { tailSums } from './tail-rollups.js';
 import { quarterShares, rollupsOf } from './visit-rollups.js';
 
 let db: TracksphereDb | undefined;
@@ -74,6 +77,30 @@ async function expectMonthRollups(d: TracksphereDb): Promise<void> {
     rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
   expect(sorted(await d.monthRollups.toArray(), byMonth)).toEqual(sorted(months, byMonth));
   expect(sorted(await d.daySums.toArray(), (r) => r.day)).toEqual(sorted(days, (r) => r.day));
+  await expectTailRollups(d);
+}
+
+/** Schema version 7: each range window's rows, recomputed from the daily rollups in it. */
+async function expectTailRollups(d: TracksphereDb): Promise<void> {
+  const sorted = <T>(rows: T[], key: (r: T) => string) =>
+    rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  const windows = await d.tailWindows.toArray();
+  const byHost = (r: { span: number; domain: string }) => `${r.span} ${r.domain}`;
+  expect(sorted(await d.tailRollups.toArray(), byHost)).toEqual(
+    sorted(tailSums(windows, await d.dailyRollups.toArray()), byHost),
+  );
+}
+
+/** The 30-day and 12-month windows over the test's days (ranges ending on 6 January 2025). */
+async function withWindows(d: TracksphereDb): Promise<TracksphereDb> {
+  for (const from of ['2024-12-08', '2024-01-08']) {
+    await rangeRollups(d, { from, to: '2025-01-06' });
+  }
+  expect((await d.tailWindows.toArray()).map((w) => [w.span, w.through])).toEqual([
+    [30, '2025-01-05'],
+    [365, '2025-01-05'],
+  ]);
+  return d;
 }
 
 /** The heat and page rollups stored equal those recomputed from the visits stored. */
@@ -140,7 +167,7 @@ describe('the heatmap and pages rollups', () => {
   });
 
   it('follow recording (twice the same adds nothing), erasing a site, a range and everything', async () => {
-    db = freshTestDb();
+    db = await withWindows(freshTestDb());
     const visits = mixedVisits();
     await recordFinishedVisits(db, visits.slice(0, 5), off);
     await recordFinishedVisits(db, visits.slice(3), off);
@@ -178,10 +205,11 @@ describe('the heatmap and pages rollups', () => {
     await eraseLocalData(db);
     expect([await db.heatRollups.count(), await db.pageRollups.count()]).toEqual([0, 0]);
     expect([await db.monthRollups.count(), await db.daySums.count()]).toEqual([0, 0]);
+    expect([await db.tailRollups.count(), await db.tailWindows.count()]).toEqual([0, 0]);
   });
 
   it('follow local retention, keeping the pending visits and the cutoff day', async () => {
-    db = freshTestDb();
+    db = await withWindows(freshTestDb());
     const visits = mixedVisits();
     await recordFinishedVisits(db, visits.slice(0, 2), { ...off, syncEnabled: true });
     await recordFinishedVisits(db, visits.slice(2), off);
@@ -201,7 +229,7 @@ describe('the heatmap and pages rollups', () => {
   });
 
   it('follow an import, and a second import of the same file adds nothing', async () => {
-    db = freshTestDb();
+    db = await withWindows(freshTestDb());
     await recordFinishedVisits(db, mixedVisits().slice(0, 2), off);
     const imported: ImportedVisit[] = mixedVisits().map((v, i) => ({
       ...v,
@@ -288,5 +316,40 @@ describe('the heatmap and pages rollups', () => {
       visits: 2,
     });
     expect(await db.daySums.get('2025-02-14')).toMatchObject({ activeMs: 4 * MIN, visits: 5 });
+  });
+
+  it('range windows are built from the daily rollups when a version 6 database is upgraded', async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const v6 = new Dexie(name);
+    v6.version(6).stores({
+      visits: 'id, startedMs, [syncState+startedMs], [domain+startedMs]',
+      dailyRollups: '[day+domain]',
+      meta: 'key',
+      trackerState: 'key',
+      heatRollups: 'day',
+      pageRollups: '[domain+day]',
+      monthRollups: '[month+domain]',
+      daySums: 'day',
+    });
+    // Days before and inside the 30 days, today's (left to the daily rollups), a year ago.
+    const today = localDayOf(Date.now());
+    const rows = [0, -1, -3, -29, -30, -364, -400].flatMap((back) => [
+      { day: addDays(today, back), domain: 'a.example', activeMs: MIN, visits: 1 },
+      { day: addDays(today, back), domain: `d${-back}.example`, activeMs: 2 * MIN, visits: 3 },
+    ]);
+    await v6.table('dailyRollups').bulkPut(rows);
+    v6.close();
+    db = openTracksphereDb(name);
+    await db.open();
+    await expectTailRollups(db);
+    expect(await db.tailWindows.get(30)).toEqual({
+      span: 30,
+      from: addDays(today, -29),
+      through: addDays(today, -1),
+    });
+    // a.example on days 1, 3 and 29 back; 364 back only in the year's.
+    expect(await db.tailRollups.get([30, 'a.example'])).toMatchObject({ visits: 3 });
+    expect(await db.tailRollups.get([365, 'a.example'])).toMatchObject({ visits: 5 });
+    expect(await db.tailRollups.get([30, 'd0.example'])).toBeUndefined();
   });
 });

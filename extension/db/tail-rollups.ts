@@ -1,0 +1,186 @@
+/**
+ * The latest range of each length the options page offers (30 and 365 days), a row per host
+ * (schema version 7): the sum of the host's daily rollups over the window's days, from its
+ * first day through the day before the range's last (today, which changes with every visit,
+ * is read from the daily rollups). A range's site table then reads a row per host it saw
+ * however many days the range holds, where it read a row per host and day (30 days) or per
+ * host and month (a year).
+ *
+ * The window moves when a range of its length ending later is read (range-rollups.ts): it
+ * loses the days before the range's first and gains those after its old last, read from the
+ * daily rollups; a move of its whole length or more builds it again. Every change to a daily
+ * rollup inside a window goes into it in the same transaction: the recorder's (a visit that
+ * started before midnight, record-visits.ts), an import's and an erase's (month-rollups.ts).
+ */
+import { Dexie, type Table } from 'dexie';
+import { addDays } from './day.js';
+
+/** The range lengths (days) that keep a window: the options page's 30-day and 12-month views. */
+export const TAIL_SPANS: readonly number[] = [30, 365];
+
+/** One host's figures over a window's days. */
+export interface TailRollup {
+  span: number;
+  domain: string;
+  activeMs: number;
+  visits: number;
+}
+
+/** The days a window's rows sum (both included). */
+export interface TailWindow {
+  span: number;
+  from: string;
+  through: string;
+}
+
+/** What these rollups need of a daily rollup (schema.ts's; not imported: a cycle). */
+interface DailyFigures {
+  day: string;
+  domain: string;
+  activeMs: number;
+  visits: number;
+}
+
+export interface TailTables {
+  tailRollups: Table<TailRollup, [number, string]>;
+  tailWindows: Table<TailWindow, number>;
+}
+
+interface WindowTables extends TailTables {
+  dailyRollups: Table<DailyFigures, [string, string]>;
+}
+
+/** The changes to daily rollups that fall inside each window, summed per window and host. */
+export function tailSums(
+  windows: readonly TailWindow[],
+  deltas: Iterable<DailyFigures>,
+): TailRollup[] {
+  const sums = new Map<string, TailRollup>();
+  for (const d of deltas) {
+    if (d.activeMs === 0 && d.visits === 0) continue;
+    for (const w of windows) {
+      if (d.day < w.from || d.day > w.through) continue;
+      const key = `${w.span}\u0000${d.domain}`;
+      const row = sums.get(key) ?? { span: w.span, domain: d.domain, activeMs: 0, visits: 0 };
+      row.activeMs += d.activeMs;
+      row.visits += d.visits;
+      sums.set(key, row);
+    }
+  }
+  return [...sums.values()].filter((r) => r.activeMs !== 0 || r.visits !== 0);
+}
+
+/** `row` with `sum` added; null when nothing is left (the row is deleted, as a daily one is). */
+export function withSum(row: TailRollup | undefined, sum: TailRollup): TailRollup | null {
+  const activeMs = (row?.activeMs ?? 0) + sum.activeMs;
+  const visits = (row?.visits ?? 0) + sum.visits;
+  if (activeMs === 0 && visits === 0) return null;
+  return { span: sum.span, domain: sum.domain, activeMs, visits };
+}
+
+async function addSums(db: TailTables, sums: readonly TailRollup[]): Promise<void> {
+  if (sums.length === 0) return;
+  const rows = await db.tailRollups.bulkGet(sums.map((s) => [s.span, s.domain]));
+  const put: TailRollup[] = [];
+  const gone: [number, string][] = [];
+  sums.forEach((sum, i) => {
+    const next = withSum(rows[i], sum);
+    if (next === null) gone.push([sum.span, sum.domain]);
+    else put.push(next);
+  });
+  await Promise.all([db.tailRollups.bulkDelete(gone), db.tailRollups.bulkPut(put)]);
+}
+
+/**
+ * Applies changes to daily rollups to the windows that hold their days, inside the caller's
+ * Dexie transaction (which must include tailRollups and tailWindows).
+ */
+export async function applyTailDeltas(
+  db: TailTables,
+  deltas: readonly DailyFigures[],
+): Promise<void> {
+  if (deltas.length === 0) return;
+  const windows = await db.tailWindows.toArray();
+  await addSums(db, tailSums(windows, deltas));
+}
+
+/**
+ * The same for the recorder's own IndexedDB transaction (record-visits.ts), once it knows
+ * which visits it stored: a read and a put per row, in the transaction's scope.
+ */
+export function addTailSumsIn(tx: IDBTransaction, sums: readonly TailRollup[]): void {
+  const store = tx.objectStore('tailRollups');
+  for (const sum of sums) {
+    const key = [sum.span, sum.domain];
+    const request = store.get(key);
+    request.onsuccess = () => {
+      const next = withSum(request.result as TailRollup | undefined, sum);
+      if (next === null) store.delete(key);
+      else store.put(next);
+    };
+  }
+}
+
+function dailyIn(db: WindowTables, from: string, through: string): Promise<DailyFigures[]> {
+  if (from > through) return Promise.resolve([]);
+  return db.dailyRollups
+    .where('[day+domain]')
+    .between([from, Dexie.minKey], [through, Dexie.maxKey], true, true)
+    .toArray();
+}
+
+/** Days from `a` to `b` (negative if `b` is earlier). */
+function daysFrom(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00Z`) - Date.parse(`${a}T00:00Z`)) / 86_400_000);
+}
+
+/**
+ * Moves window `span` from `current` (undefined: none yet) to [from, through], inside the
+ * caller's Dexie transaction (tailRollups, tailWindows and dailyRollups, read-write).
+ */
+export async function moveTailWindow(
+  db: WindowTables,
+  span: number,
+  to: { from: string; through: string },
+  current: TailWindow | undefined,
+): Promise<void> {
+  const shift = current === undefined ? span : daysFrom(current.from, to.from);
+  if (current === undefined || shift < 0 || shift >= span || current.through > to.through) {
+    await db.tailRollups
+      .where('[span+domain]')
+      .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
+      .delete();
+    const rows = await dailyIn(db, to.from, to.through);
+    await db.tailRollups.bulkPut(tailSums([{ span, ...to }], rows));
+  } else {
+    const [left, entered] = await Promise.all([
+      dailyIn(db, current.from, addDays(to.from, -1)),
+      dailyIn(db, addDays(current.through, 1), to.through),
+    ]);
+    const lost = left.map((r) => ({ ...r, activeMs: -r.activeMs, visits: -r.visits }));
+    const both = { span, from: current.from, through: to.through };
+    await addSums(db, tailSums([both], [...lost, ...entered]));
+  }
+  await db.tailWindows.put({ span, ...to });
+}
+
+/** The window a range of `span` days ending on `last` keeps: all of it but its last day. */
+export function tailWindowOf(span: number, last: string): { from: string; through: string } {
+  return { from: addDays(last, 1 - span), through: addDays(last, -1) };
+}
+
+/** Schema version 7's upgrade: each window as the range ending `today` keeps it, if any rows. */
+export async function buildTailWindows(
+  tables: (name: string) => Table,
+  today: string,
+): Promise<void> {
+  const db = {
+    tailRollups: tables('tailRollups'),
+    tailWindows: tables('tailWindows'),
+    dailyRollups: tables('dailyRollups'),
+  } as WindowTables;
+  if ((await db.dailyRollups.limit(1).count()) === 0) return;
+  for (const span of TAIL_SPANS) {
+    await moveTailWindow(db, span, tailWindowOf(span, today), undefined);
+  }
+}
