@@ -25,14 +25,19 @@ export function wholeHours(column = 'hour'): string {
 }
 
 /**
- * Visits whose raw start lies in the range's partial hours (before its first whole hour, or from
- * the end of its last one up to its end): at most two hours of visits, by the started_at index;
- * none, and no partition read, when the range starts and ends on the hour.
+ * Visits whose `column` (the raw start, or the receive time) lies in the range's partial hours
+ * (before its first whole hour, or from the end of its last one up to its end): at most two
+ * hours of visits, by the column's index; none when the range starts and ends on the hour.
  */
-export const EDGE_HOURS = [
-  `(started_at >= to_timestamp($__unixEpochFrom()) AND started_at < ${HOURS_FROM}`,
-  ` OR started_at >= ${HOURS_END} AND started_at < to_timestamp($__unixEpochTo()))`,
-].join('\n');
+export function edgeHours(column: string): string {
+  return [
+    `(${column} >= to_timestamp($__unixEpochFrom()) AND ${column} < ${HOURS_FROM}`,
+    ` OR ${column} >= ${HOURS_END} AND ${column} < to_timestamp($__unixEpochTo()))`,
+  ].join('\n');
+}
+
+/** edgeHours of the raw start, the key of the rollups by start. */
+export const EDGE_HOURS = edgeHours('started_at');
 
 /** A FROM item: the UNION ALL of `branches` (SELECT, WHERE), aliased, spliced at `spaces`. */
 export function union(branches: Array<[string, string]>, alias: string, spaces: number): string {

@@ -14,6 +14,17 @@ export interface ExpectedResult {
 const T = (hhmm: string): string => `2025-03-10T${hhmm}:00.000Z`;
 const MIN = 60_000;
 
+/**
+ * What Pipeline health shows for a delay or skew of `s` seconds: the middle of its log bucket
+ * (receipt_bucket and receipt_bucket_seconds, migration receipt-hours), in seconds.
+ */
+const B = (s: number): number => {
+  const ms = s * 1000;
+  if (Math.abs(ms) < 1) return 0;
+  const bucket = 1 + Math.floor((8 * Math.log(Math.abs(ms))) / Math.log(2));
+  return (Math.sign(ms) * 2 ** ((bucket - 0.5) / 8)) / 1000;
+};
+
 /** Device labels as the SQL builds them: label, else "browser on os", plus the id's start. */
 export const LABEL = {
   alice: 'alice-laptop (a11ce000)',
@@ -219,33 +230,33 @@ export const EXPECTED_ALL: Record<string, ExpectedResult> = {
     ],
   },
   // Send delays (s): 08: 60, 60; 09: 120, 360, 60, 60, 60; 10: 60, 300, 60, 60; 11: 60, 600.
-  // percentile_disc takes the first value at or above the fraction.
+  // percentile_disc takes the first value at or above the fraction; the panels show its bucket.
   'tracksphere-pipeline/Ingest delay': {
     columns: ['time', 'p50', 'p95', 'max'],
     rows: [
-      [T('08:00'), 60, 60, 60],
-      [T('09:00'), 60, 360, 360],
-      [T('10:00'), 60, 300, 300],
-      [T('11:00'), 60, 600, 600],
+      [T('08:00'), B(60), B(60), B(60)],
+      [T('09:00'), B(60), B(360), B(360)],
+      [T('10:00'), B(60), B(300), B(300)],
+      [T('11:00'), B(60), B(600), B(600)],
     ],
   },
   'tracksphere-pipeline/Consumer delay': {
     columns: ['time', 'p50', 'p95', 'max'],
     rows: [
-      [T('08:00'), 2, 2, 2],
-      [T('09:00'), 2, 2, 2],
-      [T('10:00'), 2, 2, 2],
-      [T('11:00'), 2, 30, 30],
+      [T('08:00'), B(2), B(2), B(2)],
+      [T('09:00'), B(2), B(2), B(2)],
+      [T('10:00'), B(2), B(2), B(2)],
+      [T('11:00'), B(2), B(30), B(30)],
     ],
   },
   // Skews (s): alice -1.5, bob 0.25, carol 7200, dave 0, erin 259200, frank 0.
   'tracksphere-pipeline/Clock skew': {
     columns: ['time', 'min', 'median', 'max'],
     rows: [
-      [T('08:00'), -1.5, -1.5, -1.5],
-      [T('09:00'), -1.5, 0.25, 259_200],
-      [T('10:00'), -1.5, -1.5, 7200],
-      [T('11:00'), 0, 0, 0.25],
+      [T('08:00'), B(-1.5), B(-1.5), B(-1.5)],
+      [T('09:00'), B(-1.5), B(0.25), B(259_200)],
+      [T('10:00'), B(-1.5), B(-1.5), B(7200)],
+      [T('11:00'), B(0), B(0), B(0.25)],
     ],
   },
   // Devices: the seed has no cohorts (all '(none)'), no revocations and no rejected events or

@@ -1,6 +1,13 @@
 import type { Dashboard } from '@grafana/schema';
 import { baseDashboard } from '../dashboard-base.js';
 import { promStatPanel, promTimeSeriesPanel, statPanel, timeSeriesPanel } from '../panels.js';
+import {
+  BUCKETED,
+  LATE_EVENTS,
+  quantile,
+  receiptBuckets,
+  receiptFigures,
+} from '../receipt-source.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { LATE_ARRIVAL_WINDOW_S, receivedInRange, SKEW_TOLERANCE_S } from '../sql-filters.js';
 import { indentTail, sql } from '../sql-text.js';
@@ -10,22 +17,13 @@ function receivedWhere(spaces: number): string {
   return indentTail(`${receivedInRange()}\nAND ${cohortFilter()}`, spaces);
 }
 
-/** p50, p95 and max of `expression` (seconds) over the events received in each bucket. */
-function percentilesOverTime(expression: string): string {
-  return sql`
-    SELECT $__timeGroupAlias(received_at, $__interval),
-           percentile_disc(0.5) WITHIN GROUP (ORDER BY seconds) AS p50,
-           percentile_disc(0.95) WITHIN GROUP (ORDER BY seconds) AS p95,
-           max(seconds) AS max
-    FROM (
-      SELECT received_at,
-             ${expression} AS seconds
-      FROM visits
-      WHERE ${receivedWhere(4)}
-    ) AS received
-    GROUP BY 1
-    ORDER BY 1
-  `;
+/** p50, p95 and max of a measure (seconds) over the events received in each bucket. */
+function percentilesOverTime(measure: 'ingest' | 'consumer'): string {
+  return receiptFigures(measure, [
+    ['p50', quantile(0.5)],
+    ['p95', quantile(0.95)],
+    ['max', 'receipt_bucket_seconds(max(bucket))'],
+  ]);
 }
 
 /** Per minute, from a counter's rate over Grafana's $__rate_interval, summed by `by`. */
@@ -101,13 +99,13 @@ export function pipelineHealthDashboard(): Dashboard {
       timeSeriesPanel(
         {
           title: 'Events received per minute',
-          description: 'Average per minute within each bucket, by server receive time.',
+          description:
+            `Average per minute within each bucket, by server receive time.${LATE_EVENTS}`,
         },
         sql`
-          SELECT $__timeGroupAlias(received_at, $__interval),
-                 count(*) / ($__interval_ms / 60000.0) AS events_per_minute
-          FROM visits
-          WHERE ${receivedWhere(2)}
+          SELECT $__timeGroupAlias(t, $__interval),
+                 sum(n) / ($__interval_ms / 60000.0) AS events_per_minute
+          FROM ${receiptBuckets(null, 0)}
           GROUP BY 1
           ORDER BY 1
         `,
@@ -122,9 +120,11 @@ export function pipelineHealthDashboard(): Dashboard {
           title: 'Ingest delay',
           description:
             'Server receive time minus the visit end (device clock corrected): how long the ' +
-            'extension held the visit before it was synced.',
+            'extension held the visit before it was synced.' +
+            BUCKETED +
+            LATE_EVENTS,
         },
-        percentilesOverTime('extract(epoch FROM received_at - ended_at_corrected)'),
+        percentilesOverTime('ingest'),
         's',
         'lines',
         { w: 12, h: 8 },
@@ -136,9 +136,11 @@ export function pipelineHealthDashboard(): Dashboard {
           title: 'Consumer delay',
           description:
             'Row write time minus server receive time: Kafka plus the consumer. Near zero ' +
-            'in the embedded mode (no Kafka).',
+            'in the embedded mode (no Kafka).' +
+            BUCKETED +
+            LATE_EVENTS,
         },
-        percentilesOverTime('extract(epoch FROM written_at - received_at)'),
+        percentilesOverTime('consumer'),
         's',
         'lines',
         { w: 12, h: 8 },
@@ -150,22 +152,15 @@ export function pipelineHealthDashboard(): Dashboard {
           title: 'Clock skew',
           description:
             'Server receive time minus the device send time, per event: positive when the ' +
-            'device clock is behind.',
+            'device clock is behind.' +
+            BUCKETED +
+            LATE_EVENTS,
         },
-        sql`
-          SELECT $__timeGroupAlias(received_at, $__interval),
-                 min(skew_s) AS min,
-                 percentile_disc(0.5) WITHIN GROUP (ORDER BY skew_s) AS median,
-                 max(skew_s) AS max
-          FROM (
-            SELECT received_at,
-                   clock_skew_ms / 1000.0 AS skew_s
-            FROM visits
-            WHERE ${receivedWhere(4)}
-          ) AS received
-          GROUP BY 1
-          ORDER BY 1
-        `,
+        receiptFigures('skew', [
+          ['min', 'receipt_bucket_seconds(min(bucket))'],
+          ['median', quantile(0.5)],
+          ['max', 'receipt_bucket_seconds(max(bucket))'],
+        ]),
         's',
         'lines',
         { w: 12, h: 8 },
