@@ -80,9 +80,9 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
         .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
         .toArray(),
       rollupsInRange(db, { from: range.to, to: range.to }),
-      db.daySums.where('day').between(range.from, range.to, true, true).toArray(),
+      db.daySums.where('day').between(range.from, window.through, true, true).toArray(),
     ]);
-    return { hosts: [...hosts, ...last], days };
+    return { hosts: [...hosts, ...last], days: [...days, ...daysOf(last)] };
   });
 }
 

@@ -144,6 +144,16 @@ async function seedMonth(page: Page): Promise<number> {
       tx.oncomplete = () => res();
       tx.onerror = () => rej(new Error(String(tx.error)));
     });
+    // The range windows (schema version 7) sum the rollups written here: the next read builds them.
+    const sums = ['tailWindows', 'tailRollups'].filter((n) => db.objectStoreNames.contains(n));
+    if (sums.length > 0) {
+      const clear = db.transaction(sums, 'readwrite');
+      for (const n of sums) clear.objectStore(n).clear();
+      await new Promise<void>((res, rej) => {
+        clear.oncomplete = () => res();
+        clear.onerror = () => rej(new Error(String(clear.error)));
+      });
+    }
     db.close();
   }, stores);
   return visits.length;

@@ -95,9 +95,20 @@ async function seedLocal(page: Page): Promise<void> {
         tx.oncomplete = () => res();
         tx.onerror = () => rej(new Error(String(tx.error)));
       });
+      // The range windows (schema version 7) sum the rollups written here: the next read builds them.
+      const sums = ['tailWindows', 'tailRollups'].filter((n) => db.objectStoreNames.contains(n));
+      if (sums.length > 0) {
+        const clear = db.transaction(sums, 'readwrite');
+        for (const n of sums) clear.objectStore(n).clear();
+        await new Promise<void>((res, rej) => {
+          clear.oncomplete = () => res();
+          clear.onerror = () => rej(new Error(String(clear.error)));
+        });
+      }
       db.close();
     },
-    { visits, dailyRollups },
+    // Each visit on a day of its own: the day sums are its figures.
+    { visits, dailyRollups, daySums: dailyRollups.map(({ domain: _, ...day }) => day) },
   );
 }
 
