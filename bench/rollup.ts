@@ -4,8 +4,8 @@
  *  - `BENCH_ONLY=rollup`: the writer's cost of keeping the rollups. insertVisits (the writer of
  *    both modes: COPY, then the rollup triggers) stores BENCH_ROLLUP_EVENTS (200,000) visits of
  *    100 devices in 5,000-row calls on 2 connections at once, with no rollup insert trigger,
- *    visit_rollup's (hours and the summary's days), and those with the dashboards' (ALTER
- *    TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints
+ *    visit_rollup's (hours and the summary's days), those with the dashboards', and those with
+ *    Pipeline health's receipt hours (ALTER TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints
  *    the events/s of each, the cost against none, and the time of folding a round's deltas.
  *  - `BENCH_ONLY=summary`: GET /api/v1/me/summary?v=2 (the compact answer the extension asks
  *    for) for 12 months of one person with 3 linked devices and BENCH_SUMMARY_VISITS (200,000)
@@ -110,9 +110,10 @@ export async function runRollupCost(rounds: number): Promise<void> {
           seq,
         );
       });
-    // Three modes, in rotating order: no rollup trigger, visit_rollup's (the hours and, since
-    // migration rollup-deltas, the summary's days in the same pass), and visit_rollup's with the
-    // dashboards' (migration dashboard-rollups; the per-domain ones as appended deltas).
+    // Four modes, in rotating order: no rollup trigger, visit_rollup's (the hours and, since
+    // migration rollup-deltas, the summary's days in the same pass), visit_rollup's with the
+    // dashboards' (migration dashboard-rollups; the per-domain ones as appended deltas), and
+    // those with Pipeline health's receipt hours (migration receipt-hours, appended too).
     const modes = [
       { name: 'off', triggers: [] as string[] },
       { name: 'visit_rollup', triggers: ['visits_rollup_insert'] },
@@ -120,8 +121,20 @@ export async function runRollupCost(rounds: number): Promise<void> {
         name: 'visit_rollup + dashboard rollups',
         triggers: ['visits_rollup_insert', 'visits_dashboard_rollups_insert'],
       },
+      {
+        name: '+ receipt hours',
+        triggers: [
+          'visits_rollup_insert',
+          'visits_dashboard_rollups_insert',
+          'visits_receipt_insert',
+        ],
+      },
     ];
-    const all = ['visits_rollup_insert', 'visits_dashboard_rollups_insert'];
+    const all = [
+      'visits_rollup_insert',
+      'visits_dashboard_rollups_insert',
+      'visits_receipt_insert',
+    ];
     const rates = new Map<string, number[]>(modes.map((m) => [m.name, []]));
     const folds: number[] = [];
     for (let round = 0; round < rounds; round++) {
