@@ -165,6 +165,67 @@ describe('credential cache, erase in this process', () => {
     expect(reads).toBe(2);
   });
 
+  it('reads a device in use again ahead of its expiry, never answering past the TTL', async () => {
+    const d = await registerDevice(base);
+    let gate: Promise<void> = Promise.resolve();
+    let release: () => void = () => undefined;
+    const close = (): void => {
+      gate = new Promise<void>((r) => {
+        release = r;
+      });
+    };
+    let reads = 0;
+    let clock = 0;
+    const auth = createDeviceAuthenticator(stack.server.pool, {
+      ttlMs: 1_000,
+      now: () => clock,
+      lookup: async (id) => {
+        reads++;
+        const cred = await findDeviceCredential(stack.server.pool, id);
+        await gate;
+        return cred;
+      },
+    });
+    expect(await refusal(auth.authenticate(bearer(d)))).toBe('accepted'); // read 1, sent at 0
+    await revokeDevice(stack.server.pool, d.deviceId, new Date());
+    clock = 400; // first half of the TTL: from the cache, no read
+    expect(await refusal(auth.authenticate(bearer(d)))).toBe('accepted');
+    expect(reads).toBe(1);
+    close();
+    clock = 600; // last half: answered from the cache at once, read 2 begins behind it
+    expect(await refusal(auth.authenticate(bearer(d)))).toBe('accepted');
+    expect(reads).toBe(2);
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    clock = 700; // read 2 saw the revocation: refused before the first entry's TTL ran out
+    expect(await refusal(auth.authenticate(bearer(d)))).toBe('device_revoked');
+    // Past the TTL nothing cached answers: a request waits for its read.
+    const e = await registerDevice(base);
+    clock = 10_000;
+    close();
+    const pending = auth.authenticate(bearer(e));
+    await new Promise((r) => setTimeout(r, 100));
+    let settled = false;
+    void pending.finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    release();
+    expect(await refusal(pending)).toBe('accepted');
+    clock = 11_001; // e's entry (sent at 10,000) expired; its read is held, so must the request be
+    close();
+    const late = auth.authenticate(bearer(e));
+    let lateSettled = false;
+    void late.finally(() => {
+      lateSettled = true;
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(lateSettled).toBe(false);
+    release();
+    expect(await refusal(late)).toBe('accepted');
+  });
+
   it('DELETE /api/v1/me, then every route refuses the token', async () => {
     const d = await registerDevice(base);
     expect(codeOf(await me(base, d))).toBe('200');

@@ -91,4 +91,28 @@ describe('combineWrites', () => {
     expect((await results).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(w.calls).toEqual([['a'], ['b', 'c']]);
   });
+
+  it('gathers the callers of one turn into one write, though a writer is free', async () => {
+    const w = controlledWriter();
+    const write = combineWrites(w.write, { writers: 2, maxRows: 100, gather: true });
+    const first = ['a', 'b', 'c'].map((id) => write([rec(id)]));
+    await tick();
+    expect(w.calls).toEqual([['a', 'b', 'c']]);
+    // A caller of a later turn takes the free writer (after its own turn), alone.
+    const later = write([rec('d')]);
+    await tick();
+    expect(w.calls).toEqual([['a', 'b', 'c'], ['d']]);
+    w.finish();
+    await Promise.all([...first, later]);
+    // Without gathering the first two would have gone alone, one transaction each.
+    const plain = controlledWriter();
+    const plainWrite = combineWrites(plain.write, { writers: 2, maxRows: 100 });
+    const all = ['a', 'b', 'c'].map((id) => plainWrite([rec(id)]));
+    await tick();
+    expect(plain.calls).toEqual([['a'], ['b']]);
+    plain.finish();
+    await tick();
+    plain.finish();
+    await Promise.all(all);
+  });
 });

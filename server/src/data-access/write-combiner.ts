@@ -14,6 +14,12 @@ export interface CombinerOptions {
   writers: number;
   /** Rows one combined write takes at most (a single caller may exceed it). */
   maxRows: number;
+  /**
+   * Writes wait for the end of the event loop's turn before they go, so the callers of one turn go
+   * together even while a writer is free: the consumer's batches of the partitions of one fetch,
+   * handed over at once, become one transaction instead of one each up to `writers`.
+   */
+  gather?: boolean;
 }
 
 export const DEFAULT_COMBINER: CombinerOptions = { writers: 2, maxRows: 10_000 };
@@ -37,6 +43,7 @@ const NOTHING: WriteResult = { inserted: 0, dropped: 0 };
 export function combineWrites(write: Write, opts: CombinerOptions = DEFAULT_COMBINER): Write {
   const queue: Pending[] = [];
   let active = 0;
+  let gathering = false;
 
   async function run(group: Pending[]): Promise<void> {
     const [first] = group;
@@ -77,7 +84,15 @@ export function combineWrites(write: Write, opts: CombinerOptions = DEFAULT_COMB
     if (records.length === 0) return Promise.resolve(NOTHING);
     return new Promise<WriteResult>((resolve, reject) => {
       queue.push({ records, resolve, reject });
-      pump();
+      if (opts.gather !== true) {
+        pump();
+      } else if (!gathering) {
+        gathering = true;
+        setImmediate(() => {
+          gathering = false;
+          pump();
+        });
+      }
     });
   };
 }

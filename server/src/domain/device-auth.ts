@@ -10,6 +10,10 @@
  *  - a revocation, an erase or a study end set by the admin command or another API replica is
  *    seen at the latest `ttlMs` after it commits (its writes cannot reach this process's memory);
  *  - `ttlMs` 0: no cache, every request reads PostgreSQL.
+ * A device in use is read again ahead of its expiry: a request that finds its entry in the last
+ * half of its TTL is answered from it (still within the TTL) and starts a read in the background
+ * that replaces it. A device that syncs steadily never waits for PostgreSQL; the TTL bounds the
+ * age of what every request is judged by, as before.
  * Unknown device ids are never cached (random ids cannot fill memory), and at most `maxEntries`
  * devices are kept (the oldest read goes first).
  */
@@ -95,15 +99,28 @@ export function createDeviceAuthenticator(
 
   async function lookup(deviceId: string): Promise<DeviceCredential> {
     const hit = entries.get(deviceId);
-    if (hit !== undefined && hit.expiresAt > now()) return hit.cred;
+    const at = now();
+    if (hit !== undefined && hit.expiresAt > at) {
+      if (hit.expiresAt - at < opts.ttlMs / 2 && !reading.has(deviceId)) {
+        // A read that fails leaves the entry to expire; the next request after it reads again.
+        fetchCredential(deviceId).catch(() => undefined);
+      }
+      return hit.cred;
+    }
     if (hit !== undefined) entries.delete(deviceId);
-    const pending = reading.get(deviceId);
-    if (pending !== undefined) return pending;
+    return reading.get(deviceId) ?? fetchCredential(deviceId);
+  }
+
+  /** Reads the device's credential and keeps it for `ttlMs` from now, unless forgotten meanwhile. */
+  function fetchCredential(deviceId: string): Promise<DeviceCredential> {
     const sentAt = now();
     const began = generation;
     const p = read(deviceId)
       .then((cred) => {
-        if (cred.state !== 'unknown' && began === generation) {
+        if (began !== generation) return cred;
+        // Deleted and set again, so the entry a read renews is the newest to be evicted.
+        entries.delete(deviceId);
+        if (cred.state !== 'unknown') {
           if (entries.size >= maxEntries) {
             const oldest = entries.keys().next();
             if (oldest.done !== true) entries.delete(oldest.value);

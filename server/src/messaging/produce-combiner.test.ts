@@ -21,24 +21,32 @@ function gatedProduce() {
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 describe('produceCombiner', () => {
-  it('sends at once when idle, and combines what arrives while requests are in flight', async () => {
+  it("sends one turn's sends together, at most MAX_IN_FLIGHT requests, then combines the rest", async () => {
     const { calls, produce } = gatedProduce();
     const send = produceCombiner(900_000, produce);
     const done: string[] = [];
-    const sends = ['a', 'b', 'c', 'd', 'e'].map((v) =>
-      send('t', [msg(v)]).then(() => done.push(v)),
-    );
+    const track = (v: string) => send('t', [msg(v)]).then(() => done.push(v));
+    const sends = ['a', 'b', 'c'].map(track);
     await tick();
-    expect(calls.map((c) => c.values)).toEqual([['a'], ['b']]); // MAX_IN_FLIGHT alone
-    expect(MAX_IN_FLIGHT).toBe(2);
+    expect(calls.map((c) => c.values)).toEqual([['a', 'b', 'c']]); // one turn, one request
+    expect(MAX_IN_FLIGHT).toBe(8);
+    for (let i = 1; i < MAX_IN_FLIGHT; i++) {
+      sends.push(track(`t${i}`));
+      await tick();
+    }
+    expect(calls).toHaveLength(MAX_IN_FLIGHT); // a turn each, each at once while a slot is free
+    sends.push(track('x'));
+    await tick();
+    sends.push(track('y'));
+    await tick();
+    expect(calls).toHaveLength(MAX_IN_FLIGHT); // x and y wait for a slot
     calls[0]?.release();
     await tick();
-    expect(done).toEqual(['a']); // only what was acknowledged
-    expect(calls.map((c) => c.values)).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
-    calls[1]?.release();
-    calls[2]?.release();
+    expect(done.sort()).toEqual(['a', 'b', 'c']); // only what was acknowledged
+    expect(calls.at(-1)?.values).toEqual(['x', 'y']);
+    for (const c of calls.slice(1)) c.release();
     await Promise.all(sends);
-    expect(done.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(done).toHaveLength(3 + (MAX_IN_FLIGHT - 1) + 2);
   });
 
   it('keeps each produce request within maxBytes', async () => {
@@ -46,16 +54,11 @@ describe('produceCombiner', () => {
     const value = 'x'.repeat(1_000);
     const one = recordBytes(msg(value));
     const send = produceCombiner(BATCH_OVERHEAD_BYTES + 3 * one, produce);
-    const sends = Array.from({ length: 2 + 7 }, () => send('t', [msg(value)]));
+    const sends = Array.from({ length: 7 }, () => send('t', [msg(value)]));
     await tick();
-    calls[0]?.release();
-    calls[1]?.release();
-    for (let i = 0; i < 10 && calls.length < 5; i++) {
-      await tick();
-      for (const c of calls.slice(2)) c.release();
-    }
+    for (const c of calls) c.release();
     await Promise.all(sends);
-    expect(calls.map((c) => c.values.length)).toEqual([1, 1, 3, 3, 1]);
+    expect(calls.map((c) => c.values.length)).toEqual([3, 3, 1]);
   });
 
   it('rejects every send carried by a failed produce request, and only those', async () => {
@@ -66,13 +69,17 @@ describe('produceCombiner', () => {
         () => 'ok',
         (e: Error) => e.message,
       );
-    const results = Promise.all(['a', 'b', 'c', 'd'].map((v) => outcome(send('t', [msg(v)]))));
+    const first = ['a', 'b'].map((v) => outcome(send('t', [msg(v)])));
+    await tick();
+    const second = ['c', 'd'].map((v) => outcome(send('t', [msg(v)])));
     await tick();
     calls[0]?.release(new Error('broker down'));
-    await tick();
     calls[1]?.release();
-    await tick();
-    calls[2]?.release(new Error('timeout'));
-    expect(await results).toEqual(['broker down', 'ok', 'timeout', 'timeout']);
+    expect(await Promise.all([...first, ...second])).toEqual([
+      'broker down',
+      'broker down',
+      'ok',
+      'ok',
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { addDeadLettered } from '../../data-access/device-pipeline-repo.js';
 import { isDataError, type Pool } from '../../data-access/pool.js';
 import { insertVisits } from '../../data-access/visits-repo.js';
-import { combineWrites } from '../../data-access/write-combiner.js';
+import { combineWrites, DEFAULT_COMBINER } from '../../data-access/write-combiner.js';
 import type { Logger } from '../../logger.js';
 import {
   type KafkaSettings,
@@ -27,8 +27,12 @@ export async function runConsumer(opts: {
 }): Promise<VisitConsumer> {
   const { log, metrics } = opts;
   // The batches of several partitions in flight at once (KAFKA_PARTITIONS_CONCURRENCY)
-  // share transactions: a partition's batch is often a request or two.
-  const write = combineWrites((records) => insertVisits(opts.pool, records));
+  // share transactions: a partition's batch is often a request or two. Gathered: the batches
+  // kafkajs hands over in one turn go in one transaction, not one each while a writer is free.
+  const write = combineWrites((records) => insertVisits(opts.pool, records), {
+    ...DEFAULT_COMBINER,
+    gather: true,
+  });
   return startVisitConsumer(opts.kafka, log, async (batch) => {
     const outcome = await processBatch(batch.messages, {
       write,
