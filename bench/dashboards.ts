@@ -91,6 +91,7 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
     for (const i of indexes.rows) await c.query(`DROP INDEX ${i.name}`);
     await c.query('ALTER TABLE visits DISABLE TRIGGER visits_rollup_insert');
     await c.query('ALTER TABLE visits DISABLE TRIGGER visits_dashboard_rollups_insert');
+    await c.query('ALTER TABLE visits DISABLE TRIGGER visits_receipt_insert');
     const perDay = Math.ceil(visits / 90);
     const t0 = performance.now();
     for (let day = 90; day >= 1; day--) {
@@ -125,6 +126,7 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
     }
     await c.query('ALTER TABLE visits ENABLE TRIGGER visits_rollup_insert');
     await c.query('ALTER TABLE visits ENABLE TRIGGER visits_dashboard_rollups_insert');
+    await c.query('ALTER TABLE visits ENABLE TRIGGER visits_receipt_insert');
     await c.query(
       `INSERT INTO visit_rollup (hour, device_id, domain, active_ms, visits)
        SELECT date_trunc('hour', started_at, 'UTC'), device_id, domain, sum(active_ms), count(*)
@@ -138,6 +140,13 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
          FROM visit_rollup GROUP BY 1, 2, 3`,
     );
     await fillDashboardRollups(c);
+    // The writer lists the days it changes and its fold timer makes their Study rows again
+    // (migration study-day-cache); seeding lists every day (filling visit_device_hours).
+    await c.query(
+      `INSERT INTO study_dirty_days (day)
+       SELECT DISTINCT (hour AT TIME ZONE 'UTC')::date FROM visit_device_hours`,
+    );
+    await c.query('SELECT study_days_refresh()');
     // pg_indexes gives a partitioned table's index as `ON ONLY`, which makes only the parent's
     // (invalid) index and none on the partitions: every visits read would be a sequential scan.
     for (const i of indexes.rows) await c.query(i.def.replace(' ON ONLY ', ' ON '));
@@ -156,13 +165,15 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
               (SELECT count(*) FROM visit_domain_days) AS domain_days,
               (SELECT count(*) FROM visit_domain_hours) AS domain_hours,
               (SELECT count(*) FROM visit_sessions) AS sessions,
-              (SELECT count(*) FROM visit_rollup_days) AS rollup_days`,
+              (SELECT count(*) FROM visit_rollup_days) AS rollup_days,
+              (SELECT count(*) FROM visit_receipt_hours) AS receipt_hours`,
     );
     const k = n.rows[0];
     log(
       `${k?.visits} visits, ${k?.rollup} visit_rollup rows, ${k?.device_hours} visit_device_hours, ` +
         `${k?.domain_days} visit_domain_days, ${k?.domain_hours} visit_domain_hours, ` +
-        `${k?.sessions} visit_sessions, ${k?.rollup_days} visit_rollup_days`,
+        `${k?.sessions} visit_sessions, ${k?.rollup_days} visit_rollup_days, ` +
+        `${k?.receipt_hours} visit_receipt_hours`,
     );
   } finally {
     await c.end();

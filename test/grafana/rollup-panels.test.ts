@@ -198,11 +198,13 @@ describe('activity panels read the rollup over ranges longer than a day', () => 
 });
 
 /**
- * The Study panels read study_daily and study_domains, which group visit_rollup_days (migration
- * dashboard-panels). The same panel SQL on views of the same definition grouping visits
- * themselves (by the UTC day of the raw start, the rollups' key) answers the same, groups
- * suppressed alike: MIN_GROUP_DEVICES is 3 here, so the seed has groups on both sides of it
- * and domains of exactly 3 devices.
+ * The Study panels read the rows of study_daily and study_domains for the range's days through
+ * study_daily_in and study_domains_in (migration study-day-cache): kept rows per day, made on
+ * the spot for days listed as changed. The same panel SQL on views of the same definition
+ * grouping visits themselves (by the UTC day of the raw start, the rollups' key) answers the
+ * same, groups suppressed alike, with every day listed (as seeded), after study_days_refresh()
+ * and with some days kept and some listed: MIN_GROUP_DEVICES is 3 here, so the seed has groups
+ * on both sides of it and domains of exactly 3 devices.
  */
 describe('the Study panels read visit_rollup_days as the views over visits would', () => {
   let owner: pg.Client;
@@ -254,7 +256,7 @@ describe('the Study panels read visit_rollup_days as the views over visits would
     .filter((g) => g.folder === 'study')
     .flatMap((g) =>
       panelQueries(g.dashboard)
-        .filter((q) => /FROM study_(daily|domains)\b/.test(q.rawSql))
+        .filter((q) => /FROM study_(daily|domains)_in\(/.test(q.rawSql))
         .map((q) => ({ ...q, dashboard: g.dashboard })),
     );
 
@@ -287,19 +289,44 @@ describe('the Study panels read visit_rollup_days as the views over visits would
     ]);
   });
 
-  it.each(studyQueries.map((q) => [q.panelTitle, q] as const))(
-    '%s: the same rows as from visits, over a day, two days and 16 days, All or a cohort',
-    async (_title, q) => {
+  /** The panel's SQL on the reference views, filtered on the days the functions were given. */
+  const onReference = (sql: string): string =>
+    sql.replaceAll(
+      /FROM study_(daily|domains)_in\((.*?::date), (.*?::date)\) AS study_\1\b/gs,
+      'FROM (SELECT * FROM reference.study_$1 WHERE utc_day BETWEEN $2 AND $3) AS study_$1',
+    );
+
+  it.each(
+    studyQueries.flatMap((q) =>
+      (['listed', 'kept', 'some listed'] as const).map(
+        (state) => [q.panelTitle, state, q] as const,
+      ),
+    ),
+  )(
+    '%s, days %s: the same rows as from visits, over a day, two days and 16 days, All or a cohort',
+    async (_title, state, q) => {
+      await owner.query(
+        `INSERT INTO study_dirty_days (day)
+         SELECT DISTINCT (hour AT TIME ZONE 'UTC')::date FROM visit_device_hours`,
+      );
+      if (state !== 'listed') await owner.query('SELECT study_days_refresh()');
+      if (state === 'some listed') {
+        // Every other day listed again, with a stale kept row that must not be read.
+        await owner.query(
+          `INSERT INTO study_dirty_days (day)
+           SELECT DISTINCT utc_day FROM study_day_groups WHERE extract(day FROM utc_day)::int % 2 = 0`,
+        );
+        await owner.query(
+          `UPDATE study_day_domains SET visits = visits + 1000
+            WHERE utc_day IN (SELECT day FROM study_dirty_days)`,
+        );
+      }
       let shown = 0;
       for (const range of [DAY_OFF_HOURS, TWO_DAYS, SIXTEEN_DAYS]) {
         for (const scenario of [range, { ...range, selections: { cohort: ['(none)'] } }]) {
           const sql = expandQuery(q.rawSql, q.dashboard, scenario);
           const rollup = await runQuery(study, sql, q.format);
-          const visits = await runQuery(
-            study,
-            sql.replaceAll(/FROM study_(daily|domains)\b/g, 'FROM reference.study_$1'),
-            q.format,
-          );
+          const visits = await runQuery(study, onReference(sql), q.format);
           const what = `${q.panelTitle} ${JSON.stringify(scenario)}`;
           expect(rollup.columns, what).toEqual(visits.columns);
           expect(rollup.rows, what).toEqual(visits.rows);

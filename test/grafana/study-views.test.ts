@@ -3,6 +3,8 @@
  * the study views and nothing else, and every row of those views is a group of at least
  * MIN_GROUP_DEVICES (study_settings, default 5) devices: a cohort of 4 shows nothing, one of 5
  * shows; a domain 4 devices visited is counted under '(other sites)', one 5 visited is named.
+ * The same through study_daily_in and study_domains_in (migration study-day-cache), whose kept
+ * tables and helper functions the role can neither read nor run.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,12 +78,26 @@ afterAll(async () => {
 });
 
 describe('grafana_study_reader', () => {
-  it.each(['visits', 'devices', 'cohorts', 'erased_devices', 'enrollment_codes', 'study_settings'])(
-    'cannot read %s',
-    async (table) => {
-      await expect(study.query(`SELECT 1 FROM ${table} LIMIT 1`)).rejects.toThrow(
-        /permission denied/,
-      );
+  it.each([
+    'visits',
+    'devices',
+    'cohorts',
+    'erased_devices',
+    'enrollment_codes',
+    'study_settings',
+    'study_day_groups',
+    'study_day_domains',
+    'study_dirty_days',
+  ])('cannot read %s', async (table) => {
+    await expect(study.query(`SELECT 1 FROM ${table} LIMIT 1`)).rejects.toThrow(
+      /permission denied/,
+    );
+  });
+
+  it.each(['study_days_refresh()', "study_daily_of('{}')", "study_domains_of('{}')"])(
+    'cannot run %s',
+    async (call) => {
+      await expect(study.query(`SELECT * FROM ${call}`)).rejects.toThrow(/permission denied/);
     },
   );
 
@@ -113,11 +129,56 @@ describe('grafana_study_reader', () => {
     ]);
   });
 
+  it.each(['listed', 'kept'])(
+    'reads the same groups through the range functions, days %s',
+    async (state) => {
+      if (state === 'kept') await owner.query('SELECT study_days_refresh()');
+      const listed = await owner.query('SELECT count(*)::int AS n FROM study_dirty_days');
+      expect(listed.rows[0].n > 0).toBe(state === 'listed');
+      const range = `'${DAY.toISOString().slice(0, 10)}'::date, '${DAY.toISOString().slice(0, 10)}'::date`;
+      const d = await study.query(
+        `SELECT cohort, devices::int, visits::int FROM study_daily_in(${range}) ORDER BY cohort`,
+      );
+      expect(d.rows).toEqual([{ cohort: 'big', devices: 5, visits: 10 }]);
+      // few.test (4 devices, 5 min each) and rare.test (1 device) make (other sites).
+      const r = await study.query(
+        `SELECT cohort, domain, devices::int, visits::int, active_ms::bigint::text
+           FROM study_domains_in(${range}) ORDER BY domain`,
+      );
+      expect(r.rows).toEqual([
+        {
+          cohort: 'big',
+          domain: '(other sites)',
+          devices: 5,
+          visits: 5,
+          active_ms: String(25 * 60_000),
+        },
+        {
+          cohort: 'big',
+          domain: 'shared.test',
+          devices: 5,
+          visits: 5,
+          active_ms: String(50 * 60_000),
+        },
+      ]);
+      const before = await study.query(`SELECT * FROM study_domains_in(${range})`);
+      const dayBefore = new Date(DAY.getTime() - 86_400_000).toISOString().slice(0, 10);
+      expect(
+        (await study.query(`SELECT * FROM study_domains_in('${dayBefore}', '${dayBefore}')`)).rows,
+      ).toEqual([]);
+      expect(before.rows.length).toBe(2);
+    },
+  );
+
   it('drops (other sites) too when it holds fewer devices', async () => {
     await owner.query('UPDATE study_settings SET min_group_devices = 6');
     try {
       expect((await study.query('SELECT * FROM study_domains')).rows).toEqual([]);
       expect((await study.query('SELECT * FROM study_daily')).rows).toEqual([]);
+      await owner.query('SELECT study_days_refresh()');
+      const all = "'-infinity', 'infinity'";
+      expect((await study.query(`SELECT * FROM study_domains_in(${all})`)).rows).toEqual([]);
+      expect((await study.query(`SELECT * FROM study_daily_in(${all})`)).rows).toEqual([]);
     } finally {
       await owner.query('UPDATE study_settings SET min_group_devices = 5');
     }
@@ -133,5 +194,11 @@ describe('grafana_study_reader', () => {
       "SELECT domain, devices::int FROM study_domains WHERE cohort = 'small'",
     );
     expect(d.rows).toEqual([{ domain: 'shared.test', devices: 5 }]);
+    await owner.query('SELECT study_days_refresh()');
+    const kept = await study.query(
+      `SELECT domain, devices::int FROM study_domains_in('-infinity', 'infinity')
+        WHERE cohort = 'small'`,
+    );
+    expect(kept.rows).toEqual([{ domain: 'shared.test', devices: 5 }]);
   });
 });

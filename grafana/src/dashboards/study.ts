@@ -15,15 +15,26 @@ import { COHORT_VARIABLE } from '../variables.js';
 /** The tag of the Study set: its link menu lists only Study dashboards. */
 export const STUDY_TAG = 'tracksphere-study';
 
+/** The first and last UTC day that the range touches: the views are per UTC day, and a day
+ * counts whole as soon as the range touches it. */
+const RANGE_DAYS =
+  "($__timeFrom()::timestamptz AT TIME ZONE 'UTC')::date, ($__timeTo()::timestamptz AT TIME ZONE 'UTC')::date";
+
 /**
- * Days (UTC) that overlap the range, and the chosen cohorts. The views are per UTC day: a day
- * counts whole as soon as the range touches it. Filtered on utc_day (a date) so that the
- * views' source, partitioned by that day, is read for those days only.
+ * The rows of study_daily or study_domains for the range's days, through study_daily_in and
+ * study_domains_in (migration study-day-cache): each day's groups as kept, made on the spot
+ * for days whose visits changed since (today, while visits arrive).
  */
-const STUDY_WHERE = [
-  "utc_day BETWEEN ($__timeFrom()::timestamptz AT TIME ZONE 'UTC')::date AND ($__timeTo()::timestamptz AT TIME ZONE 'UTC')::date",
-  matchesVariable({ name: COHORT_VARIABLE, column: 'cohort', allValue: "'__all'" }),
-].join('\n  AND ');
+function studyRows(view: 'study_daily' | 'study_domains'): string {
+  return `${view}_in(${RANGE_DAYS}) AS ${view}`;
+}
+
+/** The chosen cohorts. */
+const STUDY_WHERE = matchesVariable({
+  name: COHORT_VARIABLE,
+  column: 'cohort',
+  allValue: "'__all'",
+});
 
 const COHORT_QUERY = sql`
   SELECT cohort
@@ -99,7 +110,7 @@ export function studyDashboard(): Dashboard {
           title: 'Active devices per day',
           description: 'Devices with a visit that day, in groups (day, cohort) of enough devices.',
         },
-        perDay('devices', 'devices', 'study_daily'),
+        perDay('devices', 'devices', studyRows('study_daily')),
         'short',
         'bars',
         { w: 8, h: 8 },
@@ -108,7 +119,7 @@ export function studyDashboard(): Dashboard {
     .withPanel(
       timeSeriesPanel(
         { title: 'Visits per day', description: 'Visits of the groups shown.' },
-        perDay('visits', 'visits', 'study_daily'),
+        perDay('visits', 'visits', studyRows('study_daily')),
         'short',
         'bars',
         { w: 8, h: 8 },
@@ -117,7 +128,7 @@ export function studyDashboard(): Dashboard {
     .withPanel(
       timeSeriesPanel(
         { title: 'Active time per day', description: 'Active time of the groups shown.' },
-        perDay('active_ms', 'active_ms', 'study_daily'),
+        perDay('active_ms', 'active_ms', studyRows('study_daily')),
         'ms',
         'bars',
         { w: 8, h: 8 },
@@ -135,7 +146,7 @@ export function studyDashboard(): Dashboard {
                  sum(devices) AS device_days,
                  sum(visits) AS visits,
                  sum(active_ms) AS active_ms
-          FROM study_domains
+          FROM ${studyRows('study_domains')}
           WHERE ${STUDY_WHERE}
           GROUP BY domain
           ORDER BY active_ms DESC, domain
@@ -152,7 +163,7 @@ export function studyDashboard(): Dashboard {
                  sum(devices) AS device_days,
                  sum(visits) AS visits,
                  sum(active_ms) AS active_ms
-          FROM study_daily
+          FROM ${studyRows('study_daily')}
           WHERE ${STUDY_WHERE}
           GROUP BY cohort
           ORDER BY cohort

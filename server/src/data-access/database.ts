@@ -5,6 +5,7 @@ import { migrate } from './migrate.js';
 import { type MaintenanceResult, maintainPartitions } from './partitions.js';
 import { createPool, type Pool } from './pool.js';
 import { FOLD_INTERVAL_MS, foldRollupDeltas } from './rollup-fold.js';
+import { refreshStudyDays } from './study-days.js';
 import { maintainUsage } from './usage-maintenance.js';
 
 export interface Database {
@@ -64,14 +65,16 @@ export async function openDatabase(
   const pool = createPool(url, config.pgPoolSize, log);
   let timer: NodeJS.Timeout | undefined;
   let foldTimer: NodeJS.Timeout | undefined;
-  // Every process that writes visits folds the per-domain deltas its writes append, also where
-  // another process does partition maintenance (the consumer in compose).
+  // Every process that writes visits folds the per-domain deltas its writes append and makes the
+  // Study days they changed again, also where another process does partition maintenance (the
+  // consumer in compose).
   if (opts.maintain) {
     const fold = async (): Promise<void> => {
       try {
         await foldRollupDeltas(pool);
+        await refreshStudyDays(pool);
       } catch (err) {
-        log.warn({ err }, 'folding the rollup deltas failed; will retry');
+        log.warn({ err }, 'folding the rollup deltas or the Study days failed; will retry');
       }
     };
     foldTimer = setInterval(fold, FOLD_INTERVAL_MS);

@@ -7,6 +7,7 @@ import { migrate } from '../data-access/migrate.js';
 import { maintainPartitions } from '../data-access/partitions.js';
 import { createPool } from '../data-access/pool.js';
 import { foldRollupDeltas } from '../data-access/rollup-fold.js';
+import { refreshStudyDays } from '../data-access/study-days.js';
 import { maintainUsage } from '../data-access/usage-maintenance.js';
 import { bootstrap } from './bootstrap.js';
 
@@ -24,9 +25,10 @@ const partitions = await maintainPartitions(pool, {
   retentionDays: config.retentionDays,
 });
 const folded = await foldRollupDeltas(pool);
+const studyDays = await refreshStudyDays(pool);
 const usage = await maintainUsage(pool, {
   now: new Date(),
   unusedDeviceExpiryDays: config.unusedDeviceExpiryDays,
 });
 await pool.end();
-log.info({ applied, partitions, folded, usage }, 'database ready');
+log.info({ applied, partitions, folded, studyDays, usage }, 'database ready');
