@@ -93,14 +93,11 @@ export function sitesDashboard(): Dashboard {
             'The 50 pages (URLs) with the most active time. Visits recorded at the "domain" ' +
             'privacy level have no URL and are left out here; they count on the domain panels.',
         },
-        // The latest title as the greatest (start, title) pair (the start as fixed-width text),
-        // not array_agg(... ORDER BY): an ordered aggregate sorts every visit of the range, a
-        // plain one hashes them by page.
         sql`
           SELECT url,
                  domain,
-                 (max(ARRAY[to_char(started_at_corrected AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'), title])
-                    FILTER (WHERE title IS NOT NULL))[2] AS title,
+                 (array_agg(title ORDER BY started_at_corrected DESC)
+                    FILTER (WHERE title IS NOT NULL))[1] AS title,
                  count(*) AS visits,
                  sum(active_ms) AS active_ms
           FROM visits
