@@ -41,6 +41,11 @@ export const IngestResultSchema = z
      * servers leave it out).
      */
     receivedAt: z.iso.datetime().optional(),
+    /**
+     * The request's `seq`, echoed when the server ordered the batch by it (the summary's
+     * appliedSeq); absent when none was sent or the server is older.
+     */
+    seq: z.int().min(1).optional(),
   })
   .meta({ id: 'IngestResult' });
 

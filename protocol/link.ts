@@ -114,8 +114,17 @@ export const SummarySchema = z
      * leave it out.
      */
     appliedThrough: z.record(z.uuid(), z.iso.datetime()).optional(),
-    /** The calling device's batchId at its appliedThrough (null: none applied). */
+    /**
+     * The calling device's batchId at its watermark: at appliedSeq when it has one, else at its
+     * appliedThrough (null: none applied).
+     */
     lastBatchId: z.uuid().nullable().optional(),
+    /**
+     * The greatest `seq` (POST /api/v1/events?seq=N) of the calling device's batches the rows
+     * hold: every batch it acknowledged with a seq up to it is in them (null: none with one
+     * applied; absent: a server that does not order by seq).
+     */
+    appliedSeq: z.int().min(1).nullable().optional(),
     /** Sorted by date, domain, deviceId; a day, domain and device without visits has no row. */
     rows: z.array(SummaryRowSchema),
   })
@@ -138,6 +147,7 @@ export const CompactSummarySchema = z
     /** As in Summary. */
     appliedThrough: z.record(z.uuid(), z.iso.datetime()).optional(),
     lastBatchId: z.uuid().nullable().optional(),
+    appliedSeq: z.int().min(1).nullable().optional(),
     /** The domains the rows name (each once, in no particular order). */
     domains: z.array(z.string()),
     /**

@@ -32,6 +32,7 @@ export async function resetSyncState(db: TracksphereDb): Promise<number> {
           delete v.sentAt;
           delete v.ackedAt;
           delete v.ackBatches;
+          delete v.ackSeq;
         });
     }
     await db.meta.clear();

@@ -14,8 +14,14 @@ export interface ExportedVisit extends VisitEvent {
 export async function exportVisits(db: TracksphereDb): Promise<ExportedVisit[]> {
   const rows = await db.visits.orderBy('startedMs').toArray();
   return rows.map(
-    ({ startedMs: _startedMs, ackedAt: _ackedAt, ackBatches: _ackBatches, sentAt, ...visit }) =>
-      sentAt === undefined ? visit : { ...visit, sentAt: new Date(sentAt).toISOString() },
+    ({
+      startedMs: _startedMs,
+      ackedAt: _ackedAt,
+      ackBatches: _ackBatches,
+      ackSeq: _ackSeq,
+      sentAt,
+      ...visit
+    }) => (sentAt === undefined ? visit : { ...visit, sentAt: new Date(sentAt).toISOString() }),
   );
 }
 

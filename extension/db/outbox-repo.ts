@@ -56,7 +56,24 @@ function updatePending(
 export interface BatchAck {
   receivedAt: number;
   batchId: string;
+  /** The batch's own number, when the server ordered it by it (its answer echoed `seq`). */
+  seq?: number;
   unanswered: readonly { batchId: string; eventIds: readonly string[] }[];
+}
+
+// The sync's own fields of the stored shapes, declared with the code that writes them.
+declare module './schema.js' {
+  interface StoredVisit {
+    /**
+     * The number (`seq`) of the batch that acknowledged it, when the server ordered the batch
+     * by it: a summary holds it once its appliedSeq reaches it (stats/all-browsers.ts).
+     */
+    ackSeq?: number;
+  }
+  interface SyncMeta {
+    /** The number of the latest batch sent (POST /api/v1/events?seq=N; a retry sends it again). */
+    batchSeq?: number;
+  }
 }
 
 /** Marks visits acknowledged by the server (`ack`: by one that said when it received them). */
@@ -75,6 +92,7 @@ export function markSent(
     syncState: 'sent',
     sentAt: at,
     ackedAt: ack.receivedAt,
+    ...(ack.seq === undefined ? {} : { ackSeq: ack.seq }),
     ackBatches: [ack.batchId, ...earlier.filter((u) => u.ids.has(v.id)).map((u) => u.batchId)],
   }));
 }

@@ -81,6 +81,61 @@ describe('missingFromSummary with watermarks (Kafka mode: written after the ackn
   });
 });
 
+describe('missingFromSummary by batch numbers (API replicas whose clocks differ)', () => {
+  const X = '0190a6f2-0000-7000-8000-0000000000c1';
+  const Z = '0190a6f2-0000-7000-8000-0000000000c2';
+  const acked = (ackSeq: number | undefined, ackedAt: number, ackBatches: string[]) =>
+    ({
+      syncState: 'sent',
+      sentAt: T0 - 60_000,
+      ackedAt,
+      ackBatches,
+      ...(ackSeq === undefined ? {} : { ackSeq }),
+    }) as StoredVisit;
+  // The watermark's batch was received by a replica whose clock runs ahead.
+  const mark = { fetchedAt: T0, appliedThrough: T0, lastBatchId: X, appliedSeq: 7 };
+
+  it('orders by the number, not by the replicas’ receivedAt', () => {
+    // Batch 8 came later, through a replica whose clock is behind: not in the figures yet.
+    expect(missingFromSummary(acked(8, T0 - 30_000, [Z]), mark)).toBe(true);
+    expect(missingFromSummary(acked(7, T0, [X]), mark)).toBe(false);
+    expect(missingFromSummary(acked(6, T0 + 30_000, [Z]), mark)).toBe(false);
+    expect(missingFromSummary(acked(8, T0, [Z]), { ...mark, appliedSeq: null })).toBe(true);
+    // Its earlier, unanswered send is the batch at the watermark: in the figures.
+    expect(missingFromSummary(acked(9, T0 + 1, [Z, X]), mark)).toBe(false);
+  });
+
+  it('falls back to receivedAt for a visit acknowledged without a number', () => {
+    expect(missingFromSummary(acked(undefined, T0 - 1, [Z]), mark)).toBe(false);
+    expect(missingFromSummary(acked(undefined, T0 + 1, [Z]), mark)).toBe(true);
+  });
+
+  it('reads appliedSeq, and treats figures of this browser without a watermark as unmarked', () => {
+    const { cached } = allBrowsersReply(ME, OTHER, DAY, T0, []);
+    if (cached === null) throw new Error('no summary');
+    const summary = {
+      ...cached.summary,
+      appliedThrough: { [ME]: new Date(T0).toISOString() },
+      lastBatchId: X,
+      appliedSeq: 7,
+    };
+    expect(summaryMark({ summary, fetchedAt: T0 }, ME)).toEqual(mark);
+    // A writer of an older version (a rolling deploy) wrote this browser's visits and no
+    // watermark: the rows hold what was acknowledged before the summary, as without marks.
+    const row = { date: DAY, domain: 'a.test', deviceId: ME, activeMs: 1, visits: 1 };
+    const unmarked = { ...summary, appliedThrough: {}, lastBatchId: null, appliedSeq: null };
+    expect(summaryMark({ summary: { ...unmarked, rows: [row] }, fetchedAt: T0 }, ME)).toEqual({
+      fetchedAt: T0,
+    });
+    expect(summaryMark({ summary: { ...unmarked, rows: [] }, fetchedAt: T0 }, ME)).toEqual({
+      fetchedAt: T0,
+      appliedThrough: null,
+      lastBatchId: null,
+      appliedSeq: null,
+    });
+  });
+});
+
 describe('allBrowsersDay', () => {
   const reply = allBrowsersReply(ME, OTHER, DAY, T0, [
     { date: DAY, domain: 'a.test', deviceId: ME, activeMs: 1000, visits: 1 },

@@ -26,6 +26,11 @@ export interface SummaryMark {
   appliedThrough?: number | null;
   /** The batchId at that watermark (null: none). */
   lastBatchId?: string | null;
+  /**
+   * This browser's greatest batch number (`seq`) the figures hold; null: none yet. Undefined: a
+   * server that does not order by it.
+   */
+  appliedSeq?: number | null;
 }
 
 /** The mark of a cached summary for this browser, `deviceId` (default: the summary's caller). */
@@ -37,10 +42,16 @@ export function summaryMark(
   if (summary.appliedThrough === undefined) return { fetchedAt };
   const id = deviceId ?? summary.devices.find((d) => d.thisDevice)?.id ?? null;
   const through = id === null ? undefined : summary.appliedThrough[id];
+  // Figures of this browser with no watermark were written by a writer that keeps none (one of
+  // an older version, during a rolling deploy): counted as a server without watermarks would be.
+  if (through === undefined && summary.rows.some((row) => row.deviceId === id)) {
+    return { fetchedAt };
+  }
   return {
     fetchedAt,
     appliedThrough: through === undefined ? null : Date.parse(through),
     lastBatchId: summary.lastBatchId ?? null,
+    ...(summary.appliedSeq === undefined ? {} : { appliedSeq: summary.appliedSeq }),
   };
 }
 
@@ -50,6 +61,8 @@ export function summaryMark(
  * - pending (in the outbox): the server will receive it, and has not acknowledged it;
  * - local (recorded with sync off, or imported) and rejected (refused as invalid): the server
  *   does not have them and will not unless the person sends earlier history (then pending);
+ * - sent, with the batch's own number (`seq`, from a server that orders by it): missing while
+ *   the summary's appliedSeq for this browser is below it, with the same exception as below;
  * - sent, with the server's receivedAt: missing while the summary's watermark for this browser
  *   is before it (in Kafka mode the server writes a batch after acknowledging it), unless one
  *   of the batches that carried it is the batch at the watermark (an earlier send whose answer
@@ -62,6 +75,10 @@ export function summaryMark(
 export function missingFromSummary(visit: StoredVisit, mark: SummaryMark | number): boolean {
   if (visit.syncState !== 'sent') return true;
   const m = typeof mark === 'number' ? { fetchedAt: mark } : mark;
+  if (m.appliedSeq !== undefined && visit.ackSeq !== undefined) {
+    if (m.lastBatchId != null && visit.ackBatches?.includes(m.lastBatchId) === true) return false;
+    return m.appliedSeq === null || visit.ackSeq > m.appliedSeq;
+  }
   if (m.appliedThrough !== undefined && visit.ackedAt !== undefined) {
     if (m.lastBatchId != null && visit.ackBatches?.includes(m.lastBatchId) === true) return false;
     return m.appliedThrough === null || visit.ackedAt > m.appliedThrough;

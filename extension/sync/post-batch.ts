@@ -34,6 +34,7 @@ async function send(
   deps: PostBatchDeps,
   json: string,
   gzip: boolean,
+  seq: number | undefined,
 ): Promise<Response | ApiError> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${deps.token}`,
@@ -44,20 +45,28 @@ async function send(
     body = await deps.compress(json);
     headers['content-encoding'] = 'gzip';
   }
-  return fetchWithTimeout(deps, apiUrl(deps.baseUrl, '/api/v1/events'), {
+  // In the query, not the envelope: a server that does not know it ignores it, where its
+  // strict envelope would refuse an unknown field.
+  const path = seq === undefined ? '/api/v1/events' : `/api/v1/events?seq=${seq}`;
+  return fetchWithTimeout(deps, apiUrl(deps.baseUrl, path), {
     method: 'POST',
     headers,
     body,
   });
 }
 
-export async function postBatch(deps: PostBatchDeps, json: string): Promise<SendOutcome> {
+/** `seq`: the batch's own number (orders this browser's batches for the summary). */
+export async function postBatch(
+  deps: PostBatchDeps,
+  json: string,
+  seq?: number,
+): Promise<SendOutcome> {
   const gzip = deps.compress !== null && json.length >= MIN_COMPRESS_BYTES;
-  let res = await send(deps, json, gzip);
+  let res = await send(deps, json, gzip, seq);
   // A proxy that does not pass Content-Encoding through: plain JSON still gets there.
   if (gzip && !isApiError(res) && res.status === 415) {
     await res.body?.cancel();
-    res = await send(deps, json, false);
+    res = await send(deps, json, false, seq);
   }
   if (isApiError(res)) return { kind: 'retry', error: res, retryAfterMs: null };
 

@@ -60,7 +60,10 @@ describe('syncOnce: sending', () => {
     expect(seen.map((r) => r.events.length)).toEqual([500, 500, 234]);
     expect(seen.flatMap((r) => r.events.map((e) => e.id))).toEqual(ids);
     const first = seen[0];
-    expect(first?.url).toBe('https://ingest.example/api/v1/events');
+    // Each batch carries this browser's own number for it, increasing, from the clock at least.
+    const seqs = seen.map((r) => Number(new URL(r.url).searchParams.get('seq')));
+    expect(seqs).toEqual([T0, T0 + 1, T0 + 2]);
+    expect(first?.url).toBe(`https://ingest.example/api/v1/events?seq=${T0}`);
     expect(first?.gzip).toBe(true);
     expect(first?.headers.get('authorization')).toBe('Bearer device.secret');
     expect(first?.headers.get('content-type')).toBe('application/json');
@@ -246,7 +249,29 @@ describe('syncOnce: retries', () => {
     await syncOnce(deps, { force: true });
     expect(seen).toHaveLength(2);
     expect(seen[1]?.batchId).toBe(seen[0]?.batchId);
+    expect(seen[1]?.url).toBe(seen[0]?.url);
     expect((await getSyncMeta(db)).inFlight).toBeNull();
+  });
+
+  it('keeps the number the server echoes, and none from a server that does not', async () => {
+    const { deps, seen, ids } = await setup(
+      2,
+      (req, n) => {
+        const seq = Number(new URL(req.url).searchParams.get('seq'));
+        return json(200, {
+          accepted: req.events.length,
+          rejected: [],
+          receivedAt: new Date(T0).toISOString(),
+          ...(n === 0 ? { seq } : {}),
+        });
+      },
+      { limits: { maxEvents: 1, maxBodyBytes: 1_000_000 } },
+    );
+    await syncOnce(deps);
+    expect(seen).toHaveLength(2);
+    const first = await db.visits.get(ids[0] ?? '');
+    expect(first?.ackSeq).toBe(Number(new URL(seen[0]?.url ?? '').searchParams.get('seq')));
+    expect((await db.visits.get(ids[1] ?? ''))?.ackSeq).toBeUndefined();
   });
 
   it("keeps the server's receivedAt and the batches that may have stored each visit", async () => {

@@ -109,7 +109,7 @@ function settleAccepted(
   visits: readonly StoredVisit[],
   result: IngestResult,
   at: number,
-  batch: Omit<BatchAck, 'receivedAt'>,
+  batch: Omit<BatchAck, 'receivedAt' | 'seq'>,
 ): Promise<{ sent: number; rejected: number }> {
   const byIndex = new Map(result.rejected.map((r) => [r.index, r]));
   const sentIds: string[] = [];
@@ -121,12 +121,14 @@ function settleAccepted(
   });
   // The server's receivedAt places the batch among this browser's: the summary's watermark
   // tells which acknowledged visits it holds (stats/all-browsers.ts).
+  // Its echoed seq (a server that orders by it) places it by this browser's own numbering.
   const receivedAt = result.receivedAt === undefined ? Number.NaN : Date.parse(result.receivedAt);
+  const seq = result.seq === undefined ? {} : { seq: result.seq };
   return settleBatch(db, {
     sentIds,
     rejections,
     at,
-    ...(Number.isNaN(receivedAt) ? {} : { ack: { ...batch, receivedAt } }),
+    ...(Number.isNaN(receivedAt) ? {} : { ack: { ...batch, receivedAt, ...seq } }),
   });
 }
 
@@ -158,6 +160,7 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
   const newBatchId = deps.newBatchId ?? uuidv7;
   let { attempt, inFlight } = meta;
   let unanswered = meta.unanswered ?? [];
+  let batchSeq = meta.batchSeq ?? 0;
   /** Halves of refused batches, sent before anything new (a stack: the first half on top). */
   const refused: StoredVisit[][] = [];
 
@@ -169,19 +172,25 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
     const ids = visits.map((v) => v.id);
     // Same events as the unanswered request: same batch id, so the server's log reads
     // as one batch retried. Resending is harmless either way (idempotent on event id).
-    const batchId =
-      inFlight !== null && sameIds(inFlight.eventIds, ids) ? inFlight.batchId : newBatchId();
+    const retry = inFlight !== null && sameIds(inFlight.eventIds, ids);
+    const batchId = retry && inFlight !== null ? inFlight.batchId : newBatchId();
     if (inFlight !== null && inFlight.batchId !== batchId) {
       // Unanswered, and not sent again as it was: the server may have stored it.
       unanswered = [...unanswered, inFlight].slice(-MAX_UNANSWERED);
     }
     inFlight = { batchId, eventIds: ids };
     const sentAt = deps.now();
-    await updateSyncMeta(db, { lastAttemptAt: sentAt, inFlight, unanswered });
+    // A new batch's number is above every earlier one's; from the clock at least, so a browser
+    // whose sync state was lost still numbers above what it sent before (unless its clock went
+    // back). A retry keeps its number, as it keeps its id.
+    const seq = retry && batchSeq > 0 ? batchSeq : Math.max(batchSeq + 1, Math.floor(sentAt));
+    batchSeq = seq;
+    await updateSyncMeta(db, { lastAttemptAt: sentAt, inFlight, unanswered, batchSeq });
     tally.requests += 1;
     const outcome = await postBatch(
       post,
       encodeBatchBody(batchId, new Date(sentAt).toISOString(), parts),
+      seq,
     );
 
     switch (outcome.kind) {

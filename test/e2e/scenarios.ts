@@ -630,7 +630,14 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
       // The export leaves out the internal fields: the day index and the sync's acknowledgement marks.
       const stored = (await visits())
         .map(
-          ({ startedMs: _startedMs, ackedAt: _ackedAt, ackBatches: _ackBatches, sentAt, ...v }) =>
+          ({
+            startedMs: _startedMs,
+            ackedAt: _ackedAt,
+            ackBatches: _ackBatches,
+            ackSeq: _ackSeq,
+            sentAt,
+            ...v
+          }) =>
             sentAt === undefined ? v : { ...v, sentAt: new Date(sentAt as number).toISOString() },
         )
         .sort((x, y) => String(x.id).localeCompare(String(y.id)));

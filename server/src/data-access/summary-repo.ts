@@ -14,6 +14,8 @@ export interface Watermark {
   deviceId: string;
   appliedThrough: Date;
   batchId: string;
+  /** The greatest of the device's own batch numbers applied (null: none with one yet). */
+  appliedSeq: number | null;
 }
 
 /**
@@ -47,9 +49,14 @@ export async function readSummary(
       values: [deviceIds, from, to, tz, sorted],
       rowMode: 'array',
     });
-    const w = await client.query<{ device_id: string; applied_through: Date; batch_id: string }>({
+    const w = await client.query<{
+      device_id: string;
+      applied_through: Date;
+      batch_id: string;
+      applied_seq: string | null;
+    }>({
       name: 'read-watermarks',
-      text: `SELECT device_id, applied_through, batch_id FROM device_watermarks
+      text: `SELECT device_id, applied_through, batch_id, applied_seq FROM device_watermarks
               WHERE device_id = ANY($1::uuid[])`,
       values: [deviceIds],
     });
@@ -60,6 +67,7 @@ export async function readSummary(
         deviceId: row.device_id,
         appliedThrough: row.applied_through,
         batchId: row.batch_id,
+        appliedSeq: row.applied_seq === null ? null : Number(row.applied_seq),
       })),
     };
   } catch (err) {

@@ -24,6 +24,11 @@ export const VisitRecordSchema = z.object({
   activeMs: z.int().min(0),
   transition: z.string().nullable(),
   receivedAt: isoTime,
+  /**
+   * The device's own number for the batch (POST /api/v1/events?seq=N), increasing with each new
+   * batch it sends: orders its batches for the summary's watermark. Absent from older clients.
+   */
+  seq: z.int().min(1).optional(),
   /** receivedAt - sentAt: added to client times to correct the device clock. */
   clockSkewMs: z.int(),
   client: z.object({
@@ -40,7 +45,7 @@ export type VisitRecord = z.infer<typeof VisitRecordSchema>;
 /** What the records of one request share: sent once per request on Kafka and to PostgreSQL. */
 export type RequestContext = Pick<
   VisitRecord,
-  'deviceId' | 'batchId' | 'receivedAt' | 'clockSkewMs' | 'client'
+  'deviceId' | 'batchId' | 'receivedAt' | 'seq' | 'clockSkewMs' | 'client'
 >;
 
 /** Whether two records came with the same request context. */
@@ -49,6 +54,7 @@ export function sameRequestContext(a: RequestContext, b: RequestContext): boolea
     a.deviceId === b.deviceId &&
     a.batchId === b.batchId &&
     a.receivedAt === b.receivedAt &&
+    a.seq === b.seq &&
     a.clockSkewMs === b.clockSkewMs &&
     (a.client === b.client ||
       (a.client.browserName === b.client.browserName &&

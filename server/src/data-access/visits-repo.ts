@@ -6,6 +6,7 @@ import { COPY_COLUMNS, copyChunks } from './copy-text.js';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
 import { sameRequestContext, type VisitRecord, type WriteResult } from './visit-record.js';
+import { moveWatermarks } from './watermarks-repo.js';
 
 /**
  * Stores records idempotently (on (id, started_at)); one transaction commits
@@ -53,38 +54,6 @@ async function writeVisits(
   const inserted = await store(client, rows);
   await moveWatermarks(client, rows);
   return { inserted, dropped };
-}
-
-/**
- * Each device's watermark (migration summary-watermarks): the receivedAt and batchId of the
- * latest of its batches applied, in the transaction that stores them, so a summary read in one
- * snapshot with it holds exactly the batches up to it. Rows inserted or not (a resend's visits
- * are stored already): the batch is applied either way. Never moved back: a consumer replaying
- * older messages, or a slow request's batch after its retry, applies nothing newer. Last in the
- * transaction and in device order, so the row locks are held only until the commit.
- */
-async function moveWatermarks(client: PoolClient, rows: VisitRecord[]): Promise<void> {
-  const latest = new Map<string, VisitRecord>();
-  for (const r of rows) {
-    const seen = latest.get(r.deviceId);
-    if (seen === undefined || Date.parse(r.receivedAt) > Date.parse(seen.receivedAt)) {
-      latest.set(r.deviceId, r);
-    }
-  }
-  const marks = [...latest.values()];
-  await client.query({
-    name: 'move-watermarks',
-    text: `INSERT INTO device_watermarks AS w (device_id, applied_through, batch_id)
-           SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[]) ORDER BY 1
-           ON CONFLICT (device_id) DO UPDATE
-             SET applied_through = EXCLUDED.applied_through, batch_id = EXCLUDED.batch_id
-             WHERE w.applied_through < EXCLUDED.applied_through`,
-    values: [
-      arrayLiteral(marks.map((r) => r.deviceId)),
-      arrayLiteral(marks.map((r) => r.receivedAt)),
-      arrayLiteral(marks.map((r) => r.batchId)),
-    ],
-  });
 }
 
 /**

@@ -13,6 +13,8 @@ import { AppError } from './errors.js';
 export interface IngestContext {
   deviceId: string;
   receivedAt: Date;
+  /** The device's number for the batch (the request's `seq`), when it sent one. */
+  seq?: number;
   userAgent: ParsedUserAgent;
   retentionDays: number;
   /** The largest |receivedAt - sentAt| corrected; a batch beyond it is refused whole. */
@@ -130,6 +132,7 @@ export function prepareBatch(
       activeMs: e.activeMs,
       transition: e.transition,
       receivedAt,
+      ...(ctx.seq === undefined ? {} : { seq: ctx.seq }),
       clockSkewMs,
       client: {
         browserName: ctx.userAgent.browserName,

@@ -99,6 +99,8 @@ export async function summarize(
     throw new AppError('invalid_request', `tz: "${range.tz}" is not a time zone this server knows`);
   }
   const { rows, watermarks } = read;
+  // Only the caller's own batch number: the others' are theirs, and mean nothing to it.
+  const own = watermarks.find((w) => w.deviceId === deviceId);
   const head = {
     ...(range.v === 2 ? { v: 2 } : {}),
     from: range.from,
@@ -109,7 +111,8 @@ export async function summarize(
     appliedThrough: Object.fromEntries(
       watermarks.map((w) => [w.deviceId, w.appliedThrough.toISOString()]),
     ),
-    lastBatchId: watermarks.find((w) => w.deviceId === deviceId)?.batchId ?? null,
+    lastBatchId: own?.batchId ?? null,
+    appliedSeq: own?.appliedSeq ?? null,
   };
   const start = JSON.stringify(head).slice(0, -1);
   return range.v === 2

@@ -3,7 +3,7 @@
  * writes): one message per accepted request and device, the fields every
  * record of the request shares said once, then its visits:
  *
- *   {"v":2,"deviceId":..,"batchId":..,"receivedAt":..,"clockSkewMs":..,"client":{..},
+ *   {"v":2,"deviceId":..,"batchId":..,"receivedAt":..,"seq":..,"clockSkewMs":..,"client":{..},
  *    "visits":[{"id":..,"sessionId":..,"url":..,"domain":..,"title":..,"startedAt":..,
  *               "endedAt":..,"activeMs":..,"transition":..}, ..]}
  *
@@ -51,6 +51,7 @@ const BatchMessageSchema = z.compile(
     deviceId: true,
     batchId: true,
     receivedAt: true,
+    seq: true,
     clockSkewMs: true,
     client: true,
   }).extend({
@@ -74,6 +75,8 @@ function encodeRun(run: VisitRecord[], maxBytes: number, out: EncodedMessage[]):
       deviceId: first.deviceId,
       batchId: first.batchId,
       receivedAt: first.receivedAt,
+      // Absent when the client sent none; consumers before it ignore the field.
+      ...(first.seq === undefined ? {} : { seq: first.seq }),
       clockSkewMs: first.clockSkewMs,
       client: first.client,
       visits: run.map((r) => ({
@@ -179,19 +182,15 @@ export function decodeVisitMessage(value: string | null, visit: MessageVisitor):
     });
     return;
   }
-  const { deviceId, batchId, receivedAt, clockSkewMs, client, visits } = batch.data;
+  const { deviceId, batchId, receivedAt, seq, clockSkewMs, client, visits } = batch.data;
+  const shared = { deviceId, batchId, receivedAt, ...(seq === undefined ? {} : { seq }) };
   visits.forEach((raw, index) => {
     const item = VisitItemSchema.safeParse(raw);
     if (item.success) {
-      visit.record(
-        { v: 1, ...item.data, deviceId, batchId, receivedAt, clockSkewMs, client },
-        index,
-      );
+      visit.record({ v: 1, ...item.data, ...shared, clockSkewMs, client }, index);
       return;
     }
-    const alone = isObject(raw)
-      ? { ...raw, v: 1, deviceId, batchId, receivedAt, clockSkewMs, client }
-      : raw;
+    const alone = isObject(raw) ? { ...raw, v: 1, ...shared, clockSkewMs, client } : raw;
     visit.poison({
       value: JSON.stringify(alone) ?? null,
       reason: `value is not a visit record (visit ${index} of the batch): ${describeIssues(item.error)}`,

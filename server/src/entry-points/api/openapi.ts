@@ -100,6 +100,15 @@ export function buildOpenApiDocument(): JsonObject {
         post: {
           summary: 'Send a batch of visits (body may be gzip-encoded)',
           security: bearer,
+          parameters: [
+            {
+              name: 'seq',
+              in: 'query',
+              description:
+                "The device's own number for the batch, above every earlier batch's (a retry keeps it): orders its batches for the summary's appliedSeq",
+              schema: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
+            },
+          ],
           requestBody: {
             required: true,
             content: {
@@ -112,10 +121,12 @@ export function buildOpenApiDocument(): JsonObject {
           responses: {
             '200': {
               description:
-                "Accepted, with per-event rejections and the batch's receivedAt (compared with the summary's appliedThrough)",
+                "Accepted, with per-event rejections, the batch's receivedAt (compared with the summary's appliedThrough) and its seq echoed (compared with appliedSeq)",
               ...json('IngestResult'),
             },
-            '400': error('invalid_json, invalid_batch, or clock_skew (nothing accepted)'),
+            '400': error(
+              'invalid_json, invalid_batch, clock_skew or invalid_request (a malformed seq; nothing accepted)',
+            ),
             '401': error('unauthorized'),
             '403': error('device_deleted, device_revoked or study_ended (nothing accepted)'),
             '413': error('payload_too_large'),

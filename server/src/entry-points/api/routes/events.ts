@@ -10,6 +10,23 @@ import type { ApiDeps } from '../deps.js';
 import { deviceIdOf, deviceOf, requireDevice, requireStudyOpen } from '../middleware/auth.js';
 import { jsonBody } from '../middleware/json-body.js';
 
+/**
+ * The request's `seq`: the device's own number for the batch, a whole number from 1 to 2^53-1
+ * (undefined: none sent). It only orders the device's own batches, so any value is the
+ * device's own business; a malformed one refuses the request (nothing accepted).
+ */
+function batchSeq(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = typeof raw === 'string' && /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new AppError(
+      'invalid_request',
+      'seq must appear once, as a whole number from 1 to 9007199254740991; nothing was accepted',
+    );
+  }
+  return n;
+}
+
 /** `deviceLimit`: the app's one per-device limiter, shared with the other device routes. */
 export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router {
   const router = Router();
@@ -22,6 +39,7 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
     ...jsonBody(LIMITS.maxBodyBytes),
     async (req, res) => {
       const receivedAt = deps.now();
+      const seq = batchSeq(req.query.seq);
       const envelope = EventBatchSchema.safeParse(req.body);
       if (!envelope.success) {
         throw new AppError(
@@ -34,6 +52,7 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
       const { records, rejected } = prepareBatch(envelope.data, {
         deviceId: deviceIdOf(res.locals),
         receivedAt,
+        ...(seq === undefined ? {} : { seq }),
         userAgent: parseUserAgent(req.get('user-agent')),
         retentionDays: deps.config.retentionDays,
         maxClockSkewMs: deps.config.maxClockSkewDays * 86_400_000,
@@ -50,11 +69,13 @@ export function eventsRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
         throw err;
       });
       stop();
-      // receivedAt orders the batch among the device's: the summary's watermark (domain/summary.ts).
+      // seq (else receivedAt) orders the batch among the device's: the summary's watermark
+      // (domain/summary.ts). Echoed so the client knows this server ordered by it.
       const result: IngestResult = {
         accepted: records.length,
         rejected,
         receivedAt: receivedAt.toISOString(),
+        ...(seq === undefined ? {} : { seq }),
       };
       deps.metrics.eventsAccepted.inc(result.accepted);
       deps.metrics.cohortEventsAccepted.inc(
