@@ -58,77 +58,85 @@ async function twin(pool: Pool, recent: VisitRecord): Promise<(r: VisitRecord[])
 }
 
 describe('the Study days kept', () => {
-  it('stay the views after inserts, resends, erases, retention and a new MIN_GROUP_DEVICES', () =>
-    withDatabase('study_day_cache', async (pool, device, recent) => {
-      // Two devices, groups of 2 show.
-      await pool.query('UPDATE study_settings SET min_group_devices = 2');
-      const both = await twin(pool, recent);
-      expect(await expectKeptAsViews(pool)).toBe(1);
+  it(
+    'stay the views after inserts, resends, erases, retention and a new MIN_GROUP_DEVICES',
+    () =>
+      withDatabase('study_day_cache', async (pool, device, recent) => {
+        // Two devices, groups of 2 show.
+        await pool.query('UPDATE study_settings SET min_group_devices = 2');
+        const both = await twin(pool, recent);
+        expect(await expectKeptAsViews(pool)).toBe(1);
 
-      const session = uuidv7();
-      const a = { ...visit(device, new Date(NOW - 3 * DAY), 0), sessionId: session };
-      const b = { ...visit(device, new Date(NOW - 3 * DAY + HOUR), 0), domain: 'news.example' };
-      const c = { ...visit(device, new Date(NOW - 2 * DAY), 0), domain: 'news.example' };
-      const old = { ...visit(device, month(-5, 3), 0), domain: 'old.example' };
-      await insertVisits(pool, both([a, b]));
-      expect(await expectKeptAsViews(pool)).toBe(3);
-      // A resend adds nothing; c and old are new.
-      await insertVisits(pool, both([a, b, c, old]));
-      expect(await expectKeptAsViews(pool)).toBe(5);
-      // The first device's news.example goes: on day -3 it is one device's, under (other
-      // sites), which then holds one device and is left out; day -2 has one device left.
-      expect(await deleteDeviceVisits(pool, device, { domain: 'news.example' })).toBe(2);
-      expect(await expectKeptAsViews(pool)).toBe(3);
+        const session = uuidv7();
+        const a = { ...visit(device, new Date(NOW - 3 * DAY), 0), sessionId: session };
+        const b = { ...visit(device, new Date(NOW - 3 * DAY + HOUR), 0), domain: 'news.example' };
+        const c = { ...visit(device, new Date(NOW - 2 * DAY), 0), domain: 'news.example' };
+        const old = { ...visit(device, month(-5, 3), 0), domain: 'old.example' };
+        await insertVisits(pool, both([a, b]));
+        expect(await expectKeptAsViews(pool)).toBe(3);
+        // A resend adds nothing; c and old are new.
+        await insertVisits(pool, both([a, b, c, old]));
+        expect(await expectKeptAsViews(pool)).toBe(5);
+        // The first device's news.example goes: on day -3 it is one device's, under (other
+        // sites), which then holds one device and is left out; day -2 has one device left.
+        expect(await deleteDeviceVisits(pool, device, { domain: 'news.example' })).toBe(2);
+        expect(await expectKeptAsViews(pool)).toBe(3);
 
-      // Retention drops month -5 with old.example's day.
-      await maintainPartitions(pool, {
-        now: new Date(NOW),
-        monthsAhead: 0,
-        monthsBack: 0,
-        retentionDays: 40,
-      });
-      expect(await expectKeptAsViews(pool)).toBe(2);
+        // Retention drops month -5 with old.example's day.
+        await maintainPartitions(pool, {
+          now: new Date(NOW),
+          monthsAhead: 0,
+          monthsBack: 0,
+          retentionDays: 40,
+        });
+        expect(await expectKeptAsViews(pool)).toBe(2);
 
-      // With 3, the two devices' groups all go.
-      await pool.query('UPDATE study_settings SET min_group_devices = 3');
-      expect(await expectKeptAsViews(pool)).toBe(0);
-      await pool.query('UPDATE study_settings SET min_group_devices = 2');
-      expect(await expectKeptAsViews(pool)).toBe(2);
+        // With 3, the two devices' groups all go.
+        await pool.query('UPDATE study_settings SET min_group_devices = 3');
+        expect(await expectKeptAsViews(pool)).toBe(0);
+        await pool.query('UPDATE study_settings SET min_group_devices = 2');
+        expect(await expectKeptAsViews(pool)).toBe(2);
 
-      await eraseDevice(pool, device);
-      expect(await expectKeptAsViews(pool)).toBe(0);
-    }), 120_000);
+        await eraseDevice(pool, device);
+        expect(await expectKeptAsViews(pool)).toBe(0);
+      }),
+    120_000,
+  );
 
-  it('keep a day listed that a writer changed while a refresh ran', () =>
-    withDatabase('study_day_cache_race', async (pool, device, recent) => {
-      await pool.query('UPDATE study_settings SET min_group_devices = 2');
-      const both = await twin(pool, recent);
-      await refreshStudyDays(pool);
-      const writer = await pool.connect();
-      try {
-        // The writer's visit is not committed when the refresh starts: the refresh neither
-        // sees it nor takes its day off the list, so the day stays listed until made again.
-        await writer.query('BEGIN');
-        const start = new Date(NOW - 4 * DAY);
-        for (const [v] of both([visit(device, start, 0)]).map((r) => [r])) {
-          await writer.query(
-            `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url,
+  it(
+    'keep a day listed that a writer changed while a refresh ran',
+    () =>
+      withDatabase('study_day_cache_race', async (pool, device, recent) => {
+        await pool.query('UPDATE study_settings SET min_group_devices = 2');
+        const both = await twin(pool, recent);
+        await refreshStudyDays(pool);
+        const writer = await pool.connect();
+        try {
+          // The writer's visit is not committed when the refresh starts: the refresh neither
+          // sees it nor takes its day off the list, so the day stays listed until made again.
+          await writer.query('BEGIN');
+          const start = new Date(NOW - 4 * DAY);
+          for (const v of both([visit(device, start, 0)])) {
+            await writer.query(
+              `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url,
              domain, title, active_ms, transition, started_at_corrected, ended_at_corrected,
              clock_skew_ms, received_at, written_at)
            VALUES ($1, $2, $2, $3, $1, $1, NULL, 'late.example', NULL, 1000, 'link', $2, $2, 0,
                    $2, $2)`,
-            [v?.id, start, v?.deviceId],
-          );
+              [v.id, start, v.deviceId],
+            );
+          }
+          await refreshStudyDays(pool);
+          await writer.query('COMMIT');
+        } finally {
+          writer.release();
         }
-        await refreshStudyDays(pool);
-        await writer.query('COMMIT');
-      } finally {
-        writer.release();
-      }
-      const listed = await pool.query('SELECT count(*)::int AS n FROM study_dirty_days');
-      expect(listed.rows[0].n).toBeGreaterThan(0);
-      const domains = await pool.query(DOMAINS_IN);
-      expect(domains.rows.map((r) => r.domain)).toContain('late.example');
-      expect(await expectKeptAsViews(pool)).toBe(2);
-    }), 120_000);
+        const listed = await pool.query('SELECT count(*)::int AS n FROM study_dirty_days');
+        expect(listed.rows[0].n).toBeGreaterThan(0);
+        const domains = await pool.query(DOMAINS_IN);
+        expect(domains.rows.map((r) => r.domain)).toContain('late.example');
+        expect(await expectKeptAsViews(pool)).toBe(2);
+      }),
+    120_000,
+  );
 });
