@@ -9,7 +9,7 @@ import { Dexie } from 'dexie';
 import { addDays } from './day.js';
 import type { DailyRollup, TracksphereDb } from './schema.js';
 import { type DayRange, rollupsInRange } from './stats-queries.js';
-import { moveTailWindow, TAIL_SPANS, tailWindowOf } from './tail-rollups.js';
+import { moveTailWindow, TAIL_SPANS, type TailWindow, tailWindowOf } from './tail-rollups.js';
 
 /** A host's figures over part of the range (rows of one host add up). */
 export interface HostFigures {
@@ -61,19 +61,15 @@ const DAILY_ONLY_DAYS = 31;
 /**
  * A range as long as a window (tail-rollups.ts) and ending no earlier than it: the window's row
  * per host (moved to the range first) and the last day's daily rows; null for any other range.
+ * A window already in place is read in a read-only transaction (nothing to commit); one that
+ * must move is moved and read in one read-write transaction.
  */
 async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollups | null> {
   const span = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
   if (!TAIL_SPANS.includes(span)) return null;
   const window = tailWindowOf(span, range.to);
   const tables = [db.tailWindows, db.tailRollups, db.dailyRollups, db.daySums];
-  return db.transaction('rw', tables, async () => {
-    const current = await db.tailWindows.get(span);
-    // An earlier range (the person paging back) reads as any other, leaving the window be.
-    if (current !== undefined && current.through > window.through) return null;
-    if (current?.from !== window.from || current.through !== window.through) {
-      await moveTailWindow(db, span, window, current);
-    }
+  const read = async (): Promise<RangeRollups> => {
     const [hosts, last, days] = await Promise.all([
       db.tailRollups
         .where('[span+domain]')
@@ -83,6 +79,19 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
       db.daySums.where('day').between(range.from, window.through, true, true).toArray(),
     ]);
     return { hosts: [...hosts, ...last], days: [...days, ...daysOf(last)] };
+  };
+  const inPlace = (w: TailWindow | undefined) =>
+    w?.from === window.from && w.through === window.through;
+  const ready = await db.transaction('r', tables, async () =>
+    inPlace(await db.tailWindows.get(span)) ? read() : null,
+  );
+  if (ready !== null) return ready;
+  return db.transaction('rw', tables, async () => {
+    const current = await db.tailWindows.get(span);
+    // An earlier range (the person paging back) reads as any other, leaving the window be.
+    if (current !== undefined && current.through > window.through) return null;
+    if (!inPlace(current)) await moveTailWindow(db, span, window, current);
+    return read();
   });
 }
 
