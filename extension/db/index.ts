@@ -22,6 +22,7 @@ export {
   oldestPending,
   pendingCount,
   queueLocalVisits,
+  type RecentAck,
   type Rejection,
   rejectedVisits,
   settleBatch,

@@ -73,7 +73,23 @@ declare module './schema.js' {
   interface SyncMeta {
     /** The number of the latest batch sent (POST /api/v1/events?seq=N; a retry sends it again). */
     batchSeq?: number;
+    /**
+     * The latest acknowledged batches, oldest first: what a summary may not hold yet, so the
+     * options page reads only those visits (stats/summary-candidates.ts).
+     */
+    recentAcks?: RecentAck[];
   }
+}
+
+/** An acknowledged batch: how it compares with a summary's watermark, and its visits' starts. */
+export interface RecentAck {
+  /** When this browser got the answer (its clock). */
+  at: number;
+  receivedAt?: number;
+  seq?: number;
+  /** The earliest and latest startedMs of the visits it acknowledged. */
+  fromMs: number;
+  toMs: number;
 }
 
 /** Marks visits acknowledged by the server (`ack`: by one that said when it received them). */

@@ -12,7 +12,6 @@ import {
   localDayOf,
   localStartOfDay,
   type TracksphereDb,
-  visitsStartedIn,
 } from '../db/index.js';
 import type { AllBrowsersReply, OpenVisitFigure } from '../messaging/protocol.js';
 import { type AllBrowsersDay, missingFromSummary } from './all-browsers.js';
@@ -20,6 +19,7 @@ import type { HistoryStats } from './history-stats.js';
 import { withOpenVisits } from './open-visits.js';
 import { rangeStats } from './range-history.js';
 import type { SiteOf } from './site-shares.js';
+import { summaryCandidates } from './summary-candidates.js';
 
 /** What missingFromSummary weighs a visit against (when the summary came, and what it holds). */
 export type SummaryMarkOf = Parameters<typeof missingFromSummary>[1];
@@ -32,10 +32,11 @@ export async function unacknowledgedInRange(
   dayOf: DayOf = localDayOf,
   startOfDay: (day: string) => number = localStartOfDay,
 ): Promise<DailyRollup[]> {
-  const visits = await visitsStartedIn(db, {
-    fromMs: startOfDay(range.from),
-    toMs: startOfDay(addDays(range.to, 1)),
-  });
+  const visits = await summaryCandidates(
+    db,
+    { fromMs: startOfDay(range.from), toMs: startOfDay(addDays(range.to, 1)) },
+    mark,
+  );
   const rows = new Map<string, DailyRollup>();
   for (const visit of visits) {
     if (!missingFromSummary(visit, mark)) continue;

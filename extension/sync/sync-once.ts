@@ -12,6 +12,7 @@ import {
   markRejected,
   oldestPending,
   pendingCount,
+  type RecentAck,
   type Rejection,
   type StoredVisit,
   type SyncMeta,
@@ -83,6 +84,24 @@ export const DEFAULT_MAX_REQUESTS = 20;
 
 /** Unanswered batches remembered (StoredVisit.ackBatches): a run of lost answers is short. */
 const MAX_UNANSWERED = 8;
+
+/**
+ * Acknowledged batches remembered (SyncMeta.recentAcks): more than a consumer's usual lag, so
+ * the options page reads only the visits a summary may lack; beyond it, all of the range.
+ */
+const MAX_RECENT_ACKS = 64;
+
+function recentAck(visits: readonly StoredVisit[], result: IngestResult, at: number): RecentAck {
+  const starts = visits.map((v) => v.startedMs);
+  const receivedAt = result.receivedAt === undefined ? Number.NaN : Date.parse(result.receivedAt);
+  return {
+    at,
+    ...(Number.isNaN(receivedAt) ? {} : { receivedAt }),
+    ...(result.seq === undefined ? {} : { seq: result.seq }),
+    fromMs: Math.min(...starts),
+    toMs: Math.max(...starts),
+  };
+}
 
 /** One run per database at a time: the alarm and "sync now" must not send the same events twice. */
 const running = new WeakMap<TracksphereDb, Promise<SyncRunResult>>();
@@ -161,6 +180,7 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
   let { attempt, inFlight } = meta;
   let unanswered = meta.unanswered ?? [];
   let batchSeq = meta.batchSeq ?? 0;
+  let recentAcks = meta.recentAcks ?? [];
   /** Halves of refused batches, sent before anything new (a stack: the first half on top). */
   const refused: StoredVisit[][] = [];
 
@@ -195,10 +215,14 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
 
     switch (outcome.kind) {
       case 'accepted': {
-        const settled = await settleAccepted(db, visits, outcome.result, deps.now(), {
+        const answeredAt = deps.now();
+        const settled = await settleAccepted(db, visits, outcome.result, answeredAt, {
           batchId,
           unanswered,
         });
+        recentAcks = [...recentAcks, recentAck(visits, outcome.result, answeredAt)].slice(
+          -MAX_RECENT_ACKS,
+        );
         tally.sent += settled.sent;
         tally.rejected += settled.rejected;
         attempt = 0;
@@ -215,6 +239,7 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
           lastError: null,
           inFlight,
           unanswered,
+          recentAcks,
         });
         break;
       }
