@@ -248,6 +248,17 @@ describe.each(BROWSERS)(
         ),
       ).toMatch(/\(this browser\): 45 sec, .+: 30 sec$/);
       expect(await page.$('[data-testid="scope-local-note"]')).not.toBeNull();
+      // Erase takes this browser's visits (and their server copy) only: none on a site that
+      // only the other browser has; Limit stays on every row.
+      const erasable = await page.$$eval('[data-testid="site-row"]', (rows) =>
+        rows
+          .filter((r) => r.querySelector('[data-testid="erase-site"]') !== null)
+          .map((r) => r.getAttribute('data-domain'))
+          .sort(),
+      );
+      expect(erasable).toEqual(['local.test', 'shared.test']);
+      const heads = await page.$$eval('thead th', (ths) => ths.map((th) => th.textContent ?? ''));
+      expect(heads).toContain('Limit and erase');
       expect(await axeViolationIds(page), 'sites').toEqual([]);
       if (name === 'Chromium') {
         await page.screenshot({ path: join(SCREENSHOTS, 'chromium-dashboard-sites-all.png') });
@@ -274,6 +285,21 @@ describe.each(BROWSERS)(
       });
       // The Overview's 30-day trend is this browser's, and says so.
       expect(await page.$('[data-testid="scope-local-note"]')).not.toBeNull();
+
+      // The popup remembers the same choice; choosing there is kept for the page too.
+      await openExtensionPage(page, `${eb.extensionUrl}popup.html`);
+      await page.waitForSelector('[data-testid="today-total"][data-scope="all"]', {
+        timeout: 20_000,
+      });
+      expect(await scopeValue(page)).toBe('all');
+      if (name === 'Chromium') {
+        await page.screenshot({ path: join(SCREENSHOTS, 'chromium-popup-scope-kept.png') });
+      }
+      await page.select('[data-testid="view-scope"]', 'this');
+      await openExtensionPage(page, `${eb.extensionUrl}popup.html?again`);
+      await page.waitForSelector('[data-testid="today-total"][data-scope="this"]');
+      await page.select('[data-testid="view-scope"]', 'all');
+      await page.waitForSelector('[data-testid="today-total"][data-scope="all"]');
 
       // The server unreachable: the week shows at once from the cache, as of when it came.
       await proxy.close();

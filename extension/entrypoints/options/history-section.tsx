@@ -39,6 +39,7 @@ export function HistorySection({
   openSite = null,
   dayRows,
   browsersOf,
+  erasable,
 }: {
   history: HistoryStats;
   /** Each row gets an erase button when given. */
@@ -53,6 +54,11 @@ export function HistorySection({
   dayRows?: readonly DailyRollup[] | undefined;
   /** Each browser's share of a site, in words, when the rows are all the linked browsers'. */
   browsersOf?: ((site: string) => string) | undefined;
+  /**
+   * Whether this browser holds a site: Erase erases this browser's visits and their copy on the
+   * server, so a site seen only in another browser gets none. Every site when not given.
+   */
+  erasable?: ((site: string) => boolean) | undefined;
 }): JSX.Element {
   const [query, setQuery] = useState('');
   const [asking, setAsking] = useState<string | null>(null);
@@ -126,7 +132,7 @@ export function HistorySection({
                 <span class="muted">%</span>
               </th>
               {categories ? <th scope="col">{t('columnCategory')}</th> : null}
-              {erase === undefined ? null : <th scope="col">{t('eraseSite')}</th>}
+              {erase === undefined ? null : <th scope="col">{t('columnSiteActions')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -173,7 +179,9 @@ export function HistorySection({
                 {erase === undefined ? null : (
                   <td>
                     <LimitSiteButton site={s.domain} />{' '}
-                    <EraseSiteButton site={s.domain} onAsk={setAsking} />
+                    {erasable === undefined || erasable(s.domain) ? (
+                      <EraseSiteButton site={s.domain} onAsk={setAsking} />
+                    ) : null}
                   </td>
                 )}
               </tr>

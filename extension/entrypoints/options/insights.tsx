@@ -76,6 +76,12 @@ function siteBrowsersText(across: RangeAcross): (site: string) => string {
       .join(', ');
 }
 
+/** Whether this browser has time on a site in the range (its own visits, sent or not). */
+function heldHere(across: RangeAcross): (site: string) => boolean {
+  const mine = across.browsers.byBrowser.find(({ device }) => device.thisDevice)?.device.id;
+  return (site) => mine !== undefined && across.siteBrowsers[site]?.[mine] !== undefined;
+}
+
 /** Runs `load` when its inputs change; its answer lands unless newer inputs came meanwhile. */
 function useLoaded<T>(load: (() => Promise<T>) | null, deps: unknown[]): T | null {
   const [value, setValue] = useState<T | null>(null);
@@ -216,6 +222,7 @@ export function Insights(props: InsightsProps): JSX.Element {
           title={title}
           dayRows={all.across?.rows}
           browsersOf={all.across === null ? undefined : siteBrowsersText(all.across)}
+          erasable={all.across === null ? undefined : heldHere(all.across)}
           openSite={site?.domain ?? null}
           onPages={(next) => setSite(next.domain === site?.domain ? null : next)}
         />

@@ -6,6 +6,7 @@ import { t } from '../../components/i18n.js';
 import { errorNote, type Note, note } from '../../components/note.js';
 import { scopedToday } from '../../components/scoped-today.js';
 import { useAllBrowsers } from '../../components/use-all-browsers.js';
+import { useKeptScope } from '../../components/use-kept-scope.js';
 import type { DailyRollup, DayTotal } from '../../db/index.js';
 // The module itself, not the sync index: that would pull the sync client and zod into the page.
 import { getSyncStatus, type SyncStatus } from '../../db/sync-status.js';
@@ -100,6 +101,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [categories, setCategories] = useState<CategorySettings | null>(null);
   const all = useAllBrowsers(now?.day ?? null, sitesOf, now);
+  const keepScope = useKeptScope(all.setScope, now?.status.sync.registered === true);
 
   // A layout effect runs right after the first render; a plain one would wait for the next
   // frame, and the figures with it.
@@ -231,7 +233,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
       trendStacks={trendStacks}
       scope={
         registered
-          ? { scope: all.scope, onScope: all.setScope, all: allDay, refreshing: all.refreshing }
+          ? { scope: all.scope, onScope: keepScope, all: allDay, refreshing: all.refreshing }
           : undefined
       }
       welcomeUrl={browser.runtime.getURL('/welcome.html')}
