@@ -17,7 +17,8 @@
 --                     change of study_settings lists every day with visits.
 --   study_days_refresh()  makes the listed days' rows again (from visit_device_hours and
 --                     visit_rollup, by their hour indexes) and takes the days off the list
---                     (those it saw); every writing process runs it with the fold.
+--                     (those it saw; today stays listed); every writing process runs it with
+--                     the fold.
 --   study_daily_in(from, to), study_domains_in(from, to)  the rows of the days in [from, to]:
 --                     kept rows for days not listed, rows made on the spot for listed days
 --                     (today, while visits arrive). So a panel is exact at any moment, refreshed
@@ -141,21 +142,27 @@ LANGUAGE sql STABLE SET search_path = public, pg_temp SET jit = off AS $$
   WHERE g.devices >= s.min_group_devices
 $$;
 
--- Takes the listed days off the list (those committed when it starts) and makes their rows
--- again; resolves with the number of days. A day listed again meanwhile stays listed. The lock
--- makes refreshers take turns. SECURITY DEFINER: the writers' roles may run it and nothing
--- more on these tables.
+-- Takes the listed days before today (UTC) off the list (those committed when it starts) and
+-- makes their rows again; resolves with the number of days made. Today and later days stay
+-- listed, once each: visits arrive all day, so readers make today on the spot anyway, and
+-- making it again every few seconds in every writing process would cost more than that. A day
+-- listed again meanwhile stays listed. The lock makes refreshers take turns. SECURITY DEFINER:
+-- the writers' roles may run it and nothing more on these tables.
 CREATE FUNCTION study_days_refresh() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 DECLARE
+  today date := (now() AT TIME ZONE 'UTC')::date;
+  listed date[];
   days date[];
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('study_days_refresh'));
-  WITH listed AS (DELETE FROM study_dirty_days RETURNING study_dirty_days.day)
-  SELECT array_agg(DISTINCT listed.day ORDER BY listed.day) INTO days FROM listed;
-  IF days IS NULL THEN
+  WITH taken AS (DELETE FROM study_dirty_days RETURNING study_dirty_days.day)
+  SELECT array_agg(DISTINCT taken.day ORDER BY taken.day) INTO listed FROM taken;
+  IF listed IS NULL THEN
     RETURN 0;
   END IF;
+  INSERT INTO study_dirty_days (day) SELECT d FROM unnest(listed) AS x(d) WHERE d >= today;
+  days := ARRAY(SELECT d FROM unnest(listed) AS x(d) WHERE d < today);
   DELETE FROM study_day_groups WHERE study_day_groups.utc_day = ANY (days);
   DELETE FROM study_day_domains WHERE study_day_domains.utc_day = ANY (days);
   INSERT INTO study_day_groups SELECT * FROM study_daily_of(days);
