@@ -82,4 +82,15 @@ describe('summaryCandidates', () => {
     expect(r.found).toEqual(r.all);
     expect(r.all).toHaveLength(8);
   });
+
+  it('reads only the unacknowledged visits of a browser that never sent any', async () => {
+    const db = freshTestDb();
+    await recordFinishedVisits(db, [makeVisit({ at: at(3) }), makeVisit({ at: at(4) })], {
+      syncEnabled: false,
+      dayOf: utcDayOf,
+    });
+    const r = await missingOf(db, { fetchedAt: T0, appliedThrough: null, lastBatchId: null });
+    expect(r.read).toBe(2);
+    expect(r.found).toEqual(r.all);
+  });
 });
