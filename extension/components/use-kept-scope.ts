@@ -3,7 +3,7 @@
  * storage.local (settings' optionsScopeItem), so a person who chose "All my browsers" sees it
  * again on the next opening. The page's own state (useAllBrowsers) follows it.
  */
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { optionsScopeItem } from '../settings/index.js';
 import type { ViewScope } from './use-all-browsers.js';
 
@@ -15,6 +15,8 @@ export function useKeptScope(
   apply: (scope: ViewScope) => void,
   registered: boolean,
 ): (scope: ViewScope) => void {
+  // A choice made before the kept one is read wins over it.
+  const chosen = useRef(false);
   useEffect(() => {
     if (!registered) {
       apply('this');
@@ -22,7 +24,7 @@ export function useKeptScope(
     }
     let current = true;
     optionsScopeItem.getValue().then(
-      (value) => current && apply(value),
+      (value) => current && !chosen.current && apply(value),
       () => undefined,
     );
     const unwatch = optionsScopeItem.watch((value) => apply(value));
@@ -32,6 +34,7 @@ export function useKeptScope(
     };
   }, [apply, registered]);
   return (scope) => {
+    chosen.current = true;
     apply(scope);
     void optionsScopeItem.setValue(scope);
   };
