@@ -99,8 +99,7 @@ export function pipelineHealthDashboard(): Dashboard {
       timeSeriesPanel(
         {
           title: 'Events received per minute',
-          description:
-            `Average per minute within each bucket, by server receive time.${LATE_EVENTS}`,
+          description: `Average per minute within each bucket, by server receive time.${LATE_EVENTS}`,
         },
         sql`
           SELECT $__timeGroupAlias(t, $__interval),
