@@ -125,4 +125,43 @@ describe('the dashboard rollups', () => {
       expect(left.rows.map((r) => r.id)).not.toContain(oldRow.id);
       await expectDashboardRollupsMatchVisits(pool);
     }));
+
+  it('lose a dropped month once when an erase of it is in flight as retention runs', () =>
+    withDatabase('dash_rollups_drop_race', async (pool, device) => {
+      const inDropped = visit(device, month(-5, 3), 0);
+      const alsoDropped = visit(device, month(-5, 4), 0);
+      const inKept = visit(device, month(-1, 3), 0);
+      await insertVisits(pool, [inDropped, alsoDropped, inKept]);
+      // The erase has deleted its row (its trigger took the row's counts out) and not committed
+      // when retention starts: the month's count must not see that row as still there.
+      const eraser = await pool.connect();
+      try {
+        await eraser.query('BEGIN');
+        await eraser.query('DELETE FROM visits WHERE id = $1', [inDropped.id]);
+        const retention = maintainPartitions(pool, {
+          now: new Date(NOW),
+          monthsAhead: 0,
+          monthsBack: 0,
+          retentionDays: 40,
+        });
+        await waitFor(async () => {
+          await eraser.query('SELECT pg_stat_clear_snapshot()');
+          const r = await eraser.query(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+          );
+          return (r.rowCount ?? 0) > 0;
+        }, 'retention to wait for the erase');
+        await eraser.query('COMMIT');
+        expect((await retention).dropped).toHaveLength(1);
+      } finally {
+        await eraser.query('ROLLBACK').catch(() => undefined);
+        eraser.release();
+      }
+      const left = (await pool.query<{ id: string }>('SELECT id FROM visits')).rows.map(
+        (r) => r.id,
+      );
+      expect(left).toContain(inKept.id);
+      expect(left).not.toContain(alsoDropped.id);
+      await expectDashboardRollupsMatchVisits(pool);
+    }));
 });

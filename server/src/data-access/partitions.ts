@@ -80,6 +80,14 @@ export interface MaintenanceResult {
   clocks: { server: Date; database: Date; newestReceived: Date | null };
 }
 
+/** A month of visits whose raw range ended a skew margin before the cutoff (it may be dropped). */
+function dropCandidate(name: string, cutoff: Date): boolean {
+  const m = /^visits_(\d{4})_(\d{2})$/.exec(name);
+  if (m === null) return false;
+  const end = addMonths(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)), 1);
+  return end.getTime() + SKEW_MARGIN_MS <= cutoff.getTime();
+}
+
 /**
  * Creates monthly partitions from `monthsBack` before now to `monthsAhead`
  * after, moving any rows the default partition holds for a new month into it
@@ -148,9 +156,16 @@ export async function maintainPartitions(
     if (locked.rows[0]?.ok !== true) return result;
 
     const names = await partitionsOf(client, 'visits');
+    const cutoff = new Date(reference.getTime() - opts.retentionDays * DAY_MS);
+    if ([...names].some((name) => dropCandidate(name, cutoff))) {
+      // A month's receipt counts are taken out by counting its rows before the DROP; a write or
+      // an erase of that month in flight meanwhile would be counted in or out twice, for good.
+      // Writers wait for this run (about once a month). First, before any other lock here:
+      // writers lock visits before its months and the rollups, and so must this.
+      await client.query('LOCK TABLE visits IN SHARE ROW EXCLUSIVE MODE');
+    }
     const rollupNames = await rollupPartitions(client);
     const dayNames = await summaryDaysPartitions(client);
-    const cutoff = new Date(reference.getTime() - opts.retentionDays * DAY_MS);
     const first = monthStart(opts.now);
 
     for (let i = -opts.monthsBack; i <= opts.monthsAhead; i++) {
@@ -179,10 +194,7 @@ export async function maintainPartitions(
     const maxDrops = opts.maxDrops ?? MAX_DROPS_PER_RUN;
     // Oldest first (the names sort by month).
     for (const name of [...names].sort()) {
-      const m = /^visits_(\d{4})_(\d{2})$/.exec(name);
-      if (m === null) continue;
-      const end = addMonths(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)), 1);
-      if (end.getTime() + SKEW_MARGIN_MS > cutoff.getTime()) continue;
+      if (!dropCandidate(name, cutoff)) continue;
       const latest = await client.query<{ at: Date | null }>(
         `SELECT max(started_at_corrected) AS at FROM ${name} WHERE ${SKEWED}`,
       );
