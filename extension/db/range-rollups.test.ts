@@ -136,5 +136,17 @@ describe('a range from the month rollups', () => {
     // Each host once: the window's row, and the last day's.
     const read = await rangeRollups(db, ending('2025-03-11', 365));
     expect(read.hosts.length).toBeLessThanOrEqual(8);
+    // A window in place is read in a read-only transaction: nothing to commit.
+    const modes: string[] = [];
+    const transaction = db.transaction.bind(db) as (...args: unknown[]) => unknown;
+    Object.assign(db, {
+      transaction: (mode: string, ...rest: unknown[]) => {
+        modes.push(mode);
+        return transaction(mode, ...rest);
+      },
+    });
+    await expectSame(ending('2025-03-11', 365));
+    await expectSame(ending('2025-03-12', 365));
+    expect(modes).toEqual(['r', 'r', 'rw']);
   });
 });
