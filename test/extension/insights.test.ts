@@ -4,6 +4,8 @@
  * cells, read from their data attributes and compared with figures computed here in the
  * same local time zone as the browser's.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthRollupsOf } from '../../extension/db/month-rollups.js';
@@ -149,6 +151,8 @@ function seed(page: Page, s: Seed): Promise<void> {
   );
 }
 
+const SCREENSHOTS = join(process.cwd(), 'test-output/screenshots');
+
 function total(page: Page): Promise<number> {
   return page.$eval('[data-testid="history-total"]', (el) =>
     Number(el.getAttribute('data-active-ms')),
@@ -200,6 +204,9 @@ describe.each(BROWSERS)('options range views in $name', ({ dir, launch }) => {
         el.querySelectorAll('.bar-hit').length,
       ]),
     ).toEqual(['month', 13]);
+    // The 12-month view as shown (read from its range window since schema version 7).
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `${dir}-options-365d.png`), fullPage: true });
     // A custom range starts as the last 30 days.
     await choose(page, 'custom', 20 * MIN + todayActive);
     // A range that ends before it starts is refused, and said so.
