@@ -41,18 +41,25 @@ export function devicesDashboard(): Dashboard {
             'Registered devices of each cohort, those revoked (npm run admin -- devices ' +
             'revoke), and those that synced visits in the range (by server receive time).',
         },
+        // Synced: whether each device has a visit received in the range, found through the
+        // (device_id, started_at) index and stopping at its first; the distinct devices of
+        // every visit received in the range took over a second over 90 days at 3M visits.
         sql`
           SELECT ${cohortName('c')} AS cohort,
                  count(*) AS devices,
                  count(*) FILTER (WHERE d.revoked_at IS NOT NULL) AS revoked,
-                 count(s.device_id) AS synced
-          FROM devices d
+                 count(*) FILTER (WHERE d.synced) AS synced
+          FROM (
+            SELECT dd.cohort_id, dd.revoked_at,
+                   EXISTS (
+                     SELECT 1
+                     FROM visits
+                     WHERE device_id = dd.id
+                       AND ${indentTail(receivedInRange(), 8)}
+                   ) AS synced
+            FROM devices dd
+          ) AS d
           LEFT JOIN cohorts c ON c.id = d.cohort_id
-          LEFT JOIN (
-            SELECT DISTINCT device_id
-            FROM visits
-            WHERE ${indentTail(receivedInRange(), 4)}
-          ) AS s ON s.device_id = d.id
           WHERE ${cohortChosen('c')}
           GROUP BY 1
           ORDER BY 1
