@@ -1,11 +1,10 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { startFolding } from './fold-loop.js';
 import { migrate } from './migrate.js';
 import { type MaintenanceResult, maintainPartitions } from './partitions.js';
 import { createPool, type Pool } from './pool.js';
-import { FOLD_INTERVAL_MS, foldRollupDeltas } from './rollup-fold.js';
-import { refreshStudyDays } from './study-days.js';
 import { maintainUsage } from './usage-maintenance.js';
 
 export interface Database {
@@ -65,21 +64,7 @@ export async function openDatabase(
   const pool = createPool(url, config.pgPoolSize, log);
   let timer: NodeJS.Timeout | undefined;
   let foldTimer: NodeJS.Timeout | undefined;
-  // Every process that writes visits folds the per-domain deltas its writes append and makes the
-  // Study days they changed again, also where another process does partition maintenance (the
-  // consumer in compose).
-  if (opts.maintain) {
-    const fold = async (): Promise<void> => {
-      try {
-        await foldRollupDeltas(pool);
-        await refreshStudyDays(pool);
-      } catch (err) {
-        log.warn({ err }, 'folding the rollup deltas or the Study days failed; will retry');
-      }
-    };
-    foldTimer = setInterval(fold, FOLD_INTERVAL_MS);
-    foldTimer.unref();
-  }
+  if (opts.maintain) foldTimer = startFolding(pool, log);
   if (opts.maintain && config.partitionMaintenance) {
     const maintain = async (): Promise<void> => {
       try {
