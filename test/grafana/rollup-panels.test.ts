@@ -240,10 +240,27 @@ describe('the Study panels read visit_rollup_days as the views over visits would
                AS domain,
              v.device_id, v.active_ms
       FROM v JOIN per_domain p USING (day, cohort, domain) CROSS JOIN study_settings s
+    ), small_other AS (
+      SELECT day, cohort FROM labelled CROSS JOIN study_settings s
+      WHERE domain = '(other sites)'
+      GROUP BY day, cohort, s.min_group_devices
+      HAVING count(DISTINCT device_id) < s.min_group_devices
+    ), joining AS (
+      -- A day whose (other sites) is too small to show: its shown site of fewest devices joins it.
+      SELECT DISTINCT ON (p.day, p.cohort) p.day, p.cohort, p.domain
+      FROM (SELECT day, cohort, domain, count(DISTINCT device_id) AS devices,
+                   sum(active_ms) AS active_ms
+              FROM labelled WHERE domain <> '(other sites)' GROUP BY day, cohort, domain) p
+      JOIN small_other USING (day, cohort)
+      ORDER BY p.day, p.cohort, p.devices, p.active_ms, p.domain
+    ), merged AS (
+      SELECT l.day, l.cohort, CASE WHEN j.domain IS NULL THEN l.domain ELSE '(other sites)' END
+               AS domain, l.device_id, l.active_ms
+      FROM labelled l LEFT JOIN joining j USING (day, cohort, domain)
     ), g AS (
       SELECT day, cohort, domain, count(DISTINCT device_id) AS devices, count(*) AS visits,
              sum(active_ms) AS active_ms
-      FROM labelled GROUP BY day, cohort, domain
+      FROM merged GROUP BY day, cohort, domain
     )
     SELECT g.day, g.cohort, g.domain, g.devices, g.visits, g.active_ms,
            (g.day AT TIME ZONE 'UTC')::date AS utc_day
@@ -337,10 +354,16 @@ describe('the Study panels read visit_rollup_days as the views over visits would
     },
   );
 
-  it('Sites names the domains of 3 devices; (other sites), 2 devices, is left out', async () => {
+  it('Sites names the domains of 3 devices; news.test joins (other sites), 2 devices', async () => {
     const q = studyQueries.find((x) => x.panelTitle === 'Sites');
     if (q === undefined) throw new Error('no Sites panel');
     const r = await runQuery(study, expandQuery(q.rawSql, q.dashboard, TWO_DAYS), q.format);
-    expect(r.rows.map((row) => row[0]).sort()).toEqual(['docs.test', 'example.com', 'news.test']);
+    // Shown alone, (other sites) of 2 devices would be the day's total less the shown sites:
+    // the shown site of fewest devices joins it, and the group is shown.
+    expect(r.rows.map((row) => row[0]).sort()).toEqual([
+      '(other sites)',
+      'docs.test',
+      'example.com',
+    ]);
   });
 });

@@ -206,4 +206,31 @@ describe('grafana_study_reader', () => {
     );
     expect(kept.rows).toEqual([{ domain: 'shared.test', devices: 5 }]);
   });
+
+  it("does not give a small (other sites) away as the day's total less the shown sites", async () => {
+    // third: 5 devices on shared.test; device 21 alone also on lonely.test (3 visits, 42 min).
+    await owner.query("INSERT INTO cohorts (name) VALUES ('third')");
+    for (let n = 21; n <= 25; n++) await addVisit(await addDevice(n, 'third'), 'shared.test');
+    for (let i = 0; i < 3; i++) await addVisit(deviceId(21), 'lonely.test', 14);
+    const day = `'${DAY.toISOString().slice(0, 10)}'::date`;
+    const sources = [
+      ['study_daily', 'study_domains'],
+      [`study_daily_in(${day}, ${day})`, `study_domains_in(${day}, ${day})`],
+    ];
+    for (const [daily, domains] of sources) {
+      const total = await study.query(
+        `SELECT visits::int, active_ms::bigint::text FROM ${daily} WHERE cohort = 'third'`,
+      );
+      expect(total.rows).toEqual([{ visits: 8, active_ms: String(92 * 60_000) }]);
+      // shared.test (the only shown site) joins the one device's lonely.test: nothing is left
+      // hidden between the total and the rows, and no row is of fewer than 5 devices.
+      const rows = await study.query(
+        `SELECT domain, devices::int, visits::int, active_ms::bigint::text FROM ${domains}
+          WHERE cohort = 'third' ORDER BY domain`,
+      );
+      expect(rows.rows).toEqual([
+        { domain: '(other sites)', devices: 5, visits: 8, active_ms: String(92 * 60_000) },
+      ]);
+    }
+  });
 });
