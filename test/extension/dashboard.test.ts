@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthRollupsOf } from '../../extension/db/month-rollups.js';
 import { type RollupVisit, rollupsOf } from '../../extension/db/visit-rollups.js';
 import type { ExtensionBrowser } from '../harness/browsers.js';
-import { openExtensionPage } from '../harness/extension-pages.js';
+import { clearRangeWindows, openExtensionPage } from '../harness/extension-pages.js';
 import { AXE_SOURCE, BROWSERS, launchRecording } from './extension-test-kit.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -144,18 +144,9 @@ async function seedMonth(page: Page): Promise<number> {
       tx.oncomplete = () => res();
       tx.onerror = () => rej(new Error(String(tx.error)));
     });
-    // The range windows (schema version 7) sum the rollups written here: the next read builds them.
-    const sums = ['tailWindows', 'tailRollups'].filter((n) => db.objectStoreNames.contains(n));
-    if (sums.length > 0) {
-      const clear = db.transaction(sums, 'readwrite');
-      for (const n of sums) clear.objectStore(n).clear();
-      await new Promise<void>((res, rej) => {
-        clear.oncomplete = () => res();
-        clear.onerror = () => rej(new Error(String(clear.error)));
-      });
-    }
     db.close();
   }, stores);
+  await clearRangeWindows(page);
   return visits.length;
 }
 

@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthRollupsOf } from '../../extension/db/month-rollups.js';
 import { rollupsOf } from '../../extension/db/visit-rollups.js';
 import type { ExtensionBrowser } from '../harness/browsers.js';
-import { openExtensionPage, setStorageValues, siteRows } from '../harness/extension-pages.js';
+import {
+  clearRangeWindows,
+  openExtensionPage,
+  setStorageValues,
+  siteRows,
+} from '../harness/extension-pages.js';
 import { BROWSERS, launchExtension, showSection } from './extension-test-kit.js';
 
 const MIN = 60_000;
@@ -87,7 +92,7 @@ const SEED: Seed = {
   ],
 };
 
-function seed(page: Page, s: Seed): Promise<void> {
+async function seed(page: Page, s: Seed): Promise<void> {
   // The heat and page rollups the range views read, as the tracker keeps them with the visits.
   const localDay = (ms: number): string =>
     new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
@@ -103,7 +108,7 @@ function seed(page: Page, s: Seed): Promise<void> {
     monthRollups: months,
     daySums: days,
   };
-  return page.evaluate(
+  await page.evaluate(
     async (data: Seed, extra: Record<string, unknown[]>) => {
       const db = await new Promise<IDBDatabase>((res, rej) => {
         const open = indexedDB.open('tracksphere');
@@ -134,21 +139,12 @@ function seed(page: Page, s: Seed): Promise<void> {
         tx.oncomplete = () => res();
         tx.onerror = () => rej(new Error(String(tx.error)));
       });
-      // The range windows (schema version 7) sum the rollups written here: the next read builds them.
-      const sums = ['tailWindows', 'tailRollups'].filter((n) => db.objectStoreNames.contains(n));
-      if (sums.length > 0) {
-        const clear = db.transaction(sums, 'readwrite');
-        for (const n of sums) clear.objectStore(n).clear();
-        await new Promise<void>((res, rej) => {
-          clear.oncomplete = () => res();
-          clear.onerror = () => rej(new Error(String(clear.error)));
-        });
-      }
       db.close();
     },
     s,
     more,
   );
+  await clearRangeWindows(page);
 }
 
 const SCREENSHOTS = join(process.cwd(), 'test-output/screenshots');

@@ -15,7 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceRegistered } from '#protocol';
 import type { ExtensionBrowser } from '../harness/browsers.js';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
-import { openExtensionPage, setStorageValues, siteRows } from '../harness/extension-pages.js';
+import {
+  clearRangeWindows,
+  openExtensionPage,
+  setStorageValues,
+  siteRows,
+} from '../harness/extension-pages.js';
 import { type Stack, startStack } from '../server/modes.js';
 import { axeViolationIds, BROWSERS, launchRecording, showSection } from './extension-test-kit.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
@@ -95,21 +100,12 @@ async function seedLocal(page: Page): Promise<void> {
         tx.oncomplete = () => res();
         tx.onerror = () => rej(new Error(String(tx.error)));
       });
-      // The range windows (schema version 7) sum the rollups written here: the next read builds them.
-      const sums = ['tailWindows', 'tailRollups'].filter((n) => db.objectStoreNames.contains(n));
-      if (sums.length > 0) {
-        const clear = db.transaction(sums, 'readwrite');
-        for (const n of sums) clear.objectStore(n).clear();
-        await new Promise<void>((res, rej) => {
-          clear.oncomplete = () => res();
-          clear.onerror = () => rej(new Error(String(clear.error)));
-        });
-      }
       db.close();
     },
     // Each visit on a day of its own: the day sums are its figures.
     { visits, dailyRollups, daySums: dailyRollups.map(({ domain: _, ...day }) => day) },
   );
+  await clearRangeWindows(page);
 }
 
 const EXPECTED_SITES = { 'remote.test': 360_000, 'shared.test': 75_000, 'local.test': 20_000 };

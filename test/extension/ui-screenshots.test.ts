@@ -17,7 +17,12 @@ import {
   launchChromiumWithExtension,
   launchFirefoxWithExtension,
 } from '../harness/browsers.js';
-import { openExtensionPage, siteRows, storageValue } from '../harness/extension-pages.js';
+import {
+  clearRangeWindows,
+  openExtensionPage,
+  siteRows,
+  storageValue,
+} from '../harness/extension-pages.js';
 import { launchExtension, showSection } from './extension-test-kit.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -66,7 +71,7 @@ const SEED: Seed = {
 };
 
 /** Writes the seed into the extension's database (created by the page's first read) and sets consent. */
-function seedExtension(page: Page, seed: Seed): Promise<void> {
+async function seedExtension(page: Page, seed: Seed): Promise<void> {
   // The visits as stored, and the heat and page rollups the range views read of them.
   const startedMs = Date.now() - 3_600_000;
   const visits = seed.visits.map((v) => ({
@@ -94,7 +99,7 @@ function seedExtension(page: Page, seed: Seed): Promise<void> {
     monthRollups: months,
     daySums: days,
   };
-  return page.evaluate(
+  await page.evaluate(
     async (s: Seed, stored: typeof visits, more: Record<string, unknown[]>) => {
       // The rollups are keyed by the local day, as localDayOf computes it.
       const day = (offset: number): string => {
@@ -124,16 +129,6 @@ function seedExtension(page: Page, seed: Seed): Promise<void> {
         tx.oncomplete = () => res();
         tx.onerror = () => rej(new Error(String(tx.error)));
       });
-      // The range windows (schema version 7) sum the rollups written here: the next read builds them.
-      const sums = ['tailWindows', 'tailRollups'].filter((n) => db.objectStoreNames.contains(n));
-      if (sums.length > 0) {
-        const clear = db.transaction(sums, 'readwrite');
-        for (const n of sums) clear.objectStore(n).clear();
-        await new Promise<void>((res, rej) => {
-          clear.oncomplete = () => res();
-          clear.onerror = () => rej(new Error(String(clear.error)));
-        });
-      }
       db.close();
       type StorageApi = {
         storage: { local: { set(items: Record<string, unknown>): Promise<void> } };
@@ -145,6 +140,7 @@ function seedExtension(page: Page, seed: Seed): Promise<void> {
     visits,
     rollups,
   );
+  await clearRangeWindows(page);
 }
 
 function attribute(page: Page, testId: string, name: string): Promise<string | null> {

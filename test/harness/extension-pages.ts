@@ -109,3 +109,28 @@ export function siteRows(page: Page): Promise<SiteRow[]> {
     })),
   );
 }
+
+/**
+ * Forgets the range windows (schema version 7: tailWindows, tailRollups), which sum the daily
+ * rollups: after a test writes rollups with plain IndexedDB, the next range read builds them
+ * from what it wrote instead of adding to sums of rows it never saw.
+ */
+export function clearRangeWindows(page: Page): Promise<void> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const open = indexedDB.open('tracksphere');
+      open.onsuccess = () => res(open.result);
+      open.onerror = () => rej(new Error(String(open.error)));
+    });
+    const sums = ['tailWindows', 'tailRollups'].filter((n) => db.objectStoreNames.contains(n));
+    if (sums.length > 0) {
+      const clear = db.transaction(sums, 'readwrite');
+      for (const n of sums) clear.objectStore(n).clear();
+      await new Promise<void>((res, rej) => {
+        clear.oncomplete = () => res();
+        clear.onerror = () => rej(new Error(String(clear.error)));
+      });
+    }
+    db.close();
+  });
+}
