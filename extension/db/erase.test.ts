@@ -22,6 +22,13 @@ describe('erasing', () => {
     expect(await getSyncMeta(db)).toEqual(INITIAL_SYNC_META);
   });
 
+  it('keeps the batch numbering: the server holds the greatest number it applied', async () => {
+    db = freshTestDb();
+    await updateSyncMeta(db, { blocked: true, batchSeq: 1_765_000_000_123 });
+    await eraseLocalData(db);
+    expect(await getSyncMeta(db)).toEqual({ ...INITIAL_SYNC_META, batchSeq: 1_765_000_000_123 });
+  });
+
   it('after a server erase, turns sent and pending visits local and keeps rejections', async () => {
     db = freshTestDb();
     const sent = makeVisit();

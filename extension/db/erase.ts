@@ -1,10 +1,15 @@
 import { type TracksphereDb, visitTables } from './schema.js';
+import { getSyncMeta, updateSyncMeta } from './sync-meta-repo.js';
 
 /** Erases everything this extension stored in IndexedDB: visits, rollups and sync state. */
 export async function eraseLocalData(db: TracksphereDb): Promise<void> {
   const tables = [...visitTables(db), db.meta];
   await db.transaction('rw', tables, async () => {
+    // The batch numbering goes on past what this browser sent before: the server keeps the
+    // greatest number it applied, and a batch numbered below it would count as applied.
+    const { batchSeq } = await getSyncMeta(db);
     for (const table of tables) await table.clear();
+    if (batchSeq !== undefined && batchSeq > 0) await updateSyncMeta(db, { batchSeq });
   });
 }
 

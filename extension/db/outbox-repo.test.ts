@@ -7,9 +7,11 @@ import {
   pendingCount,
   queueLocalVisits,
   rejectedVisits,
+  settleBatch,
 } from './outbox-repo.js';
 import { recordFinishedVisits } from './record-visits.js';
-import type { TracksphereDb } from './schema.js';
+import type { SyncMeta, TracksphereDb } from './schema.js';
+import { getSyncMeta } from './sync-meta-repo.js';
 
 let db: TracksphereDb;
 afterEach(async () => {
@@ -19,6 +21,31 @@ afterEach(async () => {
 const T0 = Date.UTC(2025, 0, 1);
 
 describe('outbox', () => {
+  it('settles a batch and remembers it in one transaction: both or neither', async () => {
+    db = freshTestDb();
+    const a = makeVisit({ at: T0 + 1 });
+    await recordFinishedVisits(db, [a], { syncEnabled: true, dayOf: utcDayOf });
+    const ack = { at: T0 + 5, fromMs: T0 + 1, toMs: T0 + 1, seq: 9 };
+    await settleBatch(db, {
+      sentIds: [a.id],
+      rejections: [],
+      at: T0 + 5,
+      meta: { recentAcks: [ack] },
+    });
+    expect((await db.visits.get(a.id))?.syncState).toBe('sent');
+    expect((await getSyncMeta(db)).recentAcks).toEqual([ack]);
+
+    const b = makeVisit({ at: T0 + 2 });
+    await recordFinishedVisits(db, [b], { syncEnabled: true, dayOf: utcDayOf });
+    // A sync state IndexedDB cannot store: the whole settlement is undone.
+    const unstorable = { recentAcks: [{ ...ack, seq: () => 9 }] } as unknown as Partial<SyncMeta>;
+    await expect(
+      settleBatch(db, { sentIds: [b.id], rejections: [], at: T0 + 6, meta: unstorable }),
+    ).rejects.toThrow();
+    expect((await db.visits.get(b.id))?.syncState).toBe('pending');
+    expect((await getSyncMeta(db)).recentAcks).toEqual([ack]);
+  });
+
   it('hands out the oldest pending visits first, skipping the others', async () => {
     db = freshTestDb();
     const early = makeVisit({ at: T0 + 1 * 3_600_000 });

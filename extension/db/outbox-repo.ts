@@ -1,6 +1,7 @@
 /** The outbox: visits in syncState 'pending', and what the sync client does with them. */
 import { type Collection, Dexie } from 'dexie';
-import type { StoredVisit, SyncState, TracksphereDb } from './schema.js';
+import type { StoredVisit, SyncMeta, SyncState, TracksphereDb } from './schema.js';
+import { updateSyncMeta } from './sync-meta-repo.js';
 
 function stateRange(db: TracksphereDb, state: SyncState): Collection<StoredVisit, string> {
   return db.visits
@@ -138,7 +139,12 @@ export function queueLocalVisits(db: TracksphereDb): Promise<number> {
   return db.visits.where('syncState').equals('local').modify({ syncState: 'pending' });
 }
 
-/** Applies the server's answer to one batch in one transaction. */
+/**
+ * Applies the server's answer to one batch in one transaction, with `meta`'s change to the sync
+ * state (the batch among the recent acknowledgements): a reader of both (summary-candidates.ts)
+ * never sees the visits sent and the batch that sent them not yet remembered, and a worker
+ * stopped in between cannot leave them so.
+ */
 export function settleBatch(
   db: TracksphereDb,
   settled: {
@@ -146,10 +152,13 @@ export function settleBatch(
     rejections: readonly Rejection[];
     at: number;
     ack?: BatchAck;
+    meta?: Partial<SyncMeta>;
   },
 ): Promise<{ sent: number; rejected: number }> {
-  return db.transaction('rw', db.visits, async () => ({
-    sent: await markSent(db, settled.sentIds, settled.at, settled.ack),
-    rejected: await markRejected(db, settled.rejections),
-  }));
+  return db.transaction('rw', db.visits, db.meta, async () => {
+    const sent = await markSent(db, settled.sentIds, settled.at, settled.ack);
+    const rejected = await markRejected(db, settled.rejections);
+    if (settled.meta !== undefined) await updateSyncMeta(db, settled.meta);
+    return { sent, rejected };
+  });
 }

@@ -100,9 +100,18 @@ describe('missingFromSummary by batch numbers (API replicas whose clocks differ)
     expect(missingFromSummary(acked(8, T0 - 30_000, [Z]), mark)).toBe(true);
     expect(missingFromSummary(acked(7, T0, [X]), mark)).toBe(false);
     expect(missingFromSummary(acked(6, T0 + 30_000, [Z]), mark)).toBe(false);
-    expect(missingFromSummary(acked(8, T0, [Z]), { ...mark, appliedSeq: null })).toBe(true);
     // Its earlier, unanswered send is the batch at the watermark: in the figures.
     expect(missingFromSummary(acked(9, T0 + 1, [Z, X]), mark)).toBe(false);
+  });
+
+  it('goes by receivedAt while no numbered batch is applied (a writer from before the numbers)', () => {
+    const unnumbered = { ...mark, appliedSeq: null };
+    // An older writer applied the batch (its watermark moved, no number kept): not twice.
+    expect(missingFromSummary(acked(8, T0, [Z]), unnumbered)).toBe(false);
+    expect(missingFromSummary(acked(8, T0 + 1, [Z]), unnumbered)).toBe(true);
+    expect(missingFromSummary(acked(8, T0, [Z]), { ...unnumbered, appliedThrough: null })).toBe(
+      true,
+    );
   });
 
   it('falls back to receivedAt for a visit acknowledged without a number', () => {

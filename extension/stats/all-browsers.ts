@@ -75,9 +75,11 @@ export function summaryMark(
 export function missingFromSummary(visit: StoredVisit, mark: SummaryMark | number): boolean {
   if (visit.syncState !== 'sent') return true;
   const m = typeof mark === 'number' ? { fetchedAt: mark } : mark;
-  if (m.appliedSeq !== undefined && visit.ackSeq !== undefined) {
+  // No number applied yet (null) while the visit has one: a writer from before the numbers
+  // may have written its batch (a rolling deploy), so the receivedAt watermark decides.
+  if (typeof m.appliedSeq === 'number' && visit.ackSeq !== undefined) {
     if (m.lastBatchId != null && visit.ackBatches?.includes(m.lastBatchId) === true) return false;
-    return m.appliedSeq === null || visit.ackSeq > m.appliedSeq;
+    return visit.ackSeq > m.appliedSeq;
   }
   if (m.appliedThrough !== undefined && visit.ackedAt !== undefined) {
     if (m.lastBatchId != null && visit.ackBatches?.includes(m.lastBatchId) === true) return false;

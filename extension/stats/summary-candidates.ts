@@ -21,9 +21,7 @@ const UNACKNOWLEDGED: readonly SyncState[] = ['pending', 'local', 'rejected'];
 /** Whether the summary holds an acknowledged batch, judged as missingFromSummary judges its visits. */
 export function ackApplied(ack: RecentAck, mark: SummaryMark | number): boolean {
   const m = typeof mark === 'number' ? { fetchedAt: mark } : mark;
-  if (m.appliedSeq !== undefined && ack.seq !== undefined) {
-    return m.appliedSeq !== null && ack.seq <= m.appliedSeq;
-  }
+  if (typeof m.appliedSeq === 'number' && ack.seq !== undefined) return ack.seq <= m.appliedSeq;
   if (m.appliedThrough !== undefined && ack.receivedAt !== undefined) {
     return m.appliedThrough !== null && ack.receivedAt <= m.appliedThrough;
   }
@@ -35,7 +33,17 @@ export function ackApplied(ack: RecentAck, mark: SummaryMark | number): boolean 
  * All of the range's visits when the remembered batches do not reach back to one the summary
  * holds (then an older one may be missing too, and which visits it carried is not known).
  */
-export async function summaryCandidates(
+export function summaryCandidates(
+  db: TracksphereDb,
+  range: TimeRange,
+  mark: SummaryMark | number,
+): Promise<StoredVisit[]> {
+  // One snapshot of the remembered batches and the visits: a sync settling in between would
+  // leave its visits neither unacknowledged nor in a remembered batch read before it.
+  return db.transaction('r', db.visits, db.meta, () => candidatesIn(db, range, mark));
+}
+
+async function candidatesIn(
   db: TracksphereDb,
   range: TimeRange,
   mark: SummaryMark | number,

@@ -129,6 +129,7 @@ function settleAccepted(
   result: IngestResult,
   at: number,
   batch: Omit<BatchAck, 'receivedAt' | 'seq'>,
+  meta: Partial<SyncMeta>,
 ): Promise<{ sent: number; rejected: number }> {
   const byIndex = new Map(result.rejected.map((r) => [r.index, r]));
   const sentIds: string[] = [];
@@ -148,6 +149,7 @@ function settleAccepted(
     rejections,
     at,
     ...(Number.isNaN(receivedAt) ? {} : { ack: { ...batch, receivedAt, ...seq } }),
+    meta,
   });
 }
 
@@ -216,12 +218,16 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
     switch (outcome.kind) {
       case 'accepted': {
         const answeredAt = deps.now();
-        const settled = await settleAccepted(db, visits, outcome.result, answeredAt, {
-          batchId,
-          unanswered,
-        });
         recentAcks = [...recentAcks, recentAck(visits, outcome.result, answeredAt)].slice(
           -MAX_RECENT_ACKS,
+        );
+        const settled = await settleAccepted(
+          db,
+          visits,
+          outcome.result,
+          answeredAt,
+          { batchId, unanswered },
+          { recentAcks },
         );
         tally.sent += settled.sent;
         tally.rejected += settled.rejected;
