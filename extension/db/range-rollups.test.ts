@@ -148,5 +148,8 @@ describe('a range from the month rollups', () => {
     await expectSame(ending('2025-03-11', 365));
     await expectSame(ending('2025-03-12', 365));
     expect(modes).toEqual(['r', 'r', 'rw']);
+    // Paging back to an earlier year leaves the window be, without a read-write transaction.
+    await expectSame(ending('2025-02-01', 365));
+    expect(modes).toEqual(['r', 'r', 'rw', 'r']);
   });
 });

@@ -61,8 +61,9 @@ const DAILY_ONLY_DAYS = 31;
 /**
  * A range as long as a window (tail-rollups.ts) and ending no earlier than it: the window's row
  * per host (moved to the range first) and the last day's daily rows; null for any other range.
- * A window already in place is read in a read-only transaction (nothing to commit); one that
- * must move is moved and read in one read-write transaction.
+ * A window already in place is read in a read-only transaction (nothing to commit), and an
+ * earlier range is told from it there too; a window that must move is moved and read in one
+ * read-write transaction.
  */
 async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollups | null> {
   const span = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
@@ -82,14 +83,18 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
   };
   const inPlace = (w: TailWindow | undefined) =>
     w?.from === window.from && w.through === window.through;
-  const ready = await db.transaction('r', tables, async () =>
-    inPlace(await db.tailWindows.get(span)) ? read() : null,
-  );
+  // An earlier range (the person paging back) reads as any other, leaving the window be.
+  const earlier = (w: TailWindow | undefined) => w !== undefined && w.through > window.through;
+  const ready = await db.transaction('r', tables, async () => {
+    const current = await db.tailWindows.get(span);
+    if (inPlace(current)) return read();
+    return earlier(current) ? 'earlier' : null;
+  });
+  if (ready === 'earlier') return null;
   if (ready !== null) return ready;
   return db.transaction('rw', tables, async () => {
     const current = await db.tailWindows.get(span);
-    // An earlier range (the person paging back) reads as any other, leaving the window be.
-    if (current !== undefined && current.through > window.through) return null;
+    if (earlier(current)) return null;
     if (!inPlace(current)) await moveTailWindow(db, span, window, current);
     return read();
   });
