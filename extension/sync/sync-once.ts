@@ -245,7 +245,6 @@ async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRunResult
           lastError: null,
           inFlight,
           unanswered,
-          recentAcks,
         });
         break;
       }
