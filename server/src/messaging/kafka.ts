@@ -1,8 +1,8 @@
 /**
- * The only importer of kafkajs. Producer: acks=all, keyed by device id, an API
- * request's messages in sends awaited together, each within KAFKA_MAX_MESSAGE_BYTES
- * (produce-requests.ts; format: visit-message.ts), concurrent requests' sends combined
- * (produce-combiner.ts). Consumer: eachBatch, offsets committed once the batch is stored.
+ * The only importer of kafkajs. Producer: acks=all, keyed by device id, a request's messages in
+ * sends awaited together, each within KAFKA_MAX_MESSAGE_BYTES (produce-requests.ts; format:
+ * visit-message.ts), concurrent requests' sends combined (produce-combiner.ts). Consumer:
+ * eachBatch, offsets committed once the batch is stored, a wave's together (offset-commits.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import type { Logger } from '../logger.js';
 import * as dead from './dead-letter.js';
+import { commitTogether } from './offset-commits.js';
 import { produceCombiner } from './produce-combiner.js';
 import { groupForProduce, type ProduceMessage, visitProduceRequests } from './produce-requests.js';
 
@@ -141,9 +142,9 @@ export interface ConsumedBatch {
 }
 
 /**
- * The handler returns true once every message of the batch is stored (or
- * dead-lettered): offsets are committed only then. Returning false (stopping)
- * commits nothing, so the batch is consumed again by whoever owns the partition next.
+ * The handler returns true once every message of the batch is stored (or dead-lettered):
+ * offsets are committed only then. Returning false (stopping) commits nothing, so the batch
+ * is consumed again by whoever owns the partition next.
  */
 export type BatchHandler = (batch: ConsumedBatch) => Promise<boolean>;
 
@@ -164,11 +165,8 @@ function consumerTiming(settings: KafkaSettings) {
 }
 
 function toConsumed(m: KafkaMessage): ConsumedMessage {
-  return {
-    key: m.key === null ? null : m.key.toString('utf8'),
-    value: m.value === null ? null : m.value.toString('utf8'),
-    offset: m.offset,
-  };
+  const text = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
+  return { key: text(m.key), value: text(m.value), offset: m.offset };
 }
 
 export async function startVisitConsumer(
@@ -185,6 +183,7 @@ export async function startVisitConsumer(
     maxBytes: 8 * 1024 * 1024,
   });
   let running = true;
+  const commitWave = commitTogether();
   consumer.on(consumer.events.CRASH, (e) => {
     log.error({ err: e.payload.error, restart: e.payload.restart }, 'Kafka consumer crashed');
   });
@@ -199,6 +198,7 @@ export async function startVisitConsumer(
       resolveOffset,
       heartbeat,
       commitOffsetsIfNecessary,
+      uncommittedOffsets,
       isRunning,
       isStale,
     }) => {
@@ -213,7 +213,7 @@ export async function startVisitConsumer(
       });
       if (!done) return;
       resolveOffset(batch.lastOffset());
-      await commitOffsetsIfNecessary();
+      await commitWave({ uncommittedOffsets, commitOffsetsIfNecessary });
     },
   });
   return {
