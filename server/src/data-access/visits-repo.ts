@@ -1,11 +1,17 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { arrayLiteral } from './array-literal.js';
 import { COPY_COLUMNS, copyChunks } from './copy-text.js';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './pool.js';
-import { sameRequestContext, type VisitRecord, type WriteResult } from './visit-record.js';
+import {
+  byDevice,
+  contextsEnd,
+  insertInOneStatement,
+  insertRows,
+  ONE_STATEMENT_ROWS,
+} from './visit-insert.js';
+import type { VisitRecord, WriteResult } from './visit-record.js';
 import { moveWatermarks } from './watermarks-repo.js';
 
 /**
@@ -28,6 +34,8 @@ import { moveWatermarks } from './watermarks-repo.js';
  */
 export async function insertVisits(pool: Pool, records: VisitRecord[]): Promise<WriteResult> {
   if (records.length === 0) return { inserted: 0, dropped: 0 };
+  // A few rows: the transaction's round trips cost more than COPY saves (visit-insert.ts).
+  if (records.length <= ONE_STATEMENT_ROWS) return insertInOneStatement(pool, records);
   try {
     return await withTransaction(pool, (client) => writeVisits(client, records, copyRows));
   } catch (err) {
@@ -63,9 +71,7 @@ async function writeVisits(
  * does, and two writers of the same devices take them in the same order.
  */
 async function insertRowsInStatements(client: PoolClient, given: VisitRecord[]): Promise<number> {
-  const rows = [...given].sort((a, b) =>
-    a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0,
-  );
+  const rows = byDevice(given);
   let inserted = 0;
   let start = 0;
   while (start < rows.length) {
@@ -74,99 +80,6 @@ async function insertRowsInStatements(client: PoolClient, given: VisitRecord[]):
     start = end;
   }
   return inserted;
-}
-
-/**
- * What every record of one request shares (device, batch, receive time, clock
- * skew, user agent) is sent once per request and picked per row by index: a
- * third fewer bytes to send and for PostgreSQL to parse than one value per row
- * (the bind message is the largest CPU cost of writing rows). Picking
- * from an array of texts walks it, so one statement takes at most this many.
- */
-const MAX_CONTEXTS = 64;
-
-/** The end of the run of rows from start that holds at most MAX_CONTEXTS contexts. */
-function contextsEnd(rows: VisitRecord[], start: number): number {
-  let contexts = 1;
-  for (let i = start + 1; i < rows.length; i++) {
-    if (!sameRequestContext(rows[i - 1] as VisitRecord, rows[i] as VisitRecord)) {
-      contexts += 1;
-      if (contexts > MAX_CONTEXTS) return i;
-    }
-  }
-  return rows.length;
-}
-
-async function insertRows(client: PoolClient, rows: VisitRecord[]): Promise<number> {
-  const contexts: VisitRecord[] = [];
-  const ctx: number[] = [];
-  const id: string[] = [];
-  const startedAt: string[] = [];
-  const endedAt: string[] = [];
-  const sessionId: string[] = [];
-  const url: (string | null)[] = [];
-  const domain: string[] = [];
-  const title: (string | null)[] = [];
-  const activeMs: number[] = [];
-  const transition: (string | null)[] = [];
-  let current: VisitRecord | undefined;
-  for (const r of rows) {
-    if (current === undefined || !sameRequestContext(current, r)) {
-      current = r;
-      contexts.push(r);
-    }
-    ctx.push(contexts.length);
-    id.push(r.id);
-    startedAt.push(r.startedAt);
-    endedAt.push(r.endedAt);
-    sessionId.push(r.sessionId);
-    url.push(r.url);
-    domain.push(r.domain);
-    title.push(r.title);
-    activeMs.push(r.activeMs);
-    transition.push(r.transition);
-  }
-  // The corrected times are computed in SQL (raw time + skew): cheaper than in JavaScript.
-  // unnest keeps the rows in order, so of duplicates within the batch the first is kept.
-  // Named: each connection parses and plans it once, not once per write.
-  const result = await client.query({
-    name: 'insert-visits',
-    text: `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url, domain,
-       title, active_ms, transition, started_at_corrected, ended_at_corrected, clock_skew_ms,
-       received_at, browser_name, browser_version, os_name, os_version, device_type)
-     SELECT u.id, u.started_at, u.ended_at, ($10::uuid[])[u.ctx], u.session_id,
-       ($11::uuid[])[u.ctx], u.url, u.domain, u.title, u.active_ms, u.transition,
-       u.started_at + ($12::bigint[])[u.ctx] * interval '1 millisecond',
-       u.ended_at + ($12::bigint[])[u.ctx] * interval '1 millisecond',
-       ($12::bigint[])[u.ctx], ($13::timestamptz[])[u.ctx], ($14::text[])[u.ctx],
-       ($15::text[])[u.ctx], ($16::text[])[u.ctx], ($17::text[])[u.ctx], ($18::text[])[u.ctx]
-     FROM unnest($1::int[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::uuid[],
-       $6::text[], $7::text[], $8::text[], $9::bigint[], $19::text[])
-       AS u(ctx, id, started_at, ended_at, session_id, url, domain, title, active_ms, transition)
-     ON CONFLICT DO NOTHING`,
-    values: [
-      arrayLiteral(ctx),
-      arrayLiteral(id),
-      arrayLiteral(startedAt),
-      arrayLiteral(endedAt),
-      arrayLiteral(sessionId),
-      arrayLiteral(url),
-      arrayLiteral(domain),
-      arrayLiteral(title),
-      arrayLiteral(activeMs),
-      arrayLiteral(contexts.map((c) => c.deviceId)),
-      arrayLiteral(contexts.map((c) => c.batchId)),
-      arrayLiteral(contexts.map((c) => c.clockSkewMs)),
-      arrayLiteral(contexts.map((c) => c.receivedAt)),
-      arrayLiteral(contexts.map((c) => c.client.browserName)),
-      arrayLiteral(contexts.map((c) => c.client.browserVersion)),
-      arrayLiteral(contexts.map((c) => c.client.osName)),
-      arrayLiteral(contexts.map((c) => c.client.osVersion)),
-      arrayLiteral(contexts.map((c) => c.client.deviceType)),
-      arrayLiteral(transition),
-    ],
-  });
-  return result.rowCount ?? 0;
 }
 
 const UNIQUE_VIOLATION = '23505';

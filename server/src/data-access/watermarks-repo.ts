@@ -15,6 +15,15 @@ import type { VisitRecord } from './visit-record.js';
  * commit.
  */
 export async function moveWatermarks(client: PoolClient, rows: VisitRecord[]): Promise<void> {
+  await client.query({
+    name: 'move-watermarks',
+    text: watermarkUpsertSql(1),
+    values: watermarkValues(rows),
+  });
+}
+
+/** The parameters of watermarkUpsertSql: each device's latest receipt, batch and seq of rows. */
+export function watermarkValues(rows: VisitRecord[]): unknown[] {
   const marks = new Map<string, { through: VisitRecord; seq: VisitRecord | undefined }>();
   for (const r of rows) {
     const m = marks.get(r.deviceId);
@@ -26,10 +35,24 @@ export async function moveWatermarks(client: PoolClient, rows: VisitRecord[]): P
     if (r.seq !== undefined && (m.seq?.seq === undefined || r.seq > m.seq.seq)) m.seq = r;
   }
   const list = [...marks.values()];
-  await client.query({
-    name: 'move-watermarks',
-    text: `INSERT INTO device_watermarks AS w (device_id, applied_through, batch_id, applied_seq)
-           SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::bigint[]) ORDER BY 1
+  return [
+    arrayLiteral(list.map((m) => m.through.deviceId)),
+    arrayLiteral(list.map((m) => m.through.receivedAt)),
+    arrayLiteral(list.map((m) => (m.seq ?? m.through).batchId)),
+    arrayLiteral(list.map((m) => (m.seq?.seq === undefined ? null : String(m.seq.seq)))),
+  ];
+}
+
+/**
+ * The watermarks' upsert from parameters $first..$first+3 (watermarkValues), of the devices
+ * whose id passes `deviceFilter` when given (a writer's single statement: its live devices).
+ */
+export function watermarkUpsertSql(first: number, deviceFilter?: string): string {
+  const [d, t, b, s] = [first, first + 1, first + 2, first + 3];
+  const where = deviceFilter === undefined ? '' : ` WHERE m.device_id ${deviceFilter}`;
+  return `INSERT INTO device_watermarks AS w (device_id, applied_through, batch_id, applied_seq)
+           SELECT * FROM unnest($${d}::uuid[], $${t}::timestamptz[], $${b}::uuid[], $${s}::bigint[])
+             AS m(device_id, applied_through, batch_id, applied_seq)${where} ORDER BY 1
            ON CONFLICT (device_id) DO UPDATE
              SET applied_through = GREATEST(w.applied_through, EXCLUDED.applied_through),
                  applied_seq = GREATEST(w.applied_seq, EXCLUDED.applied_seq),
@@ -40,12 +63,5 @@ export async function moveWatermarks(client: PoolClient, rows: VisitRecord[]): P
                    THEN EXCLUDED.batch_id ELSE w.batch_id END
              WHERE w.applied_through < EXCLUDED.applied_through
                 OR EXCLUDED.applied_seq > w.applied_seq
-                OR (w.applied_seq IS NULL AND EXCLUDED.applied_seq IS NOT NULL)`,
-    values: [
-      arrayLiteral(list.map((m) => m.through.deviceId)),
-      arrayLiteral(list.map((m) => m.through.receivedAt)),
-      arrayLiteral(list.map((m) => (m.seq ?? m.through).batchId)),
-      arrayLiteral(list.map((m) => (m.seq?.seq === undefined ? null : String(m.seq.seq)))),
-    ],
-  });
+                OR (w.applied_seq IS NULL AND EXCLUDED.applied_seq IS NOT NULL)`;
 }
