@@ -79,6 +79,8 @@ export const SummaryQuerySchema = z
     to: z.iso.date(),
     tz: z.string().min(1).max(64),
     v: z.enum(['1', '2']).optional(),
+    /** An earlier answer's cursor: only the days changed since (docs/api.md). */
+    since: z.string().min(1).max(16_384).optional(),
   })
   .strict();
 
@@ -125,6 +127,12 @@ export const SummarySchema = z
      * applied; absent: a server that does not order by seq).
      */
     appliedSeq: z.int().min(1).nullable().optional(),
+    /** Pass as `since` to get only what changed after this answer (absent: an older server). */
+    cursor: z.string().optional(),
+    /** true: rows hold the whole range; false: only the days in changed (an answer to since). */
+    complete: z.boolean().optional(),
+    /** With complete false: each day and browser whose rows replace the cached ones (maybe none). */
+    changed: z.array(z.object({ date: z.iso.date(), deviceId: z.uuid() })).optional(),
     /** Sorted by date, domain, deviceId; a day, domain and device without visits has no row. */
     rows: z.array(SummaryRowSchema),
   })
@@ -148,6 +156,10 @@ export const CompactSummarySchema = z
     appliedThrough: z.record(z.uuid(), z.iso.datetime()).optional(),
     lastBatchId: z.uuid().nullable().optional(),
     appliedSeq: z.int().min(1).nullable().optional(),
+    cursor: z.string().optional(),
+    complete: z.boolean().optional(),
+    /** As in Summary, each [day, device] (day counts from from, device indexes devices). */
+    changed: z.array(z.tuple([z.int(), z.int()])).optional(),
     /** The domains the rows name (each once, in no particular order). */
     domains: z.array(z.string()),
     /**
@@ -171,8 +183,14 @@ export function isoDayAfter(from: string, days: number): string {
  * deviceId. Null when a row names a domain or device the answer does not list.
  */
 export function expandSummary(compact: CompactSummary): Summary | null {
-  const { v: _v, domains, rows, ...rest } = compact;
+  const { v: _v, domains, rows, changed, ...rest } = compact;
   const dates = new Map<number, string>();
+  const changedDays: { date: string; deviceId: string }[] = [];
+  for (const [day, deviceIndex] of changed ?? []) {
+    const device = compact.devices[deviceIndex];
+    if (device === undefined || day < 0) return null;
+    changedDays.push({ date: isoDayAfter(compact.from, day), deviceId: device.id });
+  }
   const out: SummaryRow[] = [];
   for (const [day, domainIndex, deviceIndex, activeMs, visits] of rows) {
     const domain = domains[domainIndex];
@@ -187,5 +205,5 @@ export function expandSummary(compact: CompactSummary): Summary | null {
   }
   const key = (r: SummaryRow) => `${r.date} ${r.domain} ${r.deviceId}`;
   out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  return { ...rest, rows: out };
+  return { ...rest, ...(changed === undefined ? {} : { changed: changedDays }), rows: out };
 }

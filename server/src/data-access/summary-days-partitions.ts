@@ -42,10 +42,25 @@ export async function ensureSummaryDaysPartition(
   );
 }
 
-/** Drops the days' month along with visits' month `visitsPartition` (retention). */
+/**
+ * Drops the days' month along with visits' month `visitsPartition` (retention), first recording
+ * its days in the summary's change log (migration summary-changes) in the same transaction: an
+ * incremental summary then tells the extension those days are gone.
+ */
 export async function dropSummaryDaysPartition(
   client: PoolClient,
   visitsPartition: string,
 ): Promise<void> {
-  await client.query(`DROP TABLE IF EXISTS ${summaryDaysPartitionName(visitsPartition)}`);
+  const name = summaryDaysPartitionName(visitsPartition);
+  const exists = await client.query<{ oid: string | null }>('SELECT to_regclass($1) AS oid', [
+    name,
+  ]);
+  if (exists.rows[0]?.oid != null) {
+    await client.query(
+      `INSERT INTO summary_changes AS c (device_id, day, xid)
+       SELECT DISTINCT device_id, day, pg_current_xact_id() FROM ${name} ORDER BY 1, 2
+       ON CONFLICT (device_id, day) DO UPDATE SET xid = EXCLUDED.xid`,
+    );
+  }
+  await client.query(`DROP TABLE IF EXISTS ${name}`);
 }

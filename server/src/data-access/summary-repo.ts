@@ -1,10 +1,13 @@
 import type { Pool } from './pool.js';
+import {
+  type ChangedDay,
+  changedDays,
+  readerSnapshot,
+  rowsOfDays,
+  type SummaryDbRow,
+} from './summary-changes-repo.js';
 
-/**
- * One day, domain and device as [day, domain, device, activeMs, visits]: day is the number of
- * days after `from`, device the index of its id in the ids asked for.
- */
-export type SummaryDbRow = [number, string, number, number, number];
+export type { ChangedDay, SummaryDbRow };
 
 /**
  * The latest batch of a device the figures hold (migration summary-watermarks): every batch of
@@ -18,6 +21,15 @@ export interface Watermark {
   appliedSeq: number | null;
 }
 
+export interface SummaryRead {
+  rows: SummaryDbRow[];
+  watermarks: Watermark[];
+  /** The snapshot the figures were read in (pg_snapshot text): the next cursor's. */
+  snapshot: string;
+  /** Null: rows holds every day of the range; else the days changed since, which it holds. */
+  changed: ChangedDay[] | null;
+}
+
 /**
  * The figures of `deviceIds` per local day from..to (both included) in the zone `tz`, domain
  * and device, from visit_summary (migration 1796620000000): the daily rollup's rows, with the
@@ -25,7 +37,9 @@ export interface Watermark {
  * domain and device id (a sort of every row); otherwise they come in no particular order.
  * Rows come as arrays of numbers and the domain: a year of a busy person is 171,000 of them,
  * and an object, a Date and a string per value would cost more than reading them. With them,
- * in the same snapshot, the devices' watermarks.
+ * in the same snapshot, the devices' watermarks and the snapshot itself. `since`: an earlier
+ * summary's snapshot of the same devices, range and zone; only the days changed since are
+ * read then (summary-changes-repo.ts), unless it cannot be compared with this one.
  */
 export async function readSummary(
   pool: Pool,
@@ -34,21 +48,32 @@ export async function readSummary(
   to: string,
   tz: string,
   sorted: boolean,
-): Promise<{ rows: SummaryDbRow[]; watermarks: Watermark[] }> {
+  since: string | null = null,
+): Promise<SummaryRead> {
   const client = await pool.connect();
   let broken = false;
   try {
-    // One snapshot for the figures and the watermarks: a batch committed between two reads
-    // would be in the one and not the other, and the extension would count it twice or never.
+    // One snapshot for the figures, the watermarks and the cursor: a batch committed between two
+    // reads would be in the one and not the other, and the extension would count it twice or
+    // never, or miss it in its next incremental read.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const r = await client.query<SummaryDbRow>({
-      name: 'read-summary',
-      text: `SELECT day - $2::date, domain, array_position($1::uuid[], device_id) - 1,
-                    active_ms::float8, visits::float8
-               FROM visit_summary($1::uuid[], $2::date, $3::date, $4, $5)`,
-      values: [deviceIds, from, to, tz, sorted],
-      rowMode: 'array',
-    });
+    const { snapshot, usable } = await readerSnapshot(client, since);
+    let rows: SummaryDbRow[];
+    let changed: ChangedDay[] | null = null;
+    if (since !== null && usable) {
+      changed = await changedDays(client, deviceIds, from, to, tz, since);
+      rows = await rowsOfDays(client, deviceIds, from, tz, changed, sorted);
+    } else {
+      const r = await client.query<SummaryDbRow>({
+        name: 'read-summary',
+        text: `SELECT day - $2::date, domain, array_position($1::uuid[], device_id) - 1,
+                      active_ms::float8, visits::float8
+                 FROM visit_summary($1::uuid[], $2::date, $3::date, $4, $5)`,
+        values: [deviceIds, from, to, tz, sorted],
+        rowMode: 'array',
+      });
+      rows = r.rows;
+    }
     const w = await client.query<{
       device_id: string;
       applied_through: Date;
@@ -62,7 +87,9 @@ export async function readSummary(
     });
     await client.query('COMMIT');
     return {
-      rows: r.rows,
+      rows,
+      snapshot,
+      changed,
       watermarks: w.rows.map((row) => ({
         deviceId: row.device_id,
         appliedThrough: row.applied_through,

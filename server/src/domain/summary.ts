@@ -16,9 +16,15 @@ import {
 } from '#protocol';
 import { linkOfDevice } from '../data-access/link-repo.js';
 import type { Pool } from '../data-access/pool.js';
-import { readSummary, type SummaryDbRow, type Watermark } from '../data-access/summary-repo.js';
+import {
+  type ChangedDay,
+  readSummary,
+  type SummaryDbRow,
+  type SummaryRead,
+} from '../data-access/summary-repo.js';
 import { AppError } from './errors.js';
 import { linkState } from './link.js';
+import { decodeCursor, devicesDigest, encodeCursor, type SummaryCursor } from './summary-cursor.js';
 
 const DAY_MS = 86_400_000;
 /** IANA names only ("Europe/Berlin", "UTC", "Etc/GMT+5"): not POSIX strings such as "+05:00". */
@@ -30,6 +36,8 @@ export interface SummaryRange {
   tz: string;
   /** The answer's version: 1 a Summary, 2 a CompactSummary (docs/api.md). */
   v: 1 | 2;
+  /** An earlier answer's cursor (`since`): only the days changed since, when it still fits. */
+  since: SummaryCursor | null;
 }
 
 /** The query, or 400 invalid_request with a message naming what is wrong. */
@@ -43,7 +51,7 @@ export function parseSummaryQuery(query: Record<string, unknown>): SummaryRange 
   if (!parsed.success) {
     throw new AppError('invalid_request', describeIssues(parsed.error), parsed.error.issues);
   }
-  const { from, to, tz, v } = parsed.data;
+  const { from, to, tz, v, since } = parsed.data;
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (days < 1) throw new AppError('invalid_request', `to: must not be before from (${from})`);
   if (days > SUMMARY_MAX_DAYS) {
@@ -55,7 +63,13 @@ export function parseSummaryQuery(query: Record<string, unknown>): SummaryRange 
   if (!IANA_NAME.test(tz) || !knownZone(tz)) {
     throw new AppError('invalid_request', `tz: "${tz}" is not an IANA time zone name`);
   }
-  return { from, to, tz, v: v === '2' ? 2 : 1 };
+  return {
+    from,
+    to,
+    tz,
+    v: v === '2' ? 2 : 1,
+    since: since === undefined ? null : decodeCursor(since),
+  };
 }
 
 function knownZone(tz: string): boolean {
@@ -84,21 +98,33 @@ export async function summarize(
   const link = await linkOfDevice(pool, deviceId);
   if (link === null) throw new AppError('device_deleted', 'This device was erased.');
   const { devices } = linkState(link, deviceId);
-  let read: { rows: SummaryDbRow[]; watermarks: Watermark[] };
+  const ids = devices.map((d) => d.id);
+  const digest = devicesDigest(ids);
+  // A cursor of another range, zone or set of linked devices says nothing about this answer's
+  // days: the whole range then.
+  const since = range.since;
+  const fits =
+    since !== null &&
+    since.from === range.from &&
+    since.to === range.to &&
+    since.tz === range.tz &&
+    since.devices === digest;
+  let read: SummaryRead;
   try {
     read = await readSummary(
       pool,
-      devices.map((d) => d.id),
+      ids,
       range.from,
       range.to,
       range.tz,
       range.v === 1,
+      fits ? since.snapshot : null,
     );
   } catch (err) {
     if ((err as { code?: string }).code !== INVALID_PARAMETER_VALUE) throw err;
     throw new AppError('invalid_request', `tz: "${range.tz}" is not a time zone this server knows`);
   }
-  const { rows, watermarks } = read;
+  const { rows, watermarks, changed } = read;
   // Only the caller's own batch number: the others' are theirs, and mean nothing to it.
   const own = watermarks.find((w) => w.deviceId === deviceId);
   const head = {
@@ -113,11 +139,26 @@ export async function summarize(
     ),
     lastBatchId: own?.batchId ?? null,
     appliedSeq: own?.appliedSeq ?? null,
+    cursor: encodeCursor({ ...range, devices: digest, snapshot: read.snapshot }),
+    complete: changed === null,
+    ...(changed === null ? {} : { changed: changedList(changed, range, ids) }),
   };
   const start = JSON.stringify(head).slice(0, -1);
   return range.v === 2
     ? `${start},${compactRows(rows)}}`
     : `${start},${rowObjects(rows, range.from, devices)}}`;
+}
+
+/** The days an incremental answer replaces: [day, device] (v 2) or {date, deviceId} (v 1). */
+function changedList(
+  changed: ChangedDay[],
+  range: SummaryRange,
+  ids: string[],
+): ChangedDay[] | { date: string; deviceId: string }[] {
+  if (range.v === 2) return changed;
+  return changed
+    .map(([day, device]) => ({ date: isoDayAfter(range.from, day), deviceId: ids[device] ?? '' }))
+    .sort((a, b) => (a.date + a.deviceId < b.date + b.deviceId ? -1 : 1));
 }
 
 /** "domains":[...],"rows":[[day,domain,device,activeMs,visits],...] */

@@ -89,6 +89,14 @@ export function linkPaths(): Record<string, JsonObject> {
               'The answer: 1 (the default) a Summary, rows as objects sorted by date, domain and browser; 2 a CompactSummary, rows as arrays of numbers, each domain named once (a seventh of the bytes)',
             schema: { type: 'string', enum: ['1', '2'] },
           },
+          {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              "An earlier answer's cursor: only the days changed since (complete false, changed listing each day and browser whose rows replace the cached ones); the whole range (complete true) when the cursor is of another range, tz or set of linked browsers",
+            schema: { type: 'string', maxLength: 16384 },
+          },
         ],
         responses: {
           '200': {
@@ -101,7 +109,7 @@ export function linkPaths(): Record<string, JsonObject> {
             },
           },
           '400': error(
-            'invalid_request: a malformed date, to before from, over 400 days, an unknown tz, a v other than 1 or 2',
+            'invalid_request: a malformed date, to before from, over 400 days, an unknown tz, a v other than 1 or 2, a since that is not a cursor',
           ),
           '401': error('unauthorized'),
           '403': error('device_deleted'),

@@ -1,0 +1,94 @@
+import type { PoolClient } from './pool.js';
+
+/**
+ * One day, domain and device as [day, domain, device, activeMs, visits]: day is the number of
+ * days after `from`, device the index of its id in the ids asked for.
+ */
+export type SummaryDbRow = [number, string, number, number, number];
+
+/** A local day and device: [day, device] as in SummaryDbRow. */
+export type ChangedDay = [number, number];
+
+/**
+ * The local days from..to in `tz` of `deviceIds` that changed since the snapshot `since` (a
+ * cursor's, pg_snapshot text), read in the caller's snapshot: the days of the change log
+ * (migration summary-changes) whose last writer `since` does not see. A UTC day's change touches
+ * every local day one of its hours falls on (the summary moves hours near local midnight to
+ * their own day), so each is sent whole.
+ */
+export async function changedDays(
+  client: PoolClient,
+  deviceIds: string[],
+  from: string,
+  to: string,
+  tz: string,
+  since: string,
+): Promise<ChangedDay[]> {
+  const r = await client.query<ChangedDay>({
+    name: 'summary-changed-days',
+    text: `SELECT DISTINCT l.day - $2::date, array_position($1::uuid[], c.device_id) - 1
+             FROM summary_changes c
+            CROSS JOIN LATERAL generate_series(c.day::timestamp AT TIME ZONE 'UTC',
+                                               c.day::timestamp AT TIME ZONE 'UTC'
+                                                 + interval '23 hours',
+                                               interval '1 hour') h
+            CROSS JOIN LATERAL (SELECT (h AT TIME ZONE $4)::date AS day) l
+            WHERE c.device_id = ANY ($1::uuid[])
+              AND c.day BETWEEN $2::date - 1 AND $3::date + 1
+              AND NOT pg_visible_in_snapshot(c.xid, $5::pg_snapshot)
+              AND l.day BETWEEN $2::date AND $3::date`,
+    values: [deviceIds, from, to, tz, since],
+    rowMode: 'array',
+  });
+  return r.rows;
+}
+
+/**
+ * The summary's rows of the days `changed` only (as visit_summary reads them: each device over
+ * the span of its changed days, then only those days kept). `sorted` as in readSummary.
+ */
+export async function rowsOfDays(
+  client: PoolClient,
+  deviceIds: string[],
+  from: string,
+  tz: string,
+  changed: ChangedDay[],
+  sorted: boolean,
+): Promise<SummaryDbRow[]> {
+  if (changed.length === 0) return [];
+  const r = await client.query<SummaryDbRow>({
+    name: sorted ? 'summary-rows-of-days-sorted' : 'summary-rows-of-days',
+    text: `WITH p AS (SELECT * FROM unnest($4::int[], $5::int[]) AS p (day, device)),
+                g AS (SELECT device, min(day) AS lo, max(day) AS hi FROM p GROUP BY device)
+           SELECT s.day - $2::date, s.domain, g.device, s.active_ms::float8, s.visits::float8
+             FROM g CROSS JOIN LATERAL visit_summary(ARRAY[($1::uuid[])[g.device + 1]],
+                                                    $2::date + g.lo, $2::date + g.hi, $3,
+                                                    false) s
+            WHERE (s.day - $2::date, g.device) IN (SELECT day, device FROM p)
+           ${sorted ? 'ORDER BY s.day, s.domain, s.device_id' : ''}`,
+    values: [deviceIds, from, tz, changed.map((c) => c[0]), changed.map((c) => c[1])],
+    rowMode: 'array',
+  });
+  return r.rows;
+}
+
+/**
+ * The reader's snapshot as text (the next cursor), and whether `since` can be compared with it:
+ * a snapshot whose xmax is past the reader's comes from another database (a restore from a
+ * dump numbers transactions again from low ids), and would take every later change as seen.
+ */
+export async function readerSnapshot(
+  client: PoolClient,
+  since: string | null,
+): Promise<{ snapshot: string; usable: boolean }> {
+  const r = await client.query<{ snapshot: string; usable: boolean | null }>({
+    name: 'summary-snapshot',
+    text: `SELECT pg_current_snapshot()::text AS snapshot,
+                  pg_snapshot_xmax($1::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot())
+                    AS usable`,
+    values: [since],
+  });
+  const row = r.rows[0];
+  if (row === undefined) throw new Error('pg_current_snapshot() returned no row');
+  return { snapshot: row.snapshot, usable: row.usable === true };
+}

@@ -1,0 +1,73 @@
+/**
+ * The summary's cursor (GET /api/v1/me/summary?since=): opaque to the client, it is the range,
+ * zone and linked devices an answer was for and the snapshot it was read in. A later request
+ * with it gets the days changed since (data-access/summary-changes-repo.ts) when it asks for the
+ * same range, zone and devices; otherwise the whole range. It holds no figures and no ids (the
+ * devices as a digest), and a forged one can only make the caller's own answer staler.
+ */
+import { createHash } from 'node:crypto';
+import { AppError } from './errors.js';
+
+export interface SummaryCursor {
+  from: string;
+  to: string;
+  tz: string;
+  /** devicesDigest of the devices the answer counted. */
+  devices: string;
+  /** The reader's snapshot, pg_snapshot text "xmin:xmax:xip,...". */
+  snapshot: string;
+}
+
+/** Room for a snapshot with a few hundred transactions in progress. */
+export const SINCE_MAX_CHARS = 16_384;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const SNAPSHOT = /^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A digest of a set of device ids, whatever their order. */
+export function devicesDigest(ids: string[]): string {
+  return createHash('sha256')
+    .update([...ids].sort().join(','))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+export function encodeCursor(cursor: SummaryCursor): string {
+  const { from, to, tz, devices, snapshot } = cursor;
+  return Buffer.from(
+    JSON.stringify({ f: from, t: to, z: tz, d: devices, s: snapshot }),
+    'utf8',
+  ).toString('base64url');
+}
+
+/** The cursor `since` stands for, or 400 invalid_request when it is not one. */
+export function decodeCursor(since: string): SummaryCursor {
+  const bad = new AppError(
+    'invalid_request',
+    'since: not a cursor of this server (give the cursor of an earlier answer as it came)',
+  );
+  if (!BASE64URL.test(since)) throw bad;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(since, 'base64url').toString('utf8'));
+  } catch {
+    throw bad;
+  }
+  if (typeof value !== 'object' || value === null) throw bad;
+  const { f, t, z, d, s } = value as Record<string, unknown>;
+  if (
+    typeof f !== 'string' ||
+    !DAY.test(f) ||
+    typeof t !== 'string' ||
+    !DAY.test(t) ||
+    typeof z !== 'string' ||
+    typeof d !== 'string' ||
+    typeof s !== 'string' ||
+    !SNAPSHOT.test(s)
+  ) {
+    throw bad;
+  }
+  const [xmin, xmax] = s.split(':').map(BigInt) as [bigint, bigint];
+  if (xmin > xmax) throw bad;
+  return { from: f, to: t, tz: z, devices: d, snapshot: s };
+}
