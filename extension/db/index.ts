@@ -66,11 +66,14 @@ export {
   type SyncStatus,
   shouldSyncSoon,
 } from './sync-status.js';
+export { NO_ADDRESS, type TailPage } from './tail-pages.js';
+export type { TopPages } from './top-pages.js';
 export {
   heatRollupsIn,
   hostVisits,
   pageRollupsIn,
   type TimeRange,
+  topPagesIn,
   visitsStartedIn,
 } from './visit-queries.js';
 export { pathOf, QUARTER_MS } from './visit-rollups.js';

@@ -92,12 +92,19 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
   });
   if (ready === 'earlier') return null;
   if (ready !== null) return ready;
-  return db.transaction('rw', tables, async () => {
+  // The window's pages (tail-pages.ts) move with it.
+  return db.transaction('rw', [...tables, db.tailPages, db.pageRollups], async () => {
     const current = await db.tailWindows.get(span);
     if (earlier(current)) return null;
-    if (!inPlace(current)) await moveTailWindow(db, span, window, current);
+    if (!inPlace(current))
+      await moveTailWindow({ ...tablesOf(db), pages: db }, span, window, current);
     return read();
   });
+}
+
+function tablesOf(db: TracksphereDb) {
+  const { tailRollups, tailWindows, dailyRollups } = db;
+  return { tailRollups, tailWindows, dailyRollups };
 }
 
 /** The range's figures per host and per day (see above), every read in parallel. */

@@ -2,10 +2,14 @@ import equal from 'fast-deep-equal';
 import type { VisitEvent } from '#protocol';
 import type { DayOf } from './day.js';
 import { RECORDED_ROLLUPS, type RecordedRollup } from './recorded-rollups.js';
+import { addTailPagesIn } from './tail-pages.js';
 import { addTailSumsIn, type TailWindow, tailSums } from './tail-rollups.js';
 
-/** The range windows (tail-rollups.ts): read with every visit, written when a day is in one. */
-const TAIL_STORES = ['tailWindows', 'tailRollups'];
+/**
+ * The range windows (tail-rollups.ts) and their pages (tail-pages.ts): read with every visit,
+ * written when a day is in one.
+ */
+const TAIL_STORES = ['tailWindows', 'tailRollups', 'tailPages'];
 
 import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
 
@@ -194,6 +198,11 @@ export async function recordFinishedVisits(
             : [],
         );
         addTailSumsIn(tx, tailSums(windows, added));
+        addTailPagesIn(
+          tx,
+          windows,
+          unique.flatMap((visit, i) => (fresh[i] ? [{ visit, day: days[i] as string }] : [])),
+        );
       };
       const answered = (): void => {
         waiting -= 1;

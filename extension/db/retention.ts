@@ -24,7 +24,7 @@ export interface PruneOptions {
 export function pruneVisits(db: TracksphereDb, opts: PruneOptions): Promise<number> {
   const cutoff = opts.now - opts.retentionDays * DAY_MS;
   const dayOf = opts.dayOf ?? localDayOf;
-  const tables = [db.visits, db.heatRollups, db.pageRollups];
+  const tables = [db.visits, db.heatRollups, db.pageRollups, db.tailWindows, db.tailPages];
   return db.transaction('rw', tables, async () => {
     const old = await db.visits.where('startedMs').below(cutoff).toArray();
     const kept = (v: StoredVisit): boolean => opts.syncEnabled && v.syncState === 'pending';

@@ -1,11 +1,12 @@
 /**
  * Keeps the heat and page rollups (visit-rollups.ts) equal to what the stored visits add up
  * to, wherever visits are stored or deleted through Dexie (import, erase, retention). Each
- * function runs inside its caller's transaction, which must include heatRollups and
- * pageRollups; recordFinishedVisits does the same on its own IndexedDB transaction.
+ * function runs inside its caller's transaction, which must include heatRollups,
+ * pageRollups, tailWindows and tailPages (the windows' pages, tail-pages.ts); recordFinishedVisits does the same on its own IndexedDB transaction.
  */
 import type { DayOf } from './day.js';
 import type { TracksphereDb } from './schema.js';
+import { applyPageChanges, type PageRollupChange, pageChanges } from './tail-pages.js';
 import {
   addToPages,
   applyHeat,
@@ -57,6 +58,19 @@ export async function addVisitRollups(
   });
   await db.heatRollups.bulkPut([...heat.values()]);
   await db.pageRollups.bulkPut([...pages.values()]);
+  // The range windows holding their days gain them too (tail-pages.ts).
+  const added = rollupsOf(visits, dayOf).pages;
+  await applyWindowPages(
+    db,
+    [...added.values()].map((after) => ({ after })),
+  );
+}
+
+/** Host-days' changes to the windows' pages (caller's transaction: tailWindows, tailPages). */
+async function applyWindowPages(db: TracksphereDb, changes: PageRollupChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const windows = await db.tailWindows.toArray();
+  await applyPageChanges(db, pageChanges(windows, changes), windows);
 }
 
 /**
@@ -90,6 +104,12 @@ export async function removeVisitRollups(
   const kept = [...survivors].filter((v) => pageKeys.has(pageKey(v.domain, dayOf(v.startedMs))));
   const rebuilt = rollupsOf(kept, dayOf).pages;
   const gone = [...pageKeys.entries()].filter(([key]) => !rebuilt.has(key)).map(([, k]) => k);
+  const before = await db.pageRollups.bulkGet([...pageKeys.values()]);
   await db.pageRollups.bulkDelete(gone);
   await db.pageRollups.bulkPut([...rebuilt.values()]);
+  // The windows lose each host-day's difference (its titles found again where they went).
+  await applyWindowPages(
+    db,
+    [...pageKeys.keys()].map((key, i) => ({ before: before[i], after: rebuilt.get(key) })),
+  );
 }

@@ -49,7 +49,7 @@ describe('database schema', () => {
 
     db = openTracksphereDb(name);
     await db.open();
-    expect(db.verno).toBe(7);
+    expect(db.verno).toBe(8);
     expect(indexNames(db, 'visits')).toEqual([
       '[domain+startedMs]',
       '[syncState+startedMs]',

@@ -9,10 +9,17 @@ import type { VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { localDayOf } from './day.js';
 import { buildMonthRollups, type DaySum, type MonthRollup } from './month-rollups.js';
-import { buildTailWindows, type TailRollup, type TailWindow } from './tail-rollups.js';
+import type { TailPage } from './tail-pages.js';
+import {
+  buildTailPages,
+  buildTailWindows,
+  type TailRollup,
+  type TailWindow,
+} from './tail-rollups.js';
 import { buildVisitRollups, type HeatRollup, type PageRollup } from './visit-rollups.js';
 
 export type { DaySum, MonthRollup } from './month-rollups.js';
+export type { TailPage } from './tail-pages.js';
 export type { TailRollup, TailWindow } from './tail-rollups.js';
 
 export type { HeatRollup, PageCell, PageRollup } from './visit-rollups.js';
@@ -114,6 +121,7 @@ export type TracksphereDb = Dexie & {
   daySums: Table<DaySum, string>;
   tailRollups: Table<TailRollup, [number, string]>;
   tailWindows: Table<TailWindow, number>;
+  tailPages: Table<TailPage, [number, string, string]>;
   meta: Table<SyncMetaRow, string>;
   trackerState: Table<TrackerStateRow, string>;
 };
@@ -132,6 +140,7 @@ export function visitTables(db: TracksphereDb) {
     db.daySums,
     db.tailRollups,
     db.tailWindows,
+    db.tailPages,
   ] as const;
 }
 
@@ -184,5 +193,10 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   db.version(7)
     .stores({ tailRollups: '[span+domain]', tailWindows: 'span' })
     .upgrade((tx) => buildTailWindows((name) => tx.table(name), localDayOf(Date.now())));
+  // Version 8 adds the windows' pages (tail-pages.ts): a site's pages over the latest 30 days or
+  // 12 months read its top pages by active time from the index, not every page of every day.
+  db.version(8)
+    .stores({ tailPages: '[span+domain+page], [span+domain+activeMs]' })
+    .upgrade((tx) => buildTailPages((name) => tx.table(name)));
   return db;
 }

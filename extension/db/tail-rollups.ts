@@ -14,6 +14,12 @@
  */
 import { Dexie, type Table } from 'dexie';
 import { addDays } from './day.js';
+import {
+  applyPageChanges,
+  pageChanges,
+  rebuildTailPages,
+  type TailPageTables,
+} from './tail-pages.js';
 
 /** The range lengths (days) that keep a window: the options page's 30-day and 12-month views. */
 export const TAIL_SPANS: readonly number[] = [30, 365];
@@ -48,6 +54,8 @@ export interface TailTables {
 
 interface WindowTables extends TailTables {
   dailyRollups: Table<DailyFigures, [string, string]>;
+  /** The windows' pages (tail-pages.ts), moved with them; absent before schema version 8. */
+  pages?: TailPageTables | undefined;
 }
 
 /** The changes to daily rollups that fall inside each window, summed per window and host. */
@@ -152,6 +160,8 @@ export async function moveTailWindow(
       .delete();
     const rows = await dailyIn(db, to.from, to.through);
     await db.tailRollups.bulkPut(tailSums([{ span, ...to }], rows));
+    if (db.pages !== undefined)
+      await rebuildTailPages(db.pages, span, await pagesOf(db.pages, rows));
   } else {
     const [left, entered] = await Promise.all([
       dailyIn(db, current.from, addDays(to.from, -1)),
@@ -160,8 +170,22 @@ export async function moveTailWindow(
     const lost = left.map((r) => ({ ...r, activeMs: -r.activeMs, visits: -r.visits }));
     const both = { span, from: current.from, through: to.through };
     await addSums(db, tailSums([both], [...lost, ...entered]));
+    if (db.pages !== undefined) {
+      const [gone, added] = await Promise.all([
+        pagesOf(db.pages, left),
+        pagesOf(db.pages, entered),
+      ]);
+      const changes = [...gone.map((before) => ({ before })), ...added.map((after) => ({ after }))];
+      await applyPageChanges(db.pages, pageChanges([both], changes), [{ span, ...to }]);
+    }
   }
   await db.tailWindows.put({ span, ...to });
+}
+
+/** The page rollups of the host-days of `rows` (those of days past retention are gone). */
+async function pagesOf(db: TailPageTables, rows: readonly DailyFigures[]) {
+  const found = await db.pageRollups.bulkGet(rows.map((r) => [r.domain, r.day]));
+  return found.filter((r) => r !== undefined);
 }
 
 /** The window a range of `span` days ending on `last` keeps: all of it but its last day. */
@@ -182,5 +206,18 @@ export async function buildTailWindows(
   if ((await db.dailyRollups.limit(1).count()) === 0) return;
   for (const span of TAIL_SPANS) {
     await moveTailWindow(db, span, tailWindowOf(span, today), undefined);
+  }
+}
+
+/** Schema version 8's upgrade: the pages of each window in place (tail-pages.ts). */
+export async function buildTailPages(tables: (name: string) => Table): Promise<void> {
+  const pages = {
+    tailPages: tables('tailPages'),
+    pageRollups: tables('pageRollups'),
+  } as TailPageTables;
+  const dailyRollups = tables('dailyRollups') as Table<DailyFigures, [string, string]>;
+  for (const w of (await tables('tailWindows').toArray()) as TailWindow[]) {
+    const rows = await dailyIn({ dailyRollups } as WindowTables, w.from, w.through);
+    await rebuildTailPages(pages, w.span, await pagesOf(pages, rows));
   }
 }

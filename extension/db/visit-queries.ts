@@ -5,6 +5,8 @@
  * window; the rollups cover everything.
  */
 import type { HeatRollup, PageRollup, StoredVisit, TracksphereDb } from './schema.js';
+import { TAIL_SPANS, tailWindowOf } from './tail-rollups.js';
+import { readTopPages, type TopPages } from './top-pages.js';
 
 /** Instants [fromMs, toMs): a visit belongs to the range its start is in, as in the rollups. */
 export interface TimeRange {
@@ -57,4 +59,24 @@ export async function pageRollupsIn(
     ),
   );
   return perHost.flat();
+}
+
+/**
+ * A site's top pages over a range as long as a window (tail-pages.ts) that is in place for it:
+ * null for any other range, or while the window waits for the range view to move it.
+ */
+export async function topPagesIn(
+  db: TracksphereDb,
+  hosts: readonly string[],
+  range: { from: string; to: string },
+  limit: number,
+): Promise<TopPages | null> {
+  const span = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+  if (!TAIL_SPANS.includes(span)) return null;
+  const window = tailWindowOf(span, range.to);
+  return db.transaction('r', [db.tailWindows, db.tailPages, db.pageRollups], async () => {
+    const current = await db.tailWindows.get(span);
+    if (current?.from !== window.from || current.through !== window.through) return null;
+    return readTopPages(db, span, [...new Set(hosts)], range.to, limit);
+  });
 }

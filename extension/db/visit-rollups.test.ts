@@ -11,6 +11,7 @@ import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import { pruneVisits } from './retention.js';
 import { openTracksphereDb, type StoredVisit, type TracksphereDb } from './schema.js';
+import { pageChanges } from './tail-pages.js';
 import { tailSums } from './tail-rollups.js';
 import { quarterShares, rollupsOf } from './visit-rollups.js';
 
@@ -89,6 +90,19 @@ async function expectTailRollups(d: TracksphereDb): Promise<void> {
   expect(sorted(await d.tailRollups.toArray(), byHost)).toEqual(
     sorted(tailSums(windows, await d.dailyRollups.toArray()), byHost),
   );
+  await expectTailPages(d);
+}
+
+/** Schema version 8: each range window's pages, recomputed from the page rollups in it. */
+async function expectTailPages(d: TracksphereDb): Promise<void> {
+  const windows = await d.tailWindows.toArray();
+  const days = (await d.pageRollups.toArray()).map((after) => ({ after }));
+  const recomputed = [...pageChanges(windows, days).values()].map((c) => c.row);
+  const byPage = (r: { span: number; domain: string; page: string }) =>
+    `${r.span} ${r.domain} ${r.page}`;
+  const sorted = <T>(rows: T[]) =>
+    rows.sort((a, b) => (byPage(a as never) < byPage(b as never) ? -1 : 1));
+  expect(sorted(await d.tailPages.toArray())).toEqual(sorted(recomputed));
 }
 
 /** The 30-day and 12-month windows over the test's days (ranges ending on 6 January 2025). */
@@ -173,6 +187,8 @@ describe('the heatmap and pages rollups', () => {
     await recordFinishedVisits(db, visits.slice(3), off);
     await expectRollupsOfVisits(db);
     expect(await db.heatRollups.count()).toBe(3);
+    // Every page of the windows' days is in both windows (none on 6 January, the ranges' last).
+    expect(await db.tailPages.count()).toBe(2 * 6);
     // The page's latest title, whatever order the visits came in.
     const docs = await db.pageRollups.get(['docs.example', '2025-01-03']);
     expect(docs?.pages['docs.example/a?x=1']).toMatchObject({ title: 'A again', visits: 2 });
@@ -187,6 +203,13 @@ describe('the heatmap and pages rollups', () => {
     expect((await db.pageRollups.get(['docs.example', '2025-01-03']))?.pages).toMatchObject({
       'docs.example/a?x=1': { title: 'A (full)', visits: 1 },
     });
+    // So do both windows' rows of the page (tail-pages.ts).
+    for (const span of [30, 365]) {
+      expect(await db.tailPages.get([span, 'docs.example', 'docs.example/a?x=1'])).toMatchObject({
+        title: 'A (full)',
+        visits: 1,
+      });
+    }
 
     await eraseHistory(db, { domain: 'news.example' }, utcDayOf);
     await expectRollupsOfVisits(db);
@@ -206,6 +229,7 @@ describe('the heatmap and pages rollups', () => {
     expect([await db.heatRollups.count(), await db.pageRollups.count()]).toEqual([0, 0]);
     expect([await db.monthRollups.count(), await db.daySums.count()]).toEqual([0, 0]);
     expect([await db.tailRollups.count(), await db.tailWindows.count()]).toEqual([0, 0]);
+    expect(await db.tailPages.count()).toBe(0);
   });
 
   it('follow local retention, keeping the pending visits and the cutoff day', async () => {
@@ -351,5 +375,61 @@ describe('the heatmap and pages rollups', () => {
     expect(await db.tailRollups.get([30, 'a.example'])).toMatchObject({ visits: 3 });
     expect(await db.tailRollups.get([365, 'a.example'])).toMatchObject({ visits: 5 });
     expect(await db.tailRollups.get([30, 'd0.example'])).toBeUndefined();
+  });
+  it("range windows' pages are built from the page rollups when a version 7 database is upgraded", async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const v7 = new Dexie(name);
+    v7.version(7).stores({
+      visits: 'id, startedMs, [syncState+startedMs], [domain+startedMs]',
+      dailyRollups: '[day+domain]',
+      meta: 'key',
+      trackerState: 'key',
+      heatRollups: 'day',
+      pageRollups: '[domain+day]',
+      monthRollups: '[month+domain]',
+      daySums: 'day',
+      tailRollups: '[span+domain]',
+      tailWindows: 'span',
+    });
+    const today = localDayOf(Date.now());
+    const page = (back: number, path: string, title: string | null) => ({
+      domain: 'a.example',
+      day: addDays(today, back),
+      pages: {
+        [`a.example${path}`]: {
+          host: 'a.example',
+          path,
+          activeMs: MIN,
+          visits: 1,
+          title,
+          titleAt: title === null ? 0 : -back,
+        },
+      },
+      withoutAddress: { activeMs: 0, visits: 0 },
+    });
+    // Today's (left to the page rollups), in both windows, in the year's only.
+    const pages = [page(0, '/a', 'A0'), page(-1, '/a', 'A1'), page(-3, '/b', null)];
+    pages.push(page(-100, '/a', 'A100'));
+    await v7.table('pageRollups').bulkPut(pages);
+    await v7
+      .table('dailyRollups')
+      .bulkPut(pages.map((p) => ({ day: p.day, domain: p.domain, activeMs: MIN, visits: 1 })));
+    await v7.table('tailWindows').bulkPut([
+      { span: 30, from: addDays(today, -29), through: addDays(today, -1) },
+      { span: 365, from: addDays(today, -364), through: addDays(today, -1) },
+    ]);
+    v7.close();
+    db = openTracksphereDb(name);
+    await db.open();
+    await expectTailPages(db);
+    expect(await db.tailPages.get([30, 'a.example', 'a.example/a'])).toMatchObject({
+      visits: 1,
+      title: 'A1',
+    });
+    expect(await db.tailPages.get([365, 'a.example', 'a.example/a'])).toMatchObject({
+      visits: 2,
+      title: 'A100',
+    });
+    expect(await db.tailPages.count()).toBe(4);
   });
 });

@@ -13,10 +13,11 @@ import {
   pageRollupsIn,
   type StoredVisit,
   type TracksphereDb,
+  topPagesIn,
   visitsStartedIn,
 } from '../db/index.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
-import { type SitePages, sitePagesOf } from './site-pages.js';
+import { type SitePages, sitePagesOf, topSitePages } from './site-pages.js';
 import {
   browserOffset,
   type HeatCell,
@@ -79,12 +80,20 @@ async function openSpans(src: InsightSources, fromMs: number, toMs: number): Pro
     .map((v) => ({ domain: v.domain, startMs: v.startedAt, endMs: now, activeMs: v.activeMs }));
 }
 
-/** The pages of a site (its hosts) over the range, from the pages' rollups: a row per host-day. */
+/**
+ * The pages of a site (its hosts) over the range. With `top`, over the latest 30 days or 12
+ * months, only the `top` pages with the most time (and how many there are), from the range
+ * window's pages (db/tail-pages.ts); otherwise, or while that window is not in place, all of
+ * them from the pages' rollups, a row per host-day.
+ */
 export async function loadSitePages(
   src: InsightSources,
   range: DayRange,
   hosts: readonly string[],
+  top?: number,
 ): Promise<SitePages> {
+  const read = top === undefined ? null : await topPagesIn(src.db, hosts, range, top);
+  if (read !== null && top !== undefined) return topSitePages(read, top);
   return sitePagesOf(await pageRollupsIn(src.db, hosts, range));
 }
 

@@ -3,7 +3,13 @@
  * each visit kept of its address (path and query at `full`, the path at
  * `path`, nothing at `domain`) and its title (`full` only).
  */
-import { type PageRollup, pathOf, type StoredVisit } from '../db/index.js';
+import {
+  type PageRollup,
+  pathOf,
+  type StoredVisit,
+  type TailPage,
+  type TopPages,
+} from '../db/index.js';
 
 export interface PageRow {
   host: string;
@@ -16,8 +22,10 @@ export interface PageRow {
 }
 
 export interface SitePages {
-  /** By active time, then visits, then address. */
+  /** By active time, then visits, then address: all of them, or the top ones (see total). */
   pages: PageRow[];
+  /** How many pages the site has over the range: more than `pages` holds when only the top do. */
+  total: number;
   /** Visits recorded at the `domain` level: no address, so no page. */
   withoutAddress: { activeMs: number; visits: number };
 }
@@ -41,7 +49,7 @@ export function sitePages(visits: readonly StoredVisit[]): SitePages {
     if (visit.title !== null) row.title = visit.title;
     pages.set(key, row);
   }
-  return { pages: [...pages.values()].sort(byTime), withoutAddress };
+  return { pages: [...pages.values()].sort(byTime), total: pages.size, withoutAddress };
 }
 
 /**
@@ -73,7 +81,59 @@ export function sitePagesOf(rows: readonly PageRollup[]): SitePages {
   const list = [...pages.values()].map(
     ({ host, path, title, activeMs, visits }): PageRow => ({ host, path, title, activeMs, visits }),
   );
-  return { pages: list.sort(byTime), withoutAddress };
+  return { pages: list.sort(byTime), total: list.length, withoutAddress };
+}
+
+/**
+ * The site's `limit` top pages from a window's top rows and the range's last day (tail-pages.ts):
+ * a page outside each host's top rows and absent on the last day has no more time than any of
+ * them, so the top `limit` of these are the range's.
+ */
+export function topSitePages(read: TopPages, limit: number): SitePages {
+  const rowOf = (r: TailPage): PageRow & { titleAt: number } => ({
+    host: r.host,
+    path: r.path,
+    title: r.title,
+    titleAt: r.titleAt,
+    activeMs: r.activeMs,
+    visits: r.visits,
+  });
+  const pages = new Map<string, PageRow & { titleAt: number }>();
+  for (const r of [...read.top, ...read.lastInWindow]) pages.set(r.host + r.path, rowOf(r));
+  const inWindow = pages.size;
+  const last = sitePagesOf(read.last);
+  for (const day of read.last) {
+    for (const key in day.pages) {
+      const cell = day.pages[key];
+      if (cell === undefined) continue;
+      const page = pages.get(key);
+      if (page === undefined) {
+        pages.set(key, { ...cell });
+        continue;
+      }
+      page.activeMs += cell.activeMs;
+      page.visits += cell.visits;
+      if (cell.title !== null && (page.title === null || cell.titleAt >= page.titleAt)) {
+        page.title = cell.title;
+        page.titleAt = cell.titleAt;
+      }
+    }
+  }
+  const withoutAddress = { ...last.withoutAddress };
+  for (const r of read.withoutAddress) {
+    withoutAddress.activeMs += r.activeMs;
+    withoutAddress.visits += r.visits;
+  }
+  const windowPages = read.counts.reduce((a, b) => a + b, 0) - read.withoutAddress.length;
+  const list = [...pages.values()].map(
+    ({ host, path, title, activeMs, visits }): PageRow => ({ host, path, title, activeMs, visits }),
+  );
+  return {
+    pages: list.sort(byTime).slice(0, limit),
+    // The window's pages and the last day's new ones (those not in the window).
+    total: windowPages + (pages.size - inWindow),
+    withoutAddress,
+  };
 }
 
 function byTime(a: PageRow, b: PageRow): number {

@@ -183,7 +183,7 @@ describe('options range views', () => {
     const view = renderView(
       <SitePagesView
         site="big.example"
-        pages={{ pages, withoutAddress: { activeMs: 0, visits: 0 } }}
+        pages={{ pages, total: pages.length, withoutAddress: { activeMs: 0, visits: 0 } }}
         level="full"
         onClose={() => undefined}
       />,
@@ -193,6 +193,40 @@ describe('options range views', () => {
     expect(attr(view.byTestId('pages-more')[0], 'data-total')).toBe('250');
     view.click(view.byTestId('pages-more')[0]?.querySelector('button') as HTMLElement);
     await vi.waitFor(() => expect(view.byTestId('page-row').length).toBe(200));
+  });
+
+  it('shows the top pages with the count of all, and asks for all to show more or search', async () => {
+    const pages = Array.from({ length: PAGE_ROWS }, (_, i) => ({
+      host: 'big.example',
+      path: `/p/${i}`,
+      title: null,
+      activeMs: (PAGE_ROWS - i) * 1_000,
+      visits: 1,
+    }));
+    const onAll = vi.fn();
+    const none = { activeMs: 0, visits: 0 };
+    const view = renderView(
+      <SitePagesView
+        site="big.example"
+        pages={{ pages, total: 5_365, withoutAddress: none }}
+        level="full"
+        onClose={() => undefined}
+        onAll={onAll}
+      />,
+    );
+    expect(view.byTestId('page-row').length).toBe(PAGE_ROWS);
+    expect(attr(view.byTestId('pages-more')[0], 'data-total')).toBe('5365');
+    expect(onAll).not.toHaveBeenCalled();
+    view.click(view.byTestId('pages-more')[0]?.querySelector('button') as HTMLElement);
+    expect(onAll).toHaveBeenCalledTimes(1);
+    const search = view.byTestId('page-search')[0] as HTMLInputElement;
+    search.value = '/p/7';
+    search.dispatchEvent(
+      new (search.ownerDocument.defaultView as unknown as typeof globalThis).Event('input', {
+        bubbles: true,
+      }),
+    );
+    await vi.waitFor(() => expect(onAll).toHaveBeenCalledTimes(2));
   });
 
   it('shows a year of sites a hundred at a time, busiest first, and searches them all', async () => {

@@ -27,7 +27,7 @@ import { RangeCategories } from './category-controls.js';
 import type { EraseControls } from './erase-history.js';
 import { HistorySection } from './history-section.js';
 import { RangePicker, rangeChoiceLabel } from './range-picker.js';
-import { SitePagesView } from './site-pages.js';
+import { PAGE_ROWS, SitePagesView } from './site-pages.js';
 import type { OptionsScope } from './use-options-scope.js';
 import { useRangeAcross } from './use-range-across.js';
 import { WhenSection } from './when-section.js';
@@ -134,17 +134,21 @@ export function Insights(props: InsightsProps): JSX.Element {
     scope !== 'all' || all.across !== null || !all.refreshing
       ? (all.across?.history ?? local)
       : null;
-  const pages = useLoaded<SitePages>(
-    site === null || !showSites
-      ? null
-      : () =>
-          loadSitePages(
-            sources,
-            range,
-            site.hosts.map((h) => h.domain),
-          ),
-    [site?.domain, range.from, range.to, props.history, showSites],
+  // The top pages first (what the view shows at once); every page when it asks for them.
+  const [allPages, setAllPages] = useState(false);
+  const pageDeps = [site?.domain, range.from, range.to, props.history, showSites];
+  useEffect(() => setAllPages(false), pageDeps);
+  const loadPages = (top?: number) => () =>
+    loadSitePages(sources, range, site?.hosts.map((h) => h.domain) ?? [], top);
+  const topPages = useLoaded<SitePages>(
+    site === null || !showSites ? null : loadPages(PAGE_ROWS),
+    pageDeps,
   );
+  const everyPage = useLoaded<SitePages>(
+    site === null || !showSites || !allPages ? null : loadPages(),
+    [...pageDeps, allPages],
+  );
+  const pages = everyPage ?? topPages;
   // The hours are read when they show: the other parts do not wait on them.
   const cells = useLoaded<HeatCell[]>(showWhen ? () => loadHeatmap(sources, range) : null, [
     range.from,
@@ -234,6 +238,7 @@ export function Insights(props: InsightsProps): JSX.Element {
             site={site.domain}
             pages={pages}
             level={props.level}
+            onAll={() => setAllPages(true)}
             onClose={() => {
               setSite(null);
               // Back to the row's button the person opened the pages with (it stays in place).

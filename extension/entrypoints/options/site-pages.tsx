@@ -14,6 +14,11 @@ export interface SitePagesViewProps {
   /** The privacy level now: what new visits keep of a page. */
   level: PrivacyLevel;
   onClose: () => void;
+  /**
+   * Asked for every page when `pages` holds the top ones only (pages.total says how many there
+   * are) and the person shows more or searches.
+   */
+  onAll?: (() => void) | undefined;
 }
 
 /** Rows shown at first, and added by each "Show more": a site can have thousands of pages. */
@@ -23,13 +28,26 @@ export const PAGE_ROWS = 100;
  * A site's pages over the range, by active time, with a search. It takes the focus when it
  * opens (its heading), so a keyboard user lands on what they asked for.
  */
-export function SitePagesView({ site, pages, level, onClose }: SitePagesViewProps): JSX.Element {
+export function SitePagesView({
+  site,
+  pages,
+  level,
+  onClose,
+  onAll,
+}: SitePagesViewProps): JSX.Element {
   const [query, setQuery] = useState('');
   const [shown, setShown] = useState(PAGE_ROWS);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [site]);
+  const partial = pages !== null && pages.total > pages.pages.length;
+  // A search reaches every page: the top ones alone would miss most of a busy site's.
+  useEffect(() => {
+    if (partial && query.trim() !== '') onAll?.();
+  }, [partial, query]);
   const found = pages === null ? [] : searchPages(pages.pages, query);
   const rows = found.slice(0, shown);
+  // Until every page is read, the count is the site's, not the rows at hand.
+  const total = partial && query.trim() === '' ? (pages?.total ?? 0) : found.length;
   const hosts = new Set(pages?.pages.map((p) => p.host));
   const titled = rows.some((p) => p.title !== null);
   return (
@@ -89,10 +107,17 @@ export function SitePagesView({ site, pages, level, onClose }: SitePagesViewProp
           </tbody>
         </table>
       )}
-      {found.length > rows.length ? (
-        <p class="row" data-testid="pages-more" data-shown={rows.length} data-total={found.length}>
-          <span class="muted">{t('pagesShown', rows.length, found.length)}</span>
-          <button type="button" class="secondary" onClick={() => setShown(shown + PAGE_ROWS)}>
+      {total > rows.length ? (
+        <p class="row" data-testid="pages-more" data-shown={rows.length} data-total={total}>
+          <span class="muted">{t('pagesShown', rows.length, total)}</span>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              if (partial) onAll?.();
+              setShown(shown + PAGE_ROWS);
+            }}
+          >
             {t('showMorePages')}
           </button>
         </p>

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sitePagesOf, topSitePages } from '../stats/site-pages.js';
+import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
+import { eraseHistory } from './erase-history.js';
+import { rangeRollups } from './range-rollups.js';
+import { recordFinishedVisits } from './record-visits.js';
+import type { TracksphereDb } from './schema.js';
+import { pageChanges } from './tail-pages.js';
+import { pageRollupsIn, topPagesIn } from './visit-queries.js';
+
+let db: TracksphereDb | undefined;
+afterEach(async () => {
+  await db?.delete();
+  db = undefined;
+});
+
+const DAY = 86_400_000;
+const HOSTS = ['a.example', 'www.a.example'];
+
+/** The windows' rows as the page rollups of their days add up to (what the upkeep must keep). */
+async function expectWindowsOfPageRollups(d: TracksphereDb): Promise<void> {
+  const windows = await d.tailWindows.toArray();
+  const days = (await d.pageRollups.toArray()).map((after) => ({ after }));
+  const key = (r: { span: number; domain: string; page: string }) =>
+    `${r.span} ${r.domain} ${r.page}`;
+  const sorted = <T extends { span: number; domain: string; page: string }>(rows: T[]) =>
+    rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+  const want = [...pageChanges(windows, days).values()].map((c) => c.row);
+  expect(sorted(await d.tailPages.toArray())).toEqual(sorted(want));
+}
+
+/** The top pages read from the window equal the top of every page, and the count is all. */
+async function expectTopOfAll(
+  d: TracksphereDb,
+  range: { from: string; to: string },
+  limit: number,
+) {
+  const read = await topPagesIn(d, HOSTS, range, limit);
+  expect(read, JSON.stringify(range)).not.toBeNull();
+  if (read === null) return;
+  const all = sitePagesOf(await pageRollupsIn(d, HOSTS, range));
+  const top = topSitePages(read, limit);
+  expect(top.pages, JSON.stringify(range)).toEqual(all.pages.slice(0, limit));
+  expect(top.total).toBe(all.pages.length);
+  expect(top.withoutAddress).toEqual(all.withoutAddress);
+}
+
+const ending = (to: string, days: number) => ({
+  from: new Date(Date.parse(to) - (days - 1) * DAY).toISOString().slice(0, 10),
+  to,
+});
+
+describe("the range windows' pages", () => {
+  it("give a site's top pages and their count as every page does, moved, recorded into and erased", async () => {
+    db = freshTestDb();
+    const start = Date.UTC(2025, 0, 1, 9);
+    // 40 pages over two hosts and 60 days; the same page on many days, titles changing, some
+    // visits without an address; active time spread so ties are rare.
+    const visits = Array.from({ length: 600 }, (_, i) => {
+      const host = HOSTS[i % 2] as string;
+      const page = (i * 7) % 40;
+      return makeVisit({
+        at: start + Math.floor(i / 10) * DAY + (i % 10) * 3_600_000,
+        domain: host,
+        url: i % 13 === 0 ? null : `https://${host}/p/${page}`,
+        title: i % 5 === 0 ? null : `Page ${page} (${i})`,
+        activeMs: 1_000 * ((i * 37) % 101) + i,
+      });
+    });
+    const off = { syncEnabled: false, dayOf: utcDayOf };
+    await recordFinishedVisits(db, visits.slice(0, 400), off);
+    // Built, moved a day, five days, past the 30-day one's length.
+    for (const to of ['2025-01-20', '2025-01-21', '2025-01-26', '2025-03-01']) {
+      for (const span of [30, 365]) {
+        await rangeRollups(db, ending(to, span));
+        await expectTopOfAll(db, ending(to, span), 5);
+      }
+      await expectWindowsOfPageRollups(db);
+    }
+    // Recorded into the windows' days (and the last day's, read beside them), then erased.
+    await recordFinishedVisits(db, visits.slice(400), off);
+    await expectWindowsOfPageRollups(db);
+    await expectTopOfAll(db, ending('2025-03-01', 30), 5);
+    // A page first seen on the range's last day (in no window yet) counts, and leads.
+    const fresh = { at: Date.UTC(2025, 2, 1, 8), domain: 'a.example', activeMs: 5_000_000 };
+    await recordFinishedVisits(db, [makeVisit({ ...fresh, url: 'https://a.example/new' })], off);
+    await expectTopOfAll(db, ending('2025-03-01', 365), 3);
+    await eraseHistory(
+      db,
+      { domain: 'a.example', fromMs: Date.UTC(2025, 1, 10), toMs: Date.UTC(2025, 1, 20) },
+      utcDayOf,
+    );
+    await expectWindowsOfPageRollups(db);
+    await expectTopOfAll(db, ending('2025-03-01', 30), 5);
+    await expectTopOfAll(db, ending('2025-03-01', 365), 3);
+    await eraseHistory(db, { domain: 'www.a.example' }, utcDayOf);
+    await expectWindowsOfPageRollups(db);
+    await expectTopOfAll(db, ending('2025-03-01', 365), 3);
+    // A range whose window is elsewhere reads nothing from it.
+    expect(await topPagesIn(db, HOSTS, ending('2025-02-01', 30), 5)).toBeNull();
+    expect(await topPagesIn(db, HOSTS, ending('2025-03-01', 31), 5)).toBeNull();
+  });
+});
