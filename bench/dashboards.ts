@@ -25,6 +25,7 @@ import { maintainPartitions } from '../server/src/data-access/partitions.js';
 import { createPool } from '../server/src/data-access/pool.js';
 import { expandQuery, panelQueries, runQuery } from '../test/grafana/dashboard-queries.js';
 import { fillDashboardRollups } from '../test/harness/dashboard-rollup-sql.js';
+import { fillPageReceiptRollups } from '../test/harness/page-receipt-rollup-sql.js';
 import { startPgCluster } from '../test/harness/postgres.js';
 import { prepareDatabase, testLogger } from '../test/harness/server.js';
 import { median } from './lib.js';
@@ -92,6 +93,7 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
     await c.query('ALTER TABLE visits DISABLE TRIGGER visits_rollup_insert');
     await c.query('ALTER TABLE visits DISABLE TRIGGER visits_dashboard_rollups_insert');
     await c.query('ALTER TABLE visits DISABLE TRIGGER visits_receipt_insert');
+    await c.query('ALTER TABLE visits DISABLE TRIGGER visits_pages_receipts_insert');
     const perDay = Math.ceil(visits / 90);
     const t0 = performance.now();
     for (let day = 90; day >= 1; day--) {
@@ -127,6 +129,7 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
     await c.query('ALTER TABLE visits ENABLE TRIGGER visits_rollup_insert');
     await c.query('ALTER TABLE visits ENABLE TRIGGER visits_dashboard_rollups_insert');
     await c.query('ALTER TABLE visits ENABLE TRIGGER visits_receipt_insert');
+    await c.query('ALTER TABLE visits ENABLE TRIGGER visits_pages_receipts_insert');
     await c.query(
       `INSERT INTO visit_rollup (hour, device_id, domain, active_ms, visits)
        SELECT date_trunc('hour', started_at, 'UTC'), device_id, domain, sum(active_ms), count(*)
@@ -140,6 +143,7 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
          FROM visit_rollup GROUP BY 1, 2, 3`,
     );
     await fillDashboardRollups(c);
+    await fillPageReceiptRollups(c);
     // The writer lists the days it changes and its fold timer makes their Study rows again
     // (migration study-day-cache); seeding lists every day (filling visit_device_hours).
     await c.query(
@@ -166,14 +170,18 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
               (SELECT count(*) FROM visit_domain_hours) AS domain_hours,
               (SELECT count(*) FROM visit_sessions) AS sessions,
               (SELECT count(*) FROM visit_rollup_days) AS rollup_days,
-              (SELECT count(*) FROM visit_receipt_hours) AS receipt_hours`,
+              (SELECT count(*) FROM visit_receipt_hours) AS receipt_hours,
+              (SELECT count(*) FROM visit_device_receipt_hours) AS device_receipts,
+              (SELECT count(*) FROM visit_page_days) AS page_days,
+              (SELECT count(*) FROM visit_page_months) AS page_months`,
     );
     const k = n.rows[0];
     log(
       `${k?.visits} visits, ${k?.rollup} visit_rollup rows, ${k?.device_hours} visit_device_hours, ` +
         `${k?.domain_days} visit_domain_days, ${k?.domain_hours} visit_domain_hours, ` +
         `${k?.sessions} visit_sessions, ${k?.rollup_days} visit_rollup_days, ` +
-        `${k?.receipt_hours} visit_receipt_hours`,
+        `${k?.receipt_hours} visit_receipt_hours, ${k?.device_receipts} visit_device_receipt_hours, ` +
+        `${k?.page_days} visit_page_days, ${k?.page_months} visit_page_months`,
     );
   } finally {
     await c.end();

@@ -12,8 +12,8 @@ const HOURS_FROM = 'to_timestamp(ceil($__unixEpochFrom() / 3600.0) * 3600)';
 const HOURS_END = 'to_timestamp(floor($__unixEpochTo() / 3600.0) * 3600)';
 
 /** First UTC midnight at or after the range start, and the end of its last whole day. */
-const FIRST_DAY = 'to_timestamp(ceil($__unixEpochFrom() / 86400.0) * 86400)';
-const DAYS_END = 'to_timestamp(floor($__unixEpochTo() / 86400.0) * 86400)';
+export const FIRST_DAY = 'to_timestamp(ceil($__unixEpochFrom() / 86400.0) * 86400)';
+export const DAYS_END = 'to_timestamp(floor($__unixEpochTo() / 86400.0) * 86400)';
 
 /**
  * Hourly rollup rows (`column`: their hour) of the whole UTC hours inside the range. The

@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import type { Pool } from '../../server/src/data-access/pool.js';
 import { DASHBOARD_ROLLUPS } from './dashboard-rollup-sql.js';
+import { PAGE_RECEIPT_ROLLUPS } from './page-receipt-rollup-sql.js';
 
 /** Every row of `table`, or of its GROUP BY over visits, in one order. */
 async function rowsOf(pool: Pool, from: string): Promise<unknown[]> {
@@ -18,4 +19,19 @@ export async function expectDashboardRollupsMatchVisits(pool: Pool): Promise<voi
     const expected = await rowsOf(pool, `(${grouped})`);
     expect({ table, rows: kept }).toEqual({ table, rows: expected });
   }
+  // Migration pages-device-receipts: the receipt hours and page days and months exactly; the
+  // pages' monthly maxima are a bound, so at least each month's largest page and no key without a page.
+  const { visit_page_domain_months: maxima, ...exact } = PAGE_RECEIPT_ROLLUPS;
+  for (const [table, grouped] of Object.entries(exact)) {
+    const kept = await rowsOf(pool, table);
+    const expected = await rowsOf(pool, `(${grouped})`);
+    expect({ table, rows: kept }).toEqual({ table, rows: expected });
+  }
+  const below = await pool.query(
+    `SELECT e.month, e.domain, e.max_active_ms, m.max_active_ms AS kept
+       FROM (${maxima}) e
+       LEFT JOIN visit_page_domain_months m ON m.month = e.month AND m.domain = e.domain
+      WHERE m.max_active_ms IS NULL OR m.max_active_ms < e.max_active_ms`,
+  );
+  expect(below.rows).toEqual([]);
 }

@@ -1,10 +1,11 @@
 import type { Dashboard } from '@grafana/schema';
 import { readsRollup } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
+import { receivedByDevice } from '../device-receipt-source.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { EDGE_HOURS, wholeHours } from '../rollup-ranges.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
-import { receivedInRange, startedInRange } from '../sql-filters.js';
+import { startedInRange } from '../sql-filters.js';
 import { indentTail, sql } from '../sql-text.js';
 import {
   cohortChosen,
@@ -41,9 +42,8 @@ export function devicesDashboard(): Dashboard {
             'Registered devices of each cohort, those revoked (npm run admin -- devices ' +
             'revoke), and those that synced visits in the range (by server receive time).',
         },
-        // Synced: whether each device has a visit received in the range, found through the
-        // (device_id, started_at) index and stopping at its first; the distinct devices of
-        // every visit received in the range took over a second over 90 days at 3M visits.
+        // Synced: the device is among those with visits received in the range, over a day
+        // or more from the per-device receipt hours (device-receipt-source.ts).
         sql`
           SELECT ${cohortName('c')} AS cohort,
                  count(*) AS devices,
@@ -51,11 +51,9 @@ export function devicesDashboard(): Dashboard {
                  count(*) FILTER (WHERE d.synced) AS synced
           FROM (
             SELECT dd.cohort_id, dd.revoked_at,
-                   EXISTS (
-                     SELECT 1
-                     FROM visits
-                     WHERE device_id = dd.id
-                       AND ${indentTail(receivedInRange(), 8)}
+                   dd.id IN (
+                     SELECT device_id
+                     FROM ${receivedByDevice(6)}
                    ) AS synced
             FROM devices dd
           ) AS d
@@ -113,7 +111,8 @@ export function devicesDashboard(): Dashboard {
           description:
             'Every device of the chosen cohorts, registered ones that never synced included. ' +
             'Last sync and visits: received by the server ' +
-            'in the range; per day: over the days of the range. Rejected: events the API ' +
+            'in the range (over a day or more, the whole hours from hourly counts per device); ' +
+            'per day: over the days of the range. Rejected: events the API ' +
             'refused as invalid; dead letters: records the consumer could not store (both on ' +
             'the UTC days the range touches). Revoked devices can no longer send.',
         },
@@ -129,9 +128,8 @@ export function devicesDashboard(): Dashboard {
           FROM devices d
           LEFT JOIN cohorts c ON c.id = d.cohort_id
           LEFT JOIN (
-            SELECT device_id, max(received_at) AS last_sync, count(*) AS visits
-            FROM visits
-            WHERE ${indentTail(receivedInRange(), 4)}
+            SELECT device_id, max(last_received) AS last_sync, sum(visits)::bigint AS visits
+            FROM ${receivedByDevice(2)}
             GROUP BY device_id
           ) AS r ON r.device_id = d.id
           LEFT JOIN (

@@ -1,5 +1,6 @@
 import type { Dashboard } from '@grafana/schema';
 import { baseDashboard } from '../dashboard-base.js';
+import { LATE_RECEIPTS, receivedByDevice } from '../device-receipt-source.js';
 import { promStatPanel, promTimeSeriesPanel, statPanel, timeSeriesPanel } from '../panels.js';
 import {
   BUCKETED,
@@ -50,12 +51,12 @@ export function pipelineHealthDashboard(): Dashboard {
           description:
             'Visits the server received in the range, by receive time; those whose raw ' +
             `client start time lies more than ${LATE_ARRIVAL_WINDOW_S / 86_400} days outside ` +
-            'the range (a device offline that long) are not counted here.',
+            'the range (a device offline that long) are not counted here.' +
+            LATE_RECEIPTS,
         },
         sql`
-          SELECT count(*) AS events
-          FROM visits
-          WHERE ${receivedWhere(2)}
+          SELECT coalesce(sum(visits), 0)::bigint AS events
+          FROM ${receivedByDevice(0)}
         `,
         'short',
         { w: 8, h: 4 },

@@ -4,7 +4,8 @@ import { barChartPanel, tablePanel, timeSeriesPanel } from '../panels.js';
 import { domainSeries, domainSource } from '../rollup-sources.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
 import { sql } from '../sql-text.js';
-import { activityVariables, activityWhere } from '../variables.js';
+import { TOP_PAGES, topPagesSql } from '../top-pages.js';
+import { activityVariables } from '../variables.js';
 
 /** How many domains the trend panel draws: more lines than this are unreadable. */
 export const TREND_DOMAINS = 8;
@@ -90,23 +91,12 @@ export function sitesDashboard(): Dashboard {
         {
           title: 'Top pages',
           description:
-            'The 50 pages (URLs) with the most active time. Visits recorded at the "domain" ' +
-            'privacy level have no URL and are left out here; they count on the domain panels.',
+            `The ${TOP_PAGES} pages (URLs) with the most active time. Visits recorded at the ` +
+            '"domain" privacy level have no URL and are left out here; they count on the domain ' +
+            'panels. Over ranges of a day or more with Device, Browser and Cohort on All, by the ' +
+            'device clock, from daily sums per page.',
         },
-        sql`
-          SELECT url,
-                 domain,
-                 (array_agg(title ORDER BY started_at_corrected DESC)
-                    FILTER (WHERE title IS NOT NULL))[1] AS title,
-                 count(*) AS visits,
-                 sum(active_ms) AS active_ms
-          FROM visits
-          WHERE ${activityWhere(2)}
-            AND url IS NOT NULL
-          GROUP BY url, domain
-          ORDER BY active_ms DESC, url
-          LIMIT 50
-        `,
+        topPagesSql(),
         { w: 24, h: 12 },
       ),
     );

@@ -204,6 +204,7 @@ export async function maintainPartitions(
       } else if (at === null || at < cutoff) {
         // Its visits' receipt counts lie in any hour: taken from the month before it goes.
         await client.query('SELECT visit_receipt_forget($1::regclass)', [name]);
+        await client.query('SELECT visit_pages_receipts_forget($1::regclass)', [name]);
         await client.query(`DROP TABLE ${name}`);
         await dropRollupPartition(client, name);
         await dropSummaryDaysPartition(client, name);

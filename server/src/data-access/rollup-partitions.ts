@@ -139,6 +139,28 @@ const SUBTRACT_DASHBOARD_ROLLUPS = `
                   GROUP BY 1, 2, 3
                  RETURNING 1)`;
 
+/**
+ * The summary's change log (migration summary-changes) for the deleted rows' days, as CTE uc: a
+ * statement on one partition fires none of the triggers on visits that record them otherwise.
+ */
+const RECORD_SUMMARY_CHANGES = `
+          uc AS (INSERT INTO summary_changes AS c (device_id, day, xid)
+                 SELECT DISTINCT device_id, day, pg_current_xact_id() FROM gy ORDER BY 1, 2
+                 ON CONFLICT (device_id, day) DO UPDATE SET xid = EXCLUDED.xid
+                 RETURNING 1)`;
+
+/**
+ * The keys and sums of the deleted rows `d` in the receipt hours and the page days and months
+ * (migration pages-device-receipts; t: the newest titled one's corrected start per page day).
+ */
+const PAGES_RECEIPTS_KEYS = `
+          rk AS (SELECT device_id, date_trunc('hour', received_at, 'UTC') AS hour, count(*) AS n
+                   FROM d GROUP BY 1, 2),
+          pk AS (SELECT domain, date_trunc('day', started_at, 'UTC') AS day, url, count(*) AS n,
+                        sum(active_ms)::bigint AS a,
+                        max(started_at_corrected) FILTER (WHERE title IS NOT NULL) AS t
+                   FROM d WHERE url IS NOT NULL GROUP BY 1, 2, 3)`;
+
 /** The rollups an update of deleteVisitsAndSubtract can empty rows of, and their time column. */
 const EMPTIED_ROWS = [
   ['visit_rollup', 'hour'],
@@ -162,12 +184,14 @@ export async function deleteVisitsAndSubtract(
     last: Date | null;
     devices: string[] | null;
     sessions: string[] | null;
+    receipts: Record<string, unknown[] | null>;
+    pages: Record<string, unknown[] | null>;
   }>(
     `WITH d AS (DELETE FROM ${table} WHERE ${where}
                 RETURNING started_at, device_id, domain, active_ms, session_id, browser_name,
                           split_part(browser_version, '.', 1) AS browser_major, os_name,
                           device_type, received_at, ended_at_corrected, written_at,
-                          clock_skew_ms),
+                          clock_skew_ms, url, title, started_at_corrected),
           g AS (SELECT date_trunc('hour', started_at, 'UTC') AS hour, device_id, domain,
                        sum(active_ms)::bigint AS active_ms, count(*) AS visits
                   FROM d GROUP BY 1, 2, 3),
@@ -184,14 +208,23 @@ export async function deleteVisitsAndSubtract(
                    FROM gy y
                   WHERE r.device_id = y.device_id AND r.day = y.day AND r.domain = y.domain
                  RETURNING 1),
-          ${SUBTRACT_DASHBOARD_ROLLUPS}
+          ${RECORD_SUMMARY_CHANGES},
+          ${SUBTRACT_DASHBOARD_ROLLUPS},
+          ${PAGES_RECEIPTS_KEYS}
      SELECT count(*) AS deleted, min(started_at) AS first, max(started_at) AS last,
             (SELECT count(*) FROM u) + (SELECT count(*) FROM uy) + (SELECT count(*) FROM uh)
               + (SELECT count(*) FROM ud)
               + (SELECT count(*) FROM udh) + (SELECT count(*) FROM ur)
+              + (SELECT count(*) FROM uc)
               AS updated,
             (SELECT array_agg(device_id ORDER BY device_id, session_id) FROM s) AS devices,
-            (SELECT array_agg(session_id ORDER BY device_id, session_id) FROM s) AS sessions
+            (SELECT array_agg(session_id ORDER BY device_id, session_id) FROM s) AS sessions,
+            (SELECT json_build_object('devs', array_agg(device_id), 'hours', array_agg(hour),
+                                      'counts', array_agg(n)) FROM rk) AS receipts,
+            (SELECT json_build_object('domains', array_agg(domain), 'days', array_agg(day),
+                                      'urls', array_agg(url), 'counts', array_agg(n),
+                                      'active', array_agg(a), 'titleAts', array_agg(t))
+               FROM pk) AS pages
        FROM d`,
     values,
   );
@@ -203,6 +236,24 @@ export async function deleteVisitsAndSubtract(
       row.devices,
       row.sessions,
     ]);
+  }
+  // The receipt hours' and page days' keys those visits were in (migration
+  // pages-device-receipts): their newest receive time and title are read again from what is
+  // left, so after the delete.
+  const r2 = row?.receipts;
+  if (r2?.devs) {
+    await client.query(
+      'SELECT visit_device_receipt_take($1::uuid[], $2::timestamptz[], $3::bigint[])',
+      [r2.devs, r2.hours, r2.counts],
+    );
+  }
+  const p = row?.pages;
+  if (p?.domains) {
+    await client.query(
+      `SELECT visit_page_days_take($1::text[], $2::timestamptz[], $3::text[], $4::bigint[],
+                                   $5::bigint[], $6::timestamptz[])`,
+      [p.domains, p.days, p.urls, p.counts, p.active, p.titleAts],
+    );
   }
   const deleted = Number(row?.deleted ?? 0);
   // The rows the update emptied (it cannot delete them in the same statement), within the
