@@ -7,36 +7,29 @@
  *    visit_rollup's (hours and the summary's days), those with the dashboards', and those with
  *    Pipeline health's receipt hours (ALTER TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints
  *    the events/s of each, the cost against none, and the time of folding a round's deltas.
- *  - `BENCH_ONLY=summary`: GET /api/v1/me/summary?v=2 (the compact answer the extension asks
- *    for) for 12 months of one person with 3 linked devices and BENCH_SUMMARY_VISITS (200,000)
- *    visits each (stored through insertVisits, so the triggers fill the rollups), against one
- *    indexed read of the daily rollup rows it reads (the primary key's range: device ids and
- *    days), interleaved, BENCH_SUMMARY_REQUESTS (60) each; then the first version's answer
- *    (v=1) against a read of the hourly rollup's rows (the reference before the daily rollup),
- *    BENCH_SUMMARY_V1_REQUESTS (8) each, and one day's summary (what the popup asks for). As a
- *    client: gzip accepted, the body read and parsed. Visits fall on the last 365 days, in the
- *    hours 07-22 UTC, on 300 domains of Zipf-like popularity. Targets: p99 < 100 ms and within
- *    3x of the read's p99.
+ *  - `BENCH_ONLY=summary`: bench/summary.ts.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { maintainPartitions } from '../server/src/data-access/partitions.js';
 import { createPool, type Pool } from '../server/src/data-access/pool.js';
 import { foldRollupDeltas } from '../server/src/data-access/rollup-fold.js';
 import type { VisitRecord } from '../server/src/data-access/visit-record.js';
 import { insertVisits } from '../server/src/data-access/visits-repo.js';
-import { registerDevice } from '../test/harness/client.js';
 import { startPgCluster } from '../test/harness/postgres.js';
-import { prepareDatabase, startTestServer, testLogger } from '../test/harness/server.js';
+import { prepareDatabase, testLogger } from '../test/harness/server.js';
 import { CHROME_ON_LINUX } from '../test/harness/visit-records.js';
-import { link } from '../test/server/link-kit.js';
-import { median, percentile } from './lib.js';
+import { median } from './lib.js';
 
 const log = (m: string) => process.stderr.write(`[bench rollup] ${m}\n`);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-function record(deviceId: string, startMs: number, domain: string, seq: number): VisitRecord {
+export function record(
+  deviceId: string,
+  startMs: number,
+  domain: string,
+  seq: number,
+): VisitRecord {
   return {
     v: 1,
     id: uuidv7(),
@@ -59,7 +52,7 @@ function record(deviceId: string, startMs: number, domain: string, seq: number):
 const DOMAINS = Array.from({ length: 300 }, (_, i) => `site${i}.example.com`);
 const WEIGHTS = DOMAINS.map((_, i) => 1 / (i + 1));
 const TOTAL_WEIGHT = WEIGHTS.reduce((a, b) => a + b, 0);
-function zipfDomain(u: number): string {
+export function zipfDomain(u: number): string {
   let x = u * TOTAL_WEIGHT;
   for (let i = 0; i < WEIGHTS.length; i++) {
     x -= WEIGHTS[i] as number;
@@ -79,7 +72,7 @@ async function addDevices(pool: Pool, n: number): Promise<string[]> {
 }
 
 /** Stores `records` through insertVisits in 5,000-row calls, two at a time; events/s. */
-async function write(pool: Pool, records: VisitRecord[]): Promise<number> {
+export async function write(pool: Pool, records: VisitRecord[]): Promise<number> {
   const chunks: VisitRecord[][] = [];
   for (let i = 0; i < records.length; i += 5_000) chunks.push(records.slice(i, i + 5_000));
   const start = performance.now();
@@ -129,11 +122,36 @@ export async function runRollupCost(rounds: number): Promise<void> {
           'visits_receipt_insert',
         ],
       },
+      {
+        // Top pages' page days and months and the per-device receipt hours (migration
+        // pages-device-receipts): its cost is this against '+ receipt hours'. Every record
+        // here has a URL of its own, the page rollups' worst case.
+        name: '+ pages, device receipts',
+        triggers: [
+          'visits_rollup_insert',
+          'visits_dashboard_rollups_insert',
+          'visits_receipt_insert',
+          'visits_pages_receipts_insert',
+        ],
+      },
+      {
+        // The summary's change log (migration summary-changes): its cost is this against the one
+        // before.
+        name: '+ summary changes',
+        triggers: [
+          'visits_rollup_insert',
+          'visits_dashboard_rollups_insert',
+          'visits_receipt_insert',
+          'visits_summary_changes_insert',
+        ],
+      },
     ];
     const all = [
       'visits_rollup_insert',
       'visits_dashboard_rollups_insert',
       'visits_receipt_insert',
+      'visits_summary_changes_insert',
+      'visits_pages_receipts_insert',
     ];
     const rates = new Map<string, number[]>(modes.map((m) => [m.name, []]));
     const folds: number[] = [];
@@ -162,138 +180,16 @@ export async function runRollupCost(rounds: number): Promise<void> {
     const lines = modes.map((m) => {
       const r = median(rates.get(m.name) ?? []);
       const cost = m.name === 'off' ? '' : ` (${(((off - r) / off) * 100).toFixed(1)} % fewer)`;
+      if (m.name === '+ summary changes') {
+        const before = median(rates.get('+ receipt hours') ?? []);
+        return `  ${`${m.name}:`.padEnd(34)}${Math.round(r)} events/s${cost}; ${(r / before).toFixed(3)}x the rate without it`;
+      }
       return `  ${`${m.name}:`.padEnd(34)}${Math.round(r)} events/s${cost}`;
     });
     process.stdout.write(
       `\nRollup cost on the writer (insertVisits, ${events} events a round, median of ${rounds}):\n` +
         `${lines.join('\n')}\n` +
         `  fold of a round's per-domain deltas (median of ${folds.length}): ${median(folds).toFixed(0)} ms\n`,
-    );
-  } finally {
-    await cluster.destroy();
-  }
-}
-
-async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return times;
-}
-
-export async function runSummaryBench(): Promise<void> {
-  const cluster = await startPgCluster();
-  try {
-    const url = await cluster.createDatabase('bench_summary');
-    await prepareDatabase(url);
-    const server = await startTestServer({ databaseUrl: url });
-    const pool = server.pool;
-    await maintainPartitions(pool, {
-      now: new Date(),
-      monthsAhead: 1,
-      monthsBack: 13,
-      retentionDays: 395,
-    });
-    const devs = await Promise.all([1, 2, 3].map(() => registerDevice(server.url)));
-    const [a, b, c] = devs as [(typeof devs)[0], (typeof devs)[0], (typeof devs)[0]];
-    await link(server.url, a.token, b.token);
-    await link(server.url, a.token, c.token);
-    const perDevice = num('BENCH_SUMMARY_VISITS', 200_000);
-    const today = Math.floor(Date.now() / DAY) * DAY;
-    let seq = 0;
-    // mulberry32: a seeded generator, so every run stores the same visits.
-    let state = 12345;
-    const next = () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    const t0 = performance.now();
-    for (const d of devs) {
-      const records: VisitRecord[] = [];
-      for (let i = 0; i < perDevice; i++) {
-        const day = today - Math.floor(next() * 365) * DAY;
-        const at = day + 7 * HOUR + Math.floor(next() * 16 * HOUR);
-        records.push(
-          record(d.deviceId, Math.min(at, Date.now() - HOUR), zipfDomain(next()), seq++),
-        );
-      }
-      await write(pool, records);
-    }
-    log(`seeded ${3 * perDevice} visits in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    await pool.query('VACUUM ANALYZE visit_rollup');
-    const from = new Date(today - 364 * DAY).toISOString().slice(0, 10);
-    const to = new Date(today).toISOString().slice(0, 10);
-    const ids = devs.map((d) => d.deviceId);
-    // As a client reads it: Accept-Encoding gzip (fetch's default), the text, JSON.parse.
-    const get = async (query: string) => {
-      const res = await fetch(`${server.url}/api/v1/me/summary?${query}`, {
-        headers: { authorization: `Bearer ${a.token}` },
-      });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(`summary: ${res.status} ${text}`);
-      const body = JSON.parse(text) as { rows: unknown[] };
-      return { body, text, wire: Number(res.headers.get('content-length') ?? text.length) };
-    };
-    const year = `from=${from}&to=${to}&tz=Europe/Berlin`;
-    const yearV2 = () => get(`${year}&v=2`);
-    const yearV1 = () => get(year);
-    const oneDay = () => get(`from=${to}&to=${to}&tz=Europe/Berlin&v=2`);
-    // The rows the summary reads: the daily rollup's of the range (the primary key's range).
-    const read = () =>
-      pool.query(
-        `SELECT device_id, day, domain, active_ms, visits FROM visit_rollup_days
-          WHERE device_id = ANY($1::uuid[]) AND day BETWEEN $2 AND $3`,
-        [ids, new Date(today - 365 * DAY), new Date(today + DAY)],
-      );
-    // The previous reference: the hourly rollup's rows of the range.
-    const readHours = () =>
-      pool.query(
-        `SELECT hour, device_id, domain, active_ms, visits FROM visit_rollup
-          WHERE device_id = ANY($1::uuid[]) AND hour >= $2 AND hour < $3`,
-        [ids, new Date(today - 365 * DAY), new Date(today + DAY)],
-      );
-    const v2 = await yearV2();
-    const v1 = await yearV1();
-    const dayRows = (await read()).rowCount ?? 0;
-    const hourRows = (await readHours()).rowCount ?? 0;
-    const n = num('BENCH_SUMMARY_REQUESTS', 60);
-    const few = num('BENCH_SUMMARY_V1_REQUESTS', 8);
-    const v2Ms: number[] = [];
-    const readMs: number[] = [];
-    const dayMs: number[] = [];
-    // Interleaved, a warm-up of each first, so both see the same machine.
-    await timeIt(3, yearV2);
-    await timeIt(3, read);
-    await timeIt(3, oneDay);
-    for (let i = 0; i < n; i++) {
-      v2Ms.push(...(await timeIt(1, yearV2)));
-      readMs.push(...(await timeIt(1, read)));
-      dayMs.push(...(await timeIt(1, oneDay)));
-    }
-    const v1Ms: number[] = [];
-    const hoursMs: number[] = [];
-    for (let i = 0; i < few; i++) {
-      v1Ms.push(...(await timeIt(1, yearV1)));
-      hoursMs.push(...(await timeIt(1, readHours)));
-    }
-    await server.close();
-    const p = (xs: number[], q: number) => percentile(xs, q).toFixed(1);
-    const ratio = percentile(v2Ms, 99) / percentile(readMs, 99);
-    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-    process.stdout.write(
-      `\nSummary of 12 months, 3 linked devices x ${perDevice} visits (${hourRows} hourly and ${dayRows} daily rollup rows; ` +
-        `${v2.body.rows.length} rows answered: v=2 ${mb(v2.text.length)} MB, ${mb(v2.wire)} MB gzipped; v=1 ${mb(v1.text.length)} MB, ${mb(v1.wire)} MB gzipped):\n` +
-        `  GET /api/v1/me/summary?v=2 p50 / p99 (${n}): ${p(v2Ms, 50)} / ${p(v2Ms, 99)} ms (target p99 < 100: ${percentile(v2Ms, 99) < 100 ? 'met' : 'missed'})\n` +
-        `  indexed read of the daily rollup rows it reads p50 / p99 (${n}): ${p(readMs, 50)} / ${p(readMs, 99)} ms\n` +
-        `  ratio of p99s: ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? 'met' : 'missed'})\n` +
-        `  GET /api/v1/me/summary (v=1) p50 / p99 (${few}): ${p(v1Ms, 50)} / ${p(v1Ms, 99)} ms; ` +
-        `read of the hourly rollup rows p50 / p99 (${few}): ${p(hoursMs, 50)} / ${p(hoursMs, 99)} ms (ratio ${(percentile(v1Ms, 99) / percentile(hoursMs, 99)).toFixed(2)}x)\n` +
-        `  one day (what the popup asks), v=2 p50 / p99 (${n}): ${p(dayMs, 50)} / ${p(dayMs, 99)} ms\n`,
     );
   } finally {
     await cluster.destroy();

@@ -1192,7 +1192,7 @@ async function main(): Promise<void> {
   }
   // All my browsers (bench/rollup.ts): only when named.
   if (CFG.only.includes('rollup')) await (await import('./rollup.js')).runRollupCost(CFG.rounds);
-  if (CFG.only.includes('summary')) await (await import('./rollup.js')).runSummaryBench();
+  if (CFG.only.includes('summary')) await (await import('./summary.js')).runSummaryBench();
   if (CFG.only.every((p) => ['startup', 'soak', 'rollup', 'summary'].includes(p))) return;
   const extension = CFG.only.includes('extension')
     ? await runExtensionBench({ rounds: CFG.rounds, quick: CFG.quick, log })
