@@ -118,6 +118,49 @@ describe('the summary', () => {
     expect(other.cached).toBeNull();
   });
 
+  it('asks with the cached cursor for the days changed since, and merges them day-wise', async () => {
+    const first: Summary = {
+      ...SUMMARY,
+      cursor: 'c1',
+      complete: true,
+      rows: [
+        { date: '2026-12-05', domain: 'a.test', deviceId: OTHER, activeMs: 60_000, visits: 2 },
+        { date: '2026-12-05', domain: 'b.test', deviceId: OTHER, activeMs: 1_000, visits: 1 },
+        { date: '2026-12-05', domain: 'b.test', deviceId: DEVICE, activeMs: 9_000, visits: 3 },
+      ],
+    };
+    // OTHER's day changed: its rows replaced whole (b.test gone), DEVICE's kept; the
+    // watermarks and the cursor are the answer's.
+    const next: Summary = {
+      ...SUMMARY,
+      generatedAt: new Date(T0 + 60_000).toISOString(),
+      appliedSeq: 7,
+      cursor: 'c2',
+      complete: false,
+      changed: [{ date: '2026-12-05', deviceId: OTHER }],
+      rows: [
+        { date: '2026-12-05', domain: 'a.test', deviceId: OTHER, activeMs: 90_000, visits: 3 },
+      ],
+    };
+    const answers = [first, next];
+    const server = fakeFetch(() => Response.json(answers.shift()));
+    const handlers = createLinkHandlers({ fetch: server.fetch, now: () => T0 + 5 });
+    await handlers.getAllBrowsersSummary({ ...RANGE, refresh: true });
+    const merged = await handlers.getAllBrowsersSummary({ ...RANGE, refresh: true });
+    expect(new URL(server.calls[0]?.url ?? '').searchParams.get('since')).toBeNull();
+    expect(new URL(server.calls[1]?.url ?? '').searchParams.get('since')).toBe('c1');
+    const { changed: _changed, ...head } = next;
+    expect(merged.cached?.summary).toEqual({
+      ...head,
+      complete: true,
+      rows: [
+        { date: '2026-12-05', domain: 'a.test', deviceId: OTHER, activeMs: 90_000, visits: 3 },
+        { date: '2026-12-05', domain: 'b.test', deviceId: DEVICE, activeMs: 9_000, visits: 3 },
+      ],
+    });
+    expect((await allBrowsersSummaryItem.getValue())?.summary.cursor).toBe('c2');
+  });
+
   it('keeps the cached summary when the server is away or slower than the timeout', async () => {
     await allBrowsersSummaryItem.setValue({ summary: SUMMARY, fetchedAt: T0 });
     const away = fakeFetch(() => Promise.reject(new TypeError('Failed to fetch')));

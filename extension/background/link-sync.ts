@@ -10,7 +10,12 @@ import {
   forgetAllBrowsersSummaries,
   syncConfigItem,
 } from '../settings/index.js';
-import { cachedSummaryFor, withCachedSummary } from '../stats/summary-cache.js';
+import {
+  cachedSummaryFor,
+  mergeSummary,
+  sinceCandidate,
+  withCachedSummary,
+} from '../stats/summary-cache.js';
 import {
   type ApiError,
   createLinkCode,
@@ -93,20 +98,24 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
       ]);
       const deviceId = config.deviceId;
       // The last summary, or a past range's (the newer when both cover the range).
-      let cached = cachedSummaryFor(
-        stored === null ? ranges : [stored, ...ranges],
-        range,
-        rt.now(),
-      );
+      const entries = stored === null ? ranges : [stored, ...ranges];
+      let cached = cachedSummaryFor(entries, range, rt.now());
       if (!refresh || config.serverUrl === null || config.token === null) {
         return { deviceId, cached, error: null };
       }
-      const answer = await fetchSummary(
-        { fetch: rt.fetch, baseUrl: config.serverUrl, token: config.token },
-        range,
-      );
+      // A cached answer of exactly this range asks only for the days changed since it.
+      const base = sinceCandidate(entries, range, rt.now());
+      const deps = { fetch: rt.fetch, baseUrl: config.serverUrl, token: config.token };
+      let answer = await fetchSummary(deps, { ...range, since: base?.summary.cursor });
       if (isError(answer)) return { deviceId, cached, error: answer.code };
-      cached = { summary: answer, fetchedAt: rt.now() };
+      let summary = mergeSummary(base?.summary ?? null, answer);
+      if (summary === null) {
+        // An incremental answer for a cache this one is not (never expected): the whole range.
+        answer = await fetchSummary(deps, range);
+        if (isError(answer)) return { deviceId, cached, error: answer.code };
+        summary = answer;
+      }
+      cached = { summary, fetchedAt: rt.now() };
       await Promise.all([
         allBrowsersSummaryItem.setValue(cached),
         allBrowsersRangesItem.setValue(withCachedSummary(ranges, cached, rt.now())),

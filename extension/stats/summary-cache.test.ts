@@ -17,9 +17,11 @@ import { linkedDevice } from '../sync/sync-test-kit.js';
 import {
   type CachedRangeSummary,
   cachedSummaryFor,
+  mergeSummary,
   SUMMARY_CACHE_MAX_AGE_MS,
   SUMMARY_CACHE_MAX_ENTRIES,
   SUMMARY_CACHE_MAX_ROWS,
+  sinceCandidate,
   withCachedSummary,
 } from './summary-cache.js';
 
@@ -114,6 +116,48 @@ describe('the summary cache', () => {
       T0 + 300,
     );
     expect(withCachedSummary(entries, huge, T0 + 300)).toEqual(entries);
+  });
+});
+
+describe('the incremental summary', () => {
+  it('asks with the cursor of a cached summary of exactly the range, and merges day-wise', () => {
+    const week = {
+      ...entry(WEEK.from, WEEK.to, [], T0),
+      summary: { ...summary(WEEK.from, WEEK.to, []), cursor: 'w' },
+    };
+    const wider = {
+      ...entry('2026-11-01', WEEK.to, [], T0 + 1),
+      summary: { ...summary('2026-11-01', WEEK.to, []), cursor: 'm' },
+    };
+    expect(sinceCandidate([wider, week], WEEK, T0 + 2)?.summary.cursor).toBe('w');
+    expect(sinceCandidate([wider], WEEK, T0 + 2)).toBeNull();
+    expect(sinceCandidate([week], WEEK, T0 + SUMMARY_CACHE_MAX_AGE_MS + 1)).toBeNull();
+
+    const cached = summary(WEEK.from, WEEK.to, [
+      row('2026-12-01', 3),
+      row('2026-12-02', 4),
+      row('2026-12-02', 5, 'b.test'),
+    ]);
+    const answer: Summary = {
+      ...summary(WEEK.from, WEEK.to, [row('2026-12-03', 8)]),
+      cursor: 'w2',
+      complete: false,
+      changed: [
+        { date: '2026-12-02', deviceId: OTHER },
+        { date: '2026-12-03', deviceId: OTHER },
+      ],
+    };
+    expect(mergeSummary(cached, answer)?.rows).toEqual([
+      row('2026-12-01', 3),
+      row('2026-12-03', 8),
+    ]);
+    // A complete answer stands; an incremental one for another range or zone cannot be merged.
+    expect(mergeSummary(cached, { ...answer, complete: true })).toEqual({
+      ...answer,
+      complete: true,
+    });
+    expect(mergeSummary(null, answer)).toBeNull();
+    expect(mergeSummary({ ...cached, tz: 'UTC' }, answer)).toBeNull();
   });
 });
 

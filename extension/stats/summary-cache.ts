@@ -88,3 +88,44 @@ export function withCachedSummary(
   }
   return kept;
 }
+
+/**
+ * The cached summary of exactly the range (not a wider one narrowed) with a cursor: the one to
+ * ask the server for what changed since (GET /api/v1/me/summary?since). Null when none is.
+ */
+export function sinceCandidate(
+  entries: readonly CachedRangeSummary[],
+  range: SummaryRange,
+  now: number,
+): CachedRangeSummary | null {
+  let best: CachedRangeSummary | null = null;
+  for (const entry of entries) {
+    const s = entry.summary;
+    if (!fresh(entry, now) || s.cursor === undefined) continue;
+    if (s.from !== range.from || s.to !== range.to || s.tz !== range.tz) continue;
+    if (best === null || entry.fetchedAt > best.fetchedAt) best = entry;
+  }
+  return best;
+}
+
+const rowKey = (r: Summary['rows'][number]) => `${r.date} ${r.domain} ${r.deviceId}`;
+
+/**
+ * The server's answer applied to the cached summary it was asked with: an incremental answer
+ * (complete false) replaces the cached rows of each day and browser it lists with its own; the
+ * rest, the devices, the watermarks and the cursor are the answer's, read in one snapshot with
+ * those rows, so the result is what a full answer would have been. A complete answer stands as
+ * it is; so does an incremental one for another range (it cannot be merged: null).
+ */
+export function mergeSummary(cached: Summary | null, answer: Summary): Summary | null {
+  if (answer.complete !== false) return answer;
+  if (cached === null || cached.from !== answer.from || cached.to !== answer.to) return null;
+  if (cached.tz !== answer.tz) return null;
+  const replaced = new Set((answer.changed ?? []).map((c) => `${c.date} ${c.deviceId}`));
+  const rows = cached.rows
+    .filter((r) => !replaced.has(`${r.date} ${r.deviceId}`))
+    .concat(answer.rows)
+    .sort((a, b) => (rowKey(a) < rowKey(b) ? -1 : rowKey(a) > rowKey(b) ? 1 : 0));
+  const { changed: _changed, ...rest } = answer;
+  return { ...rest, complete: true, rows };
+}

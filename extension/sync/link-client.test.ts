@@ -64,6 +64,19 @@ describe('fetchSummary', () => {
     expect(s.urls.map((u) => u.searchParams.get('v'))).toEqual(['2', null]);
   });
 
+  it('sends since, and asks again without it when the server refuses it', async () => {
+    const s = server((url) =>
+      url.searchParams.get('since') === 'old'
+        ? Response.json(
+            { error: { code: 'invalid_request', message: 'since: not a cursor of this server' } },
+            { status: 400 },
+          )
+        : Response.json(COMPACT),
+    );
+    expect(await fetchSummary(s.deps, { ...RANGE, since: 'old' })).toEqual(EXPANDED);
+    expect(s.urls.map((u) => u.searchParams.get('since'))).toEqual(['old', null]);
+  });
+
   it('says bad_response for rows naming a domain or device the answer does not list', async () => {
     const s = server(() => Response.json({ ...COMPACT, rows: [[0, 2, 0, 1, 1]] }));
     expect(await fetchSummary(s.deps, RANGE)).toMatchObject({ code: 'bad_response' });

@@ -100,14 +100,18 @@ const SummaryAnswerSchema = z.union([CompactSummarySchema, SummarySchema]);
  * compact answer (v=2: each domain named once, rows as arrays, a seventh of the bytes) and
  * gives it back as a Summary, so the pages and the cache read one shape. A server from before
  * v=2 refuses the parameter (400 invalid_request): then the first version is asked for.
+ * `query.since`, a cached answer's cursor, asks for the days changed since only (complete
+ * false); a server from before cursors refuses it too, and is asked again without it.
  */
 export async function fetchSummary(
   deps: TokenDeps,
   query: SummaryQuery,
 ): Promise<Summary | ApiError> {
+  let since = query.since;
   const ask = (v: '2' | null) => {
     const qs = new URLSearchParams({ from: query.from, to: query.to, tz: query.tz });
     if (v !== null) qs.set('v', v);
+    if (since !== undefined) qs.set('since', since);
     return call(
       { ...deps, timeoutMs: deps.timeoutMs ?? SUMMARY_TIMEOUT_MS },
       `/api/v1/me/summary?${qs.toString()}`,
@@ -117,6 +121,15 @@ export async function fetchSummary(
     );
   };
   let answer = await ask('2');
+  if (
+    'code' in answer &&
+    answer.code === 'invalid_request' &&
+    since !== undefined &&
+    /\bsince\b/.test(answer.message)
+  ) {
+    since = undefined;
+    answer = await ask('2');
+  }
   if ('code' in answer && answer.code === 'invalid_request' && /\bv\b/.test(answer.message)) {
     answer = await ask(null);
   }
