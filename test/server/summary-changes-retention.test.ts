@@ -1,15 +1,21 @@
 /**
  * The summary's change log (migration summary-changes) under retention and erases: every day
  * they take visits from is recorded as changed by their transaction, so an incremental summary
- * (GET /api/v1/me/summary?since) replaces it. Retention drops whole months, which fires none
- * of the triggers on visits: it records those days itself.
+ * (GET /api/v1/me/summary?since) replaces it. Retention drops whole months and deletes from
+ * single partitions, which fire none of the triggers on visits: it records those days itself.
  */
 import { describe, expect, it } from 'vitest';
 import { eraseDevice } from '../../server/src/data-access/devices-repo.js';
 import { partitionName } from '../../server/src/data-access/partitions.js';
 import type { Pool } from '../../server/src/data-access/pool.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
-import { maintainAtNow, month, visit, withDatabase } from '../harness/retention.js';
+import {
+  insertRowByRowCase,
+  maintainAtNow,
+  month,
+  visit,
+  withDatabase,
+} from '../harness/retention.js';
 
 const isoDay = (at: Date | string): string => new Date(at).toISOString().slice(0, 10);
 
@@ -38,6 +44,18 @@ describe("the summary's change log under retention and erases", () => {
       const res = await maintainAtNow(pool, 60);
       expect(res.dropped).toEqual([partitionName(month(-5))]);
       expect(await changedSince(pool, device, before)).toEqual([isoDay(old.startedAt)]);
+    }));
+
+  it('records the days of the rows retention deletes one by one', () =>
+    withDatabase('changes_rows', async (pool, device) => {
+      const { all, young, skewedIntoWindow } = await insertRowByRowCase(pool, device);
+      const before = await snapshot(pool);
+      await maintainAtNow(pool, 60);
+      const gone = all.filter((v) => v !== young && v !== skewedIntoWindow);
+      // young and skewedIntoWindow share their raw day with a visit that went.
+      expect(await changedSince(pool, device, before)).toEqual(
+        [...new Set(gone.map((v) => isoDay(v.startedAt)))].sort(),
+      );
     }));
 
   it("records the days of an erased device's visits", () =>
