@@ -8,10 +8,14 @@ import { render } from 'preact';
 import { SiteList } from '../extension/components/site-list.js';
 import { TrendChart } from '../extension/components/trend-chart.js';
 import {
+  addDays,
   type DayRange,
   localDayOf,
+  localStartOfDay,
   openTracksphereDb,
+  recordFinishedVisits,
   rollupsInRange,
+  type StoredVisit,
   type TracksphereDb,
 } from '../extension/db/index.js';
 import { HistorySection } from '../extension/entrypoints/options/history-section.js';
@@ -77,7 +81,8 @@ async function show(
     return box.querySelectorAll('[data-testid="site-row"]').length;
   }
   if (view === 'sitePages') {
-    const pages = loaded(await loadSitePages(src, year, [host]));
+    // As the options page reads them: the top rows first (site-pages.tsx's PAGE_ROWS).
+    const pages = loaded(await loadSitePages(src, year, [host], 100));
     render(<SitePagesView site={host} pages={pages} level="full" onClose={() => undefined} />, box);
     return box.querySelectorAll('[data-testid="page-row"]').length;
   }
@@ -137,13 +142,55 @@ async function hostNear(
   return best;
 }
 
+/** The short history (bench/extension-views.ts): created from the seeded one once, per run. */
+const SHORT_DB = 'bench-short-history';
+let short: Promise<TracksphereDb> | undefined;
+
+/**
+ * A copy of the seeded history's latest `days` days (today included), recorded as the
+ * background records visits: the same today, the same recent sites and pages, so each view
+ * fills the same screen from a short history.
+ */
+async function shortHistory(days: number): Promise<TracksphereDb> {
+  const seeded = openTracksphereDb();
+  const from = localStartOfDay(addDays(localDayOf(Date.now()), 1 - days));
+  const visits = await seeded.visits.where('startedMs').aboveOrEqual(from).toArray();
+  seeded.close();
+  const db = openTracksphereDb(SHORT_DB);
+  await db.delete();
+  await db.open();
+  const events = visits.map(
+    ({
+      startedMs: _s,
+      syncState: _st,
+      sentAt: _a,
+      ackedAt: _b,
+      ackBatches: _c,
+      ...v
+    }: StoredVisit) => v,
+  );
+  for (let i = 0; i < events.length; i += 2_000) {
+    await recordFinishedVisits(db, events.slice(i, i + 2_000), {
+      syncEnabled: false,
+      dayOf: localDayOf,
+    });
+  }
+  return db;
+}
+
 const api: TracksphereViewsApi = {
   siteNear: (target) => hostNear(openTracksphereDb(), target),
+  async prepareShort(days) {
+    short = shortHistory(days);
+    const db = await short;
+    return { days, visits: await db.visits.count() };
+  },
   async measure(view, host, runs) {
     const seeded = openTracksphereDb();
     const empty = openTracksphereDb(`bench-empty-${view}`);
     const full = await timed(view, sources(seeded), host, runs);
     const none = await timed(view, sources(empty), host, runs);
+    const week = short === undefined ? null : await timed(view, sources(await short), host, runs);
     seeded.close();
     await empty.delete();
     return {
@@ -153,7 +200,15 @@ const api: TracksphereViewsApi = {
       seededLoadMs: full.loadMs,
       emptyLoadMs: none.loadMs,
       items: full.items,
+      ...(week === null
+        ? {}
+        : { shortMs: week.ms, shortLoadMs: week.loadMs, shortItems: week.items }),
     };
+  },
+  async dropShort() {
+    const db = await short;
+    short = undefined;
+    await db?.delete();
   },
 };
 
