@@ -44,17 +44,18 @@ function pageRows(domains: string, spaces: number): string {
     `    AND ${indentTail(range, 4)}`,
     `    AND domain IN (${domains})`,
   ];
+  const tables = (from: string, range: string) =>
+    [`${from}_folded`, `${from}_delta`].flatMap((t) => [
+      `  SELECT ${cols}`,
+      `  FROM ${t}`,
+      ...where(range),
+      '  UNION ALL',
+    ]);
   return indentTail(
     [
       '(',
-      `  SELECT ${cols}`,
-      '  FROM visit_page_months',
-      ...where(WHOLE_MONTHS),
-      '  UNION ALL',
-      `  SELECT ${cols}`,
-      '  FROM visit_page_days',
-      ...where(OTHER_DAYS),
-      '  UNION ALL',
+      ...tables('visit_page_months', WHOLE_MONTHS),
+      ...tables('visit_page_days', OTHER_DAYS),
       `  SELECT ${cols}`,
       '  FROM e',
       `  WHERE domain IN (${domains})`,
@@ -67,10 +68,11 @@ function pageRows(domains: string, spaces: number): string {
 /**
  * Top pages: the TOP_PAGES URLs with the most active time. e: the visits read one by one (the
  * partial days at the range's edges, or the whole range when the rollup does not apply); the
- * whole months come from visit_page_months, the other whole days from visit_page_days. A
+ * whole months come from visit_page_months_*, the other whole days from visit_page_days_*
+ * (totals and deltas, summed per URL below). A
  * URL's active time in the range is at most its domain's bound: the sum of the domain's
- * largest page of each month the range touches (visit_page_domain_months), or without the
- * rollup its visits' sum. The pages of the
+ * largest page of each month the range touches as last folded (visit_page_domain_months) plus
+ * its month deltas not folded yet, or without the rollup its visits' sum. The pages of the
  * LEAD_DOMAINS domains with the largest bounds give a floor (their TOP_PAGES-th best); a domain
  * whose bound is below it has no page in the list, so only the others' pages are summed: the
  * same list as summing every visit of the range, from a fraction of the rows.
@@ -95,6 +97,12 @@ export function topPagesSql(): string {
       FROM (
         SELECT domain, max_active_ms AS a
         FROM visit_page_domain_months
+        WHERE ${PAGE_ROLLUP}
+          AND ${TOUCHED_MONTHS}
+          AND ${matchesVariable(DOMAIN_FILTER)}
+        UNION ALL
+        SELECT domain, active_ms AS a
+        FROM visit_page_months_delta
         WHERE ${PAGE_ROLLUP}
           AND ${TOUCHED_MONTHS}
           AND ${matchesVariable(DOMAIN_FILTER)}

@@ -125,6 +125,33 @@ describe('the panels on the page and receipt rollups', () => {
     }
   }
 
+  /** 1,000 random visits in one statement. */
+  async function insertBatch(): Promise<void> {
+    await client.query(
+      `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url,
+         domain, title, active_ms, transition, started_at_corrected, ended_at_corrected,
+         clock_skew_ms, received_at, written_at, browser_name, browser_version, os_name,
+         os_version, device_type)
+       SELECT gen_random_uuid(), s - skew, s - skew + dur, dev, gen_random_uuid(),
+              gen_random_uuid(), CASE WHEN g % 20 = 0 THEN NULL ELSE 'https://' || dom || '/p' || pg END,
+              dom, CASE WHEN g % 7 = 0 OR g % 20 = 0 THEN NULL ELSE 'T' || pg || '.' || g END,
+              (extract(epoch FROM dur) * 900)::bigint, 'link', s, s + dur,
+              (extract(epoch FROM skew) * 1000)::bigint, s + dur + late, s + dur + late + interval '1 s',
+              'Chrome', '131', 'Linux', NULL, 'desktop'
+         FROM (SELECT g, timestamptz '2025-02-20' + random() * interval '26 days' AS s,
+                      (1 + random() * 900) * interval '1 s' AS dur,
+                      ($1::uuid[])[1 + floor(random() * 6)::int] AS dev,
+                      'd' || floor(40 * power(random(), 3))::int || '.test' AS dom,
+                      floor(120 * power(random(), 2))::int AS pg,
+                      CASE WHEN random() < 0.1 THEN random() * interval '3 days'
+                           ELSE random() * interval '20 minutes' END AS late
+                 FROM generate_series(1, 1000) g) v,
+              LATERAL (SELECT CASE WHEN v.dev = ($1::uuid[])[6] THEN interval '90 s'
+                                   ELSE interval '0' END AS skew) k`,
+      [DEVICE_IDS],
+    );
+  }
+
   beforeAll(async () => {
     const url = await freshDatabase('grafana_page_receipt_panels');
     await prepareDatabase(url);
@@ -144,29 +171,7 @@ describe('the panels on the page and receipt rollups', () => {
     // 90 s behind; some visits are sent days late; 1 in 20 has no URL, 1 in 7 no title.
     await client.query('SELECT setseed(0.19)');
     for (let batch = 0; batch < 6; batch++) {
-      await client.query(
-        `INSERT INTO visits (id, started_at, ended_at, device_id, session_id, batch_id, url,
-           domain, title, active_ms, transition, started_at_corrected, ended_at_corrected,
-           clock_skew_ms, received_at, written_at, browser_name, browser_version, os_name,
-           os_version, device_type)
-         SELECT gen_random_uuid(), s - skew, s - skew + dur, dev, gen_random_uuid(),
-                gen_random_uuid(), CASE WHEN g % 20 = 0 THEN NULL ELSE 'https://' || dom || '/p' || pg END,
-                dom, CASE WHEN g % 7 = 0 OR g % 20 = 0 THEN NULL ELSE 'T' || pg || '.' || g END,
-                (extract(epoch FROM dur) * 900)::bigint, 'link', s, s + dur,
-                (extract(epoch FROM skew) * 1000)::bigint, s + dur + late, s + dur + late + interval '1 s',
-                'Chrome', '131', 'Linux', NULL, 'desktop'
-           FROM (SELECT g, timestamptz '2025-02-20' + random() * interval '26 days' AS s,
-                        (1 + random() * 900) * interval '1 s' AS dur,
-                        ($1::uuid[])[1 + floor(random() * 6)::int] AS dev,
-                        'd' || floor(40 * power(random(), 3))::int || '.test' AS dom,
-                        floor(120 * power(random(), 2))::int AS pg,
-                        CASE WHEN random() < 0.1 THEN random() * interval '3 days'
-                             ELSE random() * interval '20 minutes' END AS late
-                   FROM generate_series(1, 1000) g) v,
-                LATERAL (SELECT CASE WHEN v.dev = ($1::uuid[])[6] THEN interval '90 s'
-                                     ELSE interval '0' END AS skew) k`,
-        [DEVICE_IDS],
-      );
+      await insertBatch();
     }
     await client.query('ANALYZE');
   });
@@ -175,7 +180,16 @@ describe('the panels on the page and receipt rollups', () => {
     await client?.end();
   });
 
-  it('answer as the plain queries over visits', async () => {
+  it('answer as the plain queries over visits, before and after the fold', async () => {
+    const unfolded = await client.query('SELECT count(*)::int AS n FROM visit_page_days_delta');
+    expect(unfolded.rows[0]?.n).toBeGreaterThan(0);
+    await expectPlain();
+    await client.query('SELECT visit_receipt_fold()');
+    const left = await client.query(
+      `SELECT (SELECT count(*) FROM visit_page_days_delta)
+              + (SELECT count(*) FROM visit_page_months_delta) AS n`,
+    );
+    expect(Number(left.rows[0]?.n)).toBe(0);
     await expectPlain();
     // Ranges of a day or more read the rollups, shorter ones visits.
     const top = query('tracksphere-sites', 'Top pages');
@@ -187,14 +201,16 @@ describe('the panels on the page and receipt rollups', () => {
           )
         ).rows[0],
       );
-    expect(await plan(day(1), day(31))).toMatch(/"Relation Name":"visit_page_days"/);
+    expect(await plan(day(1), day(31))).toMatch(/"Relation Name":"visit_page_days_folded"/);
     expect(await plan(new Date('2025-02-01T00:00:00Z'), day(31))).toMatch(
-      /"Relation Name":"visit_page_months"/,
+      /"Relation Name":"visit_page_months_folded"/,
     );
     expect(await plan(day(8, 10), day(8, 20))).not.toMatch(/visit_page_days/);
   });
 
   it('still do after erases, the rollups having lost what they deleted', async () => {
+    // Some not folded yet: an erase folds them first.
+    await insertBatch();
     const pool = {
       query: (text: string, values: unknown[]) => client.query(text, values),
     } as unknown as Parameters<typeof deleteDeviceVisits>[0];
@@ -226,7 +242,11 @@ describe('the panels on the page and receipt rollups', () => {
   it('gives the Study role none of it', async () => {
     for (const table of [
       'visit_page_days',
+      'visit_page_days_folded',
+      'visit_page_days_delta',
       'visit_page_months',
+      'visit_page_months_folded',
+      'visit_page_months_delta',
       'visit_page_domain_months',
       'visit_device_receipt_hours',
     ]) {
