@@ -67,7 +67,27 @@ export function decodeCursor(since: string): SummaryCursor {
   ) {
     throw bad;
   }
-  const [xmin, xmax] = s.split(':').map(BigInt) as [bigint, bigint];
-  if (xmin > xmax) throw bad;
+  if (!isSnapshot(s)) throw bad;
   return { from: f, to: t, tz: z, devices: d, snapshot: s };
+}
+
+/** Transaction ids PostgreSQL has handed out fit well below this; a larger one is forged. */
+const XID_LIMIT = 2n ** 62n;
+
+/**
+ * Whether `s` is a snapshot PostgreSQL's pg_snapshot input accepts: xmin and xmax from 1 and
+ * in order, the transactions in progress ascending within [xmin, xmax). A cursor that names
+ * anything else is refused here with 400, not by the database with an error of its own.
+ */
+function isSnapshot(s: string): boolean {
+  const [xmin, xmax, list] = s.split(':') as [string, string, string];
+  const lo = BigInt(xmin);
+  const hi = BigInt(xmax);
+  if (lo < 1n || hi < lo || hi >= XID_LIMIT) return false;
+  let last = lo;
+  for (const id of list === '' ? [] : list.split(',').map(BigInt)) {
+    if (id < last || id >= hi) return false;
+    last = id;
+  }
+  return true;
 }

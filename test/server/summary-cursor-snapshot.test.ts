@@ -1,0 +1,50 @@
+/**
+ * The summary's cursor carries the reader's snapshot as PostgreSQL writes it. With two writers
+ * in progress it lists both ("752:755:752,753"), and the answer's own cursor must be taken back
+ * by the next request (real PostgreSQL: the snapshot text is the database's, not a made-up one).
+ */
+import { expect, it } from 'vitest';
+import { migrate } from '../../server/src/data-access/migrate.js';
+import { createPool } from '../../server/src/data-access/pool.js';
+import { readSummary } from '../../server/src/data-access/summary-repo.js';
+import { decodeCursor, encodeCursor } from '../../server/src/domain/summary-cursor.js';
+import { freshDatabase } from '../harness/database.js';
+import { testLogger } from '../harness/server.js';
+
+const log = testLogger('summary-cursor-snapshot');
+const DEVICE = '018f0000-0000-7000-8000-000000000000';
+
+it('takes back a cursor read while two writers are in progress', async () => {
+  const url = await freshDatabase('summary_cursor_snapshot');
+  await migrate(url, log);
+  const pool = createPool(url, 4, log);
+  const writers = [await pool.connect(), await pool.connect()];
+  try {
+    for (const w of writers) {
+      await w.query('BEGIN');
+      await w.query('SELECT pg_current_xact_id()');
+    }
+    // A later writer that commits: xmax moves past both, which stay in progress.
+    await pool.query('SELECT pg_current_xact_id()');
+    const read = await readSummary(pool, [DEVICE], '2026-12-01', '2026-12-06', 'UTC', false);
+    expect(read.snapshot).toMatch(/^\d+:\d+:\d+,\d+$/);
+    const cursor = encodeCursor({
+      from: '2026-12-01',
+      to: '2026-12-06',
+      tz: 'UTC',
+      devices: 'x',
+      snapshot: read.snapshot,
+    });
+    const since = decodeCursor(cursor).snapshot;
+    expect(since).toBe(read.snapshot);
+    // And the database reads the days changed since it.
+    const next = await readSummary(pool, [DEVICE], '2026-12-01', '2026-12-06', 'UTC', false, since);
+    expect(next.rows).toEqual([]);
+  } finally {
+    for (const w of writers) {
+      await w.query('ROLLBACK');
+      w.release();
+    }
+    await pool.end();
+  }
+});
