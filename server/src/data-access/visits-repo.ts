@@ -59,8 +59,10 @@ async function writeVisits(
   const rows = records.filter((r) => liveIds.has(r.deviceId));
   const dropped = records.length - rows.length;
   if (rows.length === 0) return { inserted: 0, dropped };
-  const inserted = await store(client, rows);
+  // The watermarks before the rows, as the one-statement write's CTE takes them before its
+  // triggers lock the rollups' rows: two writers of a device then lock in one order.
   await moveWatermarks(client, rows);
+  const inserted = await store(client, rows);
   return { inserted, dropped };
 }
 
