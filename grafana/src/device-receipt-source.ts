@@ -1,5 +1,6 @@
 import { edgeHours, ROLLUP_MIN_RANGE_S, union, wholeHours } from './rollup-ranges.js';
 import { LATE_ARRIVAL_WINDOW_S, rawStartedWithin, receivedInRange } from './sql-filters.js';
+import { indentTail } from './sql-text.js';
 import { cohortFilter } from './variables.js';
 
 /**
@@ -37,4 +38,37 @@ export function receivedByDevice(spaces: number, alias = 'rv'): string {
     alias,
     spaces,
   );
+}
+
+/**
+ * Whether device `id` (a column) has visits received in the range: over a day or more the
+ * first of its receipt hours in the range (its primary key's range, one probe per device) or
+ * one of the edge hours' devices; otherwise its first visit received in the range (the
+ * (device_id, started_at) index). Summing every device's receipt hours of 90 days to learn
+ * which devices synced took 2 s at 3,000,000 visits.
+ */
+export function deviceSynced(id: string): string {
+  return [
+    '(EXISTS (',
+    '   SELECT 1',
+    '   FROM visit_device_receipt_hours',
+    `   WHERE ${DEVICE_RECEIPTS}`,
+    `     AND device_id = ${id}`,
+    `     AND ${wholeHours()}`,
+    ' )',
+    ` OR ${id} IN (`,
+    '   SELECT device_id',
+    '   FROM visits',
+    `   WHERE ${DEVICE_RECEIPTS}`,
+    `     AND ${rawStartedWithin(LATE_ARRIVAL_WINDOW_S)}`,
+    `     AND ${indentTail(edgeHours('received_at'), 5)}`,
+    ' )',
+    ' OR EXISTS (',
+    '   SELECT 1',
+    '   FROM visits',
+    `   WHERE NOT ${DEVICE_RECEIPTS}`,
+    `     AND device_id = ${id}`,
+    `     AND ${indentTail(receivedInRange(), 5)}`,
+    ' ))',
+  ].join('\n');
 }

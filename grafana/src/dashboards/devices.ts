@@ -1,7 +1,7 @@
 import type { Dashboard } from '@grafana/schema';
 import { readsRollup } from '../activity-source.js';
 import { baseDashboard } from '../dashboard-base.js';
-import { receivedByDevice } from '../device-receipt-source.js';
+import { deviceSynced, receivedByDevice } from '../device-receipt-source.js';
 import { tablePanel, timeSeriesPanel } from '../panels.js';
 import { EDGE_HOURS, wholeHours } from '../rollup-ranges.js';
 import { asSchemaDashboard } from '../schema-dashboard.js';
@@ -42,8 +42,8 @@ export function devicesDashboard(): Dashboard {
             'Registered devices of each cohort, those revoked (npm run admin -- devices ' +
             'revoke), and those that synced visits in the range (by server receive time).',
         },
-        // Synced: the device is among those with visits received in the range, over a day
-        // or more from the per-device receipt hours (device-receipt-source.ts).
+        // Synced: per device, whether it has a visit received in the range, stopping at the
+        // first (device-receipt-source.ts).
         sql`
           SELECT ${cohortName('c')} AS cohort,
                  count(*) AS devices,
@@ -51,10 +51,7 @@ export function devicesDashboard(): Dashboard {
                  count(*) FILTER (WHERE d.synced) AS synced
           FROM (
             SELECT dd.cohort_id, dd.revoked_at,
-                   dd.id IN (
-                     SELECT device_id
-                     FROM ${receivedByDevice(6)}
-                   ) AS synced
+                   ${indentTail(deviceSynced('dd.id'), 9)} AS synced
             FROM devices dd
           ) AS d
           LEFT JOIN cohorts c ON c.id = d.cohort_id
