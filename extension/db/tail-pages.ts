@@ -1,7 +1,6 @@
 /**
- * Each host's pages over the range windows (tail-rollups.ts: the latest 30 days and 12 months
- * but their last day), a row per window, host and page (schema version 8). A site's pages over
- * such a range read its top pages through the [span+domain+activeMs] index, the count of the
+ * Each host's pages over the 30-day range window (tail-rollups.ts: the latest 30 days but their
+ * last day), a row per host and page (schema version 8). A site's pages over that range read its top pages through the [span+domain+activeMs] index, the count of the
  * rest, and the last day's page rollups, where they read every page of every day of the range.
  *
  * The rows are the sums of the page rollups (visit-rollups.ts) of the window's days, kept with
@@ -24,6 +23,15 @@ export interface TailWindow {
 
 /** The page key of the visits kept without an address (the `domain` level). */
 export const NO_ADDRESS = '';
+
+/**
+ * The windows whose pages are kept: the 30-day one only. A year of a busy history has about
+ * 200,000 pages (every address its own row), and writing them took 78-90 s in one read-write
+ * transaction here (the upgrade, or the view's first build of the window), holding the
+ * recorder and the popup that long; the 30-day window's ~16,000 take seconds. A site's pages
+ * over 12 months read the days' page rollups.
+ */
+export const PAGE_SPANS: readonly number[] = [30];
 
 export interface TailPage {
   span: number;
@@ -85,7 +93,9 @@ export function pageChanges(
   for (const { before, after } of changes) {
     const of = before ?? after;
     if (of === undefined) continue;
-    const inside = windows.filter((w) => of.day >= w.from && of.day <= w.through);
+    const inside = windows.filter(
+      (w) => PAGE_SPANS.includes(w.span) && of.day >= w.from && of.day <= w.through,
+    );
     if (inside.length === 0) continue;
     const was = cellsOf(before);
     const now = cellsOf(after);
@@ -253,6 +263,7 @@ export async function rebuildTailPages(
     // not be met twice in one key).
     .between([span], [span + 1], true, false)
     .delete();
+  if (!PAGE_SPANS.includes(span)) return;
   const all = { span, from: '', through: '\uffff' };
   const rows = [
     ...pageChanges(

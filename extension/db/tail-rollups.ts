@@ -16,6 +16,7 @@ import { Dexie, type Table } from 'dexie';
 import { addDays } from './day.js';
 import {
   applyPageChanges,
+  PAGE_SPANS,
   pageChanges,
   rebuildTailPages,
   type TailPageTables,
@@ -160,7 +161,7 @@ export async function moveTailWindow(
       .delete();
     const rows = await dailyIn(db, to.from, to.through);
     await db.tailRollups.bulkPut(tailSums([{ span, ...to }], rows));
-    if (db.pages !== undefined)
+    if (db.pages !== undefined && PAGE_SPANS.includes(span))
       await rebuildTailPages(db.pages, span, await pagesOf(db.pages, rows));
   } else {
     const [left, entered] = await Promise.all([
@@ -170,7 +171,7 @@ export async function moveTailWindow(
     const lost = left.map((r) => ({ ...r, activeMs: -r.activeMs, visits: -r.visits }));
     const both = { span, from: current.from, through: to.through };
     await addSums(db, tailSums([both], [...lost, ...entered]));
-    if (db.pages !== undefined) {
+    if (db.pages !== undefined && PAGE_SPANS.includes(span)) {
       const [gone, added] = await Promise.all([
         pagesOf(db.pages, left),
         pagesOf(db.pages, entered),
@@ -217,6 +218,7 @@ export async function buildTailPages(tables: (name: string) => Table): Promise<v
   } as TailPageTables;
   const dailyRollups = tables('dailyRollups') as Table<DailyFigures, [string, string]>;
   for (const w of (await tables('tailWindows').toArray()) as TailWindow[]) {
+    if (!PAGE_SPANS.includes(w.span)) continue;
     const rows = await dailyIn({ dailyRollups } as WindowTables, w.from, w.through);
     await rebuildTailPages(pages, w.span, await pagesOf(pages, rows));
   }

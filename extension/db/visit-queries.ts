@@ -5,7 +5,8 @@
  * window; the rollups cover everything.
  */
 import type { HeatRollup, PageRollup, StoredVisit, TracksphereDb } from './schema.js';
-import { TAIL_SPANS, tailWindowOf } from './tail-rollups.js';
+import { PAGE_SPANS } from './tail-pages.js';
+import { tailWindowOf } from './tail-rollups.js';
 import { readTopPages, type TopPages } from './top-pages.js';
 
 /** Instants [fromMs, toMs): a visit belongs to the range its start is in, as in the rollups. */
@@ -72,7 +73,7 @@ export async function topPagesIn(
   limit: number,
 ): Promise<TopPages | null> {
   const span = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
-  if (!TAIL_SPANS.includes(span)) return null;
+  if (!PAGE_SPANS.includes(span)) return null;
   const window = tailWindowOf(span, range.to);
   return db.transaction('r', [db.tailWindows, db.tailPages, db.pageRollups], async () => {
     const current = await db.tailWindows.get(span);

@@ -187,8 +187,9 @@ describe('the heatmap and pages rollups', () => {
     await recordFinishedVisits(db, visits.slice(3), off);
     await expectRollupsOfVisits(db);
     expect(await db.heatRollups.count()).toBe(3);
-    // Every page of the windows' days is in both windows (none on 6 January, the ranges' last).
-    expect(await db.tailPages.count()).toBe(2 * 6);
+    // Every page of the windows' days is in the 30-day window (none on 6 January, the ranges'
+    // last); the 12-month window keeps none (PAGE_SPANS).
+    expect(await db.tailPages.count()).toBe(6);
     // The page's latest title, whatever order the visits came in.
     const docs = await db.pageRollups.get(['docs.example', '2025-01-03']);
     expect(docs?.pages['docs.example/a?x=1']).toMatchObject({ title: 'A again', visits: 2 });
@@ -203,13 +204,11 @@ describe('the heatmap and pages rollups', () => {
     expect((await db.pageRollups.get(['docs.example', '2025-01-03']))?.pages).toMatchObject({
       'docs.example/a?x=1': { title: 'A (full)', visits: 1 },
     });
-    // So do both windows' rows of the page (tail-pages.ts).
-    for (const span of [30, 365]) {
-      expect(await db.tailPages.get([span, 'docs.example', 'docs.example/a?x=1'])).toMatchObject({
-        title: 'A (full)',
-        visits: 1,
-      });
-    }
+    // So does the 30-day window's row of the page (tail-pages.ts).
+    expect(await db.tailPages.get([30, 'docs.example', 'docs.example/a?x=1'])).toMatchObject({
+      title: 'A (full)',
+      visits: 1,
+    });
 
     await eraseHistory(db, { domain: 'news.example' }, utcDayOf);
     await expectRollupsOfVisits(db);
@@ -426,10 +425,7 @@ describe('the heatmap and pages rollups', () => {
       visits: 1,
       title: 'A1',
     });
-    expect(await db.tailPages.get([365, 'a.example', 'a.example/a'])).toMatchObject({
-      visits: 2,
-      title: 'A100',
-    });
-    expect(await db.tailPages.count()).toBe(4);
+    expect(await db.tailPages.get([365, 'a.example', 'a.example/a'])).toBeUndefined();
+    expect(await db.tailPages.count()).toBe(2);
   });
 });
