@@ -57,31 +57,44 @@ export function sitePages(visits: readonly StoredVisit[]): SitePages {
  * each page's days, and the title of its latest visit that kept one.
  */
 export function sitePagesOf(rows: readonly PageRollup[]): SitePages {
-  const pages = new Map<string, PageRow & { titleAt: number }>();
+  const pages = new Map<string, SummedPage>();
   const withoutAddress = { activeMs: 0, visits: 0 };
-  for (const row of rows) {
-    withoutAddress.activeMs += row.withoutAddress.activeMs;
-    withoutAddress.visits += row.withoutAddress.visits;
-    for (const key in row.pages) {
-      const cell = row.pages[key];
-      if (cell === undefined) continue;
-      const page = pages.get(key);
-      if (page === undefined) {
-        pages.set(key, { ...cell });
-        continue;
-      }
-      page.activeMs += cell.activeMs;
-      page.visits += cell.visits;
-      if (cell.title !== null && (page.title === null || cell.titleAt >= page.titleAt)) {
-        page.title = cell.title;
-        page.titleAt = cell.titleAt;
-      }
+  for (const row of rows) addPageRollup(pages, withoutAddress, row);
+  const list = rowsOf(pages);
+  return { pages: list.sort(byTime), total: list.length, withoutAddress };
+}
+
+type SummedPage = PageRow & { titleAt: number };
+
+/** Adds a host-day's page rollup into `pages` and `withoutAddress` (the latest title kept). */
+function addPageRollup(
+  pages: Map<string, SummedPage>,
+  withoutAddress: { activeMs: number; visits: number },
+  row: PageRollup,
+): void {
+  withoutAddress.activeMs += row.withoutAddress.activeMs;
+  withoutAddress.visits += row.withoutAddress.visits;
+  for (const key in row.pages) {
+    const cell = row.pages[key];
+    if (cell === undefined) continue;
+    const page = pages.get(key);
+    if (page === undefined) {
+      pages.set(key, { ...cell });
+      continue;
+    }
+    page.activeMs += cell.activeMs;
+    page.visits += cell.visits;
+    if (cell.title !== null && (page.title === null || cell.titleAt >= page.titleAt)) {
+      page.title = cell.title;
+      page.titleAt = cell.titleAt;
     }
   }
-  const list = [...pages.values()].map(
+}
+
+function rowsOf(pages: Map<string, SummedPage>): PageRow[] {
+  return [...pages.values()].map(
     ({ host, path, title, activeMs, visits }): PageRow => ({ host, path, title, activeMs, visits }),
   );
-  return { pages: list.sort(byTime), total: list.length, withoutAddress };
 }
 
 /**
@@ -90,7 +103,7 @@ export function sitePagesOf(rows: readonly PageRollup[]): SitePages {
  * them, so the top `limit` of these are the range's.
  */
 export function topSitePages(read: TopPages, limit: number): SitePages {
-  const rowOf = (r: TailPage): PageRow & { titleAt: number } => ({
+  const rowOf = (r: TailPage): SummedPage => ({
     host: r.host,
     path: r.path,
     title: r.title,
@@ -98,38 +111,18 @@ export function topSitePages(read: TopPages, limit: number): SitePages {
     activeMs: r.activeMs,
     visits: r.visits,
   });
-  const pages = new Map<string, PageRow & { titleAt: number }>();
+  const pages = new Map<string, SummedPage>();
   for (const r of [...read.top, ...read.lastInWindow]) pages.set(r.host + r.path, rowOf(r));
   const inWindow = pages.size;
-  const last = sitePagesOf(read.last);
-  for (const day of read.last) {
-    for (const key in day.pages) {
-      const cell = day.pages[key];
-      if (cell === undefined) continue;
-      const page = pages.get(key);
-      if (page === undefined) {
-        pages.set(key, { ...cell });
-        continue;
-      }
-      page.activeMs += cell.activeMs;
-      page.visits += cell.visits;
-      if (cell.title !== null && (page.title === null || cell.titleAt >= page.titleAt)) {
-        page.title = cell.title;
-        page.titleAt = cell.titleAt;
-      }
-    }
-  }
-  const withoutAddress = { ...last.withoutAddress };
+  const withoutAddress = { activeMs: 0, visits: 0 };
+  for (const day of read.last) addPageRollup(pages, withoutAddress, day);
   for (const r of read.withoutAddress) {
     withoutAddress.activeMs += r.activeMs;
     withoutAddress.visits += r.visits;
   }
   const windowPages = read.counts.reduce((a, b) => a + b, 0) - read.withoutAddress.length;
-  const list = [...pages.values()].map(
-    ({ host, path, title, activeMs, visits }): PageRow => ({ host, path, title, activeMs, visits }),
-  );
   return {
-    pages: list.sort(byTime).slice(0, limit),
+    pages: rowsOf(pages).sort(byTime).slice(0, limit),
     // The window's pages and the last day's new ones (those not in the window).
     total: windowPages + (pages.size - inWindow),
     withoutAddress,
