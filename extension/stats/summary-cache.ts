@@ -122,10 +122,14 @@ export function mergeSummary(cached: Summary | null, answer: Summary): Summary |
   if (cached === null || cached.from !== answer.from || cached.to !== answer.to) return null;
   if (cached.tz !== answer.tz) return null;
   const replaced = new Set((answer.changed ?? []).map((c) => `${c.date} ${c.deviceId}`));
+  // Each row's key made once: a cached year has ~170,000 rows, and a comparator that builds
+  // both keys on every comparison makes millions of strings.
   const rows = cached.rows
     .filter((r) => !replaced.has(`${r.date} ${r.deviceId}`))
     .concat(answer.rows)
-    .sort((a, b) => (rowKey(a) < rowKey(b) ? -1 : rowKey(a) > rowKey(b) ? 1 : 0));
+    .map((r) => ({ key: rowKey(r), r }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ r }) => r);
   const { changed: _changed, ...rest } = answer;
   return { ...rest, complete: true, rows };
 }
