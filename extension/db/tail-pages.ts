@@ -263,7 +263,6 @@ export async function rebuildTailPages(
     // not be met twice in one key).
     .between([span], [span + 1], true, false)
     .delete();
-  if (!PAGE_SPANS.includes(span)) return;
   const all = { span, from: '', through: '\uffff' };
   const rows = [
     ...pageChanges(
