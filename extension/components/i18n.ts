@@ -17,6 +17,29 @@ export function t(key: MessageKey, ...substitutions: (string | number)[]): strin
   return text === '' ? key : text;
 }
 
+/** Plural rules per locale, made once (a list of rows asks for many). */
+const pluralRules = new Map<string, Intl.PluralRules>();
+
+/**
+ * The message of `keys` that fits `count` in the UI language: `one` where its plural rules say
+ * "one" (1 in English, German and Spanish; 0 and 1 in French), `other` for every other count.
+ * The substitutions follow the count, which is always the first ($1).
+ */
+export function tCount(
+  count: number,
+  keys: { one: MessageKey; other: MessageKey },
+  ...substitutions: (string | number)[]
+): string {
+  const locale = uiLocale() ?? 'en';
+  let rules = pluralRules.get(locale);
+  if (rules === undefined) {
+    rules = new Intl.PluralRules(locale);
+    pluralRules.set(locale, rules);
+  }
+  const key = rules.select(count) === 'one' ? keys.one : keys.other;
+  return t(key, count, ...substitutions);
+}
+
 /** The languages of public/_locales; the others read English (default_locale). */
 const SHIPPED_LANGUAGES = ['en', 'de', 'fr', 'es'];
 

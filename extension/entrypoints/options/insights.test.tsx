@@ -107,6 +107,10 @@ describe('options range views', () => {
     expect(view.byTestId('page-row')[1]?.textContent).toContain('Inbox (3)');
     expect(view.root.textContent).toContain('pagesLevelPath()');
     expect(attr(view.byTestId('pages-without-address')[0], 'data-visits')).toBe('1');
+    // One visit: the singular message.
+    expect(view.byTestId('pages-without-address')[0]?.textContent).toMatch(
+      /^pagesWithoutAddressOne\(1,/,
+    );
     expect(
       attr(
         view.byTestId('site-pages-button').find((b) => b === button),

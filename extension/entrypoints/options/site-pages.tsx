@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PrivacyLevel } from '#protocol';
-import { t } from '../../components/i18n.js';
+import { t, tCount } from '../../components/i18n.js';
 import { formatNumber } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
 import { type SitePages, searchPages } from '../../stats/site-pages.js';
@@ -129,9 +129,9 @@ export function SitePagesView({
           data-active-ms={pages.withoutAddress.activeMs}
           data-visits={pages.withoutAddress.visits}
         >
-          {t(
-            'pagesWithoutAddress',
+          {tCount(
             pages.withoutAddress.visits,
+            { one: 'pagesWithoutAddressOne', other: 'pagesWithoutAddress' },
             formatDuration(pages.withoutAddress.activeMs),
           )}
         </p>
