@@ -103,7 +103,8 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
       if (!refresh || config.serverUrl === null || config.token === null) {
         return { deviceId, cached, error: null };
       }
-      // A cached answer of exactly this range asks only for the days changed since it.
+      // A cached answer of this range, or of the one overlapping it most (yesterday's year, say),
+      // asks only for the days changed since it and the days it lacks.
       const base = sinceCandidate(entries, range, rt.now());
       const deps = { fetch: rt.fetch, baseUrl: config.serverUrl, token: config.token };
       let answer = await fetchSummary(deps, { ...range, since: base?.summary.cursor });

@@ -120,7 +120,7 @@ describe('the summary cache', () => {
 });
 
 describe('the incremental summary', () => {
-  it('asks with the cursor of a cached summary of exactly the range, and merges day-wise', () => {
+  it('asks with the cursor of a cached summary of the range, and merges day-wise', () => {
     const week = {
       ...entry(WEEK.from, WEEK.to, [], T0),
       summary: { ...summary(WEEK.from, WEEK.to, []), cursor: 'w' },
@@ -130,7 +130,6 @@ describe('the incremental summary', () => {
       summary: { ...summary('2026-11-01', WEEK.to, []), cursor: 'm' },
     };
     expect(sinceCandidate([wider, week], WEEK, T0 + 2)?.summary.cursor).toBe('w');
-    expect(sinceCandidate([wider], WEEK, T0 + 2)).toBeNull();
     expect(sinceCandidate([week], WEEK, T0 + SUMMARY_CACHE_MAX_AGE_MS + 1)).toBeNull();
 
     const cached = summary(WEEK.from, WEEK.to, [
@@ -158,6 +157,107 @@ describe('the incremental summary', () => {
     });
     expect(mergeSummary(null, answer)).toBeNull();
     expect(mergeSummary({ ...cached, tz: 'UTC' }, answer)).toBeNull();
+  });
+});
+
+describe('the incremental summary of a range that moved', () => {
+  const withCursor = (
+    from: string,
+    to: string,
+    rows: SummaryRow[],
+    at: number,
+    cursor: string,
+  ) => ({
+    fetchedAt: at,
+    summary: { ...summary(from, to, rows), cursor },
+  });
+
+  it('asks with the cached range overlapping the asked one most, exact first', () => {
+    const year = withCursor('2025-12-05', '2026-12-04', [], T0, 'year');
+    const month = withCursor('2026-11-05', '2026-12-04', [], T0 + 5, 'month');
+    const week = withCursor(WEEK.from, WEEK.to, [], T0 - 5, 'week');
+    const asked = { from: '2025-12-06', to: '2026-12-05', tz: TZ };
+    // Yesterday's year has 364 of the 365 days: more than the newer month's 30.
+    expect(sinceCandidate([week, month, year], asked, T0 + 10)?.summary.cursor).toBe('year');
+    // The exact range wins over a bigger overlap.
+    expect(sinceCandidate([year, week], WEEK, T0 + 10)?.summary.cursor).toBe('week');
+    // The month for a week within it (7 days in common each: the newer).
+    const month2 = withCursor('2026-11-06', '2026-12-05', [], T0 + 6, 'month2');
+    expect(sinceCandidate([month, month2], WEEK, T0 + 10)?.summary.cursor).toBe('month2');
+    // No day in common, another zone, no cursor, or other browsers than the newest's: none.
+    expect(
+      sinceCandidate([year], { ...asked, from: '2027-01-01', to: '2027-01-31' }, T0),
+    ).toBeNull();
+    expect(sinceCandidate([year], { ...asked, tz: 'UTC' }, T0 + 10)).toBeNull();
+    expect(
+      sinceCandidate(
+        [{ ...year, summary: summary(year.summary.from, year.summary.to, []) }],
+        asked,
+        T0,
+      ),
+    ).toBeNull();
+    const alone = {
+      fetchedAt: T0 + 20,
+      summary: {
+        ...summary('2026-12-05', '2026-12-05', []),
+        devices: [linkedDevice(ME, true)],
+        cursor: 'alone',
+      },
+    };
+    expect(sinceCandidate([year, alone], asked, T0 + 30)?.summary.cursor).toBe('alone');
+  });
+
+  it('drops the days outside the new range, replaces the listed ones and adds the new', () => {
+    const cached = summary('2026-11-29', '2026-12-04', [
+      row('2026-11-29', 1),
+      row('2026-11-30', 2),
+      row('2026-12-03', 3),
+      row('2026-12-04', 4),
+    ]);
+    const answer: Summary = {
+      ...summary('2026-11-30', '2026-12-05', [row('2026-12-03', 30), row('2026-12-05', 5)]),
+      cursor: 'next',
+      complete: false,
+      changed: [
+        { date: '2026-12-03', deviceId: OTHER },
+        { date: '2026-12-05', deviceId: ME },
+        { date: '2026-12-05', deviceId: OTHER },
+      ],
+    };
+    const merged = mergeSummary(cached, answer);
+    expect(merged).toMatchObject({
+      from: '2026-11-30',
+      to: '2026-12-05',
+      cursor: 'next',
+      complete: true,
+    });
+    expect(merged?.changed).toBeUndefined();
+    expect(merged?.rows).toEqual([
+      row('2026-11-30', 2),
+      row('2026-12-03', 30),
+      row('2026-12-04', 4),
+      row('2026-12-05', 5),
+    ]);
+    // A widened range: the cached days stay, the new ones come.
+    const wide: Summary = {
+      ...summary('2026-11-27', '2026-12-04', [row('2026-11-28', 8)]),
+      complete: false,
+      changed: ['2026-11-27', '2026-11-28'].flatMap((date) => [
+        { date, deviceId: ME },
+        { date, deviceId: OTHER },
+      ]),
+    };
+    expect(mergeSummary(cached, wide)?.rows.map((r) => r.date)).toEqual([
+      '2026-11-28',
+      '2026-11-29',
+      '2026-11-30',
+      '2026-12-03',
+      '2026-12-04',
+    ]);
+    // No day in common, or other browsers: not merged.
+    const apart = { ...answer, from: '2027-01-01', to: '2027-01-06' };
+    expect(mergeSummary(cached, apart)).toBeNull();
+    expect(mergeSummary({ ...cached, devices: [linkedDevice(ME, true)] }, answer)).toBeNull();
   });
 });
 

@@ -89,21 +89,54 @@ export function withCachedSummary(
   return kept;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The days two ranges have in common (0: none). */
+function overlapDays(a: { from: string; to: string }, b: { from: string; to: string }): number {
+  const from = Math.max(Date.parse(a.from), Date.parse(b.from));
+  const to = Math.min(Date.parse(a.to), Date.parse(b.to));
+  return to < from ? 0 : Math.round((to - from) / DAY_MS) + 1;
+}
+
+const deviceSet = (s: Summary): string =>
+  s.devices
+    .map((d) => d.id)
+    .sort()
+    .join(',');
+
 /**
- * The cached summary of exactly the range (not a wider one narrowed) with a cursor: the one to
- * ask the server for what changed since (GET /api/v1/me/summary?since). Null when none is.
+ * The cached summary with a cursor to ask the server for what changed since
+ * (GET /api/v1/me/summary?since): of the range's zone and the linked browsers of the newest
+ * one, the summary of exactly the range, else the one whose days overlap it most (the server
+ * then sends the range's other days whole), the newest of equals. Null when none overlaps.
  */
 export function sinceCandidate(
   entries: readonly CachedRangeSummary[],
   range: SummaryRange,
   now: number,
 ): CachedRangeSummary | null {
+  const usable = entries.filter(
+    (e) => fresh(e, now) && e.summary.cursor !== undefined && e.summary.tz === range.tz,
+  );
+  const newest = usable.reduce<CachedRangeSummary | null>(
+    (a, e) => (a === null || e.fetchedAt > a.fetchedAt ? e : a),
+    null,
+  );
+  if (newest === null) return null;
+  const devices = deviceSet(newest.summary);
   let best: CachedRangeSummary | null = null;
-  for (const entry of entries) {
+  let bestScore = 0;
+  for (const entry of usable) {
     const s = entry.summary;
-    if (!fresh(entry, now) || s.cursor === undefined) continue;
-    if (s.from !== range.from || s.to !== range.to || s.tz !== range.tz) continue;
-    if (best === null || entry.fetchedAt > best.fetchedAt) best = entry;
+    if (deviceSet(s) !== devices) continue;
+    const exact = s.from === range.from && s.to === range.to;
+    // An exact range first, whatever its size; then the most days in common.
+    const score = exact ? Number.MAX_SAFE_INTEGER : overlapDays(s, range);
+    if (score === 0) continue;
+    if (score > bestScore || (score === bestScore && entry.fetchedAt > (best?.fetchedAt ?? 0))) {
+      best = entry;
+      bestScore = score;
+    }
   }
   return best;
 }
@@ -112,20 +145,23 @@ const rowKey = (r: Summary['rows'][number]) => `${r.date} ${r.domain} ${r.device
 
 /**
  * The server's answer applied to the cached summary it was asked with: an incremental answer
- * (complete false) replaces the cached rows of each day and browser it lists with its own; the
- * rest, the devices, the watermarks and the cursor are the answer's, read in one snapshot with
+ * (complete false) keeps the cached rows of its range's days, less those of each day and
+ * browser it lists (the days the cached range did not have among them), and adds its own; the
+ * range, the devices, the watermarks and the cursor are the answer's, read in one snapshot with
  * those rows, so the result is what a full answer would have been. A complete answer stands as
- * it is; so does an incremental one for another range (it cannot be merged: null).
+ * it is; an incremental one the cached summary cannot take (null: none, another zone or set of
+ * browsers, no day in common) is not merged.
  */
 export function mergeSummary(cached: Summary | null, answer: Summary): Summary | null {
   if (answer.complete !== false) return answer;
-  if (cached === null || cached.from !== answer.from || cached.to !== answer.to) return null;
-  if (cached.tz !== answer.tz) return null;
+  if (cached === null || cached.tz !== answer.tz) return null;
+  if (deviceSet(cached) !== deviceSet(answer) || overlapDays(cached, answer) === 0) return null;
   const replaced = new Set((answer.changed ?? []).map((c) => `${c.date} ${c.deviceId}`));
+  const { from, to } = answer;
   // Each row's key made once: a cached year has ~170,000 rows, and a comparator that builds
   // both keys on every comparison makes millions of strings.
   const rows = cached.rows
-    .filter((r) => !replaced.has(`${r.date} ${r.deviceId}`))
+    .filter((r) => r.date >= from && r.date <= to && !replaced.has(`${r.date} ${r.deviceId}`))
     .concat(answer.rows)
     .map((r) => ({ key: rowKey(r), r }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
