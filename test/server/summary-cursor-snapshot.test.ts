@@ -38,8 +38,10 @@ it('takes back a cursor read while two writers are in progress', async () => {
     const since = decodeCursor(cursor).snapshot;
     expect(since).toBe(read.snapshot);
     // And the database reads the days changed since it.
-    const next = await readSummary(pool, [DEVICE], '2026-12-01', '2026-12-06', 'UTC', false, since);
+    const range = { snapshot: since, from: '2026-12-01', to: '2026-12-06' };
+    const next = await readSummary(pool, [DEVICE], '2026-12-01', '2026-12-06', 'UTC', false, range);
     expect(next.rows).toEqual([]);
+    expect(next.changed).toEqual([]);
   } finally {
     for (const w of writers) {
       await w.query('ROLLBACK');

@@ -1,8 +1,8 @@
 /**
  * GET /api/v1/me/summary?since=<cursor> (issue 18): only the days changed since an earlier
  * answer, read against real PostgreSQL. A cached answer with the changed days replaced equals a
- * full answer after writes, resends, erases and retention; a cursor of another range, zone or
- * device set gets the whole range; and a writer that took its transaction id before another's
+ * full answer after writes, resends, erases and retention; a cursor of days apart, another zone
+ * or device set gets the whole range; and a writer that took its transaction id before another's
  * and commits after a summary read is still seen by the next one (the case a version number
  * taken inside the writers' transactions misses).
  */
@@ -166,9 +166,10 @@ describe('GET /api/v1/me/summary?since', () => {
     ]);
   });
 
-  it('answers the whole range for a cursor of another range, zone or set of devices', async () => {
+  it('answers the whole range for a cursor of days apart, another zone or devices', async () => {
     const cache = await get(a, range);
-    const other = `from=${isoDay(day0)}&to=${isoDay(day0 + 6 * DAY)}&tz=Europe/Berlin`;
+    // Another range with days in common: summary-since-ranges.test.ts.
+    const other = `from=${isoDay(day0 + 7 * DAY)}&to=${isoDay(day0 + 9 * DAY)}&tz=Europe/Berlin`;
     expect((await get(a, `${other}&since=${cache.cursor}`)).complete).toBe(true);
     const zone = `from=${isoDay(day0 - DAY)}&to=${isoDay(day0 + 6 * DAY)}&tz=UTC`;
     expect((await get(a, `${zone}&since=${cache.cursor}`)).complete).toBe(true);

@@ -10,17 +10,90 @@ export type SummaryDbRow = [number, string, number, number, number];
 export type ChangedDay = [number, number];
 
 /**
- * The local days from..to in `tz` of `deviceIds` that changed since the snapshot `since` (a
- * cursor's, pg_snapshot text), read in the caller's snapshot: the days of the change log
- * (migration summary-changes) whose last writer `since` does not see. A UTC day's change touches
- * every local day one of its hours falls on (the summary moves hours near local midnight to
- * their own day), so each is sent whole.
+ * What an answer with a cursor reads (domain/summary-cursor.ts): the days from..to (the cursor's
+ * range within the one asked for) changed since the snapshot `snapshot`; the range's other days
+ * whole.
+ */
+export interface SinceRange {
+  snapshot: string;
+  from: string;
+  to: string;
+}
+
+const DAY_MS = 86_400_000;
+const daysFrom = (from: string, day: string): number =>
+  Math.round((Date.parse(day) - Date.parse(from)) / DAY_MS);
+
+/**
+ * The range from..to for a cursor's range `since`: the days of since.from..since.to changed
+ * since its snapshot (each day and device listed, rows of those days whole), and the days the
+ * cursor's range did not cover listed for every device, their rows whole. Rows in order (by day
+ * first) when `sorted`: the days before the cursor's, those of both, those after it.
+ */
+export async function readSince(
+  client: PoolClient,
+  deviceIds: string[],
+  from: string,
+  to: string,
+  tz: string,
+  sorted: boolean,
+  since: SinceRange,
+): Promise<{ rows: SummaryDbRow[]; changed: ChangedDay[] }> {
+  const lo = daysFrom(from, since.from);
+  const hi = daysFrom(from, since.to);
+  const last = daysFrom(from, to);
+  const old = await changedDays(client, deviceIds, from, lo, hi, tz, since.snapshot);
+  const before = lo > 0 ? await rowsOfSpan(client, deviceIds, from, 0, lo - 1, tz, sorted) : [];
+  const both = await rowsOfDays(client, deviceIds, from, tz, old, sorted);
+  const after =
+    hi < last ? await rowsOfSpan(client, deviceIds, from, hi + 1, last, tz, sorted) : [];
+  const whole = (a: number, b: number): ChangedDay[] =>
+    Array.from({ length: Math.max(0, b - a + 1) }, (_, i) => a + i).flatMap((day) =>
+      deviceIds.map((_, device): ChangedDay => [day, device]),
+    );
+  return {
+    rows: before.length + after.length === 0 ? both : [...before, ...both, ...after],
+    changed: [...whole(0, lo - 1), ...old, ...whole(hi + 1, last)],
+  };
+}
+
+/**
+ * The rows of the days lo..hi after `from` (day numbered from `from`), as visit_summary reads
+ * them; `sorted` as in readSummary.
+ */
+export async function rowsOfSpan(
+  client: PoolClient,
+  deviceIds: string[],
+  from: string,
+  lo: number,
+  hi: number,
+  tz: string,
+  sorted: boolean,
+): Promise<SummaryDbRow[]> {
+  const r = await client.query<SummaryDbRow>({
+    name: 'read-summary',
+    text: `SELECT day - $2::date, domain, array_position($1::uuid[], device_id) - 1,
+                  active_ms::float8, visits::float8
+             FROM visit_summary($1::uuid[], $2::date + $3::int, $2::date + $4::int, $5, $6)`,
+    values: [deviceIds, from, lo, hi, tz, sorted],
+    rowMode: 'array',
+  });
+  return r.rows;
+}
+
+/**
+ * The local days lo..hi after `from` in `tz` of `deviceIds` that changed since the snapshot
+ * `since` (a cursor's, pg_snapshot text), read in the caller's snapshot: the days of the change
+ * log (migration summary-changes) whose last writer `since` does not see. A UTC day's change
+ * touches every local day one of its hours falls on (the summary moves hours near local midnight
+ * to their own day), so each is sent whole.
  */
 export async function changedDays(
   client: PoolClient,
   deviceIds: string[],
   from: string,
-  to: string,
+  lo: number,
+  hi: number,
   tz: string,
   since: string,
 ): Promise<ChangedDay[]> {
@@ -32,12 +105,12 @@ export async function changedDays(
                                                c.day::timestamp AT TIME ZONE 'UTC'
                                                  + interval '23 hours',
                                                interval '1 hour') h
-            CROSS JOIN LATERAL (SELECT (h AT TIME ZONE $4)::date AS day) l
+            CROSS JOIN LATERAL (SELECT (h AT TIME ZONE $5)::date AS day) l
             WHERE c.device_id = ANY ($1::uuid[])
-              AND c.day BETWEEN $2::date - 1 AND $3::date + 1
-              AND NOT pg_visible_in_snapshot(c.xid, $5::pg_snapshot)
-              AND l.day BETWEEN $2::date AND $3::date`,
-    values: [deviceIds, from, to, tz, since],
+              AND c.day BETWEEN $2::date + $3::int - 1 AND $2::date + $4::int + 1
+              AND NOT pg_visible_in_snapshot(c.xid, $6::pg_snapshot)
+              AND l.day BETWEEN $2::date + $3::int AND $2::date + $4::int`,
+    values: [deviceIds, from, lo, hi, tz, since],
     rowMode: 'array',
   });
   return r.rows;

@@ -1,13 +1,14 @@
 import type { Pool } from './pool.js';
 import {
   type ChangedDay,
-  changedDays,
   readerSnapshot,
-  rowsOfDays,
+  readSince,
+  rowsOfSpan,
+  type SinceRange,
   type SummaryDbRow,
 } from './summary-changes-repo.js';
 
-export type { ChangedDay, SummaryDbRow };
+export type { ChangedDay, SinceRange, SummaryDbRow };
 
 /**
  * The latest batch of a device the figures hold (migration summary-watermarks): every batch of
@@ -26,7 +27,7 @@ export interface SummaryRead {
   watermarks: Watermark[];
   /** The snapshot the figures were read in (pg_snapshot text): the next cursor's. */
   snapshot: string;
-  /** Null: rows holds every day of the range; else the days changed since, which it holds. */
+  /** Null: rows holds every day of the range; else the days it holds, each whole. */
   changed: ChangedDay[] | null;
 }
 
@@ -38,8 +39,9 @@ export interface SummaryRead {
  * Rows come as arrays of numbers and the domain: a year of a busy person is 171,000 of them,
  * and an object, a Date and a string per value would cost more than reading them. With them,
  * in the same snapshot, the devices' watermarks and the snapshot itself. `since`: an earlier
- * summary's snapshot of the same devices, range and zone; only the days changed since are
- * read then (summary-changes-repo.ts), unless it cannot be compared with this one.
+ * summary's snapshot of the same devices and zone and the days of its range within this one;
+ * only those days changed since and the range's other days are read then
+ * (summary-changes-repo.ts), unless the snapshot cannot be compared with this one.
  */
 export async function readSummary(
   pool: Pool,
@@ -48,7 +50,7 @@ export async function readSummary(
   to: string,
   tz: string,
   sorted: boolean,
-  since: string | null = null,
+  since: SinceRange | null = null,
 ): Promise<SummaryRead> {
   const client = await pool.connect();
   let broken = false;
@@ -57,22 +59,14 @@ export async function readSummary(
     // reads would be in the one and not the other, and the extension would count it twice or
     // never, or miss it in its next incremental read.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { snapshot, usable } = await readerSnapshot(client, since);
+    const { snapshot, usable } = await readerSnapshot(client, since?.snapshot ?? null);
     let rows: SummaryDbRow[];
     let changed: ChangedDay[] | null = null;
     if (since !== null && usable) {
-      changed = await changedDays(client, deviceIds, from, to, tz, since);
-      rows = await rowsOfDays(client, deviceIds, from, tz, changed, sorted);
+      ({ rows, changed } = await readSince(client, deviceIds, from, to, tz, sorted, since));
     } else {
-      const r = await client.query<SummaryDbRow>({
-        name: 'read-summary',
-        text: `SELECT day - $2::date, domain, array_position($1::uuid[], device_id) - 1,
-                      active_ms::float8, visits::float8
-                 FROM visit_summary($1::uuid[], $2::date, $3::date, $4, $5)`,
-        values: [deviceIds, from, to, tz, sorted],
-        rowMode: 'array',
-      });
-      rows = r.rows;
+      const last = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+      rows = await rowsOfSpan(client, deviceIds, from, 0, last, tz, sorted);
     }
     const w = await client.query<{
       device_id: string;

@@ -1,11 +1,13 @@
 /**
  * The summary's cursor (GET /api/v1/me/summary?since=): opaque to the client, it is the range,
  * zone and linked devices an answer was for and the snapshot it was read in. A later request
- * with it gets the days changed since (data-access/summary-changes-repo.ts) when it asks for the
- * same range, zone and devices; otherwise the whole range. It holds no figures and no ids (the
- * devices as a digest), and a forged one can only make the caller's own answer staler.
+ * with it for the same zone and devices and a range that overlaps the cursor's gets the days of
+ * both ranges changed since (data-access/summary-changes-repo.ts) and the days only its own range
+ * has whole; otherwise the whole range. It holds no figures and no ids (the devices as a
+ * digest), and a forged one can only make the caller's own answer staler.
  */
 import { createHash } from 'node:crypto';
+import type { SinceRange } from '../data-access/summary-repo.js';
 import { AppError } from './errors.js';
 
 export interface SummaryCursor {
@@ -40,6 +42,30 @@ export function encodeCursor(cursor: SummaryCursor): string {
   ).toString('base64url');
 }
 
+/**
+ * What an answer for from..to in `tz` of the devices `digest` reads with the cursor `since`: the
+ * days of the cursor's range within from..to incrementally (the rest whole), or null (the
+ * whole range) for another zone or set of devices, or a range that does not overlap.
+ */
+export function sinceRange(
+  since: SummaryCursor | null,
+  range: { from: string; to: string; tz: string },
+  digest: string,
+): SinceRange | null {
+  if (since === null || since.tz !== range.tz || since.devices !== digest) return null;
+  // Days as YYYY-MM-DD compare as text.
+  const from = since.from > range.from ? since.from : range.from;
+  const to = since.to < range.to ? since.to : range.to;
+  return from <= to ? { snapshot: since.snapshot, from, to } : null;
+}
+
+/** A day of the calendar as YYYY-MM-DD ("2026-02-30" is none). */
+function isDay(s: unknown): s is string {
+  if (typeof s !== 'string' || !DAY.test(s)) return false;
+  const ms = Date.parse(s);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === s;
+}
+
 /** The cursor `since` stands for, or 400 invalid_request when it is not one. */
 export function decodeCursor(since: string): SummaryCursor {
   const bad = new AppError(
@@ -56,10 +82,9 @@ export function decodeCursor(since: string): SummaryCursor {
   if (typeof value !== 'object' || value === null) throw bad;
   const { f, t, z, d, s } = value as Record<string, unknown>;
   if (
-    typeof f !== 'string' ||
-    !DAY.test(f) ||
-    typeof t !== 'string' ||
-    !DAY.test(t) ||
+    !isDay(f) ||
+    !isDay(t) ||
+    t < f ||
     typeof z !== 'string' ||
     typeof d !== 'string' ||
     typeof s !== 'string' ||

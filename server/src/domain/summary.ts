@@ -24,7 +24,13 @@ import {
 } from '../data-access/summary-repo.js';
 import { AppError } from './errors.js';
 import { linkState } from './link.js';
-import { decodeCursor, devicesDigest, encodeCursor, type SummaryCursor } from './summary-cursor.js';
+import {
+  decodeCursor,
+  devicesDigest,
+  encodeCursor,
+  type SummaryCursor,
+  sinceRange,
+} from './summary-cursor.js';
 
 const DAY_MS = 86_400_000;
 /** IANA names only ("Europe/Berlin", "UTC", "Etc/GMT+5"): not POSIX strings such as "+05:00". */
@@ -100,26 +106,12 @@ export async function summarize(
   const { devices } = linkState(link, deviceId);
   const ids = devices.map((d) => d.id);
   const digest = devicesDigest(ids);
-  // A cursor of another range, zone or set of linked devices says nothing about this answer's
-  // days: the whole range then.
-  const since = range.since;
-  const fits =
-    since !== null &&
-    since.from === range.from &&
-    since.to === range.to &&
-    since.tz === range.tz &&
-    since.devices === digest;
+  // A cursor of another zone or set of linked devices, or of days none of this range's, says
+  // nothing about this answer's days: the whole range then.
+  const since = sinceRange(range.since, range, digest);
   let read: SummaryRead;
   try {
-    read = await readSummary(
-      pool,
-      ids,
-      range.from,
-      range.to,
-      range.tz,
-      range.v === 1,
-      fits ? since.snapshot : null,
-    );
+    read = await readSummary(pool, ids, range.from, range.to, range.tz, range.v === 1, since);
   } catch (err) {
     if ((err as { code?: string }).code !== INVALID_PARAMETER_VALUE) throw err;
     throw new AppError('invalid_request', `tz: "${range.tz}" is not a time zone this server knows`);
