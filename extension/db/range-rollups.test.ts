@@ -5,6 +5,7 @@ import { rangeRollups, wholeMonths } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import type { TracksphereDb } from './schema.js';
 import { type DayRange, rollupsInRange, siteTotals } from './stats-queries.js';
+import { moveTailWindow, windowStep } from './tail-rollups.js';
 
 let db: TracksphereDb | undefined;
 afterEach(async () => {
@@ -151,5 +152,86 @@ describe('a range from the month rollups', () => {
     // Paging back to an earlier year leaves the window be, without a read-write transaction.
     await expectSame(ending('2025-02-01', 365));
     expect(modes).toEqual(['r', 'r', 'rw', 'r']);
+  });
+
+  it('builds a window in steps of a few days, each its own transaction, recording between them', async () => {
+    expect(windowStep(30, { from: '2025-01-01', through: '2025-01-29' }, undefined)).toEqual({
+      from: '2025-01-01',
+      through: '2025-01-02',
+    });
+    const partial = { span: 30, from: '2025-01-01', through: '2025-01-02' };
+    expect(windowStep(30, { from: '2025-01-01', through: '2025-01-29' }, partial)).toEqual({
+      from: '2025-01-01',
+      through: '2025-01-04',
+    });
+    // A day's move is one step; a window past reach starts again.
+    const whole = { span: 30, from: '2025-01-01', through: '2025-01-29' };
+    expect(windowStep(30, { from: '2025-01-02', through: '2025-01-30' }, whole)).toEqual({
+      from: '2025-01-02',
+      through: '2025-01-30',
+    });
+    expect(windowStep(30, { from: '2025-01-05', through: '2025-02-02' }, partial)).toEqual({
+      from: '2025-01-05',
+      through: '2025-01-06',
+    });
+    expect(windowStep(365, { from: '2024-01-02', through: '2024-12-31' }, undefined)).toEqual({
+      from: '2024-01-02',
+      through: '2024-01-31',
+    });
+
+    db = freshTestDb();
+    const d = db;
+    const start = Date.UTC(2025, 0, 1, 9);
+    const visit = (day: number, i: number) =>
+      makeVisit({
+        at: start + day * DAY + i * 3_600_000,
+        domain: ['a.example', 'b.example', 'c.example'][i % 3] as string,
+        url: `https://${['a', 'b', 'c'][i % 3]}.example/p${(day * 7 + i) % 11}`,
+        activeMs: 1_000 * (day + i + 1),
+      });
+    const off = { syncEnabled: false, dayOf: utcDayOf };
+    await recordFinishedVisits(
+      d,
+      Array.from({ length: 45 * 3 }, (_, n) => visit(Math.floor(n / 3), n % 3)),
+      off,
+    );
+    // Visits recorded while the window is half built: one in a day it holds, one in a day it
+    // does not hold yet.
+    const modes: string[] = [];
+    const transaction = d.transaction.bind(d) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(d, {
+      transaction: (mode: string, ...rest: unknown[]) => {
+        modes.push(mode);
+        const done = transaction(mode, ...rest);
+        if (modes.filter((m) => m === 'rw').length !== 3) return done;
+        return done.then(async (result) => {
+          await recordFinishedVisits(d, [visit(16, 5), visit(40, 6)], off);
+          return result;
+        });
+      },
+    });
+    const range = { from: '2025-01-16', to: '2025-02-14' };
+    const read = await rangeRollups(d, range);
+    const want = await fromDailyRollups(d, range);
+    expect(siteTotals(read.hosts, Infinity)).toEqual(want.hosts);
+    expect(read.days.sort(byDay)).toEqual(want.days);
+    // 29 days, two a step: 15 read-write transactions.
+    expect(modes.filter((m) => m === 'rw')).toHaveLength(15);
+    // The pages as a build in one go makes them.
+    const pagesOf = () => d.tailPages.where('[span+domain+page]').between([30], [31]).toArray();
+    const stepped = await pagesOf();
+    expect(stepped.length).toBeGreaterThan(20);
+    await transaction(
+      'rw',
+      [d.tailWindows, d.tailRollups, d.dailyRollups, d.tailPages, d.pageRollups],
+      () =>
+        moveTailWindow(
+          { ...d, pages: d },
+          30,
+          { from: '2025-01-16', through: '2025-02-13' },
+          undefined,
+        ),
+    );
+    expect(await pagesOf()).toEqual(stepped);
   });
 });

@@ -154,7 +154,15 @@ export async function moveTailWindow(
   current: TailWindow | undefined,
 ): Promise<void> {
   const shift = current === undefined ? span : daysFrom(current.from, to.from);
-  if (current === undefined || shift < 0 || shift >= span || current.through > to.through) {
+  // Built again unless the days it keeps follow on from those it holds (a window built in
+  // steps holds fewer days than its span: windowStep below).
+  if (
+    current === undefined ||
+    shift < 0 ||
+    shift >= span ||
+    current.through > to.through ||
+    to.from > addDays(current.through, 1)
+  ) {
     await db.tailRollups
       .where('[span+domain]')
       .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
@@ -187,6 +195,34 @@ export async function moveTailWindow(
 async function pagesOf(db: TailPageTables, rows: readonly DailyFigures[]) {
   const found = await db.pageRollups.bulkGet(rows.map((r) => [r.domain, r.day]));
   return found.filter((r) => r !== undefined);
+}
+
+/**
+ * Days of daily rollups one step of a window's build reads, per span: the 30-day window writes
+ * its pages too, about 500 rows a day in a busy history, where the 12-month one writes only
+ * hosts. Each step is a read-write transaction of its own, which a recording waits for.
+ */
+const STEP_DAYS: Readonly<Record<number, number>> = { 30: 2, 365: 30 };
+
+/**
+ * The next step of moving window `span` from `current` towards `to`, as [from, through] for
+ * moveTailWindow: `to` itself when the days that enter are few (a day's move), otherwise the
+ * days of `to` from its first (built anew) or past `current`'s last, a step's days at a time.
+ * A window is read only once in place, so the steps between show in no view.
+ */
+export function windowStep(
+  span: number,
+  to: { from: string; through: string },
+  current: TailWindow | undefined,
+): { from: string; through: string } {
+  const days = STEP_DAYS[span] ?? span;
+  const follows =
+    current !== undefined &&
+    current.from <= to.from &&
+    to.from <= addDays(current.through, 1) &&
+    current.through <= to.through;
+  const last = addDays(follows ? current.through : addDays(to.from, -1), days);
+  return { from: to.from, through: last < to.through ? last : to.through };
 }
 
 /** The window a range of `span` days ending on `last` keeps: all of it but its last day. */
