@@ -1,6 +1,6 @@
 import type { VisitEvent } from '#protocol';
 import { accrueUntil } from './attention.js';
-import type { TrackerState } from './tracker-state.js';
+import { copyState, type TrackerState } from './tracker-state.js';
 import { toVisitEvent } from './visit-lifecycle.js';
 
 /**
@@ -12,7 +12,7 @@ export function openVisitsAt(
   at: number,
   maxAccrualGapMs: number = Number.POSITIVE_INFINITY,
 ): VisitEvent[] {
-  const draft = structuredClone(state);
+  const draft = copyState(state);
   const until = Math.max(Math.floor(at), draft.clock ?? Number.NEGATIVE_INFINITY);
   accrueUntil(draft, until, maxAccrualGapMs);
   return Object.values(draft.tabs).flatMap((tab) =>

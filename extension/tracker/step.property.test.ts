@@ -277,4 +277,28 @@ describe('tracker properties over random event sequences', () => {
       { numRuns: 200 },
     );
   });
+
+  it('never changes the state it is given: each step changes a copy that shares nothing with it', () => {
+    const frozen = <T>(value: T): T => {
+      if (typeof value === 'object' && value !== null) {
+        for (const v of Object.values(value)) frozen(v);
+        Object.freeze(value);
+      }
+      return value;
+    };
+    fc.assert(
+      fc.property(scriptArb(true), (events) => {
+        let state: TrackerState = initialTrackerState(CONSENTED);
+        const newId = counterIds();
+        for (const event of events) {
+          const before = JSON.stringify(state);
+          // Frozen: a change to it, at any depth, throws (modules run in strict mode).
+          const next = step(frozen(state), event, { newId }).state;
+          expect(JSON.stringify(state)).toBe(before);
+          state = next;
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -2,7 +2,7 @@ import type { VisitEvent } from '#protocol';
 import { applyEvent } from './apply-event.js';
 import { accrueUntil } from './attention.js';
 import { type TrackerEvent, WINDOW_ID_NONE } from './tracker-events.js';
-import type { TrackerState } from './tracker-state.js';
+import { copyState, type TrackerState } from './tracker-state.js';
 import { toVisitEvent } from './visit-lifecycle.js';
 
 export interface TrackerDeps {
@@ -49,7 +49,7 @@ function recover(state: TrackerState, at: number, finished: VisitEvent[]): void 
  */
 export function step(state: TrackerState, event: TrackerEvent, deps: TrackerDeps): StepResult {
   if (!Number.isFinite(event.at)) throw new RangeError(`${event.type}: 'at' must be a finite time`);
-  const draft = structuredClone(state);
+  const draft = copyState(state);
   const finished: VisitEvent[] = [];
   const at = Math.max(Math.floor(event.at), draft.clock ?? Number.NEGATIVE_INFINITY);
   if (event.type === 'startup') {
