@@ -5,6 +5,7 @@
  * Exposes `globalThis.tracksphereViews`; every function returns plain JSON.
  */
 import { render } from 'preact';
+import { v7 as uuidv7 } from 'uuid';
 import { SiteList } from '../extension/components/site-list.js';
 import { TrendChart } from '../extension/components/trend-chart.js';
 import {
@@ -18,6 +19,7 @@ import {
   type StoredVisit,
   type TracksphereDb,
 } from '../extension/db/index.js';
+import { rangeRollups } from '../extension/db/range-rollups.js';
 import { HistorySection } from '../extension/entrypoints/options/history-section.js';
 import { SitePagesView } from '../extension/entrypoints/options/site-pages.js';
 import { Heatmap, Timeline } from '../extension/entrypoints/options/when-section.js';
@@ -31,7 +33,7 @@ import {
 } from '../extension/stats/insights.js';
 import { loadPopupStats } from '../extension/stats/popup-stats.js';
 import { loadRangeHistory } from '../extension/stats/range-history.js';
-import type { TracksphereViewsApi, ViewName } from './extension-views.js';
+import type { TracksphereViewsApi, ViewName, WindowBuild } from './extension-views.js';
 
 function sources(db: TracksphereDb): InsightSources {
   return browserSources(db, async () => []);
@@ -178,7 +180,90 @@ async function shortHistory(days: number): Promise<TracksphereDb> {
   return db;
 }
 
+/**
+ * `work` timed, with one-visit recordings (as the background records them) made back to back
+ * until it is done: how long a recording waited behind it.
+ */
+async function recordingsDuring(
+  db: TracksphereDb,
+  work: () => Promise<unknown>,
+): Promise<{ ms: number; waits: number[] }> {
+  const started = performance.now();
+  let done = false;
+  const running = work().finally(() => {
+    done = true;
+  });
+  const waits: number[] = [];
+  while (!done) {
+    const at = Date.now();
+    const t0 = performance.now();
+    await recordFinishedVisits(
+      db,
+      [
+        {
+          id: uuidv7(),
+          type: 'visit',
+          url: 'https://bench-wait.example/',
+          domain: 'bench-wait.example',
+          title: null,
+          startedAt: new Date(at - 1_000).toISOString(),
+          endedAt: new Date(at).toISOString(),
+          activeMs: 1_000,
+          sessionId: uuidv7(),
+          transition: 'link',
+        },
+      ],
+      { syncEnabled: false, dayOf: localDayOf },
+    );
+    waits.push(performance.now() - t0);
+  }
+  await running;
+  return { ms: performance.now() - started, waits };
+}
+
+/**
+ * Each range window built whole (its marker dropped: the build deletes its rows first), then
+ * moved by a day (built untimed for the range ending yesterday first), each with recordings
+ * made alongside. Leaves both windows in place for the views.
+ */
+async function windowBuilds(): Promise<WindowBuild[]> {
+  const db = openTracksphereDb();
+  const today = localDayOf(Date.now());
+  const out: WindowBuild[] = [];
+  for (const span of [30, 365]) {
+    const range = presetRange(span === 30 ? '30d' : '365d', today);
+    const before = { from: addDays(range.from, -1), to: addDays(range.to, -1) };
+    await db.tailWindows.delete(span);
+    const build = await recordingsDuring(db, () => rangeRollups(db, range));
+    const [hostRows, pageRows] = await Promise.all([
+      db.tailRollups.where('[span+domain]').between([span, ''], [span, '\uffff']).count(),
+      db.tailPages
+        .where('[span+domain+page]')
+        .between([span], [span + 1])
+        .count(),
+    ]);
+    await db.tailWindows.delete(span);
+    await rangeRollups(db, before);
+    const move = await recordingsDuring(db, () => rangeRollups(db, range));
+    const max = (xs: number[]) => (xs.length === 0 ? 0 : Math.max(...xs));
+    out.push({
+      span,
+      buildMs: build.ms,
+      hostRows,
+      pageRows,
+      buildRecordings: build.waits.length,
+      buildMaxWaitMs: max(build.waits),
+      moveMs: move.ms,
+      moveRecordings: move.waits.length,
+      moveMaxWaitMs: max(move.waits),
+    });
+  }
+  db.close();
+  return out;
+}
+
 const api: TracksphereViewsApi = {
+  windowBuilds,
   siteNear: (target) => hostNear(openTracksphereDb(), target),
   async prepareShort(days) {
     short = shortHistory(days);
