@@ -8,6 +8,7 @@ import {
   partitionsOf,
   rollupPartitions,
 } from './rollup-partitions.js';
+import { pruneSummaryChanges } from './summary-changes-repo.js';
 import {
   dropSummaryDaysPartition,
   ensureSummaryDaysPartition,
@@ -108,7 +109,8 @@ function dropCandidate(name: string, cutoff: Date): boolean {
  *
  * The hourly rollup of visits (visit_rollup) and the summary's daily one (visit_rollup_days)
  * get their months with visits' and lose them together; what retention deletes row by row
- * leaves both in the same transaction (the days are subtracted with the hours).
+ * leaves both in the same transaction (the days are subtracted with the hours). The summary's
+ * change log loses its days before the cutoff's and its erased devices' rows (pruneSummaryChanges).
  *
  * Retention measures from the earliest of `now` (this server's clock),
  * PostgreSQL's now() and the newest visit received, so a clock that jumps
@@ -232,6 +234,8 @@ export async function maintainPartitions(
       'started_at < $2 AND started_at_corrected < $1',
       [cutoff, new Date(cutoff.getTime() + SKEW_MARGIN_MS)],
     );
+    // Last: the change log's rows of the days before the cutoff's, those written above included.
+    await pruneSummaryChanges(client, cutoff.toISOString().slice(0, 10));
     return result;
   });
 }

@@ -86,7 +86,9 @@ export async function rowsOfSpan(
  * `since` (a cursor's, pg_snapshot text), read in the caller's snapshot: the days of the change
  * log (migration summary-changes) whose last writer `since` does not see. A UTC day's change
  * touches every local day one of its hours falls on (the summary moves hours near local midnight
- * to their own day), so each is sent whole.
+ * to their own day), so each is sent whole. When the log was pruned after `since` (migration
+ * summary-changes-pruned), every local day touching the UTC days pruned (up to the day after
+ * the last) counts as changed for every device: what changed on them is no longer known.
  */
 export async function changedDays(
   client: PoolClient,
@@ -109,7 +111,16 @@ export async function changedDays(
             WHERE c.device_id = ANY ($1::uuid[])
               AND c.day BETWEEN $2::date + $3::int - 1 AND $2::date + $4::int + 1
               AND NOT pg_visible_in_snapshot(c.xid, $6::pg_snapshot)
-              AND l.day BETWEEN $2::date + $3::int AND $2::date + $4::int`,
+              AND l.day BETWEEN $2::date + $3::int AND $2::date + $4::int
+           UNION
+           SELECT d.day - $2::date, dev
+             FROM summary_changes_pruned p
+            CROSS JOIN LATERAL generate_series($2::date + $3::int,
+                                               least($2::date + $4::int, p.before),
+                                               interval '1 day') g
+            CROSS JOIN LATERAL (SELECT g::date AS day) d
+            CROSS JOIN generate_series(0, cardinality($1::uuid[]) - 1) dev
+            WHERE NOT pg_visible_in_snapshot(p.xid, $6::pg_snapshot)`,
     values: [deviceIds, from, lo, hi, tz, since],
     rowMode: 'array',
   });
@@ -164,4 +175,28 @@ export async function readerSnapshot(
   const row = r.rows[0];
   if (row === undefined) throw new Error('pg_current_snapshot() returned no row');
   return { snapshot: row.snapshot, usable: row.usable === true };
+}
+
+/**
+ * Retention's prune of the change log, in its transaction: the rows of UTC days before `before`
+ * (retention has taken those days' visits out, and recorded it in the rows it now drops) and
+ * those of devices erased (unlinked: a cursor that counted one gets the whole range). When days
+ * go, summary_changes_pruned says so to cursors read before (changedDays). Resolves with the rows
+ * deleted.
+ */
+export async function pruneSummaryChanges(client: PoolClient, before: string): Promise<number> {
+  const r = await client.query<{ deleted: string }>(
+    `WITH gone AS (DELETE FROM summary_changes c
+                    WHERE c.day < $1::date
+                       OR NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = c.device_id)
+                   RETURNING c.day < $1::date AS dated),
+          mark AS (INSERT INTO summary_changes_pruned AS p (before, xid)
+                   SELECT $1::date, pg_current_xact_id() WHERE EXISTS (SELECT 1 FROM gone WHERE dated)
+                   ON CONFLICT (only_row) DO UPDATE
+                     SET before = greatest(p.before, EXCLUDED.before), xid = EXCLUDED.xid
+                   RETURNING 1)
+     SELECT count(*) AS deleted FROM gone`,
+    [before],
+  );
+  return Number(r.rows[0]?.deleted ?? 0);
 }
