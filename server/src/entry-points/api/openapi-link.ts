@@ -94,7 +94,7 @@ export function linkPaths(): Record<string, JsonObject> {
             in: 'query',
             required: false,
             description:
-              "An earlier answer's cursor: only the days changed since (complete false, changed listing each day and browser whose rows replace the cached ones); the whole range (complete true) when the cursor is of another range, tz or set of linked browsers",
+              "An earlier answer's cursor: only the days changed since and the days the cursor's range lacked (complete false, changed listing each day and browser whose rows replace the cached ones; the client drops its cached days outside from..to); the whole range (complete true) when the cursor's range has no day of this one, or is of another tz or set of linked browsers",
             schema: { type: 'string', maxLength: 16384 },
           },
         ],
