@@ -313,4 +313,40 @@ describe('past ranges through the background', () => {
       (await handlers.getAllBrowsersSummary({ ...october, refresh: false })).cached,
     ).toBeNull();
   });
+
+  it("asks for a new day's range with the day before's cursor and keeps the merge under it", async () => {
+    const before = { from: '2026-11-29', to: '2026-12-04', tz: TZ };
+    const asked = { from: '2026-11-30', to: '2026-12-05', tz: TZ };
+    await allBrowsersSummaryItem.setValue({
+      fetchedAt: T0,
+      summary: {
+        ...summary(before.from, before.to, [row('2026-11-29', 1), row('2026-12-01', 2)]),
+        cursor: 'before',
+      },
+    });
+    const urls: string[] = [];
+    const handlers = createLinkHandlers({
+      fetch: async (input) => {
+        urls.push(String(input));
+        return Response.json({
+          ...summary(asked.from, asked.to, [row('2026-12-05', 5)]),
+          cursor: 'after',
+          complete: false,
+          changed: [
+            { date: '2026-12-05', deviceId: ME },
+            { date: '2026-12-05', deviceId: OTHER },
+          ],
+        });
+      },
+      now: () => T0 + 86_400_000,
+    });
+    const got = await handlers.getAllBrowsersSummary({ ...asked, refresh: true });
+    expect(new URL(urls[0] ?? '').searchParams.get('since')).toBe('before');
+    expect(urls).toHaveLength(1);
+    expect(got.cached?.summary).toMatchObject({ ...asked, cursor: 'after', complete: true });
+    expect(got.cached?.summary.rows).toEqual([row('2026-12-01', 2), row('2026-12-05', 5)]);
+    // Kept under the new range: shown at once, without the network.
+    const atOnce = await handlers.getAllBrowsersSummary({ ...asked, refresh: false });
+    expect(atOnce.cached?.summary.rows).toEqual(got.cached?.summary.rows);
+  });
 });
