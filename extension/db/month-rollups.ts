@@ -8,7 +8,14 @@
  * where it read a row per host and day.
  */
 import type { Table, Transaction } from 'dexie';
-import { applyTailDeltas, type TailTables } from './tail-rollups.js';
+import { addDays } from './day.js';
+import {
+  applyTailDeltas,
+  dailyIn,
+  SUMS_SPAN,
+  type TailTables,
+  type TailWindow,
+} from './tail-rollups.js';
 
 /** What these rollups need of a daily rollup (schema.ts's DailyRollup; not imported: a cycle). */
 interface DailyRollup {
@@ -22,6 +29,16 @@ interface DailyRollup {
 interface MonthTables extends TailTables {
   monthRollups: Table<MonthRollup, [string, string]>;
   daySums: Table<DaySum, string>;
+}
+
+/**
+ * The last day the month rollups and day sums hold (schema version 9): they sum the daily
+ * rollups of the days up to it and of none after, so a visit recorded today (after it) writes
+ * neither, two puts fewer in its transaction. The range reads that need later days move it
+ * first (advanceSums); '' before any (a new database).
+ */
+export function sumsThrough(windows: readonly TailWindow[]): string {
+  return windows.find((w) => w.span === SUMS_SPAN)?.through ?? '';
 }
 
 /** One host's figures over one calendar month: the sum of its daily rollups in that month. */
@@ -102,7 +119,16 @@ export async function applyRollupDeltas(
 ): Promise<void> {
   const list = [...deltas];
   await applyTailDeltas(db, list);
-  const { months, days } = groupDeltas(list);
+  const through = sumsThrough(await db.tailWindows.toArray());
+  await addSums(
+    db,
+    list.filter((d) => d.day <= through),
+  );
+}
+
+/** Adds `deltas` to the month rollups and day sums (caller's transaction). */
+async function addSums(db: MonthTables, deltas: Iterable<RollupDelta>): Promise<void> {
+  const { months, days } = groupDeltas(deltas);
   if (months.size === 0 && days.size === 0) return;
   const monthDeltas = [...months.values()];
   const dayDeltas = [...days.values()];
@@ -161,4 +187,77 @@ export async function buildMonthRollups(tx: Transaction): Promise<void> {
   const { months, days } = monthRollupsOf(rows);
   await tx.table('monthRollups').bulkPut(months);
   await tx.table('daySums').bulkPut(days);
+}
+
+/**
+ * Moves the sums' last day (sumsThrough) towards `through`, adding the daily rollups of the days
+ * it passes, at most `maxDays` of them, inside the caller's read-write transaction (dailyRollups,
+ * monthRollups, daySums, tailWindows). Answers whether the sums now reach `through`.
+ */
+export async function advanceSums(
+  db: MonthTables & { dailyRollups: Table<DailyRollup, [string, string]> },
+  through: string,
+  maxDays: number,
+): Promise<boolean> {
+  const current = sumsThrough(await db.tailWindows.toArray());
+  if (current >= through) return true;
+  // The first day after the sums that has daily rollups (a new database's first fold).
+  const first =
+    current === '' ? (await db.dailyRollups.orderBy(':id').first())?.day : addDays(current, 1);
+  const last = first === undefined ? through : addDays(first, maxDays - 1);
+  const to = last < through ? last : through;
+  if (first !== undefined && first <= to) await addSums(db, await dailyIn(db, first, to));
+  await db.tailWindows.put({ span: SUMS_SPAN, from: '', through: to });
+  return to === through;
+}
+
+/**
+ * Schema version 9's upgrade: the sums keep the days up to `through` (yesterday), the days
+ * after it taken out of them (today's, which each visit no longer adds to).
+ */
+export async function limitSums(tx: Transaction, through: string): Promise<void> {
+  const db = {
+    monthRollups: tx.table('monthRollups'),
+    daySums: tx.table('daySums'),
+  } as MonthTables;
+  const later = (await tx
+    .table('dailyRollups')
+    .where('[day+domain]')
+    .above([through, '\uffff'])
+    .toArray()) as DailyRollup[];
+  await addSums(
+    db,
+    later.map((r) => ({ ...r, activeMs: -r.activeMs, visits: -r.visits })),
+  );
+  await tx.table('tailWindows').put({ span: SUMS_SPAN, from: '', through });
+}
+
+/**
+ * Adds visits just stored on days the sums hold (before their last day's end: a visit started
+ * before midnight, or the sums moved on to today by a range read) to the month rollups and day
+ * sums, on the recorder's own IndexedDB transaction (record-visits.ts): a read and a put per row.
+ */
+export function addSumsIn(
+  tx: IDBTransaction,
+  through: string,
+  added: readonly RollupDelta[],
+): void {
+  const { months, days } = groupDeltas(added.filter((d) => d.day <= through));
+  const rows: Array<[string, IDBValidKey, MonthRollup | DaySum]> = [
+    ...[...months.values()].map((m): [string, IDBValidKey, MonthRollup] => [
+      'monthRollups',
+      [m.month, m.domain],
+      m,
+    ]),
+    ...[...days.values()].map((d): [string, IDBValidKey, DaySum] => ['daySums', d.day, d]),
+  ];
+  for (const [name, key, delta] of rows) {
+    const store = tx.objectStore(name);
+    const request = store.get(key);
+    request.onsuccess = () => {
+      const next = plus(request.result as typeof delta | undefined, delta);
+      if (next === null) store.delete(key);
+      else store.put(next);
+    };
+  }
 }

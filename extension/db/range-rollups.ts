@@ -6,11 +6,13 @@
  * months of daily rows, where it was 365 days of daily rows.
  */
 import { Dexie } from 'dexie';
-import { addDays } from './day.js';
+import { addDays, localDayOf } from './day.js';
+import { advanceSums, sumsThrough } from './month-rollups.js';
 import type { DailyRollup, TracksphereDb } from './schema.js';
 import { type DayRange, rollupsInRange } from './stats-queries.js';
 import {
   moveTailWindow,
+  SUMS_SPAN,
   TAIL_SPANS,
   type TailWindow,
   tailWindowOf,
@@ -64,6 +66,21 @@ function daysOf(rows: readonly DailyRollup[]): DayFigures[] {
 /** Ranges up to this many days read the daily rollups alone (a month gains them little). */
 const DAILY_ONLY_DAYS = 31;
 
+/** Days of daily rollups one read-write transaction adds to the sums (advanceSums). */
+const SUMS_STEP_DAYS = 30;
+
+/**
+ * The month rollups and day sums moved on to hold `through` (month-rollups.ts's sumsThrough), in
+ * read-write transactions of SUMS_STEP_DAYS days each; none when they hold it already.
+ */
+async function sumsReaching(db: TracksphereDb, through: string): Promise<void> {
+  if (sumsThrough(await db.tailWindows.toArray()) >= through) return;
+  const tables = [db.dailyRollups, db.monthRollups, db.daySums, db.tailWindows];
+  while (!(await db.transaction('rw', tables, () => advanceSums(db, through, SUMS_STEP_DAYS)))) {
+    // Each step commits apart: a recording waits for one.
+  }
+}
+
 /**
  * A range as long as a window (tail-rollups.ts) and ending no earlier than it: the window's row
  * per host (moved to the range first) and the last day's daily rows; null for any other range.
@@ -91,9 +108,14 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
     w?.from === window.from && w.through === window.through;
   // An earlier range (the person paging back) reads as any other, leaving the window be.
   const earlier = (w: TailWindow | undefined) => w !== undefined && w.through > window.through;
+  // The day sums are read up to the window's last day: they must hold it (sumsThrough).
+  const summed = (sums: TailWindow | undefined) => (sums?.through ?? '') >= window.through;
   const ready = await db.transaction('r', tables, async () => {
-    const current = await db.tailWindows.get(span);
-    if (inPlace(current)) return read();
+    const [current, sums] = await Promise.all([
+      db.tailWindows.get(span),
+      db.tailWindows.get(SUMS_SPAN),
+    ]);
+    if (inPlace(current) && summed(sums)) return read();
     return earlier(current) ? 'earlier' : null;
   });
   if (ready === 'earlier') return null;
@@ -103,9 +125,11 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
   // build (the 30-day window's ~16,000 page rows took 3.5-5.7 s in one); the read follows the
   // last step in its transaction.
   for (;;) {
-    const done = await db.transaction('rw', [...tables, db.tailPages, db.pageRollups], async () => {
+    const moving = [...tables, db.tailPages, db.pageRollups, db.monthRollups];
+    const done = await db.transaction('rw', moving, async () => {
       const current = await db.tailWindows.get(span);
       if (earlier(current)) return 'earlier';
+      if (!(await advanceSums(db, window.through, SUMS_STEP_DAYS))) return null;
       if (inPlace(current)) return read();
       const next = windowStep(span, window, current);
       await moveTailWindow({ ...tablesOf(db), pages: db }, span, next, current);
@@ -125,7 +149,16 @@ function tablesOf(db: TracksphereDb) {
 export async function rangeRollups(db: TracksphereDb, range: DayRange): Promise<RangeRollups> {
   const tail = await tailRange(db, range);
   if (tail !== null) return tail;
-  const months = addDays(range.from, DAILY_ONLY_DAYS) > range.to ? null : wholeMonths(range);
+  const whole = addDays(range.from, DAILY_ONLY_DAYS) > range.to ? null : wholeMonths(range);
+  // Whole months up to yesterday: the sums then need not hold today, which every visit changes.
+  const yesterday = addDays(localDayOf(Date.now()), -1);
+  const last =
+    whole === null || whole.to <= yesterday
+      ? whole?.to
+      : addDays(`${yesterday.slice(0, 7)}-01`, -1);
+  const months =
+    whole === null || last === undefined || last < whole.from ? null : { ...whole, to: last };
+  if (months !== null) await sumsReaching(db, months.to);
   if (months === null) {
     const rows = await rollupsInRange(db, range);
     return { hosts: rows, days: daysOf(rows) };

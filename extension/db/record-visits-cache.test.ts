@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { eraseLocalData } from './erase.js';
 import { eraseHistory } from './erase-history.js';
-import { monthRollupsOf } from './month-rollups.js';
+import { monthRollupsOf, sumsThrough } from './month-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import { pruneVisits } from './retention.js';
 import { openTracksphereDb, type TracksphereDb } from './schema.js';
@@ -49,7 +49,8 @@ async function expectRollupsOfVisits(d: TracksphereDb, opts = { daily: true }): 
   const sorted = <T extends { day: string }>(rows: T[]) =>
     rows.sort((a, b) => (byDay(a) < byDay(b) ? -1 : 1));
   // The month rollups and day sums are the daily rollups' sums, whatever those hold.
-  const sums = monthRollupsOf(await d.dailyRollups.toArray());
+  const through = sumsThrough(await d.tailWindows.toArray());
+  const sums = monthRollupsOf((await d.dailyRollups.toArray()).filter((r) => r.day <= through));
   const byMonth = (r: { month: string; domain: string }) => `${r.month} ${r.domain}`;
   expect(
     (await d.monthRollups.toArray()).sort((a, b) => (byMonth(a) < byMonth(b) ? -1 : 1)),

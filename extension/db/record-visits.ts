@@ -1,15 +1,22 @@
 import equal from 'fast-deep-equal';
 import type { VisitEvent } from '#protocol';
 import type { DayOf } from './day.js';
-import { RECORDED_ROLLUPS, type RecordedRollup } from './recorded-rollups.js';
+import { addSumsIn, sumsThrough } from './month-rollups.js';
+import { RECORDED_ROLLUPS, type RecordedRollup, SUMMED_ROLLUPS } from './recorded-rollups.js';
 import { addTailPagesIn } from './tail-pages.js';
 import { addTailSumsIn, type TailWindow, tailSums } from './tail-rollups.js';
 
 /**
- * The range windows (tail-rollups.ts) and their pages (tail-pages.ts): read with every visit,
- * written when a day is in one.
+ * The range windows (tail-rollups.ts) and their pages (tail-pages.ts), and the month rollups and
+ * day sums (month-rollups.ts): the windows' store is read with every visit (it holds the sums'
+ * last day too), the others written when a visit's day is in a window or the sums.
  */
-const TAIL_STORES = ['tailWindows', 'tailRollups', 'tailPages'];
+const TAIL_STORES = [
+  'tailWindows',
+  'tailRollups',
+  'tailPages',
+  ...SUMMED_ROLLUPS.map((k) => k.store),
+];
 
 import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
 
@@ -198,6 +205,7 @@ export async function recordFinishedVisits(
             : [],
         );
         addTailSumsIn(tx, tailSums(windows, added));
+        addSumsIn(tx, sumsThrough(windows), added);
         addTailPagesIn(
           tx,
           windows,

@@ -1,5 +1,6 @@
 import { Dexie } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
+import { addDays, localDayOf } from './day.js';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { resetSyncState } from './erase.js';
 import { localCount, oldestPending, pendingCount } from './outbox-repo.js';
@@ -49,7 +50,7 @@ describe('database schema', () => {
 
     db = openTracksphereDb(name);
     await db.open();
-    expect(db.verno).toBe(8);
+    expect(db.verno).toBe(9);
     expect(indexNames(db, 'visits')).toEqual([
       '[domain+startedMs]',
       '[syncState+startedMs]',
@@ -84,6 +85,12 @@ describe('database schema', () => {
       { month: '2025-01', domain: 'other.org', activeMs: 5_000, visits: 1 },
     ]);
     expect(await pendingCount(db)).toBe(3);
+    // Version 9: the sums hold the days up to yesterday (these are older).
+    expect(await db.tailWindows.get(0)).toEqual({
+      span: 0,
+      from: '',
+      through: addDays(localDayOf(Date.now()), -1),
+    });
   });
 
   it('answers the sync-state and start-time queries without the dropped indexes', async () => {

@@ -7,8 +7,8 @@
 import { Dexie, type Table } from 'dexie';
 import type { VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
-import { localDayOf } from './day.js';
-import { buildMonthRollups, type DaySum, type MonthRollup } from './month-rollups.js';
+import { addDays, localDayOf } from './day.js';
+import { buildMonthRollups, type DaySum, limitSums, type MonthRollup } from './month-rollups.js';
 import type { TailPage } from './tail-pages.js';
 import {
   buildTailPages,
@@ -198,5 +198,11 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   db.version(8)
     .stores({ tailPages: '[span+domain+page], [span+domain+activeMs]' })
     .upgrade((tx) => buildTailPages((name) => tx.table(name)));
+  // Version 9: the month rollups and day sums hold the days up to a last one, yesterday when
+  // upgraded, and a range read moves it on (month-rollups.ts's sumsThrough): a visit on a later
+  // day, today's, writes neither, two puts fewer per visit. The upgrade takes today's out of them.
+  db.version(9)
+    .stores({})
+    .upgrade((tx) => limitSums(tx, addDays(localDayOf(Date.now()), -1)));
   return db;
 }

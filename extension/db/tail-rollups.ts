@@ -25,6 +25,12 @@ import {
 /** The range lengths (days) that keep a window: the options page's 30-day and 12-month views. */
 export const TAIL_SPANS: readonly number[] = [30, 365];
 
+/**
+ * The row of tailWindows that is no range window: the last day the month rollups and day sums
+ * hold (month-rollups.ts), read with the windows in the recorder's batch.
+ */
+export const SUMS_SPAN = 0;
+
 /** One host's figures over a window's days. */
 export interface TailRollup {
   span: number;
@@ -68,7 +74,7 @@ export function tailSums(
   for (const d of deltas) {
     if (d.activeMs === 0 && d.visits === 0) continue;
     for (const w of windows) {
-      if (d.day < w.from || d.day > w.through) continue;
+      if (w.span === SUMS_SPAN || d.day < w.from || d.day > w.through) continue;
       const key = `${w.span}\u0000${d.domain}`;
       const row = sums.get(key) ?? { span: w.span, domain: d.domain, activeMs: 0, visits: 0 };
       row.activeMs += d.activeMs;
@@ -130,7 +136,11 @@ export function addTailSumsIn(tx: IDBTransaction, sums: readonly TailRollup[]): 
   }
 }
 
-function dailyIn(db: WindowTables, from: string, through: string): Promise<DailyFigures[]> {
+export function dailyIn(
+  db: Pick<WindowTables, 'dailyRollups'>,
+  from: string,
+  through: string,
+): Promise<DailyFigures[]> {
   if (from > through) return Promise.resolve([]);
   return db.dailyRollups
     .where('[day+domain]')
