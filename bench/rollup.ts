@@ -6,7 +6,8 @@
  *    100 devices in 5,000-row calls on 2 connections at once, with no rollup insert trigger,
  *    visit_rollup's (hours and the summary's days), those with the dashboards', and those with
  *    Pipeline health's receipt hours (ALTER TABLE ... DISABLE TRIGGER), BENCH_ROUNDS times in rotating order, on one database. Prints
- *    the events/s of each, the cost against none, and the time of folding a round's deltas.
+ *    the events/s of each, the cost against none, the time of folding a round's deltas, and the
+ *    time in each trigger and fold function with every trigger on (track_functions).
  *  - `BENCH_ONLY=summary`: bench/summary.ts.
  */
 import { v7 as uuidv7 } from 'uuid';
@@ -20,6 +21,7 @@ import { CHROME_ON_LINUX } from '../test/harness/visit-records.js';
 import { median } from './lib.js';
 
 const log = (m: string) => process.stderr.write(`[bench rollup] ${m}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -83,8 +85,29 @@ export async function write(pool: Pool, records: VisitRecord[]): Promise<number>
   return records.length / ((performance.now() - start) / 1000);
 }
 
+/**
+ * Adds each function's own time since the last pg_stat_reset(), per 1,000 of `events`, to
+ * `into`. A backend reports its counts once idle for a second (PostgreSQL 15), hence the waits.
+ */
+async function readFunctionTimes(
+  pool: Pool,
+  events: number,
+  into: Map<string, number[]>,
+): Promise<void> {
+  await sleep(1_500);
+  await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 1')]);
+  await sleep(1_500);
+  const r = await pool.query<{ funcname: string; ms: number }>(
+    'SELECT funcname, self_time AS ms FROM pg_stat_user_functions WHERE calls > 0',
+  );
+  for (const { funcname, ms } of r.rows) {
+    into.set(funcname, [...(into.get(funcname) ?? []), (ms / events) * 1_000]);
+  }
+}
+
 export async function runRollupCost(rounds: number): Promise<void> {
-  const cluster = await startPgCluster();
+  // track_functions: each trigger function's time, printed for the mode with every trigger on.
+  const cluster = await startPgCluster({ settings: { track_functions: 'all' } });
   try {
     const url = await cluster.createDatabase('bench_rollup');
     await prepareDatabase(url);
@@ -156,6 +179,8 @@ export async function runRollupCost(rounds: number): Promise<void> {
     ];
     const rates = new Map<string, number[]>(modes.map((m) => [m.name, []]));
     const folds: number[] = [];
+    const functionMs = new Map<string, number[]>();
+    const every = modes[modes.length - 1]?.name;
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < modes.length; i++) {
         const mode = modes[(i + round) % modes.length] as (typeof modes)[number];
@@ -163,7 +188,9 @@ export async function runRollupCost(rounds: number): Promise<void> {
           const on = mode.triggers.includes(t) ? 'ENABLE' : 'DISABLE';
           await pool.query(`ALTER TABLE visits ${on} TRIGGER ${t}`);
         }
-        const rate = await write(pool, batch());
+        const rows = batch();
+        if (mode.name === every) await pool.query('SELECT pg_stat_reset()');
+        const rate = await write(pool, rows);
         rates.get(mode.name)?.push(rate);
         log(`round ${round + 1}, ${mode.name}: ${Math.round(rate)} events/s`);
         // What the writers appended, folded as the writing processes' loop folds it (every
@@ -173,6 +200,11 @@ export async function runRollupCost(rounds: number): Promise<void> {
         if (folded > 0) {
           folds.push(performance.now() - t);
           log(`  fold: ${folded} delta rows in ${(performance.now() - t).toFixed(0)} ms`);
+        }
+        if (mode.name === every) {
+          await readFunctionTimes(pool, events, functionMs).catch((err: Error) =>
+            log(`  function times not read: ${err.message}`),
+          );
         }
       }
     }
@@ -193,7 +225,14 @@ export async function runRollupCost(rounds: number): Promise<void> {
     process.stdout.write(
       `\nRollup cost on the writer (insertVisits, ${events} events a round, median of ${rounds}):\n` +
         `${lines.join('\n')}\n` +
-        `  fold of a round's per-domain deltas (median of ${folds.length}): ${median(folds).toFixed(0)} ms\n`,
+        `  fold of a round's per-domain deltas (median of ${folds.length}): ${median(folds).toFixed(0)} ms\n` +
+        `  time in each function with every trigger on, ms per 1,000 events (median of ${rounds}; wall time inside it, its own statements, not the functions it calls):\n` +
+        [...functionMs]
+          .map(([name, ms]) => ({ name, ms: median(ms) }))
+          .sort((a, b) => b.ms - a.ms)
+          .map(({ name, ms }) => `    ${`${name}:`.padEnd(34)}${ms.toFixed(1)}`)
+          .join('\n') +
+        '\n',
     );
   } finally {
     await cluster.destroy();
