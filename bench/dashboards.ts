@@ -14,6 +14,8 @@
  * its panels too, in the same run, each query right before the current one, e.g.
  *   mkdir /tmp/before && git archive <commit> grafana | tar -x -C /tmp/before
  *   BENCH_ONLY=dashboards BENCH_DASHBOARD_BEFORE=/tmp/before/grafana npm run bench
+ * BENCH_DASHBOARD_URL=<database URL> times an already seeded database instead of seeding one
+ * (BENCH_DASHBOARD_VISITS and _DEVICES then only label the table).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,7 +58,7 @@ const RANGES = [
   { name: '90d', ms: 90 * DAY_MS, intervalMs: 7_200_000 },
 ] as const;
 
-async function seed(url: string, visits: number, devices: number): Promise<void> {
+export async function seed(url: string, visits: number, devices: number): Promise<void> {
   const pool = createPool(url, 1, testLogger('bench-dashboards'));
   try {
     await maintainPartitions(pool, {
@@ -188,6 +190,21 @@ async function seed(url: string, visits: number, devices: number): Promise<void>
   }
 }
 
+/**
+ * Runs `client`'s queries as `role` with the settings a login of the role gets (ALTER ROLE ...
+ * SET, e.g. jit from migration grafana-jit-off): SET ROLE alone keeps the session's own.
+ */
+async function actAs(client: pg.Client, role: string): Promise<void> {
+  await client.query(`SET ROLE ${role}`);
+  await client.query(
+    `SELECT set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), false)
+       FROM pg_db_role_setting s, unnest(s.setconfig) c
+      WHERE s.setrole = $1::regrole
+        AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))`,
+    [role],
+  );
+}
+
 interface Timing {
   /** 'now' (grafana/), or 'before' (the BENCH_DASHBOARD_BEFORE copy). */
   set: string;
@@ -224,19 +241,25 @@ export async function runDashboardBench(rounds: number): Promise<Timing[]> {
   const visits = num('BENCH_DASHBOARD_VISITS', 3_000_000);
   const devices = num('BENCH_DASHBOARD_DEVICES', 1_000);
   const runs = await panelRuns();
-  const cluster = await startPgCluster();
+  // BENCH_DASHBOARD_URL: a database seeded before (e.g. kept from an earlier run), migrated to
+  // this tree and timed as it is, to compare a panel's change on the same data without seeding.
+  const given = process.env.BENCH_DASHBOARD_URL;
+  const cluster = given === undefined || given === '' ? await startPgCluster() : null;
   const timings: Timing[] = [];
   try {
-    const url = await cluster.createDatabase('bench_dashboards');
+    const url =
+      cluster === null ? (given as string) : await cluster.createDatabase('bench_dashboards');
     await prepareDatabase(url);
-    log(`seeding ${visits} visits, ${devices} devices`);
-    await seed(url, visits, devices);
+    if (cluster !== null) {
+      log(`seeding ${visits} visits, ${devices} devices`);
+      await seed(url, visits, devices);
+    }
     const reader = new pg.Client({ connectionString: url });
     const study = new pg.Client({ connectionString: url });
     await reader.connect();
     await study.connect();
-    await reader.query('SET ROLE grafana_reader');
-    await study.query('SET ROLE grafana_study_reader');
+    await actAs(reader, 'grafana_reader');
+    await actAs(study, 'grafana_study_reader');
     try {
       const to = new Date();
       // Per panel and range, each set in turn (before, then now): same data, same cache.
@@ -266,7 +289,7 @@ export async function runDashboardBench(rounds: number): Promise<Timing[]> {
       await study.end();
     }
   } finally {
-    await cluster.destroy();
+    await cluster?.destroy();
   }
   printTable(timings, visits, devices, rounds);
   return timings;

@@ -233,13 +233,15 @@ describe('grafana_reader, logged in as Grafana is', () => {
     await grantLogins();
   });
 
-  it('starts read-only, time-limited, and cannot lift its temp file limit', async () => {
+  it('starts read-only, time-limited, without JIT, and cannot lift its temp file limit', async () => {
     const reader = await connectAsGrafana();
     const show = async (name: string): Promise<string> =>
       (await reader.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name] ?? '';
     expect(await show('default_transaction_read_only')).toBe('on');
     expect(await show('statement_timeout')).toBe('1min');
     expect(await show('temp_file_limit')).toBe('2GB');
+    // Set by the migrations (grafana-jit-off), not by grant-logins.
+    expect(await show('jit')).toBe('off');
     // A superuser-only setting: pinned for the role.
     expect(await failureOf(reader, 'SET temp_file_limit = -1')).toBe('42501');
     expect(await show('temp_file_limit')).toBe('2GB');
