@@ -27,8 +27,15 @@ const monthOf = (t: string) => `(date_trunc('month', ${t} AT TIME ZONE 'UTC') AT
 const FIRST_MONTH = monthOf(`(${FIRST_DAY} + interval '1 month' - interval '1 day')`);
 const MONTHS_END = monthOf(DAYS_END);
 const WHOLE_MONTHS = `month >= ${FIRST_MONTH} AND month < ${MONTHS_END}`;
-/** Whole days outside the whole months. */
-const OTHER_DAYS = `day >= ${FIRST_DAY} AND day < ${DAYS_END}\nAND NOT (day >= ${FIRST_MONTH} AND day < ${MONTHS_END})`;
+/**
+ * Whole days outside the whole months: those before the first whole month, and those from the
+ * end of the last one (from the first month start past the range's whole days when there is no
+ * whole month, so none are read twice). Two ranges, so that each is an index range: one range
+ * minus the months read every day of the range and dropped most (1.1 s of Top pages' 3.3 s over
+ * 90 days at 10,000,000 visits).
+ */
+const DAYS_BEFORE_MONTHS = `day >= ${FIRST_DAY} AND day < least(${FIRST_MONTH}, ${DAYS_END})`;
+const DAYS_AFTER_MONTHS = `day >= greatest(${FIRST_MONTH}, ${MONTHS_END}) AND day < ${DAYS_END}`;
 /** Every month the range touches (the bound's). */
 const TOUCHED_MONTHS = `month >= ${monthOf('to_timestamp($__unixEpochFrom())')} AND month < to_timestamp($__unixEpochTo())`;
 const EDGE_DAYS = [
@@ -55,7 +62,8 @@ function pageRows(domains: string, spaces: number): string {
     [
       '(',
       ...tables('visit_page_months', WHOLE_MONTHS),
-      ...tables('visit_page_days', OTHER_DAYS),
+      ...tables('visit_page_days', DAYS_BEFORE_MONTHS),
+      ...tables('visit_page_days', DAYS_AFTER_MONTHS),
       `  SELECT ${cols}`,
       '  FROM e',
       `  WHERE domain IN (${domains})`,

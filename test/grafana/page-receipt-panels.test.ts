@@ -23,6 +23,9 @@ const day = (d: number, h = 0, m = 0) => new Date(Date.UTC(2025, 2, d, h, m));
 const RANGES: Array<[Date, Date, number]> = [
   [new Date('2025-02-01T00:00:00Z'), new Date('2025-04-01T00:00:00Z'), 2 * H],
   [new Date('2025-02-25T10:20:00Z'), day(12, 7, 40), H],
+  // A whole month with whole days before it, and one with whole days after it.
+  [new Date('2025-02-10T13:00:00Z'), new Date('2025-04-01T00:00:00Z'), 2 * H],
+  [new Date('2025-01-20T05:00:00Z'), day(12, 7, 40), 2 * H],
   [day(1), day(31), 2 * H],
   [day(5, 10, 20), day(12, 7, 40), H],
   [day(8, 13), day(9, 13), 60_000],
