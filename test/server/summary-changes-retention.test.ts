@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { eraseDevice } from '../../server/src/data-access/devices-repo.js';
 import { partitionName } from '../../server/src/data-access/partitions.js';
 import type { Pool } from '../../server/src/data-access/pool.js';
-import { changedDays } from '../../server/src/data-access/summary-changes-repo.js';
 import { readSummary, type SummaryDbRow } from '../../server/src/data-access/summary-repo.js';
 import { insertVisits } from '../../server/src/data-access/visits-repo.js';
 import {
@@ -39,18 +38,15 @@ async function changedSince(pool: Pool, device: string, since: string): Promise<
   return r.rows.map((row) => row.day);
 }
 
-/** The UTC days of `days` a reader with the cursor snapshot `since` is told changed. */
+/** The UTC days of `days` a summary read with the cursor snapshot `since` lists as changed. */
 async function toldChanged(pool: Pool, device: string, since: string, days: string[]) {
-  const client = await pool.connect();
-  try {
-    const told: string[] = [];
-    for (const day of days) {
-      if ((await changedDays(client, [device], day, 0, 0, 'UTC', since)).length > 0) told.push(day);
-    }
-    return told;
-  } finally {
-    client.release();
+  const told: string[] = [];
+  for (const day of days) {
+    const range = { snapshot: since, from: day, to: day };
+    const read = await readSummary(pool, [device], day, day, 'UTC', false, range);
+    if ((read.changed ?? []).length > 0) told.push(day);
   }
+  return told;
 }
 
 /** The first UTC day retention keeps: the log's rows before it are pruned. */

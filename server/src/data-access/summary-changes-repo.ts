@@ -38,19 +38,26 @@ export async function readSince(
   tz: string,
   sorted: boolean,
   since: SinceRange,
+  prunedBefore: string | null,
 ): Promise<{ rows: SummaryDbRow[]; changed: ChangedDay[] }> {
   const lo = daysFrom(from, since.from);
   const hi = daysFrom(from, since.to);
   const last = daysFrom(from, to);
-  const old = await changedDays(client, deviceIds, from, lo, hi, tz, since.snapshot);
-  const before = lo > 0 ? await rowsOfSpan(client, deviceIds, from, 0, lo - 1, tz, sorted) : [];
-  const both = await rowsOfDays(client, deviceIds, from, tz, old, sorted);
-  const after =
-    hi < last ? await rowsOfSpan(client, deviceIds, from, hi + 1, last, tz, sorted) : [];
   const whole = (a: number, b: number): ChangedDay[] =>
     Array.from({ length: Math.max(0, b - a + 1) }, (_, i) => a + i).flatMap((day) =>
       deviceIds.map((_, device): ChangedDay => [day, device]),
     );
+  const logged = await changedDays(client, deviceIds, from, lo, hi, tz, since.snapshot);
+  // The log was pruned after the cursor (migration summary-changes-pruned): what changed on the
+  // UTC days before prunedBefore is no longer known, so every local day touching them (up to
+  // prunedBefore's own) counts as changed, for every device.
+  const pruned = prunedBefore === null ? [] : whole(lo, Math.min(hi, daysFrom(from, prunedBefore)));
+  const seen = new Set(pruned.map(([day, device]) => `${day} ${device}`));
+  const old = [...pruned, ...logged.filter(([day, device]) => !seen.has(`${day} ${device}`))];
+  const before = lo > 0 ? await rowsOfSpan(client, deviceIds, from, 0, lo - 1, tz, sorted) : [];
+  const both = await rowsOfDays(client, deviceIds, from, tz, old, sorted);
+  const after =
+    hi < last ? await rowsOfSpan(client, deviceIds, from, hi + 1, last, tz, sorted) : [];
   return {
     rows: before.length + after.length === 0 ? both : [...before, ...both, ...after],
     changed: [...whole(0, lo - 1), ...old, ...whole(hi + 1, last)],
@@ -86,9 +93,7 @@ export async function rowsOfSpan(
  * `since` (a cursor's, pg_snapshot text), read in the caller's snapshot: the days of the change
  * log (migration summary-changes) whose last writer `since` does not see. A UTC day's change
  * touches every local day one of its hours falls on (the summary moves hours near local midnight
- * to their own day), so each is sent whole. When the log was pruned after `since` (migration
- * summary-changes-pruned), every local day touching the UTC days pruned (up to the day after
- * the last) counts as changed for every device: what changed on them is no longer known.
+ * to their own day), so each is sent whole.
  */
 export async function changedDays(
   client: PoolClient,
@@ -111,16 +116,7 @@ export async function changedDays(
             WHERE c.device_id = ANY ($1::uuid[])
               AND c.day BETWEEN $2::date + $3::int - 1 AND $2::date + $4::int + 1
               AND NOT pg_visible_in_snapshot(c.xid, $6::pg_snapshot)
-              AND l.day BETWEEN $2::date + $3::int AND $2::date + $4::int
-           UNION
-           SELECT d.day - $2::date, dev
-             FROM summary_changes_pruned p
-            CROSS JOIN LATERAL generate_series($2::date + $3::int,
-                                               least($2::date + $4::int, p.before),
-                                               interval '1 day') g
-            CROSS JOIN LATERAL (SELECT g::date AS day) d
-            CROSS JOIN generate_series(0, cardinality($1::uuid[]) - 1) dev
-            WHERE NOT pg_visible_in_snapshot(p.xid, $6::pg_snapshot)`,
+              AND l.day BETWEEN $2::date + $3::int AND $2::date + $4::int`,
     values: [deviceIds, from, lo, hi, tz, since],
     rowMode: 'array',
   });
@@ -160,21 +156,29 @@ export async function rowsOfDays(
  * The reader's snapshot as text (the next cursor), and whether `since` can be compared with it:
  * a snapshot whose xmax is past the reader's comes from another database (a restore from a
  * dump numbers transactions again from low ids), and would take every later change as seen.
+ * With them, the first UTC day the change log keeps when it was pruned after `since` (null:
+ * not since).
  */
 export async function readerSnapshot(
   client: PoolClient,
   since: string | null,
-): Promise<{ snapshot: string; usable: boolean }> {
-  const r = await client.query<{ snapshot: string; usable: boolean | null }>({
+): Promise<{ snapshot: string; usable: boolean; prunedBefore: string | null }> {
+  const r = await client.query<{
+    snapshot: string;
+    usable: boolean | null;
+    pruned_before: string | null;
+  }>({
     name: 'summary-snapshot',
     text: `SELECT pg_current_snapshot()::text AS snapshot,
                   pg_snapshot_xmax($1::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot())
-                    AS usable`,
+                    AS usable,
+                  (SELECT before::text FROM summary_changes_pruned
+                    WHERE NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)) AS pruned_before`,
     values: [since],
   });
   const row = r.rows[0];
   if (row === undefined) throw new Error('pg_current_snapshot() returned no row');
-  return { snapshot: row.snapshot, usable: row.usable === true };
+  return { snapshot: row.snapshot, usable: row.usable === true, prunedBefore: row.pruned_before };
 }
 
 /**

@@ -59,11 +59,23 @@ export async function readSummary(
     // reads would be in the one and not the other, and the extension would count it twice or
     // never, or miss it in its next incremental read.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { snapshot, usable } = await readerSnapshot(client, since?.snapshot ?? null);
+    const { snapshot, usable, prunedBefore } = await readerSnapshot(
+      client,
+      since?.snapshot ?? null,
+    );
     let rows: SummaryDbRow[];
     let changed: ChangedDay[] | null = null;
     if (since !== null && usable) {
-      ({ rows, changed } = await readSince(client, deviceIds, from, to, tz, sorted, since));
+      ({ rows, changed } = await readSince(
+        client,
+        deviceIds,
+        from,
+        to,
+        tz,
+        sorted,
+        since,
+        prunedBefore,
+      ));
     } else {
       const last = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
       rows = await rowsOfSpan(client, deviceIds, from, 0, last, tz, sorted);
