@@ -10,7 +10,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monthRollupsOf } from '../../extension/db/month-rollups.js';
 import { rollupsOf } from '../../extension/db/visit-rollups.js';
 import {
   type ExtensionBrowser,
@@ -89,15 +88,10 @@ async function seedExtension(page: Page, seed: Seed): Promise<void> {
   const localDay = (ms: number): string =>
     new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
   const { heat, pages } = rollupsOf(visits, localDay);
-  // The month and day sums of the daily rollups that the long ranges read (month-rollups.ts).
-  const { months, days } = monthRollupsOf(
-    seed.rollups.map((r) => ({ ...r, day: localDay(Date.now() + r.dayOffset * 86_400_000) })),
-  );
+  // No month rollups or day sums: a range read adds the daily rollups' to them (schema 9).
   const rollups = {
     heatRollups: [...heat.values()],
     pageRollups: [...pages.values()],
-    monthRollups: months,
-    daySums: days,
   };
   await page.evaluate(
     async (s: Seed, stored: typeof visits, more: Record<string, unknown[]>) => {
