@@ -236,8 +236,8 @@ async function windowBuilds(): Promise<WindowBuild[]> {
   const yesterday = addDays(today, -1);
   const sums = await recordingsDuring(db, async () => {
     const tables = [db.dailyRollups, db.monthRollups, db.daySums, db.tailWindows];
-    while (!(await db.transaction('rw', tables, () => advanceSums(db, yesterday, 30)))) {
-      // One step a transaction, as range-rollups.ts moves them.
+    while (!(await db.transaction('rw', tables, () => advanceSums(db, yesterday, 10)))) {
+      // One step (SUMS_STEP_DAYS) a transaction, as range-rollups.ts moves them.
     }
   });
   out.push({

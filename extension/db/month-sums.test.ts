@@ -53,7 +53,7 @@ describe('the month rollups and day sums up to their last day', () => {
     expect(await expectSums(db)).toBe('');
     expect(await db.monthRollups.count()).toBe(0);
 
-    // A range over whole months reads them from the sums, moved on first (30 days a step).
+    // A range over whole months reads them from the sums, moved on first (10 days a step).
     await rangeRollups(db, { from: '2025-01-01', to: '2025-03-31' });
     expect(await expectSums(db)).toBe('2025-03-31');
     expect(await db.monthRollups.count()).toBe(6);
