@@ -12,9 +12,7 @@ import { localDayOf, recordFinishedVisits, type TracksphereDb } from '../extensi
 export type Breakdown = Record<string, { ms: number; bareMs: number; ratio: number }>;
 
 const KEY = 'bench-breakdown';
-/** The rollups a visit's transaction writes (recorded-rollups.ts), as the seed left them. */
-const ROLLUPS = ['dailyRollups', 'heatRollups', 'pageRollups', 'monthRollups', 'daySums'];
-const TAIL = ['tailWindows', 'tailRollups', 'tailPages'];
+const ROLLUPS = ['dailyRollups', 'heatRollups', 'pageRollups'];
 
 function transaction(
   idb: IDBDatabase,
@@ -37,84 +35,50 @@ export async function breakdown(
   if (!db.isOpen()) await db.open();
   const idb = db.backendDB();
   const today = localDayOf(Date.now());
-  const visit = await db.visits.orderBy('startedMs').last();
+  const heat = await db.heatRollups.get(today);
+  const page = await db.pageRollups.toCollection().last();
+  const daily = await db.dailyRollups.toCollection().last();
   const state = await db.trackerState.get('bench');
-  if (visit === undefined || state === undefined) throw new Error('nothing seeded');
-  const domain = visit.domain;
-  const [daily, heat, page, month, daySum] = await Promise.all([
-    db.dailyRollups.get([today, domain]),
-    db.heatRollups.get(today),
-    db.pageRollups.get([domain, today]),
-    db.monthRollups.get([today.slice(0, 7), domain]),
-    db.daySums.get(today),
-  ]);
-  if ([daily, heat, page, month, daySum].includes(undefined)) throw new Error('no rows today');
+  const visit = await db.visits.orderBy('startedMs').last();
+  if ([heat, page, daily, state, visit].includes(undefined)) throw new Error('nothing seeded');
   const rows: Record<string, { row: object; key: IDBValidKey }> = {
-    dailyRollups: { row: { ...daily, day: KEY }, key: [KEY, domain] },
+    dailyRollups: { row: { ...daily, day: KEY }, key: [KEY, String(daily?.domain)] },
     heatRollups: { row: { ...heat, day: KEY }, key: KEY },
-    pageRollups: { row: { ...page, day: KEY }, key: [domain, KEY] },
-    monthRollups: { row: { ...month, month: KEY }, key: [KEY, domain] },
-    daySums: { row: { ...daySum, day: KEY }, key: KEY },
-  };
-  const gets = (tx: IDBTransaction): void => {
-    for (const store of ROLLUPS) tx.objectStore(store).get(rows[store]?.key as IDBValidKey);
+    pageRollups: { row: { ...page, day: KEY }, key: [String(page?.domain), KEY] },
   };
   const puts = (tx: IDBTransaction): void => {
-    for (const store of ROLLUPS) tx.objectStore(store).put(structuredClone(rows[store]?.row));
-  };
-  const putState = (tx: IDBTransaction): void => {
+    for (const store of ROLLUPS) tx.objectStore(store).put(rows[store]?.row);
     tx.objectStore('trackerState').put({ ...state, key: KEY });
   };
   const add = (tx: IDBTransaction): IDBRequest =>
     tx.objectStore('visits').add({ ...visit, id: uuidv7() });
-  const all = ['visits', ...ROLLUPS, ...TAIL, 'trackerState'];
+  const all = ['visits', ...ROLLUPS, 'trackerState'];
   const variants: Record<string, () => Promise<void>> = {
-    'the tracker state put alone': () => transaction(idb, ['trackerState'], putState),
+    'the tracker state put alone': () =>
+      transaction(idb, ['trackerState'], (tx) =>
+        tx.objectStore('trackerState').put({ ...state, key: KEY }),
+      ),
     'the visit added alone': () => transaction(idb, ['visits'], add),
-    'the visit added, scope of the visit transaction': () => transaction(idb, all, add),
-    'add, 5 rollup puts': () =>
+    'one round: reads, add, rollups and state put at once (every row cached)': () =>
       transaction(idb, all, (tx) => {
+        for (const store of ROLLUPS) tx.objectStore(store).get(rows[store]?.key as IDBValidKey);
         add(tx);
         puts(tx);
       }),
-    'add, 5 rollup puts, windows read': () =>
+    'two rounds: reads and add, then the puts (rows not cached)': () =>
       transaction(idb, all, (tx) => {
-        tx.objectStore('tailWindows').getAll();
-        add(tx);
-        puts(tx);
-      }),
-    'add, 5 puts, windows read, 1 get (a token)': () =>
-      transaction(idb, all, (tx) => {
-        tx.objectStore('tailWindows').getAll();
-        tx.objectStore('daySums').get(KEY);
-        add(tx);
-        puts(tx);
-      }),
-    'one round as recorded: windows, 5 gets, add, 5 puts': () =>
-      transaction(idb, all, (tx) => {
-        tx.objectStore('tailWindows').getAll();
-        gets(tx);
-        add(tx);
-        puts(tx);
-      }),
-    'the same and the state put': () =>
-      transaction(idb, all, (tx) => {
-        tx.objectStore('tailWindows').getAll();
-        gets(tx);
-        add(tx);
-        puts(tx);
-        putState(tx);
-      }),
-    'the same, 3 puts (daily, page, heat)': () =>
-      transaction(idb, all, (tx) => {
-        tx.objectStore('tailWindows').getAll();
-        gets(tx);
-        add(tx);
-        for (const store of ROLLUPS.slice(0, 3))
-          tx.objectStore(store).put(structuredClone(rows[store]?.row));
+        let waiting = ROLLUPS.length + 1;
+        const answered = (): void => {
+          waiting -= 1;
+          if (waiting === 0) puts(tx);
+        };
+        for (const store of ROLLUPS) {
+          tx.objectStore(store).get(rows[store]?.key as IDBValidKey).onsuccess = answered;
+        }
+        add(tx).onsuccess = answered;
       }),
   };
-  const { startedMs: _, syncState: __, ...event } = visit;
+  const { startedMs: _, syncState: __, ...event } = visit as NonNullable<typeof visit>;
   variants['recordFinishedVisits: one visit (its rows cached), no state'] = () =>
     recordFinishedVisits(db, [{ ...(event as VisitEvent), id: uuidv7() }], {
       syncEnabled: false,
@@ -135,14 +99,6 @@ export async function breakdown(
     }
     out[name] = { ms: ms / n, bareMs: bareMs / n, ratio: ms / bareMs };
   }
-  // The step's copy of the state, alone.
-  let cloneMs = 0;
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    structuredClone(state.state);
-    cloneMs += performance.now() - t0;
-  }
-  out['structuredClone of the tracker state'] = { ms: cloneMs / n, bareMs: 0, ratio: 0 };
   await transaction(idb, [...ROLLUPS, 'trackerState'], (tx) => {
     for (const store of ROLLUPS) tx.objectStore(store).delete(rows[store]?.key as IDBValidKey);
     tx.objectStore('trackerState').delete(KEY);

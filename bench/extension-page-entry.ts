@@ -8,10 +8,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { VisitEvent } from '#protocol';
 import { MAX_ACCRUAL_GAP_MS } from '../extension/background/alarms.js';
-import {
-  createTrackerService,
-  STATE_SAVE_EVERY_MS,
-} from '../extension/background/tracker-service.js';
+import { createTrackerService } from '../extension/background/tracker-service.js';
 import { createTrackerStore } from '../extension/background/tracker-store.js';
 import { createVisitRecorder } from '../extension/background/visit-recorder.js';
 import {
@@ -303,9 +300,6 @@ async function measureRecording(n: number): Promise<RecordingResult> {
     }),
     newId: uuidv7,
     maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
-    // As the background saves it: the 300 visits come within seconds, so with the first event's
-    // save behind them they are recorded alone, and the timer saves the state after the loop.
-    saveStateEveryMs: STATE_SAVE_EVERY_MS,
     onError: (e) => errors.push(e instanceof Error ? e.message : String(e)),
   });
   // Events spaced as a person browses, ending now: the visits land on today's rollups.

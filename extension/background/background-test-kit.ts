@@ -167,8 +167,6 @@ export interface HarnessOptions {
     db: TracksphereDb,
     now: () => number,
   ) => () => Promise<void>;
-  /** TrackerServiceOptions' saves: every `everyMs` by the harness's clock, timers by `setTimer`. */
-  stateSave?: { everyMs: number; setTimer: (task: () => void, ms: number) => void };
 }
 
 /** The background modules as the entry point wires them, over the fake browser and a fresh database. */
@@ -193,13 +191,6 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       newId,
       maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
       onError: (error) => errors.push(error),
-      ...(options.stateSave === undefined
-        ? {}
-        : {
-            saveStateEveryMs: options.stateSave.everyMs,
-            now: () => clock.now,
-            setTimer: options.stateSave.setTimer,
-          }),
     });
     const on = createBackgroundListeners({
       tracker,

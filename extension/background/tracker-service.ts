@@ -42,28 +42,7 @@ export interface TrackerServiceOptions {
   /** TrackerDeps.maxAccrualGapMs: a longer span between events means the machine slept. */
   maxAccrualGapMs: number;
   onError?: (error: unknown) => void;
-  /**
-   * Saves the state at most this often (0, the default: with every event). Between saves an
-   * event's visits are recorded alone and the state waits in memory, saved by a timer this
-   * long after the last save at the latest, and with a `checkpoint` or `startup` event at once.
-   */
-  saveStateEveryMs?: number;
-  /** The clock of those saves (Date.now). */
-  now?: () => number;
-  /** Runs `task` after `ms` (setTimeout): the saves' timer. */
-  setTimer?: (task: () => void, ms: number) => void;
 }
-
-/**
- * How often the background saves the tracker's state (bench/extension.ts measures with it too).
- * A browser stops an idle worker 30 s after its last event, after this timer has saved the
- * state; a worker killed abruptly (a crash) loses the active time of at most this long, less
- * than the checkpoint interval (alarms.ts) bounds a crash's loss to.
- */
-export const STATE_SAVE_EVERY_MS = 10_000;
-
-/** Events saved with the state at once: each bounds what a crash can lose. */
-const SAVED_AT_ONCE: ReadonlySet<TrackerEvent['type']> = new Set(['checkpoint', 'startup']);
 
 function isTrackerState(value: unknown): value is TrackerState {
   return (
@@ -72,54 +51,21 @@ function isTrackerState(value: unknown): value is TrackerState {
 }
 
 /**
- * The tracker's shell: steps the state with each event, hands the visits the
- * tracker finishes to the database, and saves the state (the worker may be
- * killed between any two events).
+ * The tracker's shell: saves the state after every event, never keeping it
+ * only in memory (the worker may be killed between any two events), and hands
+ * the visits the tracker finishes to the database.
  *
  * Per event: one IndexedDB transaction, holding the visits the event finished
- * (if any) and the state, or, with `saveStateEveryMs`, the visits alone while
- * the last save is more recent than that. This worker keeps the state in
- * memory, so it reads the store only after a (re)start or a failure; it is the
- * only writer of its row.
+ * (if any) and the state. This worker keeps what it last read or wrote, so it
+ * reads the store only after a (re)start or a failure; it is the only writer
+ * of its row.
  */
 export function createTrackerService(options: TrackerServiceOptions): TrackerService {
   const { store } = options;
   const queue = createSerialQueue();
   const onError = options.onError ?? ((error: unknown) => console.error('[tracker]', error));
-  /** The state after the last event, saved or waiting to be; null: read the store. */
+  /** What the store holds, as this worker last read or wrote it; null: read it. */
   let held: SavedTracker | null = null;
-  const everyMs = options.saveStateEveryMs ?? 0;
-  const now = options.now ?? Date.now;
-  const setTimer = options.setTimer ?? ((task, ms) => setTimeout(task, ms));
-  /** When the last save landed (the worker's first event saves). */
-  let savedAt = Number.NEGATIVE_INFINITY;
-  /** Whether `held` is newer than the store's row, and the timer that will save it. */
-  let unsaved = false;
-  let timer = false;
-
-  async function save(saved: SavedTracker, finished: readonly VisitEvent[]): Promise<void> {
-    await store.save(saved, finished);
-    savedAt = now();
-    unsaved = false;
-  }
-
-  /** Saves the state held in memory, in turn with the events, once `everyMs` has passed. */
-  function saveLater(): void {
-    unsaved = true;
-    if (timer) return;
-    timer = true;
-    setTimer(
-      () => {
-        timer = false;
-        void queue
-          .run(async () => {
-            if (unsaved && held !== null) await save(held, []);
-          })
-          .catch(onError);
-      },
-      Math.max(0, savedAt + everyMs - now()),
-    );
-  }
 
   async function load(): Promise<SavedTracker> {
     if (held !== null) return held;
@@ -152,26 +98,17 @@ export function createTrackerService(options: TrackerServiceOptions): TrackerSer
     // The visits and the state that finished them land together or not at all:
     // killed before the commit, the store still has the old state, the visits
     // open in it, and they are finished again later under the same ids (the
-    // event in hand is lost, as when the worker dies before any save). Between
-    // saves (saveStateEveryMs) the visits land alone: a worker killed then
-    // comes back to an older state, finishes the visits open in it again under
-    // the ids already stored, and loses what happened since that save. A
+    // event in hand is lost, as when the worker dies before any save). A
     // refused recording is saved with the state instead, as unrecorded visits,
     // and retried with the next event (or after a restart); the database,
     // idempotent on id, counts a visit once however often it is offered.
-    const due =
-      now() - savedAt >= everyMs ||
-      persisted.unrecorded.length > 0 ||
-      events.some((e) => SAVED_AT_ONCE.has(e.type));
     held = null; // Unknown until a save has landed.
     try {
-      if (due) await save({ state, unrecorded: [] }, finished);
-      else if (finished.length > 0) await store.record(finished);
+      await store.save({ state, unrecorded: [] }, finished);
       held = { state, unrecorded: [] };
-      if (!due) saveLater();
     } catch (error) {
       if (finished.length === 0) throw error;
-      await save({ state, unrecorded: finished }, []);
+      await store.save({ state, unrecorded: finished }, []);
       held = { state, unrecorded: finished };
       throw error;
     }

@@ -26,8 +26,6 @@ export interface TrackerStore {
    * transaction: both land or neither does. With no visits, it saves `saved` alone.
    */
   save(saved: SavedTracker, finished: readonly VisitEvent[]): Promise<void>;
-  /** Records `finished` alone (idempotent on visit id), the saved state left as it is. */
-  record(finished: readonly VisitEvent[]): Promise<void>;
 }
 
 /** The background's row in the database's trackerState table. */
@@ -75,9 +73,6 @@ export function createTrackerStore(options: TrackerStoreOptions): TrackerStore {
       } catch {
         // The state is saved in the database, which load() prefers: the next save retries.
       }
-    },
-    record(finished) {
-      return recordVisits(finished);
     },
   };
 }

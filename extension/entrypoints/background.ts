@@ -15,7 +15,7 @@ import { createLocalRetention } from '../background/local-retention.js';
 import { createMessageHandlers, registerMessageHandlers } from '../background/message-handlers.js';
 import { applyUninstallUrl } from '../background/study-sync.js';
 import { createSyncRunner, createSyncSetup, syncWhenBacklog } from '../background/sync-runner.js';
-import { createTrackerService, STATE_SAVE_EVERY_MS } from '../background/tracker-service.js';
+import { createTrackerService } from '../background/tracker-service.js';
 import { readTrackerStatus } from '../background/tracker-status.js';
 import { createTrackerStore } from '../background/tracker-store.js';
 import { createVisitRecorder } from '../background/visit-recorder.js';
@@ -39,7 +39,6 @@ export default defineBackground(() => {
     }),
     newId: uuidv7,
     maxAccrualGapMs: MAX_ACCRUAL_GAP_MS,
-    saveStateEveryMs: STATE_SAVE_EVERY_MS,
   });
   const status = () => readTrackerStatus({ tracker, now: Date.now });
   const refreshBadge = createBadgeUpdater({

@@ -1,8 +1,8 @@
 /**
  * The MV3 service worker stopped between events, in real Chromium (DevTools' "stop worker",
- * as the browser does to an idle worker): the tracker's state is in IndexedDB within
- * STATE_SAVE_EVERY_MS (10 s) of every event, well before the browser stops an idle worker (30 s),
- * so the next worker finishes the open visit with all its time, and nothing is recorded twice.
+ * as the browser does to an idle worker): the tracker's state is in IndexedDB after every
+ * event, so the next worker finishes the open visit with all its time, and nothing is
+ * recorded twice.
  */
 import type { Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
