@@ -23,8 +23,12 @@ export const PAGE_ROLLUP = [
 
 /** UTC month starts as timestamptz, from a timestamptz `t`, whatever the session's zone. */
 const monthOf = (t: string) => `(date_trunc('month', ${t} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`;
-/** The first month start at or after the first whole day, and the end of the last whole month. */
-const FIRST_MONTH = monthOf(`(${FIRST_DAY} + interval '1 month' - interval '1 day')`);
+/**
+ * The first month start at or after the first whole day, and the end of the last whole month.
+ * The month is added to the day as a UTC timestamp: added to a timestamptz it follows the
+ * session's zone, and across a daylight-saving change gave a month start before the day.
+ */
+const FIRST_MONTH = `(date_trunc('month', (${FIRST_DAY} AT TIME ZONE 'UTC') + interval '1 month' - interval '1 day') AT TIME ZONE 'UTC')`;
 const MONTHS_END = monthOf(DAYS_END);
 const WHOLE_MONTHS = `month >= ${FIRST_MONTH} AND month < ${MONTHS_END}`;
 /**
@@ -35,7 +39,7 @@ const WHOLE_MONTHS = `month >= ${FIRST_MONTH} AND month < ${MONTHS_END}`;
  * 90 days at 10,000,000 visits).
  */
 const DAYS_BEFORE_MONTHS = `day >= ${FIRST_DAY} AND day < least(${FIRST_MONTH}, ${DAYS_END})`;
-const DAYS_AFTER_MONTHS = `day >= greatest(${FIRST_MONTH}, ${MONTHS_END}) AND day < ${DAYS_END}`;
+const DAYS_AFTER_MONTHS = `day >= greatest(${FIRST_DAY}, ${FIRST_MONTH}, ${MONTHS_END}) AND day < ${DAYS_END}`;
 /** Every month the range touches (the bound's). */
 const TOUCHED_MONTHS = `month >= ${monthOf('to_timestamp($__unixEpochFrom())')} AND month < to_timestamp($__unixEpochTo())`;
 const EDGE_DAYS = [

@@ -242,6 +242,29 @@ describe('the panels on the page and receipt rollups', () => {
     await expectPlain();
   });
 
+  it('answers Top pages the same in a session zone with daylight saving', async () => {
+    // From 2 March, a month added in Berlin's zone crosses its change on 30 March 2025 and
+    // lands before the day; the ranges are UTC days whatever the session's zone.
+    const sites = board('tracksphere-sites');
+    const top = query('tracksphere-sites', 'Top pages');
+    await client.query("SET TimeZone = 'Europe/Berlin'");
+    await client.query('SET ROLE grafana_reader');
+    try {
+      for (const [from, to] of [
+        [day(1, 12), day(15, 12)],
+        [new Date('2025-02-01T12:00:00Z'), day(15, 12)],
+      ] as const) {
+        const s = { from, to, intervalMs: H };
+        const plain = await runQuery(client, expandQuery(TOP_PAGES_PLAIN, sites, s), 'table');
+        expect(plain.rows.length).toBeGreaterThan(0);
+        expect(await runQuery(client, expandQuery(top.rawSql, sites, s), 'table')).toEqual(plain);
+      }
+    } finally {
+      await client.query('RESET ROLE');
+      await client.query('RESET TimeZone');
+    }
+  });
+
   it('gives the Study role none of it', async () => {
     for (const table of [
       'visit_page_days',
