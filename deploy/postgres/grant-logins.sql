@@ -23,6 +23,10 @@ ALTER ROLE grafana_reader SET idle_in_transaction_session_timeout = '5min';
 -- PARAMETER). Its memory (work_mem) is the role's to raise: that is bounded only by the
 -- connection limit above and the container's memory.
 ALTER ROLE grafana_reader SET temp_file_limit = '2GB';
+-- No compiled plans (also migration grafana-jit-off, whose setting a restore into a new cluster
+-- does not carry: role settings live outside the database's dump): a panel runs once per
+-- refresh, and at study scale compiling took longer than the query.
+ALTER ROLE grafana_reader SET jit = off;
 
 -- The Study datasource's role: SELECT on the study_* views only (migration study-views), read-only
 -- and time-limited sessions as grafana_reader's. Without GRAFANA_STUDY_DB_PASSWORD it keeps no
@@ -36,6 +40,7 @@ ALTER ROLE grafana_study_reader SET default_transaction_read_only = on;
 ALTER ROLE grafana_study_reader SET statement_timeout = '60s';
 ALTER ROLE grafana_study_reader SET idle_in_transaction_session_timeout = '5min';
 ALTER ROLE grafana_study_reader SET temp_file_limit = '2GB';
+ALTER ROLE grafana_study_reader SET jit = off;
 -- The smallest group the Study views show (MIN_GROUP_DEVICES).
 UPDATE study_settings SET min_group_devices = :'min_group_devices'::integer;
 

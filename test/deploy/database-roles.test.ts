@@ -240,7 +240,7 @@ describe('grafana_reader, logged in as Grafana is', () => {
     expect(await show('default_transaction_read_only')).toBe('on');
     expect(await show('statement_timeout')).toBe('1min');
     expect(await show('temp_file_limit')).toBe('2GB');
-    // Set by the migrations (grafana-jit-off), not by grant-logins.
+    // Set by migration grafana-jit-off and again by db-roles, for a restored cluster.
     expect(await show('jit')).toBe('off');
     // A superuser-only setting: pinned for the role.
     expect(await failureOf(reader, 'SET temp_file_limit = -1')).toBe('42501');
