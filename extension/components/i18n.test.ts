@@ -25,4 +25,14 @@ describe('tCount', () => {
     expect(tCount(1, KEYS, 'x')).toBe('pagesWithoutAddressOne(1,x)');
     expect(tCount(2, KEYS, 'x')).toBe('pagesWithoutAddress(2,x)');
   });
+
+  it("follows English's rules where the strings shown are English (the language not shipped)", () => {
+    fakeI18n();
+    const language = vi.spyOn(fakeBrowser.i18n, 'getUILanguage');
+    // Russian says "one" of 21, Brazilian Portuguese of 0; the English strings must not.
+    language.mockReturnValue('ru');
+    expect(tCount(21, KEYS, 'x')).toBe('pagesWithoutAddress(21,x)');
+    language.mockReturnValue('pt-BR');
+    expect(tCount(0, KEYS, 'x')).toBe('pagesWithoutAddress(0,x)');
+  });
 });

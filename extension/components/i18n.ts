@@ -30,7 +30,9 @@ export function tCount(
   keys: { one: MessageKey; other: MessageKey },
   ...substitutions: (string | number)[]
 ): string {
-  const locale = uiLocale() ?? 'en';
+  // The rules of the language the strings are in: the browser's when shipped, else English's
+  // (a Russian browser reads the English strings, and 21 is not "one" in English).
+  const locale = shownLanguage();
   let rules = pluralRules.get(locale);
   if (rules === undefined) {
     rules = new Intl.PluralRules(locale);
@@ -43,12 +45,17 @@ export function tCount(
 /** The languages of public/_locales; the others read English (default_locale). */
 const SHIPPED_LANGUAGES = ['en', 'de', 'fr', 'es'];
 
+/** The language the UI's strings are in: the browser's when shipped, else English. */
+function shownLanguage(): string {
+  const language = uiLocale()?.split('-')[0] ?? 'en';
+  return SHIPPED_LANGUAGES.includes(language) ? language : 'en';
+}
+
 /**
  * A page speaks the language of its strings: <html lang> (screen readers' voice,
  * hyphenation) and the tab's title from _locales, where the HTML files say English.
  */
 export function localizePage(titleKey: MessageKey, doc: Document = document): void {
-  const language = uiLocale()?.split('-')[0] ?? 'en';
-  doc.documentElement.lang = SHIPPED_LANGUAGES.includes(language) ? language : 'en';
+  doc.documentElement.lang = shownLanguage();
   doc.title = t(titleKey);
 }
