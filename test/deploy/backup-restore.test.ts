@@ -123,7 +123,10 @@ async function privileges(url: string): Promise<unknown> {
     ),
     settings: await query(
       url,
-      `SELECT r.rolname, r.rolcanlogin, s.setconfig FROM pg_roles r
+      // In name order: the order the settings were set in (migrations, then db-roles) is not kept.
+      `SELECT r.rolname, r.rolcanlogin,
+              (SELECT array_agg(c ORDER BY c) FROM unnest(s.setconfig) c) AS setconfig
+         FROM pg_roles r
          LEFT JOIN pg_db_role_setting s ON s.setrole = r.oid
         WHERE r.rolname IN ${roles} ORDER BY 1`,
     ),
