@@ -61,6 +61,9 @@ END $$;
 -- unchanged: a month's deltas are the sums of its days' deltas, its newest title the newest of
 -- theirs), and the fold moves each day delta once, into the day totals and, summed by month,
 -- the month totals. The table's rows are folded first, with writers kept out until commit.
+-- The fold's lock first, as the fold takes it (then the tables): a fold running meanwhile (the
+-- writers' timer, an erase, retention) would otherwise wait for these tables while holding it.
+SELECT pg_advisory_xact_lock(hashtext('visit_pages_fold'));
 LOCK TABLE visit_page_days_delta, visit_page_months_delta IN SHARE ROW EXCLUSIVE MODE;
 SELECT visit_pages_fold();
 DROP VIEW visit_page_months;
@@ -191,6 +194,7 @@ END $$;
 -- Down Migration
 -- The month deltas a table again (every day delta folded first, writers kept out until commit),
 -- and the bodies of migrations receipt-hours and pages-device-receipts.
+SELECT pg_advisory_xact_lock(hashtext('visit_pages_fold'));
 LOCK TABLE visit_page_days_delta IN SHARE ROW EXCLUSIVE MODE;
 SELECT visit_pages_fold();
 DROP VIEW visit_page_months;
