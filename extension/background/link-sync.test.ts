@@ -3,7 +3,7 @@
  * calls carry the token and reject with the API's code, and the summary is cached with its
  * fetch time and kept when the server is slow or away. The real server: test/extension/.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Summary } from '#protocol';
 import { allBrowsersSummaryItem, syncConfigItem } from '../settings/index.js';
@@ -55,6 +55,10 @@ beforeEach(async () => {
     deviceId: DEVICE,
     token: `${DEVICE}.token`,
   });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 describe('link calls', () => {
@@ -116,6 +120,24 @@ describe('the summary', () => {
     // Another zone or days the cache does not cover: nothing cached for them.
     const other = await handlers.getAllBrowsersSummary({ ...RANGE, tz: 'UTC', refresh: false });
     expect(other.cached).toBeNull();
+  });
+
+  it('shows an answer the storage cannot hold (Chrome: 10 MB), uncached', async () => {
+    const server = fakeFetch(() => Response.json(SUMMARY));
+    const handlers = createLinkHandlers({ fetch: server.fetch, now: () => T0 + 5 });
+    const set = vi
+      .spyOn(fakeBrowser.storage.local, 'set')
+      .mockRejectedValue(new Error('QUOTA_BYTES quota exceeded'));
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const fresh = await handlers.getAllBrowsersSummary({ ...RANGE, refresh: true });
+    expect(set).toHaveBeenCalled();
+    expect(fresh).toEqual({
+      deviceId: DEVICE,
+      cached: { summary: SUMMARY, fetchedAt: T0 + 5 },
+      error: null,
+    });
+    set.mockRestore();
+    expect(await allBrowsersSummaryItem.getValue()).toBeNull();
   });
 
   it('asks with the cached cursor for the days changed since, and merges them day-wise', async () => {

@@ -117,10 +117,16 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
         summary = answer;
       }
       cached = { summary, fetchedAt: rt.now() };
-      await Promise.all([
-        allBrowsersSummaryItem.setValue(cached),
-        allBrowsersRangesItem.setValue(withCachedSummary(ranges, cached, rt.now())),
-      ]);
+      try {
+        await Promise.all([
+          allBrowsersSummaryItem.setValue(cached),
+          allBrowsersRangesItem.setValue(withCachedSummary(ranges, cached, rt.now())),
+        ]);
+      } catch (error) {
+        // Chrome's storage.local holds 10 MB, and a busy year of three browsers is about 22:
+        // the answer is shown uncached (the next view asks for it whole) rather than lost.
+        console.warn('[link-sync] the summary was not cached', error);
+      }
       return { deviceId, cached, error: null };
     },
   };
