@@ -131,9 +131,8 @@ export async function runSummaryBench(): Promise<void> {
       readMs.push(...(await timeIt(1, read)));
       dayMs.push(...(await timeIt(1, oneDay)));
     }
-    const since = await measureSince(get, `${year}&v=2`, n, async (i) => {
-      // A day of b's visits, its share of a year, on a day of the range (one a round).
-      const day = today - (i % 300) * DAY;
+    /** A day of b's visits, its share of a year, on the day starting at `day` (ms). */
+    const syncDay = async (day: number): Promise<void> => {
       const records = Array.from({ length: Math.round(perDevice / 365) }, () =>
         record(
           b.deviceId,
@@ -143,22 +142,17 @@ export async function runSummaryBench(): Promise<void> {
         ),
       );
       await write(pool, records);
-    });
+    };
+    // One a round, on a day of the range.
+    const since = await measureSince(get, `${year}&v=2`, n, (i) =>
+      syncDay(today - (i % 300) * DAY),
+    );
     const dayBefore = (ms: number) => new Date(ms - DAY).toISOString().slice(0, 10);
     const yesterday = `from=${dayBefore(today - 364 * DAY)}&to=${dayBefore(today)}&tz=Europe/Berlin&v=2`;
     const moved = await measureMoved(get, yesterday, `${year}&v=2`, n, null);
-    const movedSynced = await measureMoved(get, yesterday, `${year}&v=2`, n, async (i) => {
-      const day = today - (1 + (i % 300)) * DAY;
-      const records = Array.from({ length: Math.round(perDevice / 365) }, () =>
-        record(
-          b.deviceId,
-          day + 7 * HOUR + Math.floor(next() * 16 * HOUR),
-          zipfDomain(next()),
-          seq++,
-        ),
-      );
-      await write(pool, records);
-    });
+    const movedSynced = await measureMoved(get, yesterday, `${year}&v=2`, n, (i) =>
+      syncDay(today - (1 + (i % 300)) * DAY),
+    );
     const v1Ms: number[] = [];
     const hoursMs: number[] = [];
     for (let i = 0; i < few; i++) {

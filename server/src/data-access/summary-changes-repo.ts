@@ -21,7 +21,8 @@ export interface SinceRange {
 }
 
 const DAY_MS = 86_400_000;
-const daysFrom = (from: string, day: string): number =>
+/** The day `day` numbered from `from` (0), both YYYY-MM-DD. */
+export const daysFrom = (from: string, day: string): number =>
   Math.round((Date.parse(day) - Date.parse(from)) / DAY_MS);
 
 /**

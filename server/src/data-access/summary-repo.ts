@@ -1,6 +1,7 @@
 import type { Pool } from './pool.js';
 import {
   type ChangedDay,
+  daysFrom,
   readerSnapshot,
   readSince,
   rowsOfSpan,
@@ -77,8 +78,7 @@ export async function readSummary(
         prunedBefore,
       ));
     } else {
-      const last = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
-      rows = await rowsOfSpan(client, deviceIds, from, 0, last, tz, sorted);
+      rows = await rowsOfSpan(client, deviceIds, from, 0, daysFrom(from, to), tz, sorted);
     }
     const w = await client.query<{
       device_id: string;
