@@ -12,11 +12,12 @@
  * request of a new day: the 12 months [D-364, D] with the cursor of [D-365, D-1] (the new day
  * whole, the rest incremental), with nothing else changed and after one device synced one more
  * day since that cursor (each round a fresh cursor, read and synced untimed), BENCH_SUMMARY_REQUESTS
- * each. As a client: gzip
+ * each. Last, retention's prune of the change log at study scale (measurePrune). As a client: gzip
  * accepted, the body read and parsed. Visits fall on the last 365 days, in the hours 07-22 UTC,
  * on 300 domains of Zipf-like popularity. Targets: p99 < 100 ms and within 3x of the read's p99.
  */
 import { maintainPartitions } from '../server/src/data-access/partitions.js';
+import { pruneSummaryChanges } from '../server/src/data-access/summary-changes-repo.js';
 import type { VisitRecord } from '../server/src/data-access/visit-record.js';
 import { registerDevice } from '../test/harness/client.js';
 import { startPgCluster } from '../test/harness/postgres.js';
@@ -159,6 +160,7 @@ export async function runSummaryBench(): Promise<void> {
       v1Ms.push(...(await timeIt(1, yearV1)));
       hoursMs.push(...(await timeIt(1, readHours)));
     }
+    const prune = await measurePrune(pool, today);
     await server.close();
     const p = (xs: number[], q: number) => percentile(xs, q).toFixed(1);
     const ratio = percentile(v2Ms, 99) / percentile(readMs, 99);
@@ -177,7 +179,8 @@ export async function runSummaryBench(): Promise<void> {
         `  12 months since the last answer, one device synced one more day, v=2 p50 / p99 (${n}): ${p(since.synced, 50)} / ${p(since.synced, 99)} ms ` +
         `(${(percentile(since.synced, 99) / percentile(v2Ms, 99)).toFixed(3)}x the full answer's p99; ${since.rows} rows answered, median; target p99 < 100: ${percentile(since.synced, 99) < 100 ? 'met' : 'missed'})\n` +
         movedLine('nothing else changed', moved, v2Ms, n) +
-        movedLine('one device synced one more day since', movedSynced, v2Ms, n),
+        movedLine('one device synced one more day since', movedSynced, v2Ms, n) +
+        prune,
     );
   } finally {
     await cluster.destroy();
@@ -262,4 +265,68 @@ async function measureMoved(
     `a new day: ${n} requests with the cursor of the day before${sync ? ', after a synced day' : ''}`,
   );
   return { ms, rows: percentile(rows, 50) };
+}
+
+/**
+ * Retention's prune of the change log (pruneSummaryChanges, once an hour in retention's
+ * transaction) at study scale: BENCH_PRUNE_DEVICES (10,000) devices with a row for each of 400
+ * days, stored directly (the log's rows, not visits). Timed: the first run of a day (it drops the
+ * oldest day's row of every device) and the other runs of that day (nothing to drop), beside a
+ * sequential count of the same table in the same run: the prune reads the whole log each time.
+ */
+async function measurePrune(pool: import('pg').Pool, today: number): Promise<string> {
+  const devices = num('BENCH_PRUNE_DEVICES', 10_000);
+  const days = 400;
+  const first = new Date(today - (days - 1) * DAY).toISOString().slice(0, 10);
+  const t0 = performance.now();
+  await pool.query(
+    `INSERT INTO devices (id, token_hash, extension_version, browser_name, browser_version, os)
+     SELECT gen_random_uuid(), '\\x00', 'bench', 'chrome', '1', 'linux'
+       FROM generate_series(1, $1)`,
+    [devices],
+  );
+  await pool.query(
+    `INSERT INTO summary_changes (device_id, day, xid)
+     SELECT d.id, $1::date + g, '1'::xid8
+       FROM devices d CROSS JOIN generate_series(0, $2 - 1) g
+      WHERE d.extension_version = 'bench'
+     ON CONFLICT DO NOTHING`,
+    [first, days],
+  );
+  await pool.query('VACUUM ANALYZE summary_changes');
+  const rows = Number(
+    (await pool.query<{ n: string }>('SELECT count(*) AS n FROM summary_changes')).rows[0]?.n,
+  );
+  log(`prune: ${rows} change-log rows stored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const inTx = async (before: string): Promise<{ ms: number; deleted: number }> => {
+    const client = await pool.connect();
+    try {
+      const t = performance.now();
+      await client.query('BEGIN');
+      const deleted = await pruneSummaryChanges(client, before);
+      await client.query('COMMIT');
+      return { ms: performance.now() - t, deleted };
+    } finally {
+      client.release();
+    }
+  };
+  const firstOfDay: number[] = [];
+  const rest: number[] = [];
+  const scan: number[] = [];
+  let deleted = 0;
+  for (let i = 1; i <= 5; i++) {
+    const before = new Date(Date.parse(first) + i * DAY).toISOString().slice(0, 10);
+    const run = await inTx(before);
+    firstOfDay.push(run.ms);
+    deleted = run.deleted;
+    rest.push((await inTx(before)).ms);
+    scan.push(...(await timeIt(1, () => pool.query('SELECT count(*) FROM summary_changes'))));
+  }
+  const p = (xs: number[]) => `${percentile(xs, 50).toFixed(1)} / ${Math.max(...xs).toFixed(1)}`;
+  const ratio = (xs: number[]) => (percentile(xs, 50) / percentile(scan, 50)).toFixed(2);
+  return (
+    `  retention's prune of the change log, ${rows} rows (${devices} devices x ${days} days), median / max of 5 ms: ` +
+    `a day's first (${deleted} rows dropped) ${p(firstOfDay)} (${ratio(firstOfDay)}x a count of the table, ${p(scan)}); ` +
+    `the day's later runs (none dropped) ${p(rest)} (${ratio(rest)}x)\n`
+  );
 }
