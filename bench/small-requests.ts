@@ -5,14 +5,19 @@
  *
  * For each pipeline: a warm-up, then autocannon with BENCH_SMALL_CONNECTIONS (32) keep-alive
  * connections for BENCH_SMALL_SECONDS (20) sending one event per request, then the same with 100
- * events per request. Each request is a new batch (new ids) from the next of BENCH_DEVICES
- * devices in turn, so the events spread over the topic's partitions (the mock keeps ~5 MiB per
- * partition). End to end: from the first request until PostgreSQL holds every row (counted), so
+ * events per request. Each request is a new batch (new ids) from a device of the least-loaded
+ * partition (bench/lib.ts deviceAssigner, both pipelines key their messages by device id), so the
+ * events spread evenly over the topic's partitions: the mock keeps only ~5 MiB per partition and
+ * drops older messages, read or not, and the reference's consumer lags minutes behind its API
+ * with 100 events per request. A consumer that never got rows the API acknowledged (2xx) fails
+ * the run, saying whether the mock had dropped them (the low watermarks, and the reference
+ * consumer's own report of skipped offsets) or not. End to end: from the first request until PostgreSQL holds every row (counted), so
  * events/s = rows stored / that time. Latency: autocannon's, per request (2xx only counted).
  * CPU: each process's (API, consumer, PostgreSQL's server processes, the mock broker) from
  * /proc over the same time, per 1,000 events stored, logged per load.
  */
 import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { MockKafka } from '../test/harness/kafka-mock.js';
@@ -20,7 +25,7 @@ import { startMockKafka } from '../test/harness/kafka-mock.js';
 import type { PgCluster } from '../test/harness/postgres.js';
 import type { ServerProcess } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
-import { cpuSecondsOf, makeEvent, postAs, sleep } from './lib.js';
+import { cpuSecondsOf, deviceAssigner, makeEvent, postAs, sleep } from './lib.js';
 
 export interface SmallLoad {
   eventsPerRequest: number;
@@ -84,15 +89,17 @@ function body(n: number): string {
   return JSON.stringify({ batchId: uuidv7(), sentAt: new Date(now).toISOString(), events });
 }
 
+/** Picks the token of each request's device, given its number of events. */
+type Tokens = (events: number) => string;
+
 /** autocannon for `seconds`, each request a fresh batch of `n` events from the next token. */
 async function load(
   url: string,
-  tokens: string[],
+  tokens: Tokens,
   n: number,
   seconds: number,
   connections: number,
 ): Promise<{ requests: number; p50: number; p99: number; failed: number }> {
-  let next = 0;
   const result = await autocannon({
     url: `${url}/api/v1/events`,
     method: 'POST',
@@ -101,8 +108,7 @@ async function load(
     timeout: 30,
     requests: [
       {
-        setupRequest: (req: Record<string, unknown>) =>
-          postAs(req, tokens[next++ % tokens.length], body(n)),
+        setupRequest: (req: Record<string, unknown>) => postAs(req, tokens(n), body(n)),
       },
     ],
   });
@@ -179,20 +185,69 @@ async function settled(pool: pg.Pool, table: string, atLeast: number): Promise<[
   throw new Error(`${table}: ${last} rows, expected at least ${atLeast}, none more in 30 s`);
 }
 
+/** The low watermark of each partition of the topic that is not 0: the mock dropped its start. */
+async function droppedStarts(brokers: string[], topic: string): Promise<string[]> {
+  const kafka = new Kafka({ clientId: 'bench-admin', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.filter((o) => o.low !== '0').map((o) => `${o.partition}: ${o.low}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface Watch {
+  brokers: string[];
+  topic: string;
+  consumer: ServerProcess;
+}
+
+/**
+ * settled(), and when the rows never all arrive, why as far as the bench can see: whether the
+ * mock dropped the start of partitions (low watermarks > 0; the mock keeps ~5 MiB per partition)
+ * and whether the consumer said it skipped offsets (the reference's does).
+ */
+async function settledOrWhy(
+  pool: pg.Pool,
+  table: string,
+  atLeast: number,
+  watch: Watch,
+): Promise<[number, number]> {
+  try {
+    return await settled(pool, table, atLeast);
+  } catch (err) {
+    const dropped = await droppedStarts(watch.brokers, watch.topic).catch((e: Error) => [
+      `(low watermarks not read: ${e.message})`,
+    ]);
+    const skipped = watch.consumer
+      .output()
+      .split('\n')
+      .filter((l) => /skipped partition|Offset out of range/.test(l));
+    throw new Error(
+      `${(err as Error).message}; the mock's low watermarks not 0 (partition: offset): ${dropped.length === 0 ? 'none' : dropped.join(', ')}; the consumer's reports of skipped offsets: ${skipped.length === 0 ? 'none' : `${skipped.length}, first: ${skipped.slice(0, 3).join(' | ')}`}`,
+    );
+  }
+}
+
 async function measured(
   deps: SmallDeps,
   pool: pg.Pool,
   table: string,
   url: string,
-  tokens: string[],
+  tokens: Tokens,
   n: number,
   pids: Pids,
+  watch: Watch,
 ): Promise<SmallLoad> {
   const before = await count(pool, table);
   const cpu0 = await cpuNow(pool, pids);
   const t0 = performance.now();
   const r = await load(url, tokens, n, deps.seconds, deps.connections);
-  const [after, doneAt] = await settled(pool, table, before + r.requests * n);
+  // Only answers 2xx are owed rows: a request that failed or was cut off at the end of the load
+  // may still be stored (more rows than owed), never counted as owed.
+  const [after, doneAt] = await settledOrWhy(pool, table, before + r.requests * n, watch);
   const cpu1 = await cpuNow(pool, pids);
   const rows = after - before;
   const seconds = (doneAt - t0) / 1000;
@@ -252,7 +307,7 @@ async function onePipeline(
     mock = await startMock(deps, topic);
     const settings = testKafkaSettings(mock.brokers, topic);
     let url: string;
-    let tokens: string[];
+    let devices: Array<{ deviceId: string; token: string }>;
     let table: string;
     if (kind === 'reference') {
       const env = {
@@ -278,7 +333,10 @@ async function onePipeline(
       });
       await consumer.waitForOutput(/reference consumer running/, 60_000);
       // Device ids as Tracksphere's would be; the reference reads only the id part.
-      tokens = Array.from({ length: deps.devices }, () => `${crypto.randomUUID()}.secret`);
+      devices = Array.from({ length: deps.devices }, () => {
+        const deviceId = crypto.randomUUID();
+        return { deviceId, token: `${deviceId}.secret` };
+      });
       table = 'ref_visits';
     } else {
       await prepareDatabase(databaseUrl);
@@ -291,21 +349,24 @@ async function onePipeline(
       );
       api = started.proc;
       url = started.url;
-      tokens = (await deps.registerDevices(url, deps.devices)).map((d) => d.token);
+      devices = await deps.registerDevices(url, deps.devices);
       consumer = await deps.startConsumer(
         { ...env, ...deps.profileEnv(`${tag}-consumer-r${round}`) },
         before,
       );
       table = 'visits';
     }
+    const assigner = deviceAssigner(devices, topic, deps.partitions);
+    const tokens: Tokens = (events) => assigner.next(events);
+    const watch = { brokers: mock.brokers, topic, consumer };
     // Warm-up (JIT, connections, the consumer group's join, every device's first request).
     const warm = await load(url, tokens, 1, 3, deps.connections);
     if (warm.failed > 0) throw new Error(`${kind}: ${warm.failed} warm-up requests failed`);
-    await settled(pool, table, warm.requests);
+    await settledOrWhy(pool, table, warm.requests, watch);
     deps.log(`small ${kind} r${round}: 1 event per request, ${deps.seconds} s`);
     const pids = { api: api.proc.pid, consumer: consumer.proc.pid, broker: mock.pid };
     const windowStart = monoUs();
-    const one = await measured(deps, pool, table, url, tokens, 1, pids);
+    const one = await measured(deps, pool, table, url, tokens, 1, pids, watch);
     const tags = {
       reference: ['small-ref-api', 'small-ref-consumer'],
       tracksphere: ['small-api', 'small-consumer'],
@@ -317,7 +378,14 @@ async function onePipeline(
       monoUs(),
     );
     deps.log(`small ${kind} r${round}: 100 events per request, ${deps.seconds} s`);
-    const hundred = await measured(deps, pool, table, url, tokens, 100, pids);
+    const hundred = await measured(deps, pool, table, url, tokens, 100, pids, watch);
+    // Pruned but read in time is harmless; said because it is how the mock loses unread rows.
+    const dropped = await droppedStarts(mock.brokers, topic);
+    if (dropped.length > 0) {
+      deps.log(
+        `small ${kind} r${round}: the mock dropped the start of ${dropped.length} partitions (${dropped.slice(0, 5).join(', ')})`,
+      );
+    }
     for (const l of [one, hundred]) {
       if (l.failed > 0) deps.log(`WARNING small ${kind}: ${l.failed} requests failed`);
       const c = l.cpuMsPer1k;
