@@ -5,13 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { makeVisit } from '../db/db-test-kit.js';
-import { recordFinishedVisits } from '../db/index.js';
+import { cacheSummary, lastCachedSummary, makeVisit } from '../db/db-test-kit.js';
+import { clearCachedSummaries, recordFinishedVisits } from '../db/index.js';
 import { MESSAGE_DATA } from '../messaging/message-schemas.js';
 import type { SummaryRange } from '../messaging/protocol.js';
-import { allBrowsersSummaryItem, consentItem, syncConfigItem } from '../settings/index.js';
+import { consentItem, syncConfigItem } from '../settings/index.js';
 import { limitsItem } from '../settings/limit-items.js';
-import type { CachedSummary } from '../settings/link-items.js';
+import type { CachedRangeSummary } from '../stats/summary-cache.js';
 import { cachedSummary } from '../sync/sync-test-kit.js';
 import { CHECKPOINT_ALARM } from './alarms.js';
 import { createHarness, type Harness, MIN, SEC, T0, utcDayOf } from './background-test-kit.js';
@@ -27,7 +27,7 @@ const DAY = '2025-01-06';
 const checkpoint = { name: CHECKPOINT_ALARM };
 
 /** The summary as received at `fetchedAt`: per row [day, domain, device, minutes]. */
-function summary(fetchedAt: number, rows: [string, string, string, number][]): CachedSummary {
+function summary(fetchedAt: number, rows: [string, string, string, number][]): CachedRangeSummary {
   return cachedSummary(
     ME,
     OTHER,
@@ -82,7 +82,7 @@ describe('limits counting all linked browsers', () => {
           async refreshSummary(range) {
             asks.push(range);
             if (serverAnswer !== null) {
-              await allBrowsersSummaryItem.setValue(summary(now(), serverAnswer));
+              await cacheSummary(db, summary(now(), serverAnswer));
             }
           },
         };
@@ -96,7 +96,8 @@ describe('limits counting all linked browsers', () => {
     pendingId = pending.id;
     await recordFinishedVisits(h.db, [acked, pending], { syncEnabled: true, dayOf: utcDayOf });
     await h.db.visits.update(acked.id, { syncState: 'sent', sentAt: T0 - 3_600_000 });
-    await allBrowsersSummaryItem.setValue(
+    await cacheSummary(
+      h.db,
       summary(T0 - 10 * SEC, [
         [DAY, 'example.com', ME, 1],
         [DAY, 'www.example.com', OTHER, 6],
@@ -133,15 +134,16 @@ describe('limits counting all linked browsers', () => {
     // browser's pending 1; yesterday's 50 do not count. other.net counts this browser only.
     expect(await used()).toEqual({ 'example.com': 8 * MIN, 'other.net': 0 });
 
-    // Without a summary of today (another zone's, or none) the limit counts this browser's time.
-    const stored = await allBrowsersSummaryItem.getValue();
+    // Without a summary of today as the last one (another zone's, or none) the limit counts
+    // this browser's time.
+    const stored = await lastCachedSummary(h.db);
     if (stored === null) throw new Error('no summary');
-    await allBrowsersSummaryItem.setValue({
-      ...stored,
+    await cacheSummary(h.db, {
+      fetchedAt: stored.fetchedAt + 1,
       summary: { ...stored.summary, tz: 'Asia/Tokyo' },
     });
     expect(await used()).toEqual({ 'example.com': 2 * MIN, 'other.net': 0 });
-    await allBrowsersSummaryItem.setValue(null);
+    await clearCachedSummaries(h.db);
     expect(await used()).toEqual({ 'example.com': 2 * MIN, 'other.net': 0 });
 
     const schema = MESSAGE_DATA.setLimit;
@@ -176,7 +178,7 @@ describe('limits counting all linked browsers', () => {
     await h.on.onAlarm(checkpoint);
     await vi.waitFor(() => expect(asks).toEqual([{ from: DAY, to: DAY, tz: 'UTC' }]));
     await h.on.onAlarm(checkpoint);
-    expect((await allBrowsersSummaryItem.getValue())?.fetchedAt).toBe(h.clock.now);
+    expect((await lastCachedSummary(h.db))?.fetchedAt).toBe(h.clock.now);
     expect(await used()).toEqual({ 'example.com': 8 * MIN });
     expect(notices).toHaveLength(1);
 
@@ -201,7 +203,7 @@ describe('limits counting all linked browsers', () => {
   });
 
   it('asks an unreachable server at most every two minutes; a limit of this browser never asks', async () => {
-    await allBrowsersSummaryItem.setValue(null);
+    await clearCachedSummaries(h.db);
     await limitsItem.setValue([
       { target: 'example.com', limitMs: 10 * MIN, holdMeToIt: false, allBrowsers: true },
     ]);

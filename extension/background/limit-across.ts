@@ -2,9 +2,14 @@
  * Limits that count all linked browsers: today's rows across them from the cached summary (as
  * the popup's "all my browsers" counts them), and asking the server for a new summary.
  */
-import type { DailyRollup, DayOf, TracksphereDb } from '../db/index.js';
+import {
+  cachedSummaryRanges,
+  cachedSummaryRows,
+  type DailyRollup,
+  type DayOf,
+  type TracksphereDb,
+} from '../db/index.js';
 import type { SummaryRange } from '../messaging/protocol.js';
-import { allBrowsersSummaryItem } from '../settings/link-items.js';
 import { syncConfigItem } from '../settings/storage-items.js';
 import { allBrowsersDay, summaryMark, unacknowledgedRows } from '../stats/all-browsers.js';
 import { createLinkHandlers, summaryCovers } from './link-sync.js';
@@ -38,15 +43,26 @@ export async function acrossBrowsers(
   today: string,
   dayOf: DayOf,
 ): Promise<{ rows: DailyRollup[] | null; due: boolean }> {
-  const [stored, config] = await Promise.all([
-    allBrowsersSummaryItem.getValue(),
+  const [entries, config] = await Promise.all([
+    cachedSummaryRanges(deps.db),
     syncConfigItem.getValue(),
   ]);
-  const cached = summaryCovers(stored, todayRange(deps, today)) ? stored : null;
+  // The last summary received, whatever its range (today's, asked for below, or a page's).
+  const last = entries.reduce<(typeof entries)[number] | null>(
+    (a, e) => (a === null || e.fetchedAt > a.fetchedAt ? e : a),
+    null,
+  );
+  const range = todayRange(deps, today);
+  const head = last !== null && summaryCovers(last, range) ? last : null;
   const due =
-    config.token !== null &&
-    (cached === null || deps.now() - cached.fetchedAt >= SUMMARY_REFRESH_MS);
-  if (cached === null) return { rows: null, due };
+    config.token !== null && (head === null || deps.now() - head.fetchedAt >= SUMMARY_REFRESH_MS);
+  if (head === null) return { rows: null, due };
+  // Today's rows alone: a cached year is 365 days of them.
+  const rows = await cachedSummaryRows(deps.db, head.id, today, today);
+  const cached = {
+    summary: { ...head.summary, from: today, to: today, rows },
+    fetchedAt: head.fetchedAt,
+  };
   const unacknowledged = await unacknowledgedRows(
     deps.db,
     today,
@@ -59,6 +75,10 @@ export async function acrossBrowsers(
 
 /** Asks the server for the summary of `range` and caches it (link-sync.ts). */
 export function askServer(deps: AcrossDeps): (range: SummaryRange) => Promise<unknown> {
-  const links = createLinkHandlers({ fetch: (url, init) => fetch(url, init), now: deps.now });
+  const links = createLinkHandlers({
+    fetch: (url, init) => fetch(url, init),
+    now: deps.now,
+    db: deps.db,
+  });
   return (range) => links.getAllBrowsersSummary({ ...range, refresh: true });
 }

@@ -5,14 +5,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { Summary } from '#protocol';
-import { allBrowsersSummaryItem, syncConfigItem } from '../settings/index.js';
+import { type CompactSummary, expandSummary, type Summary } from '#protocol';
+import { cacheSummary, freshTestDb, lastCachedSummary } from '../db/db-test-kit.js';
+import type { TracksphereDb } from '../db/index.js';
+import { syncConfigItem } from '../settings/index.js';
 import { linkedDevice as device } from '../sync/sync-test-kit.js';
-import { createLinkHandlers } from './link-sync.js';
+import { createLinkHandlers as createHandlers, type LinkRuntime } from './link-sync.js';
 
 const BASE = 'https://tracksphere.example.org';
 const DEVICE = '0190a6f2-0000-7000-8000-00000000000a';
 const OTHER = '0190a6f2-0000-7000-8000-00000000000b';
+const THIRD = '0190a6f2-0000-7000-8000-00000000000c';
 const T0 = Date.UTC(2026, 11, 5, 12);
 const RANGE = { from: '2026-12-05', to: '2026-12-05', tz: 'Europe/Berlin' };
 
@@ -47,8 +50,12 @@ function fakeFetch(answer: (call: Call) => Promise<Response> | Response) {
   return { fetch, calls };
 }
 
+let db: TracksphereDb;
+const createLinkHandlers = (rt: Omit<LinkRuntime, 'db'>) => createHandlers({ ...rt, db });
+
 beforeEach(async () => {
   fakeBrowser.reset();
+  db = freshTestDb();
   await syncConfigItem.setValue({
     enabled: true,
     serverUrl: BASE,
@@ -57,13 +64,14 @@ beforeEach(async () => {
   });
 });
 
-afterEach(() => {
+afterEach(async () => {
   vi.restoreAllMocks();
+  await db.delete();
 });
 
 describe('link calls', () => {
   it('sends the token and the code, and clears the cached summary after linking', async () => {
-    await allBrowsersSummaryItem.setValue({ summary: SUMMARY, fetchedAt: T0 });
+    await cacheSummary(db, { summary: SUMMARY, fetchedAt: T0 });
     const state = { personId: '0190a6f2-0000-7000-8000-0000000000ff', devices: SUMMARY.devices };
     const server = fakeFetch(() => Response.json(state));
     const handlers = createLinkHandlers({ fetch: server.fetch, now: () => T0 });
@@ -74,7 +82,7 @@ describe('link calls', () => {
       auth: `Bearer ${DEVICE}.token`,
       body: '{"code":"k7qx-3mrt"}',
     });
-    expect(await allBrowsersSummaryItem.getValue()).toBeNull();
+    expect(await lastCachedSummary(db)).toBeNull();
     await handlers.unlink({ deviceId: OTHER });
     expect(server.calls[1]).toMatchObject({ method: 'DELETE', body: `{"deviceId":"${OTHER}"}` });
     await handlers.unlink({});
@@ -122,22 +130,24 @@ describe('the summary', () => {
     expect(other.cached).toBeNull();
   });
 
-  it('shows an answer the storage cannot hold (Chrome: 10 MB), uncached', async () => {
+  it('shows an answer the database refuses (its quota), uncached', async () => {
     const server = fakeFetch(() => Response.json(SUMMARY));
     const handlers = createLinkHandlers({ fetch: server.fetch, now: () => T0 + 5 });
-    const set = vi
-      .spyOn(fakeBrowser.storage.local, 'set')
-      .mockRejectedValue(new Error('QUOTA_BYTES quota exceeded'));
+    const put = vi
+      .spyOn(db.summaryDays, 'bulkPut')
+      .mockRejectedValue(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     const fresh = await handlers.getAllBrowsersSummary({ ...RANGE, refresh: true });
-    expect(set).toHaveBeenCalled();
+    expect(put).toHaveBeenCalled();
     expect(fresh).toEqual({
       deviceId: DEVICE,
       cached: { summary: SUMMARY, fetchedAt: T0 + 5 },
       error: null,
     });
-    set.mockRestore();
-    expect(await allBrowsersSummaryItem.getValue()).toBeNull();
+    put.mockRestore();
+    // Nothing half written: no head without its days.
+    expect(await db.summaryRanges.count()).toBe(0);
+    expect(await lastCachedSummary(db)).toBeNull();
   });
 
   it('asks with the cached cursor for the days changed since, and merges them day-wise', async () => {
@@ -180,11 +190,11 @@ describe('the summary', () => {
         { date: '2026-12-05', domain: 'b.test', deviceId: DEVICE, activeMs: 9_000, visits: 3 },
       ],
     });
-    expect((await allBrowsersSummaryItem.getValue())?.summary.cursor).toBe('c2');
+    expect((await lastCachedSummary(db))?.summary.cursor).toBe('c2');
   });
 
   it('keeps the cached summary when the server is away or slower than the timeout', async () => {
-    await allBrowsersSummaryItem.setValue({ summary: SUMMARY, fetchedAt: T0 });
+    await cacheSummary(db, { summary: SUMMARY, fetchedAt: T0 });
     const away = fakeFetch(() => Promise.reject(new TypeError('Failed to fetch')));
     const offline = await createLinkHandlers({
       fetch: away.fetch,
@@ -207,4 +217,134 @@ describe('the summary', () => {
     expect(slow).toMatchObject({ error: 'timeout', cached: { fetchedAt: T0 } });
     expect(Date.now() - started).toBeLessThan(5_000);
   }, 10_000);
+});
+
+/**
+ * storage.local as Chrome keeps it: 10 MB (QUOTA_BYTES) of keys and JSON values; a write past it
+ * is refused. WXT's fake browser holds any amount.
+ */
+async function enforceChromeQuota(): Promise<void> {
+  const local = fakeBrowser.storage.local;
+  const set = local.set.bind(local);
+  const bytes = (items: Record<string, unknown>) =>
+    Object.entries(items).reduce(
+      (n, [key, value]) => n + key.length + JSON.stringify(value).length,
+      0,
+    );
+  vi.spyOn(local, 'set').mockImplementation(async (items: Record<string, unknown>) => {
+    if (bytes({ ...(await local.get(null)), ...items }) > 10 * 1024 * 1024) {
+      throw new Error('QUOTA_BYTES quota exceeded');
+    }
+    return set(items);
+  });
+}
+
+describe('a busy year of three browsers', () => {
+  // 157 sites a day in each browser for a year: 171,915 rows, 22 MB as Summary JSON.
+  const year = { from: '2025-12-06', to: '2026-12-05', tz: 'Europe/Berlin' };
+  const devices = [device(DEVICE, true), device(OTHER, false), device(THIRD, false)];
+  const domains = Array.from({ length: 400 }, (_, i) => `site-${i}.example.com`);
+  const rows: CompactSummary['rows'] = [];
+  for (let day = 0; day < 365; day++) {
+    for (let site = 0; site < 157; site++) {
+      for (let dev = 0; dev < 3; dev++)
+        rows.push([day, (site * 2 + day) % 400, dev, 1_000 + site, 1]);
+    }
+  }
+  const whole: CompactSummary = {
+    v: 2,
+    ...year,
+    generatedAt: new Date(T0).toISOString(),
+    devices,
+    cursor: 'year-1',
+    complete: true,
+    domains,
+    rows,
+  };
+  // The next day: the first day out, the new one in (one site in the other browser so far).
+  const nextDay = { from: '2025-12-07', to: '2026-12-06', tz: year.tz };
+  const changes: CompactSummary = {
+    ...whole,
+    ...nextDay,
+    generatedAt: new Date(T0 + 86_400_000).toISOString(),
+    cursor: 'year-2',
+    complete: false,
+    changed: [
+      [364, 0],
+      [364, 1],
+      [364, 2],
+    ],
+    rows: [[364, 7, 1, 60_000, 2]],
+  };
+
+  it('is cached though over 10 MB, and the next day asks with its cursor for what changed', async () => {
+    await enforceChromeQuota();
+    const expanded = expandSummary(whole);
+    expect(expanded?.rows).toHaveLength(171_915);
+    expect(JSON.stringify(expanded).length).toBeGreaterThan(20 * 1024 * 1024);
+
+    const answers = [whole, changes];
+    const server = fakeFetch(() => Response.json(answers.shift()));
+    const today = createLinkHandlers({ fetch: server.fetch, now: () => T0 });
+    const first = await today.getAllBrowsersSummary({ ...year, refresh: true });
+    expect(first.cached?.summary.rows).toHaveLength(171_915);
+
+    const tomorrow = createLinkHandlers({ fetch: server.fetch, now: () => T0 + 86_400_000 });
+    // Shown at once from the cache (the 364 days in common), before the server answers.
+    const atOnce = await tomorrow.getAllBrowsersSummary({ ...year, refresh: false });
+    expect(atOnce.cached).toMatchObject({ fetchedAt: T0, summary: { cursor: 'year-1' } });
+    const next = await tomorrow.getAllBrowsersSummary({ ...nextDay, refresh: true });
+    expect(server.calls).toHaveLength(2);
+    expect(new URL(server.calls[1]?.url ?? '').searchParams.get('since')).toBe('year-1');
+    const merged = next.cached?.summary;
+    expect(merged).toMatchObject({ ...nextDay, cursor: 'year-2', complete: true });
+    expect(merged?.rows).toHaveLength(171_915 - 3 * 157 + 1);
+    expect(merged?.rows.at(-1)).toEqual({
+      date: '2026-12-06',
+      domain: 'site-7.example.com',
+      deviceId: OTHER,
+      activeMs: 60_000,
+      visits: 2,
+    });
+    // The merge is cached in place of the year it was made from.
+    expect((await lastCachedSummary(db))?.summary).toEqual(merged);
+    expect(await db.summaryRanges.count()).toBe(1);
+    expect(await db.summaryDays.count()).toBe(365);
+  }, 60_000);
+
+  it('is forgotten whole by an unlink: no row of another browser is left', async () => {
+    const server = fakeFetch((call) =>
+      call.method === 'DELETE'
+        ? Response.json({ personId: null, devices: [devices[0]] })
+        : Response.json(whole),
+    );
+    const handlers = createLinkHandlers({ fetch: server.fetch, now: () => T0 });
+    await handlers.getAllBrowsersSummary({ ...year, refresh: true });
+    expect(await db.summaryDays.count()).toBe(365);
+    await handlers.unlink({});
+    expect(await db.summaryRanges.count()).toBe(0);
+    expect(await db.summaryDays.count()).toBe(0);
+    const after = await handlers.getAllBrowsersSummary({ ...year, refresh: false });
+    expect(after.cached).toBeNull();
+  }, 60_000);
+});
+
+describe('the summaries storage.local kept before the database', () => {
+  it('are removed on the first look at the cache, not carried over', async () => {
+    await fakeBrowser.storage.local.set({
+      allBrowsersSummary: { summary: SUMMARY, fetchedAt: T0 },
+      allBrowsersSummary$: { v: 1 },
+      allBrowsersRanges: [{ summary: SUMMARY, fetchedAt: T0 }],
+      allBrowsersRanges$: { v: 1 },
+    });
+    const handlers = createLinkHandlers({
+      fetch: fakeFetch(() => Response.json({})).fetch,
+      now: () => T0,
+    });
+    const reply = await handlers.getAllBrowsersSummary({ ...RANGE, refresh: false });
+    expect(reply.cached).toBeNull();
+    const left = await fakeBrowser.storage.local.get(null);
+    expect(Object.keys(left).filter((key) => key.startsWith('allBrowsers'))).toEqual([]);
+    expect(left).toHaveProperty('syncConfig');
+  });
 });

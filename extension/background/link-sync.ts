@@ -1,18 +1,24 @@
 /**
  * All my browsers in the background: the link calls the options page asks for, and the
- * combined summary, cached in storage.local so pages show it before (and without) the network.
+ * combined summary, cached in the extension's database (db/summary-store.ts) so pages show it
+ * before (and without) the network.
  */
-import type { LinkCode, LinkState } from '#protocol';
+import type { LinkCode, LinkState, Summary } from '#protocol';
+import {
+  type CachedSummaryRange,
+  cachedSummaryRanges,
+  cachedSummaryRows,
+  clearCachedSummaries,
+  storeCachedSummary,
+  type TracksphereDb,
+} from '../db/index.js';
 import type { AllBrowsersReply, SummaryRange } from '../messaging/protocol.js';
+import { dropStorageLocalSummaries, syncConfigItem } from '../settings/index.js';
 import {
-  allBrowsersRangesItem,
-  allBrowsersSummaryItem,
-  forgetAllBrowsersSummaries,
-  syncConfigItem,
-} from '../settings/index.js';
-import {
+  type CachedRangeSummary,
   cachedSummaryFor,
   mergeSummary,
+  narrowSummary,
   sinceCandidate,
   withCachedSummary,
 } from '../stats/summary-cache.js';
@@ -29,6 +35,27 @@ import {
 export interface LinkRuntime {
   fetch: FetchLike;
   now(): number;
+  /** Where the summaries are cached. */
+  readonly db: TracksphereDb;
+}
+
+/**
+ * Forgets every cached summary of the linked browsers: after a change of them, an erase, a
+ * reset of the credentials; the copies storage.local kept before schema version 10 too.
+ */
+export async function forgetAllBrowsersSummaries(db: TracksphereDb): Promise<void> {
+  await Promise.all([clearCachedSummaries(db), dropStorageLocalSummaries()]);
+}
+
+/** The cached summary's rows from `from` to `to`, under its own head. */
+async function readCached(
+  db: TracksphereDb,
+  entry: CachedSummaryRange,
+  from: string,
+  to: string,
+): Promise<CachedRangeSummary> {
+  const rows = await cachedSummaryRows(db, entry.id, from, to);
+  return { summary: { ...entry.summary, rows }, fetchedAt: entry.fetchedAt };
 }
 
 function isError(value: object): value is ApiError {
@@ -57,7 +84,10 @@ export interface LinkHandlers {
 }
 
 /** Whether the cached summary answers the range: the same zone, and its days cover it. */
-export function summaryCovers(cached: AllBrowsersReply['cached'], range: SummaryRange): boolean {
+export function summaryCovers(
+  cached: { summary: SummaryRange } | null,
+  range: SummaryRange,
+): boolean {
   if (cached === null) return false;
   const { summary } = cached;
   return summary.tz === range.tz && summary.from <= range.from && summary.to >= range.to;
@@ -66,9 +96,14 @@ export function summaryCovers(cached: AllBrowsersReply['cached'], range: Summary
 export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
   /** After a change of the linked browsers the cached figures may count the wrong ones. */
   const afterLinkChange = async (state: LinkState): Promise<LinkState> => {
-    await forgetAllBrowsersSummaries();
+    await forgetAllBrowsersSummaries(rt.db);
     return state;
   };
+  /**
+   * The summaries storage.local kept before schema version 10 are removed on this worker's first
+   * look at the cache (every path that wrote them comes here), so they stop using its quota.
+   */
+  let storageLocalDropped: Promise<void> | null = null;
   return {
     async createLinkCode() {
       const answer = await createLinkCode(await tokenDeps(rt));
@@ -91,40 +126,61 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
      * (a short timeout): a failure keeps the cached one and says why in `error`.
      */
     async getAllBrowsersSummary({ refresh, ...range }) {
-      const [config, stored, ranges] = await Promise.all([
+      const { db } = rt;
+      storageLocalDropped ??= dropStorageLocalSummaries().catch((error) => {
+        console.warn('[link-sync] storage.local kept its old summaries', error);
+      });
+      const [config, entries] = await Promise.all([
         syncConfigItem.getValue(),
-        allBrowsersSummaryItem.getValue(),
-        allBrowsersRangesItem.getValue(),
+        cachedSummaryRanges(db),
+        storageLocalDropped,
       ]);
       const deviceId = config.deviceId;
-      // The last summary, or a past range's (the newer when both cover the range).
-      const entries = stored === null ? ranges : [stored, ...ranges];
-      let cached = cachedSummaryFor(entries, range, rt.now());
+      // The newest summary covering the range, read for the range's days alone.
+      const shown = cachedSummaryFor(entries, range, rt.now());
+      const readShown = async (): Promise<CachedRangeSummary | null> => {
+        if (shown === null) return null;
+        const { summary, fetchedAt } = await readCached(db, shown, range.from, range.to);
+        return { summary: narrowSummary(summary, range), fetchedAt };
+      };
       if (!refresh || config.serverUrl === null || config.token === null) {
-        return { deviceId, cached, error: null };
+        return { deviceId, cached: await readShown(), error: null };
       }
       // A cached answer of this range, or of the one overlapping it most (yesterday's year, say),
       // asks only for the days changed since it and the days it lacks.
       const base = sinceCandidate(entries, range, rt.now());
       const deps = { fetch: rt.fetch, baseUrl: config.serverUrl, token: config.token };
       let answer = await fetchSummary(deps, { ...range, since: base?.summary.cursor });
-      if (isError(answer)) return { deviceId, cached, error: answer.code };
-      let summary = mergeSummary(base?.summary ?? null, answer);
+      if (isError(answer)) return { deviceId, cached: await readShown(), error: answer.code };
+      let summary: Summary | null = answer;
+      /** The cached summary merged into the answer: replaced by it (yesterday's year, say). */
+      let mergedInto: string | null = null;
+      if (answer.complete === false) {
+        mergedInto = base?.id ?? null;
+        // Only the cached days the answer's range keeps are merged.
+        const cachedBase =
+          base === null ? null : (await readCached(db, base, answer.from, answer.to)).summary;
+        summary = mergeSummary(cachedBase, answer);
+      }
       if (summary === null) {
         // An incremental answer for a cache this one is not (never expected): the whole range.
         answer = await fetchSummary(deps, range);
-        if (isError(answer)) return { deviceId, cached, error: answer.code };
+        if (isError(answer)) return { deviceId, cached: await readShown(), error: answer.code };
         summary = answer;
+        mergedInto = null;
       }
-      cached = { summary, fetchedAt: rt.now() };
+      const cached = { summary, fetchedAt: rt.now() };
       try {
-        await Promise.all([
-          allBrowsersSummaryItem.setValue(cached),
-          allBrowsersRangesItem.setValue(withCachedSummary(ranges, cached, rt.now())),
-        ]);
+        await storeCachedSummary(db, cached, (entries, received) =>
+          withCachedSummary(
+            entries.filter((entry) => entry.id !== mergedInto),
+            received,
+            rt.now(),
+          ).map((entry) => entry.id),
+        );
       } catch (error) {
-        // Chrome's storage.local holds 10 MB, and a busy year of three browsers is about 22:
-        // the answer is shown uncached (the next view asks for it whole) rather than lost.
+        // The database may refuse it (its quota, a disk full): the answer is shown uncached (the
+        // next view asks for it whole) rather than lost.
         console.warn('[link-sync] the summary was not cached', error);
       }
       return { deviceId, cached, error: null };

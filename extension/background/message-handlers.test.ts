@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { makeVisit, utcDayOf } from '../db/db-test-kit.js';
+import { cacheSummary, lastCachedSummary, makeVisit, utcDayOf } from '../db/db-test-kit.js';
 import { recordFinishedVisits } from '../db/index.js';
 import { removeAllListeners, sendMessage } from '../messaging/protocol.js';
 import {
-  allBrowsersSummaryItem,
   allowlistItem,
   allowlistOnlyItem,
   consentItem,
@@ -24,6 +23,27 @@ import {
 } from './background-test-kit.js';
 import { createMessageHandlers, registerMessageHandlers } from './message-handlers.js';
 import { createSyncRunner, createSyncSetup } from './sync-runner.js';
+
+/** A cached All my browsers summary holding another browser's site. */
+const linkedSites = {
+  summary: {
+    from: '2024-04-17',
+    to: '2024-04-17',
+    tz: 'UTC',
+    generatedAt: '2024-04-17T12:00:00.000Z',
+    devices: [],
+    rows: [
+      {
+        date: '2024-04-17',
+        domain: 'b.example',
+        deviceId: '0190a6f2-0000-7000-8000-00000000000b',
+        activeMs: 60_000,
+        visits: 1,
+      },
+    ],
+  },
+  fetchedAt: 1,
+};
 
 interface FakeServer {
   fetch: (url: string, init: RequestInit) => Promise<Response>;
@@ -312,18 +332,9 @@ describe('background message handlers', () => {
       syncEnabled: false,
       dayOf: utcDayOf,
     });
-    // Every linked browser's sites and today's limit notices: history too, kept in storage.local.
-    await allBrowsersSummaryItem.setValue({
-      summary: {
-        from: '2024-04-17',
-        to: '2024-04-17',
-        tz: 'UTC',
-        generatedAt: '2024-04-17T12:00:00.000Z',
-        devices: [],
-        rows: [],
-      },
-      fetchedAt: 1,
-    });
+    // Every linked browser's sites (in the database) and today's limit notices (in
+    // storage.local): history too.
+    await cacheSummary(h.db, linkedSites);
     await limitDayItem.setValue({
       day: '2024-04-17',
       fired: [],
@@ -334,7 +345,8 @@ describe('background message handlers', () => {
     expect(await sendMessage('eraseLocalData')).toEqual({ erased: true });
     expect(await h.db.visits.count()).toBe(0);
     expect(await h.db.dailyRollups.count()).toBe(0);
-    expect(await allBrowsersSummaryItem.getValue()).toBeNull();
+    expect(await lastCachedSummary(h.db)).toBeNull();
+    expect(await h.db.summaryDays.count()).toBe(0);
     expect(await limitDayItem.getValue()).toBeNull();
     expect(await consentItem.getValue()).toBe(true);
   });
@@ -418,7 +430,10 @@ describe('turning sync on and off, and erasing the server copy', () => {
     await sendMessage('enableSync', { serverUrl: 'https://tracksphere.example.org' });
     expect(server.calls.filter((c) => c.url.endsWith('/devices'))).toHaveLength(1);
 
+    await cacheSummary(h.db, linkedSites);
     expect(await sendMessage('eraseServerData')).toEqual({ deletedVisits: 42 });
+    // The server forgot this browser: the linked browsers' figures go with its credentials.
+    expect(await lastCachedSummary(h.db)).toBeNull();
     const erase = server.calls.find((c) => c.method === 'DELETE');
     expect(erase?.headers.authorization).toMatch(/^Bearer 0190a6f2-/);
     expect(await syncConfigItem.getValue()).toMatchObject({ enabled: false, token: null });

@@ -13,7 +13,6 @@ import {
   allowlistItem,
   allowlistOnlyItem,
   consentItem,
-  forgetAllBrowsersSummaries,
   idleThresholdSecondsItem,
   pausedAllItem,
   pausedSitesItem,
@@ -27,7 +26,7 @@ import { createHistoryEraser, type HistoryEraser } from './history-erase.js';
 import { clampIdleThreshold } from './idle-detection.js';
 import { clearLimitDay } from './limit-day.js';
 import { createLimitHandlers } from './limit-handlers.js';
-import { createLinkHandlers } from './link-sync.js';
+import { createLinkHandlers, forgetAllBrowsersSummaries } from './link-sync.js';
 import type { SyncRunner, SyncSetup } from './sync-runner.js';
 import { readTrackerStatus, type StatusDeps } from './tracker-status.js';
 
@@ -153,10 +152,10 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
       return eraser.erase(data);
     },
     async eraseLocalData() {
+      // The database's copy of every linked browser's sites (the all-browsers summaries) goes
+      // with it; what storage.local keeps of the history too: today's limit notices and choices.
       await eraseLocalData(localDb());
-      // What storage.local keeps of the history goes too: every linked browser's sites (the
-      // all-browsers summary) and today's limit notices and choices.
-      await Promise.all([forgetAllBrowsersSummaries(), clearLimitDay()]);
+      await Promise.all([forgetAllBrowsersSummaries(localDb()), clearLimitDay()]);
       return { erased: true };
     },
     ...createLimitHandlers({
@@ -169,6 +168,9 @@ export function createMessageHandlers(deps: HandlerDeps): MessageHandlers {
     ...createLinkHandlers({
       fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
       now: deps.now,
+      get db() {
+        return localDb();
+      },
     }),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { freshTestDb, makeVisit, utcDayOf } from '../db/db-test-kit.js';
+import { cacheSummary, freshTestDb, makeVisit, utcDayOf } from '../db/db-test-kit.js';
 import { recordFinishedVisits, type TracksphereDb } from '../db/index.js';
 import { studyInfoItem, syncConfigItem } from '../settings/index.js';
 import { STUDY_INFO_MAX_AGE_MS } from './study-sync.js';
@@ -203,7 +203,29 @@ describe('leaving the study', () => {
   it('POSTs the withdrawal, forgets the credentials, turns sync off, and keeps local visits', async () => {
     const server = fakeServer(accepted);
     const { setup } = await registered(server);
+    await cacheSummary(db, {
+      fetchedAt: T0,
+      summary: {
+        from: '2026-01-01',
+        to: '2026-01-01',
+        tz: 'UTC',
+        generatedAt: new Date(T0).toISOString(),
+        devices: [],
+        rows: [
+          {
+            date: '2026-01-01',
+            domain: 'b.example',
+            deviceId: '0190a6f2-0000-7000-8000-00000000000b',
+            activeMs: 1,
+            visits: 1,
+          },
+        ],
+      },
+    });
     expect(await setup.leaveStudy()).toEqual({ deletedVisits: 7, alreadyErased: false });
+    // The linked browsers' figures go with the credentials.
+    expect(await db.summaryRanges.count()).toBe(0);
+    expect(await db.summaryDays.count()).toBe(0);
     const post = server.calls.find((c) => c.path === '/api/v1/withdraw');
     expect(post?.method).toBe('POST');
     expect(JSON.parse(post?.body ?? '{}')).toEqual({ deviceId: DEVICE, secret: SECRET });

@@ -6,7 +6,6 @@
 import { browser } from 'wxt/browser';
 import { resetSyncState, type TracksphereDb } from '../db/index.js';
 import {
-  forgetAllBrowsersSummaries,
   type StudyInfo,
   type SyncConfig,
   studyInfoItem,
@@ -20,6 +19,7 @@ import {
   postWithdrawal,
   withdrawalPageUrl,
 } from '../sync/index.js';
+import { forgetAllBrowsersSummaries } from './link-sync.js';
 
 export const STUDY_INFO_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
@@ -115,7 +115,7 @@ export async function forgetCredentials(
   await Promise.all([
     syncConfigItem.setValue(config),
     studyInfoItem.setValue(null),
-    forgetAllBrowsersSummaries(),
+    forgetAllBrowsersSummaries(db),
   ]);
   await applyUninstallUrl(config).catch(console.error);
 }

@@ -1,7 +1,8 @@
 /** Shared by the db/ and sync/ unit tests: fresh databases and valid visits. */
-import type { VisitEvent } from '#protocol';
+import type { Summary, VisitEvent } from '#protocol';
 import { makeDayOf } from './day.js';
 import { openTracksphereDb, type TracksphereDb } from './schema.js';
+import { cachedSummaryRanges, cachedSummaryRows, storeCachedSummary } from './summary-store.js';
 
 /** A database of its own for each test (fake-indexeddb lives for the whole test file). */
 export function freshTestDb(): TracksphereDb {
@@ -30,4 +31,26 @@ export function makeVisit(overrides: Partial<VisitEvent> & { at?: number } = {})
     transition: 'link',
     ...fields,
   };
+}
+
+/** Caches `cached` as All my browsers' newest summary, keeping every other cached one. */
+export function cacheSummary(
+  db: TracksphereDb,
+  cached: { summary: Summary; fetchedAt: number },
+): Promise<void> {
+  return storeCachedSummary(db, cached, (others, received) => [
+    ...others.map((entry) => entry.id),
+    received.id,
+  ]);
+}
+
+/** The newest cached summary with all its rows; null when none is cached. */
+export async function lastCachedSummary(
+  db: TracksphereDb,
+): Promise<{ summary: Summary; fetchedAt: number } | null> {
+  const entries = await cachedSummaryRanges(db);
+  const last = entries.sort((a, b) => b.fetchedAt - a.fetchedAt)[0];
+  if (last === undefined) return null;
+  const rows = await cachedSummaryRows(db, last.id, last.summary.from, last.summary.to);
+  return { summary: { ...last.summary, rows }, fetchedAt: last.fetchedAt };
 }

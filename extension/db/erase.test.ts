@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
+import { cacheSummary, freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { eraseLocalData, resetSyncState } from './erase.js';
 import { markRejected, markSent } from './outbox-repo.js';
 import { recordFinishedVisits } from './record-visits.js';
@@ -12,13 +12,27 @@ afterEach(async () => {
 });
 
 describe('erasing', () => {
-  it('erases visits, rollups and sync state locally', async () => {
+  it('erases visits, rollups, sync state and the linked browsers’ summaries locally', async () => {
     db = freshTestDb();
     await recordFinishedVisits(db, [makeVisit()], { syncEnabled: true, dayOf: utcDayOf });
     await updateSyncMeta(db, { blocked: true });
+    const day = { date: '2025-01-15', domain: 'b.example', activeMs: 1, visits: 1 };
+    await cacheSummary(db, {
+      fetchedAt: 1,
+      summary: {
+        from: '2025-01-15',
+        to: '2025-01-15',
+        tz: 'UTC',
+        generatedAt: '2025-01-15T12:00:00.000Z',
+        devices: [],
+        rows: [{ ...day, deviceId: '0190a6f2-0000-7000-8000-00000000000b' }],
+      },
+    });
     await eraseLocalData(db);
     expect(await db.visits.count()).toBe(0);
     expect(await db.dailyRollups.count()).toBe(0);
+    expect(await db.summaryRanges.count()).toBe(0);
+    expect(await db.summaryDays.count()).toBe(0);
     expect(await getSyncMeta(db)).toEqual(INITIAL_SYNC_META);
   });
 

@@ -1,9 +1,12 @@
 import { type TracksphereDb, visitTables } from './schema.js';
 import { getSyncMeta, updateSyncMeta } from './sync-meta-repo.js';
 
-/** Erases everything this extension stored in IndexedDB: visits, rollups and sync state. */
+/**
+ * Erases everything this extension stored in IndexedDB: visits, rollups, sync state and the
+ * linked browsers' cached summaries (their sites are history too).
+ */
 export async function eraseLocalData(db: TracksphereDb): Promise<void> {
-  const tables = [...visitTables(db), db.meta];
+  const tables = [...visitTables(db), db.meta, db.summaryRanges, db.summaryDays];
   await db.transaction('rw', tables, async () => {
     // The batch numbering goes on past what this browser sent before: the server keeps the
     // greatest number it applied, and a batch numbered below it would count as applied.

@@ -55,6 +55,15 @@ export {
   topSites,
 } from './stats-queries.js';
 export {
+  type CachedSummaryRange,
+  cachedSummaryRanges,
+  cachedSummaryRows,
+  clearCachedSummaries,
+  type SummaryHead,
+  storeCachedSummary,
+  summaryRangeId,
+} from './summary-store.js';
+export {
   clearSyncBlock,
   getSyncMeta,
   INITIAL_SYNC_META,

@@ -9,6 +9,7 @@ import type { VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { addDays, localDayOf } from './day.js';
 import { buildMonthRollups, type DaySum, limitSums, type MonthRollup } from './month-rollups.js';
+import type { CachedSummaryDay, CachedSummaryRange } from './summary-store.js';
 import type { TailPage } from './tail-pages.js';
 import {
   buildTailPages,
@@ -19,6 +20,7 @@ import {
 import { buildVisitRollups, type HeatRollup, type PageRollup } from './visit-rollups.js';
 
 export type { DaySum, MonthRollup } from './month-rollups.js';
+export type { CachedSummaryDay, CachedSummaryRange } from './summary-store.js';
 export type { TailPage } from './tail-pages.js';
 export type { TailRollup, TailWindow } from './tail-rollups.js';
 
@@ -124,6 +126,8 @@ export type TracksphereDb = Dexie & {
   tailPages: Table<TailPage, [number, string, string]>;
   meta: Table<SyncMetaRow, string>;
   trackerState: Table<TrackerStateRow, string>;
+  summaryRanges: Table<CachedSummaryRange, string>;
+  summaryDays: Table<CachedSummaryDay, [string, string]>;
 };
 
 /**
@@ -204,5 +208,11 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   db.version(9)
     .stores({})
     .upgrade((tx) => limitSums(tx, addDays(localDayOf(Date.now()), -1)));
+  // Version 10 moves All my browsers' cached summaries here from storage.local (summary-store.ts):
+  // Chrome's storage.local holds 10 MB and a busy year of three browsers is 22 MB as JSON, so
+  // it was never cached and each view asked for the whole year. A row per cached range, its rows
+  // a row per day. The storage.local copy is not carried over (background/link-sync.ts removes
+  // it): it is a cache, the next view asks the server once for what it held.
+  db.version(10).stores({ summaryRanges: 'id', summaryDays: '[id+date]' });
   return db;
 }

@@ -1,37 +1,19 @@
 import { storage } from 'wxt/utils/storage';
-import type { Summary } from '#protocol';
 
 /**
- * The last answer of GET /api/v1/me/summary (All my browsers), with when this browser received
- * it: pages show it at once ("as of"), offline included, and replace it when a new one comes.
+ * Where All my browsers' summaries were cached before the extension's database took them
+ * (schema version 10: Chrome's storage.local holds 10 MB, a busy year of three browsers is 22).
  */
-export interface CachedSummary {
-  summary: Summary;
-  /** ms since the epoch, this browser's clock. */
-  fetchedAt: number;
-}
-
-/** Null until a summary was read (and again after the credentials are forgotten or an unlink). */
-export const allBrowsersSummaryItem = storage.defineItem<CachedSummary | null>(
-  'local:allBrowsersSummary',
-  { fallback: null, version: 1 },
-);
+const STORAGE_LOCAL_SUMMARY_KEYS = ['local:allBrowsersSummary', 'local:allBrowsersRanges'] as const;
 
 /**
- * The summaries of the ranges the options page showed (stats/summary-cache.ts bounds them), so
- * that a range seen before shows at once, offline included. Forgotten with the last summary.
+ * Removes the summaries storage.local kept before version 10, and their items' version marks
+ * (nothing when there are none).
  */
-export const allBrowsersRangesItem = storage.defineItem<CachedSummary[]>(
-  'local:allBrowsersRanges',
-  {
-    fallback: [],
-    version: 1,
-  },
-);
-
-/** Forgets every cached summary: after a change of the linked browsers, an erase, a reset. */
-export async function forgetAllBrowsersSummaries(): Promise<void> {
-  await Promise.all([allBrowsersSummaryItem.setValue(null), allBrowsersRangesItem.setValue([])]);
+export async function dropStorageLocalSummaries(): Promise<void> {
+  await storage.removeItems(
+    STORAGE_LOCAL_SUMMARY_KEYS.map((key) => ({ key, options: { removeMeta: true } })),
+  );
 }
 
 /**

@@ -3,21 +3,24 @@
  * refreshed by a newer summary; and through the background's handler, a past range seen before
  * answers at once without the network, offline included, and is replaced by the server's.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Summary, SummaryRow } from '#protocol';
-import { createLinkHandlers } from '../background/link-sync.js';
 import {
-  allBrowsersRangesItem,
-  allBrowsersSummaryItem,
+  createLinkHandlers as createHandlers,
   forgetAllBrowsersSummaries,
-  syncConfigItem,
-} from '../settings/index.js';
+  type LinkRuntime,
+} from '../background/link-sync.js';
+import { cacheSummary, freshTestDb, lastCachedSummary } from '../db/db-test-kit.js';
+import type { TracksphereDb } from '../db/index.js';
+import { syncConfigItem } from '../settings/index.js';
 import { linkedDevice } from '../sync/sync-test-kit.js';
 import {
+  type CachedRangeHead,
   type CachedRangeSummary,
   cachedSummaryFor,
   mergeSummary,
+  narrowSummary,
   SUMMARY_CACHE_MAX_AGE_MS,
   SUMMARY_CACHE_MAX_ENTRIES,
   SUMMARY_CACHE_MAX_ROWS,
@@ -45,14 +48,16 @@ function summary(from: string, to: string, rows: SummaryRow[], tz = TZ): Summary
   };
 }
 
-function entry(from: string, to: string, rows: SummaryRow[], at: number): CachedRangeSummary {
-  return { summary: summary(from, to, rows), fetchedAt: at };
+type Entry = CachedRangeSummary & CachedRangeHead;
+
+function entry(from: string, to: string, rows: SummaryRow[], at: number): Entry {
+  return { summary: summary(from, to, rows), fetchedAt: at, rowCount: rows.length };
 }
 
 const WEEK = { from: '2026-11-29', to: '2026-12-05', tz: TZ };
 
 describe('the summary cache', () => {
-  it('answers a range from a newer summary covering it, narrowed to its days', () => {
+  it('answers a range from a newer summary covering it, shown narrowed to its days', () => {
     const month = entry(
       '2026-11-06',
       '2026-12-05',
@@ -61,9 +66,10 @@ describe('the summary cache', () => {
     );
     const week = entry(WEEK.from, WEEK.to, [row('2026-12-01', 3)], T0 - 1000);
     const found = cachedSummaryFor([week, month], WEEK, T0 + 1);
-    expect(found?.fetchedAt).toBe(T0);
-    expect(found?.summary).toMatchObject({ from: WEEK.from, to: WEEK.to });
-    expect(found?.summary.rows).toEqual([row('2026-12-01', 7)]);
+    expect(found).toBe(month);
+    const shown = narrowSummary(month.summary, WEEK);
+    expect(shown).toMatchObject({ from: WEEK.from, to: WEEK.to });
+    expect(shown.rows).toEqual([row('2026-12-01', 7)]);
     // Another zone, or days past the cached ones: nothing.
     expect(cachedSummaryFor([week, month], { ...WEEK, tz: 'UTC' }, T0)).toBeNull();
     expect(cachedSummaryFor([week], { ...WEEK, to: '2026-12-06' }, T0)).toBeNull();
@@ -84,11 +90,11 @@ describe('the summary cache', () => {
     const again = entry(WEEK.from, WEEK.to, [row('2026-12-01', 9)], T0 + 60_000);
     const next = withCachedSummary([week, october], again, T0 + 60_000);
     expect(next).toEqual([again, october]);
-    expect(cachedSummaryFor(next, WEEK, T0 + 60_000)?.summary.rows).toEqual([row('2026-12-01', 9)]);
+    expect(cachedSummaryFor(next, WEEK, T0 + 60_000)).toBe(again);
   });
 
-  it('is bounded: the newest entries while their rows and number fit', () => {
-    let entries: CachedRangeSummary[] = [];
+  it('is bounded: the newest whatever its size, the others while their rows and number fit', () => {
+    let entries: Entry[] = [];
     for (let i = 0; i < SUMMARY_CACHE_MAX_ENTRIES + 5; i++) {
       const day = `2025-01-${String(i + 1).padStart(2, '0')}`;
       entries = withCachedSummary(entries, entry(day, day, [row(day, i)], T0 + i), T0 + i);
@@ -97,25 +103,33 @@ describe('the summary cache', () => {
     expect(entries[0]?.summary.from).toBe('2025-01-17');
     expect(entries.at(-1)?.summary.from).toBe('2025-01-06');
 
-    // Two big ranges fill the rows' bound: the older goes; one over the bound alone is not kept.
+    // Big ranges (their rows counted, not made): besides the newest, the others fill the rows'
+    // bound, the oldest goes.
+    const big = (day: string, rowCount: number, at: number): Entry => ({
+      ...entry(day, day, [], at),
+      rowCount,
+    });
     const half = Math.floor(SUMMARY_CACHE_MAX_ROWS / 2) + 1;
-    const many = (date: string) =>
-      Array.from({ length: half }, (_, i) => row(date, 1, `s${i}.test`));
-    const a = entry('2024-01-01', '2024-01-01', many('2024-01-01'), T0 + 100);
-    const b = entry('2024-02-01', '2024-02-01', many('2024-02-01'), T0 + 200);
+    const a = big('2024-01-01', half, T0 + 100);
+    const b = big('2024-02-01', half, T0 + 200);
+    const c = big('2024-03-01', half, T0 + 300);
     entries = withCachedSummary(withCachedSummary(entries, a, T0 + 100), b, T0 + 200);
-    expect(entries.map((e) => e.summary.from)).not.toContain('2024-01-01');
-    expect(entries[0]).toBe(b);
-    expect(entries.reduce((n, e) => n + e.summary.rows.length, 0)).toBeLessThanOrEqual(
-      SUMMARY_CACHE_MAX_ROWS,
-    );
-    const huge = entry(
-      '2023-01-01',
-      '2023-12-31',
-      [...many('2023-01-01'), ...many('2023-01-02')],
-      T0 + 300,
-    );
-    expect(withCachedSummary(entries, huge, T0 + 300)).toEqual(entries);
+    expect(entries.slice(0, 2)).toEqual([b, a]);
+    entries = withCachedSummary(entries, c, T0 + 300);
+    expect(entries.slice(0, 2)).toEqual([c, b]);
+    expect(entries).not.toContain(a);
+    const others = (list: Entry[]) => list.slice(1).reduce((n, e) => n + e.rowCount, 0);
+    expect(others(entries)).toBeLessThanOrEqual(SUMMARY_CACHE_MAX_ROWS);
+    // One over the bound alone is kept while it is the newest, and goes when a newer one comes.
+    const huge = big('2023-01-01', SUMMARY_CACHE_MAX_ROWS + 1, T0 + 400);
+    entries = withCachedSummary(entries, huge, T0 + 400);
+    expect(entries[0]).toBe(huge);
+    expect(entries).toContain(c);
+    const small = entry(WEEK.from, WEEK.to, [], T0 + 500);
+    entries = withCachedSummary(entries, small, T0 + 500);
+    expect(entries[0]).toBe(small);
+    expect(entries).not.toContain(huge);
+    expect(others(entries)).toBeLessThanOrEqual(SUMMARY_CACHE_MAX_ROWS);
   });
 });
 
@@ -169,6 +183,7 @@ describe('the incremental summary of a range that moved', () => {
     cursor: string,
   ) => ({
     fetchedAt: at,
+    rowCount: rows.length,
     summary: { ...summary(from, to, rows), cursor },
   });
 
@@ -198,6 +213,7 @@ describe('the incremental summary of a range that moved', () => {
     ).toBeNull();
     const alone = {
       fetchedAt: T0 + 20,
+      rowCount: 0,
       summary: {
         ...summary('2026-12-05', '2026-12-05', []),
         devices: [linkedDevice(ME, true)],
@@ -262,8 +278,16 @@ describe('the incremental summary of a range that moved', () => {
 });
 
 describe('past ranges through the background', () => {
+  let db: TracksphereDb;
+  const createLinkHandlers = (rt: Omit<LinkRuntime, 'db'>) => createHandlers({ ...rt, db });
+
+  afterEach(async () => {
+    await db.delete();
+  });
+
   beforeEach(async () => {
     fakeBrowser.reset();
+    db = freshTestDb();
     await syncConfigItem.setValue({
       enabled: true,
       serverUrl: 'https://tracksphere.example.org',
@@ -282,15 +306,17 @@ describe('past ranges through the background', () => {
       now: () => now,
     });
     await handlers.getAllBrowsersSummary({ ...october, refresh: true });
-    // Today's summary replaces the last one; October's stays in the ranges' cache.
+    // Today's summary is the newest; October's stays cached.
     answer = summary('2026-12-05', '2026-12-05', [row('2026-12-05', 1)]);
+    now = T0 + 1;
     await handlers.getAllBrowsersSummary({
       from: '2026-12-05',
       to: '2026-12-05',
       tz: TZ,
       refresh: true,
     });
-    expect((await allBrowsersSummaryItem.getValue())?.summary.from).toBe('2026-12-05');
+    expect((await lastCachedSummary(db))?.summary.from).toBe('2026-12-05');
+    expect(await db.summaryRanges.count()).toBe(2);
 
     answer = null;
     now = T0 + 3_600_000;
@@ -307,8 +333,9 @@ describe('past ranges through the background', () => {
     const kept = await handlers.getAllBrowsersSummary({ ...october, refresh: false });
     expect(kept.cached?.summary.rows).toEqual([row('2026-10-02', 90_000)]);
 
-    await forgetAllBrowsersSummaries();
-    expect(await allBrowsersRangesItem.getValue()).toEqual([]);
+    await forgetAllBrowsersSummaries(db);
+    expect(await db.summaryRanges.count()).toBe(0);
+    expect(await db.summaryDays.count()).toBe(0);
     expect(
       (await handlers.getAllBrowsersSummary({ ...october, refresh: false })).cached,
     ).toBeNull();
@@ -317,7 +344,7 @@ describe('past ranges through the background', () => {
   it("asks for a new day's range with the day before's cursor and keeps the merge under it", async () => {
     const before = { from: '2026-11-29', to: '2026-12-04', tz: TZ };
     const asked = { from: '2026-11-30', to: '2026-12-05', tz: TZ };
-    await allBrowsersSummaryItem.setValue({
+    await cacheSummary(db, {
       fetchedAt: T0,
       summary: {
         ...summary(before.from, before.to, [row('2026-11-29', 1), row('2026-12-01', 2)]),

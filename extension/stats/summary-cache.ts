@@ -4,10 +4,11 @@
  * erase or a late sync, so a cached one is worth showing; a day of the range still running is
  * shown as of its fetch, as today's summary always was.
  *
- * Bounded: storage.local holds 10 MB in Chrome (the extension does not ask for unlimited
- * storage) and a busy year is 171,000 rows, about 22 MB as objects. The cache keeps the most
- * recently fetched summaries while they hold at most SUMMARY_CACHE_MAX_ROWS rows together and
- * number SUMMARY_CACHE_MAX_ENTRIES, and drops any fetched over SUMMARY_CACHE_MAX_AGE_MS ago.
+ * Kept in the extension's database (db/summary-store.ts); these functions choose among the
+ * cached summaries' heads, without their rows. Bounded: the newest summary is always kept (the
+ * next view of its range asks only for what changed since), the others newest first while they
+ * hold at most SUMMARY_CACHE_MAX_ROWS rows together and all number SUMMARY_CACHE_MAX_ENTRIES;
+ * any fetched over SUMMARY_CACHE_MAX_AGE_MS ago goes.
  */
 import type { Summary } from '#protocol';
 import type { SummaryRange } from '../messaging/protocol.js';
@@ -18,18 +19,28 @@ export interface CachedRangeSummary {
   fetchedAt: number;
 }
 
-/** About 2.5 MB of rows as JSON: a quarter of Chrome's storage.local, the settings' room kept. */
-export const SUMMARY_CACHE_MAX_ROWS = 20_000;
+/** A cached summary as the choice among them sees it: its head and how many rows it has. */
+export interface CachedRangeHead {
+  summary: Omit<Summary, 'rows'>;
+  fetchedAt: number;
+  rowCount: number;
+}
+
+/**
+ * Besides the newest: a busy year of three browsers (171,000 rows, 6 MB as stored) and the
+ * shorter ranges, about 9 MB in the database together.
+ */
+export const SUMMARY_CACHE_MAX_ROWS = 250_000;
 /** The range picker's presets and a few custom ranges. */
 export const SUMMARY_CACHE_MAX_ENTRIES = 12;
 /** Older figures are more likely changed (erased, synced late) than worth showing. */
 export const SUMMARY_CACHE_MAX_AGE_MS = 30 * 86_400_000;
 
-function covers(summary: Summary, range: SummaryRange): boolean {
+function covers(summary: SummaryRange, range: SummaryRange): boolean {
   return summary.tz === range.tz && summary.from <= range.from && summary.to >= range.to;
 }
 
-function fresh(entry: CachedRangeSummary, now: number): boolean {
+function fresh(entry: { fetchedAt: number }, now: number): boolean {
   return now - entry.fetchedAt <= SUMMARY_CACHE_MAX_AGE_MS;
 }
 
@@ -45,46 +56,48 @@ export function narrowSummary(summary: Summary, range: SummaryRange): Summary {
 }
 
 /**
- * The newest unexpired cached summary whose zone is the range's and whose days cover it,
- * narrowed to the range; null when none does.
+ * The newest unexpired cached summary whose zone is the range's and whose days cover it (shown
+ * narrowed to the range: narrowSummary); null when none does.
  */
-export function cachedSummaryFor(
-  entries: readonly CachedRangeSummary[],
+export function cachedSummaryFor<E extends CachedRangeHead>(
+  entries: readonly E[],
   range: SummaryRange,
   now: number,
-): CachedRangeSummary | null {
-  let best: CachedRangeSummary | null = null;
+): E | null {
+  let best: E | null = null;
   for (const entry of entries) {
     if (!fresh(entry, now) || !covers(entry.summary, range)) continue;
     if (best === null || entry.fetchedAt > best.fetchedAt) best = entry;
   }
-  return best === null ? null : { ...best, summary: narrowSummary(best.summary, range) };
+  return best;
 }
 
 /**
- * The cache with a newly received summary: those it covers (older) and the expired go, then the
- * newest first while the bounds hold. A summary over the row bound alone is not kept (the
- * older ones stay): a year of a busy person's browsers would crowd out every other range.
+ * The cache with a newly received summary: those it covers (older) and the expired go; it stays
+ * whatever its size, then the others newest first while the bounds hold. A summary over the row
+ * bound alone goes once a newer one comes: a year of a busy person's many browsers would crowd
+ * out every other range.
  */
-export function withCachedSummary(
-  entries: readonly CachedRangeSummary[],
-  received: CachedRangeSummary,
+export function withCachedSummary<E extends CachedRangeHead>(
+  entries: readonly E[],
+  received: E,
   now: number,
-): CachedRangeSummary[] {
-  const live = entries.filter((entry) => fresh(entry, now));
-  if (received.summary.rows.length > SUMMARY_CACHE_MAX_ROWS) return live;
-  const rest = live.filter(
-    (entry) => !(covers(received.summary, entry.summary) && entry.fetchedAt <= received.fetchedAt),
-  );
-  const newestFirst = [received, ...rest].sort((a, b) => b.fetchedAt - a.fetchedAt);
-  const kept: CachedRangeSummary[] = [];
+): E[] {
+  const rest = entries
+    .filter(
+      (entry) =>
+        fresh(entry, now) &&
+        entry !== received &&
+        !(covers(received.summary, entry.summary) && entry.fetchedAt <= received.fetchedAt),
+    )
+    .sort((a, b) => b.fetchedAt - a.fetchedAt);
+  const kept: E[] = [received];
   let rows = 0;
-  for (const entry of newestFirst) {
+  for (const entry of rest) {
     if (kept.length === SUMMARY_CACHE_MAX_ENTRIES) break;
-    const size = entry.summary.rows.length;
-    if (rows + size > SUMMARY_CACHE_MAX_ROWS) continue;
+    if (rows + entry.rowCount > SUMMARY_CACHE_MAX_ROWS) continue;
     kept.push(entry);
-    rows += size;
+    rows += entry.rowCount;
   }
   return kept;
 }
@@ -98,7 +111,7 @@ function overlapDays(a: { from: string; to: string }, b: { from: string; to: str
   return to < from ? 0 : Math.round((to - from) / DAY_MS) + 1;
 }
 
-const deviceSet = (s: Summary): string =>
+const deviceSet = (s: Pick<Summary, 'devices'>): string =>
   s.devices
     .map((d) => d.id)
     .sort()
@@ -110,21 +123,21 @@ const deviceSet = (s: Summary): string =>
  * one, the summary of exactly the range, else the one whose days overlap it most (the server
  * then sends the range's other days whole), the newest of equals. Null when none overlaps.
  */
-export function sinceCandidate(
-  entries: readonly CachedRangeSummary[],
+export function sinceCandidate<E extends CachedRangeHead>(
+  entries: readonly E[],
   range: SummaryRange,
   now: number,
-): CachedRangeSummary | null {
+): E | null {
   const usable = entries.filter(
     (e) => fresh(e, now) && e.summary.cursor !== undefined && e.summary.tz === range.tz,
   );
-  const newest = usable.reduce<CachedRangeSummary | null>(
+  const newest = usable.reduce<E | null>(
     (a, e) => (a === null || e.fetchedAt > a.fetchedAt ? e : a),
     null,
   );
   if (newest === null) return null;
   const devices = deviceSet(newest.summary);
-  let best: CachedRangeSummary | null = null;
+  let best: E | null = null;
   let bestScore = 0;
   for (const entry of usable) {
     const s = entry.summary;

@@ -1,7 +1,7 @@
 /** A fake ingest endpoint for the sync unit tests: decodes what the client sent, answers by script. */
 import type { SummaryRow, VisitEvent } from '#protocol';
 import type { AllBrowsersReply } from '../messaging/protocol.js';
-import type { CachedSummary } from '../settings/link-items.js';
+import type { CachedRangeSummary } from '../stats/summary-cache.js';
 import type { FetchLike } from './http.js';
 
 export interface SeenRequest {
@@ -86,7 +86,7 @@ export function cachedSummary(
   day: string,
   at: number,
   rows: SummaryRow[],
-): CachedSummary {
+): CachedRangeSummary {
   return {
     fetchedAt: at,
     summary: {

@@ -13,6 +13,7 @@ import { type Stack, startStack } from '../server/modes.js';
 (globalThis as { chrome?: unknown }).chrome = fakeBrowser;
 const { syncConfigItem } = await import('../../extension/settings/index.js');
 const { createLinkHandlers } = await import('../../extension/background/link-sync.js');
+const { openTracksphereDb } = await import('../../extension/db/index.js');
 
 const FIREFOX_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
@@ -49,7 +50,9 @@ describe('All my browsers against the real server (embedded)', () => {
         deviceId: device.deviceId,
         token: device.token,
       });
-      return createLinkHandlers({ fetch, now: Date.now });
+      // Each browser its own database, where its summaries are cached.
+      const db = openTracksphereDb(`link-sync-${device.deviceId}`);
+      return createLinkHandlers({ fetch, now: Date.now, db });
     };
     const day = new Date(now - 120_000).toISOString().slice(0, 10);
     const range = { from: day, to: day, tz: 'UTC', refresh: true };
