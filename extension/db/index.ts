@@ -30,6 +30,7 @@ export {
 export { type RecordOptions, recordFinishedVisits } from './record-visits.js';
 export { type PruneOptions, pruneVisits } from './retention.js';
 export {
+  type CachedSummaryRange,
   type DailyRollup,
   DEFAULT_DB_NAME,
   type HeatRollup,
@@ -37,6 +38,7 @@ export {
   type PageCell,
   type PageRollup,
   type StoredVisit,
+  type SummaryHead,
   type SyncError,
   type SyncMeta,
   type SyncState,
@@ -55,11 +57,9 @@ export {
   topSites,
 } from './stats-queries.js';
 export {
-  type CachedSummaryRange,
   cachedSummaryRanges,
   cachedSummaryRows,
   clearCachedSummaries,
-  type SummaryHead,
   storeCachedSummary,
   summaryRangeId,
 } from './summary-store.js';

@@ -5,11 +5,10 @@
  */
 
 import { Dexie, type Table } from 'dexie';
-import type { VisitEvent } from '#protocol';
+import type { Summary, VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { addDays, localDayOf } from './day.js';
 import { buildMonthRollups, type DaySum, limitSums, type MonthRollup } from './month-rollups.js';
-import type { CachedSummaryDay, CachedSummaryRange } from './summary-store.js';
 import type { TailPage } from './tail-pages.js';
 import {
   buildTailPages,
@@ -20,7 +19,6 @@ import {
 import { buildVisitRollups, type HeatRollup, type PageRollup } from './visit-rollups.js';
 
 export type { DaySum, MonthRollup } from './month-rollups.js';
-export type { CachedSummaryDay, CachedSummaryRange } from './summary-store.js';
 export type { TailPage } from './tail-pages.js';
 export type { TailRollup, TailWindow } from './tail-rollups.js';
 
@@ -112,6 +110,32 @@ export interface TrackerStateRow {
   state: TrackerState;
   /** Visits finished earlier that the visits store refused (a failed write): retried next. */
   unrecorded: VisitEvent[];
+}
+
+/** A summary without its rows. */
+export type SummaryHead = Omit<Summary, 'rows'>;
+
+/** All my browsers' cached summary without its rows (summary-store.ts): what choosing one reads. */
+export interface CachedSummaryRange {
+  /** The range's zone and days (summaryRangeId): one cached summary per range. */
+  id: string;
+  summary: SummaryHead;
+  /** ms since the epoch, this browser's clock, when it was received. */
+  fetchedAt: number;
+  rowCount: number;
+}
+
+/** One day's rows of a cached summary, a column per field, in the summary's order. */
+export interface CachedSummaryDay {
+  id: string;
+  date: string;
+  /** The device ids the day's rows name, each once. */
+  deviceIds: string[];
+  domains: string[];
+  /** Per row, its device's index in deviceIds. */
+  devices: number[];
+  activeMs: number[];
+  visits: number[];
 }
 
 export type TracksphereDb = Dexie & {

@@ -11,33 +11,7 @@
  */
 import { Dexie } from 'dexie';
 import type { Summary, SummaryRow } from '#protocol';
-import type { TracksphereDb } from './schema.js';
-
-/** A summary without its rows. */
-export type SummaryHead = Omit<Summary, 'rows'>;
-
-/** A cached summary without its rows: what choosing one reads. */
-export interface CachedSummaryRange {
-  /** The range's zone and days (summaryRangeId): one cached summary per range. */
-  id: string;
-  summary: SummaryHead;
-  /** ms since the epoch, this browser's clock, when it was received. */
-  fetchedAt: number;
-  rowCount: number;
-}
-
-/** One day's rows of a cached summary, a column per field, in the summary's order. */
-export interface CachedSummaryDay {
-  id: string;
-  date: string;
-  /** The device ids the day's rows name, each once. */
-  deviceIds: string[];
-  domains: string[];
-  /** Per row, its device's index in deviceIds. */
-  devices: number[];
-  activeMs: number[];
-  visits: number[];
-}
+import type { CachedSummaryDay, CachedSummaryRange, TracksphereDb } from './schema.js';
 
 export const summaryRangeId = (range: { tz: string; from: string; to: string }): string =>
   `${range.tz} ${range.from} ${range.to}`;
