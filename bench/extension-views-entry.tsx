@@ -21,6 +21,9 @@ import {
 } from '../extension/db/index.js';
 import { advanceSums } from '../extension/db/month-rollups.js';
 import { rangeRollups } from '../extension/db/range-rollups.js';
+import { YEAR_PAGES } from '../extension/db/tail-pages.js';
+import { tailWindowOf } from '../extension/db/tail-rollups.js';
+import { moveYearPages, yearPagesMoving } from '../extension/db/visit-queries.js';
 import { HistorySection } from '../extension/entrypoints/options/history-section.js';
 import { SitePagesView } from '../extension/entrypoints/options/site-pages.js';
 import { Heatmap, Timeline } from '../extension/entrypoints/options/when-section.js';
@@ -116,6 +119,10 @@ async function timed(
     items = await show(view, src, host, box);
     // Style and layout of what was rendered, synchronously (a background tab gets no frames).
     void box.offsetHeight;
+    // A site's pages over 12 months found the year's pages elsewhere in the short history (the
+    // seeded one's are built by windowBuilds) and moved them in the background: the timed runs
+    // follow the move, as a person's later opens do, not race it.
+    if (i === 0) await yearPagesMoving(src.db);
     if (i > 0) {
       times.push(performance.now() - started);
       loads.push(loadedAt - started);
@@ -279,6 +286,29 @@ async function windowBuilds(): Promise<WindowBuild[]> {
       moveMaxWaitMs: max(move.waits),
     });
   }
+  // The year's pages (extension/db/tail-pages.ts's YEAR_PAGES), moved by a site's pages view in
+  // the background: built whole for the 12 months ending yesterday, then moved a day.
+  await db.tailWindows.delete(YEAR_PAGES);
+  const yearBuild = await recordingsDuring(db, () =>
+    moveYearPages(db, tailWindowOf(365, yesterday)),
+  );
+  const yearRows = await db.tailPages
+    .where('[span+domain+page]')
+    .between([YEAR_PAGES], [YEAR_PAGES + 1])
+    .count();
+  const yearMove = await recordingsDuring(db, () => moveYearPages(db, tailWindowOf(365, today)));
+  const max = (xs: number[]) => (xs.length === 0 ? 0 : Math.max(...xs));
+  out.push({
+    span: YEAR_PAGES,
+    buildMs: yearBuild.ms,
+    hostRows: 0,
+    pageRows: yearRows,
+    buildRecordings: yearBuild.waits.length,
+    buildMaxWaitMs: max(yearBuild.waits),
+    moveMs: yearMove.ms,
+    moveRecordings: yearMove.waits.length,
+    moveMaxWaitMs: max(yearMove.waits),
+  });
   db.close();
   return out;
 }

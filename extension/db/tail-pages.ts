@@ -25,13 +25,17 @@ export interface TailWindow {
 export const NO_ADDRESS = '';
 
 /**
- * The windows whose pages are kept: the 30-day one only. A year of a busy history has about
- * 200,000 pages (every address its own row), and writing them took 78-90 s in one read-write
- * transaction here (the upgrade, or the view's first build of the window), holding the
- * recorder and the popup that long; the 30-day window's ~16,000 take seconds. A site's pages
- * over 12 months read the days' page rollups.
+ * The key (in tailWindows and tailPages) of the 12-month range's pages: a window of its own, apart
+ * from the 12-month window of host rows (365), moved only by a site's pages view, in the
+ * background (visit-queries.ts): a busy year has about 200,000 pages (every address its own row),
+ * which took 78-90 s to write in one read-write transaction (the version 8 upgrade, or the
+ * 12-month range view's first build of its window, holding the recorder and the popup that long).
+ * Built a day a step, no range view waits for them, and a recording waits for one step.
  */
-export const PAGE_SPANS: readonly number[] = [30];
+export const YEAR_PAGES = -365;
+
+/** The windows whose pages are kept: the 30-day range window and the year's pages. */
+export const PAGE_SPANS: readonly number[] = [30, YEAR_PAGES];
 
 export interface TailPage {
   span: number;

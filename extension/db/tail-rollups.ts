@@ -20,6 +20,7 @@ import {
   pageChanges,
   rebuildTailPages,
   type TailPageTables,
+  YEAR_PAGES,
 } from './tail-pages.js';
 
 /** The range lengths (days) that keep a window: the options page's 30-day and 12-month views. */
@@ -74,7 +75,8 @@ export function tailSums(
   for (const d of deltas) {
     if (d.activeMs === 0 && d.visits === 0) continue;
     for (const w of windows) {
-      if (w.span === SUMS_SPAN || d.day < w.from || d.day > w.through) continue;
+      // Only the range windows keep host rows (not the sums' row, nor the year's pages').
+      if (!TAIL_SPANS.includes(w.span) || d.day < w.from || d.day > w.through) continue;
       const key = `${w.span}\u0000${d.domain}`;
       const row = sums.get(key) ?? { span: w.span, domain: d.domain, activeMs: 0, visits: 0 };
       row.activeMs += d.activeMs;
@@ -153,9 +155,16 @@ function daysFrom(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00Z`) - Date.parse(`${a}T00:00Z`)) / 86_400_000);
 }
 
+/** The days a window holds when in place: YEAR_PAGES is the 12-month range's (365). */
+function lengthOf(span: number): number {
+  return Math.abs(span);
+}
+
 /**
  * Moves window `span` from `current` (undefined: none yet) to [from, through], inside the
- * caller's Dexie transaction (tailRollups, tailWindows and dailyRollups, read-write).
+ * caller's Dexie transaction (tailRollups, tailWindows and dailyRollups, read-write; the pages'
+ * tables too for a span of PAGE_SPANS). The range windows (TAIL_SPANS) move their host rows,
+ * and the 30-day one its pages; YEAR_PAGES moves only pages.
  */
 export async function moveTailWindow(
   db: WindowTables,
@@ -163,22 +172,26 @@ export async function moveTailWindow(
   to: { from: string; through: string },
   current: TailWindow | undefined,
 ): Promise<void> {
-  const shift = current === undefined ? span : daysFrom(current.from, to.from);
+  const length = lengthOf(span);
+  const hosts = TAIL_SPANS.includes(span);
+  const shift = current === undefined ? length : daysFrom(current.from, to.from);
   // Built again unless the days it keeps follow on from those it holds (a window built in
   // steps holds fewer days than its span: windowStep below).
   if (
     current === undefined ||
     shift < 0 ||
-    shift >= span ||
+    shift >= length ||
     current.through > to.through ||
     to.from > addDays(current.through, 1)
   ) {
-    await db.tailRollups
-      .where('[span+domain]')
-      .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
-      .delete();
     const rows = await dailyIn(db, to.from, to.through);
-    await db.tailRollups.bulkPut(tailSums([{ span, ...to }], rows));
+    if (hosts) {
+      await db.tailRollups
+        .where('[span+domain]')
+        .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
+        .delete();
+      await db.tailRollups.bulkPut(tailSums([{ span, ...to }], rows));
+    }
     if (db.pages !== undefined && PAGE_SPANS.includes(span))
       await rebuildTailPages(db.pages, span, await pagesOf(db.pages, rows));
   } else {
@@ -188,7 +201,7 @@ export async function moveTailWindow(
     ]);
     const lost = left.map((r) => ({ ...r, activeMs: -r.activeMs, visits: -r.visits }));
     const both = { span, from: current.from, through: to.through };
-    await addSums(db, tailSums([both], [...lost, ...entered]));
+    if (hosts) await addSums(db, tailSums([both], [...lost, ...entered]));
     if (db.pages !== undefined && PAGE_SPANS.includes(span)) {
       const [gone, added] = await Promise.all([
         pagesOf(db.pages, left),
@@ -210,10 +223,11 @@ async function pagesOf(db: TailPageTables, rows: readonly DailyFigures[]) {
 /**
  * Days of daily rollups one step of a window's build reads, per span: the 30-day window writes
  * its pages too, about 560 rows a day in the bench's busy year (a day's step took up to ~0.7 s
- * there, two days' up to 1.2 s), where the 12-month one writes only hosts. Each step is a
- * read-write transaction of its own, which a recording waits for.
+ * there, two days' up to 1.2 s), where the 12-month one writes only hosts; the year's pages
+ * (YEAR_PAGES) write as the 30-day window's do, a day a step. Each step is a read-write
+ * transaction of its own, which a recording waits for.
  */
-const STEP_DAYS: Readonly<Record<number, number>> = { 30: 1, 365: 10 };
+const STEP_DAYS: Readonly<Record<number, number>> = { 30: 1, 365: 10, [YEAR_PAGES]: 1 };
 
 /**
  * The next step of moving window `span` from `current` towards `to`, as [from, through] for

@@ -5,8 +5,8 @@
  * window; the rollups cover everything.
  */
 import type { HeatRollup, PageRollup, StoredVisit, TracksphereDb } from './schema.js';
-import { PAGE_SPANS } from './tail-pages.js';
-import { tailWindowOf } from './tail-rollups.js';
+import { PAGE_SPANS, YEAR_PAGES } from './tail-pages.js';
+import { moveTailWindow, tailWindowOf, windowStep } from './tail-rollups.js';
 import { readTopPages, type TopPages } from './top-pages.js';
 
 /** Instants [fromMs, toMs): a visit belongs to the range its start is in, as in the rollups. */
@@ -62,9 +62,17 @@ export async function pageRollupsIn(
   return perHost.flat();
 }
 
+/** The key of the window whose pages a range of `length` days reads (tail-pages.ts). */
+function pageWindowOf(length: number): number {
+  return length === 365 ? YEAR_PAGES : length;
+}
+
 /**
  * A site's top pages over a range as long as a window (tail-pages.ts) that is in place for it:
- * null for any other range, or while the window waits for the range view to move it.
+ * null for any other range, or while the window waits to be moved. The 30-day range view moves
+ * its window; the year's pages (YEAR_PAGES) are moved from here, in the background, when the
+ * latest 12 months are asked for and their window is elsewhere: the view reads every page of
+ * the days meanwhile, as fast as it did without the window, and its next open reads the top.
  */
 export async function topPagesIn(
   db: TracksphereDb,
@@ -72,12 +80,65 @@ export async function topPagesIn(
   range: { from: string; to: string },
   limit: number,
 ): Promise<TopPages | null> {
-  const span = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+  const length = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+  const span = pageWindowOf(length);
   if (!PAGE_SPANS.includes(span)) return null;
-  const window = tailWindowOf(span, range.to);
-  return db.transaction('r', [db.tailWindows, db.tailPages, db.pageRollups], async () => {
-    const current = await db.tailWindows.get(span);
-    if (current?.from !== window.from || current.through !== window.through) return null;
-    return readTopPages(db, span, [...new Set(hosts)], range.to, limit);
-  });
+  const window = tailWindowOf(length, range.to);
+  const read = await db.transaction(
+    'r',
+    [db.tailWindows, db.tailPages, db.pageRollups],
+    async () => {
+      const current = await db.tailWindows.get(span);
+      if (current?.from === window.from && current.through === window.through) {
+        return readTopPages(db, span, [...new Set(hosts)], range.to, limit);
+      }
+      // An earlier range (the person paging back) leaves the window be.
+      return current !== undefined && current.through > window.through ? 'earlier' : null;
+    },
+  );
+  if (read === null && span === YEAR_PAGES) void moveYearPages(db, window).catch(() => undefined);
+  return read === 'earlier' ? null : read;
+}
+
+/** The year's pages' moves under way, per database (one at a time: each step re-reads it). */
+const yearMoves = new WeakMap<TracksphereDb, Promise<void>>();
+
+/**
+ * Moves the year's pages (YEAR_PAGES) to `window`, a step (tail-rollups.ts's windowStep: a day)
+ * per read-write transaction, so a recording waits for one step; a move already under way for
+ * `db` is answered instead of a second.
+ */
+export function moveYearPages(
+  db: TracksphereDb,
+  window: { from: string; through: string },
+): Promise<void> {
+  const running = yearMoves.get(db);
+  if (running !== undefined) return running;
+  const tables = [db.tailWindows, db.tailRollups, db.dailyRollups, db.tailPages, db.pageRollups];
+  const move = (async () => {
+    for (;;) {
+      const done = await db.transaction('rw', tables, async () => {
+        const current = await db.tailWindows.get(YEAR_PAGES);
+        if (current !== undefined && current.through > window.through) return true;
+        if (current?.from === window.from && current.through === window.through) return true;
+        const next = windowStep(YEAR_PAGES, window, current);
+        const { tailRollups, tailWindows, dailyRollups } = db;
+        await moveTailWindow(
+          { tailRollups, tailWindows, dailyRollups, pages: db },
+          YEAR_PAGES,
+          next,
+          current,
+        );
+        return next.through === window.through;
+      });
+      if (done) return;
+    }
+  })().finally(() => yearMoves.delete(db));
+  yearMoves.set(db, move);
+  return move;
+}
+
+/** The move of the year's pages under way for `db`, if any (for tests and the bench). */
+export function yearPagesMoving(db: TracksphereDb): Promise<void> | undefined {
+  return yearMoves.get(db);
 }

@@ -1,7 +1,9 @@
 /**
  * A busy site's pages in real browsers (Chromium and Firefox ESR): over the latest 30 days the
  * options page reads the top 100 from the range window's pages (schema version 8) with the
- * count of all, shows more and searches over every page when asked, and passes axe-core.
+ * count of all, shows more and searches over every page when asked, and passes axe-core; over
+ * 12 months it shows the same from every page of the days until its first open has moved the
+ * year's pages, and from those after.
  * The seed is put into the extension's IndexedDB as the tracker keeps it (visits, daily, page
  * and heat rollups); the range view builds its window from them.
  */
@@ -228,6 +230,64 @@ describe.each(BROWSERS)("a busy site's pages in $name", ({ dir, launch }) => {
       path: join(SCREENSHOTS, `${dir}-options-site-pages-search.png`),
       fullPage: true,
     });
+    expect(await axeViolationIds(page)).toEqual([]);
+  }, 60_000);
+
+  it("over 12 months: the same top 100, read from the year's pages once the view has moved them", async () => {
+    await openExtensionPage(page, `${eb.extensionUrl}options.html?year#sites`);
+    await page.bringToFront();
+    await page.waitForSelector('[data-testid="site-row"][data-domain="busy.example"]');
+    await page.select('[data-testid="range-picker"]', '365d');
+    await page.waitForSelector('[data-testid="range-chart"][data-unit="month"]');
+    const open = async (): Promise<void> => {
+      await page.click(
+        '[data-testid="site-row"][data-domain="busy.example"] [data-testid="site-pages-button"]',
+      );
+      await page.waitForSelector('[data-testid="page-row"]');
+      const top = await pageRows(page);
+      expect(top).toHaveLength(100);
+      expect(top.slice(0, 2)).toEqual([
+        ['/docs/0', PAGES * 4_000 + 1, 2],
+        ['/docs/1', (PAGES - 1) * 4_000 + 1, 2],
+      ]);
+      expect(top[99]).toEqual(['/docs/99', (PAGES - 99) * 4_000 + 1, 2]);
+      expect(
+        await page.$eval('[data-testid="pages-more"]', (el) => el.getAttribute('data-total')),
+      ).toBe(String(PAGES));
+      expect(await page.$eval('[data-testid="page-row"] .page-title', (el) => el.textContent)).toBe(
+        'Chapter 0',
+      );
+    };
+    // The first open finds the year's pages elsewhere: it reads every page of the days, and
+    // moves them (tail-pages.ts's YEAR_PAGES, window -365) in the background.
+    await open();
+    const yesterday = localDayOf(midnight(-1));
+    await page.waitForFunction(
+      async (through: string) => {
+        const db = await new Promise<IDBDatabase>((res, rej) => {
+          const req = indexedDB.open('tracksphere');
+          req.onsuccess = () => res(req.result);
+          req.onerror = () => rej(new Error(String(req.error)));
+        });
+        const tx = db.transaction(['tailWindows', 'tailPages'], 'readonly');
+        const row = await new Promise<{ through?: string } | undefined>((res) => {
+          const get = tx.objectStore('tailWindows').get(-365);
+          get.onsuccess = () => res(get.result);
+        });
+        const rows = await new Promise<number>((res) => {
+          const count = tx.objectStore('tailPages').count(IDBKeyRange.bound([-365], [-364]));
+          count.onsuccess = () => res(count.result);
+        });
+        db.close();
+        // busy.example's 250 pages and its visit without an address, quiet.example's page.
+        return row?.through === through && rows === 252;
+      },
+      { polling: 250, timeout: 30_000 },
+      yesterday,
+    );
+    // Opened again: the top 100 and the count from the year's pages, as every page gave them.
+    await page.click('[data-testid="close-pages"]');
+    await open();
     expect(await axeViolationIds(page)).toEqual([]);
   }, 60_000);
 });
