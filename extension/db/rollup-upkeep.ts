@@ -6,7 +6,12 @@
  */
 import type { DayOf } from './day.js';
 import type { TracksphereDb } from './schema.js';
-import { applyPageChanges, type PageRollupChange, pageChanges } from './tail-pages.js';
+import {
+  applyPageChanges,
+  dropYearIfLarge,
+  type PageRollupChange,
+  pageChanges,
+} from './tail-pages.js';
 import {
   addToPages,
   applyHeat,
@@ -70,7 +75,9 @@ export async function addVisitRollups(
 async function applyWindowPages(db: TracksphereDb, changes: PageRollupChange[]): Promise<void> {
   if (changes.length === 0) return;
   const windows = await db.tailWindows.toArray();
-  await applyPageChanges(db, pageChanges(windows, changes), windows);
+  const perPage = pageChanges(windows, changes);
+  // Many changes to the year's pages (an import, a busy site erased) drop them instead.
+  await applyPageChanges(db, perPage, await dropYearIfLarge(db, windows, perPage));
 }
 
 /**

@@ -2,10 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sitePagesOf, topSitePages } from '../stats/site-pages.js';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { eraseHistory } from './erase-history.js';
+import { type ImportedVisit, writeImport } from './import-history.js';
 import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import type { TracksphereDb } from './schema.js';
-import { pageChanges } from './tail-pages.js';
+import { pageChanges, YEAR_PAGES, YEAR_PAGES_MAX_CHANGES } from './tail-pages.js';
 import { pageRollupsIn, topPagesIn, yearPagesMoving } from './visit-queries.js';
 
 let db: TracksphereDb | undefined;
@@ -112,5 +113,42 @@ describe("the range windows' pages", () => {
     // A range whose window is elsewhere reads nothing from it.
     expect(await topPagesIn(db, HOSTS, ending('2025-02-01', 30), 5)).toBeNull();
     expect(await topPagesIn(db, HOSTS, ending('2025-03-01', 31), 5)).toBeNull();
+  });
+
+  it("are dropped when an import would change more than a few days' of them, and built again by the next view", async () => {
+    db = freshTestDb();
+    const off = { syncEnabled: false, dayOf: utcDayOf };
+    const seed = (n: number, page: string, offset = 0) =>
+      Array.from({ length: n }, (_, i) =>
+        makeVisit({
+          at: Date.UTC(2025, 0, 2, 9) + (i % 20) * DAY + offset + i * 1_000,
+          domain: 'a.example',
+          url: `https://a.example/${page}/${i}`,
+          title: `${page} ${i}`,
+          activeMs: 1_000 + i,
+        }),
+      );
+    await recordFinishedVisits(db, seed(30, 'kept'), off);
+    await rangeRollups(db, ending('2025-01-30', 30));
+    await yearTop(db, '2025-01-30');
+    const imported = (n: number, page: string): ImportedVisit[] =>
+      seed(n, page, 3_600_000).map((v, i) => ({
+        ...v,
+        startedMs: Date.parse(v.startedAt),
+        syncState: 'local',
+        record: `line ${i + 1}`,
+      }));
+    const opts = { source: 'test', dayOf: utcDayOf, keepVisitsFromMs: 0 };
+    // A few pages: the year's pages gain them.
+    await writeImport(db, { days: [], visits: imported(20, 'few') }, opts);
+    expect(await db.tailWindows.get(YEAR_PAGES)).toBeDefined();
+    await expectWindowsOfPageRollups(db);
+    await expectTopOfAll(db, ending('2025-01-30', 365), 5);
+    // More pages than YEAR_PAGES_MAX_CHANGES: dropped, and built again by the next view.
+    await writeImport(db, { days: [], visits: imported(YEAR_PAGES_MAX_CHANGES + 1, 'many') }, opts);
+    expect(await db.tailWindows.get(YEAR_PAGES)).toBeUndefined();
+    expect(await db.tailWindows.get(30)).toBeDefined();
+    await yearTop(db, '2025-01-30');
+    await expectWindowsOfPageRollups(db);
   });
 });

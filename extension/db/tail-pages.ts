@@ -142,6 +142,33 @@ export function pageChanges(
   return out;
 }
 
+/**
+ * Changes to the year's pages past which they are dropped rather than changed: about two days'
+ * rows of the bench's busy year (a day's move writes ~1,100). An import of a year, or the erase
+ * of a busy site, would otherwise write a row per page in its own transactions (tens of
+ * seconds for ~200,000); dropped, the next site's pages view builds them in the background.
+ */
+export const YEAR_PAGES_MAX_CHANGES = 2_000;
+
+/**
+ * `changes` (pageChanges') without the year's pages' when they are more than
+ * YEAR_PAGES_MAX_CHANGES: the year's window is then dropped, inside the caller's transaction
+ * (its tailWindows row: a window without one is neither read nor kept, and its rows are deleted
+ * when it is built again). Answers the windows left.
+ */
+export async function dropYearIfLarge(
+  db: { tailWindows: Table<TailWindow, number> },
+  windows: readonly TailWindow[],
+  changes: Map<string, PageChange>,
+): Promise<TailWindow[]> {
+  let year = 0;
+  for (const change of changes.values()) if (change.row.span === YEAR_PAGES) year += 1;
+  if (year <= YEAR_PAGES_MAX_CHANGES) return [...windows];
+  for (const [id, change] of changes) if (change.row.span === YEAR_PAGES) changes.delete(id);
+  await db.tailWindows.delete(YEAR_PAGES);
+  return windows.filter((w) => w.span !== YEAR_PAGES);
+}
+
 /** `row` with `change` added (its title by the later visit); null when no visit is left. */
 function merged(row: TailPage | undefined, change: PageChange): TailPage | null {
   const add = change.row;
