@@ -10,7 +10,11 @@ import { cacheSummary, freshTestDb, lastCachedSummary } from '../db/db-test-kit.
 import type { TracksphereDb } from '../db/index.js';
 import { syncConfigItem } from '../settings/index.js';
 import { linkedDevice as device } from '../sync/sync-test-kit.js';
-import { createLinkHandlers as createHandlers, type LinkRuntime } from './link-sync.js';
+import {
+  createLinkHandlers as createHandlers,
+  forgetAllBrowsersSummaries,
+  type LinkRuntime,
+} from './link-sync.js';
 
 const BASE = 'https://tracksphere.example.org';
 const DEVICE = '0190a6f2-0000-7000-8000-00000000000a';
@@ -148,6 +152,19 @@ describe('the summary', () => {
     // Nothing half written: no head without its days.
     expect(await db.summaryRanges.count()).toBe(0);
     expect(await lastCachedSummary(db)).toBeNull();
+  });
+
+  it('does not cache an answer asked for before an unlink or erase and received after it', async () => {
+    let answer: (response: Response) => void = () => undefined;
+    const server = fakeFetch(() => new Promise<Response>((resolve) => (answer = resolve)));
+    const handlers = createLinkHandlers({ fetch: server.fetch, now: () => T0 + 5 });
+    const reply = handlers.getAllBrowsersSummary({ ...RANGE, refresh: true });
+    await vi.waitFor(() => expect(server.calls).toHaveLength(1));
+    await forgetAllBrowsersSummaries(db);
+    answer(Response.json(SUMMARY));
+    expect(await reply).toEqual({ deviceId: DEVICE, cached: null, error: null });
+    expect(await db.summaryRanges.count()).toBe(0);
+    expect(await db.summaryDays.count()).toBe(0);
   });
 
   it('asks with the cached cursor for the days changed since, and merges them day-wise', async () => {

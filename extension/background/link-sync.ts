@@ -40,10 +40,17 @@ export interface LinkRuntime {
 }
 
 /**
+ * How many times this worker forgot the summaries: an answer asked for before a forgetting (an
+ * unlink, an erase) and received after it is shown to no one and not cached.
+ */
+let forgotten = 0;
+
+/**
  * Forgets every cached summary of the linked browsers: after a change of them, an erase, a
  * reset of the credentials; the copies storage.local kept before schema version 10 too.
  */
 export async function forgetAllBrowsersSummaries(db: TracksphereDb): Promise<void> {
+  forgotten += 1;
   await Promise.all([clearCachedSummaries(db), dropStorageLocalSummaries()]);
 }
 
@@ -130,6 +137,7 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
       storageLocalDropped ??= dropStorageLocalSummaries().catch((error) => {
         console.warn('[link-sync] storage.local kept its old summaries', error);
       });
+      const asked = forgotten;
       const [config, entries] = await Promise.all([
         syncConfigItem.getValue(),
         cachedSummaryRanges(db),
@@ -169,6 +177,8 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
         summary = answer;
         mergedInto = null;
       }
+      // Forgotten meanwhile: the answer may count browsers no longer linked, or erased figures.
+      if (forgotten !== asked) return { deviceId, cached: null, error: null };
       const cached = { summary, fetchedAt: rt.now() };
       try {
         await storeCachedSummary(db, cached, (entries, received) =>
