@@ -5,9 +5,9 @@
  * reads the days of the range, so a day of a cached year is 1 row of 365, not all of them.
  *
  * A day's rows are stored as columns (each device id once): a busy year of three browsers
- * (172,000 rows) serializes to 6 MB so where 21 MB as objects, in 8 ms rather than 84 ms and
- * read back in 28 + 40 ms (decoded) rather than 139 ms (V8's serializer, which IndexedDB uses,
- * in node; docs/performance.md).
+ * (171,915 rows) is 6 MB so in V8's serializer where 21 MB as objects, and Chromium's IndexedDB
+ * writes it in 49-51 ms rather than 138-207 ms and reads and decodes it in 51-53 ms rather than
+ * 198-204 ms (docs/performance.md).
  */
 import { Dexie } from 'dexie';
 import type { Summary, SummaryRow } from '#protocol';
