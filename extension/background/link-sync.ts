@@ -20,6 +20,7 @@ import {
   mergeSummary,
   narrowSummary,
   sinceCandidate,
+  supersedes,
   withCachedSummary,
 } from '../stats/summary-cache.js';
 import {
@@ -161,10 +162,10 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
       let answer = await fetchSummary(deps, { ...range, since: base?.summary.cursor });
       if (isError(answer)) return { deviceId, cached: await readShown(), error: answer.code };
       let summary: Summary | null = answer;
-      /** The cached summary merged into the answer: replaced by it (yesterday's year, say). */
+      /** The cached summary the answer replaces once merged into it (yesterday's year, say). */
       let mergedInto: string | null = null;
       if (answer.complete === false) {
-        mergedInto = base?.id ?? null;
+        if (base !== null && supersedes(answer, base.summary)) mergedInto = base.id;
         // Only the cached days the answer's range keeps are merged.
         const cachedBase =
           base === null ? null : (await readCached(db, base, answer.from, answer.to)).summary;

@@ -376,4 +376,34 @@ describe('past ranges through the background', () => {
     const atOnce = await handlers.getAllBrowsersSummary({ ...asked, refresh: false });
     expect(atOnce.cached?.summary.rows).toEqual(got.cached?.summary.rows);
   });
+  it('keeps a cached month after a week read from it with its cursor', async () => {
+    const month = { from: '2026-11-06', to: '2026-12-05', tz: TZ };
+    await cacheSummary(db, {
+      fetchedAt: T0,
+      summary: {
+        ...summary(month.from, month.to, [row('2026-11-10', 5), row('2026-12-01', 7)]),
+        cursor: 'month',
+      },
+    });
+    const urls: string[] = [];
+    const handlers = createLinkHandlers({
+      fetch: async (input) => {
+        urls.push(String(input));
+        return Response.json({
+          ...summary(WEEK.from, WEEK.to, []),
+          cursor: 'week',
+          complete: false,
+          changed: [],
+        });
+      },
+      now: () => T0 + 60_000,
+    });
+    const week = await handlers.getAllBrowsersSummary({ ...WEEK, refresh: true });
+    expect(new URL(urls[0] ?? '').searchParams.get('since')).toBe('month');
+    expect(week.cached?.summary.rows).toEqual([row('2026-12-01', 7)]);
+    // The month is still there for its own view: shown at once, and asked for with its cursor.
+    const again = await handlers.getAllBrowsersSummary({ ...month, refresh: false });
+    expect(again.cached).toMatchObject({ fetchedAt: T0, summary: { cursor: 'month' } });
+    expect(again.cached?.summary.rows).toHaveLength(2);
+  });
 });

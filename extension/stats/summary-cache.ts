@@ -111,6 +111,16 @@ function overlapDays(a: { from: string; to: string }, b: { from: string; to: str
   return to < from ? 0 : Math.round((to - from) / DAY_MS) + 1;
 }
 
+/**
+ * Whether a summary merged from a cached one replaces it: when its range has as many days or
+ * more (today's 12 months for yesterday's, whose one other day no range asks for again); a
+ * narrower one (a week read from a cached month) leaves it.
+ */
+export function supersedes(merged: SummaryRange, base: SummaryRange): boolean {
+  const days = (r: SummaryRange) => Math.round((Date.parse(r.to) - Date.parse(r.from)) / DAY_MS);
+  return merged.tz === base.tz && days(merged) >= days(base);
+}
+
 const deviceSet = (s: Pick<Summary, 'devices'>): string =>
   s.devices
     .map((d) => d.id)
