@@ -265,8 +265,9 @@ async function windowBuilds(): Promise<WindowBuild[]> {
     const build = await recordingsDuring(db, () => rangeRollups(db, range));
     const [hostRows, pageRows] = await Promise.all([
       db.tailRollups.where('[span+domain]').between([span, ''], [span, '\uffff']).count(),
+      // Pages only: the [span+domain+activeMs] index leaves each host's count row out.
       db.tailPages
-        .where('[span+domain+page]')
+        .where('[span+domain+activeMs]')
         .between([span], [span + 1])
         .count(),
     ]);
@@ -293,7 +294,7 @@ async function windowBuilds(): Promise<WindowBuild[]> {
     moveYearPages(db, tailWindowOf(365, yesterday)),
   );
   const yearRows = await db.tailPages
-    .where('[span+domain+page]')
+    .where('[span+domain+activeMs]')
     .between([YEAR_PAGES], [YEAR_PAGES + 1])
     .count();
   const yearMove = await recordingsDuring(db, () => moveYearPages(db, tailWindowOf(365, today)));

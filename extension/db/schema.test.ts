@@ -50,7 +50,7 @@ describe('database schema', () => {
 
     db = openTracksphereDb(name);
     await db.open();
-    expect(db.verno).toBe(10);
+    expect(db.verno).toBe(12);
     // Version 10's summary cache starts empty (storage.local's copy is not carried over).
     expect(await db.summaryRanges.count()).toBe(0);
     expect(await db.summaryDays.count()).toBe(0);

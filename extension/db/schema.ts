@@ -9,7 +9,7 @@ import type { Summary, VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { addDays, localDayOf } from './day.js';
 import { buildMonthRollups, type DaySum, limitSums, type MonthRollup } from './month-rollups.js';
-import type { TailPage } from './tail-pages.js';
+import { countTailPages, type TailPage } from './tail-pages.js';
 import {
   buildTailPages,
   buildTailWindows,
@@ -238,5 +238,11 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   // a row per day. The storage.local copy is not carried over (background/link-sync.ts removes
   // it): it is a cache, the next view asks the server once for what it held.
   db.version(10).stores({ summaryRanges: 'id', summaryDays: '[id+date]' });
+  // Version 12 keeps each host's count of rows in a window's pages (tail-pages.ts's PageCount),
+  // which a site's pages read where they counted the host's rows (thousands for a busy site's
+  // year); the upgrade counts the rows already stored.
+  db.version(12)
+    .stores({})
+    .upgrade((tx) => countTailPages((name) => tx.table(name)));
   return db;
 }

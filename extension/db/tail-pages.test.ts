@@ -1,3 +1,4 @@
+import { Dexie } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sitePagesOf, topSitePages } from '../stats/site-pages.js';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
@@ -5,8 +6,14 @@ import { eraseHistory } from './erase-history.js';
 import { type ImportedVisit, writeImport } from './import-history.js';
 import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
-import type { TracksphereDb } from './schema.js';
-import { pageChanges, YEAR_PAGES, YEAR_PAGES_MAX_CHANGES } from './tail-pages.js';
+import { openTracksphereDb, type TracksphereDb } from './schema.js';
+import {
+  PAGE_COUNT,
+  pageChanges,
+  pageCountsOf,
+  YEAR_PAGES,
+  YEAR_PAGES_MAX_CHANGES,
+} from './tail-pages.js';
 import { pageRollupsIn, topPagesIn, yearPagesMoving } from './visit-queries.js';
 
 let db: TracksphereDb | undefined;
@@ -26,7 +33,9 @@ async function expectWindowsOfPageRollups(d: TracksphereDb): Promise<void> {
     `${r.span} ${r.domain} ${r.page}`;
   const sorted = <T extends { span: number; domain: string; page: string }>(rows: T[]) =>
     rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
-  const want = [...pageChanges(windows, days).values()].map((c) => c.row);
+  const rows = [...pageChanges(windows, days).values()].map((c) => c.row);
+  // And each host's count of its rows in each window (schema version 12).
+  const want = [...rows, ...pageCountsOf(rows)];
   expect(sorted(await d.tailPages.toArray())).toEqual(sorted(want));
 }
 
@@ -150,5 +159,54 @@ describe("the range windows' pages", () => {
     expect(await db.tailWindows.get(30)).toBeDefined();
     await yearTop(db, '2025-01-30');
     await expectWindowsOfPageRollups(db);
+  });
+
+  it("count each host's rows when a version 10 database is upgraded (schema version 12)", async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const v10 = new Dexie(name);
+    v10.version(10).stores({
+      visits: 'id, startedMs, [syncState+startedMs], [domain+startedMs]',
+      dailyRollups: '[day+domain]',
+      meta: 'key',
+      trackerState: 'key',
+      heatRollups: 'day',
+      pageRollups: '[domain+day]',
+      monthRollups: '[month+domain]',
+      daySums: 'day',
+      tailRollups: '[span+domain]',
+      tailWindows: 'span',
+      tailPages: '[span+domain+page], [span+domain+activeMs]',
+      summaryRanges: 'id',
+      summaryDays: '[id+date]',
+    });
+    const row = (domain: string, page: string) => ({
+      span: 30,
+      domain,
+      page,
+      host: domain,
+      path: page.slice(domain.length),
+      activeMs: 1_000,
+      visits: 1,
+      title: null,
+      titleAt: 0,
+    });
+    await v10
+      .table('tailPages')
+      .bulkPut([
+        row('a.example', 'a.example/1'),
+        row('a.example', 'a.example/2'),
+        row('b.example', ''),
+      ]);
+    v10.close();
+    db = openTracksphereDb(name);
+    await db.open();
+    expect(await db.tailPages.get([30, 'a.example', PAGE_COUNT])).toEqual({
+      span: 30,
+      domain: 'a.example',
+      page: PAGE_COUNT,
+      count: 2,
+    });
+    expect(await db.tailPages.get([30, 'b.example', PAGE_COUNT])).toMatchObject({ count: 1 });
+    expect(await db.tailPages.count()).toBe(5);
   });
 });

@@ -1,10 +1,15 @@
 /**
  * A site's top pages over a range window (tail-pages.ts): each host's top rows through the
- * [span+domain+activeMs] index, the count of the rest, and the range's last day from the page
+ * [span+domain+activeMs] index, its kept count of rows, and the range's last day from the page
  * rollups (the window holds all but that day).
  */
-import { Dexie } from 'dexie';
-import { NO_ADDRESS, type TailPage, type TailPageTables } from './tail-pages.js';
+import {
+  NO_ADDRESS,
+  PAGE_COUNT,
+  type PageCount,
+  type TailPage,
+  type TailPageTables,
+} from './tail-pages.js';
 import type { PageRollup } from './visit-rollups.js';
 
 /** What a site's pages over a window's range read: its top pages and how many there are. */
@@ -36,10 +41,10 @@ export async function readTopPages(
           .reverse()
           .limit(limit + 1)
           .toArray(),
-        db.tailPages
-          .where('[span+domain+page]')
-          .between([span, host, Dexie.minKey], [span, host, Dexie.maxKey], true, true)
-          .count(),
+        // The kept count (tail-pages.ts's PageCount), not a count of the host's rows.
+        (db.tailPages.get([span, host, PAGE_COUNT]) as Promise<PageCount | undefined>).then(
+          (row) => row?.count ?? 0,
+        ),
         db.tailPages.get([span, host, NO_ADDRESS]),
         db.pageRollups.get([host, lastDay]),
       ]),
