@@ -36,10 +36,6 @@ export function createApp(deps: ApiDeps): Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(operationsRouter(deps));
-  // The withdrawal page: outside /api/v1 (no CORS), its own CSP (withdraw-page.ts).
-  app.use(withdrawPage());
-
   const openapi = buildOpenApiDocument();
   const api = express.Router();
   api.use(extensionCors(deps.config.corsOrigins));
@@ -57,7 +53,12 @@ export function createApp(deps: ApiDeps): Express {
   api.use('/me/visits', meVisitsRouter(deps, deviceLimit));
   api.use('/me', meLinkRouter(deps, deviceLimit));
   api.use('/me', meRouter(deps, deviceLimit));
+  // /api/v1 before the routers mounted at the root: those take no /api/v1 path, and a device's
+  // request no longer passes through them on its way (docs/performance.md, "Small requests").
   app.use('/api/v1', api);
+  app.use(operationsRouter(deps));
+  // The withdrawal page: outside /api/v1 (no CORS), its own CSP (withdraw-page.ts).
+  app.use(withdrawPage());
 
   app.use(notFound);
   app.use(errorHandler(deps.log));
