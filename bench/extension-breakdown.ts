@@ -1,7 +1,7 @@
 /**
  * Where a finished visit's IndexedDB time goes (BENCH_EXT_BREAKDOWN=1, after the rounds): raw
  * transactions shaped like parts of the visit's, with rows of the seeded history's sizes, each
- * timed in turn with the bare one (bench/extension-page-entry.ts). Rows go under keys of their
+ * timed in turn with the bare one, the variants in round robin (bench/extension-page-entry.ts). Rows go under keys of their
  * own and are deleted after; the visits added stay (without rollups: the bench reads no
  * figures after it).
  */
@@ -52,19 +52,42 @@ export async function breakdown(
   };
   const add = (tx: IDBTransaction): IDBRequest =>
     tx.objectStore('visits').add({ ...visit, id: uuidv7() });
+  const statePut = (tx: IDBTransaction): void => {
+    tx.objectStore('trackerState').put({ ...state, key: KEY });
+  };
+  // The recorder's transaction with every row cached (record-visits.ts), in parts: `leave`
+  // names the parts left out, so each variant below is the whole less one part.
+  type Part = 'state' | 'windows' | 'reads' | 'puts' | 'daily';
+  const shape =
+    (...leave: Part[]) =>
+    (tx: IDBTransaction): void => {
+      const stores = ROLLUPS.filter((s) => !(leave.includes('daily') && s === 'dailyRollups'));
+      if (!leave.includes('state')) statePut(tx);
+      if (!leave.includes('windows')) tx.objectStore('tailWindows').getAll();
+      if (!leave.includes('reads')) {
+        for (const store of stores) tx.objectStore(store).get(rows[store]?.key as IDBValidKey);
+      }
+      add(tx);
+      if (!leave.includes('puts')) {
+        for (const store of stores) tx.objectStore(store).put(rows[store]?.row);
+      }
+    };
   const all = ['visits', ...ROLLUPS, 'trackerState'];
+  const scope = [...all, 'tailWindows'];
   const variants: Record<string, () => Promise<void>> = {
-    'the tracker state put alone': () =>
-      transaction(idb, ['trackerState'], (tx) =>
-        tx.objectStore('trackerState').put({ ...state, key: KEY }),
-      ),
+    'the tracker state put alone': () => transaction(idb, ['trackerState'], statePut),
     'the visit added alone': () => transaction(idb, ['visits'], add),
-    'one round: reads, add, rollups and state put at once (every row cached)': () =>
-      transaction(idb, all, (tx) => {
-        for (const store of ROLLUPS) tx.objectStore(store).get(rows[store]?.key as IDBValidKey);
-        add(tx);
-        puts(tx);
-      }),
+    "the recorder's shape, every row cached: state put, windows read, three reads, add, three puts":
+      () => transaction(idb, scope, shape()),
+    "... in the scope of the recorder's ten stores": () =>
+      transaction(idb, [...scope, 'tailRollups', 'tailPages', 'monthRollups', 'daySums'], shape()),
+    '... without the state put': () => transaction(idb, scope, shape('state')),
+    "... without the windows' read": () => transaction(idb, scope, shape('windows')),
+    '... without the three reads': () => transaction(idb, scope, shape('reads')),
+    '... without the three reads and the windows read': () =>
+      transaction(idb, scope, shape('reads', 'windows')),
+    '... without the three puts': () => transaction(idb, scope, shape('puts')),
+    '... without the daily row (read and put)': () => transaction(idb, scope, shape('daily')),
     'two rounds: reads and add, then the puts (rows not cached)': () =>
       transaction(idb, all, (tx) => {
         let waiting = ROLLUPS.length + 1;
@@ -84,19 +107,32 @@ export async function breakdown(
       syncEnabled: false,
       dayOf: localDayOf,
     });
-  const out: Breakdown = {};
-  for (const [name, run] of Object.entries(variants)) {
-    await run();
-    let ms = 0;
-    let bareMs = 0;
-    for (let i = 1; i <= n; i++) {
+  variants['recordFinishedVisits: one visit (its rows cached), with the state'] = () =>
+    recordFinishedVisits(db, [{ ...(event as VisitEvent), id: uuidv7() }], {
+      syncEnabled: false,
+      dayOf: localDayOf,
+      trackerState: { ...(state as NonNullable<typeof state>), key: KEY },
+    });
+  const runs = Object.entries(variants);
+  const sums = runs.map(() => ({ ms: 0, bareMs: 0 }));
+  for (const [, run] of runs) await run();
+  // Round robin, each variant in turn with a bare transaction: the machine's load at any moment
+  // weighs on every variant alike (timed one after another, they differed by more than their
+  // parts under the shared machine's load).
+  for (let i = 1; i <= n; i++) {
+    for (const [k, [, run]] of runs.entries()) {
+      const sum = sums[k] as { ms: number; bareMs: number };
       const t0 = performance.now();
       await run();
       const t1 = performance.now();
       await bare(i);
-      ms += t1 - t0;
-      bareMs += performance.now() - t1;
+      sum.ms += t1 - t0;
+      sum.bareMs += performance.now() - t1;
     }
+  }
+  const out: Breakdown = {};
+  for (const [k, [name]] of runs.entries()) {
+    const { ms, bareMs } = sums[k] as { ms: number; bareMs: number };
     out[name] = { ms: ms / n, bareMs: bareMs / n, ratio: ms / bareMs };
   }
   await transaction(idb, [...ROLLUPS, 'trackerState'], (tx) => {

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { eraseLocalData } from './erase.js';
 import { eraseHistory } from './erase-history.js';
 import { monthRollupsOf, sumsThrough } from './month-rollups.js';
+import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import { pruneVisits } from './retention.js';
 import { openTracksphereDb, type TracksphereDb } from './schema.js';
@@ -135,6 +136,55 @@ describe('recording with the rows last written held in memory', () => {
     const elsewhere = visit(at(4, 9), '/x', 3_000, 'mail.example');
     await recordFinishedVisits(database(db.name), [elsewhere], off);
     await recordFinishedVisits(db, [elsewhere, first], off);
+    await expectRollupsOfVisits(db);
+    expect(await db.visits.count()).toBe(3);
+  });
+
+  it("leaves the windows' stores out of a visit after their days, and records into a window moved over it meanwhile", async () => {
+    const db = database();
+    await db.open();
+    // No window yet (a new database's are built as of the real today).
+    await db.tailWindows.clear();
+    const idb = db.backendDB();
+    const transaction = idb.transaction.bind(idb);
+    const scopes: string[][] = [];
+    vi.spyOn(idb, 'transaction').mockImplementation((names, mode, options) => {
+      scopes.push(typeof names === 'string' ? [names] : [...names]);
+      return transaction(names, mode, options);
+    });
+    /** The scopes of the recorder's transactions (several when one was tried again). */
+    const recorded = async (...visits: ReturnType<typeof visit>[]): Promise<string[][]> => {
+      scopes.length = 0;
+      await recordFinishedVisits(db, visits, off);
+      return scopes.filter((s) => s.includes('visits') && s.includes('heatRollups'));
+    };
+    const tail = ['tailRollups', 'tailPages', 'monthRollups', 'daySums'];
+    // The first recording on this connection has not read the windows yet: all of them.
+    const first = await recorded(visit(at(12, 9), '/a', 1_000));
+    expect(first).toEqual([expect.arrayContaining(tail)]);
+    // After the windows' last day (none here): four stores fewer.
+    const [narrow, ...more] = await recorded(visit(at(12, 10), '/b', 2_000));
+    expect(more).toEqual([]);
+    for (const store of tail) expect(narrow).not.toContain(store);
+    expect(narrow).toContain('tailWindows');
+    // A range read moves the 30-day window over the 12th, past the recorder's last read of it.
+    await rangeRollups(db, { from: '2024-12-15', to: '2025-01-13' });
+    expect(await db.tailWindows.get(30)).toEqual({
+      span: 30,
+      from: '2024-12-15',
+      through: '2025-01-12',
+    });
+    // Guessed after them, read inside them: recorded again with the windows' stores.
+    const [guessed, again, ...rest] = await recorded(visit(at(12, 11), '/a', 4_000));
+    expect(rest).toEqual([]);
+    expect(guessed).not.toContain('tailRollups');
+    expect(again).toEqual(expect.arrayContaining(tail));
+    expect(await db.tailRollups.get([30, 'docs.example'])).toEqual({
+      span: 30,
+      domain: 'docs.example',
+      activeMs: 7_000,
+      visits: 3,
+    });
     await expectRollupsOfVisits(db);
     expect(await db.visits.count()).toBe(3);
   });

@@ -11,12 +11,25 @@ import { addTailSumsIn, type TailWindow, tailSums } from './tail-rollups.js';
  * day sums (month-rollups.ts): the windows' store is read with every visit (it holds the sums'
  * last day too), the others written when a visit's day is in a window or the sums.
  */
-const TAIL_STORES = [
-  'tailWindows',
-  'tailRollups',
-  'tailPages',
-  ...SUMMED_ROLLUPS.map((k) => k.store),
-];
+const TAIL_STORES = ['tailRollups', 'tailPages', ...SUMMED_ROLLUPS.map((k) => k.store)];
+
+/**
+ * The latest day a row of tailWindows held (a window's or the sums' last) when this connection
+ * last read them. A visit on a later day (today's: every window ends before it) writes none of
+ * TAIL_STORES, so its transaction leaves them out of its scope (four stores fewer to open and
+ * lock per event); its windows' read checks the guess, and a visit on a day a window holds after
+ * all (another writer moved it meanwhile) aborts that transaction and is recorded again with them.
+ */
+const lastThroughs = new WeakMap<IDBDatabase, string>();
+
+/** Thrown inside a transaction opened without TAIL_STORES that turns out to need them. */
+class NeedsTailStores extends Error {}
+
+function latestThrough(windows: readonly TailWindow[]): string {
+  let latest = '';
+  for (const w of windows) if (w.through > latest) latest = w.through;
+  return latest;
+}
 
 import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
 
@@ -119,7 +132,9 @@ function built(
  * built from the row read and the fresh visits only. Requests run in order within the
  * transaction, so each read sees the row as it was before it, and nothing commits before the
  * last answer: the figures are exact whatever the cache holds. With every row cached, the
- * transaction is one round trip, as a bare one is; otherwise two.
+ * transaction is one round trip, as a bare one is; otherwise two. A visit on a day after every
+ * range window's (today's) leaves the windows' and sums' stores out of the transaction's scope
+ * (`lastThroughs` above).
  * Being its own transaction, it must not be awaited inside a Dexie transaction on the same
  * tables (the two would wait for each other).
  *
@@ -155,112 +170,135 @@ export async function recordFinishedVisits(
   const cache = rowCacheOf(db);
   // Open already (the usual case): no await, so the transaction starts in this task.
   const idb = db.isOpen() ? db.backendDB() : await backend(db);
-  await new Promise<void>((resolve, reject) => {
-    // A state-only save leaves the visit stores out of its scope: it need not wait for readers.
-    const scope =
-      unique.length > 0 ? ['visits', ...RECORDED_ROLLUPS.map((k) => k.store), ...TAIL_STORES] : [];
-    if (state !== undefined) scope.push('trackerState');
-    const tx = idb.transaction(scope, 'readwrite', { durability: 'relaxed' });
-    let failure: unknown;
-    tx.oncomplete = () => {
-      for (const row of rows.values()) remember(cache, row.id, row.after);
-      resolve();
-    };
-    tx.onabort = () => {
-      // Whether any of it landed elsewhere is unknown: the rows are read again next time.
-      for (const row of rows.values()) cache.delete(row.id);
-      reject(failure ?? tx.error ?? new Error('visit transaction aborted'));
-    };
-    const fail = (error: unknown): void => {
-      failure ??= error;
-      try {
-        tx.abort();
-      } catch {
-        // Already finished or aborting: onabort reports `failure`.
+  const known = lastThroughs.get(idb);
+  const attempt = (narrow: boolean): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      for (const row of rows.values()) {
+        row.before = undefined;
+        row.guessedFrom = undefined;
+        row.after = undefined;
       }
-    };
-    try {
-      if (state !== undefined) tx.objectStore('trackerState').put(state);
-      if (unique.length === 0) return;
-      const fresh = unique.map(() => false);
-      let waiting = unique.length + rows.size + 1;
-      let windows: TailWindow[] = [];
-
-      const settle = (): void => {
-        const allFresh = fresh.every(Boolean);
-        for (const row of rows.values()) {
-          const guessRight =
-            row.guessedFrom !== undefined && allFresh && equal(row.before, row.guessedFrom);
-          if (guessRight) continue;
-          row.after = built(row, row.before, unique, days, (i) => fresh[i] === true);
-          const store = tx.objectStore(row.kind.store);
-          if (row.after !== undefined) store.put(row.after);
-          // Guessed wrong on a row that does not exist (its visits were all stored already).
-          else if (row.guessedFrom !== undefined) store.delete(row.key);
-        }
-        // A range window holding a fresh visit's day (one started before its last midnight).
-        const added = unique.flatMap((v, i) =>
-          fresh[i]
-            ? [{ day: days[i] as string, domain: v.domain, activeMs: v.activeMs, visits: 1 }]
-            : [],
-        );
-        addTailSumsIn(tx, tailSums(windows, added));
-        addSumsIn(tx, sumsThrough(windows), added);
-        addTailPagesIn(
-          tx,
-          windows,
-          unique.flatMap((visit, i) => (fresh[i] ? [{ visit, day: days[i] as string }] : [])),
-        );
+      // A state-only save leaves the visit stores out of its scope: it need not wait for readers.
+      const scope =
+        unique.length > 0 ? ['visits', ...RECORDED_ROLLUPS.map((k) => k.store), 'tailWindows'] : [];
+      if (unique.length > 0 && !narrow) scope.push(...TAIL_STORES);
+      if (state !== undefined) scope.push('trackerState');
+      const tx = idb.transaction(scope, 'readwrite', { durability: 'relaxed' });
+      let failure: unknown;
+      tx.oncomplete = () => {
+        for (const row of rows.values()) remember(cache, row.id, row.after);
+        resolve();
       };
-      const answered = (): void => {
-        waiting -= 1;
-        if (waiting > 0) return;
+      tx.onabort = () => {
+        // Whether any of it landed elsewhere is unknown: the rows are read again next time.
+        for (const row of rows.values()) cache.delete(row.id);
+        reject(failure ?? tx.error ?? new Error('visit transaction aborted'));
+      };
+      const fail = (error: unknown): void => {
+        failure ??= error;
         try {
-          settle();
-        } catch (error) {
-          fail(error);
+          tx.abort();
+        } catch {
+          // Already finished or aborting: onabort reports `failure`.
         }
       };
+      try {
+        if (state !== undefined) tx.objectStore('trackerState').put(state);
+        if (unique.length === 0) return;
+        const fresh = unique.map(() => false);
+        let waiting = unique.length + rows.size + 1;
+        let windows: TailWindow[] = [];
 
-      // The reads first: requests run in order, so each sees the row before this transaction.
-      const windowsRead = tx.objectStore('tailWindows').getAll();
-      windowsRead.onsuccess = () => {
-        windows = windowsRead.result as TailWindow[];
-        answered();
-      };
-      for (const row of rows.values()) {
-        const request = tx.objectStore(row.kind.store).get(row.key);
-        request.onsuccess = () => {
-          row.before = request.result;
+        const settle = (): void => {
+          const allFresh = fresh.every(Boolean);
+          for (const row of rows.values()) {
+            const guessRight =
+              row.guessedFrom !== undefined && allFresh && equal(row.before, row.guessedFrom);
+            if (guessRight) continue;
+            row.after = built(row, row.before, unique, days, (i) => fresh[i] === true);
+            const store = tx.objectStore(row.kind.store);
+            if (row.after !== undefined) store.put(row.after);
+            // Guessed wrong on a row that does not exist (its visits were all stored already).
+            else if (row.guessedFrom !== undefined) store.delete(row.key);
+          }
+          // A range window holding a fresh visit's day (one started before its last midnight).
+          const added = unique.flatMap((v, i) =>
+            fresh[i]
+              ? [{ day: days[i] as string, domain: v.domain, activeMs: v.activeMs, visits: 1 }]
+              : [],
+          );
+          // Opened without them: the windows' read found every visit after their last days.
+          if (narrow) return;
+          addTailSumsIn(tx, tailSums(windows, added));
+          addSumsIn(tx, sumsThrough(windows), added);
+          addTailPagesIn(
+            tx,
+            windows,
+            unique.flatMap((visit, i) => (fresh[i] ? [{ visit, day: days[i] as string }] : [])),
+          );
+        };
+        const answered = (): void => {
+          waiting -= 1;
+          if (waiting > 0) return;
+          try {
+            settle();
+          } catch (error) {
+            fail(error);
+          }
+        };
+
+        // The reads first: requests run in order, so each sees the row before this transaction.
+        const windowsRead = tx.objectStore('tailWindows').getAll();
+        windowsRead.onsuccess = () => {
+          windows = windowsRead.result as TailWindow[];
+          const through = latestThrough(windows);
+          lastThroughs.set(idb, through);
+          if (narrow && days.some((day) => day <= through)) {
+            fail(new NeedsTailStores());
+            return;
+          }
           answered();
         };
+        for (const row of rows.values()) {
+          const request = tx.objectStore(row.kind.store).get(row.key);
+          request.onsuccess = () => {
+            row.before = request.result;
+            answered();
+          };
+        }
+        const visitStore = tx.objectStore('visits');
+        unique.forEach((visit, i) => {
+          const request = visitStore.add(visit);
+          request.onsuccess = () => {
+            fresh[i] = true;
+            answered();
+          };
+          request.onerror = (event) => {
+            // Any other error aborts the transaction (and rejects with it).
+            if (request.error?.name !== 'ConstraintError') return;
+            // Already stored: keep it as it is, and keep the transaction going.
+            event.preventDefault();
+            event.stopPropagation();
+            answered();
+          };
+        });
+        // The guesses: each cached row with every visit added, put now.
+        for (const row of rows.values()) {
+          const cached = cache.get(row.id);
+          if (cached === undefined) continue;
+          row.guessedFrom = cached;
+          row.after = built(row, cached, unique, days, () => true);
+          tx.objectStore(row.kind.store).put(row.after);
+        }
+      } catch (error) {
+        fail(error);
       }
-      const visitStore = tx.objectStore('visits');
-      unique.forEach((visit, i) => {
-        const request = visitStore.add(visit);
-        request.onsuccess = () => {
-          fresh[i] = true;
-          answered();
-        };
-        request.onerror = (event) => {
-          // Any other error aborts the transaction (and rejects with it).
-          if (request.error?.name !== 'ConstraintError') return;
-          // Already stored: keep it as it is, and keep the transaction going.
-          event.preventDefault();
-          event.stopPropagation();
-          answered();
-        };
-      });
-      // The guesses: each cached row with every visit added, put now.
-      for (const row of rows.values()) {
-        const cached = cache.get(row.id);
-        if (cached === undefined) continue;
-        row.guessedFrom = cached;
-        row.after = built(row, cached, unique, days, () => true);
-        tx.objectStore(row.kind.store).put(row.after);
-      }
-    } catch (error) {
-      fail(error);
-    }
-  });
+    });
+  const narrow = known !== undefined && unique.length > 0 && days.every((day) => day > known);
+  try {
+    await attempt(narrow);
+  } catch (error) {
+    if (!(error instanceof NeedsTailStores)) throw error;
+    await attempt(false);
+  }
 }
