@@ -4,13 +4,17 @@
  * function runs inside its caller's transaction, which must include heatRollups,
  * pageRollups, tailWindows and tailPages (the windows' pages, tail-pages.ts); recordFinishedVisits does the same on its own IndexedDB transaction.
  */
+
+import type { Table } from 'dexie';
 import type { DayOf } from './day.js';
 import type { TracksphereDb } from './schema.js';
 import {
   applyPageChanges,
-  dropYearIfLarge,
+  type PageChange,
   type PageRollupChange,
   pageChanges,
+  type TailWindow,
+  YEAR_PAGES,
 } from './tail-pages.js';
 import {
   addToPages,
@@ -119,4 +123,31 @@ export async function removeVisitRollups(
     db,
     [...pageKeys.keys()].map((key, i) => ({ before: before[i], after: rebuilt.get(key) })),
   );
+}
+
+/**
+ * Changes to the year's pages past which they are dropped rather than changed: about two days'
+ * rows of the bench's busy year (a day's move writes ~1,100). An import of a year, or the erase
+ * of a busy site, would otherwise write a row per page in its own transactions (tens of
+ * seconds for ~200,000); dropped, the next site's pages view builds them in the background.
+ */
+export const YEAR_PAGES_MAX_CHANGES = 2_000;
+
+/**
+ * `changes` (pageChanges') without the year's pages' when they are more than
+ * YEAR_PAGES_MAX_CHANGES: the year's window is then dropped, inside the caller's transaction
+ * (its tailWindows row: a window without one is neither read nor kept, and its rows are deleted
+ * when it is built again). Answers the windows left.
+ */
+export async function dropYearIfLarge(
+  db: { tailWindows: Table<TailWindow, number> },
+  windows: readonly TailWindow[],
+  changes: Map<string, PageChange>,
+): Promise<TailWindow[]> {
+  let year = 0;
+  for (const change of changes.values()) if (change.row.span === YEAR_PAGES) year += 1;
+  if (year <= YEAR_PAGES_MAX_CHANGES) return [...windows];
+  for (const [id, change] of changes) if (change.row.span === YEAR_PAGES) changes.delete(id);
+  await db.tailWindows.delete(YEAR_PAGES);
+  return windows.filter((w) => w.span !== YEAR_PAGES);
 }

@@ -9,7 +9,8 @@ import type { Summary, VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { addDays, localDayOf } from './day.js';
 import { buildMonthRollups, type DaySum, limitSums, type MonthRollup } from './month-rollups.js';
-import { countTailPages, type TailPage } from './tail-pages.js';
+import { countTailPages } from './page-counts.js';
+import type { TailPage } from './tail-pages.js';
 import {
   buildTailPages,
   buildTailWindows,

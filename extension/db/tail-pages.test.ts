@@ -4,16 +4,12 @@ import { sitePagesOf, topSitePages } from '../stats/site-pages.js';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { eraseHistory } from './erase-history.js';
 import { type ImportedVisit, writeImport } from './import-history.js';
+import { PAGE_COUNT, pageCountsOf } from './page-counts.js';
 import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
+import { YEAR_PAGES_MAX_CHANGES } from './rollup-upkeep.js';
 import { openTracksphereDb, type TracksphereDb } from './schema.js';
-import {
-  PAGE_COUNT,
-  pageChanges,
-  pageCountsOf,
-  YEAR_PAGES,
-  YEAR_PAGES_MAX_CHANGES,
-} from './tail-pages.js';
+import { pageChanges, YEAR_PAGES } from './tail-pages.js';
 import { pageRollupsIn, topPagesIn, yearPagesMoving } from './visit-queries.js';
 
 let db: TracksphereDb | undefined;

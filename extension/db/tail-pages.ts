@@ -1,17 +1,16 @@
 /**
- * Each host's pages over the 30-day range window (tail-rollups.ts: the latest 30 days but their
- * last day), a row per host and page (schema version 8). A site's pages over that range read its top pages through the [span+domain+activeMs] index, the count of the
- * rest, and the last day's page rollups, where they read every page of every day of the range.
- *
- * The rows are the sums of the page rollups (visit-rollups.ts) of the window's days, kept with
- * them wherever those change, in the same transaction: the recorder adds a visit that started
- * on a day inside a window (before its last midnight; record-visits.ts), import adds its visits
- * (rollup-upkeep.ts), erase and retention take the changed host-days' differences out, and the
- * window's move (tail-rollups.ts) takes out the days that left and adds those that entered. A
- * page's title is its latest titled visit's: when the visit that gave it is taken out, the title
- * is found again among the page's days in the window.
+ * Each host's pages over a window's days (schema version 8): the 30-day range window's
+ * (tail-rollups.ts: the latest 30 days but their last day) and the year's (YEAR_PAGES), a row per
+ * window, host and page, and a count row per window and host (page-counts.ts). A site's pages over
+ * such a range read its top pages through the [span+domain+activeMs] index, the count, and the
+ * last day's page rollups. The rows are the sums of the window's days' page rollups
+ * (visit-rollups.ts), kept with them in the same transaction wherever those change: recording (a
+ * visit started on a day inside a window; record-visits.ts), import, erase and retention
+ * (rollup-upkeep.ts) and the window's moves. A page's title is its latest titled visit's: when
+ * the visit that gave it is taken out, it is found again among the page's days in the window.
  */
 import type { Table } from 'dexie';
+import { addCounts, addCountsIn, type CountTable, pageCountsOf } from './page-counts.js';
 import { addToPages, emptyPages, type PageRollup, type RollupVisit } from './visit-rollups.js';
 
 /** A range window's days (tail-rollups.ts's TailWindow; not imported: a cycle). */
@@ -25,76 +24,14 @@ export interface TailWindow {
 export const NO_ADDRESS = '';
 
 /**
- * The key (in tailWindows and tailPages) of the 12-month range's pages: a window of its own, apart
- * from the 12-month window of host rows (365), moved only by a site's pages view, in the
- * background (visit-queries.ts): a busy year has about 200,000 pages (every address its own row),
- * which took 78-90 s to write in one read-write transaction (the version 8 upgrade, or the
- * 12-month range view's first build of its window, holding the recorder and the popup that long).
- * Built a day a step, no range view waits for them, and a recording waits for one step.
+ * The key (in tailWindows and tailPages) of the 12-month range's pages: a window apart from the
+ * 12-month host window (365), moved by a site's pages view in the background, a day a step
+ * (visit-queries.ts): a busy year's ~200,000 page rows took 78-90 s to write in one transaction.
  */
 export const YEAR_PAGES = -365;
 
 /** The windows whose pages are kept: the 30-day range window and the year's pages. */
 export const PAGE_SPANS: readonly number[] = [30, YEAR_PAGES];
-
-/**
- * The page key of a host's row count in a window (PageCount): no page has it (a page's key
- * starts with its host, NO_ADDRESS is empty). The view's "first 100 of N pages" reads it, where
- * counting the host's rows read every one (~16-19 ms for 6,000 in the bench's Chromium).
- */
-export const PAGE_COUNT = '\u0001';
-
-/**
- * How many rows (pages, and the one without an address) a host has in a window, kept in
- * tailPages beside them with every row added or deleted. It has no activeMs, so the
- * [span+domain+activeMs] index leaves it out.
- */
-export interface PageCount {
-  span: number;
-  domain: string;
-  page: typeof PAGE_COUNT;
-  count: number;
-}
-
-type CountTable = Table<PageCount, [number, string, string]>;
-
-/** The count rows of `rows` (a window's page rows), a row per window and host. */
-export function pageCountsOf(rows: Iterable<{ span: number; domain: string }>): PageCount[] {
-  const counts = new Map<string, PageCount>();
-  for (const r of rows) {
-    const key = `${r.span}\u0000${r.domain}`;
-    const row = counts.get(key) ?? { span: r.span, domain: r.domain, page: PAGE_COUNT, count: 0 };
-    row.count += 1;
-    counts.set(key, row);
-  }
-  return [...counts.values()];
-}
-
-/** Schema version 12's upgrade: the count rows of the windows' pages already stored. */
-export async function countTailPages(tables: (name: string) => Table): Promise<void> {
-  const table = tables('tailPages') as unknown as CountTable;
-  const keys = await table.toCollection().primaryKeys();
-  const rows = keys.flatMap(([span, domain, page]) =>
-    page === PAGE_COUNT ? [] : [{ span, domain }],
-  );
-  await table.bulkPut(pageCountsOf(rows));
-}
-
-/** Adds `deltas` (rows gained, negative: lost, per window and host) to the count rows. */
-async function addCounts(db: TailPageTables, deltas: readonly PageCount[]): Promise<void> {
-  const changed = deltas.filter((d) => d.count !== 0);
-  if (changed.length === 0) return;
-  const table = db.tailPages as unknown as CountTable;
-  const rows = await table.bulkGet(changed.map((d) => [d.span, d.domain, PAGE_COUNT]));
-  const put: PageCount[] = [];
-  const gone: [number, string, string][] = [];
-  changed.forEach((d, i) => {
-    const count = (rows[i]?.count ?? 0) + d.count;
-    if (count > 0) put.push({ ...d, count });
-    else gone.push([d.span, d.domain, PAGE_COUNT]);
-  });
-  await Promise.all([table.bulkDelete(gone), table.bulkPut(put)]);
-}
 
 export interface TailPage {
   span: number;
@@ -116,7 +53,7 @@ export interface TailPageTables {
 }
 
 /** Signed sums for one window's page, with the title an added visit brings. */
-interface PageChange {
+export interface PageChange {
   row: TailPage;
   /** The titleAt of titles taken out: the row's title goes if it is one of them. */
   lost: number[];
@@ -201,33 +138,6 @@ export function pageChanges(
   return out;
 }
 
-/**
- * Changes to the year's pages past which they are dropped rather than changed: about two days'
- * rows of the bench's busy year (a day's move writes ~1,100). An import of a year, or the erase
- * of a busy site, would otherwise write a row per page in its own transactions (tens of
- * seconds for ~200,000); dropped, the next site's pages view builds them in the background.
- */
-export const YEAR_PAGES_MAX_CHANGES = 2_000;
-
-/**
- * `changes` (pageChanges') without the year's pages' when they are more than
- * YEAR_PAGES_MAX_CHANGES: the year's window is then dropped, inside the caller's transaction
- * (its tailWindows row: a window without one is neither read nor kept, and its rows are deleted
- * when it is built again). Answers the windows left.
- */
-export async function dropYearIfLarge(
-  db: { tailWindows: Table<TailWindow, number> },
-  windows: readonly TailWindow[],
-  changes: Map<string, PageChange>,
-): Promise<TailWindow[]> {
-  let year = 0;
-  for (const change of changes.values()) if (change.row.span === YEAR_PAGES) year += 1;
-  if (year <= YEAR_PAGES_MAX_CHANGES) return [...windows];
-  for (const [id, change] of changes) if (change.row.span === YEAR_PAGES) changes.delete(id);
-  await db.tailWindows.delete(YEAR_PAGES);
-  return windows.filter((w) => w.span !== YEAR_PAGES);
-}
-
 /** `row` with `change` added (its title by the later visit); null when no visit is left. */
 function merged(row: TailPage | undefined, change: PageChange): TailPage | null {
   const add = change.row;
@@ -279,7 +189,7 @@ export async function applyPageChanges(
   await Promise.all([
     db.tailPages.bulkDelete(gone),
     db.tailPages.bulkPut(put),
-    addCounts(db, [...pageCountsOf(added), ...lost]),
+    addCounts(db.tailPages as unknown as CountTable, [...pageCountsOf(added), ...lost]),
   ]);
 }
 
@@ -347,16 +257,6 @@ export function addTailPagesIn(
   // order: a count's get then follows every put before it).
   const fresh: TailPage[] = [];
   let waiting = changes.length;
-  const count = (): void => {
-    for (const c of pageCountsOf(fresh)) {
-      const key = [c.span, c.domain, PAGE_COUNT];
-      const request = store.get(key);
-      request.onsuccess = () => {
-        const row = request.result as PageCount | undefined;
-        store.put({ ...c, count: (row?.count ?? 0) + c.count });
-      };
-    }
-  };
   for (const change of changes) {
     const key = [change.row.span, change.row.domain, change.row.page];
     const request = store.get(key);
@@ -368,7 +268,7 @@ export function addTailPagesIn(
         if (row === undefined) fresh.push(next);
       }
       waiting -= 1;
-      if (waiting === 0) count();
+      if (waiting === 0) addCountsIn(store, fresh);
     };
   }
 }

@@ -3,13 +3,8 @@
  * [span+domain+activeMs] index, its kept count of rows, and the range's last day from the page
  * rollups (the window holds all but that day).
  */
-import {
-  NO_ADDRESS,
-  PAGE_COUNT,
-  type PageCount,
-  type TailPage,
-  type TailPageTables,
-} from './tail-pages.js';
+import { PAGE_COUNT, type PageCount } from './page-counts.js';
+import { NO_ADDRESS, type TailPage, type TailPageTables } from './tail-pages.js';
 import type { PageRollup } from './visit-rollups.js';
 
 /** What a site's pages over a window's range read: its top pages and how many there are. */

@@ -7,11 +7,12 @@ import { eraseLocalData } from './erase.js';
 import { eraseHistory } from './erase-history.js';
 import { type ImportedVisit, writeImport } from './import-history.js';
 import { monthRollupsOf, sumsThrough } from './month-rollups.js';
+import { pageCountsOf } from './page-counts.js';
 import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import { pruneVisits } from './retention.js';
 import { openTracksphereDb, type StoredVisit, type TracksphereDb } from './schema.js';
-import { pageChanges, pageCountsOf } from './tail-pages.js';
+import { pageChanges } from './tail-pages.js';
 import { tailSums } from './tail-rollups.js';
 import { quarterShares, rollupsOf } from './visit-rollups.js';
 
