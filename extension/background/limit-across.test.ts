@@ -134,15 +134,15 @@ describe('limits counting all linked browsers', () => {
     // browser's pending 1; yesterday's 50 do not count. other.net counts this browser only.
     expect(await used()).toEqual({ 'example.com': 8 * MIN, 'other.net': 0 });
 
-    // Without a summary of today as the last one (another zone's, or none) the limit counts
-    // this browser's time.
+    // A newer summary of another range (another zone's: a page's) does not hide today's.
     const stored = await lastCachedSummary(h.db);
     if (stored === null) throw new Error('no summary');
     await cacheSummary(h.db, {
       fetchedAt: stored.fetchedAt + 1,
       summary: { ...stored.summary, tz: 'Asia/Tokyo' },
     });
-    expect(await used()).toEqual({ 'example.com': 2 * MIN, 'other.net': 0 });
+    expect(await used()).toEqual({ 'example.com': 8 * MIN, 'other.net': 0 });
+    // Without a summary of today the limit counts this browser's time.
     await clearCachedSummaries(h.db);
     expect(await used()).toEqual({ 'example.com': 2 * MIN, 'other.net': 0 });
 

@@ -12,7 +12,8 @@ import {
 import type { SummaryRange } from '../messaging/protocol.js';
 import { syncConfigItem } from '../settings/storage-items.js';
 import { allBrowsersDay, summaryMark, unacknowledgedRows } from '../stats/all-browsers.js';
-import { createLinkHandlers, summaryCovers } from './link-sync.js';
+import { cachedSummaryFor } from '../stats/summary-cache.js';
+import { createLinkHandlers } from './link-sync.js';
 
 export interface AcrossDeps {
   db: TracksphereDb;
@@ -43,22 +44,25 @@ export async function acrossBrowsers(
   today: string,
   dayOf: DayOf,
 ): Promise<{ rows: DailyRollup[] | null; due: boolean }> {
-  const [entries, config] = await Promise.all([
-    cachedSummaryRanges(deps.db),
-    syncConfigItem.getValue(),
-  ]);
-  // The last summary received, whatever its range (today's, asked for below, or a page's).
-  const last = entries.reduce<(typeof entries)[number] | null>(
-    (a, e) => (a === null || e.fetchedAt > a.fetchedAt ? e : a),
-    null,
-  );
+  const config = await syncConfigItem.getValue();
   const range = todayRange(deps, today);
-  const head = last !== null && summaryCovers(last, range) ? last : null;
-  const due =
-    config.token !== null && (head === null || deps.now() - head.fetchedAt >= SUMMARY_REFRESH_MS);
-  if (head === null) return { rows: null, due };
-  // Today's rows alone: a cached year is 365 days of them.
-  const rows = await cachedSummaryRows(deps.db, head.id, today, today);
+  // The head and its rows in one transaction: a store meanwhile cannot drop or replace them.
+  const read = await deps.db.transaction(
+    'r',
+    deps.db.summaryRanges,
+    deps.db.summaryDays,
+    async () => {
+      // The newest summary covering today: today's (asked for below) or a page's longer range; a
+      // newer one of another range (a past month viewed) does not hide it.
+      const head = cachedSummaryFor(await cachedSummaryRanges(deps.db), range, deps.now());
+      if (head === null) return null;
+      return { head, rows: await cachedSummaryRows(deps.db, head.id, today, today) };
+    },
+  );
+  if (config.token === null) return { rows: null, due: false };
+  const due = read === null || deps.now() - read.head.fetchedAt >= SUMMARY_REFRESH_MS;
+  if (read === null) return { rows: null, due };
+  const { head, rows } = read;
   const cached = {
     summary: { ...head.summary, from: today, to: today, rows },
     fetchedAt: head.fetchedAt,

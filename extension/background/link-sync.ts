@@ -55,15 +55,22 @@ export async function forgetAllBrowsersSummaries(db: TracksphereDb): Promise<voi
   await Promise.all([clearCachedSummaries(db), dropStorageLocalSummaries()]);
 }
 
-/** The cached summary's rows from `from` to `to`, under its own head. */
+/**
+ * The cached summary's rows from `from` to `to`, under its own head, read in one transaction with
+ * the head: null when the entry was replaced or dropped since `entry` was read.
+ */
 async function readCached(
   db: TracksphereDb,
   entry: CachedSummaryRange,
   from: string,
   to: string,
-): Promise<CachedRangeSummary> {
-  const rows = await cachedSummaryRows(db, entry.id, from, to);
-  return { summary: { ...entry.summary, rows }, fetchedAt: entry.fetchedAt };
+): Promise<CachedRangeSummary | null> {
+  return db.transaction('r', db.summaryRanges, db.summaryDays, async () => {
+    const head = await db.summaryRanges.get(entry.id);
+    if (head === undefined || head.fetchedAt !== entry.fetchedAt) return null;
+    const rows = await cachedSummaryRows(db, entry.id, from, to);
+    return { summary: { ...head.summary, rows }, fetchedAt: head.fetchedAt };
+  });
 }
 
 function isError(value: object): value is ApiError {
@@ -89,16 +96,6 @@ export interface LinkHandlers {
   getLinkState(): Promise<LinkState>;
   unlink(data: { deviceId?: string }): Promise<LinkState>;
   getAllBrowsersSummary(data: SummaryRange & { refresh: boolean }): Promise<AllBrowsersReply>;
-}
-
-/** Whether the cached summary answers the range: the same zone, and its days cover it. */
-export function summaryCovers(
-  cached: { summary: SummaryRange } | null,
-  range: SummaryRange,
-): boolean {
-  if (cached === null) return false;
-  const { summary } = cached;
-  return summary.tz === range.tz && summary.from <= range.from && summary.to >= range.to;
 }
 
 export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
@@ -148,11 +145,17 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
       // The newest summary covering the range, read for the range's days alone.
       const shown = cachedSummaryFor(entries, range, rt.now());
       const readShown = async (): Promise<CachedRangeSummary | null> => {
-        if (shown === null) return null;
-        const { summary, fetchedAt } = await readCached(db, shown, range.from, range.to);
-        return { summary: narrowSummary(summary, range), fetchedAt };
+        if (shown === null || forgotten !== asked) return null;
+        const read = await readCached(db, shown, range.from, range.to);
+        if (read === null) return null;
+        return { summary: narrowSummary(read.summary, range), fetchedAt: read.fetchedAt };
       };
-      if (!refresh || config.serverUrl === null || config.token === null) {
+      // Credentials forgotten (a clearing that did not finish): nothing of the others is shown.
+      if (config.token === null) {
+        if (entries.length > 0) await forgetAllBrowsersSummaries(db);
+        return { deviceId, cached: null, error: null };
+      }
+      if (!refresh || config.serverUrl === null) {
         return { deviceId, cached: await readShown(), error: null };
       }
       // A cached answer of this range, or of the one overlapping it most (yesterday's year, say),
@@ -168,8 +171,8 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
         if (base !== null && supersedes(answer, base.summary)) mergedInto = base.id;
         // Only the cached days the answer's range keeps are merged.
         const cachedBase =
-          base === null ? null : (await readCached(db, base, answer.from, answer.to)).summary;
-        summary = mergeSummary(cachedBase, answer);
+          base === null ? null : (await readCached(db, base, answer.from, answer.to))?.summary;
+        summary = cachedBase === undefined ? null : mergeSummary(cachedBase, answer);
       }
       if (summary === null) {
         // An incremental answer for a cache this one is not (never expected): the whole range.

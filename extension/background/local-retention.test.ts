@@ -1,8 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { browser } from 'wxt/browser';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { VisitEvent } from '#protocol';
-import { openTracksphereDb, recordFinishedVisits } from '../db/index.js';
+import type { Summary, VisitEvent } from '#protocol';
+import { cacheSummary } from '../db/db-test-kit.js';
+import { cachedSummaryRanges, openTracksphereDb, recordFinishedVisits } from '../db/index.js';
 import { retentionDaysItem, syncConfigItem } from '../settings/index.js';
+import { linkedDevice } from '../sync/sync-test-kit.js';
 import { createLocalRetention } from './local-retention.js';
 
 const NOW = Date.parse('2026-06-15T12:00:00.000Z');
@@ -51,5 +54,29 @@ describe('local retention', () => {
     await syncConfigItem.setValue({ enabled: false, serverUrl: null, deviceId: null, token: null });
     expect(await createLocalRetention(db, () => NOW)()).toBe(1);
     expect(await db.visits.count()).toBe(1);
+  });
+
+  it("drops the other browsers' summaries once older than 30 days, and storage.local's old ones", async () => {
+    const db = openTracksphereDb(`retention-${Math.random()}`);
+    const other = '0190a6f2-0000-7000-8000-00000000000b';
+    const summary = (from: string): Summary => ({
+      from,
+      to: from,
+      tz: 'UTC',
+      generatedAt: new Date(NOW).toISOString(),
+      devices: [linkedDevice(other, false)],
+      cursor: 'c',
+      complete: true,
+      rows: [{ date: from, domain: 'secret.example', deviceId: other, activeMs: 1, visits: 1 }],
+    });
+    await cacheSummary(db, { summary: summary('2026-05-01'), fetchedAt: NOW - 31 * DAY });
+    await cacheSummary(db, { summary: summary('2026-05-20'), fetchedAt: NOW - 29 * DAY });
+    // Where a version before the database's cache kept the last summary.
+    await browser.storage.local.set({ allBrowsersSummary: { summary: summary('2026-04-01') } });
+
+    await createLocalRetention(db, () => NOW)();
+    expect((await cachedSummaryRanges(db)).map((e) => e.summary.from)).toEqual(['2026-05-20']);
+    expect(await db.summaryDays.count()).toBe(1);
+    expect(await browser.storage.local.get('allBrowsersSummary')).toEqual({});
   });
 });

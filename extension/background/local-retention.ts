@@ -1,10 +1,13 @@
-import { pruneVisits, type TracksphereDb } from '../db/index.js';
-import { retentionDaysItem, syncConfigItem } from '../settings/index.js';
+import { dropCachedSummariesBefore, pruneVisits, type TracksphereDb } from '../db/index.js';
+import { dropStorageLocalSummaries, retentionDaysItem, syncConfigItem } from '../settings/index.js';
+import { SUMMARY_CACHE_MAX_AGE_MS } from '../stats/summary-cache.js';
 
 /**
  * Local retention: raw visits older than the person's setting go (never one
- * still waiting to be sent while sync is on); the daily rollups stay. Run on
- * the periodic sync alarm, so it costs no extra wake-up.
+ * still waiting to be sent while sync is on); the daily rollups stay. The other
+ * browsers' cached summaries go once older than SUMMARY_CACHE_MAX_AGE_MS, whether
+ * or not a new one comes, and so do the summaries an earlier version kept in
+ * storage.local. Run on the periodic sync alarm, so it costs no extra wake-up.
  */
 export function createLocalRetention(
   db: TracksphereDb,
@@ -15,6 +18,11 @@ export function createLocalRetention(
       retentionDaysItem.getValue(),
       syncConfigItem.getValue(),
     ]);
-    return pruneVisits(db, { now: now(), retentionDays, syncEnabled: sync.enabled });
+    const at = now();
+    await Promise.all([
+      dropCachedSummariesBefore(db, at - SUMMARY_CACHE_MAX_AGE_MS),
+      dropStorageLocalSummaries(),
+    ]);
+    return pruneVisits(db, { now: at, retentionDays, syncEnabled: sync.enabled });
   };
 }

@@ -103,6 +103,9 @@ export async function forgetCredentials(
   db: TracksphereDb,
   serverUrl: string | null,
 ): Promise<void> {
+  // The others' figures go before the token: a worker stopped between leaves the token (and a
+  // retry), not figures no clearing will reach.
+  await forgetAllBrowsersSummaries(db);
   await resetSyncState(db);
   const config: SyncConfig = {
     enabled: false,
@@ -112,11 +115,7 @@ export async function forgetCredentials(
     withdrawalSecret: null,
     stopped: null,
   };
-  await Promise.all([
-    syncConfigItem.setValue(config),
-    studyInfoItem.setValue(null),
-    forgetAllBrowsersSummaries(db),
-  ]);
+  await Promise.all([syncConfigItem.setValue(config), studyInfoItem.setValue(null)]);
   await applyUninstallUrl(config).catch(console.error);
 }
 

@@ -60,6 +60,7 @@ export {
   cachedSummaryRanges,
   cachedSummaryRows,
   clearCachedSummaries,
+  dropCachedSummariesBefore,
   storeCachedSummary,
   summaryRangeId,
 } from './summary-store.js';

@@ -120,6 +120,18 @@ export async function storeCachedSummary(
   });
 }
 
+/** Drops the cached summaries received before `before` (ms since the epoch), with their days. */
+export async function dropCachedSummariesBefore(
+  db: TracksphereDb,
+  before: number,
+): Promise<number> {
+  return db.transaction('rw', db.summaryRanges, db.summaryDays, async () => {
+    const old = await db.summaryRanges.filter((entry) => entry.fetchedAt < before).toArray();
+    for (const entry of old) await deleteRange(db, entry.id);
+    return old.length;
+  });
+}
+
 /** Forgets every cached summary. */
 export async function clearCachedSummaries(db: TracksphereDb): Promise<void> {
   await db.transaction('rw', db.summaryRanges, db.summaryDays, async () => {

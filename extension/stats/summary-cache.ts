@@ -44,6 +44,12 @@ function fresh(entry: { fetchedAt: number }, now: number): boolean {
   return now - entry.fetchedAt <= SUMMARY_CACHE_MAX_AGE_MS;
 }
 
+const deviceSet = (s: Pick<Summary, 'devices'>): string =>
+  s.devices
+    .map((d) => d.id)
+    .sort()
+    .join(',');
+
 /** The summary narrowed to the range's days (its devices unchanged). */
 export function narrowSummary(summary: Summary, range: SummaryRange): Summary {
   if (summary.from === range.from && summary.to === range.to) return summary;
@@ -88,6 +94,7 @@ export function withCachedSummary<E extends CachedRangeHead>(
       (entry) =>
         fresh(entry, now) &&
         entry !== received &&
+        deviceSet(entry.summary) === deviceSet(received.summary) &&
         !(covers(received.summary, entry.summary) && entry.fetchedAt <= received.fetchedAt),
     )
     .sort((a, b) => b.fetchedAt - a.fetchedAt);
@@ -120,12 +127,6 @@ export function supersedes(merged: SummaryRange, base: SummaryRange): boolean {
   const days = (r: SummaryRange) => Math.round((Date.parse(r.to) - Date.parse(r.from)) / DAY_MS);
   return merged.tz === base.tz && days(merged) >= days(base);
 }
-
-const deviceSet = (s: Pick<Summary, 'devices'>): string =>
-  s.devices
-    .map((d) => d.id)
-    .sort()
-    .join(',');
 
 /**
  * The cached summary with a cursor to ask the server for what changed since
