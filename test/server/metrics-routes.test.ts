@@ -75,4 +75,25 @@ describe('/metrics route labels', () => {
       /tracksphere_http_request_duration_seconds_count\{route="\/api\/v1\/events\/"\} 3/,
     );
   });
+
+  it('counts a path spelled in other cases under its route: no label per spelling', async () => {
+    const base = server.url;
+    // Express matches paths whatever their case; a label taken from the spelling would let
+    // anyone without a token add series to /metrics for good.
+    const spellings = ['/api/V1/events', '/API/v1/Events', '/api/v1/EVENTS', '/Api/V1/eVeNtS'];
+    for (const path of spellings) {
+      const res = await request(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(401);
+    }
+    const text = (await request<string>(`${base}/metrics`)).text;
+    const routes = new Set(
+      [...text.matchAll(/tracksphere_http_requests_total\{[^}]*route="([^"]*)"/g)].map((m) => m[1]),
+    );
+    expect([...routes].filter((r) => r?.toLowerCase() !== r)).toEqual([]);
+    expect(requestsCounted(text, 'POST', '/api/v1/events/', 401)).toBe(1 + spellings.length);
+  });
 });

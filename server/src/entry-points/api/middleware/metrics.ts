@@ -31,7 +31,12 @@ function noteRoutes(req: Request): void {
     },
     set(this: Noted, value: { path?: unknown } | undefined) {
       this[ROUTE] = value;
-      if (value?.path !== undefined) this[LABEL] = `${this.baseUrl}${String(value.path)}`;
+      // baseUrl is the path as the client spelled it, and Express matches any case: lower case
+      // gives the mount paths (lower-case literals, none with a parameter), so a spelling adds
+      // no label. The route's own path is its pattern.
+      if (value?.path !== undefined) {
+        this[LABEL] = `${this.baseUrl.toLowerCase()}${String(value.path)}`;
+      }
     },
   });
 }
