@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { browser } from 'wxt/browser';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Summary, VisitEvent } from '#protocol';
@@ -78,5 +78,22 @@ describe('local retention', () => {
     expect((await cachedSummaryRanges(db)).map((e) => e.summary.from)).toEqual(['2026-05-20']);
     expect(await db.summaryDays.count()).toBe(1);
     expect(await browser.storage.local.get('allBrowsersSummary')).toEqual({});
+  });
+
+  it('prunes visits past the setting even when dropping the old cached summaries fails', async () => {
+    const db = openTracksphereDb(`retention-${Math.random()}`);
+    const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    await recordFinishedVisits(db, [visit(1, 40)], { syncEnabled: false, dayOf });
+    await retentionDaysItem.setValue(30);
+    vi.spyOn(browser.storage.local, 'remove').mockRejectedValue(
+      new Error('storage.local: IO error'),
+    );
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await createLocalRetention(db, () => NOW)()).toBe(1);
+      expect(await db.visits.count()).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -19,10 +19,16 @@ export function createLocalRetention(
       syncConfigItem.getValue(),
     ]);
     const at = now();
-    await Promise.all([
+    const pruned = await pruneVisits(db, { now: at, retentionDays, syncEnabled: sync.enabled });
+    // After the visits, each on its own: a failure here must not keep visits past retention.
+    const dropped = await Promise.allSettled([
       dropCachedSummariesBefore(db, at - SUMMARY_CACHE_MAX_AGE_MS),
       dropStorageLocalSummaries(),
     ]);
-    return pruneVisits(db, { now: at, retentionDays, syncEnabled: sync.enabled });
+    for (const d of dropped) {
+      if (d.status === 'rejected')
+        console.error('[retention] cached summaries not dropped', d.reason);
+    }
+    return pruned;
   };
 }
