@@ -13,6 +13,7 @@ import {
   type PageChange,
   type PageRollupChange,
   pageChanges,
+  type TailPage,
   type TailWindow,
   YEAR_PAGES,
 } from './tail-pages.js';
@@ -135,12 +136,15 @@ export const YEAR_PAGES_MAX_CHANGES = 2_000;
 
 /**
  * `changes` (pageChanges') without the year's pages' when they are more than
- * YEAR_PAGES_MAX_CHANGES: the year's window is then dropped, inside the caller's transaction
- * (its tailWindows row: a window without one is neither read nor kept, and its rows are deleted
- * when it is built again). Answers the windows left.
+ * YEAR_PAGES_MAX_CHANGES: the year's window is then dropped with its rows, inside the caller's
+ * transaction (a window without its tailWindows row is neither read nor kept; the next site's
+ * pages view builds it again). Answers the windows left.
  */
 export async function dropYearIfLarge(
-  db: { tailWindows: Table<TailWindow, number> },
+  db: {
+    tailWindows: Table<TailWindow, number>;
+    tailPages: Table<TailPage, [number, string, string]>;
+  },
   windows: readonly TailWindow[],
   changes: Map<string, PageChange>,
 ): Promise<TailWindow[]> {
@@ -149,5 +153,11 @@ export async function dropYearIfLarge(
   if (year <= YEAR_PAGES_MAX_CHANGES) return [...windows];
   for (const [id, change] of changes) if (change.row.span === YEAR_PAGES) changes.delete(id);
   await db.tailWindows.delete(YEAR_PAGES);
+  // Its rows too, at once (one key range): they hold pages' addresses and titles, and an erase
+  // or retention that dropped the window must not leave them stored until a view builds it.
+  await db.tailPages
+    .where('[span+domain+page]')
+    .between([YEAR_PAGES], [YEAR_PAGES + 1])
+    .delete();
   return windows.filter((w) => w.span !== YEAR_PAGES);
 }
