@@ -109,8 +109,12 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
   };
   const inPlace = (w: TailWindow | undefined) =>
     w?.from === window.from && w.through === window.through;
-  // An earlier range (the person paging back) reads as any other, leaving the window be.
-  const earlier = (w: TailWindow | undefined) => w !== undefined && w.through > window.through;
+  // An earlier range (the person paging back) reads as any other, leaving the window be; so does
+  // one whose window is under way towards a later range (another page's: a page open since
+  // yesterday beside today's), which would otherwise rebuild it from its first day after each of
+  // the other's steps, and the other from its, neither finishing.
+  const earlier = (w: TailWindow | undefined) =>
+    w !== undefined && (w.through > window.through || w.from > window.from);
   // The day sums are read up to the window's last day: they must hold it (sumsThrough).
   const summed = (sums: TailWindow | undefined) => (sums?.through ?? '') >= window.through;
   const ready = await db.transaction('r', tables, async () => {

@@ -6,7 +6,7 @@
  */
 import type { HeatRollup, PageRollup, StoredVisit, TracksphereDb } from './schema.js';
 import { PAGE_SPANS, YEAR_PAGES } from './tail-pages.js';
-import { moveTailWindow, tailWindowOf, windowStep } from './tail-rollups.js';
+import { moveTailWindow, type TailWindow, tailWindowOf, windowStep } from './tail-rollups.js';
 import { readTopPages, type TopPages } from './top-pages.js';
 
 /** Instants [fromMs, toMs): a visit belongs to the range its start is in, as in the rollups. */
@@ -92,12 +92,18 @@ export async function topPagesIn(
       if (current?.from === window.from && current.through === window.through) {
         return readTopPages(db, span, [...new Set(hosts)], range.to, limit);
       }
-      // An earlier range (the person paging back) leaves the window be.
-      return current !== undefined && current.through > window.through ? 'earlier' : null;
+      // An earlier range (the person paging back) leaves the window be, as does one whose window
+      // is under way towards a later range (moveYearPages).
+      return laterThan(current, window) ? 'earlier' : null;
     },
   );
   if (read === null && span === YEAR_PAGES) void moveYearPages(db, window).catch(() => undefined);
   return read === 'earlier' ? null : read;
+}
+
+/** Whether window `w` is in place for, or moving towards, a range later than `target`'s. */
+function laterThan(w: TailWindow | undefined, target: { from: string; through: string }): boolean {
+  return w !== undefined && (w.through > target.through || w.from > target.from);
 }
 
 /** The year's pages' moves under way, per database (one at a time: each step re-reads it). */
@@ -119,7 +125,10 @@ export function moveYearPages(
     for (;;) {
       const done = await db.transaction('rw', tables, async () => {
         const current = await db.tailWindows.get(YEAR_PAGES);
-        if (current !== undefined && current.through > window.through) return true;
+        // Past this target, or under way towards a later one (another page's move): left to it.
+        // Rebuilding it from this target's first day after each of the other's steps, and the
+        // other from its, neither would finish.
+        if (laterThan(current, window)) return true;
         if (current?.from === window.from && current.through === window.through) return true;
         const next = windowStep(YEAR_PAGES, window, current);
         const { tailRollups, tailWindows, dailyRollups } = db;
