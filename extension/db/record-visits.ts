@@ -14,22 +14,14 @@ import { addTailSumsIn, type TailWindow, tailSums } from './tail-rollups.js';
 const TAIL_STORES = ['tailRollups', 'tailPages', ...SUMMED_ROLLUPS.map((k) => k.store)];
 
 /**
- * The latest day a row of tailWindows held (a window's or the sums' last) when this connection
- * last read them. A visit on a later day (today's: every window ends before it) writes none of
- * TAIL_STORES, so its transaction leaves them out of its scope (four stores fewer to open and
- * lock per event); its windows' read checks the guess, and a visit on a day a window holds after
+ * The latest last day of the tailWindows rows (windows' and sums') as this connection last read
+ * them. A visit on a later day (today's) writes none of TAIL_STORES, so its transaction leaves
+ * them out of its scope; its windows' read checks that, and a visit on a day a window holds after
  * all (another writer moved it meanwhile) aborts that transaction and is recorded again with them.
  */
 const lastThroughs = new WeakMap<IDBDatabase, string>();
-
 /** Thrown inside a transaction opened without TAIL_STORES that turns out to need them. */
 class NeedsTailStores extends Error {}
-
-function latestThrough(windows: readonly TailWindow[]): string {
-  let latest = '';
-  for (const w of windows) if (w.through > latest) latest = w.through;
-  return latest;
-}
 
 import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
 
@@ -251,7 +243,7 @@ export async function recordFinishedVisits(
         const windowsRead = tx.objectStore('tailWindows').getAll();
         windowsRead.onsuccess = () => {
           windows = windowsRead.result as TailWindow[];
-          const through = latestThrough(windows);
+          const through = windows.reduce((m, w) => (w.through > m ? w.through : m), '');
           lastThroughs.set(idb, through);
           if (narrow && days.some((day) => day <= through)) {
             fail(new NeedsTailStores());
