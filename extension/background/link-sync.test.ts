@@ -210,6 +210,53 @@ describe('the summary', () => {
     expect((await lastCachedSummary(db))?.summary.cursor).toBe('c2');
   });
 
+  it('writes only the changed days of the same range: a refresh of a year is not 365 rows', async () => {
+    const days = ['2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05'];
+    const week = { ...RANGE, from: days[0] as string };
+    const row = (date: string, deviceId: string, activeMs: number) => ({
+      date,
+      domain: 'a.test',
+      deviceId,
+      activeMs,
+      visits: 1,
+    });
+    const first: Summary = {
+      ...SUMMARY,
+      ...week,
+      cursor: 'c1',
+      complete: true,
+      rows: days.map((d) => row(d, OTHER, 1_000)),
+    };
+    // 12-03 changed, 12-04 lost its only row (an erase).
+    const next: Summary = {
+      ...first,
+      cursor: 'c2',
+      complete: false,
+      changed: [
+        { date: '2026-12-03', deviceId: OTHER },
+        { date: '2026-12-04', deviceId: OTHER },
+      ],
+      rows: [row('2026-12-03', OTHER, 5_000)],
+    };
+    const answers = [first, next];
+    const server = fakeFetch(() => Response.json(answers.shift()));
+    const handlers = createLinkHandlers({ fetch: server.fetch, now: () => T0 + 5 });
+    await handlers.getAllBrowsersSummary({ ...week, refresh: true });
+    const written: string[] = [];
+    const bulkPut = db.summaryDays.bulkPut.bind(db.summaryDays);
+    vi.spyOn(db.summaryDays, 'bulkPut').mockImplementation(((rows: { date: string }[]) => {
+      written.push(...rows.map((r) => r.date));
+      return bulkPut(rows as never);
+    }) as never);
+    const merged = await handlers.getAllBrowsersSummary({ ...week, refresh: true });
+    expect(written).toEqual(['2026-12-03']);
+    const rows = ['2026-12-01', '2026-12-02', '2026-12-05'].map((d) => row(d, OTHER, 1_000));
+    rows.splice(2, 0, row('2026-12-03', OTHER, 5_000));
+    expect(merged.cached?.summary.rows).toEqual(rows);
+    // What is stored reads back as the whole merged summary.
+    expect((await lastCachedSummary(db))?.summary).toEqual(merged.cached?.summary);
+  });
+
   it('keeps the cached summary when the server is away or slower than the timeout', async () => {
     await cacheSummary(db, { summary: SUMMARY, fetchedAt: T0 });
     const away = fakeFetch(() => Promise.reject(new TypeError('Failed to fetch')));

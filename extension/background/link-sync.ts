@@ -10,6 +10,7 @@ import {
   cachedSummaryRows,
   clearCachedSummaries,
   storeCachedSummary,
+  summaryRangeId,
   type TracksphereDb,
 } from '../db/index.js';
 import type { AllBrowsersReply, SummaryRange } from '../messaging/protocol.js';
@@ -167,8 +168,14 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
       let summary: Summary | null = answer;
       /** The cached summary the answer replaces once merged into it (yesterday's year, say). */
       let mergedInto: string | null = null;
+      /** The same range's cached summary, and the days the answer changes in it. */
+      let unchangedBut: { fetchedAt: number; dates: Set<string> } | undefined;
       if (answer.complete === false) {
         if (base !== null && supersedes(answer, base.summary)) mergedInto = base.id;
+        if (base !== null && base.id === summaryRangeId(answer)) {
+          const dates = [...(answer.changed ?? []), ...answer.rows].map((c) => c.date);
+          unchangedBut = { fetchedAt: base.fetchedAt, dates: new Set(dates) };
+        }
         // Only the cached days the answer's range keeps are merged.
         const cachedBase =
           base === null ? null : (await readCached(db, base, answer.from, answer.to))?.summary;
@@ -180,17 +187,22 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
         if (isError(answer)) return { deviceId, cached: await readShown(), error: answer.code };
         summary = answer;
         mergedInto = null;
+        unchangedBut = undefined;
       }
       // Forgotten meanwhile: the answer may count browsers no longer linked, or erased figures.
       if (forgotten !== asked) return { deviceId, cached: null, error: null };
       const cached = { summary, fetchedAt: rt.now() };
       try {
-        await storeCachedSummary(db, cached, (entries, received) =>
-          withCachedSummary(
-            entries.filter((entry) => entry.id !== mergedInto),
-            received,
-            rt.now(),
-          ).map((entry) => entry.id),
+        await storeCachedSummary(
+          db,
+          cached,
+          (entries, received) =>
+            withCachedSummary(
+              entries.filter((entry) => entry.id !== mergedInto),
+              received,
+              rt.now(),
+            ).map((entry) => entry.id),
+          unchangedBut,
         );
       } catch (error) {
         // The database may refuse it (its quota, a disk full): the answer is shown uncached (the

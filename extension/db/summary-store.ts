@@ -93,12 +93,16 @@ async function deleteRange(db: TracksphereDb, id: string): Promise<void> {
 
 /**
  * Caches `received` in one transaction: `keep` (given the cached heads, the new one's among
- * them) names those that stay, the others go with their days.
+ * them) names those that stay, the others go with their days. With `unchangedBut`, `received`
+ * is the range's cached summary (received at `fetchedAt`) with only the days in `dates`
+ * changed: when that summary is still the one cached, only those days are written (a refresh of
+ * a year after one day changed writes a day's row, not 6 MB of 365); otherwise every day is.
  */
 export async function storeCachedSummary(
   db: TracksphereDb,
   received: { summary: Summary; fetchedAt: number },
   keep: (cached: CachedSummaryRange[], received: CachedSummaryRange) => readonly string[],
+  unchangedBut?: { fetchedAt: number; dates: ReadonlySet<string> },
 ): Promise<void> {
   const { rows, ...summary } = received.summary;
   const head: CachedSummaryRange = {
@@ -107,16 +111,33 @@ export async function storeCachedSummary(
     fetchedAt: received.fetchedAt,
     rowCount: rows.length,
   };
-  const days = dayRows(head.id, rows);
+  const changedDays =
+    unchangedBut === undefined
+      ? null
+      : dayRows(
+          head.id,
+          rows.filter((r) => unchangedBut.dates.has(r.date)),
+        );
   await db.transaction('rw', db.summaryRanges, db.summaryDays, async () => {
     const cached = await db.summaryRanges.toArray();
     const kept = new Set(keep(cached, head));
+    const inPlace =
+      changedDays !== null &&
+      kept.has(head.id) &&
+      cached.some((e) => e.id === head.id && e.fetchedAt === unchangedBut?.fetchedAt);
     for (const entry of cached) {
+      if (entry.id === head.id && inPlace) continue;
       if (entry.id === head.id || !kept.has(entry.id)) await deleteRange(db, entry.id);
     }
     if (!kept.has(head.id)) return;
     await db.summaryRanges.put(head);
-    await db.summaryDays.bulkPut(days);
+    if (inPlace && unchangedBut !== undefined && changedDays !== null) {
+      // A changed day may have no rows left (an erase): its old row goes either way.
+      await db.summaryDays.bulkDelete([...unchangedBut.dates].map((date) => [head.id, date]));
+      await db.summaryDays.bulkPut(changedDays);
+      return;
+    }
+    await db.summaryDays.bulkPut(dayRows(head.id, rows));
   });
 }
 
