@@ -152,6 +152,19 @@ function tablesOf(db: TracksphereDb) {
   return { tailRollups, tailWindows, dailyRollups };
 }
 
+/**
+ * Builds what the long ranges ending `today` read (the month sums up to yesterday, the 30-day
+ * and 12-month windows), a step per read-write transaction as their first view would, and
+ * answers when they are in place. The import worker runs it once it has answered: after an
+ * import of a year into a new database the first 12-month view otherwise waited for the whole
+ * history's steps (sums 9-26 s, the window 8-29 s for the bench's year).
+ */
+export async function prepareLongRanges(db: TracksphereDb, today: string): Promise<void> {
+  for (const span of TAIL_SPANS) {
+    await rangeRollups(db, { from: addDays(today, 1 - span), to: today });
+  }
+}
+
 /** The range's figures per host and per day (see above), every read in parallel. */
 export async function rangeRollups(db: TracksphereDb, range: DayRange): Promise<RangeRollups> {
   const tail = await tailRange(db, range);

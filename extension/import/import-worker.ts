@@ -1,9 +1,11 @@
 /**
  * The import off the options page's main thread: reads the file, parses it and writes it in
  * one transaction to the extension's IndexedDB (the same database the background writes),
- * reporting progress. The page stays responsive however large the file.
+ * reporting progress. The page stays responsive however large the file. Once it has answered,
+ * it builds the long ranges' sums and windows, so their first view does not.
  */
 import { localDayOf } from '../db/day.js';
+import { prepareLongRanges } from '../db/range-rollups.js';
 import { openTracksphereDb } from '../db/schema.js';
 import { runImport } from './run-import.js';
 import { ImportFileError } from './types.js';
@@ -36,7 +38,12 @@ async function handle(request: ImportRequest): Promise<ImportReply> {
         scope.postMessage({ type: 'progress', done, total });
       },
     });
-    return { type: 'done', summary: summarize(outcome) };
+    scope.postMessage({ type: 'done', summary: summarize(outcome) });
+    // The person has the answer; the long ranges are built now rather than at their first view.
+    await prepareLongRanges(db, localDayOf(Date.now())).catch((e: unknown) =>
+      console.warn('[import] the long ranges were not prepared', e),
+    );
+    return { type: 'prepared' };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     return {

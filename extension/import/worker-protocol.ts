@@ -23,6 +23,8 @@ export interface ImportSummary {
 export type ImportReply =
   | { type: 'progress'; done: number; total: number }
   | { type: 'done'; summary: ImportSummary }
+  /** After 'done': the long ranges' sums and windows are built (prepareLongRanges), or failed to. */
+  | { type: 'prepared' }
   /** code 'write_failed': the database refused the write; nothing was stored. */
   | { type: 'failed'; code: ImportErrorCode | 'write_failed'; message: string };
 

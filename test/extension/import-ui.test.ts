@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExtensionBrowser } from '../harness/browsers.js';
-import { openExtensionPage, readVisits, siteRows } from '../harness/extension-pages.js';
+import { waitFor } from '../harness/client.js';
+import {
+  openExtensionPage,
+  readRangeWindows,
+  readVisits,
+  siteRows,
+} from '../harness/extension-pages.js';
 import {
   axeViolationIds as axeViolations,
   BROWSERS,
@@ -120,7 +126,11 @@ describe.each(BROWSERS)('importing from the options page in $name', ({ dir: buil
         },
       ]),
     );
+    const yearWindow = async () => (await readRangeWindows(options)).find((w) => w.span === 365);
+    expect(await yearWindow()).toBeUndefined();
     expect(await importFile(backup)).toEqual({ imported: 2, skipped: 1, reasons: ['not_web'] });
+    // The worker, once it has answered, builds the long ranges: their first view reads them.
+    await waitFor(async () => (await yearWindow()) !== undefined, 'the 12-month window built');
     expect(await figure('github.com')).toEqual([3_600_000, 4]);
     expect(await figure('example.org')).toEqual([90_000, 2]);
 

@@ -49,6 +49,17 @@ export async function readVisits(page: Page): Promise<StoredVisit[]> {
   return (await readStore(page, 'visits')) as StoredVisit[];
 }
 
+/** The range windows and the month sums' last day (`tailWindows`: span, from, through). */
+export async function readRangeWindows(
+  page: Page,
+): Promise<Array<{ span: number; from: string; through: string }>> {
+  return (await readStore(page, 'tailWindows')) as Array<{
+    span: number;
+    from: string;
+    through: string;
+  }>;
+}
+
 /** The background tracker's saved state (its row in `trackerState`), or undefined. */
 export async function savedTrackerState(page: Page): Promise<unknown> {
   const rows = (await readStore(page, 'trackerState')) as Array<{ key: string; state: unknown }>;

@@ -49,11 +49,14 @@ function useImport(onImported: () => Promise<void>): [State, (file: File) => voi
             setState({ phase: 'running', done: reply.done, total: reply.total });
             return;
           }
-          w.terminate();
           if (reply.type === 'done') {
+            // The worker goes on building the long ranges ('prepared' ends it).
             setState({ phase: 'done', summary: reply.summary });
             void onImported();
-          } else {
+            return;
+          }
+          w.terminate();
+          if (reply.type === 'failed') {
             setState({
               phase: 'failed',
               note: errorNote(t(`importError_${reply.code}`, reply.message)),
