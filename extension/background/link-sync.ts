@@ -68,7 +68,12 @@ async function readCached(
 ): Promise<CachedRangeSummary | null> {
   return db.transaction('r', db.summaryRanges, db.summaryDays, async () => {
     const head = await db.summaryRanges.get(entry.id);
-    if (head === undefined || head.fetchedAt !== entry.fetchedAt) return null;
+    if (
+      head === undefined ||
+      head.fetchedAt !== entry.fetchedAt ||
+      head.summary.cursor !== entry.summary.cursor
+    )
+      return null;
     const rows = await cachedSummaryRows(db, entry.id, from, to);
     return { summary: { ...head.summary, rows }, fetchedAt: head.fetchedAt };
   });
@@ -169,12 +174,16 @@ export function createLinkHandlers(rt: LinkRuntime): LinkHandlers {
       /** The cached summary the answer replaces once merged into it (yesterday's year, say). */
       let mergedInto: string | null = null;
       /** The same range's cached summary, and the days the answer changes in it. */
-      let unchangedBut: { fetchedAt: number; dates: Set<string> } | undefined;
+      let unchangedBut: { fetchedAt: number; cursor?: string; dates: Set<string> } | undefined;
       if (answer.complete === false) {
         if (base !== null && supersedes(answer, base.summary)) mergedInto = base.id;
         if (base !== null && base.id === summaryRangeId(answer)) {
           const dates = [...(answer.changed ?? []), ...answer.rows].map((c) => c.date);
-          unchangedBut = { fetchedAt: base.fetchedAt, dates: new Set(dates) };
+          unchangedBut = {
+            fetchedAt: base.fetchedAt,
+            cursor: base.summary.cursor,
+            dates: new Set(dates),
+          };
         }
         // Only the cached days the answer's range keeps are merged.
         const cachedBase =

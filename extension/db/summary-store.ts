@@ -102,7 +102,7 @@ export async function storeCachedSummary(
   db: TracksphereDb,
   received: { summary: Summary; fetchedAt: number },
   keep: (cached: CachedSummaryRange[], received: CachedSummaryRange) => readonly string[],
-  unchangedBut?: { fetchedAt: number; dates: ReadonlySet<string> },
+  unchangedBut?: { fetchedAt: number; cursor?: string; dates: ReadonlySet<string> },
 ): Promise<void> {
   const { rows, ...summary } = received.summary;
   const head: CachedSummaryRange = {
@@ -124,7 +124,12 @@ export async function storeCachedSummary(
     const inPlace =
       changedDays !== null &&
       kept.has(head.id) &&
-      cached.some((e) => e.id === head.id && e.fetchedAt === unchangedBut?.fetchedAt);
+      cached.some(
+        (e) =>
+          e.id === head.id &&
+          e.fetchedAt === unchangedBut?.fetchedAt &&
+          e.summary.cursor === unchangedBut.cursor,
+      );
     for (const entry of cached) {
       if (entry.id === head.id && inPlace) continue;
       if (entry.id === head.id || !kept.has(entry.id)) await deleteRange(db, entry.id);
