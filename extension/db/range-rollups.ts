@@ -18,6 +18,7 @@ import {
   tailWindowOf,
   windowStep,
 } from './tail-rollups.js';
+import { laterThan } from './visit-queries.js';
 
 /** A host's figures over part of the range (rows of one host add up). */
 export interface HostFigures {
@@ -110,11 +111,9 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
   const inPlace = (w: TailWindow | undefined) =>
     w?.from === window.from && w.through === window.through;
   // An earlier range (the person paging back) reads as any other, leaving the window be; so does
-  // one whose window is under way towards a later range (another page's: a page open since
-  // yesterday beside today's), which would otherwise rebuild it from its first day after each of
-  // the other's steps, and the other from its, neither finishing.
-  const earlier = (w: TailWindow | undefined) =>
-    w !== undefined && (w.through > window.through || w.from > window.from);
+  // one whose window another page is moving towards a later range (a page open since yesterday
+  // beside today's: laterThan).
+  const earlier = (w: TailWindow | undefined) => laterThan(w, window, Date.now());
   // The day sums are read up to the window's last day: they must hold it (sumsThrough).
   const summed = (sums: TailWindow | undefined) => (sums?.through ?? '') >= window.through;
   const ready = await db.transaction('r', tables, async () => {

@@ -45,6 +45,8 @@ export interface TailWindow {
   span: number;
   from: string;
   through: string;
+  /** When a move last stepped it (ms since the epoch): a move still under way, or abandoned. */
+  steppedAt?: number;
 }
 
 /** What these rollups need of a daily rollup (schema.ts's; not imported: a cycle). */
@@ -211,7 +213,7 @@ export async function moveTailWindow(
       await applyPageChanges(db.pages, pageChanges([both], changes), [{ span, ...to }]);
     }
   }
-  await db.tailWindows.put({ span, ...to });
+  await db.tailWindows.put({ span, ...to, steppedAt: Date.now() });
 }
 
 /** The page rollups of the host-days of `rows` (those of days past retention are gone). */

@@ -94,16 +94,33 @@ export async function topPagesIn(
       }
       // An earlier range (the person paging back) leaves the window be, as does one whose window
       // is under way towards a later range (moveYearPages).
-      return laterThan(current, window) ? 'earlier' : null;
+      return laterThan(current, window, Date.now()) ? 'earlier' : null;
     },
   );
   if (read === null && span === YEAR_PAGES) void moveYearPages(db, window).catch(() => undefined);
   return read === 'earlier' ? null : read;
 }
 
-/** Whether window `w` is in place for, or moving towards, a range later than `target`'s. */
-function laterThan(w: TailWindow | undefined, target: { from: string; through: string }): boolean {
-  return w !== undefined && (w.through > target.through || w.from > target.from);
+/**
+ * A window stepped within this long is taken for a move under way (another page's): a page whose
+ * range it has passed leaves it to that move. One stepped longer ago was abandoned (its page
+ * closed, or a clock set ahead and back) and is moved to the page's range.
+ */
+export const LIVE_MOVE_MS = 60_000;
+
+/**
+ * Whether window `w` is in place for a range later than `target`'s (the person paging back), or
+ * being moved towards one by a move under way: a page moving it too would rebuild it from its own
+ * first day after each of the other's steps, and the other from its, neither finishing.
+ */
+export function laterThan(
+  w: TailWindow | undefined,
+  target: { from: string; through: string },
+  now: number,
+): boolean {
+  if (w === undefined) return false;
+  if (w.through > target.through) return true;
+  return w.from > target.from && Math.abs(now - (w.steppedAt ?? 0)) < LIVE_MOVE_MS;
 }
 
 /** The year's pages' moves under way, per database (one at a time: each step re-reads it). */
@@ -128,7 +145,7 @@ export function moveYearPages(
         // Past this target, or under way towards a later one (another page's move): left to it.
         // Rebuilding it from this target's first day after each of the other's steps, and the
         // other from its, neither would finish.
-        if (laterThan(current, window)) return true;
+        if (laterThan(current, window, Date.now())) return true;
         if (current?.from === window.from && current.through === window.through) return true;
         const next = windowStep(YEAR_PAGES, window, current);
         const { tailRollups, tailWindows, dailyRollups } = db;

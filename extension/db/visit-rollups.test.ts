@@ -375,7 +375,7 @@ describe('the heatmap and pages rollups', () => {
     db = openTracksphereDb(name);
     await db.open();
     await expectTailRollups(db);
-    expect(await db.tailWindows.get(30)).toEqual({
+    expect(await db.tailWindows.get(30)).toMatchObject({
       span: 30,
       from: addDays(today, -29),
       through: addDays(today, -1),

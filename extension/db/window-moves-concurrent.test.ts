@@ -2,16 +2,18 @@
  * Two pages moving one window towards ranges a day apart (an options tab open since yesterday
  * beside one opened today, each its own connection): both finish, and the window ends at the
  * later range. Each used to rebuild the window from its own first day after each of the other's
- * steps, for as long as both were open.
+ * steps, for as long as both were open. A move towards a later range that was abandoned (its page
+ * closed, a clock set ahead and back) is taken over, not waited for.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { addDays } from './day.js';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import { openTracksphereDb, type TracksphereDb } from './schema.js';
 import { YEAR_PAGES } from './tail-pages.js';
 import { tailWindowOf } from './tail-rollups.js';
-import { moveYearPages } from './visit-queries.js';
+import { LIVE_MOVE_MS, moveYearPages } from './visit-queries.js';
 
 const opened: TracksphereDb[] = [];
 afterEach(async () => {
@@ -62,4 +64,20 @@ describe('a window moved by two pages towards ranges a day apart', () => {
       expect(answer.hosts.filter((h) => h.domain === 'a.example').length).toBeGreaterThan(0);
     }
   }, 20_000);
+
+  it("the year's pages reach today's window after a move towards a later one was abandoned", async () => {
+    const [db] = await twoPages();
+    const ahead = tailWindowOf(365, '2025-06-13');
+    const todays = tailWindowOf(365, '2025-06-10');
+    // A move towards 06-13 (a clock three days ahead) stopped after its first steps, a while ago.
+    const partial = { span: YEAR_PAGES, from: ahead.from, through: addDays(ahead.from, 2) };
+    await db.tailWindows.put({ ...partial, steppedAt: Date.now() - 2 * LIVE_MOVE_MS });
+    await moveYearPages(db, todays);
+    const w = await db.tailWindows.get(YEAR_PAGES);
+    expect({ from: w?.from, through: w?.through }).toEqual(todays);
+    // The same window stepped just now is another page's move under way: left to it.
+    await db.tailWindows.put({ ...partial, steppedAt: Date.now() });
+    await moveYearPages(db, todays);
+    expect((await db.tailWindows.get(YEAR_PAGES))?.from).toBe(ahead.from);
+  }, 30_000);
 });
