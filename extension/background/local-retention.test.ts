@@ -96,4 +96,29 @@ describe('local retention', () => {
       vi.restoreAllMocks();
     }
   });
+
+  it("drops the old summaries even when the visits' prune fails, and reports that failure", async () => {
+    const db = openTracksphereDb(`retention-${Math.random()}`);
+    await cacheSummary(db, {
+      summary: {
+        from: '2026-05-01',
+        to: '2026-05-01',
+        tz: 'UTC',
+        generatedAt: new Date(NOW).toISOString(),
+        devices: [linkedDevice('0190a6f2-0000-7000-8000-00000000000b', false)],
+        complete: true,
+        rows: [],
+      },
+      fetchedAt: NOW - 31 * DAY,
+    });
+    vi.spyOn(db.visits, 'where').mockImplementation(() => {
+      throw new Error('visits: IO error');
+    });
+    try {
+      await expect(createLocalRetention(db, () => NOW)()).rejects.toThrow('visits: IO error');
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(await cachedSummaryRanges(db)).toEqual([]);
+  });
 });

@@ -19,16 +19,19 @@ export function createLocalRetention(
       syncConfigItem.getValue(),
     ]);
     const at = now();
-    const pruned = await pruneVisits(db, { now: at, retentionDays, syncEnabled: sync.enabled });
-    // After the visits, each on its own: a failure here must not keep visits past retention.
-    const dropped = await Promise.allSettled([
+    // Each on its own: a failure of one keeps neither the visits past retention nor the other
+    // browsers' old summaries; the visits' failure is the one reported to the caller.
+    const [pruned, ...dropped] = await Promise.allSettled([
+      pruneVisits(db, { now: at, retentionDays, syncEnabled: sync.enabled }),
       dropCachedSummariesBefore(db, at - SUMMARY_CACHE_MAX_AGE_MS),
       dropStorageLocalSummaries(),
     ]);
     for (const d of dropped) {
-      if (d.status === 'rejected')
+      if (d.status === 'rejected') {
         console.error('[retention] cached summaries not dropped', d.reason);
+      }
     }
-    return pruned;
+    if (pruned.status === 'rejected') throw pruned.reason;
+    return pruned.value;
   };
 }
