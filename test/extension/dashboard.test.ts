@@ -236,7 +236,18 @@ describe.each(BROWSERS)('the options dashboard in $name', ({ name, dir, launch }
       await page.keyboard.press('Enter');
       await page.waitForSelector(READY[section], { timeout: 20_000 });
       expect(await page.evaluate(() => window.location.hash)).toBe(`#${section}`);
-      if (section !== 'overview') expect(await focused(page)).toBe(`section-${section}`);
+      if (section !== 'overview') {
+        // The section's rows may render before the move's focus lands (a later task): wait for
+        // it, within a bound, then check where it is.
+        await page
+          .waitForFunction(
+            (id: string) => document.activeElement?.id === id,
+            { timeout: 5_000 },
+            `section-${section}`,
+          )
+          .catch(() => undefined);
+        expect(await focused(page)).toBe(`section-${section}`);
+      }
       expect(await page.$eval('[aria-current="page"]', (a) => a.getAttribute('href'))).toBe(
         `#${section}`,
       );

@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { type MessageKey, t } from '../../components/i18n.js';
 
 /** The options page's sections, in the order of its navigation; the URL's hash names the one shown. */
@@ -51,7 +51,9 @@ export function useSection(): Section {
     window.addEventListener('hashchange', follow);
     return () => window.removeEventListener('hashchange', follow);
   }, []);
-  useEffect(() => {
+  // Before the browser paints the new section (a layout effect): no frame shows it with the focus
+  // still on the link, and nothing can read the page between the two.
+  useLayoutEffect(() => {
     if (!moved) return;
     const heading = document.getElementById(sectionHeadingId(section));
     // A control of the new section may have taken the focus already (a limit started from a site's row).
