@@ -45,6 +45,8 @@ export async function acrossBrowsers(
   dayOf: DayOf,
 ): Promise<{ rows: DailyRollup[] | null; due: boolean }> {
   const config = await syncConfigItem.getValue();
+  // No credentials (forgotten, or a clearing that did not finish): no other browser counts.
+  if (config.token === null) return { rows: null, due: false };
   const range = todayRange(deps, today);
   // The head and its rows in one transaction: a store meanwhile cannot drop or replace them.
   const read = await deps.db.transaction(
@@ -59,7 +61,6 @@ export async function acrossBrowsers(
       return { head, rows: await cachedSummaryRows(deps.db, head.id, today, today) };
     },
   );
-  if (config.token === null) return { rows: null, due: false };
   const due = read === null || deps.now() - read.head.fetchedAt >= SUMMARY_REFRESH_MS;
   if (read === null) return { rows: null, due };
   const { head, rows } = read;
