@@ -3,13 +3,13 @@
  * calls carry the token and reject with the API's code, and the summary is cached with its
  * fetch time and kept when the server is slow or away. The real server: test/extension/.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { type CompactSummary, expandSummary, type Summary } from '#protocol';
-import { cacheSummary, freshTestDb, lastCachedSummary } from '../db/db-test-kit.js';
+import { cacheSummary, lastCachedSummary } from '../db/db-test-kit.js';
 import type { TracksphereDb } from '../db/index.js';
 import { syncConfigItem } from '../settings/index.js';
-import { linkedDevice as device } from '../sync/sync-test-kit.js';
+import { linkedDevice as device, eachRegisteredBrowser } from '../sync/sync-test-kit.js';
 import {
   createLinkHandlers as createHandlers,
   forgetAllBrowsersSummaries,
@@ -57,20 +57,8 @@ function fakeFetch(answer: (call: Call) => Promise<Response> | Response) {
 let db: TracksphereDb;
 const createLinkHandlers = (rt: Omit<LinkRuntime, 'db'>) => createHandlers({ ...rt, db });
 
-beforeEach(async () => {
-  fakeBrowser.reset();
-  db = freshTestDb();
-  await syncConfigItem.setValue({
-    enabled: true,
-    serverUrl: BASE,
-    deviceId: DEVICE,
-    token: `${DEVICE}.token`,
-  });
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await db.delete();
+eachRegisteredBrowser(BASE, DEVICE, (d) => {
+  db = d;
 });
 
 describe('link calls', () => {

@@ -3,13 +3,12 @@
  * quickly, two tabs, a limit's ask beside a page's), a forgetting in between, credentials
  * forgotten with cached figures left, and another browser's unlink seen only in an answer.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { describe, expect, it, vi } from 'vitest';
 import type { Summary, SummaryRow } from '#protocol';
-import { cacheSummary, freshTestDb } from '../db/db-test-kit.js';
+import { cacheSummary } from '../db/db-test-kit.js';
 import type { TracksphereDb } from '../db/index.js';
 import { syncConfigItem } from '../settings/index.js';
-import { linkedDevice as device } from '../sync/sync-test-kit.js';
+import { linkedDevice as device, eachRegisteredBrowser } from '../sync/sync-test-kit.js';
 import { acrossBrowsers } from './limit-across.js';
 import { createLinkHandlers } from './link-sync.js';
 import { forgetCredentials } from './study-sync.js';
@@ -30,19 +29,8 @@ const row = (date: string, deviceId: string, domain = 'a.test'): SummaryRow => (
 });
 
 let db: TracksphereDb;
-beforeEach(async () => {
-  fakeBrowser.reset();
-  db = freshTestDb();
-  await syncConfigItem.setValue({
-    enabled: true,
-    serverUrl: BASE,
-    deviceId: DEVICE,
-    token: `${DEVICE}.token`,
-  });
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await db.delete();
+eachRegisteredBrowser(BASE, DEVICE, (d) => {
+  db = d;
 });
 
 /** A server whose answers the test releases one by one, by the range asked for. */

@@ -4,13 +4,11 @@
  * the first must not take the second for it, neither when it reads its base nor when it writes
  * its changed days in place (erased figures came back under the new cursor, for good).
  */
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { expect, it, vi } from 'vitest';
 import type { Summary, SummaryRow } from '#protocol';
-import { freshTestDb, lastCachedSummary } from '../db/db-test-kit.js';
+import { lastCachedSummary } from '../db/db-test-kit.js';
 import type { TracksphereDb } from '../db/index.js';
-import { syncConfigItem } from '../settings/index.js';
-import { linkedDevice as device } from '../sync/sync-test-kit.js';
+import { linkedDevice as device, eachRegisteredBrowser } from '../sync/sync-test-kit.js';
 import { createLinkHandlers } from './link-sync.js';
 
 const BASE = 'https://tracksphere.example.org';
@@ -54,19 +52,8 @@ const C: Summary = {
 };
 
 let db: TracksphereDb;
-beforeEach(async () => {
-  fakeBrowser.reset();
-  db = freshTestDb();
-  await syncConfigItem.setValue({
-    enabled: true,
-    serverUrl: BASE,
-    deviceId: DEVICE,
-    token: `${DEVICE}.token`,
-  });
-});
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await db.delete();
+eachRegisteredBrowser(BASE, DEVICE, (d) => {
+  db = d;
 });
 
 it('a same-millisecond store between the merge read and the in-place write: the days are not written over it', async () => {

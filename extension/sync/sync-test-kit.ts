@@ -1,6 +1,11 @@
 /** A fake ingest endpoint for the sync unit tests: decodes what the client sent, answers by script. */
+import { afterEach, beforeEach, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { SummaryRow, VisitEvent } from '#protocol';
+import { freshTestDb } from '../db/db-test-kit.js';
+import type { TracksphereDb } from '../db/index.js';
 import type { AllBrowsersReply } from '../messaging/protocol.js';
+import { syncConfigItem } from '../settings/index.js';
 import type { CachedRangeSummary } from '../stats/summary-cache.js';
 import type { FetchLike } from './http.js';
 
@@ -109,4 +114,32 @@ export function allBrowsersReply(
   rows: SummaryRow[],
 ): AllBrowsersReply {
   return { deviceId: me, error: null, cached: cachedSummary(me, other, day, at, rows) };
+}
+
+/**
+ * For each test, a new database and this browser registered with sync on at `baseUrl` as
+ * `deviceId` (the fake browser reset first), handed to `use`; after it, mocks restored and the
+ * database deleted.
+ */
+export function eachRegisteredBrowser(
+  baseUrl: string,
+  deviceId: string,
+  use: (db: TracksphereDb) => void,
+): void {
+  let db: TracksphereDb | undefined;
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    db = freshTestDb();
+    use(db);
+    await syncConfigItem.setValue({
+      enabled: true,
+      serverUrl: baseUrl,
+      deviceId,
+      token: `${deviceId}.token`,
+    });
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await db?.delete();
+  });
 }
