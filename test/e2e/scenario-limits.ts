@@ -67,15 +67,20 @@ export function defineLimitsAndErase(ctx: E2eContext): void {
     });
 
     tab = await ctx.newTab();
+    // The browser's clock starts somewhere within the navigation and stops somewhere within
+    // the switch: each bound is taken on the side of its action that makes it widest, so a
+    // slow navigation or focus change under load moves the figure inside its bounds.
+    const beforeDwell = Date.now();
     await tab.goto(stack.page(HELD, '/dwell'));
     const inFront = Date.now();
     await sleep(9_000);
     // A tab switch checks the limits: 9 s of 10 is past 80%.
+    const leaving = Date.now();
     await ext.bringToFront();
     const away = Date.now();
     await waitFor(async () => (await limitDay())?.fired.length === 1, 'the 80% notice', 10_000);
+    const returning = Date.now();
     await tab.bringToFront();
-    const back = Date.now();
     await sleep(2_000);
     // The next navigation to the site, past the limit: the 100% notice and the hold.
     await tab.goto(stack.page(HELD, '/held')).catch(() => undefined);
@@ -98,12 +103,15 @@ export function defineLimitsAndErase(ctx: E2eContext): void {
     ]);
     const [near, reached] = fired;
     const firstMs = (await ctx.visits()).find((v) => v.domain === HELD)?.activeMs ?? 0;
+    const least = firstMs + leaving - inFront;
+    const most = firstMs + away - beforeDwell;
     expect(
-      Math.abs((near?.usedMs ?? 0) - (firstMs + away - inFront)),
-      `80% notice at ${near?.usedMs} ms used, clock ${firstMs + away - inFront} ms`,
-    ).toBeLessThanOrEqual(CLOCK_TOLERANCE_MS);
+      near?.usedMs ?? 0,
+      `80% notice at ${near?.usedMs} ms used, clock between ${least} and ${most} ms`,
+    ).toBeGreaterThanOrEqual(least - CLOCK_TOLERANCE_MS);
+    expect(near?.usedMs ?? 0).toBeLessThanOrEqual(most + CLOCK_TOLERANCE_MS);
     // The 100% notice fires when the limit is crossed, at the latest on the navigation.
-    const usedAtHold = firstMs + away - inFront + navigated - back;
+    const usedAtHold = most + navigated - returning;
     expect(reached?.usedMs).toBeGreaterThanOrEqual(LIMIT_MS);
     expect(
       reached?.usedMs ?? 0,

@@ -75,6 +75,14 @@ describe.each(CASES)('Chromium in $lang', ({ lang, heading, total }) => {
   it('shows the options page, its title and the manifest in the language', async () => {
     await openExtensionPage(page, `${eb.extensionUrl}options.html`);
     await page.waitForSelector('h1');
+    // Chromium under load once answered getMessage with '' on the first extension page it
+    // opened after start (its message bundle not yet handed to the renderer; CI, 2026-12-06):
+    // that page shows its keys. A second load must show the language; so must this one,
+    // whenever it shows anything but a key.
+    if ((await page.$eval('h1', (h) => h.textContent)) === 'optionsTitle') {
+      await openExtensionPage(page, `${eb.extensionUrl}options.html`);
+      await page.waitForSelector('h1');
+    }
     expect(await page.$eval('h1', (h) => h.textContent)).toBe(heading);
     expect(heading).toBe(text.optionsTitle?.message);
     expect(await page.title()).toBe(heading);
