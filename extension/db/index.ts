@@ -14,6 +14,7 @@ export {
   exportVisitsCsv,
   visitsToCsv,
 } from './export-visits.js';
+export { type HeatRead, heatRead } from './heat-windows.js';
 export {
   type BatchAck,
   localCount,

@@ -24,7 +24,14 @@ export interface PruneOptions {
 export function pruneVisits(db: TracksphereDb, opts: PruneOptions): Promise<number> {
   const cutoff = opts.now - opts.retentionDays * DAY_MS;
   const dayOf = opts.dayOf ?? localDayOf;
-  const tables = [db.visits, db.heatRollups, db.pageRollups, db.tailWindows, db.tailPages];
+  const tables = [
+    db.visits,
+    db.heatRollups,
+    db.pageRollups,
+    db.tailWindows,
+    db.tailPages,
+    db.heatWindows,
+  ];
   return db.transaction('rw', tables, async () => {
     const old = await db.visits.where('startedMs').below(cutoff).toArray();
     const kept = (v: StoredVisit): boolean => opts.syncEnabled && v.syncState === 'pending';

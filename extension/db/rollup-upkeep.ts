@@ -2,11 +2,14 @@
  * Keeps the heat and page rollups (visit-rollups.ts) equal to what the stored visits add up
  * to, wherever visits are stored or deleted through Dexie (import, erase, retention). Each
  * function runs inside its caller's transaction, which must include heatRollups,
- * pageRollups, tailWindows and tailPages (the windows' pages, tail-pages.ts); recordFinishedVisits does the same on its own IndexedDB transaction.
+ * pageRollups, tailWindows, tailPages (the windows' pages, tail-pages.ts) and heatWindows (the
+ * heatmap's kept cells, heat-windows.ts); recordFinishedVisits does the same on its own IndexedDB
+ * transaction.
  */
 
 import type { Table } from 'dexie';
 import type { DayOf } from './day.js';
+import { dropHeatWindows } from './heat-windows.js';
 import type { TracksphereDb } from './schema.js';
 import {
   applyPageChanges,
@@ -67,6 +70,7 @@ export async function addVisitRollups(
     addToPages(pages.get(pageKey(v.domain, day)) as PageRollup, v);
   });
   await db.heatRollups.bulkPut([...heat.values()]);
+  await dropHeatWindows(db, heatDays);
   await db.pageRollups.bulkPut([...pages.values()]);
   // The range windows holding their days gain them too (tail-pages.ts).
   const added = rollupsOf(visits, dayOf).pages;
@@ -112,6 +116,7 @@ export async function removeVisitRollups(
   const rows = [...heat.values()];
   await db.heatRollups.bulkDelete(rows.filter((r) => r.visits <= 0).map((r) => r.day));
   await db.heatRollups.bulkPut(rows.filter((r) => r.visits > 0));
+  await dropHeatWindows(db, heatDays);
 
   const kept = [...survivors].filter((v) => pageKeys.has(pageKey(v.domain, dayOf(v.startedMs))));
   const rebuilt = rollupsOf(kept, dayOf).pages;

@@ -50,7 +50,9 @@ describe('database schema', () => {
 
     db = openTracksphereDb(name);
     await db.open();
-    expect(db.verno).toBe(12);
+    expect(db.verno).toBe(14);
+    // Version 14's heatmap cells start empty: the first view builds them (heat-windows.ts).
+    expect(await db.heatWindows.count()).toBe(0);
     // Version 10's summary cache starts empty (storage.local's copy is not carried over).
     expect(await db.summaryRanges.count()).toBe(0);
     expect(await db.summaryDays.count()).toBe(0);

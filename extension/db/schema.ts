@@ -8,6 +8,7 @@ import { Dexie, type Table } from 'dexie';
 import type { Summary, VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { addDays, localDayOf } from './day.js';
+import type { HeatWindow } from './heat-windows.js';
 import { buildMonthRollups, type DaySum, limitSums, type MonthRollup } from './month-rollups.js';
 import { countTailPages } from './page-counts.js';
 import type { TailPage } from './tail-pages.js';
@@ -149,6 +150,7 @@ export type TracksphereDb = Dexie & {
   tailRollups: Table<TailRollup, [number, string]>;
   tailWindows: Table<TailWindow, number>;
   tailPages: Table<TailPage, [number, string, string]>;
+  heatWindows: Table<HeatWindow, number>;
   meta: Table<SyncMetaRow, string>;
   trackerState: Table<TrackerStateRow, string>;
   summaryRanges: Table<CachedSummaryRange, string>;
@@ -170,6 +172,7 @@ export function visitTables(db: TracksphereDb) {
     db.tailRollups,
     db.tailWindows,
     db.tailPages,
+    db.heatWindows,
   ] as const;
 }
 
@@ -245,5 +248,8 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
   db.version(12)
     .stores({})
     .upgrade((tx) => countTailPages((name) => tx.table(name)));
+  // Version 14 keeps the heatmap's cells over the latest 30, 90 and 365 days (heat-windows.ts):
+  // such a view reads a row and today's rollup, not a rollup a day. Built by the first view.
+  db.version(14).stores({ heatWindows: 'span' });
   return db;
 }

@@ -10,6 +10,7 @@
  * the visit that gave it is taken out, it is found again among the page's days in the window.
  */
 import type { Table } from 'dexie';
+import { dropHeatWindowsIn } from './heat-windows.js';
 import { addCounts, addCountsIn, type CountTable, pageCountsOf } from './page-counts.js';
 import { addToPages, emptyPages, type PageRollup, type RollupVisit } from './visit-rollups.js';
 
@@ -228,13 +229,15 @@ async function refindTitles(
 
 /**
  * Adds visits just stored to the windows holding their days, on the recorder's own IndexedDB
- * transaction (record-visits.ts): a read and a put per page, only for visits inside a window.
+ * transaction (record-visits.ts): a read and a put per page, only for visits inside a window;
+ * the heatmap's windows holding their days are dropped (heat-windows.ts: their rollups moved).
  */
 export function addTailPagesIn(
   tx: IDBTransaction,
   windows: readonly TailWindow[],
   visits: readonly { visit: RollupVisit; day: string }[],
 ): void {
+  dropHeatWindowsIn(tx, windows, visits);
   const inWindow = visits.filter(({ day }) =>
     windows.some((w) => day >= w.from && day <= w.through),
   );

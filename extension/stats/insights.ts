@@ -7,6 +7,8 @@ import {
   addDays,
   type DayOf,
   type DayRange,
+  type HeatRollup,
+  heatRead,
   heatRollupsIn,
   localDayOf,
   localStartOfDay,
@@ -38,6 +40,11 @@ export interface InsightSources {
   dayOf: DayOf;
   startOfDay: (day: string) => number;
   offset: ZoneOffset;
+  /**
+   * The zone `offset` is, by name: the heatmap keeps its cells for one zone. Without it the
+   * heatmap reads every day's rollup.
+   */
+  zone?: string;
   /** The site of each host (the background's sitesOf); hosts stand alone without it. */
   sitesOf?: (hosts: string[]) => Promise<(host: string) => string>;
 }
@@ -55,6 +62,7 @@ export function browserSources(
     dayOf: localDayOf,
     startOfDay: localStartOfDay,
     offset: browserOffset,
+    zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     ...(sitesOf === undefined ? {} : { sitesOf }),
   };
 }
@@ -100,14 +108,22 @@ export async function loadSitePages(
 /** Active time by weekday and hour over the range, open visits included: a rollup row a day. */
 export async function loadHeatmap(src: InsightSources, range: DayRange): Promise<HeatCell[]> {
   const span = instants(src, range);
-  const [rows, open] = await Promise.all([
-    heatRollupsIn(src.db, range),
+  // The latest 30, 90 or 365 days read their kept cells and today's row (db/heat-windows.ts).
+  const cellsOf = (rows: readonly HeatRollup[]) =>
+    heatmapOf(
+      rows.map((row) => row.quarters),
+      [],
+      src.offset,
+    ).map((cell) => cell.activeMs);
+  const [read, open] = await Promise.all([
+    heatRead(src.db, range, src.dayOf(src.now()), src.zone, cellsOf),
     openSpans(src, span.fromMs, span.toMs),
   ]);
   return heatmapOf(
-    rows.map((row) => row.quarters),
+    read.rows.map((row) => row.quarters),
     open,
     src.offset,
+    read.cells ?? [],
   );
 }
 

@@ -47,8 +47,13 @@ export function heatmapOf(
   quarters: Iterable<Readonly<Record<string, number>>>,
   spans: Iterable<Span>,
   offset: ZoneOffset = browserOffset,
+  /** Cells summed already (a kept window's, db/heat-windows.ts), added to first. */
+  base: readonly number[] = [],
 ): HeatCell[] {
   const sums = new Float64Array(168);
+  base.forEach((ms, i) => {
+    if (i < 168) sums[i] = ms;
+  });
   const add = (at: number, ms: number): void => {
     const local = new Date(at - offset(at) * 60_000);
     const cell = local.getUTCDay() * 24 + local.getUTCHours();
