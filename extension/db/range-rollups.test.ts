@@ -224,7 +224,7 @@ describe('a range from the month rollups', () => {
     expect(stepped.length).toBeGreaterThan(20);
     await transaction(
       'rw',
-      [d.tailWindows, d.tailRollups, d.dailyRollups, d.tailPages, d.pageRollups],
+      [d.tailWindows, d.tailRollups, d.dailyRollups, d.tailPages, d.pageRollups, d.hostLists],
       () =>
         moveTailWindow(
           { ...d, pages: d },

@@ -7,6 +7,7 @@
  */
 import { Dexie } from 'dexie';
 import { addDays, localDayOf } from './day.js';
+import { keepList, keptList, listedHosts } from './host-lists.js';
 import { advanceSums, sumsThrough } from './month-rollups.js';
 import type { DailyRollup, TracksphereDb } from './schema.js';
 import { type DayRange, rollupsInRange } from './stats-queries.js';
@@ -96,16 +97,27 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
   const span = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
   if (!TAIL_SPANS.includes(span)) return null;
   const window = tailWindowOf(span, range.to);
-  const tables = [db.tailWindows, db.tailRollups, db.dailyRollups, db.daySums];
-  const read = async (): Promise<RangeRollups> => {
+  const tables = [db.tailWindows, db.tailRollups, db.dailyRollups, db.daySums, db.hostLists];
+  // The window's hosts from their list (host-lists.ts), one record; without one, from their
+  // rows, a record per host, and the list written for the next view (read-write only).
+  const hostsOf = async (write: boolean) => {
+    const list = await keptList(db, span, window);
+    if (list !== null) return listedHosts(list);
+    if (!write) return null;
+    const rows = await db.tailRollups
+      .where('[span+domain]')
+      .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
+      .toArray();
+    await keepList(db, span, window, rows);
+    return rows;
+  };
+  const read = async (write: boolean): Promise<RangeRollups | null> => {
     const [hosts, last, days] = await Promise.all([
-      db.tailRollups
-        .where('[span+domain]')
-        .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
-        .toArray(),
+      hostsOf(write),
       rollupsInRange(db, { from: range.to, to: range.to }),
       db.daySums.where('day').between(range.from, window.through, true, true).toArray(),
     ]);
+    if (hosts === null) return null;
     return { hosts: [...hosts, ...last], days: [...days, ...daysOf(last)] };
   };
   const inPlace = (w: TailWindow | undefined) =>
@@ -121,7 +133,7 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
       db.tailWindows.get(span),
       db.tailWindows.get(SUMS_SPAN),
     ]);
-    if (inPlace(current) && summed(sums)) return read();
+    if (inPlace(current) && summed(sums)) return read(false);
     return earlier(current) ? 'earlier' : null;
   });
   if (ready === 'earlier') return null;
@@ -136,10 +148,10 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
       const current = await db.tailWindows.get(span);
       if (earlier(current)) return 'earlier';
       if (!(await advanceSums(db, window.through, SUMS_STEP_DAYS))) return null;
-      if (inPlace(current)) return read();
+      if (inPlace(current)) return read(true);
       const next = windowStep(span, window, current);
       await moveTailWindow({ ...tablesOf(db), pages: db }, span, next, current);
-      return next.through === window.through ? read() : null;
+      return next.through === window.through ? read(true) : null;
     });
     if (done === 'earlier') return null;
     if (done !== null) return done;
@@ -147,8 +159,8 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
 }
 
 function tablesOf(db: TracksphereDb) {
-  const { tailRollups, tailWindows, dailyRollups } = db;
-  return { tailRollups, tailWindows, dailyRollups };
+  const { tailRollups, tailWindows, dailyRollups, hostLists } = db;
+  return { tailRollups, tailWindows, dailyRollups, hostLists };
 }
 
 /**

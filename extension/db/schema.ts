@@ -9,6 +9,7 @@ import type { Summary, VisitEvent } from '#protocol';
 import type { TrackerState } from '../tracker/index.js';
 import { addDays, localDayOf } from './day.js';
 import type { HeatWindow } from './heat-windows.js';
+import type { HostList } from './host-lists.js';
 import { buildMonthRollups, type DaySum, limitSums, type MonthRollup } from './month-rollups.js';
 import { countTailPages } from './page-counts.js';
 import { rollupMarker } from './record-visits-memory.js';
@@ -152,6 +153,7 @@ export type TracksphereDb = Dexie & {
   tailWindows: Table<TailWindow, number>;
   tailPages: Table<TailPage, [number, string, string]>;
   heatWindows: Table<HeatWindow, number>;
+  hostLists: Table<HostList, number>;
   meta: Table<SyncMetaRow, string>;
   trackerState: Table<TrackerStateRow, string>;
   summaryRanges: Table<CachedSummaryRange, string>;
@@ -174,6 +176,7 @@ export function visitTables(db: TracksphereDb) {
     db.tailWindows,
     db.tailPages,
     db.heatWindows,
+    db.hostLists,
   ] as const;
 }
 
@@ -252,7 +255,8 @@ export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb
     .stores({})
     .upgrade((tx) => countTailPages((name) => tx.table(name)));
   // Version 14 keeps the heatmap's cells over the latest 30, 90 and 365 days (heat-windows.ts):
-  // such a view reads a row and today's rollup, not a rollup a day. Built by the first view.
-  db.version(14).stores({ heatWindows: 'span' });
+  // such a view reads a row and today's rollup, not a rollup a day; and the range windows' host
+  // rows as one list each (host-lists.ts). Both built by the first view.
+  db.version(14).stores({ heatWindows: 'span', hostLists: 'span' });
   return db;
 }

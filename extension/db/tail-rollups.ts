@@ -14,6 +14,7 @@
  */
 import { Dexie, type Table } from 'dexie';
 import { addDays } from './day.js';
+import { dropHostLists, dropHostListsIn, type HostListTables } from './host-lists.js';
 import {
   applyPageChanges,
   PAGE_SPANS,
@@ -57,7 +58,7 @@ interface DailyFigures {
   visits: number;
 }
 
-export interface TailTables {
+export interface TailTables extends HostListTables {
   tailRollups: Table<TailRollup, [number, string]>;
   tailWindows: Table<TailWindow, number>;
 }
@@ -108,6 +109,8 @@ async function addSums(db: TailTables, sums: readonly TailRollup[]): Promise<voi
     else put.push(next);
   });
   await Promise.all([db.tailRollups.bulkDelete(gone), db.tailRollups.bulkPut(put)]);
+  // The windows' lists of hosts (host-lists.ts) no longer hold.
+  await dropHostLists(db, sums);
 }
 
 /**
@@ -128,6 +131,8 @@ export async function applyTailDeltas(
  * which visits it stored: a read and a put per row, in the transaction's scope.
  */
 export function addTailSumsIn(tx: IDBTransaction, sums: readonly TailRollup[]): void {
+  if (sums.length === 0) return;
+  dropHostListsIn(tx, sums);
   const store = tx.objectStore('tailRollups');
   for (const sum of sums) {
     const key = [sum.span, sum.domain];
@@ -193,6 +198,7 @@ export async function moveTailWindow(
         .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
         .delete();
       await db.tailRollups.bulkPut(tailSums([{ span, ...to }], rows));
+      await dropHostLists(db, [{ span }]);
     }
     if (db.pages !== undefined && PAGE_SPANS.includes(span))
       await rebuildTailPages(db.pages, span, await pagesOf(db.pages, rows));

@@ -5,6 +5,7 @@ import { addDays, localDayOf } from './day.js';
 import { freshTestDb, makeVisit, utcDayOf } from './db-test-kit.js';
 import { eraseLocalData } from './erase.js';
 import { eraseHistory } from './erase-history.js';
+import { hostListKey } from './host-lists.js';
 import { type ImportedVisit, writeImport } from './import-history.js';
 import { monthRollupsOf, sumsThrough } from './month-rollups.js';
 import { pageCountsOf } from './page-counts.js';
@@ -117,11 +118,14 @@ async function withWindows(d: TracksphereDb): Promise<TracksphereDb> {
   for (const from of ['2024-12-08', '2024-01-08']) {
     await rangeRollups(d, { from, to: '2025-01-06' });
   }
-  // And the sums (schema version 9) moved on to the windows' last day.
+  // And the sums (schema version 9) moved on to the windows' last day, and each window's list
+  // of hosts marked as holding (schema version 14, host-lists.ts).
   expect((await d.tailWindows.toArray()).map((w) => [w.span, w.through])).toEqual([
     [0, '2025-01-05'],
     [30, '2025-01-05'],
     [365, '2025-01-05'],
+    [hostListKey(30), '2025-01-05'],
+    [hostListKey(365), '2025-01-05'],
   ]);
   return d;
 }
