@@ -256,8 +256,14 @@ describe.each(BROWSERS)('options range views in $name', ({ dir, launch }) => {
   }, 60_000);
 
   it("spreads active time over the hours it was spent, and shows today's visits", async () => {
+    // The 90 days' hours, read from their kept cells and today's rollup (heat-windows.ts).
+    await choose(page, '90d', 20 * MIN + todayActive);
     await showSection(page, 'when');
     await page.waitForSelector('[data-testid="heatmap-cell"]');
+    await page.screenshot({
+      path: join(SCREENSHOTS, `${dir}-options-when-90d.png`),
+      fullPage: true,
+    });
     const cells = await page.$$eval('[data-testid="heatmap-cell"]', (els) =>
       els
         .filter((c) => c.getAttribute('data-active-ms') !== '0')
