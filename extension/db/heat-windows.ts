@@ -16,8 +16,14 @@
  */
 import type { Dexie, Table } from 'dexie';
 import { addDays } from './day.js';
-import type { TailWindow } from './tail-rollups.js';
 import type { HeatRollup } from './visit-rollups.js';
+
+/** A row of tailWindows (tail-rollups.ts's TailWindow; not imported: a cycle). */
+interface TailWindow {
+  span: number;
+  from: string;
+  through: string;
+}
 
 /** The range lengths (days) whose heatmap keeps its cells: the options page's presets past 7. */
 export const HEAT_SPANS: readonly number[] = [30, 90, 365];

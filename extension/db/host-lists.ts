@@ -14,7 +14,19 @@
  * recording adds figures, no name to forget), and the list left is never read without it.
  */
 import type { Table } from 'dexie';
-import type { TailRollup, TailWindow } from './tail-rollups.js';
+
+/** Rows of tailWindows and tailRollups (tail-rollups.ts's; not imported: a cycle). */
+interface TailWindow {
+  span: number;
+  from: string;
+  through: string;
+}
+interface TailRollup {
+  span: number;
+  domain: string;
+  activeMs: number;
+  visits: number;
+}
 
 /** One window's host rows as columns. */
 export interface HostList {

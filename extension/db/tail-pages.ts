@@ -229,15 +229,14 @@ async function refindTitles(
 
 /**
  * Adds visits just stored to the windows holding their days, on the recorder's own IndexedDB
- * transaction (record-visits.ts): a read and a put per page, only for visits inside a window;
- * the heatmap's windows holding their days are dropped (heat-windows.ts: their rollups moved).
+ * transaction (record-visits.ts): a read and a put per page, only for visits inside a window.
  */
 export function addTailPagesIn(
   tx: IDBTransaction,
   windows: readonly TailWindow[],
   visits: readonly { visit: RollupVisit; day: string }[],
 ): void {
-  dropHeatWindowsIn(tx, windows, visits);
+  dropHeatWindowsIn(tx, windows, visits); // Their heat rollups changed (heat-windows.ts).
   const inWindow = visits.filter(({ day }) =>
     windows.some((w) => day >= w.from && day <= w.through),
   );
@@ -256,8 +255,7 @@ export function addTailPagesIn(
       [...days.values()].map((after) => ({ after })),
     ).values(),
   ];
-  // The rows new to a window, counted once every page's get has answered (requests run in
-  // order: a count's get then follows every put before it).
+  // New rows counted once every get has answered (in order: a count's get follows each put).
   const fresh: TailPage[] = [];
   let waiting = changes.length;
   for (const change of changes) {
