@@ -1,9 +1,9 @@
 /**
- * A range window's host rows (tail-rollups.ts) kept as one row, columns of domains and
- * figures (schema version 14, hostLists): the 30-day and 12-month views read the list, one
- * IndexedDB record, where they read a record per host the window saw (2,862 for the bench's
- * year, against a few hundred for a short history: each record costs the read as much as its
- * figures do).
+ * A range window's host rows (tail-rollups.ts) and day sums (month-rollups.ts) kept as one
+ * row, columns of domains, days and figures (schema version 14, hostLists): the 30-day and
+ * 12-month views read the list, one IndexedDB record, where they read a record per host the
+ * window saw and per day (2,862 and 364 for the bench's year, against a few hundred and 6 for a
+ * 7-day history: each record costs the read more than its figures do).
  *
  * The list holds while its marker, a row of tailWindows (key hostListKey(span)), does: every
  * change to a window's host rows deletes it in the same transaction (tail-rollups.ts's addSums,
@@ -27,6 +27,12 @@ interface TailRollup {
   activeMs: number;
   visits: number;
 }
+/** A day's sum over every host (month-rollups.ts's DaySum). */
+interface DayFigures {
+  day: string;
+  activeMs: number;
+  visits: number;
+}
 
 /** One window's host rows as columns. */
 export interface HostList {
@@ -37,6 +43,13 @@ export interface HostList {
   domains: string[];
   activeMs: number[];
   visits: number[];
+  /**
+   * The window's day sums (those with any time), which change only with its host rows: a
+   * change to a daily rollup of a window's day changes both (month-rollups.ts).
+   */
+  days: string[];
+  dayActiveMs: number[];
+  dayVisits: number[];
 }
 
 export interface HostListTables {
@@ -50,11 +63,12 @@ export function hostListKey(span: number): number {
   return 2_000 + span;
 }
 
-/** The list of `rows`, a window's host rows over [from, through]. */
+/** The list of `rows` and `days`, a window's host rows and day sums over [from, through]. */
 export function hostListOf(
   span: number,
   window: { from: string; through: string },
   rows: readonly TailRollup[],
+  days: readonly DayFigures[],
 ): HostList {
   return {
     span,
@@ -63,7 +77,19 @@ export function hostListOf(
     domains: rows.map((r) => r.domain),
     activeMs: rows.map((r) => r.activeMs),
     visits: rows.map((r) => r.visits),
+    days: days.map((d) => d.day),
+    dayActiveMs: days.map((d) => d.activeMs),
+    dayVisits: days.map((d) => d.visits),
   };
+}
+
+/** The day sums a list holds. */
+export function listedDays(list: HostList): DayFigures[] {
+  return list.days.map((day, i) => ({
+    day,
+    activeMs: list.dayActiveMs[i] ?? 0,
+    visits: list.dayVisits[i] ?? 0,
+  }));
 }
 
 /** The host rows a list holds. */
@@ -100,10 +126,11 @@ export async function keepList(
   span: number,
   window: { from: string; through: string },
   rows: readonly TailRollup[],
+  daySums: readonly DayFigures[],
 ): Promise<void> {
   const days = { from: window.from, through: window.through };
   await Promise.all([
-    db.hostLists.put(hostListOf(span, days, rows)),
+    db.hostLists.put(hostListOf(span, days, rows, daySums)),
     db.tailWindows.put({ span: hostListKey(span), ...days }),
   ]);
 }

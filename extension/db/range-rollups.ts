@@ -7,7 +7,7 @@
  */
 import { Dexie } from 'dexie';
 import { addDays, localDayOf } from './day.js';
-import { keepList, keptList, listedHosts } from './host-lists.js';
+import { keepList, keptList, listedDays, listedHosts } from './host-lists.js';
 import { advanceSums, sumsThrough } from './month-rollups.js';
 import type { DailyRollup, TracksphereDb } from './schema.js';
 import { type DayRange, rollupsInRange } from './stats-queries.js';
@@ -98,27 +98,29 @@ async function tailRange(db: TracksphereDb, range: DayRange): Promise<RangeRollu
   if (!TAIL_SPANS.includes(span)) return null;
   const window = tailWindowOf(span, range.to);
   const tables = [db.tailWindows, db.tailRollups, db.dailyRollups, db.daySums, db.hostLists];
-  // The window's hosts from their list (host-lists.ts), one record; without one, from their
-  // rows, a record per host, and the list written for the next view (read-write only).
-  const hostsOf = async (write: boolean) => {
+  // The window's hosts and days from their list (host-lists.ts), one record; without one, from
+  // their rows, a record per host and day, and the list written for the next view (read-write).
+  const windowOf = async (write: boolean) => {
     const list = await keptList(db, span, window);
-    if (list !== null) return listedHosts(list);
+    if (list !== null) return { hosts: listedHosts(list), days: listedDays(list) };
     if (!write) return null;
-    const rows = await db.tailRollups
-      .where('[span+domain]')
-      .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
-      .toArray();
-    await keepList(db, span, window, rows);
-    return rows;
+    const [hosts, days] = await Promise.all([
+      db.tailRollups
+        .where('[span+domain]')
+        .between([span, Dexie.minKey], [span, Dexie.maxKey], true, true)
+        .toArray(),
+      db.daySums.where('day').between(window.from, window.through, true, true).toArray(),
+    ]);
+    await keepList(db, span, window, hosts, days);
+    return { hosts, days };
   };
   const read = async (write: boolean): Promise<RangeRollups | null> => {
-    const [hosts, last, days] = await Promise.all([
-      hostsOf(write),
+    const [kept, last] = await Promise.all([
+      windowOf(write),
       rollupsInRange(db, { from: range.to, to: range.to }),
-      db.daySums.where('day').between(range.from, window.through, true, true).toArray(),
     ]);
-    if (hosts === null) return null;
-    return { hosts: [...hosts, ...last], days: [...days, ...daysOf(last)] };
+    if (kept === null) return null;
+    return { hosts: [...kept.hosts, ...last], days: [...kept.days, ...daysOf(last)] };
   };
   const inPlace = (w: TailWindow | undefined) =>
     w?.from === window.from && w.through === window.through;
