@@ -79,10 +79,11 @@ export async function breakdown(
   const variants: Record<string, () => Promise<void>> = {
     'the tracker state put alone': () => transaction(idb, ['trackerState'], statePut),
     'the visit added alone': () => transaction(idb, ['visits'], add),
-    "the recorder's trusted shape: marker read, state put, add, three puts (five stores)": () =>
-      transaction(idb, all, (tx) => {
+    "the recorder's trusted shape: marker read, state put, windows read, add, three puts": () =>
+      transaction(idb, scope, (tx) => {
         tx.objectStore('trackerState').get(MARKER_KEY);
         statePut(tx);
+        tx.objectStore('tailWindows').getAll();
         add(tx);
         for (const store of ROLLUPS) tx.objectStore(store).put(rows[store]?.row);
       }),

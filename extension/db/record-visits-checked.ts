@@ -56,7 +56,7 @@ export function built(
 export type Mode =
   /**
    * The marker says no other writer came since: the held rows put without a read, the others
-   * read and put, the windows' stores (their store too) out of the scope.
+   * read and put, the windows' stores out of the scope (their store read).
    */
   | 'trusted'
   /** The rows read (and the held ones put meanwhile, checked), the windows' stores left out. */
@@ -69,6 +69,28 @@ export interface Batch {
   days: string[];
   rows: Map<string, TouchedRow>;
   state: TrackerStateRow | undefined;
+}
+
+/**
+ * Reads the windows (tailWindows) and keeps their latest last day in `memory`; a transaction
+ * opened without their stores (not wide) fails with NeedsTailStores when a visit's day is in one.
+ */
+export function readWindows(
+  tx: IDBTransaction,
+  memory: RecorderMemory,
+  days: readonly string[],
+  mode: Mode,
+  fail: (error: unknown) => void,
+  then: (windows: TailWindow[]) => void,
+): void {
+  const read = tx.objectStore('tailWindows').getAll();
+  read.onsuccess = () => {
+    const windows = read.result as TailWindow[];
+    const through = windows.reduce((m, w) => (w.through > m ? w.through : m), '');
+    memory.through = through;
+    if (mode !== 'wide' && days.some((day) => day <= through)) fail(new NeedsTailStores());
+    else then(windows);
+  };
 }
 
 /** A narrow or wide recording's requests: every row read, the held ones guessed and checked. */
@@ -123,17 +145,10 @@ export function recordChecked(
   };
 
   // The reads first: requests run in order, so each sees the row before this transaction.
-  const windowsRead = tx.objectStore('tailWindows').getAll();
-  windowsRead.onsuccess = () => {
-    windows = windowsRead.result as TailWindow[];
-    const through = windows.reduce((m, w) => (w.through > m ? w.through : m), '');
-    memory.through = through;
-    if (mode === 'narrow' && days.some((day) => day <= through)) {
-      fail(new NeedsTailStores());
-      return;
-    }
+  readWindows(tx, memory, days, mode, fail, (read) => {
+    windows = read;
     answered();
-  };
+  });
   for (const row of rows.values()) {
     const request = tx.objectStore(row.kind.store).get(row.key);
     request.onsuccess = () => {

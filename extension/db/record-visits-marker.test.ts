@@ -4,8 +4,8 @@ import { recordFinishedVisits } from './record-visits.js';
 import { MARKER_KEY } from './record-visits-memory.js';
 import type { TracksphereDb } from './schema.js';
 
-// A recorder whose rows are held and whose marker is unchanged reads the marker alone; every
-// other writer of those rows changes the marker, so the figures stay exact.
+// A recorder whose rows are held and whose marker is unchanged reads the marker and the windows,
+// not the rows; every other writer of those rows changes the marker, so the figures stay exact.
 
 const opened: TracksphereDb[] = [];
 afterEach(async () => {
@@ -59,11 +59,11 @@ async function readsOf(run: () => Promise<unknown>): Promise<string[]> {
 const original = { get: IDBObjectStore.prototype.get, getAll: IDBObjectStore.prototype.getAll };
 
 describe('the change marker', () => {
-  it('reads the marker alone for a visit on rows this recorder holds', async () => {
+  it('reads the marker and the windows, not the rows, for a visit on rows this recorder holds', async () => {
     const db = await database();
     await recordFinishedVisits(db, [visit(at(9), '/a')], off);
     const reads = await readsOf(() => recordFinishedVisits(db, [visit(at(10), '/a')], off));
-    expect(reads).toEqual(['get trackerState']);
+    expect(reads).toEqual(['get trackerState', 'getAll tailWindows']);
     expect(await db.dailyRollups.get(['2025-01-12', 'docs.example'])).toMatchObject({
       activeMs: 120_000,
       visits: 2,
@@ -75,7 +75,12 @@ describe('the change marker', () => {
     await recordFinishedVisits(db, [visit(at(9), '/a')], off);
     const other = makeVisit({ at: at(10), activeMs: 3_000, domain: 'mail.example' });
     const reads = await readsOf(() => recordFinishedVisits(db, [other], off));
-    expect(reads).toEqual(['get trackerState', 'get dailyRollups', 'get pageRollups']);
+    expect(reads).toEqual([
+      'get trackerState',
+      'getAll tailWindows',
+      'get dailyRollups',
+      'get pageRollups',
+    ]);
     expect(await db.dailyRollups.get(['2025-01-12', 'mail.example'])).toMatchObject({
       activeMs: 3_000,
       visits: 1,
@@ -104,15 +109,17 @@ describe('the change marker', () => {
     });
     // Read again and claimed: the next visit trusts the memory again.
     const reads = await readsOf(() => recordFinishedVisits(db, [visit(at(11), '/a', 1)], off));
-    expect(reads).toEqual(['get trackerState']);
+    expect(reads).toEqual(['get trackerState', 'getAll tailWindows']);
     expect((await db.dailyRollups.get(['2025-01-12', 'docs.example']))?.visits).toBe(11);
   });
 
-  it('leaves the marker alone for writers of other stores', async () => {
+  it('leaves the marker alone for writers of other stores, the windows too', async () => {
     const db = await database();
     await recordFinishedVisits(db, [visit(at(9), '/a')], off);
     const marker = await db.trackerState.get(MARKER_KEY);
     await db.meta.clear();
+    // The windows' moves neither: the recorder reads the windows with every visit.
+    await db.tailWindows.put({ span: 30, from: '2024-12-13', through: '2025-01-11' });
     await db.visits.update((await db.visits.toCollection().first())?.id ?? '', {
       syncState: 'sent',
     });

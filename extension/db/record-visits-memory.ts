@@ -7,18 +7,24 @@ import type { DBCore, DBCoreMutateRequest, DBCoreTransaction, Middleware } from 
  * The marker is a row of the trackerState store, a store every visit's transaction holds
  * already (the tracker's state goes in with the visit). Every other writer of the stores a
  * recorder holds rows of (`WATCHED`) puts a new token in it in the same transaction: every
- * Dexie read-write transaction that takes one of them (erase, import, retention, the windows'
- * moves, upgrades) gets trackerState added to its scope by `rollupMarker` below. A recorder puts
- * its own token when it has read every row it writes (and dropped what it held from before);
- * so while the marker holds its token, no other writer has touched those stores since, and a
- * visit's transaction reads the marker alone where it read the windows and three rows.
+ * Dexie read-write transaction that takes one of them (erase, import, retention, upgrades) gets
+ * trackerState added to its scope by `rollupMarker` below. A recorder puts its own token when it
+ * has read every row it writes (and dropped what it held from before); so while the marker holds
+ * its token, no other writer has touched those stores since, and a visit's transaction reads the
+ * marker where it read three rows. A writer that goes around Dexie (raw IndexedDB: only the
+ * recorder here) must put a new token itself.
+ *
+ * The windows' store (tailWindows) is not watched: the windows move a day's step at a time, in
+ * the background, and a marker changed by each step would make a recording beside a build wait
+ * for a step, abort, and wait for the next; the recorder reads the windows with every visit
+ * instead (a small getAll), as before.
  */
 export const MARKER_STORE = 'trackerState';
 /** Not a tracker's key: those are names ('tracker', the bench's 'bench'). */
 export const MARKER_KEY = '\u0000rollups';
 
-/** The stores whose rows a recorder holds: the three rollups it writes and the windows' days. */
-const WATCHED = new Set(['dailyRollups', 'heatRollups', 'pageRollups', 'tailWindows']);
+/** The stores whose rows a recorder holds: the three rollups it writes. */
+const WATCHED = new Set(['dailyRollups', 'heatRollups', 'pageRollups']);
 
 export interface Marker {
   key: string;
@@ -87,7 +93,8 @@ export interface RecorderMemory {
   rows: Map<string, unknown>;
   /**
    * The latest last day of the tailWindows rows (windows' and sums') as last read. A visit on a
-   * later day (today's) writes none of the windows' stores, so its transaction leaves them out.
+   * later day (today's) writes none of the windows' stores, so its transaction leaves them out
+   * (their read checks it).
    */
   through?: string;
   /** Its transactions of visits not yet complete. */

@@ -6,6 +6,7 @@ import {
   built,
   type Mode,
   NeedsTailStores,
+  readWindows,
   recordChecked,
   StaleMemory,
   type TouchedRow,
@@ -63,11 +64,11 @@ async function backend(db: TracksphereDb): Promise<IDBDatabase> {
  * and it talks to IndexedDB directly, under Dexie. It holds the rows it last wrote
  * (record-visits-memory.ts). When the change marker held its token at its last transaction
  * (no other writer since, unless this one's marker read says otherwise) and the visits' days are
- * after every range window's, the transaction reads the marker, adds the visits (add, not put: an
- * id already stored fails, which is how a retry is recognised) and puts each held row with the
- * visits added without reading it (a row not held is read, then put): one read where there were
- * five, and the windows' store out of its scope. A marker changed or a visit already stored aborts
- * it, and the visits are recorded again the other way.
+ * after every range window's, the transaction reads the marker and the windows, adds the visits
+ * (add, not put: an id already stored fails, which is how a retry is recognised) and puts each
+ * held row with the visits added without reading it (a row not held is read, then put): two reads
+ * where there were four. A marker changed, a visit already stored or a visit on a day a window
+ * holds aborts it, and the visits are recorded again the other way.
  * Otherwise, in one batch, it reads the marker, the windows and the rollup rows, adds the
  * visits, and puts each held row with the visits added; once all have answered, a row read equal
  * to the held one, with every visit fresh, was right; any other row is put again, built from the
@@ -143,7 +144,7 @@ function attempt(idb: IDBDatabase, memory: RecorderMemory, batch: Batch, mode: M
     const recording = unique.length > 0;
     // A state-only save leaves the visit stores out of its scope: it need not wait for readers.
     const scope = recording ? ['visits', ...RECORDED_ROLLUPS.map((k) => k.store)] : [];
-    if (recording && mode !== 'trusted') scope.push('tailWindows');
+    if (recording) scope.push('tailWindows');
     if (mode === 'wide') scope.push(...TAIL_STORES);
     if (state !== undefined || recording) scope.push(MARKER_STORE);
     const tx = idb.transaction(scope, 'readwrite', { durability: 'relaxed' });
@@ -187,6 +188,7 @@ function attempt(idb: IDBDatabase, memory: RecorderMemory, batch: Batch, mode: M
       if (state !== undefined) tx.objectStore('trackerState').put(state);
       if (!recording) return;
       if (mode === 'trusted') {
+        readWindows(tx, memory, days, mode, fail, () => undefined);
         const visitStore = tx.objectStore('visits');
         for (const visit of unique) {
           const request = visitStore.add(visit);
