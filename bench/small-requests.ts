@@ -16,6 +16,7 @@
  * CPU: each process's (API, consumer, PostgreSQL's server processes, the mock broker) from
  * /proc over the same time, per 1,000 events stored, logged per load.
  */
+import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -25,7 +26,14 @@ import { startMockKafka } from '../test/harness/kafka-mock.js';
 import type { PgCluster } from '../test/harness/postgres.js';
 import type { ServerProcess } from '../test/harness/process.js';
 import { kafkaEnv, prepareDatabase, testKafkaSettings } from '../test/harness/server.js';
-import { cpuSecondsOf, deviceAssigner, makeEvent, postAs, sleep } from './lib.js';
+import {
+  cpuSecondsOf,
+  deviceAssigner,
+  machineBusySeconds,
+  makeEvent,
+  postAs,
+  sleep,
+} from './lib.js';
 
 export interface SmallLoad {
   eventsPerRequest: number;
@@ -34,10 +42,21 @@ export interface SmallLoad {
   rows: number;
   seconds: number;
   eventsPerSec: number;
-  /** autocannon's request latency (ms). */
+  /** autocannon's request latency (ms): median, mean, 99th percentile. */
   p50: number;
+  mean: number;
   p99: number;
   failed: number;
+  /** Requests answered 2xx per second of the load. */
+  requestsPerSec: number;
+  /**
+   * During the load only (autocannon's seconds, not the settling): the API's CPU seconds per
+   * second (1.0 = a whole core) and the whole machine's busy share of its cores (1.0 = all busy).
+   * With 32 clients in a closed loop, requests/s = 32 / mean latency; an API near 1.0 is
+   * CPU-bound, and its latency is the queue of the others' requests ahead of each.
+   */
+  apiBusy: number;
+  machineBusy: number;
   /**
    * CPU ms per 1,000 events stored, from the load's start until the rows settled: the API, the
    * consumer, PostgreSQL (its server processes) and the mock broker, from /proc/<pid>/stat.
@@ -55,6 +74,8 @@ export interface SmallResult {
   tracksphere: SmallPipeline;
   /** Tracksphere built from BENCH_SMALL_BEFORE (a commit), when set: a change side by side. */
   before?: SmallPipeline;
+  /** BENCH_SMALL_VARIANTS's pipelines, by name. */
+  variants?: Record<string, SmallPipeline>;
 }
 
 export interface SmallDeps {
@@ -99,7 +120,7 @@ async function load(
   n: number,
   seconds: number,
   connections: number,
-): Promise<{ requests: number; p50: number; p99: number; failed: number }> {
+): Promise<{ requests: number; p50: number; mean: number; p99: number; failed: number }> {
   const result = await autocannon({
     url: `${url}/api/v1/events`,
     method: 'POST',
@@ -116,6 +137,7 @@ async function load(
   return {
     requests: result['2xx'],
     p50: result.latency.p50,
+    mean: result.latency.average,
     p99: result.latency.p99,
     failed,
   };
@@ -130,8 +152,12 @@ function emptyLoad(n: number): SmallLoad {
     seconds: nan,
     eventsPerSec: nan,
     p50: nan,
+    mean: nan,
     p99: nan,
     failed: 0,
+    requestsPerSec: nan,
+    apiBusy: nan,
+    machineBusy: nan,
     cpuMsPer1k: { api: nan, consumer: nan, postgres: nan, broker: nan },
   };
 }
@@ -244,7 +270,11 @@ async function measured(
   const before = await count(pool, table);
   const cpu0 = await cpuNow(pool, pids);
   const t0 = performance.now();
+  const machine0 = await machineBusySeconds();
   const r = await load(url, tokens, n, deps.seconds, deps.connections);
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const apiLoadCpu = (await cpuSecondsOf(pids.api)) - cpu0.api;
+  const machineLoadCpu = (await machineBusySeconds()) - machine0;
   // Only answers 2xx are owed rows: a request that failed or was cut off at the end of the load
   // may still be stored (more rows than owed), never counted as owed.
   const [after, doneAt] = await settledOrWhy(pool, table, before + r.requests * n, watch);
@@ -261,8 +291,12 @@ async function measured(
     seconds,
     eventsPerSec: rows / seconds,
     p50: r.p50,
+    mean: r.mean,
     p99: r.p99,
     failed: r.failed,
+    requestsPerSec: r.requests / deps.seconds,
+    apiBusy: apiLoadCpu / loadSeconds,
+    machineBusy: machineLoadCpu / loadSeconds / cpus().length,
     // The settling polls (every 50 ms) add a little to PostgreSQL's, as they do to both pipelines.
     cpuMsPer1k: {
       api: per1k(cpu1.api - cpu0.api),
@@ -295,8 +329,12 @@ async function onePipeline(
   cluster: PgCluster,
   kind: 'reference' | 'tracksphere' | 'before',
   round: number,
+  variant?: Variant,
 ): Promise<SmallPipeline> {
-  const databaseUrl = await cluster.createDatabase(`bench_small_${kind}`);
+  const name = variant === undefined ? kind : `${kind} [${variant.name}]`;
+  const databaseUrl = await cluster.createDatabase(
+    `bench_small_${kind}${variant === undefined ? '' : `_${variant.name.replace(/\W/g, '_')}`}`,
+  );
   const topic = kind === 'reference' ? 'ref.v1' : 'visits.v1';
   let mock: MockKafka | undefined;
   let api: ServerProcess | undefined;
@@ -340,8 +378,13 @@ async function onePipeline(
       table = 'ref_visits';
     } else {
       await prepareDatabase(databaseUrl);
-      const env = { DATABASE_URL: databaseUrl, ...kafkaEnv(settings) };
-      const tag = kind === 'before' ? 'small-before' : 'small';
+      const env = { DATABASE_URL: databaseUrl, ...kafkaEnv(settings), ...variant?.env };
+      const tag =
+        kind === 'before'
+          ? 'small-before'
+          : variant === undefined
+            ? 'small'
+            : `small-${variant.name}`;
       const before = kind === 'before';
       const started = await deps.startApi(
         { ...env, ...deps.profileEnv(`${tag}-api-r${round}`) },
@@ -361,9 +404,9 @@ async function onePipeline(
     const watch = { brokers: mock.brokers, topic, consumer };
     // Warm-up (JIT, connections, the consumer group's join, every device's first request).
     const warm = await load(url, tokens, 1, 3, deps.connections);
-    if (warm.failed > 0) throw new Error(`${kind}: ${warm.failed} warm-up requests failed`);
+    if (warm.failed > 0) throw new Error(`${name}: ${warm.failed} warm-up requests failed`);
     await settledOrWhy(pool, table, warm.requests, watch);
-    deps.log(`small ${kind} r${round}: 1 event per request, ${deps.seconds} s`);
+    deps.log(`small ${name} r${round}: 1 event per request, ${deps.seconds} s`);
     const pids = { api: api.proc.pid, consumer: consumer.proc.pid, broker: mock.pid };
     const windowStart = monoUs();
     const one = await measured(deps, pool, table, url, tokens, 1, pids, watch);
@@ -371,26 +414,30 @@ async function onePipeline(
       reference: ['small-ref-api', 'small-ref-consumer'],
       tracksphere: ['small-api', 'small-consumer'],
       before: ['small-before-api', 'small-before-consumer'],
-    }[kind];
+    }[kind].map((t) => (variant === undefined ? t : t.replace('small-', `small-${variant.name}-`)));
     await deps.markWindow(
       tags.map((t) => `${t}-r${round}`),
       windowStart,
       monoUs(),
     );
-    deps.log(`small ${kind} r${round}: 100 events per request, ${deps.seconds} s`);
-    const hundred = await measured(deps, pool, table, url, tokens, 100, pids, watch);
+    let hundred = emptyLoad(100);
+    if (variant === undefined || variant.hundred) {
+      deps.log(`small ${name} r${round}: 100 events per request, ${deps.seconds} s`);
+      hundred = await measured(deps, pool, table, url, tokens, 100, pids, watch);
+    }
     // Pruned but read in time is harmless; said because it is how the mock loses unread rows.
     const dropped = await droppedStarts(mock.brokers, topic);
     if (dropped.length > 0) {
       deps.log(
-        `small ${kind} r${round}: the mock dropped the start of ${dropped.length} partitions (${dropped.slice(0, 5).join(', ')})`,
+        `small ${name} r${round}: the mock dropped the start of ${dropped.length} partitions (${dropped.slice(0, 5).join(', ')})`,
       );
     }
     for (const l of [one, hundred]) {
-      if (l.failed > 0) deps.log(`WARNING small ${kind}: ${l.failed} requests failed`);
+      if (l.requests === 0) continue;
+      if (l.failed > 0) deps.log(`WARNING small ${name}: ${l.failed} requests failed`);
       const c = l.cpuMsPer1k;
       deps.log(
-        `small ${kind} r${round}, ${l.eventsPerRequest} per request: ${Math.round(l.eventsPerSec)} events/s, p50 ${l.p50} ms; CPU ms per 1,000 events: API ${c.api.toFixed(0)}, consumer ${c.consumer.toFixed(0)}, PostgreSQL ${c.postgres.toFixed(0)}, broker ${c.broker.toFixed(0)}`,
+        `small ${name} r${round}, ${l.eventsPerRequest} per request: ${Math.round(l.eventsPerSec)} events/s end to end, ${Math.round(l.requestsPerSec)} requests/s, latency p50 / mean / p99 ${l.p50} / ${l.mean.toFixed(1)} / ${l.p99} ms; during the load the API busy ${l.apiBusy.toFixed(2)} of a core, the machine ${(100 * l.machineBusy).toFixed(0)} % busy; CPU ms per 1,000 events: API ${c.api.toFixed(0)}, consumer ${c.consumer.toFixed(0)}, PostgreSQL ${c.postgres.toFixed(0)}, broker ${c.broker.toFixed(0)}`,
       );
     }
     return { one, hundred };
@@ -401,6 +448,34 @@ async function onePipeline(
     await mock?.stop();
     await deps.dropDatabase(databaseUrl).catch((e: Error) => deps.log(`drop: ${e.message}`));
   }
+}
+
+/**
+ * BENCH_SMALL_VARIANTS: more Tracksphere pipelines in the same round, each with environment
+ * variables of its own, to put settings side by side: `name:KEY=value,KEY=value;name2:...`.
+ * They run the 1-event load only, unless BENCH_SMALL_VARIANT_HUNDRED=1 or the name ends in `+100`.
+ */
+export interface Variant {
+  name: string;
+  env: Record<string, string>;
+  hundred: boolean;
+}
+
+export function parseVariants(spec: string | undefined, hundred: boolean): Variant[] {
+  if (spec === undefined || spec.trim() === '') return [];
+  return spec
+    .split(';')
+    .filter((v) => v.trim() !== '')
+    .map((v) => {
+      const colon = v.indexOf(':');
+      const name = (colon === -1 ? v : v.slice(0, colon)).trim();
+      const env: Record<string, string> = {};
+      for (const kv of colon === -1 ? [] : v.slice(colon + 1).split(',')) {
+        const eq = kv.indexOf('=');
+        if (eq > 0) env[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
+      }
+      return { name, env, hundred: hundred || name.endsWith('+100') };
+    });
 }
 
 /**
@@ -425,5 +500,15 @@ export async function smallRequests(
     ? await onePipeline(deps, cluster, 'tracksphere', round)
     : none;
   if (withBefore && round % 2 === 0) before = await onePipeline(deps, cluster, 'before', round);
-  return before === undefined ? { reference, tracksphere } : { reference, tracksphere, before };
+  const variants: Record<string, SmallPipeline> = {};
+  const specs = parseVariants(
+    process.env.BENCH_SMALL_VARIANTS,
+    process.env.BENCH_SMALL_VARIANT_HUNDRED === '1',
+  );
+  for (const v of specs)
+    variants[v.name] = await onePipeline(deps, cluster, 'tracksphere', round, v);
+  const extra = specs.length === 0 ? {} : { variants };
+  return before === undefined
+    ? { reference, tracksphere, ...extra }
+    : { reference, tracksphere, before, ...extra };
 }
