@@ -31,6 +31,7 @@ import {
   deviceAssigner,
   machineBusySeconds,
   makeEvent,
+  memoryOf,
   postAs,
   sleep,
 } from './lib.js';
@@ -427,6 +428,10 @@ async function onePipeline(
     }
     // Pruned but read in time is harmless; said because it is how the mock loses unread rows.
     const dropped = await droppedStarts(mock.brokers, topic);
+    const [apiMem, consumerMem] = [await memoryOf(api.proc.pid), await memoryOf(consumer.proc.pid)];
+    deps.log(
+      `small ${name} r${round}: peak RSS API ${apiMem.hwm.toFixed(0)} MiB, consumer ${consumerMem.hwm.toFixed(0)} MiB`,
+    );
     if (dropped.length > 0) {
       deps.log(
         `small ${name} r${round}: the mock dropped the start of ${dropped.length} partitions (${dropped.slice(0, 5).join(', ')})`,
