@@ -4,7 +4,7 @@ import { eraseLocalData } from '../db/erase.js';
 import { eraseHistory } from '../db/erase-history.js';
 import { heatRead, heatWindowKey } from '../db/heat-windows.js';
 import { writeImport } from '../db/import-history.js';
-import { recordFinishedVisits, pruneVisits, type TracksphereDb } from '../db/index.js';
+import { pruneVisits, recordFinishedVisits, type TracksphereDb } from '../db/index.js';
 import { presetRange } from './date-range.js';
 import { insightDb, MIN, NOW, TODAY, utcSources } from './insight-test-kit.js';
 import { loadHeatmap } from './insights.js';
@@ -74,9 +74,7 @@ describe("the heatmap's kept cells (db/heat-windows.ts)", () => {
       { syncEnabled: false, dayOf: utcDayOf },
     );
     const after = await heatmapChecked();
-    expect(after.reduce((s, ms) => s + ms, 0) - before.reduce((s, ms) => s + ms, 0)).toBe(
-      20 * MIN,
-    );
+    expect(after.reduce((s, ms) => s + ms, 0) - before.reduce((s, ms) => s + ms, 0)).toBe(20 * MIN);
   });
 
   it('follow an import of visits on its days', async () => {
