@@ -8,7 +8,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { VisitEvent } from '#protocol';
 import { localDayOf, recordFinishedVisits, type TracksphereDb } from '../extension/db/index.js';
-import { MARKER_KEY } from '../extension/db/record-visits-memory.js';
 
 export type Breakdown = Record<string, { ms: number; bareMs: number; ratio: number }>;
 
@@ -56,9 +55,8 @@ export async function breakdown(
   const statePut = (tx: IDBTransaction): void => {
     tx.objectStore('trackerState').put({ ...state, key: KEY });
   };
-  // The recorder's checked transaction with every row held (record-visits.ts: the marker not
-  // its own, or a visit on a window's day), in parts: `leave` names the parts left out, so each
-  // variant below is the whole less one part. Its trusted transaction is the first variant.
+  // The recorder's transaction with every row cached (record-visits.ts), in parts: `leave`
+  // names the parts left out, so each variant below is the whole less one part.
   type Part = 'state' | 'windows' | 'reads' | 'puts' | 'daily';
   const shape =
     (...leave: Part[]) =>
@@ -79,15 +77,7 @@ export async function breakdown(
   const variants: Record<string, () => Promise<void>> = {
     'the tracker state put alone': () => transaction(idb, ['trackerState'], statePut),
     'the visit added alone': () => transaction(idb, ['visits'], add),
-    "the recorder's trusted shape: marker read, state put, windows read, add, three puts": () =>
-      transaction(idb, scope, (tx) => {
-        tx.objectStore('trackerState').get(MARKER_KEY);
-        statePut(tx);
-        tx.objectStore('tailWindows').getAll();
-        add(tx);
-        for (const store of ROLLUPS) tx.objectStore(store).put(rows[store]?.row);
-      }),
-    'the checked shape, every row held: state put, windows read, three reads, add, three puts':
+    "the recorder's shape, every row cached: state put, windows read, three reads, add, three puts":
       () => transaction(idb, scope, shape()),
     "... in the scope of the recorder's ten stores": () =>
       transaction(idb, [...scope, 'tailRollups', 'tailPages', 'monthRollups', 'daySums'], shape()),
@@ -112,12 +102,12 @@ export async function breakdown(
       }),
   };
   const { startedMs: _, syncState: __, ...event } = visit as NonNullable<typeof visit>;
-  variants['recordFinishedVisits: one visit (its rows held), no state'] = () =>
+  variants['recordFinishedVisits: one visit (its rows cached), no state'] = () =>
     recordFinishedVisits(db, [{ ...(event as VisitEvent), id: uuidv7() }], {
       syncEnabled: false,
       dayOf: localDayOf,
     });
-  variants['recordFinishedVisits: one visit (its rows held), with the state'] = () =>
+  variants['recordFinishedVisits: one visit (its rows cached), with the state'] = () =>
     recordFinishedVisits(db, [{ ...(event as VisitEvent), id: uuidv7() }], {
       syncEnabled: false,
       dayOf: localDayOf,

@@ -1,27 +1,10 @@
+import equal from 'fast-deep-equal';
 import type { VisitEvent } from '#protocol';
 import type { DayOf } from './day.js';
-import {
-  AlreadyStored,
-  type Batch,
-  built,
-  type Mode,
-  NeedsTailStores,
-  readWindows,
-  recordChecked,
-  StaleMemory,
-  type TouchedRow,
-} from './record-visits-checked.js';
-import {
-  forget,
-  MARKER_KEY,
-  MARKER_STORE,
-  type Marker,
-  memoryOf,
-  type RecorderMemory,
-  remember,
-} from './record-visits-memory.js';
-import { RECORDED_ROLLUPS, SUMMED_ROLLUPS } from './recorded-rollups.js';
-import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
+import { addSumsIn, sumsThrough } from './month-rollups.js';
+import { RECORDED_ROLLUPS, type RecordedRollup, SUMMED_ROLLUPS } from './recorded-rollups.js';
+import { addTailPagesIn } from './tail-pages.js';
+import { addTailSumsIn, type TailWindow, tailSums } from './tail-rollups.js';
 
 /**
  * The range windows (tail-rollups.ts) and their pages (tail-pages.ts), and the month rollups and
@@ -29,6 +12,18 @@ import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
  * last day too), the others written when a visit's day is in a window or the sums.
  */
 const TAIL_STORES = ['tailRollups', 'tailPages', ...SUMMED_ROLLUPS.map((k) => k.store)];
+
+/**
+ * The latest last day of the tailWindows rows (windows' and sums') as this connection last read
+ * them. A visit on a later day (today's) writes none of TAIL_STORES, so its transaction leaves
+ * them out of its scope; its windows' read checks that, and a visit on a day a window holds after
+ * all (another writer moved it meanwhile) aborts that transaction and is recorded again with them.
+ */
+const lastThroughs = new WeakMap<IDBDatabase, string>();
+/** Thrown inside a transaction opened without TAIL_STORES that turns out to need them. */
+class NeedsTailStores extends Error {}
+
+import type { StoredVisit, TrackerStateRow, TracksphereDb } from './schema.js';
 
 export interface RecordOptions {
   /** Sync on: the visits go to the outbox. Off: they stay 'local' and never leave the browser. */
@@ -54,6 +49,65 @@ async function backend(db: TracksphereDb): Promise<IDBDatabase> {
   return db.backendDB();
 }
 
+/** A rollup row the transaction touches, and what happens to it. */
+interface TouchedRow {
+  kind: RecordedRollup<unknown>;
+  key: string | string[];
+  /** Where it stands in the cache. */
+  id: string;
+  /** The visits (indexes into the transaction's) that go into it. */
+  visits: number[];
+  /** The row as this transaction found it (once read). */
+  before?: unknown;
+  /** The row put before the read answered, from the cache: the guess checked against it. */
+  guessedFrom?: unknown;
+  /** The row as this transaction leaves it; undefined: none. */
+  after?: unknown;
+}
+
+/**
+ * The rollup rows this page or worker last wrote, as it wrote them: the transaction puts a row
+ * built on these before its read of that row has answered (one round trip where there were
+ * two), and checks them against the read. Never changed in place. Bounded: the background
+ * touches a few rows per visit (its day, its host's day), and a miss costs a round trip only.
+ */
+const ROW_CACHE_SIZE = 256;
+const rowCaches = new WeakMap<TracksphereDb, Map<string, unknown>>();
+
+function rowCacheOf(db: TracksphereDb): Map<string, unknown> {
+  let cache = rowCaches.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    rowCaches.set(db, cache);
+  }
+  return cache;
+}
+
+function remember(cache: Map<string, unknown>, id: string, row: unknown): void {
+  cache.delete(id);
+  if (row === undefined) return;
+  cache.set(id, row);
+  if (cache.size > ROW_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+}
+
+/** `from` (or the kind's empty row) with `visits` added, as a new row. */
+function built(
+  row: TouchedRow,
+  from: unknown,
+  unique: readonly StoredVisit[],
+  days: readonly string[],
+  include: (i: number) => boolean,
+): unknown {
+  let out: unknown;
+  for (const i of row.visits) {
+    if (!include(i)) continue;
+    const visit = unique[i] as StoredVisit;
+    out ??= from === undefined ? row.kind.empty(visit, days[i] as string) : structuredClone(from);
+    row.kind.add(out, visit);
+  }
+  return out ?? from;
+}
+
 /**
  * Stores finished visits and adds them to the rollups of recorded-rollups.ts (the daily
  * per-domain rollups, the heatmap's and the pages'), in one transaction, so stats never
@@ -61,22 +115,18 @@ async function backend(db: TracksphereDb): Promise<IDBDatabase> {
  * retrying after a worker kill) is neither overwritten nor counted again.
  *
  * The background records one visit per event, so this is its hot path (bench/extension.ts),
- * and it talks to IndexedDB directly, under Dexie. It holds the rows it last wrote
- * (record-visits-memory.ts). When the change marker held its token at its last transaction
- * (no other writer since, unless this one's marker read says otherwise) and the visits' days are
- * after every range window's, the transaction reads the marker and the windows, adds the visits
- * (add, not put: an id already stored fails, which is how a retry is recognised) and puts each
- * held row with the visits added without reading it (a row not held is read, then put): two reads
- * where there were four. A marker changed, a visit already stored or a visit on a day a window
- * holds aborts it, and the visits are recorded again the other way.
- * Otherwise, in one batch, it reads the marker, the windows and the rollup rows, adds the
- * visits, and puts each held row with the visits added; once all have answered, a row read equal
- * to the held one, with every visit fresh, was right; any other row is put again, built from the
- * row read and the fresh visits only, and the marker takes its token. Requests run in order
- * within the transaction, so each read sees the row as it was before it, and nothing commits
- * before the last answer: the figures are exact whatever the memory holds. A visit on a day after
- * every range window's (today's) leaves the windows' and sums' stores out of the transaction's
- * scope; one on a day a window holds after all aborts it and is recorded again with them.
+ * and it talks to IndexedDB directly, under Dexie: in one batch, it reads the rollup rows the
+ * visits go into, adds the visits (add, not put: an id already stored fails alone, and that
+ * failure is how a retry is recognised), and puts each row it holds in its cache (what it
+ * last wrote) with the visits added. Once all have answered, a row read equal to the cached
+ * one, with every visit fresh, was right; any other row (not cached, changed by another
+ * writer: an erase, an import, retention, another page; a visit already stored) is put again,
+ * built from the row read and the fresh visits only. Requests run in order within the
+ * transaction, so each read sees the row as it was before it, and nothing commits before the
+ * last answer: the figures are exact whatever the cache holds. With every row cached, the
+ * transaction is one round trip, as a bare one is; otherwise two. A visit on a day after every
+ * range window's (today's) leaves the windows' and sums' stores out of the transaction's scope
+ * (`lastThroughs` above).
  * Being its own transaction, it must not be awaited inside a Dexie transaction on the same
  * tables (the two would wait for each other).
  *
@@ -109,113 +159,138 @@ export async function recordFinishedVisits(
       rows.set(id, row);
     }
   });
+  const cache = rowCacheOf(db);
   // Open already (the usual case): no await, so the transaction starts in this task.
   const idb = db.isOpen() ? db.backendDB() : await backend(db);
-  const memory = memoryOf(idb);
-  const batch: Batch = { unique, days, rows, state };
-  const after = (through: string | undefined): boolean =>
-    through !== undefined && days.every((day) => day > through);
-  let mode: Mode = !after(memory.through) ? 'wide' : 'narrow';
-  // Alone in flight: a transaction of this memory not yet complete would make its rows stale.
-  if (mode === 'narrow' && memory.claimed && memory.busy === 0 && unique.length > 0) {
-    mode = 'trusted';
-  }
-  for (;;) {
-    try {
-      await attempt(idb, memory, batch, mode);
-      return;
-    } catch (error) {
-      if (error instanceof StaleMemory) forget(memory);
-      else if (!(error instanceof NeedsTailStores || error instanceof AlreadyStored)) throw error;
-      mode = after(memory.through) && !(error instanceof NeedsTailStores) ? 'narrow' : 'wide';
-    }
-  }
-}
-
-/** One transaction of a recording, in `mode`; rejects with what the caller retries on. */
-function attempt(idb: IDBDatabase, memory: RecorderMemory, batch: Batch, mode: Mode) {
-  const { unique, days, rows, state } = batch;
-  return new Promise<void>((resolve, reject) => {
-    for (const row of rows.values()) {
-      row.before = undefined;
-      row.guessedFrom = undefined;
-      row.after = undefined;
-    }
-    const recording = unique.length > 0;
-    // A state-only save leaves the visit stores out of its scope: it need not wait for readers.
-    const scope = recording ? ['visits', ...RECORDED_ROLLUPS.map((k) => k.store)] : [];
-    if (recording) scope.push('tailWindows');
-    if (mode === 'wide') scope.push(...TAIL_STORES);
-    if (state !== undefined || recording) scope.push(MARKER_STORE);
-    const tx = idb.transaction(scope, 'readwrite', { durability: 'relaxed' });
-    let failure: unknown;
-    /** Whether the marker held this memory's token when read (a recording that is not trusted). */
-    let own = true;
-    if (recording) memory.busy += 1;
-    tx.oncomplete = () => {
-      if (recording) memory.busy -= 1;
-      // Another writer's marker: what was held from before may be stale; this one's rows are not.
-      if (!own) memory.rows.clear();
-      if (recording) memory.claimed = true;
-      for (const row of rows.values()) remember(memory, row.id, row.after);
-      resolve();
-    };
-    tx.onabort = () => {
-      if (recording) memory.busy -= 1;
-      // Whether any of it landed elsewhere is unknown: the rows are read again next time.
-      for (const row of rows.values()) memory.rows.delete(row.id);
-      reject(failure ?? tx.error ?? new Error('visit transaction aborted'));
-    };
-    const fail = (error: unknown): void => {
-      failure ??= error;
+  const known = lastThroughs.get(idb);
+  const attempt = (narrow: boolean): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      for (const row of rows.values()) {
+        row.before = undefined;
+        row.guessedFrom = undefined;
+        row.after = undefined;
+      }
+      // A state-only save leaves the visit stores out of its scope: it need not wait for readers.
+      const scope =
+        unique.length > 0 ? ['visits', ...RECORDED_ROLLUPS.map((k) => k.store), 'tailWindows'] : [];
+      if (unique.length > 0 && !narrow) scope.push(...TAIL_STORES);
+      if (state !== undefined) scope.push('trackerState');
+      const tx = idb.transaction(scope, 'readwrite', { durability: 'relaxed' });
+      let failure: unknown;
+      tx.oncomplete = () => {
+        for (const row of rows.values()) remember(cache, row.id, row.after);
+        resolve();
+      };
+      tx.onabort = () => {
+        // Whether any of it landed elsewhere is unknown: the rows are read again next time.
+        for (const row of rows.values()) cache.delete(row.id);
+        reject(failure ?? tx.error ?? new Error('visit transaction aborted'));
+      };
+      const fail = (error: unknown): void => {
+        failure ??= error;
+        try {
+          tx.abort();
+        } catch {
+          // Already finished or aborting: onabort reports `failure`.
+        }
+      };
       try {
-        tx.abort();
-      } catch {
-        // Already finished or aborting: onabort reports `failure`.
-      }
-    };
-    try {
-      const markers = recording ? tx.objectStore(MARKER_STORE) : undefined;
-      if (markers !== undefined) {
-        const read = markers.get(MARKER_KEY);
-        read.onsuccess = () => {
-          own = (read.result as Marker | undefined)?.token === memory.token;
-          if (own) return;
-          if (mode === 'trusted') fail(new StaleMemory());
-          else markers.put({ key: MARKER_KEY, token: memory.token } satisfies Marker);
-        };
-      }
-      if (state !== undefined) tx.objectStore('trackerState').put(state);
-      if (!recording) return;
-      if (mode === 'trusted') {
-        readWindows(tx, memory, days, mode, fail, () => undefined);
-        const visitStore = tx.objectStore('visits');
-        for (const visit of unique) {
-          const request = visitStore.add(visit);
-          request.onerror = () => {
-            if (request.error?.name === 'ConstraintError') fail(new AlreadyStored());
-          };
-        }
-        for (const row of rows.values()) {
-          const store = tx.objectStore(row.kind.store);
-          const held = memory.rows.get(row.id);
-          if (held !== undefined) {
-            row.after = built(row, held, unique, days, () => true);
-            store.put(row.after);
-            continue;
+        if (state !== undefined) tx.objectStore('trackerState').put(state);
+        if (unique.length === 0) return;
+        const fresh = unique.map(() => false);
+        let waiting = unique.length + rows.size + 1;
+        let windows: TailWindow[] = [];
+
+        const settle = (): void => {
+          const allFresh = fresh.every(Boolean);
+          for (const row of rows.values()) {
+            const guessRight =
+              row.guessedFrom !== undefined && allFresh && equal(row.before, row.guessedFrom);
+            if (guessRight) continue;
+            row.after = built(row, row.before, unique, days, (i) => fresh[i] === true);
+            const store = tx.objectStore(row.kind.store);
+            if (row.after !== undefined) store.put(row.after);
+            // Guessed wrong on a row that does not exist (its visits were all stored already).
+            else if (row.guessedFrom !== undefined) store.delete(row.key);
           }
-          // Not held (a host's first visit of the day, say): read, then put.
-          const read = store.get(row.key);
-          read.onsuccess = () => {
-            row.after = built(row, read.result, unique, days, () => true);
-            store.put(row.after);
+          // A range window holding a fresh visit's day (one started before its last midnight).
+          const added = unique.flatMap((v, i) =>
+            fresh[i]
+              ? [{ day: days[i] as string, domain: v.domain, activeMs: v.activeMs, visits: 1 }]
+              : [],
+          );
+          // Opened without them: the windows' read found every visit after their last days.
+          if (narrow) return;
+          addTailSumsIn(tx, tailSums(windows, added));
+          addSumsIn(tx, sumsThrough(windows), added);
+          addTailPagesIn(
+            tx,
+            windows,
+            unique.flatMap((visit, i) => (fresh[i] ? [{ visit, day: days[i] as string }] : [])),
+          );
+        };
+        const answered = (): void => {
+          waiting -= 1;
+          if (waiting > 0) return;
+          try {
+            settle();
+          } catch (error) {
+            fail(error);
+          }
+        };
+
+        // The reads first: requests run in order, so each sees the row before this transaction.
+        const windowsRead = tx.objectStore('tailWindows').getAll();
+        windowsRead.onsuccess = () => {
+          windows = windowsRead.result as TailWindow[];
+          const through = windows.reduce((m, w) => (w.through > m ? w.through : m), '');
+          lastThroughs.set(idb, through);
+          if (narrow && days.some((day) => day <= through)) {
+            fail(new NeedsTailStores());
+            return;
+          }
+          answered();
+        };
+        for (const row of rows.values()) {
+          const request = tx.objectStore(row.kind.store).get(row.key);
+          request.onsuccess = () => {
+            row.before = request.result;
+            answered();
           };
         }
-        return;
+        const visitStore = tx.objectStore('visits');
+        unique.forEach((visit, i) => {
+          const request = visitStore.add(visit);
+          request.onsuccess = () => {
+            fresh[i] = true;
+            answered();
+          };
+          request.onerror = (event) => {
+            // Any other error aborts the transaction (and rejects with it).
+            if (request.error?.name !== 'ConstraintError') return;
+            // Already stored: keep it as it is, and keep the transaction going.
+            event.preventDefault();
+            event.stopPropagation();
+            answered();
+          };
+        });
+        // The guesses: each cached row with every visit added, put now.
+        for (const row of rows.values()) {
+          const cached = cache.get(row.id);
+          if (cached === undefined) continue;
+          row.guessedFrom = cached;
+          row.after = built(row, cached, unique, days, () => true);
+          tx.objectStore(row.kind.store).put(row.after);
+        }
+      } catch (error) {
+        fail(error);
       }
-      recordChecked(tx, memory, batch, mode, fail);
-    } catch (error) {
-      fail(error);
-    }
-  });
+    });
+  const narrow = known !== undefined && unique.length > 0 && days.every((day) => day > known);
+  try {
+    await attempt(narrow);
+  } catch (error) {
+    if (!(error instanceof NeedsTailStores)) throw error;
+    await attempt(false);
+  }
 }

@@ -12,7 +12,6 @@ import type { HeatWindow } from './heat-windows.js';
 import type { HostList } from './host-lists.js';
 import { buildMonthRollups, type DaySum, limitSums, type MonthRollup } from './month-rollups.js';
 import { countTailPages } from './page-counts.js';
-import { rollupMarker } from './record-visits-memory.js';
 import type { TailPage } from './tail-pages.js';
 import {
   buildTailPages,
@@ -184,8 +183,6 @@ export const DEFAULT_DB_NAME = 'tracksphere';
 
 export function openTracksphereDb(name: string = DEFAULT_DB_NAME): TracksphereDb {
   const db = new Dexie(name) as TracksphereDb;
-  // The change marker every writer of the recorder's rows puts (record-visits-memory.ts).
-  db.use(rollupMarker);
   db.version(1).stores({
     visits: 'id, startedMs, domain, syncState, [syncState+startedMs]',
     dailyRollups: '[day+domain], day',
