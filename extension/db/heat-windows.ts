@@ -123,17 +123,28 @@ export async function dropHeatWindows(
   db: Pick<HeatWindowTables, 'tailWindows' | 'heatWindows'>,
   days: Iterable<string>,
 ): Promise<void> {
-  const gone = holding(await db.tailWindows.toArray(), days);
-  if (gone.length === 0) return;
-  // The cells go too: after an erase they must not keep the erased visits' hours.
-  await Promise.all([db.tailWindows.bulkDelete(gone), db.heatWindows.bulkDelete(gone)]);
+  const list = [...days];
+  const [windows, cellRows] = await Promise.all([
+    db.tailWindows.toArray(),
+    db.heatWindows.toArray(),
+  ]);
+  const gone = holding(windows, list);
+  // The cells go too: after an erase they must not keep the erased visits' hours. They are found
+  // by their own days, not their window's row, which the recorder drops alone
+  // (dropHeatWindowsIn): cells left by it are dropped here with the rest.
+  const live = new Set(windows.map((w) => w.span));
+  const cellsGone = cellRows
+    .filter((c) => !live.has(c.span) || holding([c], list).length > 0)
+    .map((c) => c.span);
+  if (gone.length > 0) await db.tailWindows.bulkDelete(gone);
+  if (cellsGone.length > 0) await db.heatWindows.bulkDelete(cellsGone);
 }
 
 /**
  * The same on the recorder's own IndexedDB transaction (record-visits.ts), which read
  * `windows` already: a visit on a day a heat window holds drops its tailWindows row (the cells
- * row stays until the next build overwrites it, unread: it is read only with its window's row,
- * and a recording only adds time to it).
+ * row stays, unread, until the next build overwrites it or an erase drops it: it is read only
+ * with its window's row, and a recording only adds time to it).
  */
 export function dropHeatWindowsIn(
   tx: IDBTransaction,

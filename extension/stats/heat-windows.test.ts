@@ -127,4 +127,42 @@ describe("the heatmap's kept cells (db/heat-windows.ts)", () => {
     expect(pruned).toBe(2);
     expect((await heatmapChecked()).reduce((s, ms) => s + ms, 0)).toBe(122 * MIN);
   });
+
+  // Saturday 9:00, docs.example's visit of 30 November (20 minutes), in the kept cells.
+  const SAT9 = 6 * 24 + 9;
+  const erasers: [string, () => Promise<unknown>][] = [
+    ['a site', () => eraseHistory(db, { domain: 'docs.example' }, utcDayOf)],
+    [
+      'a range',
+      () =>
+        eraseHistory(db, { fromMs: Date.UTC(2024, 10, 30), toMs: Date.UTC(2024, 11, 1) }, utcDayOf),
+    ],
+    [
+      'by retention',
+      () => pruneVisits(db, { now: NOW, retentionDays: 30, syncEnabled: false, dayOf: utcDayOf }),
+    ],
+  ];
+  it.each(erasers)(
+    "keep no erased hours on disk when a recording dropped the window's row first (%s)",
+    async (_what, erase) => {
+      db = await insightDb();
+      await heatmapChecked();
+      expect((await db.heatWindows.get(heatWindowKey(90)))?.cells[SAT9]).toBe(20 * MIN);
+      // A visit on a window's day: the recorder drops the window's row and leaves its cells.
+      await recordFinishedVisits(
+        db,
+        [
+          makeVisit({
+            at: Date.UTC(2025, 0, 3, 12),
+            activeMs: 5 * MIN,
+            url: 'https://x.example/',
+            domain: 'x.example',
+          }),
+        ],
+        { syncEnabled: false, dayOf: utcDayOf },
+      );
+      await erase();
+      expect(await db.heatWindows.get(heatWindowKey(90))).toBeUndefined();
+    },
+  );
 });
