@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TracksphereDb } from '../db/index.js';
 import { barUnit, chartBars, customRange, passesRetention, presetRange } from './date-range.js';
 import { insightDb, MIN, NOW, TODAY, utcSources } from './insight-test-kit.js';
-import { loadHeatmap, loadSitePages, loadTimeline } from './insights.js';
+import { browserSources, loadHeatmap, loadSitePages, loadTimeline } from './insights.js';
 import { loadRangeHistory } from './range-history.js';
 import { searchPages } from './site-pages.js';
 import { heatmap } from './when-stats.js';
@@ -179,5 +179,24 @@ describe('when', () => {
     ]);
     expect([blocks[0]?.left, blocks[0]?.right]).toEqual([0, 1 / 24]);
     expect([blocks[4]?.left, blocks[4]?.right]).toEqual([11.5 / 24, 0.5]);
+  });
+});
+
+describe("the browser's sources", () => {
+  it('name the zone the browser is in at each read, not at the page load', () => {
+    const src = browserSources({} as TracksphereDb, async () => []);
+    const zoneNow = (zone: string) =>
+      vi.spyOn(Intl.DateTimeFormat.prototype, 'resolvedOptions').mockReturnValue({
+        ...new Intl.DateTimeFormat('en').resolvedOptions(),
+        timeZone: zone,
+      });
+    try {
+      zoneNow('Europe/Berlin');
+      expect(src.zone).toBe('Europe/Berlin');
+      zoneNow('America/New_York');
+      expect(src.zone).toBe('America/New_York');
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -62,7 +62,11 @@ export function browserSources(
     dayOf: localDayOf,
     startOfDay: localStartOfDay,
     offset: browserOffset,
-    zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    // Asked on each read, as `offset` is: a page open across a change of zone (a laptop woken
+    // after a flight) keeps no cells built in one zone under the other's name.
+    get zone() {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone;
+    },
     ...(sitesOf === undefined ? {} : { sitesOf }),
   };
 }
