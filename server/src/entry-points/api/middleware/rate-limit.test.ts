@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fixedWindowLimit, perDeviceLimit, perIpLimit } from './rate-limit.js';
 
 describe('the per-address and per-device limits', () => {
@@ -94,5 +94,62 @@ describe('the per-address and per-device limits', () => {
       expect(passed).toBe(true);
     }
     expect(headers.get('ratelimit')).toMatch(/^limit=5, remaining=4, reset=(59|60)$/);
+  });
+
+  /** Calls `limit` as Express would for a request from `ip`, and says whether it passed. */
+  function passes(limit: RequestHandler, ip: string, deviceId = 'd1'): boolean {
+    let passed = false;
+    const res = {
+      locals: { deviceId },
+      headersSent: false,
+      setHeader: () => res,
+      status: () => res,
+      set: () => res,
+      json: () => res,
+    } as unknown as Response;
+    const req = { ip, headers: {}, app: { get: () => false } } as unknown as Request;
+    void limit(req, res, () => {
+      passed = true;
+    });
+    return passed;
+  }
+
+  it('starts a new window when the clock is set back, not one as long as the step', async () => {
+    let t = 5_000_000;
+    const limit = fixedWindowLimit(1, (_req, locals) => String(locals.deviceId), 'device', {
+      windowMs: 10_000,
+      now: () => t,
+    });
+    const url = await serve(limit);
+    expect((await fetch(url, { method: 'POST' })).status).toBe(200);
+    t -= 3_600_000;
+    const after = await fetch(url, { method: 'POST' });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('ratelimit')).toBe('limit=1, remaining=0, reset=10');
+  });
+
+  it('forgets a key unseen for a whole window, and keeps one seen in it', () => {
+    vi.useFakeTimers({ toFake: ['setInterval'] });
+    try {
+      const limit = fixedWindowLimit(5, (req) => String(req.ip), 'address', { windowMs: 1_000 });
+      for (let i = 0; i < 1_000; i++) passes(limit, `10.0.${i >> 8}.${i & 255}`);
+      expect(limit.keyCount()).toBe(1_000);
+      vi.advanceTimersByTime(1_000);
+      passes(limit, '10.0.0.1');
+      expect(limit.keyCount()).toBe(1_000);
+      vi.advanceTimersByTime(1_000);
+      expect(limit.keyCount()).toBe(1);
+      vi.advanceTimersByTime(2_000);
+      expect(limit.keyCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('counts the addresses of one IPv6 /56 together, and each /56 on its own', () => {
+    const limit = perIpLimit(1);
+    expect(passes(limit, '2001:db8:0:100::1')).toBe(true);
+    expect(passes(limit, '2001:db8:0:1ff:ffff::2')).toBe(false);
+    expect(passes(limit, '2001:db8:0:200::1')).toBe(true);
   });
 });

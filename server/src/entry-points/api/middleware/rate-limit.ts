@@ -48,38 +48,58 @@ function limiter(
  * for its debug lines even when they are off, and allocates a Date and an info object per
  * request; the two instances took about a fifth of the API's requests a second with one event
  * per request (docs/performance.md, "Small requests"). This one is synchronous: a Map lookup,
- * two headers. A key not seen for a whole window is dropped by a sweep every `windowMs`.
+ * two headers.
+ *
+ * Keys live in two maps, swapped every `windowMs` (as express-rate-limit's memory store does):
+ * a key seen in a window moves to the current map, and one unseen for a whole window goes with
+ * the previous map, in one step however many keys an attacker made. The clock is monotonic
+ * (performance.now): a wall clock stepped back an hour must not stretch a window to an hour and
+ * a minute, whose Retry-After the extension would honour.
  */
 export function fixedWindowLimit(
   perWindow: number,
   key: (req: Request, locals: Record<string, unknown>) => string,
   what: string,
   opts: { windowMs?: number; now?: () => number } = {},
-): RequestHandler {
+): RequestHandler & { keyCount(): number } {
   const windowMs = opts.windowMs ?? 60_000;
-  const now = opts.now ?? Date.now;
-  const windows = new Map<string, { hits: number; resetAt: number }>();
-  const sweep = setInterval(() => {
-    const t = now();
-    for (const [k, w] of windows) if (w.resetAt <= t) windows.delete(k);
+  if (!Number.isInteger(windowMs) || windowMs < 1_000 || windowMs > 2 ** 31 - 1)
+    throw new RangeError(`windowMs must be an integer from 1000 to 2^31-1, not ${windowMs}`);
+  const now = opts.now ?? (() => performance.now());
+  let current = new Map<string, { hits: number; resetAt: number }>();
+  let previous = new Map<string, { hits: number; resetAt: number }>();
+  const swap = setInterval(() => {
+    previous = current;
+    current = new Map();
   }, windowMs);
-  sweep.unref();
+  swap.unref();
   const policy = `${perWindow};w=${Math.ceil(windowMs / 1000)}`;
-  return (req, res, next) => {
+  const handler: RequestHandler = (req, res, next) => {
     const k = key(req, res.locals);
     const t = now();
-    let w = windows.get(k);
-    if (w === undefined || w.resetAt <= t) {
+    let w = current.get(k);
+    if (w === undefined) {
+      w = previous.get(k);
+      if (w !== undefined) {
+        previous.delete(k);
+        current.set(k, w);
+      }
+    }
+    // A window ending more than windowMs ahead began in the clock's future (a clock set back,
+    // as an injected one can be): it starts again.
+    if (w === undefined || w.resetAt <= t || w.resetAt - t > windowMs) {
       w = { hits: 0, resetAt: t + windowMs };
-      windows.set(k, w);
+      current.set(k, w);
     }
     w.hits++;
     const reset = Math.max(0, Math.ceil((w.resetAt - t) / 1000));
-    res.setHeader('RateLimit-Policy', policy);
-    res.setHeader(
-      'RateLimit',
-      `limit=${perWindow}, remaining=${Math.max(perWindow - w.hits, 0)}, reset=${reset}`,
-    );
+    if (!res.headersSent) {
+      res.setHeader('RateLimit-Policy', policy);
+      res.setHeader(
+        'RateLimit',
+        `limit=${perWindow}, remaining=${Math.max(perWindow - w.hits, 0)}, reset=${reset}`,
+      );
+    }
     if (w.hits > perWindow) {
       const seconds = Math.max(1, reset);
       sendError(
@@ -93,6 +113,7 @@ export function fixedWindowLimit(
     }
     next();
   };
+  return Object.assign(handler, { keyCount: () => current.size + previous.size });
 }
 
 export function perIpLimit(perMinute: number): RequestHandler {
