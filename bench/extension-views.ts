@@ -29,8 +29,10 @@ export interface ViewTiming {
   seededLoadMs: number;
   emptyLoadMs: number;
   /**
-   * The seeded view's untimed first run (its code's first run too): where a window's move or a
-   * kept sum's build happens, as in a person's first view of a day.
+   * The seeded view's untimed first run (its code's first run too). The heatmap's builds its
+   * kept cells, as a person's first view of a day does; the ranges' and a site's pages' windows
+   * were already moved by windowBuilds (timed on their own), so theirs is a list's build and the
+   * code's first run, not a whole first view of a day.
    */
   seededFirstMs?: number;
   /** What the seeded view showed: rows, page rows, cells or blocks. */
