@@ -1,6 +1,17 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { sendError } from './errors.js';
+
+/** 429 rate_limited, with Retry-After: `seconds`. */
+function refuse(res: Response, what: string, seconds: number): void {
+  sendError(
+    res,
+    'rate_limited',
+    `Too many requests from this ${what}; retry after ${seconds} s.`,
+    undefined,
+    seconds,
+  );
+}
 
 /**
  * The link codes' tries (below), which count only refused requests: express-rate-limit, fixed
@@ -26,13 +37,7 @@ function limiter(
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds =
         reset === undefined ? 60 : Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000));
-      sendError(
-        res,
-        'rate_limited',
-        `Too many requests from this ${what}; retry after ${seconds} s.`,
-        undefined,
-        seconds,
-      );
+      refuse(res, what, seconds);
     },
   });
 }
@@ -101,14 +106,7 @@ export function fixedWindowLimit(
       );
     }
     if (w.hits > perWindow) {
-      const seconds = Math.max(1, reset);
-      sendError(
-        res,
-        'rate_limited',
-        `Too many requests from this ${what}; retry after ${seconds} s.`,
-        undefined,
-        seconds,
-      );
+      refuse(res, what, Math.max(1, reset));
       return;
     }
     next();
