@@ -28,6 +28,18 @@ export function updateLimitDay(
   });
 }
 
+/**
+ * Runs `act` on the state of `today` as stored now, in turn with the changes: a choice the
+ * person makes meanwhile ("open anyway") waits for it, and one made before it is what it sees,
+ * so nothing decided on an older state undoes it.
+ */
+export function withLimitDay<T>(
+  today: string,
+  act: (state: LimitDayState) => Promise<T>,
+): Promise<T> {
+  return changes.run(async () => act(dayStateFor(await limitDayItem.getValue(), today)));
+}
+
 /** Forgets today's state (the person erased their local data), after the changes queued. */
 export function clearLimitDay(): Promise<void> {
   return changes.run(() => limitDayItem.setValue(null));

@@ -216,6 +216,26 @@ describe('limit watch', () => {
     expect(redirects).toEqual([held(1, 'https://www.example.com/b')]);
   });
 
+  it('leaves the site opened by "open anyway" chosen while a check was under way', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    h.clock.advance(61 * SEC);
+    const tabUrl = deps.tabUrl;
+    deps.tabUrl = async (tabId) => {
+      // The check has read today's state; the person, on the limit-reached page, chooses
+      // "open anyway", and the page opens the site once the choice is stored.
+      await createLimitHandlers(deps).chooseAtLimit({
+        target: 'example.com',
+        choice: 'openAnyway',
+      });
+      return tabUrl?.(tabId);
+    };
+    await h.on.onAlarm(checkpoint);
+    expect(notices.map((n) => n.threshold)).toEqual([100]);
+    expect((await limitDayItem.getValue())?.openedAnyway).toEqual(['example.com']);
+    expect(redirects).toEqual([]);
+  });
+
   it('keeps a "5 more minutes" chosen while a notice is being recorded', async () => {
     await browserWithOneTab(h, 'https://example.com/a');
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));

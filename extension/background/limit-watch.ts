@@ -32,7 +32,7 @@ import { categoryOf } from '../stats/categories.js';
 import { formatDuration } from '../stats/format-duration.js';
 import { coalesce } from './coalesce.js';
 import { acrossBrowsers, askServer, SUMMARY_REFRESH_MS, todayRange } from './limit-across.js';
-import { updateLimitDay } from './limit-day.js';
+import { updateLimitDay, withLimitDay } from './limit-day.js';
 
 /** The extension page a held tab is sent to (entrypoints/limit-reached). */
 export const LIMIT_PAGE = '/limit-reached.html';
@@ -209,8 +209,14 @@ async function act(
     const url = await (deps.tabUrl ?? defaultTabUrl)(page.tabId);
     const site = url !== undefined && /^https?:/i.test(url) ? siteKey(url) : null;
     if (url !== undefined && site !== null && targetCovers(held.target, site, match)) {
-      await (deps.redirect ?? defaultRedirect)(page.tabId, limitPageUrl(held.target, url));
-      return null;
+      // And only if it is still held as stored now: "open anyway" chosen while this check ran
+      // (its page then opens the site) must not be sent back to the limit-reached page.
+      const redirected = await withLimitDay(today, async (stored) => {
+        if (!holds(held, held.usedMs, stored, deps.now())) return false;
+        await (deps.redirect ?? defaultRedirect)(page.tabId, limitPageUrl(held.target, url));
+        return true;
+      });
+      if (redirected) return null;
     }
   }
   if (!page.recording) return null;
