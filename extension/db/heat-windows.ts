@@ -123,21 +123,12 @@ export async function dropHeatWindows(
   db: Pick<HeatWindowTables, 'tailWindows' | 'heatWindows'>,
   days: Iterable<string>,
 ): Promise<void> {
-  const list = [...days];
-  const [windows, cellRows] = await Promise.all([
-    db.tailWindows.toArray(),
-    db.heatWindows.toArray(),
-  ]);
-  const gone = holding(windows, list);
-  // The cells go too: after an erase they must not keep the erased visits' hours. They are found
-  // by their own days, not their window's row, which the recorder drops alone
-  // (dropHeatWindowsIn): cells left by it are dropped here with the rest.
-  const live = new Set(windows.map((w) => w.span));
-  const cellsGone = cellRows
-    .filter((c) => !live.has(c.span) || holding([c], list).length > 0)
-    .map((c) => c.span);
-  if (gone.length > 0) await db.tailWindows.bulkDelete(gone);
-  if (cellsGone.length > 0) await db.heatWindows.bulkDelete(cellsGone);
+  // Found by the cells' own days, which their window's row shares while it lives: the recorder
+  // drops the row alone (dropHeatWindowsIn), and the cells it leaves must go too, as after an
+  // erase they must not keep the erased visits' hours.
+  const gone = holding(await db.heatWindows.toArray(), days);
+  if (gone.length === 0) return;
+  await Promise.all([db.tailWindows.bulkDelete(gone), db.heatWindows.bulkDelete(gone)]);
 }
 
 /**
