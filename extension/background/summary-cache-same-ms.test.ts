@@ -56,7 +56,13 @@ eachRegisteredBrowser(BASE, DEVICE, (d) => {
   db = d;
 });
 
-it('a same-millisecond store between the merge read and the in-place write: the days are not written over it', async () => {
+/**
+ * Pages 1 and 2 ask for the whole range (nothing cached), 2's answer A is stored, and page 3
+ * refreshes from A; B's answer (page 1's, the same millisecond) is stored just before the
+ * first transaction of `mode` that follows, then C's answer is released. Answers page 3's
+ * promise and the held answers (a fourth, if any, is asked after).
+ */
+async function sameMillisecondStore(mode: 'r' | 'rw') {
   const held: Array<(body: unknown) => void> = [];
   const calls: string[] = [];
   const fetch = (url: string) => {
@@ -64,21 +70,18 @@ it('a same-millisecond store between the merge read and the in-place write: the 
     return new Promise<Response>((resolve) => held.push((b) => resolve(Response.json(b))));
   };
   const h = createLinkHandlers({ fetch: fetch as never, now: () => T, db });
-  // Pages 1 and 2 open with nothing cached: both ask for the whole range.
   const b = h.getAllBrowsersSummary({ ...R, refresh: true });
   const a = h.getAllBrowsersSummary({ ...R, refresh: true });
   await vi.waitFor(() => expect(held.length).toBe(2));
   held[1]?.(A);
   await a;
-  // Page 3 refreshes from A.
   const c = h.getAllBrowsersSummary({ ...R, refresh: true });
   await vi.waitFor(() => expect(held.length).toBe(3));
   expect(calls[2]).toBe('a');
-  // B's answer (the same millisecond) is stored after C's merge read A, before C's write.
   const orig = db.transaction.bind(db);
   let armed = true;
   vi.spyOn(db, 'transaction').mockImplementation(((...args: unknown[]) => {
-    if (armed && args[0] === 'rw') {
+    if (armed && args[0] === mode) {
       armed = false;
       return (async () => {
         held[0]?.(B);
@@ -89,48 +92,28 @@ it('a same-millisecond store between the merge read and the in-place write: the 
     return (orig as (...a: unknown[]) => unknown)(...args);
   }) as never);
   held[2]?.(C);
-  const shown = await c;
+  return { c, held };
+}
+
+/** Page 3 shows, and the cache holds under cursor c, A's days with C's change: no 12-02. */
+async function expectShownAndCachedAsC(shown: { cached: { summary: Summary } | null }) {
   const expected = [row('2026-12-01', 1), row('2026-12-03', 30)];
   expect(shown.cached?.summary.rows).toEqual(expected);
   const stored = await lastCachedSummary(db);
   expect(stored?.summary.cursor).toBe('c');
   // The erased 12-02 came back under cursor c (the next refresh, since c, never sends it again).
   expect(stored?.summary.rows).toEqual(expected);
+}
+
+it('a same-millisecond store between the merge read and the in-place write: the days are not written over it', async () => {
+  // B's answer is stored after C's merge read A, before C's write.
+  const { c } = await sameMillisecondStore('rw');
+  await expectShownAndCachedAsC(await c);
 });
 
 it('a same-millisecond store before the merge read: its rows are not merged with a delta since the other cursor', async () => {
-  const held: Array<(body: unknown) => void> = [];
-  const calls: string[] = [];
-  const fetch = (url: string) => {
-    calls.push(new URL(url).searchParams.get('since') ?? 'whole');
-    return new Promise<Response>((resolve) => held.push((b) => resolve(Response.json(b))));
-  };
-  const h = createLinkHandlers({ fetch: fetch as never, now: () => T, db });
-  // Pages 1 and 2 open with nothing cached: both ask for the whole range.
-  const b = h.getAllBrowsersSummary({ ...R, refresh: true });
-  const a = h.getAllBrowsersSummary({ ...R, refresh: true });
-  await vi.waitFor(() => expect(held.length).toBe(2));
-  held[1]?.(A);
-  await a;
-  // Page 3 refreshes from A.
-  const c = h.getAllBrowsersSummary({ ...R, refresh: true });
-  await vi.waitFor(() => expect(held.length).toBe(3));
-  expect(calls[2]).toBe('a');
-  // B's answer (the same millisecond) is stored before C's merge reads its base (A's head, read before).
-  const orig = db.transaction.bind(db);
-  let armed = true;
-  vi.spyOn(db, 'transaction').mockImplementation(((...args: unknown[]) => {
-    if (armed && args[0] === 'r') {
-      armed = false;
-      return (async () => {
-        held[0]?.(B);
-        await b;
-        return (orig as (...a: unknown[]) => unknown)(...args);
-      })();
-    }
-    return (orig as (...a: unknown[]) => unknown)(...args);
-  }) as never);
-  held[2]?.(C);
+  // B's answer is stored before C's merge reads its base (A's head, read before).
+  const { c, held } = await sameMillisecondStore('r');
   // A fix may fall back to the whole range: answered with the server's figures now.
   let settled = false;
   void c.then(() => {
@@ -138,11 +121,5 @@ it('a same-millisecond store before the merge read: its rows are not merged with
   });
   await vi.waitFor(() => expect(settled || held.length === 4).toBe(true));
   held[3]?.({ ...A, cursor: 'c', rows: [row('2026-12-01', 1), row('2026-12-03', 30)] });
-  const shown = await c;
-  const expected = [row('2026-12-01', 1), row('2026-12-03', 30)];
-  expect(shown.cached?.summary.rows).toEqual(expected);
-  const stored = await lastCachedSummary(db);
-  expect(stored?.summary.cursor).toBe('c');
-  // The erased 12-02 came back under cursor c (the next refresh, since c, never sends it again).
-  expect(stored?.summary.rows).toEqual(expected);
+  await expectShownAndCachedAsC(await c);
 });
