@@ -1,8 +1,9 @@
 /**
  * The options page's range views with a year of history against the same views with none,
  * in the same browser and run (bench/extension.ts seeds the history): the popup's figures, the
- * options page's 30-day range (its first view), the 12-month range,
- * a site's pages (the site nearest 5,000 visits), the 90-day heatmap and today's timeline.
+ * options page's 30-day range (its first view), the 12-month range, the 30-day and 12-month
+ * charts split by category (the read and the stacked chart, after the range's own read, as the
+ * page stacks the chart once the table has rendered), a site's pages (the site nearest 5,000 visits), the 90-day heatmap and today's timeline.
  * Each view's figure is its load and render to the next frame, median of BENCH_VIEW_RUNS.
  *
  * Two baselines: the empty history (issue 20's target, 1.5x: a view with nothing to read or lay
@@ -18,7 +19,15 @@ import type { Page } from 'puppeteer-core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export type ViewName = 'popup' | 'range30' | 'range365' | 'sitePages' | 'heatmap90' | 'timeline';
+export type ViewName =
+  | 'popup'
+  | 'range30'
+  | 'range365'
+  | 'split30'
+  | 'split365'
+  | 'sitePages'
+  | 'heatmap90'
+  | 'timeline';
 
 export interface ViewTiming {
   view: ViewName;
@@ -132,9 +141,13 @@ export async function measureViews(
   const site = await page.evaluate(() =>
     (globalThis as unknown as Views).tracksphereViews.siteNear(5_000),
   );
-  const windows = await page.evaluate(() =>
-    (globalThis as unknown as Views).tracksphereViews.windowBuilds(),
-  );
+  // BENCH_VIEWS (a comma list) measures those views alone, without the windows' builds (the
+  // views then move the windows in their untimed first run): a quicker look at a few.
+  const only = process.env.BENCH_VIEWS?.split(',').filter((v) => v !== '');
+  const windows =
+    only === undefined
+      ? await page.evaluate(() => (globalThis as unknown as Views).tracksphereViews.windowBuilds())
+      : [];
   log(`extension: window builds: ${JSON.stringify(windows)}`);
   const days = Number(process.env.BENCH_VIEW_SHORT_DAYS ?? 7);
   const short = await page.evaluate(
@@ -147,10 +160,13 @@ export async function measureViews(
     'popup',
     'range30',
     'range365',
+    'split30',
+    'split365',
     'sitePages',
     'heatmap90',
     'timeline',
   ] as const) {
+    if (only !== undefined && !only.includes(view)) continue;
     const timing = await page.evaluate(
       (v: ViewName, host: string, n: number) =>
         (globalThis as unknown as Views).tracksphereViews.measure(v, host, n),
@@ -169,6 +185,8 @@ const NAMES: Record<ViewTiming['view'], string> = {
   popup: "popup's figures (today, top sites, 7 days)",
   range30: '30-day range (chart, totals, sites)',
   range365: '12-month range (chart, totals, sites)',
+  split30: "30-day chart's split by category (its read, the stacked chart)",
+  split365: "12-month chart's split by category (its read, the stacked chart)",
   sitePages: "a site's pages",
   heatmap90: '90-day heatmap',
   timeline: "today's timeline",
