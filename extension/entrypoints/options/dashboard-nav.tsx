@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { type MessageKey, t } from '../../components/i18n.js';
 
 /** The options page's sections, in the order of its navigation; the URL's hash names the one shown. */
@@ -41,6 +41,8 @@ export function useSection(): Section {
     () => sectionOfHash(window.location.hash) ?? 'overview',
   );
   const [moved, setMoved] = useState(false);
+  const shown = useRef(section);
+  shown.current = section;
   useEffect(() => {
     const follow = (): void => {
       const next = sectionOfHash(window.location.hash);
@@ -49,6 +51,10 @@ export function useSection(): Section {
       setMoved(true);
     };
     window.addEventListener('hashchange', follow);
+    // The listener comes after the first paint: a move made before it (a link clicked as the page
+    // showed) had its hashchange already, and would leave the page on the old section for good.
+    const now = sectionOfHash(window.location.hash);
+    if (now !== null && now !== shown.current) follow();
     return () => window.removeEventListener('hashchange', follow);
   }, []);
   // Before the browser paints the new section (a layout effect): no frame shows it with the focus
