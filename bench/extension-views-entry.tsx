@@ -31,7 +31,7 @@ import { RangeChart } from '../extension/entrypoints/options/range-chart.js';
 import { SitePagesView } from '../extension/entrypoints/options/site-pages.js';
 import { Heatmap, Timeline } from '../extension/entrypoints/options/when-section.js';
 import type { CategorySettings } from '../extension/settings/category-items.js';
-import { categoryDays, loadDayRollups } from '../extension/stats/category-totals.js';
+import { categoryDays, loadDaySplit } from '../extension/stats/category-totals.js';
 import { barUnit, chartBars, presetRange } from '../extension/stats/date-range.js';
 import type { HistoryStats } from '../extension/stats/history-stats.js';
 import {
@@ -117,7 +117,7 @@ async function show(
     const history = splitHistory.get(`${src.db.name}:${view}`);
     if (history === undefined) throw new Error(`no history read for ${view}`);
     const settings = benchCategories(host);
-    const rows = loaded(await loadDayRollups(src.db, splitRange(view, today), []));
+    const rows = loaded(await loadDaySplit(src.db, splitRange(view, today), []));
     const stacks = categoryStacks(categoryDays(rows, settings), settings);
     const unit = barUnit(history.days.length);
     if (unit === 'day') {

@@ -63,6 +63,14 @@ export function hostListKey(span: number): number {
   return 2_000 + span;
 }
 
+/**
+ * The tailWindows key of a window's split marker and the hostLists key of its split
+ * (split-lists.ts's, kept here where the drops are): apart from every window's and list's key.
+ */
+export function splitListKey(span: number): number {
+  return 3_000 + span;
+}
+
 /** The list of `rows` and `days`, a window's host rows and day sums over [from, through]. */
 export function hostListOf(
   span: number,
@@ -142,14 +150,21 @@ export async function dropHostLists(
 ): Promise<void> {
   const list = [...new Set(rows.map((r) => r.span))];
   if (list.length === 0) return;
+  // The windows' splits by chart bar (split-lists.ts) with them: they hold the same days.
   await Promise.all([
-    db.tailWindows.bulkDelete(list.map(hostListKey)),
-    db.hostLists?.bulkDelete(list),
+    db.tailWindows.bulkDelete([...list.map(hostListKey), ...list.map(splitListKey)]),
+    db.hostLists?.bulkDelete([...list, ...list.map(splitListKey)]),
   ]);
 }
 
-/** The same on the recorder's own IndexedDB transaction: the markers only (see above). */
+/**
+ * The same on the recorder's own IndexedDB transaction: the markers only (see above; a
+ * recording adds figures, no name to forget).
+ */
 export function dropHostListsIn(tx: IDBTransaction, rows: readonly { span: number }[]): void {
   const store = tx.objectStore('tailWindows');
-  for (const span of new Set(rows.map((r) => r.span))) store.delete(hostListKey(span));
+  for (const span of new Set(rows.map((r) => r.span))) {
+    store.delete(hostListKey(span));
+    store.delete(splitListKey(span));
+  }
 }

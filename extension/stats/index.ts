@@ -28,6 +28,7 @@ export {
   categoryDays,
   categoryTotals,
   loadDayRollups,
+  loadDaySplit,
   loadTrendBeforeWithRows,
 } from './category-totals.js';
 export { formatDayLabel, formatDuration, formatWeekday } from './format-duration.js';

@@ -10,7 +10,7 @@ import {
   categoryDays,
   categoryTotals,
   createCategory,
-  loadDayRollups,
+  loadDaySplit,
   loadHistory,
   loadTrendBefore,
   loadTrendBeforeWithRows,
@@ -78,7 +78,7 @@ function controls(db: TracksphereDb, overrides: Partial<CategoryControls> = {}):
     onRename: vi.fn(),
     onDelete: vi.fn(),
     loadDays: (range) =>
-      loadDayRollups(
+      loadDaySplit(
         db,
         range,
         OPEN.map((v) => ({ ...v })),

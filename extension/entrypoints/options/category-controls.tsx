@@ -10,6 +10,7 @@ import { t } from '../../components/i18n.js';
 import type { Note } from '../../components/note.js';
 import type { StackSegment } from '../../components/trend-chart.js';
 import type { DailyRollup, DayRange } from '../../db/index.js';
+import type { BarHostTime } from '../../db/split-lists.js';
 import {
   BUILT_IN_CATEGORIES,
   type CategorySettings,
@@ -31,10 +32,11 @@ export interface CategoryControls {
   onRename: (id: string, name: string) => void;
   onDelete: (id: string) => void;
   /**
-   * Every host's rollups of the range's days, open visits included: the stacked chart's rows
-   * (the table has sites, not days). Left out, the chart is not stacked.
+   * Every host's active time per bar of the range (stats' loadDaySplit: per day for a day's
+   * bars), open visits included: the stacked chart's rows (the table has sites, not days).
+   * Left out, the chart is not stacked.
    */
-  loadDays?: ((range: DayRange) => Promise<DailyRollup[]>) | undefined;
+  loadDays?: ((range: DayRange) => Promise<readonly BarHostTime[]>) | undefined;
 }
 
 export const CategoryContext = createContext<CategoryControls | null>(null);
@@ -54,7 +56,7 @@ export function useDayStacks(
 ): Record<string, StackSegment[]> | undefined {
   const controls = useCategories();
   const loadDays = controls?.loadDays;
-  const [read, setRows] = useState<readonly DailyRollup[] | null>(null);
+  const [read, setRows] = useState<readonly BarHostTime[] | null>(null);
   const rows = given ?? read;
   useEffect(() => {
     if (loadDays === undefined || given !== undefined) return;

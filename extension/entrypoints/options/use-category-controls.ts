@@ -14,7 +14,7 @@ import {
   assignCategory,
   createCategory,
   deleteCategory,
-  loadDayRollups,
+  loadDaySplit,
   pageDb,
   renameCategory,
 } from '../../stats/index.js';
@@ -47,7 +47,7 @@ export function useCategoryControls(): CategoryControls | null {
 
   const loadDays = useCallback(
     (range: DayRange) =>
-      loadDayRollups(
+      loadDaySplit(
         pageDb(),
         range,
         sendMessage('getStatus').then((s) => s.openVisits),
