@@ -12,7 +12,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allDashboards } from '../../grafana/src/all-dashboards.js';
 import { send } from '../deploy/http-client.js';
-import { showSection } from '../extension/extension-test-kit.js';
+import { showSection, watchPage } from '../extension/extension-test-kit.js';
 import { expandQuery, panelQueries, runQuery } from '../grafana/dashboard-queries.js';
 import type { ExtensionBrowser, LaunchOptions } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
@@ -78,19 +78,31 @@ async function tabAt(
   exclude: ReadonlySet<Page> = new Set(),
 ): Promise<Page> {
   let found: Page | undefined;
-  await waitFor(
-    async () => {
-      for (const page of await browser.pages()) {
-        if (!exclude.has(page) && (await locationOf(page)).endsWith(suffix)) {
-          found = page;
-          return true;
+  try {
+    await waitFor(
+      async () => {
+        for (const page of await browser.pages()) {
+          if (!exclude.has(page) && (await locationOf(page)).endsWith(suffix)) {
+            found = page;
+            return true;
+          }
         }
-      }
-      return false;
-    },
-    `a tab at ${suffix}`,
-    15_000,
-  );
+        return false;
+      },
+      `a tab at ${suffix}`,
+      15_000,
+    );
+  } catch (e) {
+    // What each page said its address was, the ones excluded marked: a tab that opened but
+    // answers nothing differs from one that never opened.
+    const pages = await Promise.all(
+      (await browser.pages()).map(
+        async (p) =>
+          `${exclude.has(p) ? '(before) ' : ''}${p.url()} says ${(await locationOf(p)) || '(no answer)'}`,
+      ),
+    );
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; pages: ${pages.join(', ')}`);
+  }
   if (found === undefined) throw new Error(`no tab at ${suffix}`);
   return found;
 }
@@ -139,6 +151,7 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
     /** Opens the options page in a tab of its own. */
     async function optionsPage(): Promise<Page> {
       const page = await newTab(eb.browser);
+      watchPage(page);
       await page.setViewport({ width: 900, height: 900 });
       await openExtensionPage(page, `${eb.extensionUrl}options.html#settings`);
       await page.waitForSelector('[data-testid="sync-now"]');
@@ -180,7 +193,17 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
         };
         await g.browser.tabs.create({ url, active: false });
       }, `${eb.extensionUrl}popup.html`);
-      const popup = await tabAt(eb.browser, '/popup.html', before);
+      const popup = await tabAt(eb.browser, '/popup.html', before).catch(async (e: unknown) => {
+        const tabs = await ext
+          .evaluate(async () => {
+            const g = globalThis as unknown as {
+              browser: { tabs: { query(o: object): Promise<{ url?: string; status?: string }[]> } };
+            };
+            return (await g.browser.tabs.query({})).map((t) => `${t.url} (${t.status})`);
+          })
+          .catch((q: unknown) => [`(tabs.query failed: ${String(q)})`]);
+        throw new Error(`${String(e)}; the browser's tabs: ${tabs.join(', ')}`);
+      });
       await popup.waitForSelector('[data-testid="today-total"], [data-testid="consent-off"]');
       return popup;
     }

@@ -2,8 +2,9 @@
  * The browser tests' shared set-up: the two browsers each suite runs in, a build launched with
  * its welcome tab closed, consent given from a page on the extension's origin, and axe-core.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -121,6 +122,61 @@ export async function axeViolationIds(page: Page): Promise<string[]> {
   });
 }
 
+/** Where a failed wait leaves its screenshot. */
+const FAILURES = join(process.cwd(), 'test-output', 'screenshots');
+
+/** The console lines and errors of each page watchPage was given, newest last. */
+const consoles = new WeakMap<Page, string[]>();
+
+/**
+ * Keeps the page's console lines and uncaught errors (the last 50), for pageReport: a page that
+ * never shows what a test waits for usually said why.
+ */
+export function watchPage(page: Page): void {
+  if (consoles.has(page)) return;
+  const lines: string[] = [];
+  consoles.set(page, lines);
+  const keep = (line: string): void => {
+    lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    if (lines.length > 50) lines.shift();
+  };
+  page.on('console', (m) => keep(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => keep(`pageerror: ${e instanceof Error ? e.message : String(e)}`));
+}
+
+/**
+ * What the page shows and said, for a failed wait's message: its address and hash, the section
+ * marked current, its visibility, the start of its text, its console (if watched); and a
+ * screenshot in test-output/screenshots named after `what`.
+ */
+export async function pageReport(page: Page, what: string): Promise<string> {
+  const state = await Promise.race([
+    page
+      .evaluate(() => ({
+        href: location.href,
+        current: document.querySelector('[aria-current="page"]')?.getAttribute('href') ?? null,
+        visibility: document.visibilityState,
+        readyState: document.readyState,
+        text: (document.body?.innerText ?? '').replace(/\s+/g, ' ').slice(0, 300),
+      }))
+      .then((s) => JSON.stringify(s))
+      .catch((e: unknown) => `(no answer: ${String(e)})`),
+    sleep(5_000).then(() => '(no answer in 5 s)'),
+  ]);
+  let shot = '';
+  try {
+    await mkdir(FAILURES, { recursive: true });
+    const path = join(FAILURES, `failed-${what.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.png`);
+    await Promise.race([page.screenshot({ path }), sleep(5_000)]);
+    shot = `; screenshot ${path}`;
+  } catch (e) {
+    shot = `; no screenshot (${String(e)})`;
+  }
+  const said = consoles.get(page);
+  const log = said === undefined ? '' : `; console:\n  ${said.join('\n  ') || '(nothing)'}`;
+  return `page: ${state}${shot}${log}`;
+}
+
 /**
  * Moves the options page to one of its sections (overview, sites, when, categories, settings,
  * data) as its navigation does: through the URL's hash, without reloading the page.
@@ -129,10 +185,17 @@ export async function showSection(page: Page, section: string): Promise<void> {
   await page.evaluate((s: string) => {
     window.location.hash = s;
   }, section);
-  await page.waitForFunction(
-    (s: string) =>
-      document.querySelector('[aria-current="page"]')?.getAttribute('href') === `#${s}`,
-    {},
-    section,
-  );
+  try {
+    await page.waitForFunction(
+      (s: string) =>
+        document.querySelector('[aria-current="page"]')?.getAttribute('href') === `#${s}`,
+      {},
+      section,
+    );
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new Error(
+      `the options page did not show its section ${section}: ${message}\n${await pageReport(page, `section-${section}`)}`,
+    );
+  }
 }
