@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { VisitRecord, WriteResult } from './visit-record.js';
-import { combineWrites } from './write-combiner.js';
+import { CONSUMER_COMBINER, combineWrites } from './write-combiner.js';
 
 const rec = (id: string): VisitRecord => ({ id }) as VisitRecord;
+const recs = (prefix: string, n: number): VisitRecord[] =>
+  Array.from({ length: n }, (_, i) => rec(`${prefix}${i}`));
 
 /** A writer whose writes finish when the test says so. */
 function controlledWriter(fail?: (records: VisitRecord[]) => Error | undefined): {
@@ -114,5 +116,32 @@ describe('combineWrites', () => {
     await tick();
     plain.finish();
     await Promise.all(all);
+  });
+
+  it("the consumer's: a turn of many rows goes to both writers, a caller's records whole", async () => {
+    const w = controlledWriter();
+    const write = combineWrites(w.write, CONSUMER_COMBINER);
+    // Four partitions' batches of 400 rows (100 events a request), handed over in one turn.
+    const wave = ['p', 'q', 'r', 's'].map((p) => write(recs(p, 400)));
+    await tick();
+    expect(w.calls.map((c) => c.length)).toEqual([800, 800]);
+    expect(w.calls.map((c) => [c[0], c[799]])).toEqual([
+      ['p0', 'q399'],
+      ['r0', 's399'],
+    ]);
+    w.finish();
+    expect((await Promise.all(wave)).reduce((n, r) => n + r.inserted, 0)).toBe(1600);
+    // A turn of a few rows (one event a request) stays one write: one statement.
+    const small = Array.from({ length: 16 }, (_, i) => write([rec(`s${i}`)]));
+    await tick();
+    expect(w.calls.slice(2).map((c) => c.length)).toEqual([16]);
+    w.finish();
+    await Promise.all(small);
+    // A caller larger than the share still goes whole; the rest take the other writer.
+    const uneven = [write(recs('u', 1500)), write(recs('v', 10)), write(recs('x', 10))];
+    await tick();
+    expect(w.calls.slice(3).map((c) => c.length)).toEqual([1500, 20]);
+    w.finish();
+    await Promise.all(uneven);
   });
 });

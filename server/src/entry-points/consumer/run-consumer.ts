@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { addDeadLettered } from '../../data-access/device-pipeline-repo.js';
 import { isDataError, type Pool } from '../../data-access/pool.js';
 import { insertVisits } from '../../data-access/visits-repo.js';
-import { combineWrites, DEFAULT_COMBINER } from '../../data-access/write-combiner.js';
+import { CONSUMER_COMBINER, combineWrites } from '../../data-access/write-combiner.js';
 import type { Logger } from '../../logger.js';
 import {
   type KafkaSettings,
@@ -28,11 +28,9 @@ export async function runConsumer(opts: {
   const { log, metrics } = opts;
   // The batches of several partitions in flight at once (KAFKA_PARTITIONS_CONCURRENCY)
   // share transactions: a partition's batch is often a request or two. Gathered: the batches
-  // kafkajs hands over in one turn go in one transaction, not one each while a writer is free.
-  const write = combineWrites((records) => insertVisits(opts.pool, records), {
-    ...DEFAULT_COMBINER,
-    gather: true,
-  });
+  // kafkajs hands over in one turn go in one transaction, not one each while a writer is free;
+  // a turn of many rows goes in one transaction a writer, two backends at once.
+  const write = combineWrites((records) => insertVisits(opts.pool, records), CONSUMER_COMBINER);
   return startVisitConsumer(opts.kafka, log, async (batch) => {
     const outcome = await processBatch(batch.messages, {
       write,
