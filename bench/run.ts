@@ -17,7 +17,7 @@
  * Environment: BENCH_ROUNDS (3), BENCH_EVENTS (500000; 50000 with BENCH_QUICK=1),
  * BENCH_CONCURRENCY (8), BENCH_INGEST_CONCURRENCY (16), BENCH_PARTITIONS (96),
  * BENCH_DEVICES (400), BENCH_LATENCY_SECONDS (12; 5 quick), BENCH_INGEST_SECONDS (8; 4 quick),
- * BENCH_PARTITIONS_CONCURRENCY (consumer's KAFKA_PARTITIONS_CONCURRENCY, 4), BENCH_API_PROCESSES
+ * BENCH_PARTITIONS_CONCURRENCY (both pipelines' KAFKA_PARTITIONS_CONCURRENCY, 16), BENCH_API_PROCESSES
  * (API processes in the pipeline phases, requests round-robin over them, as nginx over replicas; 1),
  * BENCH_PG_POOL_SIZE (PG_POOL_SIZE, 10), BENCH_LOG_LEVEL (info), BENCH_SMALL_SECONDS (20; 8 quick),
  * BENCH_SMALL_CONNECTIONS (32), BENCH_SMALL_PIPELINES (reference,tracksphere), BENCH_SERVER
@@ -90,7 +90,7 @@ const CFG = {
   latencyBatch: 100,
   latencySeconds: intEnv('BENCH_LATENCY_SECONDS', QUICK ? 5 : 12),
   ingestSeconds: intEnv('BENCH_INGEST_SECONDS', QUICK ? 4 : 8),
-  partitionsConcurrency: intEnv('BENCH_PARTITIONS_CONCURRENCY', 4),
+  partitionsConcurrency: intEnv('BENCH_PARTITIONS_CONCURRENCY', 16), // the server's default
   apiProcesses: intEnv('BENCH_API_PROCESSES', 1),
   pgPoolSize: intEnv('BENCH_PG_POOL_SIZE', 10),
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',

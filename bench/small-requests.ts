@@ -197,7 +197,8 @@ async function count(pool: pg.Pool, table: string): Promise<number> {
  * A count(*) of a million rows costs PostgreSQL tens of ms, so far from `atLeast` the polls are a
  * second apart, and 50 ms apart only for the last 2 % (where the time of the last row is read):
  * polled every 50 ms throughout, the bench's own counts took a share of the cores from the
- * pipeline it was timing.
+ * pipeline it was timing. Never closer than 4× the last count's time (at most a fifth of a
+ * core), so the time of the last row is read to within that interval.
  */
 async function settled(pool: pg.Pool, table: string, atLeast: number): Promise<[number, number]> {
   let last = -1;
@@ -211,8 +212,12 @@ async function settled(pool: pg.Pool, table: string, atLeast: number): Promise<[
     } else if (n >= atLeast && at - lastChange >= 1_000) {
       return [n, lastChange];
     }
-    const interval = n < atLeast * 0.9 ? 1_000 : n < atLeast * 0.98 ? 250 : 50;
-    await sleep(Math.max(0, interval - (performance.now() - at)));
+    const took = performance.now() - at;
+    // At least 4× what the count took: a count(*) of the 100-event load's ~10^6 rows takes
+    // PostgreSQL tens to hundreds of ms, and polled back to back it held a core the pipeline's
+    // last rows (the consumer's tail) were waiting for.
+    const interval = Math.max(n < atLeast * 0.9 ? 1_000 : n < atLeast * 0.98 ? 250 : 50, 4 * took);
+    await sleep(Math.max(0, interval - took));
   }
   throw new Error(`${table}: ${last} rows, expected at least ${atLeast}, none more in 30 s`);
 }

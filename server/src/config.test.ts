@@ -34,6 +34,20 @@ describe('loadConfig', () => {
     expect(small.kafka?.maxMessageBytes).toBe(65_536);
   });
 
+  it("sets the consumer's waves and members: 16 partitions at once, one member", () => {
+    const c = loadConfig({ KAFKA_BROKERS: 'k1:9092' });
+    expect(c.kafka).toMatchObject({ partitionsConcurrency: 16, consumers: 1 });
+    const set = loadConfig({
+      KAFKA_BROKERS: 'k1:9092',
+      KAFKA_PARTITIONS_CONCURRENCY: '4',
+      KAFKA_CONSUMERS: '2',
+    });
+    expect(set.kafka).toMatchObject({ partitionsConcurrency: 4, consumers: 2 });
+    expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_CONSUMERS: '0' })).toThrow(
+      ConfigError,
+    );
+  });
+
   it('reads boolean switches', () => {
     expect(loadConfig({}).migrateOnStart).toBe(true);
     expect(loadConfig({ MIGRATE_ON_START: 'false', PARTITION_MAINTENANCE: '0' })).toMatchObject({

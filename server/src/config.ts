@@ -75,11 +75,12 @@ const EnvSchema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('pg-writer'),
   KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(30_000),
   KAFKA_MAX_WAIT_MS: positiveInt.default(500),
-  // Partitions' batches handled at once; the writer combines those waiting into one transaction.
-  // 4 rather than 2: consumer CPU 11-12 against 14-16 ms per 1,000 events and PostgreSQL's lower
-  // too (bench, Kafka mode, side by side), for ~10 MiB more peak RSS; 8 gained little more and
-  // cost ~20 MiB more.
-  KAFKA_PARTITIONS_CONCURRENCY: positiveInt.default(4),
+  // Partitions' batches handled at once, a wave the writer stores in one or two transactions.
+  // 16, not 4: at one event a request half the consumer's and PostgreSQL's CPU per event
+  // (docs/performance.md, "Small requests"), for ~45 MiB more peak RSS.
+  KAFKA_PARTITIONS_CONCURRENCY: positiveInt.default(16),
+  // Group members in one consumer process, each its own fetch loop (kafka.ts).
+  KAFKA_CONSUMERS: positiveInt.max(8).default(1),
   // The largest record batch the API sends one partition: under the brokers' message.max.bytes
   // (1,048,588 by default) and the topic's max.message.bytes. A request's visits are cut to fit.
   KAFKA_MAX_MESSAGE_BYTES: positiveInt.min(65_536).default(900_000),
@@ -125,6 +126,7 @@ export interface Config {
         sessionTimeoutMs: number;
         maxWaitMs: number;
         partitionsConcurrency: number;
+        consumers?: number; // KAFKA_CONSUMERS, 1 when not given
         /** The largest record batch sent to one partition (messaging/produce-requests.ts). */
         maxMessageBytes: number;
       }
@@ -272,6 +274,7 @@ export function loadConfig(
             sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
             maxWaitMs: e.KAFKA_MAX_WAIT_MS,
             partitionsConcurrency: e.KAFKA_PARTITIONS_CONCURRENCY,
+            consumers: e.KAFKA_CONSUMERS,
             maxMessageBytes: e.KAFKA_MAX_MESSAGE_BYTES,
           },
     enrollmentKey: e.ENROLLMENT_KEY,

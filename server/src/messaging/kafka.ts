@@ -5,10 +5,18 @@
  * eachBatch, offsets committed once the batch is stored, a wave's together (offset-commits.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
+import {
+  type Consumer,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import type { Config } from '../config.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import type { Logger } from '../logger.js';
+import type { BatchHandler, ConsumedMessage, VisitConsumer } from './consumed-batch.js';
 import * as dead from './dead-letter.js';
 import { commitTogether } from './offset-commits.js';
 import { produceCombiner } from './produce-combiner.js';
@@ -124,34 +132,12 @@ export function createVisitProducer(settings: KafkaSettings, log: Logger): Visit
   };
 }
 
-export interface ConsumedMessage {
-  key: string | null;
-  value: string | null;
-  offset: string;
-}
-
-export interface ConsumedBatch {
-  topic: string;
-  partition: number;
-  messages: ConsumedMessage[];
-  /** Messages behind the end of this batch in the partition. */
-  lag: number;
-  heartbeat(): Promise<void>;
-  /** False once the consumer is stopping or the batch was revoked by a rebalance. */
-  stillOwned(): boolean;
-}
-
-/**
- * The handler returns true once every message of the batch is stored (or dead-lettered):
- * offsets are committed only then. Returning false (stopping) commits nothing, so the batch
- * is consumed again by whoever owns the partition next.
- */
-export type BatchHandler = (batch: ConsumedBatch) => Promise<boolean>;
-
-export interface VisitConsumer {
-  stop(): Promise<void>;
-  readonly running: boolean;
-}
+export type {
+  BatchHandler,
+  ConsumedBatch,
+  ConsumedMessage,
+  VisitConsumer,
+} from './consumed-batch.js';
 
 /** Session, heartbeat and fetch wait of every consumer, from the settings. */
 function consumerTiming(settings: KafkaSettings) {
@@ -175,47 +161,60 @@ export async function startVisitConsumer(
   handler: BatchHandler,
 ): Promise<VisitConsumer> {
   const kafka = createClient(settings, log, 'consumer');
-  const consumer = kafka.consumer({
-    groupId: settings.groupId,
-    ...consumerTiming(settings),
-    // Bounds memory: at most this much fetched per partition in flight (RSS target < 250 MB).
-    maxBytesPerPartition: 1024 * 1024,
-    maxBytes: 8 * 1024 * 1024,
-  });
   let running = true;
-  const commitWave = commitTogether();
-  consumer.on(consumer.events.CRASH, (e) => {
-    log.error({ err: e.payload.error, restart: e.payload.restart }, 'Kafka consumer crashed');
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
-  await consumer.run({
-    autoCommit: true,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: settings.partitionsConcurrency,
-    eachBatch: async ({
-      batch,
-      resolveOffset,
-      heartbeat,
-      commitOffsetsIfNecessary,
-      uncommittedOffsets,
-      isRunning,
-      isStale,
-    }) => {
-      if (batch.messages.length === 0) return;
-      const done = await handler({
-        topic: batch.topic,
-        partition: batch.partition,
-        messages: batch.messages.map(toConsumed),
-        lag: Number(batch.offsetLag()),
-        heartbeat,
-        stillOwned: () => running && isRunning() && !isStale(),
-      });
-      if (!done) return;
-      resolveOffset(batch.lastOffset());
-      await commitWave({ uncommittedOffsets, commitOffsetsIfNecessary });
-    },
-  });
+  /**
+   * A group member with its own fetch loop. kafkajs fetches a member's next batches once all of
+   * its last fetch's are handled: with more members (KAFKA_CONSUMERS) one member's wave is
+   * written while another's is fetched. Each commits its own partitions' offsets, as before.
+   */
+  async function member(): Promise<Consumer> {
+    const consumer = kafka.consumer({
+      groupId: settings.groupId,
+      ...consumerTiming(settings),
+      // Bounds memory: at most this much fetched per partition in flight (RSS target < 250 MB).
+      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: 8 * 1024 * 1024,
+    });
+    const commitWave = commitTogether();
+    consumer.on(consumer.events.CRASH, (e) => {
+      log.error({ err: e.payload.error, restart: e.payload.restart }, 'Kafka consumer crashed');
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const partitions = Object.values(e.payload.memberAssignment).flat().length;
+      log.info({ memberId: e.payload.memberId, partitions }, 'consumer member joined the group');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: settings.partitionsConcurrency,
+      eachBatch: async (payload) => {
+        const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+        if (batch.messages.length === 0) return;
+        const done = await handler({
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: batch.messages.map(toConsumed),
+          lag: Number(batch.offsetLag()),
+          heartbeat,
+          stillOwned: () => running && isRunning() && !isStale(),
+        });
+        if (!done) return;
+        resolveOffset(batch.lastOffset());
+        await commitWave(payload);
+      },
+    });
+    return consumer;
+  }
+  const members: Consumer[] = [];
+  try {
+    for (let i = 0; i < (settings.consumers ?? 1); i++) members.push(await member());
+  } catch (err) {
+    running = false;
+    await Promise.all(members.map((c) => c.disconnect().catch(() => undefined)));
+    throw err;
+  }
   return {
     get running(): boolean {
       return running;
@@ -223,7 +222,7 @@ export async function startVisitConsumer(
     async stop(): Promise<void> {
       running = false;
       // disconnect() waits for the batch in flight and commits resolved offsets.
-      await consumer.disconnect();
+      await Promise.all(members.map((c) => c.disconnect()));
     },
   };
 }
