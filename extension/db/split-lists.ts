@@ -17,20 +17,30 @@ import { Dexie, type Table } from 'dexie';
 import { splitListKey } from './host-lists.js';
 import type { TracksphereDb } from './schema.js';
 
-/** A window's figures per bar and host, as columns; `bars[bar[i]]`, `domains[host[i]]`. */
-export interface SplitList {
+/** Figures per bar and host, as columns: entry i is `bars[bar[i]]`, `domains[host[i]]`. */
+export interface SplitColumns {
+  /** Each bar's key (a day in it). */
+  bars: string[];
+  domains: string[];
+  bar: ArrayLike<number>;
+  host: ArrayLike<number>;
+  activeMs: ArrayLike<number>;
+}
+
+/**
+ * A window's split as kept: typed arrays, which IndexedDB reads back as one copy each where an
+ * array of numbers is read number by number (a year holds ~15,000 bar-host entries).
+ */
+export interface SplitList extends SplitColumns {
   /** splitListKey(span): the hostLists key. */
   span: number;
   from: string;
   through: string;
   /** What the bars' keys were made by (a change of it must not read an old split). */
   unit: string;
-  /** Each bar's key (a day in it). */
-  bars: string[];
-  domains: string[];
-  bar: number[];
-  host: number[];
-  activeMs: number[];
+  bar: Uint16Array;
+  host: Uint32Array;
+  activeMs: Float64Array;
 }
 
 /** A bar's active time on one host: `day` is the bar's key, a day inside it. */
@@ -57,17 +67,8 @@ export function splitListOf(
   const bars = new Map<string, number>();
   const hosts = new Map<string, number>();
   const cells = new Map<number, number>();
-  const list: SplitList = {
-    span: splitListKey(span),
-    from: window.from,
-    through: window.through,
-    unit,
-    bars: [],
-    domains: [],
-    bar: [],
-    host: [],
-    activeMs: [],
-  };
+  const list = { bars: [] as string[], domains: [] as string[] };
+  const columns = { bar: [] as number[], host: [] as number[], activeMs: [] as number[] };
   // A row's day's bar, looked up once per day: a year's rows hold 364 days.
   const barOfDay = new Map<string, number>();
   for (const row of rows) {
@@ -86,26 +87,42 @@ export function splitListOf(
       h = list.domains.push(row.domain) - 1;
       hosts.set(row.domain, h);
     }
-    // Hosts fewer than 2^20, bars fewer than 2^11: one number names the cell.
+    // Hosts fewer than 2^20, bars fewer than 2^11 (a chart has 31 at most): one number names
+    // the cell.
     const cell = b * 1_048_576 + h;
     const at = cells.get(cell);
     if (at === undefined) {
-      cells.set(cell, list.bar.length);
-      list.bar.push(b);
-      list.host.push(h);
-      list.activeMs.push(row.activeMs);
-    } else list.activeMs[at] = (list.activeMs[at] ?? 0) + row.activeMs;
+      cells.set(cell, columns.bar.length);
+      columns.bar.push(b);
+      columns.host.push(h);
+      columns.activeMs.push(row.activeMs);
+    } else columns.activeMs[at] = (columns.activeMs[at] ?? 0) + row.activeMs;
   }
-  return list;
+  return {
+    span: splitListKey(span),
+    from: window.from,
+    through: window.through,
+    unit,
+    ...list,
+    bar: Uint16Array.from(columns.bar),
+    host: Uint32Array.from(columns.host),
+    activeMs: Float64Array.from(columns.activeMs),
+  };
 }
 
 /** The rows a split holds, one per bar and host. */
-export function splitRows(list: SplitList): BarHostTime[] {
-  return list.bar.map((b, i) => ({
-    day: list.bars[b] ?? '',
+export function splitRows(list: SplitColumns): BarHostTime[] {
+  return Array.from({ length: list.bar.length }, (_, i) => ({
+    day: list.bars[list.bar[i] ?? 0] ?? '',
     domain: list.domains[list.host[i] ?? 0] ?? '',
     activeMs: list.activeMs[i] ?? 0,
   }));
+}
+
+/** The columns a split holds (the figures of its window alone, no key). */
+function columnsOf(list: SplitList): SplitColumns {
+  const { bars, domains, bar, host, activeMs } = list;
+  return { bars, domains, bar, host, activeMs };
 }
 
 /**
@@ -119,18 +136,18 @@ export async function windowSplit(
   window: { from: string; through: string },
   unit: string,
   barOf: (day: string) => string,
-): Promise<BarHostTime[] | null> {
+): Promise<SplitColumns | null> {
   const splits = db.hostLists as unknown as Table<SplitList, number>;
   const same = (w: { from: string; through: string } | undefined) =>
     w?.from === window.from && w.through === window.through;
-  const kept = async (): Promise<BarHostTime[] | null | 'absent'> => {
+  const kept = async (): Promise<SplitColumns | null | 'absent'> => {
     const [current, marker, list] = await Promise.all([
       db.tailWindows.get(span) as Promise<WindowRow | undefined>,
       db.tailWindows.get(splitListKey(span)) as Promise<WindowRow | undefined>,
       splits.get(splitListKey(span)),
     ]);
     if (!same(current)) return null;
-    return same(marker) && same(list) && list?.unit === unit ? splitRows(list) : 'absent';
+    return same(marker) && same(list) && list?.unit === unit ? columnsOf(list) : 'absent';
   };
   // A split in place is read in a read-only transaction (nothing to commit).
   const read = await db.transaction('r', [db.tailWindows, db.hostLists], kept);
@@ -147,6 +164,6 @@ export async function windowSplit(
       splits.put(list),
       db.tailWindows.put({ span: splitListKey(span), from: window.from, through: window.through }),
     ]);
-    return splitRows(list);
+    return columnsOf(list);
   });
 }

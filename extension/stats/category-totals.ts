@@ -13,7 +13,7 @@ import {
   type TracksphereDb,
 } from '../db/index.js';
 import { rangeRollups } from '../db/range-rollups.js';
-import { type BarHostTime, windowSplit } from '../db/split-lists.js';
+import { type BarHostTime, type SplitColumns, windowSplit } from '../db/split-lists.js';
 import { TAIL_SPANS, tailWindowOf } from '../db/tail-rollups.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import { allCategories, type CategorySettings, categoryOf } from './categories.js';
@@ -75,21 +75,43 @@ export function categoryTotals(
 }
 
 /**
+ * A range's figures per bar and host for the chart's split (loadDaySplit): a window's kept
+ * columns, if read, and rows (daily rollups: the rest of the range, the open visits).
+ */
+export interface DaySplit {
+  kept: SplitColumns | null;
+  rows: readonly BarHostTime[];
+}
+
+/**
  * Each day's active time by category, in the categories' fixed order (no empty segments).
- * `rows`: daily rollups, or a split's rows (a bar's key for the day: loadDaySplit).
+ * `rows`: daily rollups, or a split (a bar's key for the days of a kept window: loadDaySplit),
+ * whose hosts are labelled once each.
  */
 export function categoryDays(
-  rows: readonly BarHostTime[],
+  rows: readonly BarHostTime[] | DaySplit,
   settings: CategorySettings,
 ): Record<string, CategorySegment[]> {
   const categoryOfHost = cachedCategoryOf(settings);
   const byDay = new Map<string, Map<string, number>>();
-  for (const row of rows) {
-    const day = byDay.get(row.day) ?? new Map<string, number>();
-    const category = categoryOfHost(row.domain);
-    day.set(category, (day.get(category) ?? 0) + row.activeMs);
-    byDay.set(row.day, day);
+  const add = (key: string, category: string, activeMs: number) => {
+    const day = byDay.get(key) ?? new Map<string, number>();
+    day.set(category, (day.get(category) ?? 0) + activeMs);
+    byDay.set(key, day);
+  };
+  const split = 'rows' in rows ? rows : { kept: null, rows };
+  const kept = split.kept;
+  if (kept !== null) {
+    const categories = kept.domains.map(categoryOfHost);
+    for (let i = 0; i < kept.bar.length; i++) {
+      add(
+        kept.bars[kept.bar[i] ?? 0] ?? '',
+        categories[kept.host[i] ?? 0] ?? '',
+        kept.activeMs[i] ?? 0,
+      );
+    }
   }
+  for (const row of split.rows) add(row.day, categoryOfHost(row.domain), row.activeMs);
   const order = allCategories(settings);
   const days: Record<string, CategorySegment[]> = {};
   for (const [day, totals] of byDay)
@@ -141,9 +163,10 @@ export async function loadDaySplit(
   range: DayRange,
   open: readonly OpenVisitFigure[] | Promise<readonly OpenVisitFigure[]> = [],
   today: string = localDayOf(Date.now()),
-): Promise<BarHostTime[]> {
+): Promise<DaySplit> {
   const span = dayCount(range);
-  if (!TAIL_SPANS.includes(span)) return loadDayRollups(db, range, open);
+  const daily = async () => ({ kept: null, rows: await loadDayRollups(db, range, open) });
+  if (!TAIL_SPANS.includes(span)) return daily();
   const window = tailWindowOf(span, range.to);
   const barOf = barOfDay(range);
   const split = () => windowSplit(db, span, window, barUnit(span), barOf);
@@ -156,8 +179,8 @@ export async function loadDaySplit(
     await rangeRollups(db, range);
     kept = await split();
   }
-  if (kept === null) return loadDayRollups(db, range, open);
-  return [...kept, ...withOpenVisits(last, await open, range)];
+  if (kept === null) return daily();
+  return { kept, rows: withOpenVisits(last, await open, range) };
 }
 
 /**

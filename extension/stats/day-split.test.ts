@@ -12,7 +12,13 @@ import type { BarHostTime, SplitList } from '../db/split-lists.js';
 import type { DayRange } from '../db/stats-queries.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import type { CategorySettings } from '../settings/category-items.js';
-import { barOfDay, categoryDays, loadDayRollups, loadDaySplit } from './category-totals.js';
+import {
+  barOfDay,
+  categoryDays,
+  type DaySplit,
+  loadDayRollups,
+  loadDaySplit,
+} from './category-totals.js';
 import { barUnit, chartBars, dayCount } from './date-range.js';
 
 let db: TracksphereDb | undefined;
@@ -41,7 +47,7 @@ const MINE: CategorySettings = {
 
 /** Each bar's time per category, as the chart stacks them (category-controls.tsx's barStacks). */
 function barFigures(
-  rows: readonly BarHostTime[],
+  rows: readonly BarHostTime[] | DaySplit,
   range: DayRange,
   settings: CategorySettings,
 ): Record<string, Record<string, number>> {

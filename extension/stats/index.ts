@@ -27,6 +27,7 @@ export {
   type CategoryTotal,
   categoryDays,
   categoryTotals,
+  type DaySplit,
   loadDayRollups,
   loadDaySplit,
   loadTrendBeforeWithRows,

@@ -10,13 +10,13 @@ import { t } from '../../components/i18n.js';
 import type { Note } from '../../components/note.js';
 import type { StackSegment } from '../../components/trend-chart.js';
 import type { DailyRollup, DayRange } from '../../db/index.js';
-import type { BarHostTime } from '../../db/split-lists.js';
 import {
   BUILT_IN_CATEGORIES,
   type CategorySettings,
   categoryDays,
   categoryOf,
   categoryTotals,
+  type DaySplit,
   type HistoryStats,
   type SiteBar,
 } from '../../stats/index.js';
@@ -36,7 +36,7 @@ export interface CategoryControls {
    * bars), open visits included: the stacked chart's rows (the table has sites, not days).
    * Left out, the chart is not stacked.
    */
-  loadDays?: ((range: DayRange) => Promise<readonly BarHostTime[]>) | undefined;
+  loadDays?: ((range: DayRange) => Promise<DaySplit>) | undefined;
 }
 
 export const CategoryContext = createContext<CategoryControls | null>(null);
@@ -56,7 +56,7 @@ export function useDayStacks(
 ): Record<string, StackSegment[]> | undefined {
   const controls = useCategories();
   const loadDays = controls?.loadDays;
-  const [read, setRows] = useState<readonly BarHostTime[] | null>(null);
+  const [read, setRows] = useState<DaySplit | null>(null);
   const rows = given ?? read;
   useEffect(() => {
     if (loadDays === undefined || given !== undefined) return;
