@@ -25,6 +25,9 @@ import {
 /** The seeded site: 10 min over 2 visits today, on a host under youtube.com (built in: video). */
 const SEEDED = { domain: 'www.youtube.com', activeMs: 600_000, visits: 2 };
 
+/** A rollup of yesterday: 5 min on the same host, in a day the 30-day window keeps. */
+const YESTERDAY = { domain: 'www.youtube.com', activeMs: 300_000, visits: 1 };
+
 interface CategoryRow {
   category: string;
   activeMs: number;
@@ -183,5 +186,70 @@ describe('categories in Chromium', () => {
     await ext.click('[data-testid="delete-category"]');
     await expectRelabelled('video', 'the video row again', 'video');
     expect(await storageValue(ext, 'categories')).toEqual(WORK_OVERRIDE);
+  }, 60_000);
+
+  it("splits the window's days from its kept split, built from the daily rollups", async () => {
+    // A rollup of yesterday (a day the 30-day window keeps), the window and its split dropped
+    // with it (as every writer drops them): the page moves the window and builds the split.
+    const yesterday = await ext.evaluate(async (r) => {
+      const now = new Date(Date.now() - 86_400_000);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const day = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+      await new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('tracksphere');
+        open.onerror = () => reject(new Error(String(open.error)));
+        open.onsuccess = () => {
+          const tx = open.result.transaction(['dailyRollups', 'tailWindows'], 'readwrite');
+          tx.objectStore('dailyRollups').put({ day, ...r });
+          tx.objectStore('tailWindows').delete(30);
+          tx.objectStore('tailWindows').delete(3_030);
+          tx.oncomplete = () => {
+            open.result.close();
+            resolve();
+          };
+          tx.onerror = () => reject(new Error(String(tx.error)));
+        };
+      });
+      return day;
+    }, YESTERDAY);
+    await openExtensionPage(ext, `${eb.extensionUrl}options.html#sites`);
+    const segments = `.trend-chart g[data-day="${yesterday}"] .bar-segment`;
+    await ext.waitForSelector(segments, { timeout: 15_000 });
+    expect(
+      await ext.$$eval(segments, (els) =>
+        els.map((el) => [
+          el.getAttribute('data-segment'),
+          Number(el.getAttribute('data-active-ms')),
+        ]),
+      ),
+    ).toEqual([['video', YESTERDAY.activeMs]]);
+    // Read from the split kept for the window's days (split-lists.ts), as typed columns.
+    const split = await ext.evaluate(
+      () =>
+        new Promise<unknown>((resolve, reject) => {
+          const open = indexedDB.open('tracksphere');
+          open.onerror = () => reject(new Error(String(open.error)));
+          open.onsuccess = () => {
+            const get = open.result
+              .transaction('hostLists', 'readonly')
+              .objectStore('hostLists')
+              .get(3_030);
+            get.onsuccess = () => {
+              const list = get.result;
+              open.result.close();
+              resolve(
+                list === undefined
+                  ? null
+                  : {
+                      through: list.through,
+                      domains: list.domains,
+                      typed: list.bar instanceof Uint16Array,
+                    },
+              );
+            };
+          };
+        }),
+    );
+    expect(split).toEqual({ through: yesterday, domains: [YESTERDAY.domain], typed: true });
   }, 60_000);
 });
