@@ -64,6 +64,11 @@ export interface RecordingResult {
   bareTxnMs: number;
   /** The bare transaction again, timed in turn with recordFinishedVisits alone. */
   dbBareTxnMs: number;
+  /**
+   * The median over the visits of each one's whole path over the bare transaction timed right
+   * after it (in the bench's JSON only): a burst of the machine's load moves it less.
+   */
+  medianPairRatio: number;
 }
 
 export interface Counts {
@@ -314,14 +319,18 @@ async function measureRecording(n: number): Promise<RecordingResult> {
   // In turn, so the machine's load at any moment weighs on both alike.
   let pathMs = 0;
   let bareMs = 0;
+  const pairs: number[] = [];
   for (let i = 1; i <= n; i++) {
     const t0 = performance.now();
     await tracker.dispatch(timedEvent(base, i));
     const t1 = performance.now();
     await bareTransaction(i);
+    const t2 = performance.now();
     pathMs += t1 - t0;
-    bareMs += performance.now() - t1;
+    bareMs += t2 - t1;
+    pairs.push((t1 - t0) / Math.max(t2 - t1, 0.001));
   }
+  pairs.sort((a, b) => a - b);
   const msPerVisit = pathMs / n;
   const bareTxnMs = bareMs / n;
   const stored = (await database().visits.count()) - before;
@@ -365,6 +374,7 @@ async function measureRecording(n: number): Promise<RecordingResult> {
     dbMsPerVisit,
     bareTxnMs,
     dbBareTxnMs,
+    medianPairRatio: pairs[Math.floor(pairs.length / 2)] ?? Number.NaN,
   };
 }
 

@@ -451,7 +451,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
       );
       for (const [name, p] of Object.entries(parts)) {
         log(
-          `breakdown: ${name}: ${p.ms.toFixed(3)} ms, bare ${p.bareMs.toFixed(3)} ms, ${p.ratio.toFixed(2)}x`,
+          `breakdown: ${name}: ${p.ms.toFixed(3)} ms, bare ${p.bareMs.toFixed(3)} ms, ${p.ratio.toFixed(2)}x (median of pairs ${p.medianRatio.toFixed(2)}x)`,
         );
       }
     }
