@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { extensionTabsAt, openExtensionPageReady, removeExtensionTabs } from './extension-pages.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FIREFOX = '/usr/bin/firefox-esr';
@@ -122,11 +123,42 @@ export async function launchFirefoxWithExtension(
 /**
  * The extension opens its welcome page on install; that tab would be the
  * active one while a test browses in another. Closes it (if it opens).
+ *
+ * Chromium reports the tab and its address to puppeteer. Firefox's WebDriver BiDi does not
+ * report extension pages' addresses and does not always report a tab the extension opens, so
+ * there the extension's own tabs API finds and closes it, from a page on its origin the test
+ * opens (and closes) for that.
  */
-export async function closeInstallWelcomeTab(eb: ExtensionBrowser): Promise<void> {
-  const target = await eb.browser
-    .waitForTarget((t) => t.url().endsWith('/welcome.html'), { timeout: 10_000 })
-    .catch(() => null);
-  const tab = await target?.page();
-  await tab?.close();
+export async function closeInstallWelcomeTab(
+  eb: ExtensionBrowser,
+  timeoutMs = 10_000,
+): Promise<void> {
+  if (!eb.extensionUrl.startsWith('moz-extension://')) {
+    const target = await eb.browser
+      .waitForTarget((t) => t.url().endsWith('/welcome.html'), { timeout: timeoutMs })
+      .catch(() => null);
+    const tab = await target?.page();
+    await tab?.close();
+    return;
+  }
+  const page = await eb.browser.newPage({ background: true });
+  try {
+    await openExtensionPageReady(page, `${eb.extensionUrl}manifest.json`);
+    const welcome = `${eb.extensionUrl}welcome.html`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const tabs = await extensionTabsAt(page, welcome);
+      if (tabs.length > 0) {
+        await removeExtensionTabs(
+          page,
+          tabs.map((t) => t.id),
+        );
+        return;
+      }
+      if (Date.now() >= deadline) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await page.close();
+  }
 }

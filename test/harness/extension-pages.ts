@@ -104,6 +104,35 @@ export async function openExtensionPage(page: Page, url: string): Promise<void> 
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 5_000 }).catch(() => undefined);
 }
 
+/**
+ * Opens an extension page and resolves once it is there with the extension's API, rather than
+ * on the navigation Firefox never reports as done (openExtensionPage then waits out its 5 s).
+ */
+export async function openExtensionPageReady(
+  page: Page,
+  url: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  void openExtensionPage(page, url);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // A page mid-navigation may leave an evaluate unanswered: each ask gets a second.
+    const state = await Promise.race([
+      page
+        .evaluate(() => {
+          const g = globalThis as unknown as { browser?: object; chrome?: { runtime?: object } };
+          const api = g.browser !== undefined || g.chrome?.runtime !== undefined;
+          return `${location.href} ${document.readyState} ${api}`;
+        })
+        .catch(() => ''),
+      new Promise<string>((r) => setTimeout(() => r(''), 1_000)),
+    ]);
+    if (state === `${url} interactive true` || state === `${url} complete true`) return;
+    if (Date.now() >= deadline) throw new Error(`${url} did not open (the page said: ${state})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** One row of the popup's or options page's site list, from its data attributes. */
 export interface SiteRow {
   domain: string;
@@ -144,4 +173,42 @@ export function clearRangeWindows(page: Page): Promise<void> {
     }
     db.close();
   });
+}
+
+/** One of the browser's tabs as the extension's tabs API lists it. */
+export interface ExtensionTab {
+  id: number;
+  url: string;
+  active: boolean;
+}
+
+/**
+ * The browser's tabs at `url`, as the extension's own tabs API lists them (read from one of its
+ * pages). Firefox's WebDriver BiDi does not always report a tab the extension opens, nor any
+ * extension page's address, nor the closing of such a tab; the extension itself always knows.
+ */
+export function extensionTabsAt(page: Page, url: string): Promise<ExtensionTab[]> {
+  return page.evaluate(async (u: string) => {
+    type Tabs = {
+      tabs: { query(q: object): Promise<{ id?: number; url?: string; active: boolean }[]> };
+    };
+    const g = globalThis as unknown as { browser?: Tabs; chrome?: Tabs };
+    const api = g.browser ?? g.chrome;
+    if (api === undefined) throw new Error('no extension API on this page');
+    // All tabs, filtered here: match patterns for the extension's own scheme differ by browser.
+    return (await api.tabs.query({}))
+      .filter((t) => t.url === u && t.id !== undefined)
+      .map((t) => ({ id: t.id as number, url: t.url as string, active: t.active }));
+  }, url);
+}
+
+/** Closes tabs by the extension's tab ids, through its tabs API. */
+export function removeExtensionTabs(page: Page, ids: number[]): Promise<void> {
+  return page.evaluate(async (tabIds: number[]) => {
+    type Tabs = { tabs: { remove(ids: number[]): Promise<void> } };
+    const g = globalThis as unknown as { browser?: Tabs; chrome?: Tabs };
+    const api = g.browser ?? g.chrome;
+    if (api === undefined) throw new Error('no extension API on this page');
+    await api.tabs.remove(tabIds);
+  }, ids);
 }
