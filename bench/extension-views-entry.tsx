@@ -33,7 +33,7 @@ import { Heatmap, Timeline } from '../extension/entrypoints/options/when-section
 import type { CategorySettings } from '../extension/settings/category-items.js';
 import { categoryDays, loadDaySplit } from '../extension/stats/category-totals.js';
 import { barUnit, chartBars, presetRange } from '../extension/stats/date-range.js';
-import type { HistoryStats } from '../extension/stats/history-stats.js';
+import { HISTORY_DAYS, type HistoryStats, loadHistory } from '../extension/stats/history-stats.js';
 import {
   browserSources,
   type InsightSources,
@@ -98,6 +98,12 @@ async function show(
       </>,
       box,
     );
+    return box.querySelectorAll('[data-testid="site-row"]').length;
+  }
+  if (view === 'first30') {
+    // The options page's first view (options-app.tsx's loadLocalData): its own read of 30 days.
+    const history = loaded(await loadHistory(src.db, today, HISTORY_DAYS, [], src.dayOf));
+    render(<HistorySection history={history} title="30" onPages={() => undefined} />, box);
     return box.querySelectorAll('[data-testid="site-row"]').length;
   }
   if (view === 'range30') {
