@@ -6,7 +6,7 @@ import { monthRollupsOf, sumsThrough } from './month-rollups.js';
 import { rangeRollups } from './range-rollups.js';
 import { recordFinishedVisits } from './record-visits.js';
 import { pruneVisits } from './retention.js';
-import { openTracksphereDb, type TracksphereDb } from './schema.js';
+import { openTracksphereDb, type TrackerStateRow, type TracksphereDb } from './schema.js';
 import { rollupsOf } from './visit-rollups.js';
 
 // recordFinishedVisits puts the rows it last wrote (its cache) before their reads answer, and
@@ -187,5 +187,45 @@ describe('recording with the rows last written held in memory', () => {
     });
     await expectRollupsOfVisits(db);
     expect(await db.visits.count()).toBe(3);
+  });
+
+  it("asks for the commit once it has nothing more to ask: a state alone, a visit after the windows' days; not a visit that may write the windows", async () => {
+    const db = database();
+    await db.open();
+    await db.tailWindows.clear();
+    const idb = db.backendDB();
+    const transaction = idb.transaction.bind(idb);
+    /** Per transaction opened: whether the recorder asked for its commit. */
+    const commits: boolean[] = [];
+    vi.spyOn(idb, 'transaction').mockImplementation((names, mode, options) => {
+      const tx = transaction(names, mode, options);
+      const i = commits.push(false) - 1;
+      const commit = tx.commit.bind(tx);
+      tx.commit = () => {
+        commits[i] = true;
+        commit();
+      };
+      return tx;
+    });
+    const asked = async (
+      visits: ReturnType<typeof visit>[],
+      trackerState?: TrackerStateRow,
+    ): Promise<boolean[]> => {
+      commits.length = 0;
+      await recordFinishedVisits(db, visits, { ...off, ...(trackerState ? { trackerState } : {}) });
+      return [...commits];
+    };
+    // The first recording on this connection has not read the windows: it may write them.
+    expect(await asked([visit(at(12, 9), '/a', 1_000)])).toEqual([false]);
+    expect(await asked([visit(at(12, 10), '/b', 2_000)])).toEqual([true]);
+    const state = { version: 1 } as unknown as TrackerStateRow['state'];
+    expect(await asked([], { key: 'tracker', state, unrecorded: [] })).toEqual([true]);
+    expect(
+      await asked([visit(at(12, 11), '/b', 4_000)], { key: 'tracker', state, unrecorded: [] }),
+    ).toEqual([true]);
+    // Committed early, everything landed: the visits, their rows and the state.
+    await expectRollupsOfVisits(db);
+    expect(await db.visits.count()).toBe(3);
+    expect(await db.trackerState.get('tracker')).toEqual({ key: 'tracker', state, unrecorded: [] });
   });
 });

@@ -196,7 +196,9 @@ export async function recordFinishedVisits(
       };
       try {
         if (state !== undefined) tx.objectStore('trackerState').put(state);
-        if (unique.length === 0) return;
+        // Nothing more to ask (here; in `settle` without the windows' stores): the browser commits
+        // once the requests are done, not once this page has dispatched the answers and asked.
+        if (unique.length === 0) return tx.commit();
         const fresh = unique.map(() => false);
         let waiting = unique.length + rows.size + 1;
         let windows: TailWindow[] = [];
@@ -220,14 +222,15 @@ export async function recordFinishedVisits(
               : [],
           );
           // Opened without them: the windows' read found every visit after their last days.
-          if (narrow) return;
-          addTailSumsIn(tx, tailSums(windows, added));
-          addSumsIn(tx, sumsThrough(windows), added);
-          addTailPagesIn(
-            tx,
-            windows,
-            unique.flatMap((visit, i) => (fresh[i] ? [{ visit, day: days[i] as string }] : [])),
-          );
+          if (narrow) tx.commit();
+          else {
+            addTailSumsIn(tx, tailSums(windows, added));
+            addSumsIn(tx, sumsThrough(windows), added);
+            const freshOnes = unique.flatMap((visit, i) =>
+              fresh[i] ? [{ visit, day: days[i] as string }] : [],
+            );
+            addTailPagesIn(tx, windows, freshOnes);
+          }
         };
         const answered = (): void => {
           waiting -= 1;
