@@ -155,8 +155,8 @@ export function barOfDay(range: DayRange): (day: string) => string {
  * as long as a range window (tail-rollups.ts) reads the window's kept split (split-lists.ts: a
  * row per bar and host) and the last day's daily rollups; any other range, or one whose window
  * is not in place, every daily rollup (loadDayRollups). The bars' figures are the same either
- * way. A range ending `today` moves its window first, as its range view does: the page's first
- * 30 days (history-stats.ts's loadHistory) do not, and the overview's chart reads before any.
+ * way. A range ending `today` moves its window first, as its range view does (the page's first
+ * 30 days, history-stats.ts's loadHistory, have moved it already; the 12 months have not).
  */
 export async function loadDaySplit(
   db: TracksphereDb,

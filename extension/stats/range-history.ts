@@ -15,12 +15,13 @@ import { type SiteOf, siteBars } from './site-shares.js';
 export async function loadRangeHistory(
   db: TracksphereDb,
   range: DayRange,
-  open: readonly OpenVisitFigure[] = [],
+  /** The open visits (the background's answer, asked for meanwhile). */
+  open: readonly OpenVisitFigure[] | Promise<readonly OpenVisitFigure[]> = [],
   dayOf?: DayOf,
   sitesOf?: (hosts: string[]) => Promise<SiteOf>,
 ): Promise<HistoryStats> {
-  const recorded = await rangeRollups(db, range);
-  const current = withOpenVisits([], open, range, dayOf);
+  const [recorded, opened] = await Promise.all([rangeRollups(db, range), open]);
+  const current = withOpenVisits([], opened, range, dayOf);
   const rows = [...recorded.hosts, ...current];
   const siteOf = await sitesOf?.([...new Set(rows.map((row) => row.domain))]);
   return rangeStats(range, [...recorded.days, ...current], rows, siteOf);
