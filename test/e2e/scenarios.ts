@@ -19,8 +19,11 @@ import { waitFor } from '../harness/client.js';
 import { stableBuildDir } from '../harness/extension-builds.js';
 import {
   backgroundRunning,
+  type ExtensionTab,
+  extensionTabsAt,
   openExtensionPage,
   readVisits,
+  removeExtensionTabs,
   type StoredVisit,
   savedTrackerState,
   setStorageValues,
@@ -132,6 +135,8 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
     let ext: Page;
     /** The install's welcome tab, kept for scenario 1. */
     let welcome: Page | null = null;
+    /** Firefox: the tabs at the welcome page's address the extension listed after install. */
+    let welcomeTabs: ExtensionTab[] = [];
     let deviceId = '';
     let token = '';
 
@@ -222,9 +227,34 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
           ? { backgroundIdleTimeoutMs: FIREFOX_IDLE_TIMEOUT_MS }
           : {}),
       });
-      welcome = await tabAt(eb.browser, '/welcome.html').catch(() => null);
+      if (target.engine === 'chromium') {
+        welcome = await tabAt(eb.browser, '/welcome.html').catch(() => null);
+      }
       ext = await eb.browser.newPage();
       await openExtensionPage(ext, `${eb.extensionUrl}manifest.json`);
+      if (target.engine === 'firefox') {
+        // Firefox's WebDriver BiDi does not always report a tab the extension opens, nor any
+        // extension page's address: the extension's own tabs API says whether it opened its
+        // welcome page, and the person's part runs in the same page the test opens at that
+        // address, in front, once the extension's tab is closed.
+        const url = `${eb.extensionUrl}welcome.html`;
+        await waitFor(
+          async () => {
+            welcomeTabs = await extensionTabsAt(ext, url);
+            return welcomeTabs.length > 0;
+          },
+          'the welcome tab the extension opens on install',
+          15_000,
+        ).catch(() => undefined);
+        if (welcomeTabs.length > 0) {
+          await removeExtensionTabs(
+            ext,
+            welcomeTabs.map((t) => t.id),
+          );
+          welcome = await newTab(eb.browser);
+          await openExtensionPage(welcome, url);
+        }
+      }
       if (target.engine === 'firefox') {
         // Headless Firefox gets no human input, so its idle service reports "idle" once the
         // threshold has passed since launch; the person's longest threshold keeps it "active".
@@ -239,6 +269,9 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
 
     it('1. install: the welcome page opens; declining records nothing; accepting starts recording', async () => {
       expect(welcome, 'the welcome page opened on install').not.toBeNull();
+      if (target.engine === 'firefox') {
+        expect(welcomeTabs, 'the extension opened one welcome tab').toHaveLength(1);
+      }
       const page = welcome as Page;
       await page.bringToFront();
       await page.waitForSelector('[data-testid="consent-decline"]');
