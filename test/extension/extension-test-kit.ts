@@ -15,7 +15,12 @@ import {
 } from '../harness/browsers.js';
 import { waitFor } from '../harness/client.js';
 import { stableBuildDir } from '../harness/extension-builds.js';
-import { openExtensionPage, setStorageValues, storageValue } from '../harness/extension-pages.js';
+import {
+  openExtensionPage,
+  openExtensionPageReady,
+  setStorageValues,
+  storageValue,
+} from '../harness/extension-pages.js';
 
 export type Launch = (buildDir: string) => Promise<ExtensionBrowser>;
 
@@ -102,7 +107,9 @@ export async function launchRecording(
   opts: { viewport?: { width: number; height: number }; storage?: Record<string, unknown> } = {},
 ): Promise<LaunchedExtension> {
   const launched = await launchExtension(dir, launch, opts.viewport);
-  await openExtensionPage(launched.page, `${launched.eb.extensionUrl}manifest.json`);
+  // Ready once the page is there with the extension's API: Firefox never reports the navigation
+  // done, and openExtensionPage would wait out its 5 s.
+  await openExtensionPageReady(launched.page, `${launched.eb.extensionUrl}manifest.json`);
   await setStorageValues(launched.page, { consent: true, ...opts.storage });
   return launched;
 }
