@@ -3,21 +3,14 @@
  * per day, from the rollups; plus the table's search and sort, as pure
  * functions over what was loaded.
  */
-import { addDays, type DayOf, type DayTotal, type TracksphereDb } from '../db/index.js';
+import { addDays, type DayOf, type TracksphereDb } from '../db/index.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
-import { loadRangeHistory } from './range-history.js';
+import { type HistoryStats, loadRangeHistory } from './range-history.js';
 import type { SiteBar, SiteOf } from './site-shares.js';
 
-export const HISTORY_DAYS = 30;
+export type { HistoryStats } from './range-history.js';
 
-export interface HistoryStats {
-  from: string;
-  to: string;
-  totalActiveMs: number;
-  totalVisits: number;
-  days: DayTotal[];
-  sites: SiteBar[];
-}
+export const HISTORY_DAYS = 30;
 
 /**
  * The last `days` days' figures; `open`: the visits still open, counted with the rest. The

@@ -3,13 +3,28 @@
  * forever: the months wholly inside it from the month rollups, db/range-rollups.ts), with the
  * open visits of the days in it.
  */
-import { type DayOf, type DayRange, dayTotals, type TracksphereDb } from '../db/index.js';
+import {
+  type DayOf,
+  type DayRange,
+  type DayTotal,
+  dayTotals,
+  type TracksphereDb,
+} from '../db/index.js';
 import { rangeRollups } from '../db/range-rollups.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import { dayCount } from './date-range.js';
-import type { HistoryStats } from './history-stats.js';
 import { withOpenVisits } from './open-visits.js';
-import { type SiteOf, siteBars } from './site-shares.js';
+import { type SiteBar, type SiteOf, siteBars } from './site-shares.js';
+
+/** A range's figures: its totals, a total per day (oldest first), every site by active time. */
+export interface HistoryStats {
+  from: string;
+  to: string;
+  totalActiveMs: number;
+  totalVisits: number;
+  days: DayTotal[];
+  sites: SiteBar[];
+}
 
 /** The range's totals, one total per day (oldest first) and every site by active time. */
 export async function loadRangeHistory(
