@@ -4,6 +4,7 @@
  * functions over what was loaded.
  */
 import { addDays, type DayOf, type TracksphereDb } from '../db/index.js';
+import { keptOrDailyRollups } from '../db/range-rollups.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import { type HistoryStats, loadRangeHistory } from './range-history.js';
 import type { SiteBar, SiteOf } from './site-shares.js';
@@ -14,10 +15,12 @@ export const HISTORY_DAYS = 30;
 
 /**
  * The last `days` days' figures; `open`: the visits still open, counted with the rest. The
- * page's first view reads its 30 days as the range picker's 30 days do (range-history.ts): the
- * 30-day window's kept list of hosts and days and today's daily rollups, where it read every
- * daily rollup of the 30 days (~4,200 rows for the bench's year). The figures are the same; the
- * first view of a day moves the window first (range-rollups.ts), as the range picker does.
+ * page's first view reads its 30 days from the 30-day window's kept list of hosts and days and
+ * today's daily rollups when the window is in place (range-history.ts, as the range picker's 30
+ * days), where it read every daily rollup of the 30 days (~4,200 rows for the bench's year);
+ * otherwise every daily rollup, as before: it does not wait for the window's move, which on a
+ * history older than the windows first builds the month sums (keptOrDailyRollups). The figures
+ * are the same either way.
  */
 export function loadHistory(
   db: TracksphereDb,
@@ -34,6 +37,7 @@ export function loadHistory(
     open,
     dayOf,
     sitesOf,
+    keptOrDailyRollups,
   );
 }
 

@@ -34,8 +34,10 @@ export async function loadRangeHistory(
   open: readonly OpenVisitFigure[] | Promise<readonly OpenVisitFigure[]> = [],
   dayOf?: DayOf,
   sitesOf?: (hosts: string[]) => Promise<SiteOf>,
+  /** How the recorded figures are read (the first view's does not wait for a window's move). */
+  read: typeof rangeRollups = rangeRollups,
 ): Promise<HistoryStats> {
-  const [recorded, opened] = await Promise.all([rangeRollups(db, range), open]);
+  const [recorded, opened] = await Promise.all([read(db, range), open]);
   const current = withOpenVisits([], opened, range, dayOf);
   const rows = [...recorded.hosts, ...current];
   const siteOf = await sitesOf?.([...new Set(rows.map((row) => row.domain))]);
