@@ -3,10 +3,9 @@
  * poison messages, erase while events are in flight. Real PostgreSQL, the
  * librdkafka mock cluster, and the consumer's own entry point as a process.
  */
-import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceRegistered, IngestResult } from '#protocol';
 import type { VisitRecord } from '../../server/src/data-access/visit-record.js';
 import { encodeVisitMessages } from '../../server/src/messaging/visit-message.js';
 import {
@@ -19,31 +18,20 @@ import {
 } from '../harness/client.js';
 import { type MockKafka, startMockKafka } from '../harness/kafka-mock.js';
 import { type PgCluster, startPgCluster } from '../harness/postgres.js';
-import { spawnEntryPoint } from '../harness/process.js';
 import {
-  kafkaEnv,
   prepareDatabase,
   startTestServer,
   type TestServer,
   testKafkaSettings,
 } from '../harness/server.js';
 import { visitRecord as recordOf } from '../harness/visit-records.js';
+import { countVisits, groupProgress, killMidBatchAndRestart, sendEvents } from './consumer-kit.js';
 import { type KafkaStack, startKafkaStack } from './modes.js';
 
 const TOPICS = [
   { name: 'visits.v1', partitions: 6 },
   { name: 'visits.v1.dlq', partitions: 1 },
 ];
-
-async function countVisits(server: TestServer, deviceId?: string): Promise<number> {
-  const r = await server.pool.query<{ n: string }>(
-    deviceId === undefined
-      ? 'SELECT count(*) AS n FROM visits'
-      : 'SELECT count(*) AS n FROM visits WHERE device_id = $1',
-    deviceId === undefined ? [] : [deviceId],
-  );
-  return Number(r.rows[0]?.n);
-}
 
 /** A visit record as the API produces it onto visits.v1. */
 function visitRecord(deviceId: string): VisitRecord {
@@ -57,57 +45,6 @@ function visitRecord(deviceId: string): VisitRecord {
     endedAt: e.endedAt,
     activeMs: e.activeMs,
     transition: e.transition,
-  });
-}
-
-/** Sends n valid events as batches of 500; returns their ids. */
-async function sendEvents(
-  server: TestServer,
-  device: DeviceRegistered,
-  n: number,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i += 500) {
-    const events = Array.from({ length: Math.min(500, n - i) }, () => makeEvent());
-    const res = await postEvents<IngestResult>(server.url, device.token, makeBatch(events));
-    if (res.status !== 200 || res.body.accepted !== events.length) {
-      throw new Error(`send failed: ${res.status} ${res.text}`);
-    }
-    ids.push(...events.map((e) => e.id));
-  }
-  return ids;
-}
-
-/** Committed offsets of the pg-writer group against the topic's end offsets. */
-/** Runs fn with a connected Kafka admin client, disconnecting after. */
-async function withAdmin<T>(brokers: string[], fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Kafka({ clientId: 'test-admin', brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Committed offsets of the pg-writer group against the topic's end offsets. */
-function groupProgress(brokers: string[]): Promise<{ committed: number; end: number }> {
-  return withAdmin(brokers, async (admin) => {
-    const [offsets] = await admin.fetchOffsets({ groupId: 'pg-writer', topics: ['visits.v1'] });
-    const ends = await admin.fetchTopicOffsets('visits.v1');
-    const committed = (offsets?.partitions ?? []).reduce(
-      (sum, p) => sum + Math.max(0, Number(p.offset)),
-      0,
-    );
-    const end = ends.reduce((sum, p) => sum + Number(p.high), 0);
-    return { committed, end };
-  });
-}
-
-function lowWatermarks(brokers: string[]): Promise<number[]> {
-  return withAdmin(brokers, async (admin) => {
-    const offsets = await admin.fetchTopicOffsets('visits.v1');
-    return offsets.sort((x, y) => x.partition - y.partition).map((o) => Number(o.low));
   });
 }
 
@@ -129,57 +66,7 @@ describe('consumer killed mid-batch and restarted', () => {
   });
 
   it('stores every event exactly once', async () => {
-    // Six devices, so the events spread over the partitions: the mock cluster
-    // keeps at most ~5 MiB per partition and silently drops older data.
-    const ids: string[] = [];
-    for (let d = 0; d < 12; d++) {
-      ids.push(...(await sendEvents(api, await registerDevice(api.url), 1_000)));
-    }
-    // Had the mock dropped data, a missing row would prove nothing about the consumer.
-    expect(await lowWatermarks(kafka.brokers)).toEqual([0, 0, 0, 0, 0, 0]);
-    const env = {
-      DATABASE_URL: databaseUrl,
-      CONSUMER_PORT: '0',
-      ...kafkaEnv(testKafkaSettings(kafka.brokers)),
-    };
-    const first = spawnEntryPoint('server/src/entry-points/consumer/main.ts', env);
-    await first.waitForOutput(/consumer running/);
-    // Kill it while it is writing: some rows are in, not all.
-    await waitFor(async () => (await countVisits(api)) > 0, 'the first rows', 30_000);
-    expect(await first.kill('SIGKILL')).toBe('SIGKILL');
-    const atKill = await countVisits(api);
-    expect(atKill).toBeLessThan(ids.length);
-
-    const second = spawnEntryPoint('server/src/entry-points/consumer/main.ts', env);
-    try {
-      await waitFor(async () => (await countVisits(api)) === ids.length, 'all rows', 60_000).catch(
-        async (err: Error) => {
-          throw new Error(
-            `${err.message}: ${await countVisits(api)} of ${ids.length} (${atKill} at the kill); the consumer said:\n${second.output().slice(-3000)}`,
-          );
-        },
-      );
-      expect(await lowWatermarks(kafka.brokers)).toEqual([0, 0, 0, 0, 0, 0]);
-      await waitFor(
-        async () => {
-          const p = await groupProgress(kafka.brokers);
-          return p.committed === p.end;
-        },
-        'offsets committed to the end',
-        30_000,
-      );
-      const stored = await api.pool.query<{ n: string; distinct_ids: string }>(
-        'SELECT count(*) AS n, count(DISTINCT id) AS distinct_ids FROM visits WHERE id = ANY($1::uuid[])',
-        [ids],
-      );
-      expect(Number(stored.rows[0]?.n)).toBe(ids.length);
-      expect(Number(stored.rows[0]?.distinct_ids)).toBe(ids.length);
-      // SIGTERM drains and exits cleanly.
-      const code = await second.kill('SIGTERM');
-      expect(code, second.output().slice(-3000)).toBe(0);
-    } finally {
-      await second.kill('SIGKILL');
-    }
+    await killMidBatchAndRestart(api, kafka.brokers, databaseUrl);
   }, 120_000);
 });
 
