@@ -12,14 +12,12 @@
  */
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { closeInstallWelcomeTab, launchChromiumWithExtension } from '../test/harness/browsers.js';
+import { join } from 'node:path';
+import { launchChromiumWithExtension } from '../test/harness/browsers.js';
 import { extensionBuildDir } from '../test/harness/extension-builds.js';
+import { openBenchHost, pageBundle } from './extension-host.js';
 import type { SeedOptions, TracksphereBenchApi } from './extension-page-entry.js';
-import { pageScript } from './extension-views.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 type BenchWindow = { tracksphereBench: TracksphereBenchApi };
 
 interface TraceEvent {
@@ -41,36 +39,13 @@ async function traced(
   dir: string,
   file: string,
 ): Promise<TraceEvent[]> {
-  const bundle = await pageScript('extension-page-entry.ts', {
-    plugins: [
-      {
-        // As bench/extension.ts: tracker-store.ts gets the settings shim.
-        name: 'tracksphere-bench-settings',
-        setup(b) {
-          b.onResolve({ filter: /settings\/index\.js$/ }, (args) =>
-            args.importer.endsWith(join('background', 'tracker-store.ts'))
-              ? { path: join(ROOT, 'bench', 'extension-settings-shim.ts') }
-              : undefined,
-          );
-        },
-      },
-    ],
-  });
+  const bundle = await pageBundle();
   // A copy, as bench/extension.ts loads: a build meanwhile cannot pull files away.
   const copy = join(dir, 'chrome-mv3');
   await cp(extensionBuildDir('chrome-mv3'), copy, { recursive: true });
   const eb = await launchChromiumWithExtension(copy);
   try {
-    await closeInstallWelcomeTab(eb);
-    const page = await eb.browser.newPage();
-    await page.goto(`${eb.extensionUrl}popup.html`, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('[data-testid="today-total"]');
-    await page.evaluate(bundle);
-    await page.evaluate(async () => {
-      type StorageApi = { storage: { local: { set(v: Record<string, unknown>): Promise<void> } } };
-      const g = globalThis as unknown as { chrome: StorageApi };
-      await g.chrome.storage.local.set({ consent: true, retentionDays: 400 });
-    });
+    const page = await openBenchHost(eb, bundle);
     const seed: SeedOptions = {
       visits: seedVisits,
       days: 365,

@@ -28,20 +28,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import type { Plugin } from 'esbuild';
-import {
-  closeInstallWelcomeTab,
-  type ExtensionBrowser,
-  launchChromiumWithExtension,
-} from '../test/harness/browsers.js';
+import { type ExtensionBrowser, launchChromiumWithExtension } from '../test/harness/browsers.js';
 import { extensionBuildDir } from '../test/harness/extension-builds.js';
+import { openBenchHost, pageBundle } from './extension-host.js';
 import type {
   RecordingResult,
   SeedOptions,
   SeedResult,
   TracksphereBenchApi,
 } from './extension-page-entry.js';
-import { measureViews, pageScript, type ViewsResult, viewRows } from './extension-views.js';
+import { measureViews, type ViewsResult, viewRows } from './extension-views.js';
 import { median } from './lib.js';
 
 const execFileAsync = promisify(execFile);
@@ -239,24 +235,6 @@ async function bundleSizes(dir: string): Promise<BundleSizes> {
 
 // ------------------------------------------------------------------ in-page bundle
 
-/**
- * tracker-store.ts gets bench/extension-settings-shim.ts for its settings: the real module
- * with the old storage.local tracker state under keys of its own (see that file).
- */
-const settingsShim: Plugin = {
-  name: 'tracksphere-bench-settings',
-  setup(b) {
-    b.onResolve({ filter: /settings\/index\.js$/ }, (args) =>
-      args.importer.endsWith(join('background', 'tracker-store.ts'))
-        ? { path: join(ROOT, 'bench', 'extension-settings-shim.ts') }
-        : undefined,
-    );
-  },
-};
-
-const pageBundle = (): Promise<string> =>
-  pageScript('extension-page-entry.ts', { plugins: [settingsShim] });
-
 type BenchWindow = { tracksphereBench: TracksphereBenchApi };
 
 // ------------------------------------------------------------------ page timing
@@ -358,18 +336,8 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
   const bundle = await pageBundle();
   const eb = await launchChromiumWithExtension(copy);
   try {
-    await closeInstallWelcomeTab(eb);
-    const host = await eb.browser.newPage();
     // The popup's first load creates the database; the bench code then runs in that page.
-    await host.goto(`${eb.extensionUrl}popup.html`, { waitUntil: 'domcontentloaded' });
-    await host.waitForSelector('[data-testid="today-total"]');
-    await host.evaluate(bundle);
-    await host.evaluate(async () => {
-      type StorageApi = { storage: { local: { set(v: Record<string, unknown>): Promise<void> } } };
-      const g = globalThis as unknown as { chrome: StorageApi };
-      // Consent (the tracker records nothing without it); a year of raw visits kept.
-      await g.chrome.storage.local.set({ consent: true, retentionDays: 400 });
-    });
+    const host = await openBenchHost(eb, bundle);
 
     const seedOpts: SeedOptions = {
       visits: config.seedVisits,
