@@ -31,8 +31,9 @@ import { RangeChart } from '../extension/entrypoints/options/range-chart.js';
 import { SitePagesView } from '../extension/entrypoints/options/site-pages.js';
 import { Heatmap, Timeline } from '../extension/entrypoints/options/when-section.js';
 import type { CategorySettings } from '../extension/settings/category-items.js';
-import { categoryDays, loadDaySplit } from '../extension/stats/category-totals.js';
+import { categoryDays } from '../extension/stats/category-totals.js';
 import { barUnit, chartBars, presetRange } from '../extension/stats/date-range.js';
+import { loadDaySplit } from '../extension/stats/day-split.js';
 import { HISTORY_DAYS, type HistoryStats, loadHistory } from '../extension/stats/history-stats.js';
 import {
   browserSources,

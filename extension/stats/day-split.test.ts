@@ -12,14 +12,9 @@ import type { BarHostTime, SplitList } from '../db/split-lists.js';
 import type { DayRange } from '../db/stats-queries.js';
 import type { OpenVisitFigure } from '../messaging/protocol.js';
 import type { CategorySettings } from '../settings/category-items.js';
-import {
-  barOfDay,
-  categoryDays,
-  type DaySplit,
-  loadDayRollups,
-  loadDaySplit,
-} from './category-totals.js';
+import { categoryDays, type DaySplit } from './category-totals.js';
 import { barUnit, chartBars, dayCount } from './date-range.js';
+import { barOfDay, loadDayRollups, loadDaySplit } from './day-split.js';
 
 let db: TracksphereDb | undefined;
 afterEach(async () => {

@@ -28,8 +28,6 @@ export {
   categoryDays,
   categoryTotals,
   type DaySplit,
-  loadDayRollups,
-  loadDaySplit,
   loadTrendBeforeWithRows,
 } from './category-totals.js';
 export { formatDayLabel, formatDuration, formatWeekday } from './format-duration.js';

@@ -4,13 +4,13 @@ import { type Rendered, renderView, viewTestHooks } from '../../components/ui-te
 import { freshTestDb, makeVisit, utcDayOf } from '../../db/db-test-kit.js';
 import type { TracksphereDb } from '../../db/index.js';
 import type { OpenVisitFigure } from '../../messaging/protocol.js';
+import { loadDaySplit } from '../../stats/day-split.js';
 import {
   assignCategory,
   type CategorySettings,
   categoryDays,
   categoryTotals,
   createCategory,
-  loadDaySplit,
   loadHistory,
   loadTrendBefore,
   loadTrendBeforeWithRows,

@@ -32,7 +32,7 @@ export interface CategoryControls {
   onRename: (id: string, name: string) => void;
   onDelete: (id: string) => void;
   /**
-   * Every host's active time per bar of the range (stats' loadDaySplit: per day for a day's
+   * Every host's active time per bar of the range (stats/day-split.ts's loadDaySplit: per day for a day's
    * bars), open visits included: the stacked chart's rows (the table has sites, not days).
    * Left out, the chart is not stacked.
    */

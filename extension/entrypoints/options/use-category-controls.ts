@@ -10,11 +10,11 @@ import {
   loadCategorySettings,
   updateCategorySettings,
 } from '../../settings/category-items.js';
+import { loadDaySplit } from '../../stats/day-split.js';
 import {
   assignCategory,
   createCategory,
   deleteCategory,
-  loadDaySplit,
   pageDb,
   renameCategory,
 } from '../../stats/index.js';
