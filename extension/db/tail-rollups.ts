@@ -209,7 +209,13 @@ export async function moveTailWindow(
     ]);
     const lost = left.map((r) => ({ ...r, activeMs: -r.activeMs, visits: -r.visits }));
     const both = { span, from: current.from, through: to.through };
-    if (hosts) await addSums(db, tailSums([both], [...lost, ...entered]));
+    if (hosts) {
+      await addSums(db, tailSums([both], [...lost, ...entered]));
+      // Dropped however the sums came out: a move whose days left and entered net to nothing
+      // per host adds no sums, and the lists (the chart's split holds each day's hosts) would
+      // stay on disk for the old days, where no erase of those days looks any more.
+      await dropHostLists(db, [{ span }]);
+    }
     if (db.pages !== undefined && PAGE_SPANS.includes(span)) {
       const [gone, added] = await Promise.all([
         pagesOf(db.pages, left),

@@ -187,6 +187,35 @@ describe("the options page's chart split by category (loadDaySplit)", () => {
     expect(await d.hostLists.count()).toBe(0);
   });
 
+  it("drops a window's split when the window moves, even with a move that nets to nothing", async () => {
+    db = freshTestDb();
+    const d = db;
+    const today = '2025-03-10';
+    const first = addDays(today, -29);
+    // The day leaving the window and the day entering it hold the same figures for every host:
+    // the move adds no sums.
+    await recordFinishedVisits(
+      d,
+      [visitOn(first, 'secret.example', 60_000), visitOn(today, 'secret.example', 60_000)],
+      off,
+    );
+    await loadDaySplit(d, ending(today, 30), [], today);
+    expect((await splitOf(d, 30))?.domains).toEqual(['secret.example']);
+    await rangeRollups(d, ending(addDays(today, 1), 30));
+    // The split of the old days is gone with the move: an erase of a day the window no longer
+    // holds looks at no window, and would leave the site's name on disk.
+    expect(await splitOf(d, 30)).toBeUndefined();
+    const erased = {
+      fromMs: Date.parse(`${first}T00:00:00Z`),
+      toMs: Date.parse(`${addDays(first, 1)}T00:00:00Z`),
+    };
+    await eraseHistory(d, erased, utcDayOf);
+    expect(await d.dailyRollups.where('day').equals(first).count()).toBe(0);
+    // No kept record holds the erased day (the site's visit today is in today's window).
+    const lists = (await d.hostLists.toArray()) as unknown as { span: number; from: string }[];
+    expect(lists.filter((list) => list.from <= first)).toEqual([]);
+  });
+
   it("keys each day by its bar's first day (chartBars' days, weeks and months)", () => {
     const days = (range: DayRange) =>
       Array.from({ length: dayCount(range) }, (_, i) => addDays(range.from, i));
