@@ -221,8 +221,9 @@ export async function startVisitConsumer(
     },
     async stop(): Promise<void> {
       running = false;
-      // disconnect() waits for the batch in flight and commits resolved offsets.
-      await Promise.all(members.map((c) => c.disconnect()));
+      // Each disconnect() commits its batch in flight: all of them, then any one's error.
+      const left = await Promise.allSettled(members.map((c) => c.disconnect()));
+      for (const r of left) if (r.status === 'rejected') throw r.reason;
     },
   };
 }
