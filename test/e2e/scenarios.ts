@@ -137,6 +137,7 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
     let welcome: Page | null = null;
     /** Firefox: the tabs at the welcome page's address the extension listed after install. */
     let welcomeTabs: ExtensionTab[] = [];
+    let welcomeRendered = false;
     let deviceId = '';
     let token = '';
 
@@ -247,6 +248,28 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
           15_000,
         ).catch(() => undefined);
         if (welcomeTabs.length > 0) {
+          // The extension's own tab showed the person's choice before it is closed (its view,
+          // through the extension's API): a tab that opened but never rendered fails below.
+          await waitFor(
+            () =>
+              ext.evaluate((u: string) => {
+                type Views = { extension: { getViews(o: { type: string }): Window[] } };
+                const views = (globalThis as unknown as { browser: Views }).browser.extension;
+                return views
+                  .getViews({ type: 'tab' })
+                  .some(
+                    (v) =>
+                      v.location.href === u &&
+                      v.document.querySelector('[data-testid="consent-decline"]') !== null,
+                  );
+              }, url),
+            "the extension's welcome tab showing the consent choice",
+            15_000,
+          )
+            .then(() => {
+              welcomeRendered = true;
+            })
+            .catch(() => undefined);
           await removeExtensionTabs(
             ext,
             welcomeTabs.map((t) => t.id),
@@ -271,6 +294,7 @@ export function defineEndToEnd(target: BrowserUnderTest): void {
       expect(welcome, 'the welcome page opened on install').not.toBeNull();
       if (target.engine === 'firefox') {
         expect(welcomeTabs, 'the extension opened one welcome tab').toHaveLength(1);
+        expect(welcomeRendered, "the extension's welcome tab showed the consent choice").toBe(true);
       }
       const page = welcome as Page;
       await page.bringToFront();
