@@ -51,12 +51,26 @@ const CASES = [
   { lang: 'es', heading: 'Tracksphere: historial y configuración', total: '1 h y 10 min' },
 ];
 
+/** What the page's i18n answers, for the report of a launch whose pages show their keys. */
+function i18nState(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const g = globalThis as unknown as {
+      chrome: {
+        i18n: { getMessage(k: string): string };
+        runtime: { getManifest(): { name: string } };
+      };
+    };
+    const ask = (k: string) => JSON.stringify(g.chrome.i18n.getMessage(k));
+    return `h1 ${JSON.stringify(document.querySelector('h1')?.textContent)}, getMessage: extName ${ask('extName')}, @@extension_id ${ask('@@extension_id')}, @@ui_locale ${ask('@@ui_locale')}; manifest name ${JSON.stringify(g.chrome.runtime.getManifest().name)}`;
+  });
+}
+
 describe.each(CASES)('Chromium in $lang', ({ lang, heading, total }) => {
   let eb: ExtensionBrowser;
   let page: Page;
   const text = messages(lang);
 
-  beforeAll(async () => {
+  async function launch(): Promise<void> {
     ({ eb, page } = await launchExtension('chrome-mv3', (dir) =>
       launchChromiumWithExtension(dir, { lang }),
     ));
@@ -66,7 +80,9 @@ describe.each(CASES)('Chromium in $lang', ({ lang, heading, total }) => {
       const g = globalThis as unknown as { chrome?: { i18n?: { getUILanguage(): string } } };
       if (g.chrome?.i18n !== undefined) g.chrome.i18n.getUILanguage = () => l;
     }, lang);
-  }, 60_000);
+  }
+
+  beforeAll(launch, 60_000);
 
   afterAll(async () => {
     await eb?.close();
@@ -75,21 +91,21 @@ describe.each(CASES)('Chromium in $lang', ({ lang, heading, total }) => {
   it('shows the options page, its title and the manifest in the language', async () => {
     await openExtensionPage(page, `${eb.extensionUrl}options.html`);
     await page.waitForSelector('h1');
-    // Chromium under load has answered getMessage with '' on the first extension pages it
-    // opened after start (its message bundle not yet handed to the renderer; two CI runs on
-    // 2026-12-06, one of them still on an immediate second load): such a page shows its keys.
-    // The page is loaded again, half a second apart, for up to 10 s while it shows the key; the
-    // last load must show the language, and so must this one whenever it shows anything else.
-    const deadline = Date.now() + 10_000;
-    while (
-      (await page.$eval('h1', (h) => h.textContent)) === 'optionsTitle' &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 500));
+    // Two clean-clone CI runs on 2026-12-06 met a launch whose extension pages all showed their
+    // keys: getMessage answered '' for every message there, through 10 s of reloads, while the
+    // other languages' launches in the same run were right. A renderer keeps the first message
+    // bundle it is given for an extension for its whole life, so a reload in the same browser
+    // cannot cure it. Such a launch is reported and replaced by a new browser, twice at most;
+    // the last launch must show the language, so a missing or wrong translation still fails.
+    for (let relaunch = 1; relaunch <= 2; relaunch++) {
+      if ((await page.$eval('h1', (h) => h.textContent)) !== 'optionsTitle') break;
+      console.warn(`Chromium in ${lang}, launch ${relaunch}: ${await i18nState(page)}`);
+      await eb.close();
+      await launch();
       await openExtensionPage(page, `${eb.extensionUrl}options.html`);
       await page.waitForSelector('h1');
     }
-    expect(await page.$eval('h1', (h) => h.textContent)).toBe(heading);
+    expect(await page.$eval('h1', (h) => h.textContent), await i18nState(page)).toBe(heading);
     expect(heading).toBe(text.optionsTitle?.message);
     expect(await page.title()).toBe(heading);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
@@ -101,7 +117,7 @@ describe.each(CASES)('Chromium in $lang', ({ lang, heading, total }) => {
     });
     expect(manifest.name).toBe(text.extName?.message);
     expect(manifest.description).toBe(text.extDescription?.message);
-  });
+  }, 90_000);
 
   it("writes today's total in the popup through Intl in the language", async () => {
     await seedToday(page);
