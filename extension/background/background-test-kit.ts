@@ -52,6 +52,8 @@ export interface ModelTab {
   id: number;
   windowId: number;
   url?: string;
+  /** Chromium's: the page a navigation not yet committed is taking the tab to. */
+  pendingUrl?: string;
   title?: string;
   incognito?: boolean;
   active?: boolean;
@@ -81,6 +83,7 @@ function asTab(tab: ModelTab) {
     incognito: tab.incognito ?? false,
     audible: tab.audible ?? false,
     ...(tab.url === undefined ? {} : { url: tab.url }),
+    ...(tab.pendingUrl === undefined ? {} : { pendingUrl: tab.pendingUrl }),
     ...(tab.title === undefined ? {} : { title: tab.title }),
   };
 }

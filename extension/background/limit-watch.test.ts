@@ -216,6 +216,22 @@ describe('limit watch', () => {
     expect(redirects).toEqual([held(1, 'https://www.example.com/b')]);
   });
 
+  it('sends a tab to the limit-reached page once while that page is still loading', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    h.clock.advance(61 * SEC);
+    // The tab is read as the browser has it (tabs.get), not through the test's model.
+    delete deps.tabUrl;
+    await h.on.onAlarm(checkpoint);
+    expect(redirects).toEqual([held(1, 'https://example.com/a')]);
+    // The browser has the limit-reached page on its way (Chromium's pendingUrl) but has not
+    // committed it: a second load of it would take the person's keys and clicks from the first.
+    const tab = h.model.tabs.get(1);
+    if (tab !== undefined) tab.pendingUrl = held(1, 'https://example.com/a')[1] as string;
+    await h.on.onAlarm(checkpoint);
+    expect(redirects).toHaveLength(1);
+  });
+
   it('leaves the site opened by "open anyway" chosen while a check was under way', async () => {
     await browserWithOneTab(h, 'https://example.com/a');
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));

@@ -230,8 +230,14 @@ async function act(
   };
 }
 
+/**
+ * The page the tab is showing or on its way to (Chromium's pendingUrl, until the navigation
+ * commits): a tab already on its way to the limit-reached page is not sent there again, which
+ * would load it twice and lose a choice made on the first.
+ */
 async function defaultTabUrl(tabId: number): Promise<string | undefined> {
-  return (await browser.tabs.get(tabId)).url;
+  const tab = await browser.tabs.get(tabId);
+  return tab.pendingUrl ?? tab.url;
 }
 
 async function defaultRedirect(tabId: number, url: string): Promise<void> {

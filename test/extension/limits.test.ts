@@ -210,7 +210,14 @@ describe.each(BROWSERS)('daily limits in $name', ({ dir, launch, notificationsGr
       async () => (await locationOf(tab)) === `${site.url()}/later`,
       'the site, anyway',
       15_000,
-    );
+    ).catch(async (error: Error) => {
+      // What the tab and the stored day hold tells a choice never sent from one sent back.
+      const shown = await tab
+        .evaluate(() => `${location.href}: ${document.body?.innerText.slice(0, 300)}`)
+        .catch((e: Error) => `unreadable (${e.message})`);
+      const stored = JSON.stringify(await storageValue(ext, 'limitDay'));
+      throw new Error(`${error.message}; the tab shows ${shown}; limitDay ${stored}`);
+    });
     await tab.goto(`${site.url()}/free`);
     await sleep(2_000);
     expect(await locationOf(tab)).toBe(`${site.url()}/free`);
