@@ -46,4 +46,4 @@ USER node
 EXPOSE 8080 8081
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "deploy/healthcheck.mjs"]
-CMD ["node", "--enable-source-maps", "dist/server/api.mjs"]
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=4", "dist/server/api.mjs"]

@@ -39,7 +39,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { buildServer } from '../scripts/build-server.js';
+import { buildServer, nodeFlagsOf } from '../scripts/build-server.js';
 import { registerDevice } from '../test/harness/client.js';
 import { type MockKafka, startMockKafka } from '../test/harness/kafka-mock.js';
 import { type PgCluster, startPgCluster } from '../test/harness/postgres.js';
@@ -170,6 +170,7 @@ async function buildBundles(): Promise<void> {
     log(`building the server bundles of ${before}`);
     await buildServer(join(src, 'dist'), src);
     beforeDir = join(src, 'dist');
+    await noteNodeFlags(beforeDir, src);
   }
   if (CFG.server !== 'compiled' || bundleDir !== null) return;
   const dir = await mkdtemp(join(OUT_DIR, 'server-dist-'));
@@ -177,12 +178,23 @@ async function buildBundles(): Promise<void> {
   bundleDir = dir;
   log(`building the server bundles in ${dir}`);
   await buildServer(dir);
+  await noteNodeFlags(dir, ROOT);
   await build({
     ...esbuildCommon,
     absWorkingDir: ROOT,
     entryPoints: [{ in: 'bench/reference.ts', out: 'reference' }],
     outdir: dir,
   });
+}
+
+/** Each bundle's node options (by its path), as its tree's package.json starts it in production. */
+const nodeFlags = new Map<string, string[]>();
+
+async function noteNodeFlags(dir: string, root: string): Promise<void> {
+  for (const entry of ['api', 'consumer'] as const) {
+    const flags = await nodeFlagsOf(`${entry}.mjs`, root);
+    if (flags !== null) nodeFlags.set(join(dir, `${entry}.mjs`), flags);
+  }
 }
 
 const ENTRY_SOURCES = {
@@ -202,7 +214,10 @@ function spawnServer(
 ): ServerProcess {
   const dir = before ? beforeDir : bundleDir;
   if (dir === null) return spawnEntryPoint(ENTRY_SOURCES[entry], env);
-  return spawnNode(`${entry}.mjs`, ['--enable-source-maps', join(dir, `${entry}.mjs`)], env);
+  const bundle = join(dir, `${entry}.mjs`);
+  // The reference is no production entry point: it runs as its users would start it.
+  const flags = nodeFlags.get(bundle) ?? ['--enable-source-maps'];
+  return spawnNode(`${entry}.mjs`, [...flags, bundle], env);
 }
 
 async function startApi(

@@ -1,7 +1,8 @@
 /**
  * `BENCH_ONLY=startup npm run bench` (issue 20, section 4): the ingest API as development runs it
  * (`node --import tsx server/src/entry-points/api/main.ts`) and as production runs it (`node
- * --enable-source-maps dist/server/api.mjs`, scripts/build-server.ts), side by side in one run:
+ * <start:api's options> dist/server/api.mjs`, scripts/build-server.ts), side by side in one run;
+ * BENCH_STARTUP_VARIANTS=compiled,plain sets the bundle with `--enable-source-maps` alone beside it:
  *
  *  - start: from spawning the process until GET /readyz first answers 200 (polled every 5 ms),
  *    and the CPU time the process used until then (/proc/<pid>/stat; steadier on a busy machine);
@@ -20,7 +21,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { v7 as uuidv7 } from 'uuid';
-import { buildServer } from '../scripts/build-server.js';
+import { buildServer, nodeFlagsOf } from '../scripts/build-server.js';
 import { registerDevice } from '../test/harness/client.js';
 import { type MockKafka, startMockKafka } from '../test/harness/kafka-mock.js';
 import { startPgCluster } from '../test/harness/postgres.js';
@@ -47,7 +48,22 @@ const CFG = {
   partitions: 96,
 };
 
-type Variant = 'tsx' | 'compiled';
+/**
+ * tsx: the TypeScript as development runs it; compiled: the bundle with the node options
+ * package.json's `start:api` gives it, as production starts it; plain: the bundle with
+ * `--enable-source-maps` alone (what a production option costs or saves: BENCH_STARTUP_VARIANTS).
+ */
+type Variant = 'tsx' | 'compiled' | 'plain';
+const VARIANTS = ['tsx', 'compiled', 'plain'] as const;
+
+/** BENCH_STARTUP_VARIANTS (default `tsx,compiled`): which variants run, compiled always among them. */
+function variantsOf(spec: string | undefined): Variant[] {
+  const names = (spec ?? 'tsx,compiled').split(',').map((v) => v.trim());
+  for (const n of names) {
+    if (!(VARIANTS as readonly string[]).includes(n)) throw new Error(`unknown variant ${n}`);
+  }
+  return [...new Set(names.includes('compiled') ? names : ['compiled', ...names])] as Variant[];
+}
 
 export interface StartupSample {
   run: number;
@@ -94,11 +110,15 @@ async function startApi(
     REGISTRATIONS_PER_DAY: HIGH,
     MIGRATE_ON_START: 'false',
   };
+  const flags =
+    variant === 'compiled'
+      ? ((await nodeFlagsOf('api.mjs')) ?? ['--enable-source-maps'])
+      : ['--enable-source-maps'];
   const t0 = performance.now();
   const proc =
     variant === 'tsx'
       ? spawnEntryPoint('server/src/entry-points/api/main.ts', full)
-      : spawnNode('api.mjs', ['--enable-source-maps', join(bundleDir, 'api.mjs')], full);
+      : spawnNode('api.mjs', [...flags, join(bundleDir, 'api.mjs')], full);
   const deadline = t0 + 60_000;
   for (;;) {
     const status = await fetch(`${url}/readyz`).then(
@@ -199,7 +219,7 @@ const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(d
 
 function table(samples: StartupSample[]): string[] {
   const lines = [
-    `Start-up and memory, the ingest API under tsx and compiled (Kafka mode, mock cluster; load: ${CFG.connections} connections x ${CFG.seconds} s, ${CFG.eventsPerRequest} events per request)`,
+    `Start-up and memory, the ingest API: ${[...new Set(samples.map((s) => s.variant))].join(', ')} (Kafka mode, mock cluster; load: ${CFG.connections} connections x ${CFG.seconds} s, ${CFG.eventsPerRequest} events per request)`,
     'run  variant    start ms  CPU ms to ready  RSS at ready MiB  peak RSS MiB  requests/s  failed',
   ];
   for (const s of samples) {
@@ -209,15 +229,22 @@ function table(samples: StartupSample[]): string[] {
   }
   const of = (v: Variant, f: (s: StartupSample) => number): number[] =>
     samples.filter((s) => s.variant === v).map(f);
-  const ratios = (f: (s: StartupSample) => number): number[] =>
+  const ratios = (f: (s: StartupSample) => number, other: Variant): number[] =>
     [...new Set(samples.map((s) => s.run))].map((run) => {
       const pick = (v: Variant): number =>
         f(samples.find((s) => s.run === run && s.variant === v) as StartupSample);
-      return pick('compiled') / pick('tsx');
+      return pick('compiled') / pick(other);
     });
+  const present = VARIANTS.filter((v) => samples.some((s) => s.variant === v));
   const row = (label: string, f: (s: StartupSample) => number, digits: number): string => {
-    const r = ratios(f);
-    return `${label.padEnd(21)}tsx ${fmt(median(of('tsx', f)), digits).padStart(7)}   compiled ${fmt(median(of('compiled', f)), digits).padStart(7)}   compiled/tsx ${fmt(median(r), 2)} (runs: ${r.map((x) => fmt(x, 2)).join(', ')})`;
+    const medians = present.map((v) => `${v} ${fmt(median(of(v, f)), digits).padStart(7)}`);
+    const vs = present
+      .filter((v) => v !== 'compiled')
+      .map((v) => {
+        const r = ratios(f, v);
+        return `compiled/${v} ${fmt(median(r), 2)} (runs: ${r.map((x) => fmt(x, 2)).join(', ')})`;
+      });
+    return `${label.padEnd(21)}${[...medians, ...vs].join('   ')}`;
   };
   lines.push(
     'medians:',
@@ -247,13 +274,14 @@ export async function runStartup(): Promise<StartupSample[]> {
     mock = await startMock();
     const env = { DATABASE_URL: databaseUrl, ...kafkaEnv(testKafkaSettings(mock.brokers)) };
     let tokens: string[] | null = null;
-    for (const variant of ['tsx', 'compiled'] as const) {
+    const variants = variantsOf(process.env.BENCH_STARTUP_VARIANTS);
+    for (const variant of variants) {
       log(`warm-up start: ${variant}`);
       const { proc } = await startApi(variant, bundleDir, env);
       await proc.kill('SIGTERM');
     }
     for (let run = 1; run <= CFG.runs; run++) {
-      const order: Variant[] = run % 2 === 1 ? ['tsx', 'compiled'] : ['compiled', 'tsx'];
+      const order = run % 2 === 1 ? variants : [...variants].reverse();
       for (const variant of order) {
         log(`run ${run}: ${variant}`);
         const r = await sample(run, variant, bundleDir, env, tokens);

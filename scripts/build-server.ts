@@ -13,7 +13,7 @@
  *   tsx scripts/build-server.ts [out-dir]     (default dist/server; node_modules must be
  *                                             reachable from it, as from dist/server)
  */
-import { cp, rm } from 'node:fs/promises';
+import { cp, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -28,6 +28,28 @@ export const SERVER_BUNDLES: Readonly<Record<string, string>> = {
   'migrate.mjs': 'server/src/entry-points/migrate.ts',
   'admin.mjs': 'server/src/entry-points/admin/main.ts',
 };
+
+/**
+ * The node options a bundle runs with in production: what package.json's `start:*` script for it
+ * puts between `node` and the bundle (`node --enable-source-maps ... dist/server/api.mjs`). The
+ * Dockerfile and docker-compose.yml start the same command (test/deploy checks), and the bench
+ * starts the bundles with these, so what it measures is what production runs. `packageJson`: the
+ * text of a package.json (another commit's, for a bench comparing commits). Null when no script
+ * starts that bundle.
+ */
+export function productionNodeFlags(packageJson: string, bundle: string): string[] | null {
+  const scripts = (JSON.parse(packageJson) as { scripts?: Record<string, string> }).scripts ?? {};
+  for (const script of Object.values(scripts)) {
+    const words = script.trim().split(/\s+/);
+    if (words[0] === 'node' && words.at(-1) === `dist/server/${bundle}`) return words.slice(1, -1);
+  }
+  return null;
+}
+
+/** productionNodeFlags of this checkout's package.json. */
+export async function nodeFlagsOf(bundle: string, root = ROOT): Promise<string[] | null> {
+  return productionNodeFlags(await readFile(join(root, 'package.json'), 'utf8'), bundle);
+}
 
 /**
  * Builds every bundle into outDir (emptied first); resolves with the files written. `root`: the
