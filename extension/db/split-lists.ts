@@ -6,14 +6,17 @@
  * at read time, so a category changed shows at once.
  *
  * A split holds while three rows say the same window: the window itself (tailWindows, key
- * span), the split's marker (tailWindows, key splitListKey(span)) and the split. It is built
- * only with the window in place, in one read-write transaction that reads the window's daily
- * rollups; from then on every change to a daily rollup of the window's days changes its host
- * rows too, and deletes the marker in its transaction (host-lists.ts's dropHostLists and
- * dropHostListsIn, which addSums, addTailSumsIn and a window's rebuild call), and a window's
- * move leaves a window the split does not say.
+ * span), the split's marker (tailWindows, key splitListKey(span)) and the split. Every change
+ * to a daily rollup of the window's days changes its host rows too, and deletes the marker in
+ * its transaction (host-lists.ts's dropHostLists and dropHostListsIn, which addSums,
+ * addTailSumsIn and a window's rebuild call), and a window's move leaves a window the split does
+ * not say. It is built only with the window in place: its marker is put first with a build's
+ * token, the window's daily rollups are read in read-only transactions, and the split is kept
+ * only where the token is still there (windowSplit): a visit's transaction waits for one of
+ * those reads at most, or for the short write of the marker or of the split, never for the
+ * whole read.
  */
-import { Dexie, type Table } from 'dexie';
+import type { Table } from 'dexie';
 import { splitListKey } from './host-lists.js';
 import type { TracksphereDb } from './schema.js';
 
@@ -54,6 +57,11 @@ interface WindowRow {
   span: number;
   from: string;
   through: string;
+}
+
+/** A split's marker: `build` while a build reads (windowSplit), absent once the split is kept. */
+interface MarkerRow extends WindowRow {
+  build?: string;
 }
 
 /** The split of `rows` (daily rollups) by bar (`barOf` a row's day) and host. */
@@ -125,10 +133,65 @@ function columnsOf(list: SplitList): SplitColumns {
   return { bars, domains, bar, host, activeMs };
 }
 
+/** Daily rollups read in one read-only transaction of a split's build (see below). */
+const READ_ROWS = 1_000;
+/** Builds whose read a writer overtook before the last, which reads in one transaction. */
+const BUILD_ATTEMPTS = 3;
+
+type DailyTime = { day: string; domain: string; activeMs: number };
+
+/**
+ * The daily rollups of [from, through], read under Dexie in read-only transactions of READ_ROWS
+ * rows one after another. A read-only transaction still holds off a read-write one over the same
+ * store created after it, for as long as its read takes (IndexedDB's scheduling; in Chromium a
+ * year's 51,466 rows held a visit's transaction 206-228 ms, read-only or read-write alike, 1,000
+ * rows 5 ms): a visit's transaction waits for the one read in flight only. `perRead` undefined:
+ * one transaction, one snapshot.
+ */
+async function dailyRowsIn(
+  db: TracksphereDb,
+  from: string,
+  through: string,
+  perRead: number | undefined,
+): Promise<DailyTime[]> {
+  if (!db.isOpen()) await db.open();
+  const idb = db.backendDB();
+  const rows: DailyTime[] = [];
+  let after: [string, string] | null = null;
+  for (;;) {
+    const lower: [string, string] | [string] = after ?? [from];
+    const range = IDBKeyRange.bound(lower, [through, []], after !== null, false);
+    const chunk = await new Promise<DailyTime[]>((resolve, reject) => {
+      const tx = idb.transaction('dailyRollups', 'readonly');
+      const read = tx.objectStore('dailyRollups').getAll(range, perRead);
+      // Nothing more to ask: the browser ends the transaction once the read is done.
+      tx.commit();
+      read.onsuccess = () => resolve(read.result);
+      tx.onabort = () => reject(tx.error ?? new Error('daily rollups read aborted'));
+    });
+    for (const row of chunk) rows.push(row);
+    const last = chunk[chunk.length - 1];
+    if (perRead === undefined || chunk.length < perRead || last === undefined) return rows;
+    after = [last.day, last.domain];
+  }
+}
+
 /**
  * Window `span`'s split over [from, through] by `unit`'s bars (`barOf`): the kept one when it
  * holds, else built from the window's daily rollups and kept when the window is in place; null
  * when it is not (the caller reads the daily rollups itself).
+ *
+ * A build holds no read-write transaction over the daily rollups, which the recorder writes
+ * with every visit: it marks the window's split as being built (the marker with a `build`
+ * token, which no read takes for a split), reads the daily rollups in read-only transactions
+ * (dailyRowsIn), and keeps the split only if the token is still there with the window in place.
+ * Every writer that changes a daily rollup of the window's days deletes the marker in its
+ * transaction (as it does a built split's), and a window's move does too, so a kept split holds
+ * every change made before its reads and none made after; the visit's path does nothing more
+ * for it. When the token is gone, nothing is kept and the build starts again: the read-only
+ * reads, each a snapshot of its own rows, may straddle the change. The last of BUILD_ATTEMPTS
+ * reads in one read-only transaction, one snapshot, and is drawn even when it is not kept (the
+ * next view builds again).
  */
 export async function windowSplit(
   db: TracksphereDb,
@@ -138,32 +201,46 @@ export async function windowSplit(
   barOf: (day: string) => string,
 ): Promise<SplitColumns | null> {
   const splits = db.hostLists as unknown as Table<SplitList, number>;
+  const key = splitListKey(span);
   const same = (w: { from: string; through: string } | undefined) =>
     w?.from === window.from && w.through === window.through;
+  const markerOf = () => db.tailWindows.get(key) as Promise<MarkerRow | undefined>;
   const kept = async (): Promise<SplitColumns | null | 'absent'> => {
     const [current, marker, list] = await Promise.all([
       db.tailWindows.get(span) as Promise<WindowRow | undefined>,
-      db.tailWindows.get(splitListKey(span)) as Promise<WindowRow | undefined>,
-      splits.get(splitListKey(span)),
+      markerOf(),
+      splits.get(key),
     ]);
     if (!same(current)) return null;
-    return same(marker) && same(list) && list?.unit === unit ? columnsOf(list) : 'absent';
+    const holds = same(marker) && marker?.build === undefined;
+    return holds && same(list) && list?.unit === unit ? columnsOf(list) : 'absent';
   };
   // A split in place is read in a read-only transaction (nothing to commit).
   const read = await db.transaction('r', [db.tailWindows, db.hostLists], kept);
   if (read !== 'absent') return read;
-  return db.transaction('rw', [db.tailWindows, db.hostLists, db.dailyRollups], async () => {
-    const again = await kept();
-    if (again !== 'absent') return again;
-    const rows = await db.dailyRollups
-      .where('[day+domain]')
-      .between([window.from, Dexie.minKey], [window.through, Dexie.maxKey], true, true)
-      .toArray();
+  for (let attempt = 1; ; attempt += 1) {
+    const build = crypto.randomUUID();
+    const marked = await db.transaction('rw', [db.tailWindows, db.hostLists], async () => {
+      const again = await kept();
+      const mark: MarkerRow = { span: key, ...window, build };
+      if (again === 'absent') await db.tailWindows.put(mark);
+      return again;
+    });
+    if (marked !== 'absent') return marked;
+    const last = attempt === BUILD_ATTEMPTS;
+    const rows = await dailyRowsIn(db, window.from, window.through, last ? undefined : READ_ROWS);
     const list = splitListOf(span, window, unit, rows, barOf);
-    await Promise.all([
-      splits.put(list),
-      db.tailWindows.put({ span: splitListKey(span), from: window.from, through: window.through }),
-    ]);
-    return columnsOf(list);
-  });
+    const held = await db.transaction('rw', [db.tailWindows, db.hostLists], async () => {
+      const [current, marker] = await Promise.all([
+        db.tailWindows.get(span) as Promise<WindowRow | undefined>,
+        markerOf(),
+      ]);
+      if (!same(current) || marker?.build !== build) return false;
+      await Promise.all([splits.put(list), db.tailWindows.put({ span: key, ...window })]);
+      return true;
+    });
+    // Not kept: the reads of the window's days may straddle a change (each is a snapshot of its
+    // own rows), so they are read again; the last read, one snapshot, is drawn even so.
+    if (held || last) return columnsOf(list);
+  }
 }

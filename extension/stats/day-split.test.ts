@@ -78,10 +78,10 @@ async function expectSame(d: TracksphereDb, today?: string): Promise<void> {
 const splitOf = async (d: TracksphereDb, span: number) =>
   (await d.hostLists.get(splitListKey(span))) as unknown as SplitList | undefined;
 
-/** Whether each window's split holds (its marker there). */
+/** Whether each window's split holds (its marker there, and no build's under way). */
 async function markers(d: TracksphereDb): Promise<boolean[]> {
   const rows = await d.tailWindows.bulkGet([splitListKey(30), splitListKey(365)]);
-  return rows.map((r) => r !== undefined);
+  return rows.map((r) => r !== undefined && !('build' in r));
 }
 
 describe("the options page's chart split by category (loadDaySplit)", () => {
@@ -214,6 +214,85 @@ describe("the options page's chart split by category (loadDaySplit)", () => {
     // No kept record holds the erased day (the site's visit today is in today's window).
     const lists = (await d.hostLists.toArray()) as unknown as { span: number; from: string }[];
     expect(lists.filter((list) => list.from <= first)).toEqual([]);
+  });
+
+  it('lets a visit through while it builds, and keeps no split a visit or an erase overtook', async () => {
+    db = freshTestDb();
+    const d = db;
+    const today = '2025-03-10';
+    const range = ending(today, 30);
+    const { from } = range;
+    // More daily rows than one of the build's reads takes (split-lists.ts's READ_ROWS).
+    await recordFinishedVisits(
+      d,
+      Array.from({ length: 1_500 }, (_, i) =>
+        visitOn(addDays(today, -1 - (i % 30)), `h${Math.floor(i / 30)}.example`, 1_000 + i),
+      ),
+      off,
+    );
+    // On the window's first day, which the build's first read holds.
+    await recordFinishedVisits(d, [visitOn(from, 'secret.example', 8_000)], off);
+    await loadDaySplit(d, range, [], today);
+    const same = async (split: DaySplit) =>
+      expect(barFigures(split, range, MINE)).toEqual(
+        barFigures(await loadDayRollups(d, range), range, MINE),
+      );
+
+    // The build's first read of the window's daily rollups (a getAll, or a cursor as Dexie may
+    // read, from the window's first day) starts `writer`, its transaction created right after the read's, and says which of
+    // the two finished first.
+    const proto = IDBObjectStore.prototype;
+    const reads = { getAll: proto.getAll, openCursor: proto.openCursor };
+    const race = async (writer: () => Promise<unknown>) => {
+      const order: string[] = [];
+      let wrote: Promise<unknown> = Promise.resolve();
+      let armed = true;
+      for (const name of ['getAll', 'openCursor'] as const) {
+        const read = reads[name] as (this: IDBObjectStore, ...args: unknown[]) => IDBRequest;
+        proto[name] = function (this: IDBObjectStore, ...args: unknown[]) {
+          const request = read.apply(this, args);
+          // A key range, or IndexedDB 3's options with one (as Dexie asks where it can).
+          const asked = args[0] as { query?: IDBKeyRange; lower?: unknown } | undefined;
+          const lower = (asked?.query ?? asked)?.lower;
+          if (armed && this.name === 'dailyRollups' && Array.isArray(lower) && lower[0] === from) {
+            armed = false;
+            wrote = writer().then(() => order.push('writer'));
+          }
+          return request;
+        } as never;
+      }
+      try {
+        const split = await loadDaySplit(d, range, [], today);
+        order.push('build');
+        await wrote;
+        expect(armed).toBe(false);
+        return { split, order };
+      } finally {
+        Object.assign(proto, reads);
+      }
+    };
+
+    // A visit on a day the window holds, which drops the split: the next view builds it, and a
+    // visit that finishes meanwhile does not wait for the build to write.
+    await recordFinishedVisits(d, [visitOn(addDays(today, -5), 'a.example', 1_000)], off);
+    expect(await markers(d)).toEqual([false, false]);
+    const late = visitOn(from, 'late.example', 9_000);
+    const visited = await race(() => recordFinishedVisits(d, [late], off));
+    expect(visited.order).toEqual(['writer', 'build']);
+    // The split kept, its marker there, holds the visit; the bars drawn are the figures with it.
+    expect(await markers(d)).toEqual([true, false]);
+    expect((await splitOf(d, 30))?.domains).toContain('late.example');
+    await same(visited.split);
+    await same(await loadDaySplit(d, range, [], today));
+
+    // An erase of a site meanwhile: no kept split holds its name.
+    await recordFinishedVisits(d, [visitOn(addDays(today, -5), 'a.example', 1_000)], off);
+    const erased = await race(() => eraseHistory(d, { domain: 'secret.example' }, utcDayOf));
+    expect(erased.order).toEqual(['writer', 'build']);
+    const lists = (await d.hostLists.toArray()) as unknown as { domains: string[] }[];
+    expect(lists.filter((list) => list.domains.includes('secret.example'))).toEqual([]);
+    await same(erased.split);
+    await same(await loadDaySplit(d, range, [], today));
   });
 
   it("keys each day by its bar's first day (chartBars' days, weeks and months)", () => {
