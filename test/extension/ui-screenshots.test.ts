@@ -219,6 +219,8 @@ describe.each(BROWSERS)('extension pages in $name', ({ name, dir, launch, cdp })
     await page.waitForSelector('[data-testid="today-total"]:not([data-active-ms="0"])');
 
     expect(await attribute(page, 'today-total', 'data-active-ms')).toBe(String(70 * MIN));
+    // The top sites follow the total once the background has named their sites.
+    await page.waitForSelector('[data-testid="site-row"]');
     expect(await siteRows(page)).toEqual([
       { domain: 'docs.example', activeMs: 40 * MIN, visits: 1 },
       { domain: 'news.example', activeMs: 25 * MIN, visits: 3 },

@@ -5,8 +5,10 @@ import { applyTheme } from '../../components/apply-theme.js';
 import { localizePage } from '../../components/i18n.js';
 import { loadPopupData, PopupApp } from './popup-app.js';
 
+// The reads start first (opening the database is the longest wait), before the theme's and
+// title's own calls into the extension's API; the page paints its loading line meanwhile.
+const data = loadPopupData();
 applyTheme();
 localizePage('extName');
 const root = document.getElementById('app');
-// The reads start before the first render: the page paints its loading line meanwhile.
-if (root !== null) render(<PopupApp data={loadPopupData()} />, root);
+if (root !== null) render(<PopupApp data={data} />, root);

@@ -115,3 +115,34 @@ describe("the popup app's categories", () => {
     expect(view.root.textContent).toContain('Study');
   });
 });
+
+describe("the popup app's first figures", () => {
+  it("shows today's total before the background names the hosts' sites, the top sites after", async () => {
+    const startedAt = Date.now();
+    // sitesOf answers only when the test lets it: the total must not wait for it.
+    let answerSites: (sites: Record<string, string>) => void = () => undefined;
+    const sites = new Promise<Record<string, string>>((resolve) => {
+      answerSites = resolve;
+    });
+    vi.mocked(sendMessage).mockImplementation((async (type: string) => {
+      if (type === 'sitesOf') return sites;
+      return {
+        ...STATUS,
+        openVisits: [{ domain: 'docs.example.net', startedAt, activeMs: 42_000 }],
+      };
+    }) as never);
+    const view = renderView(<PopupApp data={loadPopupData()} />);
+    await vi.waitFor(() =>
+      expect(view.byTestId('today-total')[0]?.getAttribute('data-active-ms')).toBe('42000'),
+    );
+    expect(view.byTestId('sites-pending')).toHaveLength(1);
+    expect(view.byTestId('site-row')).toEqual([]);
+    answerSites({ 'docs.example.net': 'example.net' });
+    await vi.waitFor(() =>
+      expect(view.byTestId('site-row').map((r) => r.getAttribute('data-domain'))).toEqual([
+        'example.net',
+      ]),
+    );
+    expect(view.byTestId('sites-pending')).toEqual([]);
+  });
+});

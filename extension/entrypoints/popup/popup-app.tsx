@@ -27,12 +27,15 @@ import { PopupView } from './popup-view.js';
 export const POPUP_REFRESH_MS = 1_000;
 
 /** Today's figures as recorded, and the background's status with the visits still open. */
-export interface PopupNow {
+export interface PopupFigures {
   day: string;
   recorded: DailyRollup[];
   status: TrackerStatus;
-  /** The site of each host shown (sitesOf). */
-  sites: Record<string, string>;
+}
+
+/** The figures with the site of each host shown (sitesOf); null until the background answers. */
+export interface PopupNow extends PopupFigures {
+  sites: Record<string, string> | null;
 }
 
 /** Sites of the hosts asked about so far: a host's site never changes while the popup is open. */
@@ -46,34 +49,49 @@ async function sitesOf(hosts: Iterable<string>): Promise<Record<string, string>>
   return { ...knownSites };
 }
 
-/** What the popup waits for before it shows more than its loading line. */
-export interface PopupData extends PopupNow {
-  syncStatus: SyncStatus;
-}
-
 /**
  * Today's rollups, then the status: a visit that ends between the two reads is missing
  * until the next refresh, never counted twice.
  */
-function loadPopupNow(): Promise<PopupNow> {
+function loadFigures(): Promise<PopupFigures> {
   const day = localToday();
   const recorded = todayRollups(pageDb(), day);
   const status = sendMessage('getStatus');
-  return Promise.all([recorded, status]).then(async ([recorded, status]) => {
-    const hosts = [...recorded, ...status.openVisits].map((row) => row.domain);
-    return { day, recorded, status, sites: await sitesOf(hosts) };
-  });
+  return Promise.all([recorded, status]).then(([recorded, status]) => ({ day, recorded, status }));
+}
+
+/** The figures with the sites of their hosts. */
+async function withSites(figures: PopupFigures): Promise<PopupNow> {
+  const hosts = [...figures.recorded, ...figures.status.openVisits].map((row) => row.domain);
+  return { ...figures, sites: await sitesOf(hosts) };
+}
+
+/** Today's figures and their sites together: what each refresh shows at once. */
+function loadPopupNow(): Promise<PopupNow> {
+  return loadFigures().then(withSites);
+}
+
+/** The popup's first reads, each shown as it arrives. */
+export interface PopupData {
+  /** Today's rollups and the status: today's total waits for these alone. */
+  figures: Promise<PopupFigures>;
+  /** The same figures with their sites: the top sites wait for the background's sitesOf. */
+  now: Promise<PopupNow>;
+  /** The outbox's figures, for the sync panel (shown only with sync on). */
+  syncStatus: Promise<SyncStatus>;
 }
 
 /**
  * Starts every read the first view needs, all at once: today's rollups first (opening the
- * database is the longest wait), then the background's status and the outbox figures.
- * The week's rollups for the trend are read after the figures show.
+ * database is the longest wait), then the background's status and the outbox figures. Today's
+ * total shows once the rollups and status are in; the top sites once their sites are known
+ * (one more round trip to the background), the sync panel once the outbox is read. The week's
+ * rollups for the trend are read after the figures show.
  */
-export function loadPopupData(): Promise<PopupData> {
-  const now = loadPopupNow();
+export function loadPopupData(): PopupData {
+  const figures = loadFigures();
   const syncStatus = getSyncStatus(pageDb());
-  return Promise.all([now, syncStatus]).then(([now, syncStatus]) => ({ ...now, syncStatus }));
+  return { figures, now: figures.then(withSites), syncStatus };
 }
 
 function syncResultNote(result: SyncNowResult): Note {
@@ -90,7 +108,7 @@ function messageOf(e: unknown): string {
  * Shows the popup's data (rollups from the local db, status from the background) as it
  * arrives and wires its buttons. `data` is started before the first render (main.tsx).
  */
-export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
+export function PopupApp({ data }: { data: PopupData }): JSX.Element {
   const [now, setNow] = useState<PopupNow | null>(null);
   const [earlier, setEarlier] = useState<DayTotal[] | null>(null);
   /** The rows of the trend's earlier days: their bars split by category. */
@@ -107,16 +125,19 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   // frame, and the figures with it.
   useLayoutEffect(() => {
     let current = true;
-    data.then(
-      (loaded) => {
-        if (!current) return;
-        setNow(loaded);
-        setSyncStatus(loaded.syncStatus);
-      },
-      (e: unknown) => {
-        if (current) setError(messageOf(e));
-      },
-    );
+    const failed = (e: unknown): void => {
+      if (current) setError(messageOf(e));
+    };
+    // The figures without their sites show only while nothing newer is shown.
+    data.figures.then((figures) => {
+      if (current) setNow((shown) => shown ?? { ...figures, sites: null });
+    }, failed);
+    data.now.then((loaded) => {
+      if (current) setNow((shown) => (shown === null || shown.sites === null ? loaded : shown));
+    }, failed);
+    data.syncStatus.then((read) => {
+      if (current) setSyncStatus((shown) => shown ?? read);
+    }, failed);
     return () => {
       current = false;
     };
@@ -209,7 +230,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
     today,
     allDay,
     categories: categoryFigures,
-  } = scopedToday(now.day, now.recorded, now.status.openVisits, all, now.sites, categories);
+  } = scopedToday(now.day, now.recorded, now.status.openVisits, all, now.sites ?? {}, categories);
   const registered = now.status.sync.registered;
   const week = earlier === null ? null : [...earlier, today.todayTotal];
   // The trend's days are this browser's: its bars split this browser's time.
@@ -228,6 +249,7 @@ export function PopupApp({ data }: { data: Promise<PopupData> }): JSX.Element {
   return (
     <PopupView
       stats={{ ...today, week }}
+      sitesPending={now.sites === null}
       status={now.status}
       categories={byCategory}
       trendStacks={trendStacks}

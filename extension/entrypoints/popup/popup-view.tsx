@@ -28,6 +28,8 @@ export interface PopupViewProps {
   categories?: { totals: CategoryTotal[]; settings: CategorySettings } | null;
   /** The trend's days split by category (TrendChart's stacks), once they are read. */
   trendStacks?: Record<string, StackSegment[]> | undefined;
+  /** Whether the top sites wait for their sites (sitesOf): today's total shows meanwhile. */
+  sitesPending?: boolean;
   /** This browser or all the linked ones (today's total and sites); absent when not registered. */
   scope?: ScopeProps;
 }
@@ -68,7 +70,11 @@ export function PopupView(props: PopupViewProps): JSX.Element {
       </section>
       <section aria-labelledby="top-heading">
         <h2 id="top-heading">{t('topSitesToday')}</h2>
-        <SiteList sites={stats.topSites} />
+        {props.sitesPending === true ? (
+          <ul class="site-list" aria-busy="true" data-testid="sites-pending" />
+        ) : (
+          <SiteList sites={stats.topSites} />
+        )}
       </section>
       {props.categories == null ? null : (
         <section aria-labelledby="categories-heading">
