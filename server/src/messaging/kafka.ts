@@ -17,6 +17,7 @@ import type { Config } from '../config.js';
 import type { VisitRecord, VisitSink } from '../data-access/visit-record.js';
 import type { Logger } from '../logger.js';
 import type { BatchHandler, ConsumedMessage, VisitConsumer } from './consumed-batch.js';
+import { superviseMembers } from './consumer-members.js';
 import * as dead from './dead-letter.js';
 import { commitTogether } from './offset-commits.js';
 import { produceCombiner } from './produce-combiner.js';
@@ -167,7 +168,7 @@ export async function startVisitConsumer(
    * its last fetch's are handled: with more members (KAFKA_CONSUMERS) one member's wave is
    * written while another's is fetched. Each commits its own partitions' offsets, as before.
    */
-  async function member(): Promise<Consumer> {
+  async function member(_slot: number, gaveUp: (error: unknown) => void): Promise<Consumer> {
     const consumer = kafka.consumer({
       groupId: settings.groupId,
       ...consumerTiming(settings),
@@ -178,6 +179,7 @@ export async function startVisitConsumer(
     const commitWave = commitTogether();
     consumer.on(consumer.events.CRASH, (e) => {
       log.error({ err: e.payload.error, restart: e.payload.restart }, 'Kafka consumer crashed');
+      if (!e.payload.restart) gaveUp(e.payload.error);
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const partitions = Object.values(e.payload.memberAssignment).flat().length;
@@ -207,23 +209,14 @@ export async function startVisitConsumer(
     });
     return consumer;
   }
-  const members: Consumer[] = [];
-  try {
-    for (let i = 0; i < (settings.consumers ?? 1); i++) members.push(await member());
-  } catch (err) {
-    running = false;
-    await Promise.all(members.map((c) => c.disconnect().catch(() => undefined)));
-    throw err;
-  }
+  const members = await superviseMembers(settings.consumers ?? 1, member, log);
   return {
     get running(): boolean {
-      return running;
+      return running && members.allRunning;
     },
     async stop(): Promise<void> {
       running = false;
-      // Each disconnect() commits its batch in flight: all of them, then any one's error.
-      const left = await Promise.allSettled(members.map((c) => c.disconnect()));
-      for (const r of left) if (r.status === 'rejected') throw r.reason;
+      await members.stop();
     },
   };
 }
