@@ -160,6 +160,8 @@ async function dailyRowsIn(
   let after: [string, string] | null = null;
   for (;;) {
     const lower: [string, string] | [string] = after ?? [from];
+    // Keys are [day, domain]: [from] sorts before every key of `from`, [through, []] after
+    // every key of `through` (an array sorts after every string).
     const range = IDBKeyRange.bound(lower, [through, []], after !== null, false);
     const chunk = await new Promise<DailyTime[]>((resolve, reject) => {
       const tx = idb.transaction('dailyRollups', 'readonly');
