@@ -1,9 +1,10 @@
 /**
  * Where the popup's first render goes (issue 20, section 2): the popup of the built extension
  * loaded in real Chromium with a year of history seeded (as bench/extension.ts seeds it), each
- * load timed by the page itself: navigation to its HTML, its scripts fetched, the first module
- * evaluated (its first IndexedDB open), the database open, each transaction and background
- * message, the app's first render (its loading line) and today's total shown. One load more
+ * load timed by the page itself: navigation to its HTML, the DOM parsed, the module graph
+ * evaluated (the popup's first IndexedDB open), the open answered, each transaction, each message
+ * to the background and its answer, the app's first render (its loading line), today's total
+ * shown, and the extension API's i18n calls made until then (count and time). One load more
  * runs under a Chromium trace, summed on the page's main thread by event (parse, compile,
  * evaluation, style and layout). Not part of `npm run bench`; run it alone, under the bench lock:
  *   flock -w 3600 /tmp/tracksphere-bench.lock npx tsx bench/popup-breakdown.ts
@@ -11,7 +12,9 @@
  * one's popup.html, chunks and assets copied beside this build's as popup-other-<n>.html: the
  * same extension, database and background), in turn with this one's, so they compare in one run.
  * Environment: BENCH_EXT_SEED_VISITS (200000), BENCH_POPUP_LOADS (10 per popup),
- * BENCH_EXT_DIR (the build to measure; .output/chrome-mv3 otherwise, built as it is).
+ * BENCH_EXT_DIR (the build to measure; .output/chrome-mv3 otherwise, built as it is),
+ * BENCH_POPUP_PROFILE=1 (one load more under the CPU profiler: functions by self and total
+ * time), BENCH_POPUP_TRACE_DIR (where to keep the traces; a temporary folder otherwise).
  */
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,12 +72,32 @@ const INSTRUMENT = `(() => {
       return p;
     };
   }
+  // The extension API's synchronous calls the page makes before the figure: count and time.
+  const calls = {};
+  window.__popupCalls = calls;
+  const timeCalls = (api, name) => {
+    const f = api && api[name];
+    if (typeof f !== 'function') return;
+    api[name] = function (...args) {
+      const started = performance.now();
+      try { return f.apply(api, args); } finally {
+        const c = (calls[name] ??= { n: 0, ms: 0, before: null });
+        c.n += 1;
+        c.ms += performance.now() - started;
+      }
+    };
+  };
+  if (globalThis.chrome && chrome.i18n) {
+    timeCalls(chrome.i18n, 'getUILanguage');
+    timeCalls(chrome.i18n, 'getMessage');
+  }
   let app = false;
   const observer = new MutationObserver(() => {
     if (!app && document.querySelector('#app > *') !== null) { app = true; t('app first render'); }
     const el = document.querySelector('[data-testid="today-total"]');
     if (el !== null && (el.getAttribute('data-active-ms') ?? '0') !== '0') {
       t('today total shown');
+      for (const [name, c] of Object.entries(calls)) t(name + ' calls ' + c.n + ', ms ' + c.ms.toFixed(2));
       observer.disconnect();
       requestAnimationFrame(() => { t('next frame'); window.__popupDone = true; });
     }
@@ -85,7 +108,6 @@ const INSTRUMENT = `(() => {
 interface Load {
   marks: Marks;
   nav: Record<string, number>;
-  resources: Array<{ name: string; startTime: number; responseEnd: number }>;
 }
 
 /** A CPU profile's functions by self time and by total time (ms), the top ones. */
@@ -167,13 +189,6 @@ async function load(
           domInteractive: n.domInteractive,
           domContentLoaded: n.domContentLoadedEventEnd,
         },
-        resources: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map(
-          (r) => ({
-            name: r.name.replace(/^.*\//, ''),
-            startTime: r.startTime,
-            responseEnd: r.responseEnd,
-          }),
-        ),
       };
     });
   } finally {
@@ -303,9 +318,6 @@ try {
         console.log('  one load, every mark:');
         for (const [name, at] of sample.marks)
           console.log(`    ${at.toFixed(1).padStart(7)} ${name}`);
-        for (const r of sample.resources) {
-          console.log(`    ${r.startTime.toFixed(1)}-${r.responseEnd.toFixed(1)} ${r.name}`);
-        }
       }
       const trace = join(process.env.BENCH_POPUP_TRACE_DIR ?? dir, `${p}.trace.json`);
       await load(eb, p, trace);
