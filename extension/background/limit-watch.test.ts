@@ -232,6 +232,19 @@ describe('limit watch', () => {
     expect(redirects).toHaveLength(1);
   });
 
+  it('holds the site while the tab is on its way elsewhere and has not got there', async () => {
+    await browserWithOneTab(h, 'https://example.com/a');
+    await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));
+    h.clock.advance(61 * SEC);
+    delete deps.tabUrl;
+    // A navigation that may never commit (a server that does not answer): the page shown is
+    // still the limited site's.
+    const tab = h.model.tabs.get(1);
+    if (tab !== undefined) tab.pendingUrl = 'http://10.255.255.1/';
+    await h.on.onAlarm(checkpoint);
+    expect(redirects).toEqual([held(1, 'https://example.com/a')]);
+  });
+
   it('leaves the site opened by "open anyway" chosen while a check was under way', async () => {
     await browserWithOneTab(h, 'https://example.com/a');
     await h.on.onNavigationCommitted(committed(1, 'https://example.com/a'));

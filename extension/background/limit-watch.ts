@@ -231,13 +231,15 @@ async function act(
 }
 
 /**
- * The page the tab is showing or on its way to (Chromium's pendingUrl, until the navigation
- * commits): a tab already on its way to the limit-reached page is not sent there again, which
- * would load it twice and lose a choice made on the first.
+ * The page the tab is showing, or the limit-reached page when it is on its way there (Chromium's
+ * pendingUrl, until the navigation commits): such a tab is not sent there again, which would load
+ * the page twice and lose a choice made on the first. Any other pending address is not where the
+ * tab is: a navigation that never commits (a slow server, a download) must not free the page.
  */
 async function defaultTabUrl(tabId: number): Promise<string | undefined> {
   const tab = await browser.tabs.get(tabId);
-  return tab.pendingUrl ?? tab.url;
+  const limitPage = browser.runtime.getURL(LIMIT_PAGE);
+  return tab.pendingUrl?.startsWith(limitPage) === true ? tab.pendingUrl : tab.url;
 }
 
 async function defaultRedirect(tabId: number, url: string): Promise<void> {
