@@ -60,15 +60,27 @@ export async function superviseMembers<M extends Member>(
     return { end };
   }
 
-  /** Starts the member of `slot` again each time it is given up on, until the consumer stops. */
+  const pauseAfter = (failures: number): number =>
+    Math.min(pauses.maxPauseMs, pauses.firstPauseMs * 2 ** failures);
+
+  /**
+   * Starts the member of `slot` again each time it is given up on, until the consumer stops. The
+   * pause doubles with each give-up and each failed start, and starts over only once the member
+   * has stayed up for `maxPauseMs`: a member that starts and is given up on again at once (an
+   * error that recurs with every record, or a setting the broker refuses) is tried less and less
+   * often rather than rejoining the group, and so rebalancing the others, every second.
+   */
   async function keep(slot: number, firstEnd: Promise<unknown>): Promise<void> {
     let end = firstEnd;
+    let upSince = Date.now();
+    let failures = 0;
     for (;;) {
       const error = await Promise.race([end, stopped]);
       if (error === STOPPED) return;
+      if (Date.now() - upSince >= pauses.maxPauseMs) failures = 0;
       down += 1;
       log.error(
-        { err: error, member: slot },
+        { err: error, member: slot, pauseMs: pauseAfter(failures) },
         'consumer member stopped for good: starting it again',
       );
       await current
@@ -76,14 +88,15 @@ export async function superviseMembers<M extends Member>(
         ?.disconnect()
         .catch(() => undefined);
       current.delete(slot);
-      for (let attempt = 1; ; attempt++) {
-        const pause = Math.min(pauses.maxPauseMs, pauses.firstPauseMs * 2 ** (attempt - 1));
+      for (;;) {
+        const pause = pauseAfter(failures);
+        failures += 1;
         if (await sleep(pause, false, { signal: stopping.signal }).catch(() => true)) return;
         try {
           ({ end } = await startIn(slot));
           break;
         } catch (err) {
-          log.error({ err, member: slot, attempt }, 'consumer member did not start again');
+          log.error({ err, member: slot, failures }, 'consumer member did not start again');
         }
       }
       if (!running) {
@@ -92,6 +105,7 @@ export async function superviseMembers<M extends Member>(
         return;
       }
       down -= 1;
+      upSince = Date.now();
       log.info({ member: slot }, 'consumer member started again');
     }
   }

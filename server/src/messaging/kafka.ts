@@ -186,27 +186,33 @@ export async function startVisitConsumer(
       log.info({ memberId: e.payload.memberId, partitions }, 'consumer member joined the group');
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: settings.partitionsConcurrency,
-      eachBatch: async (payload) => {
-        const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-        if (batch.messages.length === 0) return;
-        const done = await handler({
-          topic: batch.topic,
-          partition: batch.partition,
-          messages: batch.messages.map(toConsumed),
-          lag: Number(batch.offsetLag()),
-          heartbeat,
-          stillOwned: () => running && isRunning() && !isStale(),
-        });
-        if (!done) return;
-        resolveOffset(batch.lastOffset());
-        await commitWave(payload);
-      },
-    });
+    try {
+      await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: settings.partitionsConcurrency,
+        eachBatch: async (payload) => {
+          const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+          if (batch.messages.length === 0) return;
+          const done = await handler({
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: batch.messages.map(toConsumed),
+            lag: Number(batch.offsetLag()),
+            heartbeat,
+            stillOwned: () => running && isRunning() && !isStale(),
+          });
+          if (!done) return;
+          resolveOffset(batch.lastOffset());
+          await commitWave(payload);
+        },
+      });
+    } catch (err) {
+      // A start that fails after connecting lets go of its connections: starts are tried again.
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
     return consumer;
   }
   const members = await superviseMembers(settings.consumers ?? 1, member, log);
