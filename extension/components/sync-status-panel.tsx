@@ -35,20 +35,25 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
       data-testid="sync-status"
       data-enabled={String(config.enabled)}
       aria-labelledby="sync-heading"
+      // Before the outbox is read (the popup reads it after its total shows) the panel says
+      // nothing of the last sync or the pending visits, rather than "never" and 0.
+      aria-busy={status === null ? 'true' : undefined}
     >
       <h2 id="sync-heading">{t('syncHeading')}</h2>
-      {config.enabled ? (
+      {!config.enabled ? (
+        <p>{t('syncOff')}</p>
+      ) : status === null ? null : (
         <p>
-          {status?.lastSuccessAt != null
+          {status.lastSuccessAt != null
             ? t('syncLastSuccess', formatDateTime(status.lastSuccessAt))
             : t('syncNever')}
         </p>
-      ) : (
-        <p>{t('syncOff')}</p>
       )}
-      <p data-testid="pending-count" data-count={pending}>
-        {t('syncPending', pending)}
-      </p>
+      {status === null ? null : (
+        <p data-testid="pending-count" data-count={pending}>
+          {t('syncPending', pending)}
+        </p>
+      )}
       {config.stopped === null ? null : (
         <p class="error" data-testid="sync-stopped" data-reason={config.stopped.code}>
           {stopText} {t('syncStoppedLocal')}

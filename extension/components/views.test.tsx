@@ -7,6 +7,7 @@ import { WelcomeView } from '../entrypoints/welcome/welcome-view.js';
 import type { TrackerStatus } from '../messaging/protocol.js';
 import { loadPopupStats } from '../stats/index.js';
 import { seededDb, TODAY } from '../stats/stats-test-kit.js';
+import { t } from './i18n.js';
 import { errorNote, NoteLine, note } from './note.js';
 import { SyncStatusPanel, type SyncStatusPanelProps } from './sync-status-panel.js';
 import { barAfterKey, TrendChart } from './trend-chart.js';
@@ -305,6 +306,19 @@ describe('sync status panel', () => {
     expect(view.byTestId('earlier-history')[0]?.getAttribute('data-count')).toBe('3');
     view.click(view.byTestId('send-earlier')[0] as HTMLElement);
     expect(onSendEarlier).toHaveBeenCalledOnce();
+  });
+
+  it('says nothing of the last sync or the pending visits until the outbox is read', () => {
+    const view = renderView(<SyncStatusPanel {...panel({ status: null })} />);
+    const section = view.byTestId('sync-status')[0];
+    expect(section?.getAttribute('aria-busy')).toBe('true');
+    // Not "never synced" and "0 pending" before the figures are known (the popup reads the
+    // outbox after its total shows).
+    expect(section?.textContent).not.toContain(t('syncNever'));
+    expect(view.byTestId('pending-count')).toEqual([]);
+    const read = renderView(<SyncStatusPanel {...panel({})} />);
+    expect(read.byTestId('sync-status')[0]?.getAttribute('aria-busy')).toBeNull();
+    expect(read.byTestId('pending-count')[0]?.getAttribute('data-count')).toBe('0');
   });
 
   it('makes no offer with sync off, nothing earlier, or no handler (the popup)', () => {

@@ -71,7 +71,12 @@ export function PopupView(props: PopupViewProps): JSX.Element {
       <section aria-labelledby="top-heading">
         <h2 id="top-heading">{t('topSitesToday')}</h2>
         {props.sitesPending === true ? (
-          <ul class="site-list" aria-busy="true" data-testid="sites-pending" />
+          <ul
+            class="site-list"
+            aria-busy="true"
+            aria-labelledby="top-heading"
+            data-testid="sites-pending"
+          />
         ) : (
           <SiteList sites={stats.topSites} />
         )}
