@@ -44,18 +44,20 @@ export function useSection(): Section {
   const shown = useRef(section);
   shown.current = section;
   useEffect(() => {
+    // The window listened to is the one the listener is removed from, whenever that runs.
+    const win = window;
     const follow = (): void => {
-      const next = sectionOfHash(window.location.hash);
+      const next = sectionOfHash(win.location.hash);
       if (next === null) return;
       setSection(next);
       setMoved(true);
     };
-    window.addEventListener('hashchange', follow);
+    win.addEventListener('hashchange', follow);
     // The listener comes after the first paint: a move made before it (a link clicked as the page
     // showed) had its hashchange already, and would leave the page on the old section for good.
-    const now = sectionOfHash(window.location.hash);
+    const now = sectionOfHash(win.location.hash);
     if (now !== null && now !== shown.current) follow();
-    return () => window.removeEventListener('hashchange', follow);
+    return () => win.removeEventListener('hashchange', follow);
   }, []);
   // Before the browser paints the new section (a layout effect): no frame shows it with the focus
   // still on the link, and nothing can read the page between the two.
