@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import type { Page } from 'puppeteer-core';
 import { closeInstallWelcomeTab, type ExtensionBrowser } from '../test/harness/browsers.js';
+import type { SeedOptions, TracksphereBenchApi } from './extension-page-entry.js';
 import { pageScript } from './extension-views.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,4 +49,23 @@ export async function openBenchHost(eb: ExtensionBrowser, bundle: string): Promi
     await g.chrome.storage.local.set({ consent: true, retentionDays: 400 });
   });
   return host;
+}
+
+/**
+ * Seeds the host page's database with `opts.visits` visits over `opts.days` days
+ * (extension-page-entry.ts's seed), 30 days a call so that no one evaluate holds the page long.
+ */
+export async function seedHistory(host: Page, opts: SeedOptions): Promise<void> {
+  for (let from = 0; from < opts.days; from += 30) {
+    await host.evaluate(
+      (o: SeedOptions, f: number) =>
+        (window as unknown as { tracksphereBench: TracksphereBenchApi }).tracksphereBench.seed(
+          o,
+          f,
+          f + 30,
+        ),
+      opts,
+      from,
+    );
+  }
 }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromiumWithExtension } from '../test/harness/browsers.js';
 import { extensionBuildDir } from '../test/harness/extension-builds.js';
-import { openBenchHost, pageBundle } from './extension-host.js';
+import { openBenchHost, pageBundle, seedHistory } from './extension-host.js';
 import type { SeedOptions, TracksphereBenchApi } from './extension-page-entry.js';
 
 type BenchWindow = { tracksphereBench: TracksphereBenchApi };
@@ -54,14 +54,7 @@ async function traced(
       chunk: 2_000,
       now: Date.now(),
     };
-    for (let from = 0; from < seed.days; from += 30) {
-      await page.evaluate(
-        (o: SeedOptions, f: number) =>
-          (window as unknown as BenchWindow).tracksphereBench.seed(o, f, f + 30),
-        seed,
-        from,
-      );
-    }
+    await seedHistory(page, seed);
     const record = (n: number) =>
       page.evaluate(
         (k: number) => (window as unknown as BenchWindow).tracksphereBench.measureRecording(k),

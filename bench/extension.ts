@@ -30,7 +30,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type ExtensionBrowser, launchChromiumWithExtension } from '../test/harness/browsers.js';
 import { extensionBuildDir } from '../test/harness/extension-builds.js';
-import { openBenchHost, pageBundle } from './extension-host.js';
+import { openBenchHost, pageBundle, seedHistory } from './extension-host.js';
 import type {
   RecordingResult,
   SeedOptions,
@@ -349,14 +349,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
     };
     log(`extension: seeding ${seedOpts.visits} visits over ${seedOpts.days} days`);
     const seedStarted = performance.now();
-    for (let from = 0; from < seedOpts.days; from += 30) {
-      await host.evaluate(
-        (o: SeedOptions, f: number) =>
-          (window as unknown as BenchWindow).tracksphereBench.seed(o, f, f + 30),
-        seedOpts,
-        from,
-      );
-    }
+    await seedHistory(host, seedOpts);
     const seedMs = performance.now() - seedStarted;
     const seeded = await host.evaluate(
       (now: number) => (window as unknown as BenchWindow).tracksphereBench.seeded(now),

@@ -22,11 +22,10 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { type ExtensionBrowser, launchChromiumWithExtension } from '../test/harness/browsers.js';
 import { extensionBuildDir } from '../test/harness/extension-builds.js';
-import { openBenchHost, pageBundle } from './extension-host.js';
-import type { SeedOptions, TracksphereBenchApi } from './extension-page-entry.js';
+import { openBenchHost, pageBundle, seedHistory } from './extension-host.js';
+import type { SeedOptions } from './extension-page-entry.js';
 import { median } from './lib.js';
 
-type BenchWindow = { tracksphereBench: TracksphereBenchApi };
 type Marks = Array<[string, number]>;
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
@@ -285,14 +284,7 @@ try {
       chunk: 2_000,
       now: Date.now(),
     };
-    for (let from = 0; from < seed.days; from += 30) {
-      await host.evaluate(
-        (o: SeedOptions, f: number) =>
-          (window as unknown as BenchWindow).tracksphereBench.seed(o, f, f + 30),
-        seed,
-        from,
-      );
-    }
+    await seedHistory(host, seed);
     console.log(`seeded ${seed.visits} visits`);
     // Untimed first loads: the code's first runs.
     for (const p of pages) await load(eb, p);
