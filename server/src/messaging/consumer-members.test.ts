@@ -23,7 +23,7 @@ function keptLog() {
 
 /** Starts that succeed, each member given up on `upMs` after its start. */
 function startsGivenUpAfter(upMs: number, starts: number[]) {
-  return async (_slot: number, gaveUp: (error: unknown) => void): Promise<Member> => {
+  return async (gaveUp: (error: unknown) => void): Promise<Member> => {
     starts.push(starts.length);
     setTimeout(() => gaveUp(new TypeError('the same record again')), upMs);
     return { disconnect: async () => undefined };

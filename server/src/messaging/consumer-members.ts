@@ -15,11 +15,8 @@ export interface Member {
   disconnect(): Promise<void>;
 }
 
-/** Starts member `slot`; `gaveUp` is called if the member stops for good. */
-export type StartMember<M extends Member> = (
-  slot: number,
-  gaveUp: (error: unknown) => void,
-) => Promise<M>;
+/** Starts a member; `gaveUp` is called if the member stops for good. */
+export type StartMember<M extends Member> = (gaveUp: (error: unknown) => void) => Promise<M>;
 
 export interface Members {
   /** False once stopped, and while a member is being started again. */
@@ -56,7 +53,7 @@ export async function superviseMembers<M extends Member>(
     const end = new Promise<unknown>((resolve) => {
       gaveUp = resolve;
     });
-    current.set(slot, await start(slot, (error) => gaveUp(error)));
+    current.set(slot, await start((error) => gaveUp(error)));
     return { end };
   }
 

@@ -168,7 +168,7 @@ export async function startVisitConsumer(
    * its last fetch's are handled: with more members (KAFKA_CONSUMERS) one member's wave is
    * written while another's is fetched. Each commits its own partitions' offsets, as before.
    */
-  async function member(_slot: number, gaveUp: (error: unknown) => void): Promise<Consumer> {
+  async function member(gaveUp: (error: unknown) => void): Promise<Consumer> {
     const consumer = kafka.consumer({
       groupId: settings.groupId,
       ...consumerTiming(settings),
