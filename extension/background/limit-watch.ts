@@ -7,6 +7,7 @@
  * shown comes from the tracker's status, fed by tabs and webNavigation.
  */
 import { browser } from 'wxt/browser';
+import { messagesReady, t } from '../components/i18n.js';
 import { type DayOf, localDayOf, rollupsInRange, type TracksphereDb } from '../db/index.js';
 import {
   type CategoryOfSite,
@@ -86,18 +87,15 @@ export async function browserNotify(notice: LimitNotice): Promise<boolean> {
   const granted = await browser.permissions.contains({ permissions: ['notifications'] });
   if (!granted || browser.notifications === undefined) return false;
   const key = notice.threshold === 100 ? 'limitNoticeReached' : 'limitNoticeNear';
+  await messagesReady();
   // Not awaited: a notification server that never answers (headless Firefox) must not hold
   // back the limit checks queued behind this one.
   void browser.notifications
     .create(`limit:${notice.target}:${notice.threshold}`, {
       type: 'basic',
       iconUrl: browser.runtime.getURL('/icon/128.png'),
-      title: browser.i18n.getMessage('limitNoticeTitle'),
-      message: browser.i18n.getMessage(key, [
-        notice.target,
-        formatDuration(notice.usedMs),
-        formatDuration(notice.limitMs),
-      ]),
+      title: t('limitNoticeTitle'),
+      message: t(key, notice.target, formatDuration(notice.usedMs), formatDuration(notice.limitMs)),
     })
     .catch((error: unknown) => console.error('[limits]', error));
   return true;

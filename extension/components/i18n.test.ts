@@ -36,3 +36,46 @@ describe('tCount', () => {
     expect(tCount(0, KEYS, 'x')).toBe('pagesWithoutAddress(0,x)');
   });
 });
+
+describe("t where the browser's i18n answers nothing", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllGlobals();
+  });
+
+  it("reads the shipped messages of the page's language over English's, and fills them in", async () => {
+    vi.spyOn(fakeBrowser.i18n, 'getMessage').mockReturnValue('');
+    vi.spyOn(fakeBrowser.i18n, 'getUILanguage').mockReturnValue('es');
+    const files: Record<string, object> = {
+      en: {
+        extName: { message: 'Tracksphere' },
+        visitsCount: { message: '$COUNT$ visits', placeholders: { count: { content: '$1' } } },
+        linkUnlink: { message: 'Unlink' },
+      },
+      es: {
+        visitsCount: {
+          message: '$Count$ visitas ($$)',
+          placeholders: { count: { content: '$1' } },
+        },
+      },
+    };
+    const read: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      read.push(url);
+      const language = /_locales\/(\w+)\/messages\.json$/.exec(url)?.[1] ?? '';
+      const file = files[language];
+      return file === undefined ? new Response('', { status: 404 }) : Response.json(file);
+    });
+    const { messagesReady, t } = await import('./i18n.js');
+    expect(t('visitsCount', 1_234)).toBe('visitsCount');
+    await messagesReady();
+    expect(read.map((url) => url.replace(/^.*_locales\//, ''))).toEqual([
+      'en/messages.json',
+      'es/messages.json',
+    ]);
+    // Spanish where the file has it, the count in the UI language's digits; English where not.
+    expect(t('visitsCount', 12_345)).toBe('12.345 visitas ($)');
+    expect(t('linkUnlink')).toBe('Unlink');
+    expect(t('optionsTitle')).toBe('optionsTitle');
+  });
+});

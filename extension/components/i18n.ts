@@ -10,11 +10,51 @@ export type MessageKey = Parameters<typeof browser.i18n.getMessage>[0];
  * Numbers are written in the UI language ("1,234", "1.234", "1 234").
  */
 export function t(key: MessageKey, ...substitutions: (string | number)[]): string {
-  const text = browser.i18n.getMessage(
-    key,
-    substitutions.map((s) => (typeof s === 'number' ? formatNumber(s) : s)),
-  );
-  return text === '' ? key : text;
+  const texts = substitutions.map((s) => (typeof s === 'number' ? formatNumber(s) : s));
+  const text = browser.i18n.getMessage(key, texts);
+  if (text !== '') return text;
+  const read = readMessages?.[key];
+  return read === undefined ? key : fillIn(read, texts);
+}
+
+/** A message as _locales/<language>/messages.json holds it. */
+interface LocaleMessage {
+  message: string;
+  placeholders?: Record<string, { content: string }>;
+}
+
+/** The shipped messages this context read itself (see messagesReady), else undefined. */
+let readMessages: Record<string, LocaleMessage> | undefined;
+
+/**
+ * Lets t() answer where the browser's i18n answers '' for every message. Chromium does that
+ * now and then: its renderer keeps the first message bundle it gets for an extension for the
+ * life of the process, that bundle can come empty, and reloading the page does not cure it.
+ * The person would see message keys; instead the context reads the shipped messages of its
+ * language (over English's, as the browser falls back) before it renders. Where the browser
+ * answers, this resolves at once and reads nothing.
+ */
+export async function messagesReady(): Promise<void> {
+  if (readMessages !== undefined || browser.i18n.getMessage('extName') !== '') return;
+  const read = (language: ShippedLanguage): Promise<Record<string, LocaleMessage>> =>
+    fetch(browser.runtime.getURL(`/_locales/${language}/messages.json`))
+      .then((r) => (r.ok ? r.json() : {}))
+      .catch(() => ({}));
+  const language = shownLanguage();
+  const [english, own] = await Promise.all([read('en'), language === 'en' ? {} : read(language)]);
+  readMessages = { ...english, ...own };
+}
+
+/** What the browser makes of a message and its substitutions: $NAME$ placeholders, $1-$9, $$. */
+function fillIn(message: LocaleMessage, substitutions: string[]): string {
+  return message.message
+    .replace(
+      /\$([\w@]+)\$/g,
+      (whole, name: string) => message.placeholders?.[name.toLowerCase()]?.content ?? whole,
+    )
+    .replace(/\$(\$|[1-9])/g, (_, d: string) =>
+      d === '$' ? '$' : (substitutions[Number(d) - 1] ?? ''),
+    );
 }
 
 /** Plural rules per locale, made once (a list of rows asks for many). */
@@ -43,12 +83,13 @@ export function tCount(
 }
 
 /** The languages of public/_locales; the others read English (default_locale). */
-const SHIPPED_LANGUAGES = ['en', 'de', 'fr', 'es'];
+const SHIPPED_LANGUAGES = ['en', 'de', 'fr', 'es'] as const;
+type ShippedLanguage = (typeof SHIPPED_LANGUAGES)[number];
 
 /** The language the UI's strings are in: the browser's when shipped, else English. */
-function shownLanguage(): string {
+function shownLanguage(): ShippedLanguage {
   const language = uiLocale()?.split('-')[0] ?? 'en';
-  return SHIPPED_LANGUAGES.includes(language) ? language : 'en';
+  return SHIPPED_LANGUAGES.find((shipped) => shipped === language) ?? 'en';
 }
 
 /**

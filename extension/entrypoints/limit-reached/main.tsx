@@ -2,10 +2,12 @@ import { render } from 'preact';
 import '../../components/theme.css';
 import './limit-reached.css';
 import { applyTheme } from '../../components/apply-theme.js';
-import { localizePage } from '../../components/i18n.js';
+import { localizePage, messagesReady } from '../../components/i18n.js';
 import { LimitReachedApp } from './limit-reached-app.js';
 
 applyTheme();
-localizePage('limitReachedTitle');
-const root = document.getElementById('app');
-if (root !== null) render(<LimitReachedApp search={location.search} />, root);
+void messagesReady().then(() => {
+  localizePage('limitReachedTitle');
+  const root = document.getElementById('app');
+  if (root !== null) render(<LimitReachedApp search={location.search} />, root);
+});

@@ -2,10 +2,12 @@ import { render } from 'preact';
 import '../../components/theme.css';
 import './options.css';
 import { applyTheme } from '../../components/apply-theme.js';
-import { localizePage } from '../../components/i18n.js';
+import { localizePage, messagesReady } from '../../components/i18n.js';
 import { OptionsApp } from './options-app.js';
 
 applyTheme();
-localizePage('optionsTitle');
-const root = document.getElementById('app');
-if (root !== null) render(<OptionsApp />, root);
+void messagesReady().then(() => {
+  localizePage('optionsTitle');
+  const root = document.getElementById('app');
+  if (root !== null) render(<OptionsApp />, root);
+});

@@ -2,10 +2,12 @@ import { render } from 'preact';
 import '../../components/theme.css';
 import './welcome.css';
 import { applyTheme } from '../../components/apply-theme.js';
-import { localizePage } from '../../components/i18n.js';
+import { localizePage, messagesReady } from '../../components/i18n.js';
 import { WelcomeApp } from './welcome-app.js';
 
 applyTheme();
-localizePage('welcomeTitle');
-const root = document.getElementById('app');
-if (root !== null) render(<WelcomeApp />, root);
+void messagesReady().then(() => {
+  localizePage('welcomeTitle');
+  const root = document.getElementById('app');
+  if (root !== null) render(<WelcomeApp />, root);
+});
