@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { tCount } from './i18n.js';
+import { type MessageKey, tCount } from './i18n.js';
 import { fakeI18n } from './ui-test-kit.js';
 
 const KEYS = { one: 'pagesWithoutAddressOne', other: 'pagesWithoutAddress' } as const;
@@ -51,6 +51,7 @@ describe("t where the browser's i18n answers nothing", () => {
         extName: { message: 'Tracksphere' },
         visitsCount: { message: '$COUNT$ visits', placeholders: { count: { content: '$1' } } },
         linkUnlink: { message: 'Unlink' },
+        odd: { message: 'a$0b $x $$$1|$$$$ e$' },
       },
       es: {
         visitsCount: {
@@ -77,5 +78,40 @@ describe("t where the browser's i18n answers nothing", () => {
     expect(t('visitsCount', 12_345)).toBe('12.345 visitas ($)');
     expect(t('linkUnlink')).toBe('Unlink');
     expect(t('optionsTitle')).toBe('optionsTitle');
+    // Keys match without regard to case, as in the browser; an object's own names are no keys.
+    expect(t('LINKUNLINK' as MessageKey)).toBe('Unlink');
+    expect(t('toString' as MessageKey)).toBe('toString');
+    // Stray dollars as Chromium 156 shows them (none in the shipped messages: locales.test.ts).
+    expect(t('odd' as MessageKey, 'A1')).toBe('ab  $$1|$$$ e');
+  });
+});
+
+describe("t where the browser's i18n answers nothing and the language's file cannot be read", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllGlobals();
+  });
+
+  it('shows English, marked as English and counted by its rules', async () => {
+    vi.resetModules();
+    vi.spyOn(fakeBrowser.i18n, 'getMessage').mockReturnValue('');
+    vi.spyOn(fakeBrowser.i18n, 'getUILanguage').mockReturnValue('fr');
+    vi.stubGlobal('fetch', async (url: string) =>
+      url.endsWith('/en/messages.json')
+        ? Response.json({
+            pagesWithoutAddressOne: { message: 'one: $1' },
+            pagesWithoutAddress: { message: 'other: $1' },
+            extName: { message: 'Tracksphere' },
+          })
+        : new Response('', { status: 404 }),
+    );
+    const { localizePage, messagesReady, tCount: count } = await import('./i18n.js');
+    await messagesReady();
+    // French would say "one" of 0; the English shown does not.
+    expect(count(0, KEYS)).toBe('other: 0');
+    const doc = { documentElement: { lang: '' }, title: '' } as unknown as Document;
+    localizePage('extName', doc);
+    expect(doc.documentElement.lang).toBe('en');
+    expect(doc.title).toBe('Tracksphere');
   });
 });

@@ -13,7 +13,7 @@ export function t(key: MessageKey, ...substitutions: (string | number)[]): strin
   const texts = substitutions.map((s) => (typeof s === 'number' ? formatNumber(s) : s));
   const text = browser.i18n.getMessage(key, texts);
   if (text !== '') return text;
-  const read = readMessages?.[key];
+  const read = readMessages?.get(key.toLowerCase());
   return read === undefined ? key : fillIn(read, texts);
 }
 
@@ -23,8 +23,10 @@ interface LocaleMessage {
   placeholders?: Record<string, { content: string }>;
 }
 
-/** The shipped messages this context read itself (see messagesReady), else undefined. */
-let readMessages: Record<string, LocaleMessage> | undefined;
+/** The shipped messages this context read itself (see messagesReady), by lower-cased key. */
+let readMessages: Map<string, LocaleMessage> | undefined;
+/** The language of the messages read: English where the page's own language's file failed. */
+let readLanguage: ShippedLanguage | undefined;
 
 /**
  * Lets t() answer where the browser's i18n answers '' for every message. Chromium does that
@@ -36,24 +38,39 @@ let readMessages: Record<string, LocaleMessage> | undefined;
  */
 export async function messagesReady(): Promise<void> {
   if (readMessages !== undefined || browser.i18n.getMessage('extName') !== '') return;
-  const read = (language: ShippedLanguage): Promise<Record<string, LocaleMessage>> =>
+  const read = (language: ShippedLanguage): Promise<Record<string, LocaleMessage> | null> =>
     fetch(browser.runtime.getURL(`/_locales/${language}/messages.json`))
-      .then((r) => (r.ok ? r.json() : {}))
-      .catch(() => ({}));
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null);
   const language = shownLanguage();
-  const [english, own] = await Promise.all([read('en'), language === 'en' ? {} : read(language)]);
-  readMessages = { ...english, ...own };
+  const [english, own] = await Promise.all([read('en'), language === 'en' ? null : read(language)]);
+  // Keys are matched without regard to case, as the browser matches them.
+  readMessages = new Map(
+    [...Object.entries(english ?? {}), ...Object.entries(own ?? {})].map(([key, message]) => [
+      key.toLowerCase(),
+      message,
+    ]),
+  );
+  readLanguage = own === null ? 'en' : language;
 }
 
-/** What the browser makes of a message and its substitutions: $NAME$ placeholders, $1-$9, $$. */
+/**
+ * What Chromium makes of a message and its substitutions: $NAME$ is its placeholder's content,
+ * $1-$9 a substitution; in a run of $ the first is dropped, and a $ before anything else (or at
+ * the end) is dropped.
+ */
 function fillIn(message: LocaleMessage, substitutions: string[]): string {
   return message.message
     .replace(
       /\$([\w@]+)\$/g,
       (whole, name: string) => message.placeholders?.[name.toLowerCase()]?.content ?? whole,
     )
-    .replace(/\$(\$|[1-9])/g, (_, d: string) =>
-      d === '$' ? '$' : (substitutions[Number(d) - 1] ?? ''),
+    .replace(/\$(\$+|[1-9]|[^$]?)/g, (_, next: string) =>
+      next.startsWith('$')
+        ? next
+        : /^[1-9]$/.test(next)
+          ? (substitutions[Number(next) - 1] ?? '')
+          : '',
     );
 }
 
@@ -86,8 +103,12 @@ export function tCount(
 const SHIPPED_LANGUAGES = ['en', 'de', 'fr', 'es'] as const;
 type ShippedLanguage = (typeof SHIPPED_LANGUAGES)[number];
 
-/** The language the UI's strings are in: the browser's when shipped, else English. */
+/**
+ * The language the UI's strings are in: the browser's when shipped, else English (and English
+ * where messagesReady could not read the browser's).
+ */
 function shownLanguage(): ShippedLanguage {
+  if (readLanguage !== undefined) return readLanguage;
   const language = uiLocale()?.split('-')[0] ?? 'en';
   return SHIPPED_LANGUAGES.find((shipped) => shipped === language) ?? 'en';
 }

@@ -42,9 +42,12 @@ function positionalIn(text: string): string[] {
     .sort();
 }
 
-/** A "$" that is none of $NAME$, $1 or $$ would be eaten or shown raw by browser.i18n. */
+/**
+ * A "$" that is none of $NAME$ or $1-$9: Chromium drops it (or the first of a run), Firefox
+ * shows it, and the pages' own fill-in (i18n.ts) follows Chromium: no message may have one.
+ */
 function strayDollars(text: string): string {
-  return text.replace(/\$[A-Za-z0-9_@]+\$|\$\d|\$\$/g, '').includes('$') ? text : '';
+  return text.replace(/\$[A-Za-z0-9_@]+\$|\$[1-9]/g, '').includes('$') ? text : '';
 }
 
 /** Placeholder name -> what it stands for ($1, $2...), names lower-cased. */

@@ -166,6 +166,13 @@ describe.each(CASES)('Chromium in $lang', ({ lang, heading, total }) => {
         if (g.chrome?.i18n !== undefined) g.chrome.i18n.getMessage = () => '';
       });
       const shown = await optionsWords(broken, url);
+      // The page's own i18n (WXT's `browser`) is the one that answers nothing.
+      const asked = await broken.evaluate(() => {
+        type I18n = { i18n: { getMessage(k: string): string } };
+        const g = globalThis as unknown as { browser?: I18n; chrome: I18n };
+        return (g.browser ?? g.chrome).i18n.getMessage('extName');
+      });
+      expect(asked).toBe('');
       expect(shown[1]).toContain(heading);
       expect(shown).toEqual(expected);
     } finally {
