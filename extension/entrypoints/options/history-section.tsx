@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { t } from '../../components/i18n.js';
+import { t, tCount } from '../../components/i18n.js';
 import { NoteLine } from '../../components/note.js';
 import { ShareBar } from '../../components/share-bar.js';
 import { SiteHosts } from '../../components/site-list.js';
@@ -77,7 +77,11 @@ export function HistorySection({
         data-active-ms={history.totalActiveMs}
         data-visits={history.totalVisits}
       >
-        {t('totalActiveTime', formatDuration(history.totalActiveMs), history.totalVisits)}
+        {tCount(
+          history.totalVisits,
+          { one: 'totalActiveTimeOne', other: 'totalActiveTime' },
+          formatDuration(history.totalActiveMs),
+        )}
       </p>
       {unit === 'day' ? (
         <TrendChart

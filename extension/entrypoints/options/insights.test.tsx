@@ -259,4 +259,23 @@ describe('options range views', () => {
     await vi.waitFor(() => expect(view.byTestId('site-row').length).toBe(1));
     expect(view.byTestId('sites-more')).toHaveLength(0);
   });
+
+  it('says "visit" of one visit and "visits" of any other count, in the total', () => {
+    const days = [{ day: TODAY, activeMs: 0, visits: 0 }];
+    const total = (totalVisits: number): string => {
+      const history = {
+        from: TODAY,
+        to: TODAY,
+        totalActiveMs: 60_000,
+        totalVisits,
+        days,
+        sites: [],
+      };
+      return renderView(<HistorySection history={history} />).byTestId('history-total')[0]
+        ?.textContent as string;
+    };
+    expect(total(1)).toMatch(/^totalActiveTimeOne\(1,/);
+    expect(total(0)).toMatch(/^totalActiveTime\(0,/);
+    expect(total(2)).toMatch(/^totalActiveTime\(2,/);
+  });
 });

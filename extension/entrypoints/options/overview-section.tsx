@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { CategoryList } from '../../components/category-list.js';
-import { t } from '../../components/i18n.js';
+import { t, tCount } from '../../components/i18n.js';
 import { ScopeSwitch } from '../../components/scope-switch.js';
 import { scopedToday } from '../../components/scoped-today.js';
 import { SiteList } from '../../components/site-list.js';
@@ -147,7 +147,11 @@ export function OverviewSection({ history, registered, scope }: OverviewProps): 
             </p>
           ) : null}
           <p data-testid="overview-total" data-active-ms={history.totalActiveMs}>
-            {t('totalActiveTime', formatDuration(history.totalActiveMs), history.totalVisits)}
+            {tCount(
+              history.totalVisits,
+              { one: 'totalActiveTimeOne', other: 'totalActiveTime' },
+              formatDuration(history.totalActiveMs),
+            )}
           </p>
           <TrendChart days={history.days} width={600} labelEvery={5} stacks={stacks} />
         </section>
