@@ -106,6 +106,48 @@ describe('enrolment codes (X-Enrollment-Key)', () => {
     expect(n.rows[0]?.n).toBe('3');
   });
 
+  it('a registration the database fails half way spends no use, counts nothing and leaves no device', async () => {
+    const pool = stack.server.pool;
+    const code = await create('half-way', { uses: 1 });
+    const devices = async () =>
+      Number((await pool.query('SELECT count(*) FROM devices')).rows[0].count);
+    const counted = async () =>
+      (await pool.query("SELECT total FROM enrollment_usage WHERE enrollment = 'key'")).rows[0]
+        ?.total;
+    const [devicesBefore, countedBefore] = [await devices(), await counted()];
+    // The withdrawal secret's insert fails as a connection a failover terminates does (57P01).
+    await pool.query(`CREATE FUNCTION fail_secret() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'terminating connection due to administrator command'
+        USING ERRCODE = '57P01'; END $$`);
+    await pool.query(
+      'CREATE TRIGGER fail_secret BEFORE INSERT ON withdrawal_secrets FOR EACH ROW EXECUTE FUNCTION fail_secret()',
+    );
+    try {
+      const byCode = await register(base, code);
+      const byKey = await register(base, KEY);
+      expect([byCode.status, byKey.status]).toEqual([503, 503]);
+    } finally {
+      await pool.query('DROP TRIGGER fail_secret ON withdrawal_secrets');
+      await pool.query('DROP FUNCTION fail_secret()');
+    }
+    expect(await devices()).toBe(devicesBefore);
+    expect(await counted()).toBe(countedBefore);
+    const uses = await pool.query(
+      `SELECT e.uses FROM enrollment_codes e JOIN cohorts c ON c.id = e.cohort_id
+        WHERE c.name = 'half-way'`,
+    );
+    expect(uses.rows).toEqual([{ uses: 0 }]);
+    // The person's retry with the same one-use code registers, with a secret that withdraws.
+    const retry = await register(base, code);
+    expect(retry.status).toBe(201);
+    expect(await cohortOf(stack, retry.body.deviceId)).toBe('half-way');
+    const orphans = await pool.query(
+      `SELECT d.id FROM devices d LEFT JOIN withdrawal_secrets w ON w.device_id = d.id
+        WHERE w.device_id IS NULL`,
+    );
+    expect(orphans.rows).toEqual([]);
+  });
+
   it('refuses an expired code with 403 enrollment_expired, registering nothing', async () => {
     const code = await create('expired', { uses: 5, expiresAt: new Date(Date.now() - 1000) });
     const before = await stack.server.pool.query('SELECT id FROM devices');

@@ -34,6 +34,7 @@ function device(): NewDevice {
       osVersion: null,
       deviceType: null,
     },
+    withdrawalSecretHash: randomBytes(32),
   };
 }
 

@@ -23,6 +23,8 @@ export interface NewDevice {
   label: string | null;
   userAgent: string | null;
   ua: ParsedUserAgent;
+  /** SHA-256 of the device's withdrawal secret (withdrawal.ts), stored with the device. */
+  withdrawalSecretHash: Buffer;
 }
 
 /** The columns a new device row is inserted with, in newDeviceValues' order ($1 to $14). */
@@ -54,11 +56,14 @@ export function newDeviceValues(d: NewDevice): unknown[] {
   ];
 }
 
-export async function insertDevice(pool: Pool, d: NewDevice): Promise<void> {
-  await pool.query(
-    `INSERT INTO devices (${NEW_DEVICE_COLUMNS}) VALUES (${NEW_DEVICE_PLACEHOLDERS})`,
-    newDeviceValues(d),
-  );
+/**
+ * The end of a registration statement whose `dev` CTE inserts the device (RETURNING id): its
+ * withdrawal secret's hash (parameter `param`) goes in with it. The device, the code's use or the
+ * cap's count, and the secret land together or not at all: a registration that fails half way
+ * (a failed-over database) leaves no device that nobody can withdraw and spends no code's use.
+ */
+export function withWithdrawalSecret(param: number): string {
+  return `INSERT INTO withdrawal_secrets (device_id, secret_hash) SELECT id, $${param}::bytea FROM dev`;
 }
 
 export type DeviceCredential =

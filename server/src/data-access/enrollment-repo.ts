@@ -3,12 +3,13 @@ import {
   NEW_DEVICE_PLACEHOLDERS,
   type NewDevice,
   newDeviceValues,
+  withWithdrawalSecret,
 } from './devices-repo.js';
 import type { Pool } from './pool.js';
 
 /**
- * Takes one use of the enrolment code and inserts the device into the code's cohort, in one
- * statement: the UPDATE locks the code's row, and a registration that waited for it re-checks
+ * Takes one use of the enrolment code and inserts the device into the code's cohort, with its
+ * withdrawal secret, in one statement: the UPDATE locks the code's row, and a registration that waited for it re-checks
  * the conditions on the row as the other left it, so the last use goes to one of them.
  * False, inserting nothing, when the code is unknown, revoked, expired at `now` or used up.
  */
@@ -23,10 +24,13 @@ export async function insertDeviceWithCode(
        UPDATE enrollment_codes SET uses = uses + 1
         WHERE code_hash = $15 AND revoked_at IS NULL AND uses < max_uses
           AND (expires_at IS NULL OR expires_at > $16)
-       RETURNING cohort_id)
-     INSERT INTO devices (${NEW_DEVICE_COLUMNS}, cohort_id)
-     SELECT ${NEW_DEVICE_PLACEHOLDERS}, used.cohort_id FROM used`,
-    [...newDeviceValues(d), codeHash, now],
+       RETURNING cohort_id),
+     dev AS (
+       INSERT INTO devices (${NEW_DEVICE_COLUMNS}, cohort_id)
+       SELECT ${NEW_DEVICE_PLACEHOLDERS}, used.cohort_id FROM used
+       RETURNING id)
+     ${withWithdrawalSecret(17)}`,
+    [...newDeviceValues(d), codeHash, now, d.withdrawalSecretHash],
   );
   return res.rowCount === 1;
 }

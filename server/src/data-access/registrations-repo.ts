@@ -3,6 +3,7 @@ import {
   NEW_DEVICE_PLACEHOLDERS,
   type NewDevice,
   newDeviceValues,
+  withWithdrawalSecret,
 } from './devices-repo.js';
 import type { Pool } from './pool.js';
 
@@ -18,7 +19,7 @@ export interface EnrollmentCap {
 
 /**
  * Counts the registration against its enrollment's caps and inserts the
- * device, in one statement: the device is inserted only when the count stayed
+ * device with its withdrawal secret, in one statement: the device is inserted only when the count stayed
  * within both caps, and the count only when the device is (a failed insert
  * rolls it back). Concurrent registrations queue on the enrollment's row.
  * The day is never later than PostgreSQL's: a process whose clock runs ahead
@@ -41,9 +42,12 @@ export async function insertDeviceWithinCap(
              total = e.total + 1
          WHERE (excluded.day > e.day OR e.today < $17::bigint)
            AND coalesce(e.total < $18::bigint, true)
-       RETURNING 1)
-     INSERT INTO devices (${NEW_DEVICE_COLUMNS}) SELECT ${NEW_DEVICE_PLACEHOLDERS} FROM counted`,
-    [...newDeviceValues(d), cap.enrollment, cap.day, cap.perDay, cap.total],
+       RETURNING 1),
+     dev AS (
+       INSERT INTO devices (${NEW_DEVICE_COLUMNS}) SELECT ${NEW_DEVICE_PLACEHOLDERS} FROM counted
+       RETURNING id)
+     ${withWithdrawalSecret(19)}`,
+    [...newDeviceValues(d), cap.enrollment, cap.day, cap.perDay, cap.total, d.withdrawalSecretHash],
   );
   return res.rowCount === 1;
 }

@@ -1,17 +1,5 @@
 import type { Pool } from './pool.js';
 
-/** Stores the hash of a device's withdrawal secret (one per device, set at registration). */
-export async function insertWithdrawalSecret(
-  pool: Pool,
-  deviceId: string,
-  secretHash: Buffer,
-): Promise<void> {
-  await pool.query('INSERT INTO withdrawal_secrets (device_id, secret_hash) VALUES ($1, $2)', [
-    deviceId,
-    secretHash,
-  ]);
-}
-
 /** The stored hash of the device's withdrawal secret, or null when the server has none. */
 export async function findWithdrawalSecret(pool: Pool, deviceId: string): Promise<Buffer | null> {
   const r = await pool.query<{ secret_hash: Buffer }>(

@@ -10,6 +10,11 @@ import { forgetQuotaBlocks } from './quota.js';
 import { insertDeviceCapped, type RegistrationCaps } from './registration-cap.js';
 import { safeEqual } from './tokens.js';
 
+/**
+ * Registers a device: with an enrolment code into its cohort, else within the server's caps
+ * (ENROLLMENT_KEY when set). Each way the device, what it counts against and its withdrawal
+ * secret (withdrawal.ts) are one statement: all of them or nothing.
+ */
 export async function registerDevice(
   pool: Pool,
   input: DeviceRegistration,
@@ -32,10 +37,10 @@ export async function registerDevice(
       );
     }
   }
-  const { device, token } = newDevice(input, opts.userAgent);
+  const { device, token, withdrawalSecret } = newDevice(input, opts.userAgent);
   const deviceId = device.id;
   await insertDeviceCapped(pool, device, opts);
-  return { deviceId, token };
+  return { deviceId, token, withdrawalSecret };
 }
 
 export async function eraseDeviceData(pool: Pool, deviceId: string): Promise<number> {

@@ -54,7 +54,7 @@ export function hintOf(normalized: string): string {
 
 /**
  * Registers a device with the enrolment code in `presentedKey`, in its cohort: the use is taken
- * and the device inserted in one statement. Null when `presentedKey` is no code the server
+ * and the device inserted, with its withdrawal secret, in one statement. Null when `presentedKey` is no code the server
  * knows (the caller goes on as without one); 403 enrollment_revoked, enrollment_expired or
  * enrollment_used_up when the code is known but no longer registers.
  */
@@ -66,10 +66,10 @@ export async function registerWithCode(
   const code = opts.presentedKey === undefined ? null : normalizeCode(opts.presentedKey);
   if (code === null) return null;
   const codeHash = hashCode(code);
-  const { device, token } = newDevice(input, opts.userAgent);
+  const { device, token, withdrawalSecret } = newDevice(input, opts.userAgent);
   const deviceId = device.id;
   const inserted = await insertDeviceWithCode(pool, device, codeHash, opts.now);
-  if (inserted) return { deviceId, token };
+  if (inserted) return { deviceId, token, withdrawalSecret };
   const state = await findCode(pool, codeHash);
   if (state === null) return null;
   if (state.revokedAt !== null) {

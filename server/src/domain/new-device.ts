@@ -1,18 +1,23 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DeviceRegistration } from '#protocol';
 import type { NewDevice } from '../data-access/devices-repo.js';
-import { issueToken } from './tokens.js';
+import { hashSecret, issueToken } from './tokens.js';
 import { parseUserAgent } from './user-agent.js';
 
-/** A registration's device row, with a fresh id and token (only the token's hash is stored). */
+/**
+ * A registration's device row, with a fresh id, token and withdrawal secret (withdrawal.ts: 32
+ * random bytes that can do nothing but erase the device). Only the hashes are stored.
+ */
 export function newDevice(
   input: DeviceRegistration,
   userAgent: string | undefined,
-): { device: NewDevice; token: string } {
+): { device: NewDevice; token: string; withdrawalSecret: string } {
   const id = randomUUID();
   const { token, hash } = issueToken(id);
+  const withdrawalSecret = randomBytes(32).toString('base64url');
   return {
     token,
+    withdrawalSecret,
     device: {
       id,
       tokenHash: hash,
@@ -23,6 +28,7 @@ export function newDevice(
       label: input.label ?? null,
       userAgent: userAgent?.slice(0, 512) ?? null,
       ua: parseUserAgent(userAgent),
+      withdrawalSecretHash: hashSecret(withdrawalSecret),
     },
   };
 }

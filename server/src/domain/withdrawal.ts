@@ -4,31 +4,15 @@
  * /withdraw (its uninstall URL, and its "leave the study" button), so a person who removed the
  * extension can still have the server erase what it sent.
  */
-import { randomBytes } from 'node:crypto';
-import type { DeviceRegistered, WithdrawResult } from '#protocol';
+import type { WithdrawResult } from '#protocol';
 import type { Pool } from '../data-access/pool.js';
-import { findWithdrawalSecret, insertWithdrawalSecret } from '../data-access/withdrawal-repo.js';
-import { eraseDeviceData, registerDevice } from './devices.js';
+import { findWithdrawalSecret } from '../data-access/withdrawal-repo.js';
+import { eraseDeviceData } from './devices.js';
 import { AppError } from './errors.js';
-import { hashSecret, secretMatches } from './tokens.js';
+import { secretMatches } from './tokens.js';
 
 /** The hash compared when the device has no secret, so that both cost the same. */
 const NO_SECRET = Buffer.alloc(32);
-
-/**
- * Registers a device (devices.ts) and issues its withdrawal secret: 32 random bytes, of which
- * only SHA-256 is stored. Two statements: should the second fail, the registration answers an
- * error and the client registers again; the device left behind never received a token.
- */
-export async function registerWithWithdrawal(
-  pool: Pool,
-  ...args: Parameters<typeof registerDevice> extends [Pool, ...infer R] ? R : never
-): Promise<DeviceRegistered> {
-  const registered = await registerDevice(pool, ...args);
-  const withdrawalSecret = randomBytes(32).toString('base64url');
-  await insertWithdrawalSecret(pool, registered.deviceId, hashSecret(withdrawalSecret));
-  return { ...registered, withdrawalSecret };
-}
 
 /**
  * Erases the device when `secret` is its withdrawal secret, exactly as DELETE /api/v1/me does;

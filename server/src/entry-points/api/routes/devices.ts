@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { DeviceRegistrationSchema, describeIssues } from '#protocol';
+import { registerDevice } from '../../../domain/devices.js';
 import { AppError } from '../../../domain/errors.js';
-import { registerWithWithdrawal } from '../../../domain/withdrawal.js';
 import type { ApiDeps } from '../deps.js';
 import { jsonBody } from '../middleware/json-body.js';
 
@@ -12,7 +12,7 @@ export function devicesRouter(deps: ApiDeps): Router {
     if (!parsed.success) {
       throw new AppError('invalid_request', describeIssues(parsed.error), parsed.error.issues);
     }
-    const registered = await registerWithWithdrawal(deps.pool, parsed.data, {
+    const registered = await registerDevice(deps.pool, parsed.data, {
       userAgent: req.get('user-agent'),
       enrollmentKey: deps.config.enrollmentKey,
       presentedKey: req.get('x-enrollment-key'),
