@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
+import { timeProblem } from './visit.js';
 
 /**
  * DELETE /api/v1/me/visits: which of the calling device's visits to erase. At least one
@@ -39,14 +40,8 @@ export const EraseVisitsQuerySchema = z
     for (const key of ['from', 'to'] as const) {
       const value = q[key];
       if (value === undefined) continue;
-      const ms = Date.parse(value);
-      if (!(ms >= Date.parse(LIMITS.earliestTime) && ms <= Date.parse(LIMITS.latestTime))) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `must be an instant from ${LIMITS.earliestTime} to ${LIMITS.latestTime}`,
-        });
-      }
+      const problem = timeProblem(value, Date.parse(value));
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: problem });
     }
     if (q.from !== undefined && q.to !== undefined && !(Date.parse(q.from) < Date.parse(q.to))) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });

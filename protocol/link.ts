@@ -70,13 +70,21 @@ export const LinkStateSchema = z
 export type LinkState = z.infer<typeof LinkStateSchema>;
 
 /**
+ * A day of the summary's range: visits start from LIMITS.earliestTime, 1969-12-31 somewhere west
+ * of UTC; before it no visit can fall, and PostgreSQL has no year 0 (a 500, where it is a 400).
+ */
+const summaryDay = z.iso
+  .date()
+  .refine((day) => day >= '1969-12-31', 'must be a day from 1969-12-31 to 9999-12-31');
+
+/**
  * GET /api/v1/me/summary's query: days from and to (both included) in the IANA zone tz; v the
  * answer's version: "1" (or none) a Summary, "2" a CompactSummary.
  */
 export const SummaryQuerySchema = z
   .object({
-    from: z.iso.date(),
-    to: z.iso.date(),
+    from: summaryDay,
+    to: summaryDay,
     tz: z.string().min(1).max(64),
     v: z.enum(['1', '2']).optional(),
     /** An earlier answer's cursor: only the days changed since (docs/api.md). */

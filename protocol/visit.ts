@@ -33,9 +33,11 @@ const LATEST_MS = Date.parse(LIMITS.latestTime);
 /**
  * Why an ISO time (already of isoTime's form) that Date.parse read as `ms` is
  * out of LIMITS' range, or undefined. The offset is the form's last six
- * characters (±hh:mm) unless it ends in Z; a '.' starts the fraction.
+ * characters (±hh:mm) unless it ends in Z; a '.' starts the fraction. Every time the API reads
+ * goes through it (events, and the erase's bounds): an offset PostgreSQL cannot read would be a
+ * 500, not the 400 that says what was wrong.
  */
-function timeProblem(iso: string, ms: number): string | undefined {
+export function timeProblem(iso: string, ms: number): string | undefined {
   if (!(ms >= EARLIEST_MS && ms <= LATEST_MS)) {
     return `must be an instant from ${LIMITS.earliestTime} to ${LIMITS.latestTime}`;
   }

@@ -330,6 +330,10 @@ describe.each(MODES)('GET /api/v1/me/summary (%s mode)', (mode) => {
     ['from=2026-01-01&to=2026-01-02&tz=UTC&tz=UTC', /tz: give it once/],
     ['from=2026-01-01&to=2026-01-02&tz=UTC&device=x', /device/],
     ['from=2026-01-01&to=2026-01-02&tz=UTC&v=3', /v/],
+    // PostgreSQL has no year 0; no visit starts before 1969-12-31 anywhere.
+    ['from=0000-01-01&to=0000-01-01&tz=UTC', /from: must be a day from 1969-12-31/],
+    ['from=0000-12-31&to=0001-01-01&tz=UTC', /from: must be a day from 1969-12-31/],
+    ['from=1969-12-30&to=1969-12-31&tz=UTC', /from: must be a day from 1969-12-31/],
   ])('refuses %s with 400 and a message', async (query, message) => {
     const a = await registerDevice(base);
     const res = await summary(base, a.token, query);
