@@ -106,6 +106,14 @@ describe('PostgreSQL down while events flow', () => {
     const refused = await postEvents(api.url, device.token, makeBatch([makeEvent()]));
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.text).toContain('nothing from this request was accepted');
+    // A read says it could not answer, not that nothing was accepted.
+    const read = await request(`${api.url}/api/v1/me`, {
+      headers: { authorization: `Bearer ${device.token}` },
+    });
+    expect(read.status).toBe(503);
+    expect(read.text).toContain('cannot answer right now');
+    expect(read.text).not.toContain('accepted');
     const ready = await request(`${api.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.text).toContain('postgres');

@@ -89,6 +89,21 @@ describe.each(MODES)('per-device daily quota (%s mode)', (mode) => {
     expect(full.body.error.code).toBe('quota_exceeded');
   });
 
+  it('charges a resend again and says so: the quota counts what the device sends', async () => {
+    const d = await registerDevice(base);
+    const sent = [makeEvent(), makeEvent()];
+    const batch = makeBatch(sent);
+    for (let i = 0; i < 2; i++) {
+      expect((await postEvents<IngestResult>(base, d.token, batch)).status).toBe(200);
+    }
+    const over = await postEvents<ErrorBody>(base, d.token, makeBatch([makeEvent(), makeEvent()]));
+    expect(over.status).toBe(429);
+    expect(over.body.error.message).toMatch(
+      /\(4 visits and \d+ bytes received today, UTC, resends included\)/,
+    );
+    await waitFor(async () => (await storedCount(stack, idsOf(sent))) === 2, '2 rows stored');
+  });
+
   it('holds under concurrent requests: of ten one-visit batches at once, five are stored', async () => {
     const d = await registerDevice(base);
     const events = Array.from({ length: 10 }, () => makeEvent());

@@ -83,7 +83,9 @@ export function forgetQuotaBlocks(pool: Pool, deviceId: string): void {
 
 /**
  * Reserves the records' rows and bytes in the device's quota of the UTC day
- * of `receivedAt` (from a block this process holds, else one round trip shared with
+ * of `receivedAt`: what the device sends, a resend of visits already stored included (the quota
+ * bounds the load a device puts on the server, and whether a visit is stored is known only after
+ * the write, in Kafka mode in another process) (from a block this process holds, else one round trip shared with
  * concurrent requests: quota-blocks.ts), or throws 429 quota_exceeded (nothing
  * reserved, nothing to accept) with Retry-After until midnight UTC. Resolves
  * with a function that gives the reservation back, for a batch that then
@@ -120,7 +122,8 @@ export async function reserveQuota(
       'quota_exceeded',
       `This batch of ${charge.rows} visits (${charge.bytes} bytes) would pass this device's ` +
         `daily quota of ${maxRows} visits and ${maxBytes} bytes (${r.used.rows} visits and ` +
-        `${r.used.bytes} bytes stored today, UTC); nothing was accepted. Retry after ${seconds} s.`,
+        `${r.used.bytes} bytes received today, UTC, resends included); nothing was accepted. ` +
+        `Retry after ${seconds} s.`,
       {
         day: charge.day,
         used: r.used,

@@ -20,6 +20,17 @@ export function sendError(
   res.status(ERROR_STATUS[code]).json(body);
 }
 
+/**
+ * What a 503 says, by what the request asked: a read that could not be answered is not "nothing
+ * accepted", and a client deciding whether to send its events again reads the write's words.
+ */
+export function unavailableMessage(method: string): string {
+  if (method === 'GET' || method === 'HEAD') {
+    return 'The server cannot answer right now: a service it depends on is unavailable. Retry later.';
+  }
+  return 'The server cannot store events right now; nothing from this request was accepted. Retry later.';
+}
+
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
@@ -44,7 +55,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       sendError(
         res,
         'unavailable',
-        'The server cannot store events right now; nothing from this request was accepted. Retry later.',
+        unavailableMessage(req.method),
         undefined,
         RETRY_AFTER_UNAVAILABLE_S,
       );
