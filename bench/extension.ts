@@ -85,6 +85,8 @@ export interface PageLoad {
 
 export interface ExtensionRound {
   popup: PageLoad[];
+  /** The floor page (FLOOR_PAGE), loaded in turn with the popup. */
+  floor: PageLoad[];
   options: PageLoad[];
   recording: RecordingResult;
 }
@@ -120,6 +122,8 @@ export interface ExtensionResult {
     /** To the trend chart in the DOM: the whole popup, which 7b's figure no longer waits for. */
     popupCompleteMs: number;
     popupColdMs: number;
+    /** An extension page of one tiny module, to its figure in the DOM (FLOOR_PAGE). */
+    floorMs: number;
     optionsTableMs: number;
     optionsFrameMs: number;
     optionsRows: number;
@@ -290,6 +294,30 @@ function markWhenShown(selector: string, needsData: boolean, complete: string | 
   })();`;
 }
 
+/**
+ * The floor under 7b: an extension page whose one small module puts a figure in the DOM, with
+ * no stylesheet, database or message. What Chromium takes for it (the page's start, the
+ * extension API's set-up, a module through the extension's loader) is paid by any page of the
+ * extension, and it moves with the machine's load as the popup's figure does; loaded in turn
+ * with the popup, so the popup's own part (the popup's figure less this one) reads alike on a
+ * quiet and a busy run. Written into the bench's copy of the build only, never shipped.
+ */
+const FLOOR_PAGE = 'bench-floor.html';
+
+async function writeFloorPage(dir: string): Promise<void> {
+  await writeFile(
+    join(dir, FLOOR_PAGE),
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>floor</title>' +
+      '<script type="module" src="/bench-floor.js"></script></head>' +
+      '<body><div id="app"></div></body></html>',
+  );
+  await writeFile(
+    join(dir, 'bench-floor.js'),
+    "document.getElementById('app').innerHTML =\n" +
+      '  \'<p data-testid="floor" data-active-ms="1">1</p>\';\n',
+  );
+}
+
 async function timedLoad(
   eb: ExtensionBrowser,
   path: string,
@@ -333,6 +361,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
   await cp(source, copy, { recursive: true });
   log(`extension: loading a copy of ${source}`);
   const sizes = await bundleSizes(copy);
+  await writeFloorPage(copy);
   const bundle = await pageBundle();
   const eb = await launchChromiumWithExtension(copy);
   try {
@@ -366,6 +395,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
     const rounds: ExtensionRound[] = [];
     for (let round = 1; round <= opts.rounds; round++) {
       const popup: PageLoad[] = [];
+      const floor: PageLoad[] = [];
       const options: PageLoad[] = [];
       for (let i = 0; i < config.loadsPerRound; i++) {
         popup.push(
@@ -377,6 +407,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
             '[data-testid="trend-chart"]',
           ),
         );
+        floor.push(await timedLoad(eb, FLOOR_PAGE, '[data-testid="floor"]', true));
         // The Sites section: the 30-day table (the Overview, first by default, has today's top 5).
         const o = await timedLoad(eb, 'options.html#sites', '[data-testid="site-row"]', false);
         // The table shows its first SITE_ROWS (100, history-section.tsx) sites, more on demand.
@@ -397,7 +428,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
       ) {
         throw new Error(`recording run went wrong: ${JSON.stringify(recording)}`);
       }
-      const r: ExtensionRound = { popup, options, recording };
+      const r: ExtensionRound = { popup, floor, options, recording };
       rounds.push(r);
       log(
         `extension round ${round}: ${recording.msPerVisit.toFixed(2)} ms/visit, ${(recording.msPerVisit / recording.bareTxnMs).toFixed(2)}x a bare txn (${recording.bareTxnMs.toFixed(2)} ms), popup ${median(
@@ -437,6 +468,7 @@ export async function runExtensionBench(opts: ExtensionBenchOptions): Promise<Ex
         popupCompleteMs: perRound((r) => loads(r.popup, (p) => p.completeMs)),
         // The first popup opened after seeding, in each round.
         popupColdMs: perRound((r) => r.popup[0]?.shownMs ?? Number.NaN),
+        floorMs: perRound((r) => loads(r.floor, (p) => p.shownMs)),
         optionsTableMs: perRound((r) => loads(r.options, (p) => p.shownMs)),
         optionsFrameMs: perRound((r) => loads(r.options, (p) => p.frameMs)),
         optionsRows: perRound((r) => loads(r.options, (p) => p.rows)),
@@ -508,6 +540,12 @@ export function extensionRows(r: ExtensionResult): Array<[string, string, string
       '',
     ],
     ['    trend chart drawn too (ms)', fmt(s.popupCompleteMs, 1), '', ''],
+    [
+      '    an extension page of one tiny module, in turn with it (ms); the popup over it',
+      `${fmt(s.floorMs, 1)}; ${fmt(s.popupFirstRenderMs / s.floorMs, 2)}x, +${fmt(s.popupFirstRenderMs - s.floorMs, 1)} ms`,
+      '',
+      '',
+    ],
     [
       `7c. Options 30-day table, ${fmt(s.optionsRows)} rows (ms)`,
       fmt(s.optionsTableMs, 1),
