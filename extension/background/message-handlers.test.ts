@@ -8,10 +8,13 @@ import {
   allowlistOnlyItem,
   consentItem,
   idleThresholdSecondsItem,
+  pausedAllItem,
   pausedSitesItem,
   privacyLevelItem,
   retentionDaysItem,
+  studyInfoItem,
   syncConfigItem,
+  toolbarBadgeItem,
 } from '../settings/index.js';
 import { limitDayItem } from '../settings/limit-items.js';
 import {
@@ -142,6 +145,70 @@ describe('background message handlers', () => {
         stopped: null,
         study: null,
         canLeave: false,
+      },
+    });
+  });
+
+  it('answers getStatus with each stored setting in its place, read in one storage call', async () => {
+    await Promise.all([
+      consentItem.setValue(true),
+      pausedAllItem.setValue(true),
+      privacyLevelItem.setValue('domain'),
+      pausedSitesItem.setValue(['paused.example']),
+      allowlistOnlyItem.setValue(true),
+      allowlistItem.setValue(['allowed.example']),
+      idleThresholdSecondsItem.setValue(3_600),
+      toolbarBadgeItem.setValue(false),
+      syncConfigItem.setValue({
+        enabled: true,
+        serverUrl: 'https://sync.example',
+        deviceId: 'd1',
+        token: 't1',
+        withdrawalSecret: null,
+        stopped: null,
+      }),
+      studyInfoItem.setValue({
+        cohort: 'pilot',
+        studyEndsAt: '2027-01-01T00:00:00.000Z',
+        studyEnded: false,
+        checkedAt: 1,
+      }),
+    ]);
+    await sendMessage('getStatus');
+    const get = vi.spyOn(fakeBrowser.storage.local, 'get');
+    const status = await sendMessage('getStatus');
+    // The status's own settings come in one call (the tracker's first load reads its own too).
+    const statusKeys = ['idleThresholdSeconds', 'toolbarBadge', 'syncConfig', 'studyInfo'];
+    const reads = get.mock.calls
+      .map(([keys]) => [keys ?? []].flat().map(String))
+      .filter((keys) => keys.some((key) => statusKeys.includes(key)));
+    expect(reads).toEqual([
+      [
+        'consent',
+        'pausedAll',
+        'privacyLevel',
+        'pausedSites',
+        'allowlistOnly',
+        'allowlist',
+        ...statusKeys,
+      ],
+    ]);
+    expect(status).toMatchObject({
+      consent: true,
+      pausedAll: true,
+      level: 'domain',
+      pausedSites: ['paused.example'],
+      allowlistOnly: true,
+      allowlist: ['allowed.example'],
+      idleThresholdSeconds: 3_600,
+      toolbarBadge: false,
+      sync: {
+        enabled: true,
+        serverUrl: 'https://sync.example',
+        registered: true,
+        stopped: null,
+        study: { cohort: 'pilot', studyEndsAt: '2027-01-01T00:00:00.000Z', studyEnded: false },
+        canLeave: true,
       },
     });
   });

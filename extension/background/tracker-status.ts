@@ -3,7 +3,10 @@ import type { VisitEvent } from '#protocol';
 import type { ActivePageStatus, OpenVisitFigure, TrackerStatus } from '../messaging/protocol.js';
 import { decideRecording, type RecordingSettings, siteKey } from '../privacy/index.js';
 import {
-  readRecordingSettings,
+  idleThresholdSecondsItem,
+  RECORDING_SETTING_ITEMS,
+  readItems,
+  recordingSettingsOf,
   studyInfoItem,
   syncConfigItem,
   toolbarBadgeItem,
@@ -11,7 +14,7 @@ import {
 import { openVisitsAt, type TrackerState } from '../tracker/index.js';
 import { MAX_ACCRUAL_GAP_MS } from './alarms.js';
 import type { TabInfo } from './browser-events.js';
-import { idleThresholdSeconds } from './idle-detection.js';
+import { clampIdleThreshold } from './idle-detection.js';
 import type { TrackerService } from './tracker-service.js';
 
 /** The site key of a web page's URL; null for other pages (new tab, settings, files). */
@@ -64,15 +67,29 @@ async function lastFocusedActiveTab(): Promise<TabInfo | undefined> {
 }
 
 export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus> {
-  const [settings, idleSeconds, toolbarBadge, sync, study, state, tab] = await Promise.all([
-    readRecordingSettings(),
-    idleThresholdSeconds(),
-    toolbarBadgeItem.getValue(),
-    syncConfigItem.getValue(),
-    studyInfoItem.getValue(),
+  // The settings in one storage call: the popup asks for the status every second it is open.
+  const [values, state, tab] = await Promise.all([
+    readItems([
+      ...RECORDING_SETTING_ITEMS,
+      idleThresholdSecondsItem,
+      toolbarBadgeItem,
+      syncConfigItem,
+      studyInfoItem,
+    ]),
     deps.tracker.readState(),
     (deps.activeTab ?? lastFocusedActiveTab)(),
   ]);
+  const [consent, pausedAll, level, pausedSites, allowlistOnly, allowlist] = values;
+  const settings = recordingSettingsOf([
+    consent,
+    pausedAll,
+    level,
+    pausedSites,
+    allowlistOnly,
+    allowlist,
+  ]);
+  const [, , , , , , idle, toolbarBadge, sync, study] = values;
+  const idleSeconds = clampIdleThreshold(idle);
   const open = openVisitsAt(state, deps.now(), MAX_ACCRUAL_GAP_MS);
   return {
     consent: settings.consent,

@@ -1,8 +1,10 @@
 export * from './category-items.js';
 export * from './link-items.js';
+export { type ItemValues, readItems } from './read-items.js';
 export {
   RECORDING_SETTING_ITEMS,
   readRecordingSettings,
+  recordingSettingsOf,
   sameRecordingSettings,
   watchRecordingSettings,
 } from './recording-settings.js';

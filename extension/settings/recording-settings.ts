@@ -1,4 +1,5 @@
 import type { RecordingSettings } from '../privacy/index.js';
+import { type ItemValues, readItems } from './read-items.js';
 import {
   allowlistItem,
   allowlistOnlyItem,
@@ -20,14 +21,18 @@ export const RECORDING_SETTING_ITEMS = [
 
 /** The tracker's RecordingSettings from what is in storage (fallbacks for what is not). */
 export async function readRecordingSettings(): Promise<RecordingSettings> {
-  const [consent, pausedAll, level, pausedSites, allowlistOnly, allowlist] = await Promise.all([
-    consentItem.getValue(),
-    pausedAllItem.getValue(),
-    privacyLevelItem.getValue(),
-    pausedSitesItem.getValue(),
-    allowlistOnlyItem.getValue(),
-    allowlistItem.getValue(),
-  ]);
+  return recordingSettingsOf(await readItems(RECORDING_SETTING_ITEMS));
+}
+
+/** RecordingSettings from the values of RECORDING_SETTING_ITEMS, in its order. */
+export function recordingSettingsOf([
+  consent,
+  pausedAll,
+  level,
+  pausedSites,
+  allowlistOnly,
+  allowlist,
+]: ItemValues<typeof RECORDING_SETTING_ITEMS>): RecordingSettings {
   return { consent, pausedAll, level, pausedSites, allowlistOnly, allowlist };
 }
 
