@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { sendMessage, type TrackerStatus } from '../messaging/protocol.js';
+import { whileBusy } from './busy.js';
 import { requestBrowsingActivityPermission } from './data-collection-permission.js';
 import { t } from './i18n.js';
 import { errorNote, type Note, NoteLine, note } from './note.js';
@@ -67,7 +68,8 @@ export function SyncSettingsForm({ sync, onStatus }: SyncSettingsFormProps): JSX
       class="sync-form"
       onSubmit={(e) => {
         e.preventDefault();
-        void save();
+        // Enter in a field submits too: one save at a time.
+        if (!busy) void save();
       }}
     >
       <label class="check">
@@ -102,7 +104,9 @@ export function SyncSettingsForm({ sync, onStatus }: SyncSettingsFormProps): JSX
           onInput={(e) => setEnrollmentKey(e.currentTarget.value)}
         />
       </label>
-      <button type="submit" data-testid="sync-save" disabled={busy}>
+      {/* Focusable while saving (whileBusy): registering with a slow or unreachable server takes
+          seconds, and a disabled button would drop the keyboard focus to the page meanwhile. */}
+      <button type="submit" data-testid="sync-save" {...whileBusy(busy, () => undefined)}>
         {t('syncSave')}
       </button>
       <NoteLine note={message} />

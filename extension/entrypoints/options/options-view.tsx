@@ -124,7 +124,10 @@ export function OptionsView(props: OptionsViewProps): JSX.Element {
               <RetentionField {...props.retention} />
               <SyncStatusPanel config={status.sync} {...props.sync} />
               <StudySection sync={status.sync} {...props.study} />
-              <SyncSettingsForm sync={status.sync} onStatus={props.onStatus} />
+              <section aria-labelledby="sync-setup-heading">
+                <h2 id="sync-setup-heading">{t('syncSetupHeading')}</h2>
+                <SyncSettingsForm sync={status.sync} onStatus={props.onStatus} />
+              </section>
               <LinkSection sync={status.sync} />
               <RejectedSection rows={props.rejected} />
             </DashboardSection>
