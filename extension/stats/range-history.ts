@@ -61,3 +61,19 @@ export function rangeStats(
     sites: siteBars(siteRows, siteOf),
   };
 }
+
+/**
+ * `history` with its last day's active time at `liveMs`, today's total as the page keeps counting
+ * it (the open visits included): a range read once with the page would otherwise fall behind the
+ * today figure beside it, down to less for 30 days than for today. Unchanged when its days do not
+ * end on `day` (midnight has passed since it was read).
+ */
+export function withLiveDay(history: HistoryStats, day: string, liveMs: number): HistoryStats {
+  const last = history.days.at(-1);
+  if (last === undefined || last.day !== day || last.activeMs === liveMs) return history;
+  return {
+    ...history,
+    totalActiveMs: history.totalActiveMs - last.activeMs + liveMs,
+    days: [...history.days.slice(0, -1), { ...last, activeMs: liveMs }],
+  };
+}

@@ -16,6 +16,7 @@ import {
   pageDb,
   todayRollups,
 } from '../../stats/index.js';
+import { withLiveDay } from '../../stats/range-history.js';
 import { useCategories, useDayStacks } from './category-controls.js';
 import { sectionHeadingId } from './dashboard-nav.js';
 import type { OptionsScope } from './use-options-scope.js';
@@ -100,6 +101,11 @@ export function OverviewSection({ history, registered, scope }: OverviewProps): 
         );
   // Until today is read the 30 days' last day gives the total (open visits included).
   const todayMs = shown?.today.todayActiveMs ?? history.days.at(-1)?.activeMs ?? 0;
+  // The 30 days count today as the card beside them does, while it is this browser's alone.
+  const thirty =
+    read === null || (registered && all.scope === 'all')
+      ? history
+      : withLiveDay(history, read.day, todayMs);
   return (
     <section aria-labelledby={sectionHeadingId('overview')} class="dashboard-section">
       <h2 id={sectionHeadingId('overview')} tabIndex={-1} class="section-title">
@@ -146,14 +152,14 @@ export function OverviewSection({ history, registered, scope }: OverviewProps): 
               {t('scopeTrendLocal')}
             </p>
           ) : null}
-          <p data-testid="overview-total" data-active-ms={history.totalActiveMs}>
+          <p data-testid="overview-total" data-active-ms={thirty.totalActiveMs}>
             {tCount(
-              history.totalVisits,
+              thirty.totalVisits,
               { one: 'totalActiveTimeOne', other: 'totalActiveTime' },
-              formatDuration(history.totalActiveMs),
+              formatDuration(thirty.totalActiveMs),
             )}
           </p>
-          <TrendChart days={history.days} width={600} labelEvery={5} stacks={stacks} />
+          <TrendChart days={thirty.days} width={600} labelEvery={5} stacks={stacks} />
         </section>
       </div>
     </section>
