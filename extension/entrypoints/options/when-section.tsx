@@ -1,16 +1,38 @@
 import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../components/i18n.js';
+import { type WeekStart, weekStartItem } from '../../settings/limit-items.js';
 import { uiLocale } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
 import type { HeatCell, TimelineBlock } from '../../stats/when-stats.js';
 
-/** Sunday first: data-weekday and Date.getDay count from Sunday. */
+/** data-weekday and Date.getDay count from Sunday; the rows start on the person's first day. */
 const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6] as const;
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 /** The weekdays' names, Sunday first (2023-01-01 was a Sunday): formatted once, not per cell. */
 function weekdayNames(style: 'short' | 'long'): string[] {
   const format = new Intl.DateTimeFormat(uiLocale(), { weekday: style, timeZone: 'UTC' });
   return WEEKDAYS.map((d) => format.format(Date.UTC(2023, 0, 1 + d, 12)));
+}
+
+/** The weekday (0 Sunday) a week starts on, for each choice of Settings' "first day of the week". */
+const FIRST_DAY: Record<WeekStart, number> = { sunday: 0, monday: 1, saturday: 6 };
+
+/** The person's first day of the week (0 Sunday), as stored, and as it changes. */
+function useFirstDay(): number {
+  const [weekStart, setWeekStart] = useState<WeekStart>(weekStartItem.fallback);
+  useEffect(() => {
+    let current = true;
+    void weekStartItem.getValue().then((value) => {
+      if (current) setWeekStart(value);
+    });
+    const unwatch = weekStartItem.watch((value) => setWeekStart(value));
+    return () => {
+      current = false;
+      unwatch();
+    };
+  }, []);
+  return FIRST_DAY[weekStart];
 }
 
 /** 0 for no time, else 1..4 by share of the busiest cell. */
@@ -20,9 +42,16 @@ export function heatLevel(ms: number, max: number): number {
 
 /**
  * Active time by weekday (rows) and hour (columns): a plain table, so screen readers name each
- * cell by its row and column headers and read its time; the shade shows the same by eye.
+ * cell by its row and column headers and read its time; the shade shows the same by eye. The
+ * rows start on `firstDay` (0 Sunday), the person's first day of the week.
  */
-export function Heatmap({ cells }: { cells: readonly HeatCell[] }): JSX.Element {
+export function Heatmap({
+  cells,
+  firstDay = 0,
+}: {
+  cells: readonly HeatCell[];
+  firstDay?: number;
+}): JSX.Element {
   const max = cells.reduce((m, c) => Math.max(m, c.activeMs), 0);
   const short = weekdayNames('short');
   const long = weekdayNames('long');
@@ -40,7 +69,7 @@ export function Heatmap({ cells }: { cells: readonly HeatCell[] }): JSX.Element 
         </tr>
       </thead>
       <tbody>
-        {WEEKDAYS.map((weekday) => (
+        {WEEKDAYS.map((i) => (i + firstDay) % 7).map((weekday) => (
           <tr key={weekday}>
             <th scope="row" class="heat-day">
               <abbr title={long[weekday]}>{short[weekday]}</abbr>
@@ -136,11 +165,16 @@ export interface WhenSectionProps {
 
 /** When: the hours of the range, and today's visits. */
 export function WhenSection({ cells, blocks, rawNote }: WhenSectionProps): JSX.Element {
+  const firstDay = useFirstDay();
   return (
     <section aria-labelledby="when-heading" data-testid="when-section">
       <h2 id="when-heading">{t('whenHeading')}</h2>
       {rawNote === null ? null : <p class="notice">{rawNote}</p>}
-      {cells === null ? <p class="muted">{t('loading')}</p> : <Heatmap cells={cells} />}
+      {cells === null ? (
+        <p class="muted">{t('loading')}</p>
+      ) : (
+        <Heatmap cells={cells} firstDay={firstDay} />
+      )}
       <p class="muted heat-help">{t('heatmapHelp')}</p>
       <h3>{t('timelineHeading')}</h3>
       {blocks === null ? <p class="muted">{t('loading')}</p> : <Timeline blocks={blocks} />}
