@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { trackFocus } from '../../components/focus-test-kit.js';
 import { fakeI18n, type Rendered, renderView } from '../../components/ui-test-kit.js';
 import { formatDay } from '../../stats/format-duration.js';
 import type { HistoryStats } from '../../stats/index.js';
@@ -72,6 +73,82 @@ describe("a site row's erase button", () => {
     expect(view.byTestId('erase-confirm')).toEqual([]);
   });
 
+  const THREE: HistoryStats = {
+    ...HISTORY,
+    sites: [
+      ...HISTORY.sites,
+      { domain: 'third.net', activeMs: 500, visits: 1, share: 0.25, hosts: [] },
+    ],
+  };
+  const eraseOf = (view: Rendered, site: string): HTMLElement =>
+    view
+      .byTestId('erase-site')
+      .find((b) => b.closest('tr')?.getAttribute('data-domain') === site) as HTMLElement;
+
+  it('asks in a row under the site that asked, with the focus on Cancel', async () => {
+    const view = renderView(<HistorySection history={THREE} erase={controls()} />);
+    const focus = trackFocus(view);
+    view.click(eraseOf(view, 'other.org'));
+    await settle();
+    const question = one(view, 'erase-confirm');
+    // In the table, right under the row: where the person is looking, not under 100 rows.
+    expect(question.closest('tr')?.previousElementSibling?.getAttribute('data-domain')).toBe(
+      'other.org',
+    );
+    // Across the whole row (linkedom keeps the attribute's name as Preact spells it).
+    expect(question.closest('td')?.outerHTML).toMatch(/^<td colspan="5">/i);
+    expect(focus.active()).toBe(one(view, 'erase-confirm-no'));
+  });
+
+  it("gives the focus back to the row's Erase on Cancel and on Escape", async () => {
+    const erase = controls();
+    const view = renderView(<HistorySection history={THREE} erase={erase} />);
+    const focus = trackFocus(view);
+    view.click(eraseOf(view, 'other.org'));
+    await settle();
+    view.click(one(view, 'erase-confirm-no'));
+    await settle();
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+    expect(focus.active()).toBe(eraseOf(view, 'other.org'));
+
+    view.click(eraseOf(view, 'other.org'));
+    await settle();
+    focus.key(one(view, 'erase-confirm'), 'Escape');
+    await settle();
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+    expect(focus.active()).toBe(eraseOf(view, 'other.org'));
+    expect(erase.onEraseSite).not.toHaveBeenCalled();
+  });
+
+  it("moves the focus to the next site's Erase on Erase (the previous one's after the last)", async () => {
+    const erase = controls();
+    const view = renderView(<HistorySection history={THREE} erase={erase} />);
+    const focus = trackFocus(view);
+    view.click(eraseOf(view, 'other.org'));
+    await settle();
+    view.click(one(view, 'erase-confirm-yes'));
+    await settle();
+    expect(erase.onEraseSite).toHaveBeenCalledWith('other.org');
+    expect(focus.active()).toBe(eraseOf(view, 'third.net'));
+
+    view.click(eraseOf(view, 'third.net'));
+    await settle();
+    view.click(one(view, 'erase-confirm-yes'));
+    await settle();
+    expect(focus.active()).toBe(eraseOf(view, 'other.org'));
+  });
+
+  it('moves the focus to the site search when the only site is erased', async () => {
+    const only: HistoryStats = { ...HISTORY, sites: HISTORY.sites.slice(0, 1) };
+    const view = renderView(<HistorySection history={only} erase={controls()} />);
+    const focus = trackFocus(view);
+    view.click(one(view, 'erase-site'));
+    await settle();
+    view.click(one(view, 'erase-confirm-yes'));
+    await settle();
+    expect(focus.active()).toBe(one(view, 'site-search'));
+  });
+
   it('says nothing of the server when the browser is not registered', async () => {
     const view = renderView(<HistorySection history={HISTORY} erase={controls()} />);
     view.click(one(view, 'erase-site'));
@@ -109,6 +186,42 @@ describe('erasing a range of days', () => {
     view.click(one(view, 'erase-confirm-yes'));
     await settle();
     expect(erase.onEraseRange).toHaveBeenCalledWith('2025-01-14', '2025-01-15');
+  });
+
+  it("takes the focus, and gives it back to the range's Erase on Cancel and Escape", async () => {
+    const erase = controls();
+    const view = renderView(<EraseRangeSection controls={erase} today="2025-01-30" />);
+    const focus = trackFocus(view);
+    view.click(one(view, 'erase-range'));
+    await settle();
+    expect(focus.active()).toBe(one(view, 'erase-confirm-no'));
+    view.click(one(view, 'erase-confirm-no'));
+    await settle();
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+    expect(focus.active()).toBe(one(view, 'erase-range'));
+
+    view.click(one(view, 'erase-range'));
+    await settle();
+    focus.key(one(view, 'erase-confirm'), 'Escape');
+    await settle();
+    expect(view.byTestId('erase-confirm')).toEqual([]);
+    expect(focus.active()).toBe(one(view, 'erase-range'));
+    expect(erase.onEraseRange).not.toHaveBeenCalled();
+  });
+
+  it('moves the focus to the line that tells the outcome on Erase', async () => {
+    const erase = controls();
+    const view = renderView(<EraseRangeSection controls={erase} today="2025-01-30" />);
+    const focus = trackFocus(view);
+    view.click(one(view, 'erase-range'));
+    await settle();
+    view.click(one(view, 'erase-confirm-yes'));
+    await settle();
+    expect(erase.onEraseRange).toHaveBeenCalled();
+    const status = one(view, 'erase-range-status');
+    expect(focus.active()).toBe(status);
+    // Focusable, though not in the Tab order.
+    expect(status.tabIndex).toBe(-1);
   });
 
   it('refuses a range that ends before it starts, and asks nothing', async () => {

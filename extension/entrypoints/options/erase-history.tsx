@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, NoteLine, note } from '../../components/note.js';
@@ -54,7 +54,13 @@ export function useHistoryErase(
   };
 }
 
-/** A question with Erase and Cancel, shown in place before anything is erased. */
+/**
+ * A question with Erase and Cancel, shown in place before anything is erased. It takes the focus
+ * when it appears (on Cancel, the harmless answer, so a stray Enter erases nothing), which also
+ * scrolls it into view and has a screen reader read its question (the group's legend). Escape
+ * answers Cancel. The caller's onYes and onNo put the focus somewhere that stays, since the
+ * question and its buttons go away.
+ */
 export function ConfirmErase(props: {
   question: string;
   registered: boolean;
@@ -62,8 +68,25 @@ export function ConfirmErase(props: {
   onYes: () => void;
   onNo: () => void;
 }): JSX.Element {
+  const group = useRef<HTMLFieldSetElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  // Before the paint: no frame shows the question without the focus in it.
+  useLayoutEffect(() => {
+    // The whole question in view, not only its button (the legend sits above it).
+    group.current?.scrollIntoView?.({ block: 'nearest' });
+    cancel.current?.focus({ preventScroll: true });
+  }, [props.question]);
   return (
-    <fieldset class="confirm" data-testid="erase-confirm">
+    <fieldset
+      class="confirm"
+      data-testid="erase-confirm"
+      ref={group}
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        e.preventDefault();
+        props.onNo();
+      }}
+    >
       <legend>
         {props.question}
         {props.registered ? ` ${t('eraseOnServerToo')}` : ''}
@@ -77,7 +100,7 @@ export function ConfirmErase(props: {
         >
           {t('eraseConfirmYes')}
         </button>
-        <button type="button" data-testid="erase-confirm-no" onClick={props.onNo}>
+        <button type="button" data-testid="erase-confirm-no" ref={cancel} onClick={props.onNo}>
           {t('eraseConfirmNo')}
         </button>
       </div>
@@ -85,7 +108,7 @@ export function ConfirmErase(props: {
   );
 }
 
-/** A site row's erase button; the question appears under the table. */
+/** A site row's erase button; the question appears in a row of its own under the site's. */
 export function EraseSiteButton(props: { site: string; onAsk: (site: string) => void }) {
   return (
     <button
@@ -107,6 +130,8 @@ export function EraseRangeSection(props: { controls: EraseControls; today: strin
   const [to, setTo] = useState(props.today);
   const [asking, setAsking] = useState(false);
   const [invalid, setInvalid] = useState(false);
+  const askButton = useRef<HTMLButtonElement>(null);
+  const status = useRef<HTMLDivElement>(null);
   const valid = /^\d{4}-\d\d-\d\d$/.test(from) && /^\d{4}-\d\d-\d\d$/.test(to) && from <= to;
   return (
     <section aria-labelledby="erase-range-heading">
@@ -141,6 +166,7 @@ export function EraseRangeSection(props: { controls: EraseControls; today: strin
           type="button"
           class="danger"
           data-testid="erase-range"
+          ref={askButton}
           {...whileBusy(controls.busy, () => {
             setInvalid(!valid);
             setAsking(valid);
@@ -158,16 +184,25 @@ export function EraseRangeSection(props: { controls: EraseControls; today: strin
           registered={controls.registered}
           busy={controls.busy}
           onYes={() => {
+            // To the line that says what was erased (announced when it comes): the question
+            // goes, and the outcome is what the person waits for.
+            status.current?.focus();
             setAsking(false);
             controls.onEraseRange(from, to);
           }}
-          onNo={() => setAsking(false)}
+          onNo={() => {
+            // Back to the button that asked: nothing changed, the person is where they were.
+            askButton.current?.focus();
+            setAsking(false);
+          }}
         />
       ) : null}
-      <NoteLine
-        note={controls.message?.kind === 'range' ? controls.message.note : null}
-        testId="erase-range-message"
-      />
+      <div tabIndex={-1} ref={status} data-testid="erase-range-status">
+        <NoteLine
+          note={controls.message?.kind === 'range' ? controls.message.note : null}
+          testId="erase-range-message"
+        />
+      </div>
     </section>
   );
 }

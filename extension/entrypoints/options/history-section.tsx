@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { Fragment } from 'preact';
+import { useRef, useState } from 'preact/hooks';
 import { t, tCount } from '../../components/i18n.js';
 import { NoteLine } from '../../components/note.js';
 import { ShareBar } from '../../components/share-bar.js';
@@ -69,6 +70,45 @@ export function HistorySection({
   const unit = barUnit(history.days.length);
   const categories = useCategories() !== null;
   const stacks = useDayStacks(history, dayRows);
+  const table = useRef<HTMLTableElement>(null);
+  const search = useRef<HTMLDivElement>(null);
+  const columns = 4 + (categories ? 1 : 0) + (erase === undefined ? 0 : 1);
+  /** The Erase buttons in the table, in order, each with its row's site. */
+  const eraseButtons = (): { site: string; button: HTMLElement }[] =>
+    [...(table.current?.querySelectorAll<HTMLElement>('[data-testid="erase-site"]') ?? [])].map(
+      (button) => ({ site: button.closest('tr')?.dataset.domain ?? '', button }),
+    );
+  const question = (site: string, ask: EraseControls): JSX.Element => (
+    <tr class="confirm-row" data-testid="erase-confirm-row">
+      <td colSpan={columns}>
+        <ConfirmErase
+          question={t('eraseSiteConfirm', site)}
+          registered={ask.registered}
+          busy={ask.busy}
+          onYes={() => {
+            // The row goes once the erase is done, so the focus goes now to the next site's
+            // Erase (the previous one's after the last row, the search without any): where
+            // the person is, to go on erasing or move on. The outcome is announced by the
+            // status line under the table.
+            const buttons = eraseButtons();
+            const at = buttons.findIndex((b) => b.site === site);
+            const next = buttons[at + 1] ?? buttons[at - 1];
+            if (next === undefined) search.current?.querySelector('input')?.focus();
+            else next.button.focus();
+            setAsking(null);
+            ask.onEraseSite(site);
+          }}
+          onNo={() => {
+            // Back to the Erase that asked: nothing changed.
+            eraseButtons()
+              .find((b) => b.site === site)
+              ?.button.focus();
+            setAsking(null);
+          }}
+        />
+      </td>
+    </tr>
+  );
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">{t('historyOf', title)}</h2>
@@ -100,12 +140,16 @@ export function HistorySection({
         />
       )}
       <RangeCategories sites={history.sites} />
-      <div class="history-tools">
+      <div class="history-tools" ref={search}>
         <SearchField
           label={t('searchSites')}
           testId="site-search"
           value={query}
-          onQuery={setQuery}
+          onQuery={(next) => {
+            setQuery(next);
+            // A question whose row the search hides would come back, and take the focus, later.
+            setAsking(null);
+          }}
         />
         <label class="field">
           <span>{t('sortBy')}</span>
@@ -122,7 +166,7 @@ export function HistorySection({
       {rows.length === 0 ? (
         <p class="empty">{t('noVisitsYet')}</p>
       ) : (
-        <table>
+        <table ref={table}>
           <thead>
             <tr>
               <th scope="col">{t('columnSite')}</th>
@@ -141,54 +185,56 @@ export function HistorySection({
           </thead>
           <tbody>
             {visible.map((s) => (
-              <tr
-                key={s.domain}
-                data-testid="site-row"
-                data-domain={s.domain}
-                data-active-ms={s.activeMs}
-                data-visits={s.visits}
-              >
-                <th scope="row">
-                  {onPages === undefined ? (
-                    s.domain
-                  ) : (
-                    <button
-                      type="button"
-                      class="link"
-                      data-testid="site-pages-button"
-                      aria-expanded={openSite === s.domain}
-                      aria-label={t('showPagesOf', s.domain)}
-                      onClick={() => onPages(s)}
-                    >
-                      {s.domain}
-                    </button>
-                  )}
-                  <SiteHosts site={s} />
-                  {browsersOf === undefined ? null : (
-                    <span class="site-hosts" data-testid="site-browsers">
-                      {browsersOf(s.domain)}
-                    </span>
-                  )}
-                </th>
-                <td class="num">{formatDuration(s.activeMs)}</td>
-                <td class="num">{formatNumber(s.visits)}</td>
-                <td class="bar-cell">
-                  <ShareBar share={s.share} />
-                </td>
-                {categories ? (
-                  <td>
-                    <SiteCategorySelect site={s.domain} />
+              <Fragment key={s.domain}>
+                <tr
+                  data-testid="site-row"
+                  data-domain={s.domain}
+                  data-active-ms={s.activeMs}
+                  data-visits={s.visits}
+                >
+                  <th scope="row">
+                    {onPages === undefined ? (
+                      s.domain
+                    ) : (
+                      <button
+                        type="button"
+                        class="link"
+                        data-testid="site-pages-button"
+                        aria-expanded={openSite === s.domain}
+                        aria-label={t('showPagesOf', s.domain)}
+                        onClick={() => onPages(s)}
+                      >
+                        {s.domain}
+                      </button>
+                    )}
+                    <SiteHosts site={s} />
+                    {browsersOf === undefined ? null : (
+                      <span class="site-hosts" data-testid="site-browsers">
+                        {browsersOf(s.domain)}
+                      </span>
+                    )}
+                  </th>
+                  <td class="num">{formatDuration(s.activeMs)}</td>
+                  <td class="num">{formatNumber(s.visits)}</td>
+                  <td class="bar-cell">
+                    <ShareBar share={s.share} />
                   </td>
-                ) : null}
-                {erase === undefined ? null : (
-                  <td>
-                    <LimitSiteButton site={s.domain} />{' '}
-                    {erasable === undefined || erasable(s.domain) ? (
-                      <EraseSiteButton site={s.domain} onAsk={setAsking} />
-                    ) : null}
-                  </td>
-                )}
-              </tr>
+                  {categories ? (
+                    <td>
+                      <SiteCategorySelect site={s.domain} />
+                    </td>
+                  ) : null}
+                  {erase === undefined ? null : (
+                    <td>
+                      <LimitSiteButton site={s.domain} />{' '}
+                      {erasable === undefined || erasable(s.domain) ? (
+                        <EraseSiteButton site={s.domain} onAsk={setAsking} />
+                      ) : null}
+                    </td>
+                  )}
+                </tr>
+                {erase !== undefined && asking === s.domain ? question(s.domain, erase) : null}
+              </Fragment>
             ))}
           </tbody>
         </table>
@@ -205,18 +251,6 @@ export function HistorySection({
             {t('showMoreSites')}
           </button>
         </p>
-      ) : null}
-      {erase !== undefined && asking !== null ? (
-        <ConfirmErase
-          question={t('eraseSiteConfirm', asking)}
-          registered={erase.registered}
-          busy={erase.busy}
-          onYes={() => {
-            setAsking(null);
-            erase.onEraseSite(asking);
-          }}
-          onNo={() => setAsking(null)}
-        />
       ) : null}
       <NoteLine
         note={erase?.message?.kind === 'site' ? erase.message.note : null}
