@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { trackFocus } from '../../components/focus-test-kit.js';
 import { type Rendered, renderView, viewTestHooks } from '../../components/ui-test-kit.js';
 import { utcDayOf } from '../../db/db-test-kit.js';
 import type { TracksphereDb } from '../../db/index.js';
@@ -129,6 +130,23 @@ describe('options range views', () => {
 
     view.click(view.byTestId('close-pages')[0] as HTMLElement);
     await vi.waitFor(() => expect(view.byTestId('site-pages').length).toBe(0));
+  });
+
+  it("closes a site's pages on Escape, back to the button that opened them", async () => {
+    const view = await render();
+    await total(view);
+    const focus = trackFocus(view);
+    const button = (): HTMLElement =>
+      view
+        .byTestId('site-pages-button')
+        .find((b) => b.textContent === 'mail.example') as HTMLElement;
+    view.click(button());
+    await vi.waitFor(() => expect(view.byTestId('page-row').length).toBe(2));
+    const pages = view.byTestId('site-pages')[0] as HTMLElement;
+    focus.key(pages, 'Escape');
+    await vi.waitFor(() => expect(view.byTestId('site-pages').length).toBe(0));
+    expect(focus.active()).toBe(button());
+    expect(attr(button(), 'aria-expanded')).toBe('false');
   });
 
   it('says so at the domain level', async () => {

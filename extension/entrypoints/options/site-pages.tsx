@@ -26,7 +26,7 @@ export const PAGE_ROWS = 100;
 
 /**
  * A site's pages over the range, by active time, with a search. It takes the focus when it
- * opens (its heading), so a keyboard user lands on what they asked for.
+ * opens (its heading), so a keyboard user lands on what they asked for; Escape closes it.
  */
 export function SitePagesView({
   site,
@@ -51,7 +51,20 @@ export function SitePagesView({
   const hosts = new Set(pages?.pages.map((p) => p.host));
   const titled = rows.some((p) => p.title !== null);
   return (
-    <section class="site-pages card" aria-labelledby="site-pages-heading" data-testid="site-pages">
+    <section
+      class="site-pages card"
+      aria-labelledby="site-pages-heading"
+      data-testid="site-pages"
+      onKeyDown={(e) => {
+        // Escape closes the pages, as Close does (onClose puts the focus back on the site's
+        // button); in the search with text in it, Escape is the browser's: it empties the field.
+        if (e.key !== 'Escape') return;
+        const field = e.target as HTMLInputElement | null;
+        if (field?.tagName === 'INPUT' && field.value !== '') return;
+        e.preventDefault();
+        onClose();
+      }}
+    >
       <div class="row spread">
         <h3 id="site-pages-heading" tabIndex={-1} ref={heading}>
           {t('pagesHeading', site)}
