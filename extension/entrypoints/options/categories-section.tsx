@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { whileBusy } from '../../components/busy.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, NoteLine } from '../../components/note.js';
@@ -81,6 +81,24 @@ export function CategoriesSection(): JSX.Element | null {
   const controls = useCategories();
   const [draft, setDraft] = useState('');
   const [problem, setProblem] = useState<Note | null>(null);
+  const list = useRef<HTMLUListElement>(null);
+  const newName = useRef<HTMLInputElement>(null);
+  /** The category whose Delete was pressed last, and its place in the list. */
+  const deleting = useRef<{ id: string; at: number } | null>(null);
+  const custom = controls?.settings.custom;
+  useEffect(() => {
+    const gone = deleting.current;
+    if (gone === null || custom === undefined || custom.some((c) => c.id === gone.id)) return;
+    deleting.current = null;
+    // Its row went with the focused Delete, which drops the focus to the page. It goes to the
+    // Delete now in that place (the next category's), the one before after the last, or the
+    // new category's name when none is left. Not when the person has moved on in the meantime.
+    const active = document.activeElement;
+    if (active !== null && active !== document.body) return;
+    const buttons = list.current?.querySelectorAll<HTMLElement>('[data-testid="delete-category"]');
+    const next = buttons?.[gone.at] ?? buttons?.[gone.at - 1] ?? newName.current;
+    next?.focus();
+  }, [custom]);
   if (controls === null) return null;
   const { settings, busy } = controls;
   return (
@@ -90,8 +108,8 @@ export function CategoriesSection(): JSX.Element | null {
       {settings.custom.length === 0 ? (
         <p class="empty">{t('noCustomCategories')}</p>
       ) : (
-        <ul class="custom-categories">
-          {settings.custom.map((c) => (
+        <ul class="custom-categories" ref={list}>
+          {settings.custom.map((c, at) => (
             <CustomCategoryRow
               // The name in the key: a rename from elsewhere shows in the field.
               key={`${c.id}:${c.name}`}
@@ -104,6 +122,7 @@ export function CategoriesSection(): JSX.Element | null {
               }}
               onDelete={() => {
                 setProblem(null);
+                deleting.current = { id: c.id, at };
                 controls.onDelete(c.id);
               }}
               onProblem={setProblem}
@@ -130,6 +149,7 @@ export function CategoriesSection(): JSX.Element | null {
           <input
             type="text"
             data-testid="new-category-input"
+            ref={newName}
             maxLength={MAX_CATEGORY_NAME}
             value={draft}
             onInput={(e) => {

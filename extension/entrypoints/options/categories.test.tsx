@@ -1,5 +1,7 @@
+import { render } from 'preact';
 import { describe, expect, it, vi } from 'vitest';
 import { CategoryList, categoryStacks } from '../../components/category-list.js';
+import { trackFocus } from '../../components/focus-test-kit.js';
 import { type Rendered, renderView, viewTestHooks } from '../../components/ui-test-kit.js';
 import { freshTestDb, makeVisit, utcDayOf } from '../../db/db-test-kit.js';
 import type { TracksphereDb } from '../../db/index.js';
@@ -293,5 +295,45 @@ describe('the Categories section', () => {
 
     view.click(view.byTestId('delete-category')[0] as HTMLElement);
     expect(c.onDelete).toHaveBeenCalledWith(STUDY);
+  });
+
+  it('moves the focus to a neighbour when a category goes with its focused Delete', async () => {
+    db = freshTestDb();
+    let settings = SETTINGS;
+    for (const name of ['Hobby', 'Music']) settings = createCategory(settings, name).settings;
+    const [study, hobby, music] = settings.custom.map((c) => c.id);
+    const c = controls(db, { settings });
+    const section = (next: CategorySettings) => (
+      <CategoryContext.Provider value={{ ...c, settings: next }}>
+        <CategoriesSection />
+      </CategoryContext.Provider>
+    );
+    const view = renderView(section(settings));
+    const focus = trackFocus(view);
+    const deleteOf = (id: string | undefined): HTMLElement =>
+      view
+        .byTestId('custom-category')
+        .find((r) => r.getAttribute('data-id') === id)
+        ?.querySelector('[data-testid="delete-category"]') as HTMLElement;
+    /** Delete pressed (the button has the focus, as after the native confirm), then the write. */
+    const remove = (id: string | undefined): void => {
+      deleteOf(id).focus();
+      view.click(deleteOf(id));
+      settings = { ...settings, custom: settings.custom.filter((x) => x.id !== id) };
+      render(section(settings), view.root);
+    };
+
+    remove(study);
+    // The next category's Delete, in the place of the one pressed.
+    await vi.waitFor(() => expect(focus.active()).toBe(deleteOf(hobby)));
+    remove(music);
+    // After the last, the one before.
+    await vi.waitFor(() => expect(focus.active()).toBe(deleteOf(hobby)));
+    remove(hobby);
+    // None left: the new category's name.
+    await vi.waitFor(() =>
+      expect(focus.active()).toBe(view.byTestId('new-category-input')[0] as HTMLElement),
+    );
+    expect(c.onDelete).toHaveBeenCalledTimes(3);
   });
 });
