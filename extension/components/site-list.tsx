@@ -1,10 +1,10 @@
 import type { JSX } from 'preact';
 import { formatDuration, type SiteBar } from '../stats/index.js';
-import { t } from './i18n.js';
+import { t, tCount } from './i18n.js';
 import { ShareBar } from './share-bar.js';
 
 export function visitsText(visits: number): string {
-  return visits === 1 ? t('visitsOne') : t('visitsCount', visits);
+  return tCount(visits, { one: 'visitsOne', other: 'visitsCount' });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { SyncStatus } from '../db/index.js';
 import type { SyncSetup } from '../messaging/protocol.js';
 import { formatDateTime } from '../stats/format-duration.js';
 import { whileBusy } from './busy.js';
+import { syncEarlierHistoryText } from './count-messages.js';
 import { t } from './i18n.js';
 import { type Note, NoteLine } from './note.js';
 import { syncStopText } from './sync-study-info.js';
@@ -73,7 +74,7 @@ export function SyncStatusPanel(props: SyncStatusPanelProps): JSX.Element {
       </button>
       {config.enabled && local > 0 && onSendEarlier !== undefined ? (
         <p data-testid="earlier-history" data-count={local}>
-          {t('syncEarlierHistory', local)}{' '}
+          {syncEarlierHistoryText(local)}{' '}
           <button
             type="button"
             class="secondary"

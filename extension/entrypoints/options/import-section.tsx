@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { importDoneText } from '../../components/count-messages.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, NoteLine } from '../../components/note.js';
 import type { ImportSource, SkipReasonCode } from '../../import/types.js';
@@ -78,7 +79,8 @@ function useImport(onImported: () => Promise<void>): [State, (file: File) => voi
   return [state, start];
 }
 
-function ImportResult({ summary }: { summary: ImportSummary }): JSX.Element {
+/** What an import did: the records imported and left out, and the first left out with why. */
+export function ImportResult({ summary }: { summary: ImportSummary }): JSX.Element {
   const listed = summary.firstSkipped;
   return (
     <div
@@ -89,7 +91,7 @@ function ImportResult({ summary }: { summary: ImportSummary }): JSX.Element {
       role="status"
     >
       <p class="notice">
-        {t('importDone', summary.imported, SOURCE_NAMES[summary.source], summary.skipped)}
+        {importDoneText(summary.imported, SOURCE_NAMES[summary.source], summary.skipped)}
       </p>
       {listed.length === 0 ? null : (
         <details>

@@ -1,5 +1,10 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import {
+  eraseServerDoneText,
+  leaveStudyDoneText,
+  syncEarlierQueuedText,
+} from '../../components/count-messages.js';
 import { downloadFile } from '../../components/download-file.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, note } from '../../components/note.js';
@@ -199,7 +204,7 @@ export function OptionsApp(): JSX.Element {
               () => sendMessage('sendEarlierHistory'),
               (e) => setSyncMessage(errorOf(e)),
             ).then(async (result) => {
-              if (result !== null) setSyncMessage(note(t('syncEarlierQueued', result.queued)));
+              if (result !== null) setSyncMessage(note(syncEarlierQueuedText(result.queued)));
               await reloadLocal();
             }),
         }}
@@ -213,7 +218,7 @@ export function OptionsApp(): JSX.Element {
               (e) => setStudyMessage(errorOf(e)),
             ).then(async (done) => {
               if (done === null) return;
-              setStudyMessage(note(t('leaveStudyDone', done.deletedVisits)));
+              setStudyMessage(note(leaveStudyDoneText(done.deletedVisits)));
               setStatus(await sendMessage('getStatus'));
               await reloadLocal();
             });
@@ -256,7 +261,7 @@ export function OptionsApp(): JSX.Element {
               (e) => setDataMessage(errorOf(e)),
             ).then(async (done) => {
               if (done === null) return;
-              setDataMessage(note(t('eraseServerDone', done.deletedVisits)));
+              setDataMessage(note(eraseServerDoneText(done.deletedVisits)));
               setStatus(await sendMessage('getStatus'));
             });
           },
