@@ -98,6 +98,11 @@ describe("a site row's erase button", () => {
     // Across the whole row (linkedom keeps the attribute's name as Preact spells it).
     expect(question.closest('td')?.outerHTML).toMatch(/^<td colspan="5">/i);
     expect(focus.active()).toBe(one(view, 'erase-confirm-no'));
+    // Asked again from its row (the focus had moved on): the question takes it again.
+    eraseOf(view, 'other.org').focus();
+    view.click(eraseOf(view, 'other.org'));
+    await settle();
+    expect(focus.active()).toBe(one(view, 'erase-confirm-no'));
   });
 
   it("gives the focus back to the row's Erase on Cancel and on Escape", async () => {
@@ -192,6 +197,11 @@ describe('erasing a range of days', () => {
     const erase = controls();
     const view = renderView(<EraseRangeSection controls={erase} today="2025-01-30" />);
     const focus = trackFocus(view);
+    view.click(one(view, 'erase-range'));
+    await settle();
+    expect(focus.active()).toBe(one(view, 'erase-confirm-no'));
+    // Pressed again while asking (the focus had moved on): the question takes it again.
+    one(view, 'erase-range').focus();
     view.click(one(view, 'erase-range'));
     await settle();
     expect(focus.active()).toBe(one(view, 'erase-confirm-no'));

@@ -129,6 +129,8 @@ export function EraseRangeSection(props: { controls: EraseControls; today: strin
   const [from, setFrom] = useState(props.today);
   const [to, setTo] = useState(props.today);
   const [asking, setAsking] = useState(false);
+  /** Each press of Erase these days: the question is drawn anew and takes the focus again. */
+  const [asked, setAsked] = useState(0);
   const [invalid, setInvalid] = useState(false);
   const askButton = useRef<HTMLButtonElement>(null);
   const status = useRef<HTMLDivElement>(null);
@@ -170,6 +172,7 @@ export function EraseRangeSection(props: { controls: EraseControls; today: strin
           {...whileBusy(controls.busy, () => {
             setInvalid(!valid);
             setAsking(valid);
+            setAsked(asked + 1);
           })}
         >
           {t('eraseRange')}
@@ -180,6 +183,7 @@ export function EraseRangeSection(props: { controls: EraseControls; today: strin
       ) : null}
       {asking ? (
         <ConfirmErase
+          key={asked}
           question={t('eraseRangeConfirm', formatDay(from), formatDay(to))}
           registered={controls.registered}
           busy={controls.busy}

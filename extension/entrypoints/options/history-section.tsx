@@ -63,6 +63,12 @@ export function HistorySection({
 }): JSX.Element {
   const [query, setQuery] = useState('');
   const [asking, setAsking] = useState<string | null>(null);
+  /** Each press of a row's Erase: the question is drawn anew and takes the focus again. */
+  const [asked, setAsked] = useState(0);
+  const ask = (site: string): void => {
+    setAsking(site);
+    setAsked(asked + 1);
+  };
   const [sort, setSort] = useState<SiteSort>('time');
   const [shown, setShown] = useState(SITE_ROWS);
   const rows = filterAndSortSites(history.sites, query, sort);
@@ -82,6 +88,7 @@ export function HistorySection({
     <tr class="confirm-row" data-testid="erase-confirm-row">
       <td colSpan={columns}>
         <ConfirmErase
+          key={asked}
           question={t('eraseSiteConfirm', site)}
           registered={ask.registered}
           busy={ask.busy}
@@ -228,7 +235,7 @@ export function HistorySection({
                     <td>
                       <LimitSiteButton site={s.domain} />{' '}
                       {erasable === undefined || erasable(s.domain) ? (
-                        <EraseSiteButton site={s.domain} onAsk={setAsking} />
+                        <EraseSiteButton site={s.domain} onAsk={ask} />
                       ) : null}
                     </td>
                   )}
