@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../components/i18n.js';
+import { barAfterKey } from '../../components/trend-chart.js';
 import { type WeekStart, weekStartItem } from '../../settings/limit-items.js';
 import { uiLocale } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
@@ -35,6 +36,76 @@ function useFirstDay(): number {
   return FIRST_DAY[weekStart];
 }
 
+/**
+ * The cell a key moves to from (`row`, `col`) in a `rows` × `cols` grid; null for other keys.
+ * Arrows one step (stopping at the edges), Home and End the row's first and last.
+ */
+export function cellAfterKey(
+  key: string,
+  row: number,
+  col: number,
+  rows: number,
+  cols: number,
+): [number, number] | null {
+  if (key === 'ArrowLeft') return [row, Math.max(0, col - 1)];
+  if (key === 'ArrowRight') return [row, Math.min(cols - 1, col + 1)];
+  if (key === 'ArrowUp') return [Math.max(0, row - 1), col];
+  if (key === 'ArrowDown') return [Math.min(rows - 1, row + 1), col];
+  if (key === 'Home') return [row, 0];
+  if (key === 'End') return [row, cols - 1];
+  return null;
+}
+
+/**
+ * One tab stop for many figures (the heatmap's cells, the timeline's blocks): which one takes the
+ * focus, the keys that move it (`after`, from `current`), and whether the focus is inside, for
+ * the line that shows the focused one's figure to a sighted keyboard user (a tooltip needs a
+ * mouse; a screen reader reads the focused cell itself).
+ */
+function useRovingFocus<K>(
+  initial: K,
+  after: (key: string, current: K) => K | null,
+  selector: (at: K) => string,
+) {
+  const box = useRef<HTMLElement>(null);
+  const [current, setState] = useState(initial);
+  // Keys held down repeat faster than renders: each moves on from the last, not the rendered one.
+  const latest = useRef(initial);
+  const setCurrent = (at: K): void => {
+    latest.current = at;
+    setState(at);
+  };
+  const [inside, setInside] = useState(false);
+  const onKeyDown = (e: KeyboardEvent): void => {
+    const next = after(e.key, latest.current);
+    if (next === null) return;
+    e.preventDefault();
+    setCurrent(next);
+    box.current?.querySelector<HTMLElement>(selector(next))?.focus();
+  };
+  return {
+    box,
+    current,
+    shown: inside ? current : null,
+    props: {
+      onKeyDown,
+      onFocusIn: () => setInside(true),
+      onFocusOut: (e: FocusEvent) => {
+        if (!box.current?.contains(e.relatedTarget as Node | null)) setInside(false);
+      },
+    },
+    focusOn: (at: K) => setCurrent(at),
+  };
+}
+
+// 'numeric': "8:18 AM" in English; languages that write the hour with two digits still do.
+const clock = new Intl.DateTimeFormat(uiLocale(), { hour: 'numeric', minute: '2-digit' });
+
+/** An hour of the day as the clock shows it: "2:00 AM–3:00 AM". */
+function hourSpan(hour: number): string {
+  return `${clock.format(new Date(2000, 0, 1, hour))}–${clock.format(new Date(2000, 0, 1, hour + 1))}`;
+}
+
 /** 0 for no time, else 1..4 by share of the busiest cell. */
 export function heatLevel(ms: number, max: number): number {
   return ms <= 0 || max <= 0 ? 0 : Math.max(1, Math.ceil((ms / max) * 4));
@@ -55,50 +126,66 @@ export function Heatmap({
   const max = cells.reduce((m, c) => Math.max(m, c.activeMs), 0);
   const short = weekdayNames('short');
   const long = weekdayNames('long');
+  const days = WEEKDAYS.map((i) => (i + firstDay) % 7);
+  const roving = useRovingFocus<[number, number]>(
+    [0, 0],
+    (key, [row, col]) => cellAfterKey(key, row, col, days.length, HOURS.length),
+    ([row, col]) => `tbody tr:nth-child(${row + 1}) td:nth-child(${col + 2})`,
+  );
+  const shown = roving.shown;
+  const shownDay = shown === null ? undefined : days[shown[0]];
   return (
-    <table class="heatmap" data-testid="heatmap">
-      <caption>{t('heatmapCaption')}</caption>
-      <thead>
-        <tr>
-          <td />
-          {HOURS.map((h) => (
-            <th key={h} scope="col" class="heat-hour">
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {WEEKDAYS.map((i) => (i + firstDay) % 7).map((weekday) => (
-          <tr key={weekday}>
-            <th scope="row" class="heat-day">
-              <abbr title={long[weekday]}>{short[weekday]}</abbr>
-            </th>
-            {HOURS.map((hour) => {
-              const ms = cells[weekday * 24 + hour]?.activeMs ?? 0;
-              const time = formatDuration(ms);
-              return (
-                <td
-                  key={hour}
-                  class={`heat heat-${heatLevel(ms, max)}`}
-                  data-testid="heatmap-cell"
-                  data-weekday={weekday}
-                  data-hour={hour}
-                  data-active-ms={ms}
-                  title={`${short[weekday]} ${hour}: ${time}`}
-                >
-                  <span class="visually-hidden">{time}</span>
-                </td>
-              );
-            })}
+    <>
+      <table class="heatmap" data-testid="heatmap" ref={roving.box as never} {...roving.props}>
+        <caption>{t('heatmapCaption')}</caption>
+        <thead>
+          <tr>
+            <td />
+            {HOURS.map((h) => (
+              <th key={h} scope="col" class="heat-hour">
+                {h}
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {days.map((weekday, row) => (
+            <tr key={weekday}>
+              <th scope="row" class="heat-day">
+                <abbr title={long[weekday]}>{short[weekday]}</abbr>
+              </th>
+              {HOURS.map((hour) => {
+                const ms = cells[weekday * 24 + hour]?.activeMs ?? 0;
+                const time = formatDuration(ms);
+                return (
+                  <td
+                    key={hour}
+                    class={`heat heat-${heatLevel(ms, max)}`}
+                    data-testid="heatmap-cell"
+                    data-weekday={weekday}
+                    data-hour={hour}
+                    data-active-ms={ms}
+                    title={`${short[weekday]} ${hour}: ${time}`}
+                    tabindex={roving.current[0] === row && roving.current[1] === hour ? 0 : -1}
+                    onFocus={() => roving.focusOn([row, hour])}
+                  >
+                    <span class="visually-hidden">{time}</span>
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {/* What the focused cell holds, for the eye; a screen reader reads the cell itself. */}
+      <p class="focus-readout" aria-hidden="true" data-testid="heatmap-readout">
+        {shown === null || shownDay === undefined
+          ? ''
+          : `${long[shownDay]} ${hourSpan(shown[1])}: ${formatDuration(cells[shownDay * 24 + shown[1]]?.activeMs ?? 0)}`}
+      </p>
+    </>
   );
 }
-
-const clock = new Intl.DateTimeFormat(uiLocale(), { hour: '2-digit', minute: '2-digit' });
 
 /** A colour per site, the same on every load: 8 shades, chosen by the name's hash. */
 export function siteColour(domain: string): number {
@@ -109,6 +196,22 @@ export function siteColour(domain: string): number {
 
 /** Today's visits as blocks on a midnight-to-midnight axis, coloured by site. */
 export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.Element {
+  const roving = useRovingFocus<number>(
+    Number.MAX_SAFE_INTEGER,
+    (key, i) => barAfterKey(key, Math.min(i, blocks.length - 1), blocks.length),
+    (i) => `li:nth-child(${i + 1})`,
+  );
+  // The latest block until one is chosen (as the trend charts' last day); blocks come and go.
+  const current = Math.min(roving.current, blocks.length - 1);
+  const labelOf = (b: TimelineBlock): string =>
+    t(
+      'timelineBlockLabel',
+      b.domain,
+      clock.format(b.startMs),
+      clock.format(b.endMs),
+      formatDuration(b.activeMs),
+    );
+  const shown = roving.shown === null ? undefined : blocks[Math.min(roving.shown, current)];
   if (blocks.length === 0) {
     return (
       <p class="empty" data-testid="timeline-empty">
@@ -118,15 +221,15 @@ export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.
   }
   return (
     <div class="timeline-box">
-      <ol class="timeline" aria-label={t('timelineLabel')} data-testid="timeline">
-        {blocks.map((b) => {
-          const label = t(
-            'timelineBlockLabel',
-            b.domain,
-            clock.format(b.startMs),
-            clock.format(b.endMs),
-            formatDuration(b.activeMs),
-          );
+      <ol
+        class="timeline"
+        aria-label={t('timelineLabel')}
+        data-testid="timeline"
+        ref={roving.box as never}
+        {...roving.props}
+      >
+        {blocks.map((b, i) => {
+          const label = labelOf(b);
           return (
             <li
               key={`${b.startMs}-${b.domain}`}
@@ -138,6 +241,8 @@ export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.
               data-started-at={new Date(b.startMs).toISOString()}
               data-ended-at={new Date(b.endMs).toISOString()}
               data-active-ms={b.activeMs}
+              tabindex={i === current ? 0 : -1}
+              onFocus={() => roving.focusOn(i)}
             >
               <span class="visually-hidden">{label}</span>
             </li>
@@ -151,6 +256,9 @@ export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.
           </span>
         ))}
       </div>
+      <p class="focus-readout" aria-hidden="true" data-testid="timeline-readout">
+        {shown === undefined ? '' : labelOf(shown)}
+      </p>
     </div>
   );
 }
