@@ -20,12 +20,20 @@ function dayDate(day: string): Date {
   return new Date(`${day}T12:00:00Z`);
 }
 
-/** "3 Mar" (a week's first day) or "Mar" (a month), in the browser's locale. */
-function shortLabel(bar: ChartBar, unit: 'week' | 'month'): string {
+/**
+ * "3 Mar" (a week's first day) or "Mar" (a month), in the browser's locale; a month with its
+ * `year` ("Dec 25", or "Dec 2025" for the chart's name), where a 12-month chart would otherwise
+ * run "Dec … Dec" with nothing to tell the two apart.
+ */
+function shortLabel(
+  bar: ChartBar,
+  unit: 'week' | 'month',
+  year: 'numeric' | '2-digit' | undefined = undefined,
+): string {
   const options: Intl.DateTimeFormatOptions =
     unit === 'week'
       ? { day: 'numeric', month: 'short', timeZone: 'UTC' }
-      : { month: 'short', timeZone: 'UTC' };
+      : { month: 'short', timeZone: 'UTC', ...(year === undefined ? {} : { year }) };
   return dayDate(bar.from).toLocaleDateString(uiLocale(), options);
 }
 
@@ -69,13 +77,24 @@ export function RangeChart({
   const slot = bars.length === 0 ? width : width / bars.length;
   const barWidth = slot * (1 - GAP_RATIO);
   const labelEvery = Math.max(1, Math.ceil(LABEL_SPACING / slot));
-  const first = bars[0] === undefined ? '' : shortLabel(bars[0], unit);
+  const first = bars[0] === undefined ? '' : shortLabel(bars[0], unit, 'numeric');
   const last = bars.at(-1);
   const name = t(
     unit === 'week' ? 'weekChartLabel' : 'monthChartLabel',
     first,
-    last === undefined ? '' : shortLabel(last, unit),
+    last === undefined ? '' : shortLabel(last, unit, 'numeric'),
   );
+  // The labelled bars (counted back from the last); a month's first label, and the first one in
+  // each new year, name their year.
+  const labelled = (i: number): boolean => (bars.length - 1 - i) % labelEvery === 0;
+  const labelYear = (i: number): '2-digit' | undefined => {
+    if (unit !== 'month') return undefined;
+    const year = bars[i]?.from.slice(0, 4);
+    for (let before = i - 1; before >= 0; before--) {
+      if (labelled(before)) return bars[before]?.from.slice(0, 4) === year ? undefined : '2-digit';
+    }
+    return '2-digit';
+  };
   return (
     <figure class="trend" aria-label={name} data-testid="range-chart" data-unit={unit}>
       <svg
@@ -110,14 +129,14 @@ export function RangeChart({
                 focused={i === current}
                 onFocus={() => setChosen(i)}
               />
-              {(bars.length - 1 - i) % labelEvery === 0 ? (
+              {labelled(i) ? (
                 <text
                   class="bar-label"
                   x={Math.min(width - 20, Math.max(20, i * slot + slot / 2))}
                   y={HEIGHT + 16}
                   text-anchor="middle"
                 >
-                  {shortLabel(b, unit)}
+                  {shortLabel(b, unit, labelYear(i))}
                 </text>
               ) : null}
             </g>
