@@ -264,5 +264,13 @@ describe('erasing a range of days', () => {
       text: 'eraseServerLater(3,offline)',
       error: true,
     });
+    // One visit in the singular, whichever way it went.
+    expect(
+      [
+        eraseResultNote({ localVisits: 1, server: null }),
+        eraseResultNote({ localVisits: 1, server: { error: 'offline' } }),
+        eraseResultNote({ localVisits: 1, server: { deletedVisits: 4 } }),
+      ].map((n) => n.text),
+    ).toEqual(['eraseDoneOne(1)', 'eraseServerLaterOne(1,offline)', 'eraseDoneServerOne(1,4)']);
   });
 });

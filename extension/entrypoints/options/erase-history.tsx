@@ -1,6 +1,11 @@
 import type { JSX } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { whileBusy } from '../../components/busy.js';
+import {
+  eraseDoneServerText,
+  eraseDoneText,
+  eraseServerLaterText,
+} from '../../components/count-messages.js';
 import { t } from '../../components/i18n.js';
 import { errorNote, type Note, NoteLine, note } from '../../components/note.js';
 import { type EraseHistoryResult, sendMessage } from '../../messaging/protocol.js';
@@ -20,9 +25,9 @@ export interface EraseControls {
 /** The note after an erase: here, and on the server (or why not yet). */
 export function eraseResultNote(result: EraseHistoryResult): Note {
   const { server } = result;
-  if (server === null) return note(t('eraseDone', result.localVisits));
-  if ('error' in server) return errorNote(t('eraseServerLater', result.localVisits, server.error));
-  return note(t('eraseDoneServer', result.localVisits, server.deletedVisits));
+  if (server === null) return note(eraseDoneText(result.localVisits));
+  if ('error' in server) return errorNote(eraseServerLaterText(result.localVisits, server.error));
+  return note(eraseDoneServerText(result.localVisits, server.deletedVisits));
 }
 
 /** The options page's erase controls, wired to the background; `afterErase` reloads the figures. */
