@@ -4,9 +4,7 @@ import type { ActivePageStatus, OpenVisitFigure, TrackerStatus } from '../messag
 import { decideRecording, type RecordingSettings, siteKey } from '../privacy/index.js';
 import {
   idleThresholdSecondsItem,
-  RECORDING_SETTING_ITEMS,
-  readItems,
-  recordingSettingsOf,
+  readRecordingSettingsAnd,
   studyInfoItem,
   syncConfigItem,
   toolbarBadgeItem,
@@ -68,9 +66,8 @@ async function lastFocusedActiveTab(): Promise<TabInfo | undefined> {
 
 export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus> {
   // The settings in one storage call: the popup asks for the status every second it is open.
-  const [values, state, tab] = await Promise.all([
-    readItems([
-      ...RECORDING_SETTING_ITEMS,
+  const [[settings, [idle, toolbarBadge, sync, study]], state, tab] = await Promise.all([
+    readRecordingSettingsAnd([
       idleThresholdSecondsItem,
       toolbarBadgeItem,
       syncConfigItem,
@@ -79,16 +76,6 @@ export async function readTrackerStatus(deps: StatusDeps): Promise<TrackerStatus
     deps.tracker.readState(),
     (deps.activeTab ?? lastFocusedActiveTab)(),
   ]);
-  const [consent, pausedAll, level, pausedSites, allowlistOnly, allowlist] = values;
-  const settings = recordingSettingsOf([
-    consent,
-    pausedAll,
-    level,
-    pausedSites,
-    allowlistOnly,
-    allowlist,
-  ]);
-  const [, , , , , , idle, toolbarBadge, sync, study] = values;
   const idleSeconds = clampIdleThreshold(idle);
   const open = openVisitsAt(state, deps.now(), MAX_ACCRUAL_GAP_MS);
   return {

@@ -4,7 +4,7 @@ export { type ItemValues, readItems } from './read-items.js';
 export {
   RECORDING_SETTING_ITEMS,
   readRecordingSettings,
-  recordingSettingsOf,
+  readRecordingSettingsAnd,
   sameRecordingSettings,
   watchRecordingSettings,
 } from './recording-settings.js';

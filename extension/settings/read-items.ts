@@ -1,7 +1,7 @@
 import { storage, type WxtStorageItem } from 'wxt/utils/storage';
 
 // biome-ignore lint/suspicious/noExplicitAny: any item, whatever its value and metadata.
-type AnyItem = WxtStorageItem<any, any>;
+export type AnyItem = WxtStorageItem<any, any>;
 
 /** The value each of `T`'s items holds, in order. */
 export type ItemValues<T extends readonly AnyItem[]> = {

@@ -1,5 +1,5 @@
 import type { RecordingSettings } from '../privacy/index.js';
-import { type ItemValues, readItems } from './read-items.js';
+import { type AnyItem, type ItemValues, readItems } from './read-items.js';
 import {
   allowlistItem,
   allowlistOnlyItem,
@@ -21,19 +21,22 @@ export const RECORDING_SETTING_ITEMS = [
 
 /** The tracker's RecordingSettings from what is in storage (fallbacks for what is not). */
 export async function readRecordingSettings(): Promise<RecordingSettings> {
-  return recordingSettingsOf(await readItems(RECORDING_SETTING_ITEMS));
+  return (await readRecordingSettingsAnd([]))[0];
 }
 
-/** RecordingSettings from the values of RECORDING_SETTING_ITEMS, in its order. */
-export function recordingSettingsOf([
-  consent,
-  pausedAll,
-  level,
-  pausedSites,
-  allowlistOnly,
-  allowlist,
-]: ItemValues<typeof RECORDING_SETTING_ITEMS>): RecordingSettings {
-  return { consent, pausedAll, level, pausedSites, allowlistOnly, allowlist };
+/**
+ * The RecordingSettings and the values of `extra` items, in one storage call (readItems): the
+ * background's status reads both each time the popup asks, every second it is open.
+ */
+export async function readRecordingSettingsAnd<const T extends readonly AnyItem[]>(
+  extra: T,
+): Promise<[RecordingSettings, ItemValues<T>]> {
+  const [consent, pausedAll, level, pausedSites, allowlistOnly, allowlist, ...rest] =
+    await readItems([...RECORDING_SETTING_ITEMS, ...extra]);
+  return [
+    { consent, pausedAll, level, pausedSites, allowlistOnly, allowlist },
+    rest as ItemValues<T>,
+  ];
 }
 
 /** Whether two settings would make the tracker decide every page the same way. */
