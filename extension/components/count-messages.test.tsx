@@ -13,11 +13,10 @@ import {
   eraseServerLaterText,
   importDoneText,
   leaveStudyDoneText,
-  syncEarlierHistoryText,
   syncEarlierQueuedText,
 } from './count-messages.js';
 import { SiteList } from './site-list.js';
-import { SyncStatusPanel } from './sync-status-panel.js';
+import { SyncStatusPanel, syncEarlierHistoryText } from './sync-status-panel.js';
 import { renderView, viewTestHooks } from './ui-test-kit.js';
 
 viewTestHooks(() => undefined);

@@ -3,8 +3,9 @@ import { tCount } from './i18n.js';
 /**
  * Result messages whose count can be 1, each with a singular message ("...One") that tCount
  * picks by the UI language's plural rules (1 in English, German and Spanish; 0 and 1 in French).
- * They live here, beside no view, because several pages' callers say them; the count is always
- * the message's first substitution.
+ * They live here, beside no view, because several of the options page's parts say them; the
+ * popup's (the sync panel's) stays with its view, so the popup's bundle carries none of these. The
+ * count is always the message's first substitution.
  */
 
 /** After erasing visits in this browser only (sync off, or no server asked). */
@@ -33,11 +34,6 @@ export function eraseServerDoneText(deletedVisits: number): string {
 /** After leaving the study (the server erased `deletedVisits`). */
 export function leaveStudyDoneText(deletedVisits: number): string {
   return tCount(deletedVisits, { one: 'leaveStudyDoneOne', other: 'leaveStudyDone' });
-}
-
-/** The visits recorded before sync was on, still only in this browser. */
-export function syncEarlierHistoryText(localVisits: number): string {
-  return tCount(localVisits, { one: 'syncEarlierHistoryOne', other: 'syncEarlierHistory' });
 }
 
 /** After "Send them too": the earlier visits queued. */

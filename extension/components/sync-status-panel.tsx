@@ -3,10 +3,14 @@ import type { SyncStatus } from '../db/index.js';
 import type { SyncSetup } from '../messaging/protocol.js';
 import { formatDateTime } from '../stats/format-duration.js';
 import { whileBusy } from './busy.js';
-import { syncEarlierHistoryText } from './count-messages.js';
-import { t } from './i18n.js';
+import { t, tCount } from './i18n.js';
 import { type Note, NoteLine } from './note.js';
 import { syncStopText } from './sync-study-info.js';
+
+/** The visits recorded before sync was on, still only in this browser (as count-messages.ts). */
+export function syncEarlierHistoryText(localVisits: number): string {
+  return tCount(localVisits, { one: 'syncEarlierHistoryOne', other: 'syncEarlierHistory' });
+}
 
 export interface SyncStatusPanelProps {
   config: SyncSetup;
