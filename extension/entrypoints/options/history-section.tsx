@@ -173,78 +173,80 @@ export function HistorySection({
       {rows.length === 0 ? (
         <p class="empty">{t('noVisitsYet')}</p>
       ) : (
-        <table ref={table}>
-          <thead>
-            <tr>
-              <th scope="col">{t('columnSite')}</th>
-              <th scope="col" class="num" aria-sort={sort === 'time' ? 'descending' : 'none'}>
-                {t('columnTime')}
-              </th>
-              <th scope="col" class="num" aria-sort={sort === 'visits' ? 'descending' : 'none'}>
-                {t('columnVisits')}
-              </th>
-              <th scope="col">
-                <span class="muted">%</span>
-              </th>
-              {categories ? <th scope="col">{t('columnCategory')}</th> : null}
-              {erase === undefined ? null : <th scope="col">{t('columnSiteActions')}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {visible.map((s) => (
-              <Fragment key={s.domain}>
-                <tr
-                  data-testid="site-row"
-                  data-domain={s.domain}
-                  data-active-ms={s.activeMs}
-                  data-visits={s.visits}
-                >
-                  <th scope="row">
-                    {onPages === undefined ? (
-                      s.domain
-                    ) : (
-                      <button
-                        type="button"
-                        class="link"
-                        data-testid="site-pages-button"
-                        aria-expanded={openSite === s.domain}
-                        aria-label={t('showPagesOf', s.domain)}
-                        onClick={() => onPages(s)}
-                      >
-                        {s.domain}
-                      </button>
-                    )}
-                    <SiteHosts site={s} />
-                    {browsersOf === undefined ? null : (
-                      <span class="site-hosts" data-testid="site-browsers">
-                        {browsersOf(s.domain)}
-                      </span>
-                    )}
-                  </th>
-                  <td class="num">{formatDuration(s.activeMs)}</td>
-                  <td class="num">{formatNumber(s.visits)}</td>
-                  <td class="bar-cell">
-                    <ShareBar share={s.share} />
-                  </td>
-                  {categories ? (
-                    <td>
-                      <SiteCategorySelect site={s.domain} />
+        <div class="table-scroll">
+          <table ref={table}>
+            <thead>
+              <tr>
+                <th scope="col">{t('columnSite')}</th>
+                <th scope="col" class="num" aria-sort={sort === 'time' ? 'descending' : 'none'}>
+                  {t('columnTime')}
+                </th>
+                <th scope="col" class="num" aria-sort={sort === 'visits' ? 'descending' : 'none'}>
+                  {t('columnVisits')}
+                </th>
+                <th scope="col">
+                  <span class="muted">%</span>
+                </th>
+                {categories ? <th scope="col">{t('columnCategory')}</th> : null}
+                {erase === undefined ? null : <th scope="col">{t('columnSiteActions')}</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {visible.map((s) => (
+                <Fragment key={s.domain}>
+                  <tr
+                    data-testid="site-row"
+                    data-domain={s.domain}
+                    data-active-ms={s.activeMs}
+                    data-visits={s.visits}
+                  >
+                    <th scope="row">
+                      {onPages === undefined ? (
+                        s.domain
+                      ) : (
+                        <button
+                          type="button"
+                          class="link"
+                          data-testid="site-pages-button"
+                          aria-expanded={openSite === s.domain}
+                          aria-label={t('showPagesOf', s.domain)}
+                          onClick={() => onPages(s)}
+                        >
+                          {s.domain}
+                        </button>
+                      )}
+                      <SiteHosts site={s} />
+                      {browsersOf === undefined ? null : (
+                        <span class="site-hosts" data-testid="site-browsers">
+                          {browsersOf(s.domain)}
+                        </span>
+                      )}
+                    </th>
+                    <td class="num">{formatDuration(s.activeMs)}</td>
+                    <td class="num">{formatNumber(s.visits)}</td>
+                    <td class="bar-cell">
+                      <ShareBar share={s.share} />
                     </td>
-                  ) : null}
-                  {erase === undefined ? null : (
-                    <td>
-                      <LimitSiteButton site={s.domain} />{' '}
-                      {erasable === undefined || erasable(s.domain) ? (
-                        <EraseSiteButton site={s.domain} onAsk={ask} />
-                      ) : null}
-                    </td>
-                  )}
-                </tr>
-                {erase !== undefined && asking === s.domain ? question(s.domain, erase) : null}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
+                    {categories ? (
+                      <td>
+                        <SiteCategorySelect site={s.domain} />
+                      </td>
+                    ) : null}
+                    {erase === undefined ? null : (
+                      <td>
+                        <LimitSiteButton site={s.domain} />{' '}
+                        {erasable === undefined || erasable(s.domain) ? (
+                          <EraseSiteButton site={s.domain} onAsk={ask} />
+                        ) : null}
+                      </td>
+                    )}
+                  </tr>
+                  {erase !== undefined && asking === s.domain ? question(s.domain, erase) : null}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {rows.length > visible.length ? (
         <p

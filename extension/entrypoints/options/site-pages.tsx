@@ -85,40 +85,42 @@ export function SitePagesView({
           {t('pagesNone')}
         </p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('columnPage')}</th>
-              {titled ? <th scope="col">{t('columnTitle')}</th> : null}
-              <th scope="col" class="num" aria-sort="descending">
-                {t('columnTime')}
-              </th>
-              <th scope="col" class="num">
-                {t('columnVisits')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((p) => (
-              <tr
-                key={p.host + p.path}
-                data-testid="page-row"
-                data-host={p.host}
-                data-path={p.path}
-                data-active-ms={p.activeMs}
-                data-visits={p.visits}
-              >
-                <th scope="row" class="page-path">
-                  {hosts.size > 1 ? <span class="muted">{p.host}</span> : null}
-                  {p.path}
+        <div class="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('columnPage')}</th>
+                {titled ? <th scope="col">{t('columnTitle')}</th> : null}
+                <th scope="col" class="num" aria-sort="descending">
+                  {t('columnTime')}
                 </th>
-                {titled ? <td class="page-title">{p.title ?? ''}</td> : null}
-                <td class="num">{formatDuration(p.activeMs)}</td>
-                <td class="num">{formatNumber(p.visits)}</td>
+                <th scope="col" class="num">
+                  {t('columnVisits')}
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((p) => (
+                <tr
+                  key={p.host + p.path}
+                  data-testid="page-row"
+                  data-host={p.host}
+                  data-path={p.path}
+                  data-active-ms={p.activeMs}
+                  data-visits={p.visits}
+                >
+                  <th scope="row" class="page-path">
+                    {hosts.size > 1 ? <span class="muted">{p.host}</span> : null}
+                    {p.path}
+                  </th>
+                  {titled ? <td class="page-title">{p.title ?? ''}</td> : null}
+                  <td class="num">{formatDuration(p.activeMs)}</td>
+                  <td class="num">{formatNumber(p.visits)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {total > rows.length ? (
         <p class="row" data-testid="pages-more" data-shown={rows.length} data-total={total}>
