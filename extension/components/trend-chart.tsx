@@ -1,9 +1,10 @@
 import type { JSX, RefObject } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import type { DayTotal } from '../db/index.js';
 import { formatDay } from '../stats/format-duration.js';
 import { formatDayLabel, formatDuration, formatWeekday } from '../stats/index.js';
 import { t } from './i18n.js';
+import { useRovingFocus } from './roving-focus.js';
 
 const HEIGHT = 100;
 const LABEL_SPACE = 20;
@@ -54,17 +55,15 @@ export function useBarFocus(count: number): {
   setChosen: (index: number) => void;
   onKeyDown: (e: KeyboardEvent) => void;
 } {
-  const [chosen, setChosen] = useState<number | null>(null);
   const svg = useRef<SVGSVGElement>(null);
-  const current = Math.min(chosen ?? count - 1, count - 1);
-  const onKeyDown = (e: KeyboardEvent): void => {
-    const next = barAfterKey(e.key, current, count);
-    if (next === null) return;
-    e.preventDefault();
-    setChosen(next);
-    svg.current?.querySelectorAll<SVGRectElement>('.bar-hit')[next]?.focus();
-  };
-  return { svg, current, setChosen, onKeyDown };
+  // The last bar until one is chosen; bars come and go, so a choice past them is the last.
+  const atMost = (chosen: number | null): number => Math.min(chosen ?? count - 1, count - 1);
+  const { current, setCurrent, onKeyDown } = useRovingFocus<number | null>(
+    null,
+    (key, chosen) => barAfterKey(key, atMost(chosen), count),
+    (next) => svg.current?.querySelectorAll<SVGRectElement>('.bar-hit')[next ?? count - 1]?.focus(),
+  );
+  return { svg, current: atMost(current), setChosen: setCurrent, onKeyDown };
 }
 
 /**

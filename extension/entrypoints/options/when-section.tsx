@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../components/i18n.js';
+import { useRovingFocus } from '../../components/roving-focus.js';
 import { barAfterKey } from '../../components/trend-chart.js';
 import { type WeekStart, weekStartItem } from '../../settings/limit-items.js';
 import { uiLocale } from '../../stats/format-duration.js';
@@ -57,32 +58,20 @@ export function cellAfterKey(
 }
 
 /**
- * One tab stop for many figures (the heatmap's cells, the timeline's blocks): which one takes the
- * focus, the keys that move it (`after`, from `current`), and whether the focus is inside, for
- * the line that shows the focused one's figure to a sighted keyboard user (a tooltip needs a
- * mouse; a screen reader reads the focused cell itself).
+ * useRovingFocus over the elements in `box` (`selector` names each), and whether the focus is
+ * inside it, for the line that shows the focused one's figure to a sighted keyboard user (a
+ * tooltip needs a mouse; a screen reader reads the focused element itself).
  */
-function useRovingFocus<K>(
+function useRovingFocusIn<K>(
   initial: K,
   after: (key: string, current: K) => K | null,
   selector: (at: K) => string,
 ) {
   const box = useRef<HTMLElement>(null);
-  const [current, setState] = useState(initial);
-  // Keys held down repeat faster than renders: each moves on from the last, not the rendered one.
-  const latest = useRef(initial);
-  const setCurrent = (at: K): void => {
-    latest.current = at;
-    setState(at);
-  };
+  const { current, setCurrent, onKeyDown } = useRovingFocus(initial, after, (at) =>
+    box.current?.querySelector<HTMLElement>(selector(at))?.focus(),
+  );
   const [inside, setInside] = useState(false);
-  const onKeyDown = (e: KeyboardEvent): void => {
-    const next = after(e.key, latest.current);
-    if (next === null) return;
-    e.preventDefault();
-    setCurrent(next);
-    box.current?.querySelector<HTMLElement>(selector(next))?.focus();
-  };
   return {
     box,
     current,
@@ -94,7 +83,7 @@ function useRovingFocus<K>(
         if (!box.current?.contains(e.relatedTarget as Node | null)) setInside(false);
       },
     },
-    focusOn: (at: K) => setCurrent(at),
+    focusOn: setCurrent,
   };
 }
 
@@ -127,7 +116,7 @@ export function Heatmap({
   const short = weekdayNames('short');
   const long = weekdayNames('long');
   const days = WEEKDAYS.map((i) => (i + firstDay) % 7);
-  const roving = useRovingFocus<[number, number]>(
+  const roving = useRovingFocusIn<[number, number]>(
     [0, 0],
     (key, [row, col]) => cellAfterKey(key, row, col, days.length, HOURS.length),
     ([row, col]) => `tbody tr:nth-child(${row + 1}) td:nth-child(${col + 2})`,
@@ -196,7 +185,7 @@ export function siteColour(domain: string): number {
 
 /** Today's visits as blocks on a midnight-to-midnight axis, coloured by site. */
 export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.Element {
-  const roving = useRovingFocus<number>(
+  const roving = useRovingFocusIn<number>(
     Number.MAX_SAFE_INTEGER,
     (key, i) => barAfterKey(key, Math.min(i, blocks.length - 1), blocks.length),
     (i) => `li:nth-child(${i + 1})`,
