@@ -5,7 +5,6 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { SyncStatus } from '../db/sync-status.js';
 import {
   eraseDoneServerText,
   eraseDoneText,
@@ -16,7 +15,7 @@ import {
   syncEarlierQueuedText,
 } from './count-messages.js';
 import { SiteList } from './site-list.js';
-import { SyncStatusPanel, syncEarlierHistoryText } from './sync-status-panel.js';
+import { syncEarlierHistoryText } from './sync-status-panel.js';
 import { renderView, viewTestHooks } from './ui-test-kit.js';
 
 viewTestHooks(() => undefined);
@@ -73,44 +72,5 @@ describe('a site list row', () => {
     // French says "0 visite": the singular, with its count (not a fixed "1 visite").
     expect(visitsOf(0)).toBe('visitsOne(0)');
     expect(visitsOf(2)).toBe('visitsCount(2)');
-  });
-});
-
-describe('the sync panel', () => {
-  const status: SyncStatus = {
-    lastSuccessAt: null,
-    lastAttemptAt: null,
-    pendingCount: 0,
-    lastError: null,
-    blocked: false,
-    nextAttemptAt: null,
-  };
-  const earlier = (earlierCount: number): string => {
-    const config = {
-      enabled: true,
-      serverUrl: 'https://tracksphere.example.org',
-      registered: true,
-      stopped: null,
-      study: null,
-      canLeave: true,
-    };
-    const view = renderView(
-      <SyncStatusPanel
-        config={config}
-        status={status}
-        busy={false}
-        message={null}
-        onSyncNow={vi.fn()}
-        earlierCount={earlierCount}
-        onSendEarlier={vi.fn()}
-      />,
-    );
-    return view.byTestId('earlier-history')[0]?.textContent ?? '';
-  };
-
-  it('says "1 visit recorded before sync was on", and "visits" of more', () => {
-    speak('en-US');
-    expect(earlier(1)).toMatch(/^syncEarlierHistoryOne\(1\)/);
-    expect(earlier(2)).toMatch(/^syncEarlierHistory\(2\)/);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { TracksphereDb } from '../db/index.js';
 import type { SyncStatus } from '../db/sync-status.js';
 import { SiteListEditor } from '../entrypoints/options/site-list-editor.js';
@@ -298,6 +299,16 @@ describe('sync status panel', () => {
     message: null,
     onSyncNow: vi.fn(),
     ...props,
+  });
+
+  it('says "1 visit recorded before sync was on", and "visits" of more', () => {
+    vi.spyOn(fakeBrowser.i18n, 'getUILanguage').mockReturnValue('en-US');
+    const earlier = (earlierCount: number): string =>
+      renderView(<SyncStatusPanel {...panel({ earlierCount, onSendEarlier: vi.fn() })} />).byTestId(
+        'earlier-history',
+      )[0]?.textContent ?? '';
+    expect(earlier(1)).toMatch(/^syncEarlierHistoryOne\(1\)/);
+    expect(earlier(2)).toMatch(/^syncEarlierHistory\(2\)/);
   });
 
   it('offers to send the history recorded while sync was off, and sends it on a click', () => {
