@@ -94,3 +94,66 @@ describe('the heatmap and timeline by keyboard', () => {
     expect(view.byTestId('timeline-readout')[0]?.textContent).toContain('site-0.example');
   });
 });
+
+describe("the timeline's legend", () => {
+  /** Site `n`'s visit from hour `n`, `minutes` of it active. */
+  const visit = (n: number, minutes: number) => ({
+    domain: `site-${n}.example`,
+    startMs: Date.UTC(2026, 0, 5, n),
+    endMs: Date.UTC(2026, 0, 5, n, 50),
+    activeMs: minutes * 60_000,
+    left: n / 24,
+    right: (n + 0.8) / 24,
+  });
+  /** Each legend swatch's class, by the site's name. */
+  const swatches = (view: ReturnType<typeof renderView>): Map<string, string> =>
+    new Map(
+      view
+        .byTestId('timeline-legend-site')
+        .map((li) => [
+          li.getAttribute('data-domain') ?? '',
+          li.querySelector('.swatch')?.getAttribute('class') ?? '',
+        ]),
+    );
+  const blockClass = (view: ReturnType<typeof renderView>, site: string): string =>
+    (
+      view
+        .byTestId('timeline-block')
+        .find((b) => b.getAttribute('data-domain') === site)
+        ?.getAttribute('class') ?? ''
+    ).replace('timeline-block ', '');
+
+  it('names each colour in words, busiest first, each site in a shade of its own', () => {
+    // Eight sites: hashed alone, eight names fall in eight shades 1 time in 400.
+    const blocks = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => visit(n, 10 + n));
+    const view = renderView(<WhenSection cells={CELLS} blocks={blocks} rawNote={null} />);
+    const legend = view.byTestId('timeline-legend')[0];
+    expect(legend?.getAttribute('aria-label')).toBe('timelineLegendLabel()');
+    const shown = swatches(view);
+    expect([...shown.keys()]).toEqual([7, 6, 5, 4, 3, 2, 1, 0].map((n) => `site-${n}.example`));
+    expect(new Set(shown.values()).size).toBe(8);
+    for (const [site, swatch] of shown) {
+      // The swatch is the blocks' colour; the text, not the colour, says which site.
+      expect(swatch).toBe(`swatch ${blockClass(view, site)}`);
+      expect(swatch).toMatch(/^swatch site-c[0-7]$/);
+    }
+    const first = view.byTestId('timeline-legend-site')[0];
+    expect(first?.textContent).toContain('site-7.example');
+    expect(first?.textContent).toContain('17 min');
+    expect(first?.querySelector('.swatch')?.getAttribute('aria-hidden')).toBe('true');
+    expect(view.byTestId('timeline-legend-others')).toEqual([]);
+  });
+
+  it('draws the sites past the busiest eight in one grey, "other sites" in the legend', () => {
+    const blocks = Array.from({ length: 11 }, (_, n) => visit(n, 30 - n));
+    const view = renderView(<WhenSection cells={CELLS} blocks={blocks} rawNote={null} />);
+    expect(swatches(view).size).toBe(8);
+    for (const n of [8, 9, 10]) expect(blockClass(view, `site-${n}.example`)).toBe('site-other');
+    const others = view.byTestId('timeline-legend-others')[0];
+    expect(others?.getAttribute('data-count')).toBe('3');
+    expect(others?.textContent).toContain('timelineOtherSites(3)');
+    // 22 + 21 + 20 minutes.
+    expect(others?.textContent).toContain('1 hr, 3 min');
+    expect(others?.querySelector('.swatch')?.getAttribute('class')).toBe('swatch site-other');
+  });
+});

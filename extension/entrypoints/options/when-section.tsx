@@ -7,6 +7,7 @@ import { type WeekStart, weekStartItem } from '../../settings/limit-items.js';
 import { uiLocale } from '../../stats/format-duration.js';
 import { formatDuration } from '../../stats/index.js';
 import type { HeatCell, TimelineBlock } from '../../stats/when-stats.js';
+import { TimelineLegend, timelineKey } from './timeline-legend.js';
 
 /** data-weekday and Date.getDay count from Sunday; the rows start on the person's first day. */
 const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6] as const;
@@ -176,14 +177,7 @@ export function Heatmap({
   );
 }
 
-/** A colour per site, the same on every load: 8 shades, chosen by the name's hash. */
-export function siteColour(domain: string): number {
-  let hash = 0;
-  for (const ch of domain) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) | 0;
-  return Math.abs(hash) % 8;
-}
-
-/** Today's visits as blocks on a midnight-to-midnight axis, coloured by site. */
+/** Today's visits as blocks on a midnight-to-midnight axis, coloured by site, with the key. */
 export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.Element {
   const roving = useRovingFocusIn<number>(
     Number.MAX_SAFE_INTEGER,
@@ -201,6 +195,7 @@ export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.
       formatDuration(b.activeMs),
     );
   const shown = roving.shown === null ? undefined : blocks[Math.min(roving.shown, current)];
+  const legend = timelineKey(blocks);
   if (blocks.length === 0) {
     return (
       <p class="empty" data-testid="timeline-empty">
@@ -222,7 +217,7 @@ export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.
           return (
             <li
               key={`${b.startMs}-${b.domain}`}
-              class={`timeline-block site-c${siteColour(b.domain)}`}
+              class={`timeline-block ${legend.classOf(b.domain)}`}
               style={{ left: `${b.left * 100}%`, width: `${(b.right - b.left) * 100}%` }}
               title={label}
               data-testid="timeline-block"
@@ -248,6 +243,7 @@ export function Timeline({ blocks }: { blocks: readonly TimelineBlock[] }): JSX.
       <p class="focus-readout" aria-hidden="true" data-testid="timeline-readout">
         {shown === undefined ? '' : labelOf(shown)}
       </p>
+      <TimelineLegend legend={legend} />
     </div>
   );
 }
