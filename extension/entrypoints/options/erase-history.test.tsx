@@ -1,5 +1,7 @@
+import { useState } from 'preact/hooks';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { trackFocus } from '../../components/focus-test-kit.js';
+import { errorNote } from '../../components/note.js';
 import { fakeI18n, type Rendered, renderView } from '../../components/ui-test-kit.js';
 import { formatDay } from '../../stats/format-duration.js';
 import type { HistoryStats } from '../../stats/index.js';
@@ -172,6 +174,102 @@ describe("a site row's erase button", () => {
       <HistorySection history={HISTORY} erase={controls({ message: { note, kind: 'site' } })} />,
     );
     expect(one(view, 'erase-site-message').textContent).toBe('eraseDoneServer(2,5)');
+  });
+});
+
+/** 60 sites, most time first: row 50 is far down the table. */
+const SIXTY: HistoryStats = {
+  ...HISTORY,
+  sites: Array.from({ length: 60 }, (_, i) => ({
+    domain: `site-${i}.example`,
+    activeMs: 60_000 - i,
+    visits: 1,
+    share: 0.5,
+    hosts: [],
+  })),
+};
+
+/**
+ * The sites' table with the page's erase: the outcome comes after the question goes (a tick
+ * later), then the figures come back without the site, as useHistoryErase and the page do.
+ */
+function ErasingTable(props: { outcome: EraseControls['message'] }) {
+  const [history, setHistory] = useState(SIXTY);
+  const [message, setMessage] = useState<EraseControls['message']>(null);
+  const [busy, setBusy] = useState(false);
+  const erase = controls({
+    busy,
+    message,
+    onEraseSite: (site) => {
+      setBusy(true);
+      setMessage(null);
+      setTimeout(() => {
+        setMessage(props.outcome === null ? null : { ...props.outcome, site });
+        setTimeout(() => {
+          setHistory({ ...history, sites: history.sites.filter((s) => s.domain !== site) });
+          setBusy(false);
+        }, 5);
+      }, 5);
+    },
+  });
+  return <HistorySection history={history} erase={erase} />;
+}
+
+describe("a site erase's outcome", () => {
+  const rowOf = (el: Element | null | undefined): Element | null | undefined => el?.closest('tr');
+  const siteAfter = (el: Element | null | undefined): string | null | undefined =>
+    rowOf(el)?.nextElementSibling?.getAttribute('data-domain');
+
+  it("is told where the site's row was, in a status region there before it comes", async () => {
+    const note = eraseResultNote({ localVisits: 7, server: null });
+    const view = renderView(<ErasingTable outcome={{ note, kind: 'site' }} />);
+    const focus = trackFocus(view);
+    const eraseOf = (site: string) =>
+      view
+        .byTestId('erase-site')
+        .find((b) => b.closest('tr')?.getAttribute('data-domain') === site) as HTMLElement;
+    view.click(eraseOf('site-50.example'));
+    await settle();
+    view.click(one(view, 'erase-confirm-yes'));
+    await settle();
+    // The focus goes on to the next site's Erase, as before.
+    expect(focus.active()).toBe(eraseOf('site-51.example'));
+    // Under the erased site's row, before the outcome: an empty live region, announced when
+    // it fills.
+    const status = one(view, 'erase-site-status');
+    expect(status.getAttribute('role')).toBe('status');
+    expect(status.textContent).toBe('');
+    expect(rowOf(status)?.previousElementSibling?.getAttribute('data-domain')).toBe(
+      'site-50.example',
+    );
+    await vi.waitFor(() => expect(status.textContent).toBe('eraseDone(7)'));
+    // The figures come back without the site: the outcome stays where its row was, right above
+    // the focused Erase, in the same region; nothing under the table.
+    await vi.waitFor(() => expect(view.byTestId('site-row')).toHaveLength(59));
+    expect(one(view, 'erase-site-status')).toBe(status);
+    expect(siteAfter(status)).toBe('site-51.example');
+    expect(rowOf(status)?.previousElementSibling?.getAttribute('data-domain')).toBe(
+      'site-49.example',
+    );
+    expect(view.byTestId('erase-site-message')).toEqual([status.firstElementChild]);
+    expect(focus.active()).toBe(eraseOf('site-51.example'));
+    // The next question takes its place.
+    view.click(eraseOf('site-51.example'));
+    await settle();
+    expect(view.byTestId('erase-site-status')).toEqual([]);
+  });
+
+  it('tells an error there too, as one', async () => {
+    const view = renderView(
+      <ErasingTable outcome={{ note: errorNote('eraseFailed'), kind: 'site' }} />,
+    );
+    view.click(view.byTestId('erase-site')[50] as HTMLElement);
+    await settle();
+    view.click(one(view, 'erase-confirm-yes'));
+    await vi.waitFor(() => expect(view.byTestId('site-row')).toHaveLength(59));
+    const message = one(view, 'erase-site-message');
+    expect(message.getAttribute('data-error')).toBe('true');
+    expect(siteAfter(message.parentElement)).toBe('site-51.example');
   });
 });
 

@@ -14,8 +14,11 @@ import { formatDay } from '../../stats/format-duration.js';
 /** What the erase controls need from the page: the background call and the state around it. */
 export interface EraseControls {
   busy: boolean;
-  /** The last erase's outcome, shown next to the control it came from. */
-  message: { note: Note; kind: 'site' | 'range' } | null;
+  /**
+   * The last erase's outcome, shown next to the control it came from (a site's: where its row
+   * was); null while an erase runs.
+   */
+  message: { note: Note; kind: 'site' | 'range'; site?: string } | null;
   /** Whether the browser holds a server token: the erase reaches the server too (sync on or off). */
   registered: boolean;
   onEraseSite: (site: string) => void;
@@ -39,14 +42,17 @@ export function useHistoryErase(
   const [message, setMessage] = useState<EraseControls['message']>(null);
   const erase = (request: { site?: string; fromDay?: string; toDay?: string }): void => {
     const kind = request.site === undefined ? 'range' : 'site';
+    const site = request.site === undefined ? {} : { site: request.site };
     setBusy(true);
+    // The last outcome goes: the line that will tell this one is empty until it comes.
+    setMessage(null);
     void sendMessage('eraseHistory', request)
       .then(async (result) => {
-        setMessage({ note: eraseResultNote(result), kind });
+        setMessage({ note: eraseResultNote(result), kind, ...site });
         await afterErase();
       })
       .catch((e: unknown) =>
-        setMessage({ note: errorNote(e instanceof Error ? e.message : String(e)), kind }),
+        setMessage({ note: errorNote(e instanceof Error ? e.message : String(e)), kind, ...site }),
       )
       .finally(() => setBusy(false));
   };
@@ -110,6 +116,34 @@ export function ConfirmErase(props: {
         </button>
       </div>
     </fieldset>
+  );
+}
+
+/**
+ * A site's erase outcome in a row of the sites' table, where the site's row was (the person
+ * is there: the focus went on to the next site's Erase), so it is seen without scrolling to
+ * the table's end. The status region is drawn empty as the erase starts and filled when the
+ * outcome comes: a screen reader announces a change to a live region it already knows, not
+ * always one that appears with its text.
+ */
+export function EraseResultRow(props: { columns: number; note: Note | null }): JSX.Element {
+  const { note } = props;
+  return (
+    <tr class={`erase-result-row${note === null ? ' pending' : ''}`} data-testid="erase-result-row">
+      <td colSpan={props.columns}>
+        <div role="status" data-testid="erase-site-status">
+          {note === null ? null : (
+            <p
+              class={note.error ? 'error' : 'notice'}
+              data-testid="erase-site-message"
+              data-error={note.error ? 'true' : undefined}
+            >
+              {note.text}
+            </p>
+          )}
+        </div>
+      </td>
+    </tr>
   );
 }
 

@@ -23,7 +23,12 @@ import {
   useCategories,
   useDayStacks,
 } from './category-controls.js';
-import { ConfirmErase, type EraseControls, EraseSiteButton } from './erase-history.js';
+import {
+  ConfirmErase,
+  type EraseControls,
+  EraseResultRow,
+  EraseSiteButton,
+} from './erase-history.js';
 import { LimitSiteButton } from './limit-site-button.js';
 import { RangeChart } from './range-chart.js';
 import { SearchField } from './search-field.js';
@@ -65,9 +70,12 @@ export function HistorySection({
   const [asking, setAsking] = useState<string | null>(null);
   /** Each press of a row's Erase: the question is drawn anew and takes the focus again. */
   const [asked, setAsked] = useState(0);
+  /** The site last erased and where its row was: its outcome is shown there. */
+  const [erased, setErased] = useState<{ site: string; at: number } | null>(null);
   const ask = (site: string): void => {
     setAsking(site);
     setAsked(asked + 1);
+    setErased(null);
   };
   const [sort, setSort] = useState<SiteSort>('time');
   const [shown, setShown] = useState(SITE_ROWS);
@@ -95,8 +103,9 @@ export function HistorySection({
           onYes={() => {
             // The row goes once the erase is done, so the focus goes now to the next site's
             // Erase (the previous one's after the last row, the search without any): where
-            // the person is, to go on erasing or move on. The outcome is announced by the
-            // status line under the table.
+            // the person is, to go on erasing or move on. The outcome is told in a row where
+            // the site's was, just above (EraseResultRow).
+            setErased({ site, at: visible.findIndex((s) => s.domain === site) });
             const buttons = eraseButtons();
             const at = buttons.findIndex((b) => b.site === site);
             const next = buttons[at + 1] ?? buttons[at - 1];
@@ -116,6 +125,17 @@ export function HistorySection({
       </td>
     </tr>
   );
+  const siteMessage = erase?.message?.kind === 'site' ? erase.message : null;
+  /** The table's rows with the last erase's outcome where the erased site's row is, or was. */
+  const withResult = (siteRows: JSX.Element[]): JSX.Element[] => {
+    if (erased === null) return siteRows;
+    const stillThere = visible[erased.at]?.domain === erased.site;
+    const at = stillThere ? erased.at + 1 : Math.min(erased.at, siteRows.length);
+    const note = siteMessage?.site === erased.site ? siteMessage.note : null;
+    // One keyed row that moves when the erased row goes: its live region stays the same node.
+    siteRows.splice(at, 0, <EraseResultRow key="erase-result" columns={columns} note={note} />);
+    return siteRows;
+  };
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">{t('historyOf', title)}</h2>
@@ -154,8 +174,10 @@ export function HistorySection({
           value={query}
           onQuery={(next) => {
             setQuery(next);
-            // A question whose row the search hides would come back, and take the focus, later.
+            // A question whose row the search hides would come back, and take the focus, later;
+            // an outcome's place among the rows means nothing among others.
             setAsking(null);
+            setErased(null);
           }}
         />
         <label class="field">
@@ -163,7 +185,10 @@ export function HistorySection({
           <select
             data-testid="site-sort"
             value={sort}
-            onChange={(e) => setSort(e.currentTarget.value === 'visits' ? 'visits' : 'time')}
+            onChange={(e) => {
+              setSort(e.currentTarget.value === 'visits' ? 'visits' : 'time');
+              setErased(null);
+            }}
           >
             <option value="time">{t('sortTime')}</option>
             <option value="visits">{t('sortVisits')}</option>
@@ -192,58 +217,60 @@ export function HistorySection({
               </tr>
             </thead>
             <tbody>
-              {visible.map((s) => (
-                <Fragment key={s.domain}>
-                  <tr
-                    data-testid="site-row"
-                    data-domain={s.domain}
-                    data-active-ms={s.activeMs}
-                    data-visits={s.visits}
-                  >
-                    <th scope="row">
-                      {onPages === undefined ? (
-                        s.domain
-                      ) : (
-                        <button
-                          type="button"
-                          class="link"
-                          data-testid="site-pages-button"
-                          aria-expanded={openSite === s.domain}
-                          aria-label={t('showPagesOf', s.domain)}
-                          onClick={() => onPages(s)}
-                        >
-                          {s.domain}
-                        </button>
-                      )}
-                      <SiteHosts site={s} />
-                      {browsersOf === undefined ? null : (
-                        <span class="site-hosts" data-testid="site-browsers">
-                          {browsersOf(s.domain)}
-                        </span>
-                      )}
-                    </th>
-                    <td class="num">{formatDuration(s.activeMs)}</td>
-                    <td class="num">{formatNumber(s.visits)}</td>
-                    <td class="bar-cell">
-                      <ShareBar share={s.share} />
-                    </td>
-                    {categories ? (
-                      <td>
-                        <SiteCategorySelect site={s.domain} />
+              {withResult(
+                visible.map((s) => (
+                  <Fragment key={s.domain}>
+                    <tr
+                      data-testid="site-row"
+                      data-domain={s.domain}
+                      data-active-ms={s.activeMs}
+                      data-visits={s.visits}
+                    >
+                      <th scope="row">
+                        {onPages === undefined ? (
+                          s.domain
+                        ) : (
+                          <button
+                            type="button"
+                            class="link"
+                            data-testid="site-pages-button"
+                            aria-expanded={openSite === s.domain}
+                            aria-label={t('showPagesOf', s.domain)}
+                            onClick={() => onPages(s)}
+                          >
+                            {s.domain}
+                          </button>
+                        )}
+                        <SiteHosts site={s} />
+                        {browsersOf === undefined ? null : (
+                          <span class="site-hosts" data-testid="site-browsers">
+                            {browsersOf(s.domain)}
+                          </span>
+                        )}
+                      </th>
+                      <td class="num">{formatDuration(s.activeMs)}</td>
+                      <td class="num">{formatNumber(s.visits)}</td>
+                      <td class="bar-cell">
+                        <ShareBar share={s.share} />
                       </td>
-                    ) : null}
-                    {erase === undefined ? null : (
-                      <td>
-                        <LimitSiteButton site={s.domain} />{' '}
-                        {erasable === undefined || erasable(s.domain) ? (
-                          <EraseSiteButton site={s.domain} onAsk={ask} />
-                        ) : null}
-                      </td>
-                    )}
-                  </tr>
-                  {erase !== undefined && asking === s.domain ? question(s.domain, erase) : null}
-                </Fragment>
-              ))}
+                      {categories ? (
+                        <td>
+                          <SiteCategorySelect site={s.domain} />
+                        </td>
+                      ) : null}
+                      {erase === undefined ? null : (
+                        <td>
+                          <LimitSiteButton site={s.domain} />{' '}
+                          {erasable === undefined || erasable(s.domain) ? (
+                            <EraseSiteButton site={s.domain} onAsk={ask} />
+                          ) : null}
+                        </td>
+                      )}
+                    </tr>
+                    {erase !== undefined && asking === s.domain ? question(s.domain, erase) : null}
+                  </Fragment>
+                )),
+              )}
             </tbody>
           </table>
         </div>
@@ -261,10 +288,10 @@ export function HistorySection({
           </button>
         </p>
       ) : null}
-      <NoteLine
-        note={erase?.message?.kind === 'site' ? erase.message.note : null}
-        testId="erase-site-message"
-      />
+      {/* Under the table only when no row holds it (the last site erased, or no erase asked). */}
+      {erased !== null && rows.length > 0 ? null : (
+        <NoteLine note={siteMessage?.note ?? null} testId="erase-site-message" />
+      )}
     </section>
   );
 }
