@@ -8,7 +8,8 @@
  *   npm run build && npx tsx bench/import.ts
  *
  * BENCH_IMPORT_EVENTS (200000), BENCH_IMPORT_RETENTION_DAYS (3650: every visit stored; with
- * the default 90 the older ones count in the daily figures only).
+ * the default 90 the older ones count in the daily figures only), BENCH_EXT_DIR (import with
+ * that chrome-mv3 build instead of .output/chrome-mv3, e.g. a copy made before a change).
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,13 +65,16 @@ async function main(): Promise<void> {
   await writeFile(file, text);
   console.log(`file: ${EVENTS} events, ${(text.length / 1e6).toFixed(1)} MB`);
 
-  const eb = await launchChromiumWithExtension(await stableBuildDir('chrome-mv3'));
+  const eb = await launchChromiumWithExtension(
+    process.env.BENCH_EXT_DIR ?? (await stableBuildDir('chrome-mv3')),
+  );
   try {
     await closeInstallWelcomeTab(eb);
     const page = await eb.browser.newPage();
     await openExtensionPage(page, `${eb.extensionUrl}manifest.json`);
     await setStorageValues(page, { consent: true, retentionDays: RETENTION_DAYS });
-    await openExtensionPage(page, `${eb.extensionUrl}options.html`);
+    // The import is in the Data section (options.html#data).
+    await openExtensionPage(page, `${eb.extensionUrl}options.html#data`);
     await page.waitForSelector('[data-testid="import-file"]');
     page.on('workercreated', (w) => w.on('console', (m) => console.log('worker:', m.text())));
     await page.evaluate(() => {
