@@ -1,5 +1,6 @@
 /** What the sync client needs from fetch, and how it reads the API's error bodies. */
 import { ErrorBodySchema } from '#protocol';
+import { apiErrorText } from './error-text.js';
 
 /** The part of fetch used here; the global fetch fits, and so does a test fake. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -19,8 +20,21 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export interface ApiError {
   /** The API's error code, or 'network' / 'timeout' / 'http_<status>' when there was none. */
   code: string;
+  /** For the person, in their language (error-text.ts): what the pages and notes show. */
   message: string;
+  /** The server's own message, or the client's words where it gave none (English): for checks. */
+  raw: string;
   status: number | null;
+}
+
+/** An ApiError worded for the person from its code; `raw` as the server or client said it. */
+export function apiError(
+  code: string,
+  raw: string,
+  status: number | null,
+  details?: unknown,
+): ApiError {
+  return { code, message: apiErrorText(code, raw, status, details), raw, status };
 }
 
 export function apiUrl(baseUrl: string, path: string): string {
@@ -38,7 +52,8 @@ export async function readApiError(res: Response): Promise<ApiError> {
   }
   const parsed = ErrorBodySchema.safeParse(json);
   if (parsed.success) {
-    return { code: parsed.data.error.code, message: parsed.data.error.message, status: res.status };
+    const { code, message, details } = parsed.data.error;
+    return apiError(code, message, res.status, details);
   }
   const fallback: Record<number, string> = {
     401: 'unauthorized',
@@ -47,11 +62,11 @@ export async function readApiError(res: Response): Promise<ApiError> {
     429: 'rate_limited',
     503: 'unavailable',
   };
-  return {
-    code: fallback[res.status] ?? `http_${res.status}`,
-    message: `The server answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.`,
-    status: res.status,
-  };
+  return apiError(
+    fallback[res.status] ?? `http_${res.status}`,
+    `The server answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}.`,
+    res.status,
+  );
 }
 
 /**
@@ -76,17 +91,15 @@ export async function fetchWithTimeout(
     return await deps.fetch(url, { ...init, signal: controller.signal });
   } catch (err) {
     if (timedOut) {
-      return { code: 'timeout', message: 'The server did not answer in time.', status: null };
+      return apiError('timeout', 'The server did not answer in time.', null);
     }
     if (deps.signal?.aborted === true) {
-      return { code: 'aborted', message: 'The request was cancelled.', status: null };
+      return apiError('aborted', 'The request was cancelled.', null);
     }
     const message = err instanceof Error ? err.message : String(err);
-    return {
-      code: 'network',
-      message: `The server could not be reached: ${message}`,
-      status: null,
-    };
+    // The browser's reason ("Failed to fetch") tells the person nothing more than the code's
+    // message: it stays in the English words only.
+    return apiError('network', `The server could not be reached: ${message}`, null);
   } finally {
     clearTimeout(timer);
     deps.signal?.removeEventListener('abort', onAbort);

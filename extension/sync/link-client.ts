@@ -17,6 +17,7 @@ import {
 } from '#protocol';
 import {
   type ApiError,
+  apiError,
   apiUrl,
   fetchWithTimeout,
   type HttpDeps,
@@ -53,11 +54,7 @@ async function call<T>(
   if (!res.ok) return readApiError(res);
   const parsed = schema.safeParse(await res.json().catch(() => null));
   if (parsed.success) return parsed.data;
-  return {
-    code: 'bad_response',
-    message: `The server answered ${res.status} without ${what}.`,
-    status: res.status,
-  };
+  return apiError('bad_response', `The server answered ${res.status} without ${what}.`, res.status);
 }
 
 /** POST /api/v1/me/link-code: a single-use code for another browser, valid 10 minutes. */
@@ -130,17 +127,17 @@ export async function fetchSummary(
     since = undefined;
     answer = await ask('2');
   }
-  if ('code' in answer && answer.code === 'invalid_request' && /\bv\b/.test(answer.message)) {
+  if ('code' in answer && answer.code === 'invalid_request' && /\bv\b/.test(answer.raw)) {
     answer = await ask(null);
   }
   if ('code' in answer) return answer;
   if (!('v' in answer)) return answer;
   return (
-    expandSummary(answer) ?? {
-      code: 'bad_response',
-      message:
-        'The server answered a summary whose rows name a domain or browser it does not list.',
-      status: 200,
-    }
+    expandSummary(answer) ??
+    apiError(
+      'bad_response',
+      'The server answered a summary whose rows name a domain or browser it does not list.',
+      200,
+    )
   );
 }

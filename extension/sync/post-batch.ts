@@ -4,6 +4,7 @@ import { parseRetryAfterMs } from './backoff.js';
 import type { Compressor } from './gzip.js';
 import {
   type ApiError,
+  apiError,
   apiUrl,
   fetchWithTimeout,
   type HttpDeps,
@@ -76,11 +77,11 @@ export async function postBatch(
     // A 2xx we cannot read proves nothing was stored: sending again is the safe side.
     return {
       kind: 'retry',
-      error: {
-        code: 'bad_response',
-        message: `The server answered ${res.status} without a readable result.`,
-        status: res.status,
-      },
+      error: apiError(
+        'bad_response',
+        `The server answered ${res.status} without a readable result.`,
+        res.status,
+      ),
       retryAfterMs: null,
     };
   }

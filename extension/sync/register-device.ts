@@ -2,6 +2,7 @@ import { type DeviceRegistered, DeviceRegisteredSchema, type DeviceRegistration 
 import { clearSyncBlock, type TracksphereDb } from '../db/index.js';
 import {
   type ApiError,
+  apiError,
   apiUrl,
   fetchWithTimeout,
   type HttpDeps,
@@ -43,11 +44,13 @@ export async function registerDevice(
   if (res.status !== 201) throw new RegistrationError(await readApiError(res));
   const parsed = DeviceRegisteredSchema.safeParse(await res.json().catch(() => null));
   if (!parsed.success) {
-    throw new RegistrationError({
-      code: 'bad_response',
-      message: 'The server answered 201 without a device id and token.',
-      status: res.status,
-    });
+    throw new RegistrationError(
+      apiError(
+        'bad_response',
+        'The server answered 201 without a device id and token.',
+        res.status,
+      ),
+    );
   }
   await clearSyncBlock(deps.db);
   return parsed.data;

@@ -10,6 +10,7 @@ import {
 } from '#protocol';
 import {
   type ApiError,
+  apiError,
   apiUrl,
   fetchWithTimeout,
   type HttpDeps,
@@ -26,11 +27,7 @@ export function isStopCode(code: string | null | undefined): code is StopCode {
 }
 
 function badResponse(status: number, what: string): ApiError {
-  return {
-    code: 'bad_response',
-    message: `The server answered ${status} without ${what}.`,
-    status,
-  };
+  return apiError('bad_response', `The server answered ${status} without ${what}.`, status);
 }
 
 /** GET /api/v1/me with the device's token: its cohort and study end, or why not. */

@@ -19,7 +19,8 @@ export function linkErrorText(e: unknown): string {
   if (code === 'invalid_link_code') return t('linkInvalidCode');
   if (code === 'rate_limited') return t('linkTooManyTries');
   if (code === 'network' || code === 'timeout') return t('linkServerAway');
-  return t('errorPrefix', message);
+  // The rest is worded already, in the person's language (sync/error-text.ts): without its code.
+  return t('errorPrefix', message.replace(/^[a-z0-9_]+: /, ''));
 }
 
 function DeviceRow({
