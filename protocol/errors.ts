@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   enrollment_revoked: 403,
   /** The study of the device's cohort ended: events are refused, those sent before stay. */
   study_ended: 403,
+  /** POST /api/v1/me/link: the link would pass the browsers one person may link (nothing changed). */
+  link_limit: 403,
   /** POST /api/v1/withdraw: the secret is not this device's withdrawal secret (nothing erased). */
   withdrawal_refused: 403,
   not_found: 404,

@@ -13,7 +13,15 @@ export const quotaEnv = {
   QUOTA_ROWS_PER_DEVICE_DAY: positiveInt.default(50_000),
   QUOTA_BYTES_PER_DEVICE_DAY: positiveInt.default(50_000_000),
   QUOTA_BLOCK_PERCENT: z.coerce.number().min(0).max(10).default(1),
+  // Browsers one person may link (All my browsers): a link past it is refused (403 link_limit).
+  // Every linked browser's days are read for the person's summary: the cap bounds that read.
+  LINK_MAX_BROWSERS: positiveInt.min(2).default(20),
 };
+
+export interface LinkCapConfig {
+  /** LINK_MAX_BROWSERS: browsers one person may link. */
+  linkMaxBrowsers: number;
+}
 
 export interface QuotaConfig {
   rowsPerDeviceDay: number;

@@ -21,7 +21,9 @@ describe('loadConfig', () => {
       corsOrigins: undefined,
       retentionDays: 395,
       maxClockSkewDays: 30,
+      linkMaxBrowsers: 20,
     });
+    expect(loadConfig({ LINK_MAX_BROWSERS: '3' }).linkMaxBrowsers).toBe(3);
   });
 
   it('switches to Kafka mode with KAFKA_BROKERS and derives the DLQ topic', () => {
@@ -233,6 +235,7 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, 'PORT'],
     [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
     [{ MAX_CLOCK_SKEW_DAYS: '-1' }, 'MAX_CLOCK_SKEW_DAYS'],
+    [{ LINK_MAX_BROWSERS: '1' }, 'LINK_MAX_BROWSERS'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ KAFKA_BROKERS: 'no-port' }, 'KAFKA_BROKERS'],
     [{ KAFKA_MAX_MESSAGE_BYTES: '65535' }, 'KAFKA_MAX_MESSAGE_BYTES'],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { authCacheEnv } from './config-auth.js';
 import { extensionOriginProblem } from './config-origins.js';
-import { type QuotaConfig, quotaEnv, quotaOf } from './config-quota.js';
+import { type LinkCapConfig, type QuotaConfig, quotaEnv, quotaOf } from './config-quota.js';
 
 /**
  * Server configuration, read once from the environment at start. A bad value
@@ -111,7 +111,7 @@ const EnvSchema = z.object({
   ...quotaEnv,
 });
 
-export interface Config {
+export interface Config extends LinkCapConfig {
   port: number;
   host: string;
   databaseUrl: string | undefined;
@@ -287,6 +287,7 @@ export function loadConfig(
     },
     quota: quotaOf(e),
     registrations: { perDay: e.REGISTRATIONS_PER_DAY, total: e.REGISTRATIONS_TOTAL },
+    linkMaxBrowsers: e.LINK_MAX_BROWSERS,
     unusedDeviceExpiryDays: e.UNUSED_DEVICE_EXPIRY_DAYS,
     trustProxy: e.TRUST_PROXY,
     consumerPort: e.CONSUMER_PORT,

@@ -49,12 +49,23 @@ export async function insertLinkCode(
   });
 }
 
+/** What redeeming a code did: linked, no such code (or a revoked caller), or over the cap. */
+export type RedeemResult =
+  | { kind: 'linked'; link: LinkRow }
+  | { kind: 'no_code' }
+  /** The link would make `browsers` browsers one person's, more than maxBrowsers. */
+  | { kind: 'over_cap'; browsers: number };
+
 /**
- * Uses the code with this hash for `deviceId` and links the two devices: null when no unused,
- * unexpired code of another device that is not revoked has this hash, or the caller is revoked
- * (nothing changes then).
+ * Uses the code with this hash for `deviceId` and links the two devices: no_code when no unused,
+ * unexpired code of another device that is not revoked has this hash, or the caller is revoked;
+ * over_cap when the person would then have more than `maxBrowsers` devices (nothing changes
+ * then: the code stays unused, so it works after a browser is unlinked).
  * The person both then belong to is the issuer's, else the caller's, else `newPersonId`; when
  * both had one, the caller's whole person joins the issuer's (a merge).
+ * Under the link lock, which every change of a device's person takes, so two links at once
+ * cannot both pass the cap: the second counts after the first committed (READ COMMITTED
+ * takes a new snapshot per statement, after the lock).
  */
 export async function redeemLinkCode(
   pool: Pool,
@@ -62,7 +73,8 @@ export async function redeemLinkCode(
   codeHash: Buffer,
   now: Date,
   newPersonId: string,
-): Promise<LinkRow | null> {
+  maxBrowsers: number,
+): Promise<RedeemResult> {
   return withTransaction(pool, async (client) => {
     await lockLinks(client);
     // The caller may have been revoked since its credential was cached: it links to no one.
@@ -70,29 +82,37 @@ export async function redeemLinkCode(
       'SELECT person_id FROM devices WHERE id = $1 AND revoked_at IS NULL',
       [deviceId],
     );
-    if (caller.rows[0] === undefined) return null;
+    if (caller.rows[0] === undefined) return { kind: 'no_code' };
     const callerPerson = caller.rows[0].person_id;
-    const used = await client.query<{ issuer: string; issuer_person: string | null }>(
-      `UPDATE link_codes c SET used_at = $3
-         FROM devices d
+    const found = await client.query<{ issuer: string; issuer_person: string | null }>(
+      `SELECT c.device_id AS issuer, d.person_id AS issuer_person
+         FROM link_codes c JOIN devices d ON d.id = c.device_id
         WHERE c.code_hash = $1 AND c.used_at IS NULL AND c.expires_at > $3
-          AND c.device_id <> $2 AND d.id = c.device_id AND d.revoked_at IS NULL
-       RETURNING c.device_id AS issuer, d.person_id AS issuer_person`,
+          AND c.device_id <> $2 AND d.revoked_at IS NULL`,
       [codeHash, deviceId, now],
     );
-    const issuer = used.rows[0];
-    if (issuer === undefined) return null;
+    const issuer = found.rows[0];
+    if (issuer === undefined) return { kind: 'no_code' };
+    const devices = [issuer.issuer, deviceId];
+    const persons = [issuer.issuer_person, callerPerson].filter((p): p is string => p !== null);
+    // Two browsers of one person already: the link changes nothing, so the cap does not apply.
+    if (issuer.issuer_person === null || issuer.issuer_person !== callerPerson) {
+      const counted = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM devices
+          WHERE id = ANY($1::uuid[]) OR person_id = ANY($2::uuid[])`,
+        [devices, persons],
+      );
+      const browsers = counted.rows[0]?.n ?? 0;
+      if (browsers > maxBrowsers) return { kind: 'over_cap', browsers };
+    }
+    await client.query('UPDATE link_codes SET used_at = $2 WHERE code_hash = $1', [codeHash, now]);
     const personId = issuer.issuer_person ?? callerPerson ?? newPersonId;
     await client.query(
       `UPDATE devices SET person_id = $1
         WHERE id = ANY($2::uuid[]) OR person_id = ANY($3::uuid[])`,
-      [
-        personId,
-        [issuer.issuer, deviceId],
-        [issuer.issuer_person, callerPerson].filter((p): p is string => p !== null),
-      ],
+      [personId, devices, persons],
     );
-    return { personId, devices: await personDevices(client, personId) };
+    return { kind: 'linked', link: { personId, devices: await personDevices(client, personId) } };
   });
 }
 

@@ -56,29 +56,38 @@ export async function issueLinkCode(pool: Pool, deviceId: string, now: Date): Pr
  * POST /api/v1/me/link: links the calling device with the device that issued the code.
  * 400 invalid_request for a body that is not {code}; 400 invalid_link_code for any code that
  * does not link (malformed, unknown, expired, used, the caller's own, or of a revoked device:
- * the answers are the same, so they tell a guesser nothing).
+ * the answers are the same, so they tell a guesser nothing); 403 link_limit when the person
+ * would have more than `maxBrowsers` browsers (only a right code gets that far).
  */
 export async function linkWithCode(
   pool: Pool,
   deviceId: string,
   body: unknown,
   now: Date,
+  maxBrowsers: number,
 ): Promise<LinkState> {
   const parsed = LinkRequestSchema.safeParse(body);
   if (!parsed.success) {
     throw new AppError('invalid_request', describeIssues(parsed.error), parsed.error.issues);
   }
   const code = normalizeLinkCode(parsed.data.code);
-  const linked = WELL_FORMED.test(code)
-    ? await redeemLinkCode(pool, deviceId, hashLinkCode(code), now, randomUUID())
-    : null;
-  if (linked === null) {
+  const result = WELL_FORMED.test(code)
+    ? await redeemLinkCode(pool, deviceId, hashLinkCode(code), now, randomUUID(), maxBrowsers)
+    : ({ kind: 'no_code' } as const);
+  if (result.kind === 'over_cap') {
+    throw new AppError(
+      'link_limit',
+      `Linking would make ${result.browsers} browsers yours; this server links at most ${maxBrowsers} (LINK_MAX_BROWSERS). Unlink a browser first; the code stays valid until it expires.`,
+      { browsers: result.browsers, maxBrowsers },
+    );
+  }
+  if (result.kind === 'no_code') {
     throw new AppError(
       'invalid_link_code',
       'This link code is not valid: codes work once, for 10 minutes, and only from another browser linked to this server.',
     );
   }
-  return linkState(linked, deviceId);
+  return linkState(result.link, deviceId);
 }
 
 /** GET /api/v1/me/link. */

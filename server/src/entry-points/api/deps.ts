@@ -24,6 +24,7 @@ export interface ApiDeps {
     | 'rateLimit'
     | 'quota'
     | 'registrations'
+    | 'linkMaxBrowsers'
     | 'trustProxy'
   >;
   readiness(): Promise<Record<string, boolean>>;

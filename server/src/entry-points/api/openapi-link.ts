@@ -44,7 +44,9 @@ export function linkPaths(): Record<string, JsonObject> {
           '200': { description: 'Linked', ...json('LinkState') },
           '400': error('invalid_link_code, invalid_json or invalid_request'),
           '401': error('unauthorized'),
-          '403': error('device_deleted or device_revoked'),
+          '403': error(
+            'device_deleted, device_revoked, or link_limit: the person would have more browsers than the server links (LINK_MAX_BROWSERS); nothing changed',
+          ),
           '415': error('unsupported_media_type'),
           '429': error('rate_limited: too many wrong codes (see Retry-After)'),
           '503': error('unavailable'),

@@ -27,8 +27,10 @@ function limiter(
   return rateLimit({
     windowMs: opts.windowMs ?? 60_000,
     limit: perWindow,
-    // Only refused requests count (a 4xx or 5xx): a right code costs no try.
+    // Only refused requests count (a 4xx or 5xx): a right code costs no try, even one refused
+    // by the cap on linked browsers (403 link_limit: only a right code gets that far).
     skipSuccessfulRequests: opts.failedOnly ?? false,
+    requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.locals.rightLinkCode === true,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req, res) => key(req, res.locals),

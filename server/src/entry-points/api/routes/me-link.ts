@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { LinkCode, LinkState } from '#protocol';
+import { AppError } from '../../../domain/errors.js';
 import { describeLink, issueLinkCode, linkWithCode, unlink } from '../../../domain/link.js';
 import { parseSummaryQuery, summarize } from '../../../domain/summary.js';
 import type { ApiDeps } from '../deps.js';
@@ -37,7 +38,12 @@ export function meLinkRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
       deviceIdOf(res.locals),
       req.body,
       deps.now(),
-    );
+      deps.config.linkMaxBrowsers,
+    ).catch((err: unknown) => {
+      // The code was right: the refusal costs no try (middleware/rate-limit.ts).
+      if (err instanceof AppError && err.code === 'link_limit') res.locals.rightLinkCode = true;
+      throw err;
+    });
     res.status(200).json(state);
   });
 
