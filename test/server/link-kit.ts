@@ -1,5 +1,11 @@
 /** Requests of the All my browsers routes (issue 18) for the server tests. */
 import type { LinkCode, LinkState, Summary } from '#protocol';
+import type { Pool } from '../../server/src/data-access/pool.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  type SummaryCursor,
+} from '../../server/src/domain/summary-cursor.js';
 import { type HttpResult, request } from '../harness/client.js';
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -51,4 +57,22 @@ export function summary(base: string, token: string, query: string): Promise<Htt
 /** The ids of a link state's devices, sorted. */
 export function idsOf(state: LinkState): string[] {
   return state.devices.map((d) => d.id).sort();
+}
+
+/** The database's key for the summary's cursors (migration summary-cursor-key). */
+async function cursorKey(pool: Pool): Promise<Buffer> {
+  const r = await pool.query<{ key: Buffer }>('SELECT key FROM summary_cursor_key');
+  const key = r.rows[0]?.key;
+  if (key === undefined) throw new Error('no summary_cursor_key');
+  return key;
+}
+
+/** What a cursor of the server holds (the server's own reading of it). */
+export async function openCursor(pool: Pool, cursor: string | undefined): Promise<SummaryCursor> {
+  return decodeCursor(cursor ?? '', await cursorKey(pool));
+}
+
+/** A cursor the server takes for its own, holding `fields` as they are (checked by the server). */
+export async function sealCursor(pool: Pool, fields: SummaryCursor): Promise<string> {
+  return encodeCursor(fields, await cursorKey(pool));
 }

@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { migrate } from '../../server/src/data-access/migrate.js';
 import { createPool } from '../../server/src/data-access/pool.js';
+import { summaryCursorKey } from '../../server/src/data-access/summary-cursor-key.js';
 import { readSummary } from '../../server/src/data-access/summary-repo.js';
 import { decodeCursor, encodeCursor } from '../../server/src/domain/summary-cursor.js';
 import { freshDatabase } from '../harness/database.js';
@@ -28,14 +29,12 @@ it('takes back a cursor read while two writers are in progress', async () => {
     await pool.query('SELECT pg_current_xact_id()');
     const read = await readSummary(pool, [DEVICE], '2026-12-01', '2026-12-06', 'UTC', false);
     expect(read.snapshot).toMatch(/^\d+:\d+:\d+,\d+$/);
-    const cursor = encodeCursor({
-      from: '2026-12-01',
-      to: '2026-12-06',
-      tz: 'UTC',
-      devices: 'x',
-      snapshot: read.snapshot,
-    });
-    const since = decodeCursor(cursor).snapshot;
+    const key = await summaryCursorKey(pool);
+    const cursor = encodeCursor(
+      { from: '2026-12-01', to: '2026-12-06', tz: 'UTC', devices: 'x', snapshot: read.snapshot },
+      key,
+    );
+    const since = decodeCursor(cursor, key).snapshot;
     expect(since).toBe(read.snapshot);
     // And the database reads the days changed since it.
     const range = { snapshot: since, from: '2026-12-01', to: '2026-12-06' };

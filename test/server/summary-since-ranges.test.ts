@@ -17,7 +17,7 @@ import {
 } from '#protocol';
 import { mergeSummary } from '../../extension/stats/summary-cache.js';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
-import { link, summary } from './link-kit.js';
+import { link, openCursor, sealCursor, summary } from './link-kit.js';
 import { type Stack, startStack } from './modes.js';
 
 const HOUR = 3_600_000;
@@ -201,13 +201,13 @@ describe('GET /api/v1/me/summary?since= with a cursor of another range', () => {
 
   it('refuses a cursor whose range is not one of days with 400 naming since', async () => {
     const now = await get(rangeOf(-2, 0));
-    const fields = JSON.parse(Buffer.from(now.cursor ?? '', 'base64url').toString('utf8'));
+    const fields = await openCursor(stack.server.pool, now.cursor);
     for (const range of [
-      { f: '2026-02-30' },
-      { f: '2026-13-01' },
-      { t: fields.f, f: isoDay(Date.parse(fields.f) + DAY) },
+      { from: '2026-02-30' },
+      { from: '2026-13-01' },
+      { to: fields.from, from: isoDay(Date.parse(fields.from) + DAY) },
     ]) {
-      const forged = Buffer.from(JSON.stringify({ ...fields, ...range })).toString('base64url');
+      const forged = await sealCursor(stack.server.pool, { ...fields, ...range });
       const res = await summary(base, a.token, `${rangeOf(-2, 0)}&since=${forged}`);
       expect(res.status, JSON.stringify(range)).toBe(400);
       expect(res.text).toContain('since');

@@ -17,7 +17,7 @@ import {
   type VisitEvent,
 } from '#protocol';
 import { makeBatch, makeEvent, postEvents, registerDevice, request } from '../harness/client.js';
-import { link, summary } from './link-kit.js';
+import { link, openCursor, sealCursor, summary } from './link-kit.js';
 import { type Stack, startStack } from './modes.js';
 
 const HOUR = 3_600_000;
@@ -180,10 +180,11 @@ describe('GET /api/v1/me/summary?since', () => {
     // A snapshot past this database's (a cursor from before a restore from a dump, which numbers
     // transactions from low ids again) would take every later change as seen.
     const now = await get(a, range);
-    const fields = JSON.parse(Buffer.from(now.cursor ?? '', 'base64url').toString('utf8'));
-    const ahead = Buffer.from(
-      JSON.stringify({ ...fields, s: '900000000000:900000000000:' }),
-    ).toString('base64url');
+    const fields = await openCursor(stack.server.pool, now.cursor);
+    const ahead = await sealCursor(stack.server.pool, {
+      ...fields,
+      snapshot: '900000000000:900000000000:',
+    });
     expect((await get(a, `${range}&since=${ahead}`)).complete).toBe(true);
     expect((await get(a, `${range}&since=${now.cursor}`)).complete).toBe(false);
   });
@@ -194,6 +195,27 @@ describe('GET /api/v1/me/summary?since', () => {
       expect(res.status).toBe(400);
       expect(res.text).toContain('since');
     }
+  });
+
+  it("shows a device none of the database's transaction ids, and refuses a cursor it made or changed", async () => {
+    const answer = await get(a, range);
+    const cursor = answer.cursor ?? '';
+    const snapshot = (await openCursor(stack.server.pool, cursor)).snapshot;
+    const [xmin, xmax] = snapshot.split(':');
+    const text = Buffer.from(cursor, 'base64url').toString('latin1');
+    expect(text).not.toContain(`${xmin}:${xmax}`);
+    // The cursor as a device would forge it from one it read: its fields in JSON, none sealed.
+    const fields = { f: answer.from, t: answer.to, z: answer.tz, s: snapshot, d: 'x' };
+    const plain = Buffer.from(JSON.stringify(fields)).toString('base64url');
+    const changed = Buffer.from(cursor, 'base64url');
+    changed[changed.length - 1] = (changed.at(-1) ?? 0) ^ 1;
+    for (const since of [plain, changed.toString('base64url')]) {
+      const res = await summary(base, a.token, `${range}&since=${since}`);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: { code: 'invalid_request' } });
+      expect(res.text).toContain('since: not a cursor of this server');
+    }
+    expect((await get(a, `${range}&since=${cursor}`)).complete).toBe(false);
   });
 
   it('sees a writer that took its transaction id first and committed after the read', async () => {

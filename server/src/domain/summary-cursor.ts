@@ -4,9 +4,15 @@
  * with it for the same zone and devices and a range that overlaps the cursor's gets the days of
  * both ranges changed since (data-access/summary-changes-repo.ts) and the days only its own range
  * has whole; otherwise the whole range. It holds no figures and no ids (the devices as a
- * digest), and a forged one can only make the caller's own answer staler.
+ * digest).
+ *
+ * Sealed with the server's key (AES-256-GCM, data-access/summary-cursor-key.ts): the snapshot's
+ * transaction ids are the whole server's, and their progress between two answers would tell a
+ * device how much every other device wrote. Sealed, a cursor says nothing to the device, and
+ * one it made up or changed is refused with 400 before the database is asked anything. The text
+ * is padded to whole blocks, so its length does not tell how many writers were in progress.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { SinceRange } from '../data-access/summary-repo.js';
 import { AppError } from './errors.js';
 
@@ -34,12 +40,40 @@ export function devicesDigest(ids: string[]): string {
     .slice(0, 22);
 }
 
-export function encodeCursor(cursor: SummaryCursor): string {
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** The sealed text is padded to a multiple of this (a snapshot with ~20 writers in progress). */
+const PAD_BYTES = 256;
+
+/** The cursor sealed with `key` (32 bytes): base64url of IV, tag and ciphertext. */
+export function encodeCursor(cursor: SummaryCursor, key: Buffer): string {
   const { from, to, tz, devices, snapshot } = cursor;
-  return Buffer.from(
-    JSON.stringify({ f: from, t: to, z: tz, d: devices, s: snapshot }),
-    'utf8',
-  ).toString('base64url');
+  const json = JSON.stringify({ f: from, t: to, z: tz, d: devices, s: snapshot });
+  // JSON ends where its text does: the spaces after it are read as nothing.
+  const plain = Buffer.from(json.padEnd(Math.ceil(json.length / PAD_BYTES) * PAD_BYTES), 'utf8');
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+/** The JSON a cursor sealed with `key` holds, or undefined for any text that is not one. */
+function openCursor(since: string, key: Buffer): unknown {
+  const raw = Buffer.from(since, 'base64url');
+  if (raw.length <= IV_BYTES + TAG_BYTES) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
+    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    const plain = Buffer.concat([
+      decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)),
+      decipher.final(),
+    ]);
+    return JSON.parse(plain.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -66,19 +100,18 @@ function isDay(s: unknown): s is string {
   return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === s;
 }
 
-/** The cursor `since` stands for, or 400 invalid_request when it is not one. */
-export function decodeCursor(since: string): SummaryCursor {
+/**
+ * The cursor `since` stands for, opened with `key`, or 400 invalid_request when it is not one of
+ * this server's (made up, changed, or sealed with another key). What it holds is checked again:
+ * the key is the database's, and a backup's copy may be read by more people than the server.
+ */
+export function decodeCursor(since: string, key: Buffer): SummaryCursor {
   const bad = new AppError(
     'invalid_request',
     'since: not a cursor of this server (give the cursor of an earlier answer as it came)',
   );
   if (!BASE64URL.test(since)) throw bad;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(since, 'base64url').toString('utf8'));
-  } catch {
-    throw bad;
-  }
+  const value = openCursor(since, key);
   if (typeof value !== 'object' || value === null) throw bad;
   const { f, t, z, d, s } = value as Record<string, unknown>;
   if (

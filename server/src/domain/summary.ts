@@ -16,6 +16,7 @@ import {
 } from '#protocol';
 import { linkOfDevice } from '../data-access/link-repo.js';
 import type { Pool } from '../data-access/pool.js';
+import { summaryCursorKey } from '../data-access/summary-cursor-key.js';
 import {
   type ChangedDay,
   readSummary,
@@ -24,13 +25,7 @@ import {
 } from '../data-access/summary-repo.js';
 import { AppError } from './errors.js';
 import { linkState } from './link.js';
-import {
-  decodeCursor,
-  devicesDigest,
-  encodeCursor,
-  type SummaryCursor,
-  sinceRange,
-} from './summary-cursor.js';
+import { decodeCursor, devicesDigest, encodeCursor, sinceRange } from './summary-cursor.js';
 
 const DAY_MS = 86_400_000;
 /** IANA names only ("Europe/Berlin", "UTC", "Etc/GMT+5"): not POSIX strings such as "+05:00". */
@@ -42,8 +37,8 @@ export interface SummaryRange {
   tz: string;
   /** The answer's version: 1 a Summary, 2 a CompactSummary (docs/api.md). */
   v: 1 | 2;
-  /** An earlier answer's cursor (`since`): only the days changed since, when it still fits. */
-  since: SummaryCursor | null;
+  /** An earlier answer's cursor (`since`), sealed: only the days changed since, when it fits. */
+  since: string | null;
 }
 
 /** The query, or 400 invalid_request with a message naming what is wrong. */
@@ -74,7 +69,7 @@ export function parseSummaryQuery(query: Record<string, unknown>): SummaryRange 
     to,
     tz,
     v: v === '2' ? 2 : 1,
-    since: since === undefined ? null : decodeCursor(since),
+    since: since ?? null,
   };
 }
 
@@ -101,6 +96,8 @@ export async function summarize(
   range: SummaryRange,
   now: Date,
 ): Promise<string> {
+  const key = await summaryCursorKey(pool);
+  const cursor = range.since === null ? null : decodeCursor(range.since, key);
   const link = await linkOfDevice(pool, deviceId);
   if (link === null) throw new AppError('device_deleted', 'This device was erased.');
   const { devices } = linkState(link, deviceId);
@@ -108,7 +105,7 @@ export async function summarize(
   const digest = devicesDigest(ids);
   // A cursor of another zone or set of linked devices, or of days none of this range's, says
   // nothing about this answer's days: the whole range then.
-  const since = sinceRange(range.since, range, digest);
+  const since = sinceRange(cursor, range, digest);
   let read: SummaryRead;
   try {
     read = await readSummary(pool, ids, range.from, range.to, range.tz, range.v === 1, since);
@@ -131,7 +128,7 @@ export async function summarize(
     ),
     lastBatchId: own?.batchId ?? null,
     appliedSeq: own?.appliedSeq ?? null,
-    cursor: encodeCursor({ ...range, devices: digest, snapshot: read.snapshot }),
+    cursor: encodeCursor({ ...range, devices: digest, snapshot: read.snapshot }, key),
     complete: changed === null,
     ...(changed === null ? {} : { changed: changedList(changed, range, ids) }),
   };
