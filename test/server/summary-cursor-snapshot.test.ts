@@ -2,6 +2,7 @@
  * The summary's cursor carries the reader's snapshot as PostgreSQL writes it. With two writers
  * in progress it lists both ("752:755:752,753"), and the answer's own cursor must be taken back
  * by the next request (real PostgreSQL: the snapshot text is the database's, not a made-up one).
+ * The key that seals it is read by the API's role only.
  */
 import { expect, it } from 'vitest';
 import { migrate } from '../../server/src/data-access/migrate.js';
@@ -46,6 +47,36 @@ it('takes back a cursor read while two writers are in progress', async () => {
       await w.query('ROLLBACK');
       w.release();
     }
+    await pool.end();
+  }
+});
+
+it('lets the API role read the cursor key, and neither the writer nor Grafana', async () => {
+  const url = await freshDatabase('summary_cursor_key_roles');
+  await migrate(url, log);
+  const pool = createPool(url, 1, log);
+  const client = await pool.connect();
+  try {
+    const readAs = async (role: string): Promise<string> => {
+      await client.query('BEGIN');
+      try {
+        await client.query(`SET LOCAL ROLE ${role}`);
+        const r = await client.query<{ n: number }>(
+          'SELECT octet_length(key) AS n FROM summary_cursor_key',
+        );
+        return String(r.rows[0]?.n);
+      } catch (error) {
+        return (error as { code?: string }).code ?? String(error);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    };
+    expect(await readAs('tracksphere_app')).toBe('32');
+    for (const role of ['tracksphere_writer', 'grafana_reader', 'grafana_study_reader']) {
+      expect(await readAs(role), role).toBe('42501');
+    }
+  } finally {
+    client.release();
     await pool.end();
   }
 });
