@@ -122,7 +122,7 @@ export async function fetchSummary(
     'code' in answer &&
     answer.code === 'invalid_request' &&
     since !== undefined &&
-    /\bsince\b/.test(answer.message)
+    /\bsince\b/.test(answer.raw)
   ) {
     since = undefined;
     answer = await ask('2');
