@@ -17,4 +17,15 @@ export const LIMITS = {
   maxUtcOffsetMinutes: 15 * 60 + 59,
   /** Digits after the second's decimal point: Node's Date misreads ten or more (.0280000001 as .280). */
   maxFractionDigits: 9,
+  /**
+   * A visit's activeMs: 31 days. A visit's whole active time counts for the day and hour it
+   * started, so without a bound one visit could claim a year of it for one day of a cohort's
+   * figures. The span is not bounded: the tracker ends a visit only when its tab navigates or
+   * closes, the settings stop recording it, or the browser starts again, so a pinned page lasts
+   * as long as the browser runs; but it earns active time only while attended (the focused
+   * tab, the person not idle) or playing sound, and none across sleep. Beyond the bound is only
+   * a page that had attention or played sound for a month without a pause, a reload or a
+   * browser restart. Imports take visits of at most a day (extension/import/bounds.ts).
+   */
+  maxVisitActiveMs: 31 * 86_400_000,
 } as const;

@@ -29,6 +29,7 @@ const MAX_OFFSET = `${Math.floor(LIMITS.maxUtcOffsetMinutes / 60)}:${String(LIMI
 const TIME_RANGE = `An instant from ${LIMITS.earliestTime} to ${LIMITS.latestTime}, with a UTC offset of at most ${MAX_OFFSET} and at most ${LIMITS.maxFractionDigits} digits after the second's decimal point`;
 const EARLIEST_MS = Date.parse(LIMITS.earliestTime);
 const LATEST_MS = Date.parse(LIMITS.latestTime);
+const MAX_ACTIVE = `${LIMITS.maxVisitActiveMs} ms (${LIMITS.maxVisitActiveMs / 86_400_000} days, LIMITS.maxVisitActiveMs)`;
 
 /**
  * Why an ISO time (already of isoTime's form) that Date.parse read as `ms` is
@@ -80,7 +81,11 @@ export const VisitEventSchema = z
       .nullable(),
     startedAt: isoTime.describe(TIME_RANGE),
     endedAt: isoTime.describe(TIME_RANGE),
-    activeMs: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+    activeMs: z
+      .int()
+      .min(0)
+      .max(LIMITS.maxVisitActiveMs, `must be at most ${MAX_ACTIVE}`)
+      .describe(`Milliseconds of attention: at most endedAt - startedAt and at most ${MAX_ACTIVE}`),
     sessionId: z.uuid(),
     transition: TransitionSchema.nullable(),
   })

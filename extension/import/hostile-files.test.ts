@@ -124,11 +124,11 @@ describe('hostile import files', () => {
     expect(result.skipped).toEqual([{ record: 'row 1', reason: 'bad_date' }]);
   });
 
-  it('Tracksphere: visits the wire schema accepts but spanning centuries, or in the future, are left out', async () => {
+  it('Tracksphere: visits spanning centuries, active for millennia, or in the future, are left out', async () => {
     const result = await runImport(db, hostile('tracksphere-export.json'), opts());
     expect(result.imported).toBe(1);
     expect(result.skipped).toEqual([
-      { record: 'visit 1', reason: 'bad_date' }, // 1970 to 9999
+      { record: 'visit 1', reason: 'invalid_visit' }, // 1970 to 9999, activeMs over 31 days
       { record: 'visit 2', reason: 'bad_time' }, // 2024 to 2100
       { record: 'visit 3', reason: 'bad_date' }, // 2999
     ]);

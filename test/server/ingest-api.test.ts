@@ -1,6 +1,6 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceRegistered, ErrorBody, IngestResult } from '#protocol';
+import { type DeviceRegistered, type ErrorBody, type IngestResult, LIMITS } from '#protocol';
 import {
   makeBatch,
   makeEvent,
@@ -224,6 +224,39 @@ describe.each(MODES)('ingest API (%s mode)', (mode) => {
       ]);
       expect(res.body.rejected[1]?.message).toContain('before startedAt');
       expect(res.body.rejected[7]?.id).toBe('not-a-uuid');
+    });
+
+    it('refuses a visit claiming more active time than LIMITS.maxVisitActiveMs, naming the field and the limit', async () => {
+      const day = 86_400_000;
+      const end = Date.now() - 60_000;
+      const visit = (spanDays: number, activeDays: number) =>
+        makeEvent({
+          startedAt: new Date(end - spanDays * day).toISOString(),
+          endedAt: new Date(end).toISOString(),
+          activeMs: activeDays * day,
+        });
+      // All within retention (395 days): before the bound, all three were stored.
+      const yearActive = visit(394, 394);
+      // A page pinned for a year earns active time only while attended: its span is not bounded.
+      const yearPinned = visit(394, 2);
+      const monthActive = visit(31, 31);
+      const res = await postEvents<IngestResult>(
+        base,
+        device.token,
+        makeBatch([yearActive, yearPinned, monthActive]),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.rejected).toEqual([
+        {
+          index: 0,
+          id: yearActive.id,
+          code: 'invalid_event',
+          message: `activeMs: must be at most ${LIMITS.maxVisitActiveMs} ms (31 days, LIMITS.maxVisitActiveMs)`,
+        },
+      ]);
+      expect(res.body.accepted).toBe(2);
+      await expectStored(stack, [yearPinned.id, monthActive.id]);
+      expect(await storedCount(stack, [yearActive.id])).toBe(0);
     });
 
     it('redacts sensitive query parameters, userinfo and fragments again on the server', async () => {
