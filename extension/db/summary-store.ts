@@ -7,7 +7,7 @@
  * A day's rows are stored as columns (each device id once): a busy year of three browsers
  * (171,915 rows) is 6 MB so in V8's serializer where 21 MB as objects, and Chromium's IndexedDB
  * writes it in 49-51 ms rather than 138-207 ms and reads and decodes it in 51-53 ms rather than
- * 198-204 ms (docs/performance.md).
+ * 198-204 ms.
  */
 import { Dexie } from 'dexie';
 import type { Summary, SummaryRow } from '#protocol';
