@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { fakeI18n } from '../components/ui-test-kit.js';
 import { freshTestDb, makeVisit, utcDayOf } from '../db/db-test-kit.js';
 import { pendingCount, recordFinishedVisits, type TracksphereDb } from '../db/index.js';
 import { syncConfigItem } from '../settings/index.js';
@@ -67,6 +68,7 @@ beforeEach(async () => {
   );
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await db.delete();
 });
 
@@ -142,8 +144,10 @@ describe('erasing history from the background', () => {
     answer = async () => {
       throw new TypeError('Failed to fetch');
     };
+    fakeI18n();
     const result = await e.erase({ site: 'example.com' });
-    expect(result.server).toMatchObject({ error: expect.stringContaining('could not be reached') });
+    // In the person's language, without the browser's English reason ("Failed to fetch").
+    expect(result.server).toMatchObject({ error: 'apiError_network()' });
     expect(await db.visits.count()).toBe(1);
 
     answer = async () => Response.json({ deletedVisits: 2 });

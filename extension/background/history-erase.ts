@@ -12,11 +12,12 @@
  * deletes visits recorded after it.
  */
 import { storage } from 'wxt/utils/storage';
+import { t } from '../components/i18n.js';
 import { eraseHistory, localStartOfDay } from '../db/erase-history.js';
 import { addDays, localDayOf, type TracksphereDb } from '../db/index.js';
 import type { EraseHistoryResult } from '../messaging/protocol.js';
 import { syncConfigItem } from '../settings/index.js';
-import { apiUrl, type FetchLike, readApiError } from '../sync/http.js';
+import { apiError, apiUrl, type FetchLike, readApiError } from '../sync/http.js';
 import type { SyncRunner } from './sync-runner.js';
 
 /** How long after an erase visits it may have missed can still be on their way to the table. */
@@ -73,7 +74,7 @@ export function createHistoryEraser(
   ): Promise<{ deletedVisits: number } | { error: string; gone: boolean }> {
     const config = await syncConfigItem.getValue();
     if (config.serverUrl === null || config.token === null) {
-      return { error: 'This browser is no longer registered with the server.', gone: true };
+      return { error: t('syncNoLongerRegistered'), gone: true };
     }
     let res: Response;
     try {
@@ -82,7 +83,7 @@ export function createHistoryEraser(
         headers: { authorization: `Bearer ${config.token}` },
       });
     } catch (err) {
-      return { error: `The server could not be reached: ${String(err)}`, gone: false };
+      return { error: apiError('network', String(err), null).message, gone: false };
     }
     if (res.ok) {
       const body = (await res.json().catch(() => null)) as { deletedVisits?: number } | null;

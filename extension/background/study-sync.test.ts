@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { fakeI18n } from '../components/ui-test-kit.js';
 import { cacheSummary, freshTestDb, makeVisit, utcDayOf } from '../db/db-test-kit.js';
 import { recordFinishedVisits, type TracksphereDb } from '../db/index.js';
 import { studyInfoItem, syncConfigItem } from '../settings/index.js';
@@ -265,5 +266,51 @@ describe('leaving the study', () => {
     const { setup } = await registered(fakeServer(accepted));
     await setup.eraseServerData();
     expect(uninstallUrl).toHaveBeenLastCalledWith('');
+  });
+});
+
+describe("the server side's erase and leave, in the person's language", () => {
+  /** The fake server with DELETE /api/v1/me answered by `answer` instead. */
+  function deleteAnswered(answer: () => Promise<Response>, opts: { secret?: boolean } = {}) {
+    const server = fakeServer(accepted, opts);
+    const fetch = (url: string, init: RequestInit): Promise<Response> =>
+      new URL(url).pathname === '/api/v1/me' && init.method === 'DELETE'
+        ? answer()
+        : server.fetch(url, init);
+    return { ...server, fetch };
+  }
+
+  it("words a refused DELETE /api/v1/me by its code, not the server's English", async () => {
+    const server = deleteAnswered(
+      async () =>
+        Response.json(
+          { error: { code: 'device_revoked', message: 'Revoked by the administrator.' } },
+          { status: 403 },
+        ),
+      { secret: false },
+    );
+    const { setup } = await registered(server);
+    fakeI18n();
+    await expect(setup.leaveStudy()).rejects.toThrow('apiError_device_revoked()');
+    await expect(setup.eraseServerData()).rejects.toThrow('apiError_device_revoked()');
+    // Refused: the credentials stay, so the person can try again.
+    expect((await syncConfigItem.getValue()).token).not.toBeNull();
+  });
+
+  it("says the server could not be reached, without the browser's English reason", async () => {
+    const server = deleteAnswered(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const { setup } = await registered(server);
+    fakeI18n();
+    await expect(setup.eraseServerData()).rejects.toThrow(/^apiError_network\(\)$/);
+  });
+
+  it('says in its own words that the browser is not registered', async () => {
+    fakeI18n();
+    const rt = { fetch: fakeServer(accepted).fetch, now: () => T0, random: () => 0.5 };
+    const setup = createSyncSetup(db, rt);
+    await expect(setup.eraseServerData()).rejects.toThrow('syncNotRegistered()');
+    await expect(setup.leaveStudy()).rejects.toThrow('syncNotRegistered()');
   });
 });

@@ -4,6 +4,7 @@
  * server's copy (/withdraw#d=&s=), and leaving the study from the options page.
  */
 import { browser } from 'wxt/browser';
+import { t } from '../components/i18n.js';
 import { resetSyncState, type TracksphereDb } from '../db/index.js';
 import {
   type StudyInfo,
@@ -13,6 +14,7 @@ import {
 } from '../settings/index.js';
 import {
   type ApiError,
+  deleteDevice,
   type FetchLike,
   fetchDeviceInfo,
   isStopCode,
@@ -133,7 +135,7 @@ export async function leaveStudy(db: TracksphereDb, rt: StudyRuntime): Promise<L
   const config = await syncConfigItem.getValue();
   const { serverUrl, deviceId, withdrawalSecret, token } = config;
   if (serverUrl === null || deviceId === null) {
-    throw new Error('This browser is not registered with a server.');
+    throw new Error(t('syncNotRegistered'));
   }
   let result: LeaveResult;
   if (withdrawalSecret != null) {
@@ -146,18 +148,11 @@ export async function leaveStudy(db: TracksphereDb, rt: StudyRuntime): Promise<L
     if (isApiAnswer(answer)) throw new Error(answer.message);
     result = { deletedVisits: answer.deletedVisits, alreadyErased: answer.alreadyErased };
   } else if (token !== null) {
-    const res = await rt.fetch(`${serverUrl}/api/v1/me`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const body = (await res.json().catch(() => null)) as {
-      deletedVisits?: number;
-      error?: { message?: string };
-    } | null;
-    if (!res.ok) throw new Error(body?.error?.message ?? `The server answered ${res.status}.`);
-    result = { deletedVisits: body?.deletedVisits ?? 0, alreadyErased: false };
+    const answer = await deleteDevice({ fetch: rt.fetch, baseUrl: serverUrl, token });
+    if (isApiAnswer(answer)) throw new Error(answer.message);
+    result = { deletedVisits: answer.deletedVisits, alreadyErased: false };
   } else {
-    throw new Error('This browser has no credentials left to leave the study with.');
+    throw new Error(t('studyNoCredentials'));
   }
   await forgetCredentials(db, serverUrl);
   return result;

@@ -1,8 +1,15 @@
 import { browser } from 'wxt/browser';
+import { t } from '../components/i18n.js';
 import { getSyncStatus, pendingCount, shouldSyncSoon, type TracksphereDb } from '../db/index.js';
 import type { SyncNowResult } from '../messaging/protocol.js';
 import { studyInfoItem, syncConfigItem } from '../settings/index.js';
-import { type FetchLike, RegistrationError, registerDevice, syncOnce } from '../sync/index.js';
+import {
+  deleteDevice,
+  type FetchLike,
+  RegistrationError,
+  registerDevice,
+  syncOnce,
+} from '../sync/index.js';
 import {
   applyUninstallUrl,
   forgetCredentials,
@@ -164,23 +171,18 @@ export function createSyncSetup(
     async eraseServerData() {
       const config = await syncConfigItem.getValue();
       if (config.serverUrl === null || config.token === null) {
-        throw new Error('This browser is not registered with a server.');
+        throw new Error(t('syncNotRegistered'));
       }
-      const res = await rt.fetch(`${config.serverUrl}/api/v1/me`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${config.token}` },
+      const answer = await deleteDevice({
+        fetch: rt.fetch,
+        baseUrl: config.serverUrl,
+        token: config.token,
       });
-      const body = (await res.json().catch(() => null)) as {
-        deletedVisits?: number;
-        error?: { message?: string };
-      } | null;
-      if (!res.ok) {
-        throw new Error(body?.error?.message ?? `The server answered ${res.status}.`);
-      }
+      if ('code' in answer) throw new Error(answer.message);
       // The device no longer exists on the server: forget the token and keep the
       // local visits local (nothing is re-uploaded unless sync is set up again).
       await forgetCredentials(db, config.serverUrl);
-      return { deletedVisits: body?.deletedVisits ?? 0 };
+      return { deletedVisits: answer.deletedVisits };
     },
     leaveStudy: () => leaveStudy(db, rt),
   };

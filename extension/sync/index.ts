@@ -19,6 +19,7 @@ export {
 } from './link-client.js';
 export { type RegisterDeps, RegistrationError, registerDevice } from './register-device.js';
 export {
+  deleteDevice,
   fetchDeviceInfo,
   isStopCode,
   postWithdrawal,

@@ -1,10 +1,13 @@
 /**
- * The device's enrolment and its withdrawal: GET /api/v1/me (cohort, study end) and
- * POST /api/v1/withdraw (erase with the withdrawal secret), and the uninstall page's URL.
+ * The device's enrolment and its withdrawal: GET /api/v1/me (cohort, study end),
+ * POST /api/v1/withdraw (erase with the withdrawal secret), DELETE /api/v1/me (erase with the
+ * token), and the uninstall page's URL.
  */
 import {
   type DeviceInfo,
   DeviceInfoSchema,
+  type EraseResult,
+  EraseResultSchema,
   type WithdrawResult,
   WithdrawResultSchema,
 } from '#protocol';
@@ -57,6 +60,20 @@ export async function postWithdrawal(
   if (!res.ok) return readApiError(res);
   const parsed = WithdrawResultSchema.safeParse(await res.json().catch(() => null));
   return parsed.success ? parsed.data : badResponse(res.status, 'a withdrawal result');
+}
+
+/** DELETE /api/v1/me with the device's token: the device and its data erased on the server. */
+export async function deleteDevice(
+  deps: HttpDeps & { token: string },
+): Promise<EraseResult | ApiError> {
+  const res = await fetchWithTimeout(deps, apiUrl(deps.baseUrl, '/api/v1/me'), {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${deps.token}` },
+  });
+  if (isApiError(res)) return res;
+  if (!res.ok) return readApiError(res);
+  const parsed = EraseResultSchema.safeParse(await res.json().catch(() => null));
+  return parsed.success ? parsed.data : badResponse(res.status, 'a count of the visits erased');
 }
 
 /**
