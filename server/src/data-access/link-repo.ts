@@ -105,7 +105,12 @@ export async function redeemLinkCode(
       const browsers = counted.rows[0]?.n ?? 0;
       if (browsers > maxBrowsers) return { kind: 'over_cap', browsers };
     }
-    await client.query('UPDATE link_codes SET used_at = $2 WHERE code_hash = $1', [codeHash, now]);
+    // The code may have been replaced meanwhile (insertLinkCode does not take the link lock).
+    const used = await client.query(
+      'UPDATE link_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL',
+      [codeHash, now],
+    );
+    if (used.rowCount !== 1) return { kind: 'no_code' };
     const personId = issuer.issuer_person ?? callerPerson ?? newPersonId;
     await client.query(
       `UPDATE devices SET person_id = $1
