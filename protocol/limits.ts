@@ -19,13 +19,13 @@ export const LIMITS = {
   maxFractionDigits: 9,
   /**
    * A visit's activeMs: 31 days. A visit's whole active time counts for the day and hour it
-   * started, so without a bound one visit could claim a year of it for one day of a cohort's
-   * figures. The span is not bounded: the tracker ends a visit only when its tab navigates or
-   * closes, the settings stop recording it, or the browser starts again, so a pinned page lasts
-   * as long as the browser runs; but it earns active time only while attended (the focused
-   * tab, the person not idle) or playing sound, and none across sleep. Beyond the bound is only
-   * a page that had attention or played sound for a month without a pause, a reload or a
-   * browser restart. Imports take visits of at most a day (extension/import/bounds.ts).
+   * started, so without a bound one visit could claim a year of attention for one hour. It
+   * bounds what one visit claims, not what a device sends: overlapping visits within the
+   * device's daily quota still add up (a bound per device and day, where the time is summed,
+   * would; not built). The span is not bounded: a pinned page lasts as long as the browser
+   * runs, and earns active time only while attended or playing sound. The extension's tracker
+   * goes on in a new visit when one reaches the bound (extension/tracker, splitPastBound);
+   * imports take visits of at most a day (extension/import/bounds.ts).
    */
   maxVisitActiveMs: 31 * 86_400_000,
 } as const;

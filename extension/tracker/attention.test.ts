@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LIMITS, type VisitEvent, VisitEventSchema } from '#protocol';
 import { openVisitsAt } from './open-visits.js';
 import { step } from './step.js';
 import { browserOpen, counterIds, ev, iso, MIN, run, SEC, T0 } from './tracker-test-kit.js';
@@ -219,5 +220,48 @@ describe('openVisitsAt', () => {
       { url: B, activeMs: 0, endedAt: iso(45 * SEC) },
     ]);
     expect(JSON.stringify(state)).toBe(before);
+  });
+});
+
+describe('active time: a visit past the bound the server takes', () => {
+  const DAY = 24 * 60 * MIN;
+  /** A tab playing sound for `days` days, a checkpoint every 5 minutes, then closed. */
+  function radioFor(days: number) {
+    const events = [...browserOpen(), ev.nav(0, 1, A), ev.audible(0, 1, true)];
+    for (let t = 5 * MIN; t < days * DAY; t += 5 * MIN) events.push(ev.checkpoint(t));
+    events.push(ev.remove(days * DAY, 1));
+    return run(events);
+  }
+
+  it('goes on in a new visit when one reaches LIMITS.maxVisitActiveMs, losing no time', () => {
+    const { finished } = radioFor(32);
+    expect(finished.map((v) => VisitEventSchema.safeParse(v).error?.issues ?? [])).toEqual([
+      [],
+      [],
+    ]);
+    const [first, second] = finished as [VisitEvent, VisitEvent];
+    expect(first).toMatchObject({ url: A, startedAt: iso(0), activeMs: LIMITS.maxVisitActiveMs });
+    expect(second).toMatchObject({ url: A, endedAt: iso(32 * DAY), activeMs: 32 * DAY - 31 * DAY });
+    expect(second.startedAt).toBe(first.endedAt);
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(second.id).not.toBe(first.id);
+    expect(second.transition).toBeNull();
+  });
+
+  it('splits a visit a startup finds past the bound, as an older version could have kept it', () => {
+    const open = run([...browserOpen(), ev.nav(0, 1, A), ev.audible(0, 1, true)]).state;
+    const tab = open.tabs['1'];
+    if (tab?.visit == null) throw new Error('no open visit');
+    tab.visit.activeMs = 70 * DAY;
+    open.clock = T0 + 70 * DAY;
+    open.lastCheckpointAt = T0 + 70 * DAY;
+    const { finished } = run([ev.startup(71 * DAY)], { state: open });
+    expect(finished.map((v) => v.activeMs)).toEqual([
+      LIMITS.maxVisitActiveMs,
+      LIMITS.maxVisitActiveMs,
+      8 * DAY,
+    ]);
+    expect(finished.every((v) => VisitEventSchema.safeParse(v).success)).toBe(true);
+    expect(finished.map((v) => v.endedAt)).toEqual([iso(31 * DAY), iso(62 * DAY), iso(70 * DAY)]);
   });
 });

@@ -3,7 +3,7 @@ import { applyEvent } from './apply-event.js';
 import { accrueUntil } from './attention.js';
 import { type TrackerEvent, WINDOW_ID_NONE } from './tracker-events.js';
 import { copyState, type TrackerState } from './tracker-state.js';
-import { toVisitEvent } from './visit-lifecycle.js';
+import { splitPastBound, toVisitEvent } from './visit-lifecycle.js';
 
 export interface TrackerDeps {
   /** Makes the ids of visits and sessions (UUID v7 in the extension). */
@@ -28,10 +28,17 @@ export interface StepResult {
  * last moment the tracker saw (its last event, which is never before the last
  * checkpoint), with the active time credited up to then and none after.
  */
-function recover(state: TrackerState, at: number, finished: VisitEvent[]): void {
+function recover(
+  state: TrackerState,
+  at: number,
+  newId: () => string,
+  finished: VisitEvent[],
+): void {
   const lastSeen = Math.max(state.clock ?? at, state.lastCheckpointAt ?? at);
   for (const tab of Object.values(state.tabs)) {
-    if (tab.visit) finished.push(toVisitEvent(tab.visit, lastSeen));
+    if (tab.visit) {
+      finished.push(toVisitEvent(splitPastBound(tab.visit, lastSeen, newId, finished), lastSeen));
+    }
   }
   state.tabs = {};
   state.activeTabs = {};
@@ -53,10 +60,13 @@ export function step(state: TrackerState, event: TrackerEvent, deps: TrackerDeps
   const finished: VisitEvent[] = [];
   const at = Math.max(Math.floor(event.at), draft.clock ?? Number.NEGATIVE_INFINITY);
   if (event.type === 'startup') {
-    recover(draft, at, finished);
+    recover(draft, at, deps.newId, finished);
     return { state: draft, finished };
   }
   accrueUntil(draft, at, deps.maxAccrualGapMs ?? Number.POSITIVE_INFINITY);
+  for (const tab of Object.values(draft.tabs)) {
+    if (tab.visit) tab.visit = splitPastBound(tab.visit, at, deps.newId, finished);
+  }
   draft.clock = at;
   applyEvent(draft, event, { at, newId: deps.newId, finished });
   return { state: draft, finished };

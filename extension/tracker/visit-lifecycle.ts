@@ -1,4 +1,4 @@
-import { keepsTitle, redactUrl, type Transition, type VisitEvent } from '#protocol';
+import { keepsTitle, LIMITS, redactUrl, type Transition, type VisitEvent } from '#protocol';
 import { decideRecording, fitUrl, gateReason, redactTitle, siteReason } from '../privacy/index.js';
 import { noteActivity, sessionForVisitAt } from './session.js';
 import { WINDOW_ID_NONE } from './tracker-events.js';
@@ -17,6 +17,31 @@ export function toVisitEvent(visit: OpenVisit, endedAt: number): VisitEvent {
     sessionId: visit.sessionId,
     transition: visit.transition,
   };
+}
+
+/**
+ * What of `visit` lies past the protocol's bound on one visit's active time
+ * (LIMITS.maxVisitActiveMs, 31 days), pushed to `finished` as visits of the bound each; returns
+ * the visit that goes on with the rest, on the same page and in the same session. A tab that
+ * had attention or played sound for a month without a reload or restart (a radio stream, a
+ * dashboard on a wall) is real, and the server refuses a visit past the bound. Each piece ends
+ * where the next starts, at `at` less the active time still to come, so no piece has more
+ * active time than its span (the active time never outruns the clock).
+ */
+export function splitPastBound(
+  visit: OpenVisit,
+  at: number,
+  newId: () => string,
+  finished: VisitEvent[],
+): OpenVisit {
+  let open = visit;
+  while (open.activeMs > LIMITS.maxVisitActiveMs) {
+    const rest = open.activeMs - LIMITS.maxVisitActiveMs;
+    const cut = at - rest;
+    finished.push(toVisitEvent({ ...open, activeMs: LIMITS.maxVisitActiveMs }, cut));
+    open = { ...open, id: newId(), startedAt: cut, activeMs: rest, transition: null };
+  }
+  return open;
 }
 
 export function tabOf(state: TrackerState, tabId: number, windowId?: number): TabState {
