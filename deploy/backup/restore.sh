@@ -18,6 +18,11 @@
 #     itself (--create, under the dumped name). The one the migrations change is revoked again
 #     (TEMPORARY from PUBLIC, migration restrict-database-roles).
 #   - planner statistics: ANALYZE at the end.
+# And what it must not keep: the summary cursor's key (summary_cursor_key) is replaced by a new
+# random one. A cursor a device got after the dump holds transaction ids the restored cluster
+# hands out again; opened with the dump's key, it would hide the changes those ids then carry.
+# With a new key every cursor from before the restore is refused once (400), and the device asks
+# again without it. docs/deployment.md ("The summary cursor's key") says the same for PITR.
 # Objects are owned by the role that restores (--no-owner), so the new stack's POSTGRES_USER may
 # differ from the old one's. Everything runs in one transaction: a failed restore leaves the
 # database empty, to try again.
@@ -66,6 +71,12 @@ psql <<'SQL'
 DO $$
 BEGIN
   EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+  -- A dump from before migration summary-cursor-key has no key: migrate makes a new one.
+  -- 32 bytes as the migration makes them (two random UUIDs: 244 random bits; no pgcrypto).
+  IF to_regclass('summary_cursor_key') IS NOT NULL THEN
+    UPDATE summary_cursor_key
+       SET key = decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex');
+  END IF;
 END $$;
 ANALYZE;
 SQL

@@ -3,7 +3,8 @@
  * cluster, and a restore with deploy/backup/restore.sh into a FRESH cluster (no roles, an empty
  * database: a new stack's first start). The restored database must hold every row, grant the
  * deployment's roles what the original granted, and serve the API: a device's export is the
- * same, byte for byte.
+ * same, byte for byte. The one row that differs is the summary cursor's key, which the restore
+ * replaces: a cursor from before the restore is refused.
  *
  * The scripts run as compose runs them (sh, PG* variables), with PostgreSQL 15's client tools
  * first on PATH, as in the postgres:15 image.
@@ -74,6 +75,9 @@ async function query<T>(url: string, sql: string): Promise<T[]> {
   }
 }
 
+/** The key's row, which a restore replaces (restore.sh); tableContents leaves it out. */
+const KEY_TABLE = 'summary_cursor_key';
+
 /** Every table's rows (partitions included) as one checksum per table, and its row count. */
 async function tableContents(url: string): Promise<Record<string, string>> {
   const tables = await query<{ name: string }>(
@@ -82,6 +86,7 @@ async function tableContents(url: string): Promise<Record<string, string>> {
   );
   const contents: Record<string, string> = {};
   for (const { name } of tables) {
+    if (name === KEY_TABLE) continue;
     const [row] = await query<{ n: string; sum: string | null }>(
       url,
       `SELECT count(*) AS n, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS sum FROM ONLY "${name}" t`,
@@ -262,6 +267,11 @@ describe('backups (deploy/backup/backup.sh) and restore (deploy/backup/restore.s
   });
 
   it('restores into a fresh cluster: every row, the grants, and the API serves the same data', async () => {
+    const range = 'from=2026-01-01&to=2026-01-02&tz=UTC';
+    const first = await request<{ cursor: string }>(`${server.url}/api/v1/me/summary?${range}`, {
+      headers: { authorization: `Bearer ${(devices[0] as DeviceRegistered).token}` },
+    });
+    expect(first.status, first.text).toBe(200);
     const dumps = (await readdir(backups)).filter((f) => DUMP_NAME.test(f)).sort();
     const newest = join(backups, dumps.at(-1) as string);
 
@@ -273,6 +283,14 @@ describe('backups (deploy/backup/backup.sh) and restore (deploy/backup/restore.s
     const restored = await run(RESTORE, [newest], pgEnv(fresh));
     expect(restored.code, restored.output).toBe(0);
     expect(restored.output).toMatch(/done: 3 devices, 120 visits/);
+    // A new key of the same size in place of the dump's.
+    const keyOf = (url: string) =>
+      query<{ key: string }>(url, `SELECT encode(key, 'hex') AS key FROM ${KEY_TABLE}`);
+    const [oldKey] = await keyOf(originalUrl);
+    const newKeys = await keyOf(restoredUrl);
+    expect(newKeys).toHaveLength(1);
+    expect(newKeys[0]?.key).toMatch(/^[0-9a-f]{64}$/);
+    expect(newKeys[0]?.key).not.toBe(oldKey?.key);
 
     // Refuses a database that is not empty.
     const again = await run(RESTORE, [newest], pgEnv(fresh));
@@ -306,6 +324,21 @@ describe('backups (deploy/backup/backup.sh) and restore (deploy/backup/restore.s
         expect(exported.trim().split('\n').length).toBeGreaterThan(40);
         expect(exported).toBe(await exportOf(server, device));
       }
+      // A cursor from before the restore is refused (the device then asks again without it):
+      // its transaction ids are the old cluster's, which the restored one hands out again.
+      const device = devices[0] as DeviceRegistered;
+      const auth = { authorization: `Bearer ${device.token}` };
+      const since = `${restoredServer.url}/api/v1/me/summary?${range}&since=`;
+      const old = await request(`${since}${first.body.cursor}`, { headers: auth });
+      expect(old.status, old.text).toBe(400);
+      expect(old.text).toContain('since');
+      const renewed = await request<{ cursor: string }>(
+        `${restoredServer.url}/api/v1/me/summary?${range}`,
+        { headers: auth },
+      );
+      expect(renewed.status, renewed.text).toBe(200);
+      const again = await request(`${since}${renewed.body.cursor}`, { headers: auth });
+      expect(again.status, again.text).toBe(200);
     } finally {
       await restoredServer.close();
     }
