@@ -2,12 +2,16 @@
  * The summary's cursor carries the reader's snapshot as PostgreSQL writes it. With two writers
  * in progress it lists both ("752:755:752,753"), and the answer's own cursor must be taken back
  * by the next request (real PostgreSQL: the snapshot text is the database's, not a made-up one).
- * The key that seals it is read by the API's role only.
+ * The key that seals it is read by the API's role only, and a key rotated in the database
+ * (after a restore, a PITR or a failover) is taken by a running API within its cache time.
  */
 import { expect, it } from 'vitest';
 import { migrate } from '../../server/src/data-access/migrate.js';
 import { createPool } from '../../server/src/data-access/pool.js';
-import { summaryCursorKey } from '../../server/src/data-access/summary-cursor-key.js';
+import {
+  SUMMARY_CURSOR_KEY_TTL_MS,
+  summaryCursorKey,
+} from '../../server/src/data-access/summary-cursor-key.js';
 import { readSummary } from '../../server/src/data-access/summary-repo.js';
 import { decodeCursor, encodeCursor } from '../../server/src/domain/summary-cursor.js';
 import { freshDatabase } from '../harness/database.js';
@@ -77,6 +81,40 @@ it('lets the API role read the cursor key, and neither the writer nor Grafana', 
     }
   } finally {
     client.release();
+    await pool.end();
+  }
+});
+
+it('takes a key rotated in the database within SUMMARY_CURSOR_KEY_TTL_MS, without a restart', async () => {
+  const url = await freshDatabase('summary_cursor_key_rotation');
+  await migrate(url, log);
+  const pool = createPool(url, 1, log);
+  try {
+    const t = Date.now();
+    const before = await summaryCursorKey(pool, t);
+    const cursor = encodeCursor(
+      { from: '2026-12-01', to: '2026-12-06', tz: 'UTC', devices: 'x', snapshot: '5:5:' },
+      before,
+    );
+    // The rotation docs/deployment.md gives ("The summary cursor's key").
+    await pool.query(
+      `UPDATE summary_cursor_key
+          SET key = decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex')`,
+    );
+    const stored = (await pool.query<{ key: Buffer }>('SELECT key FROM summary_cursor_key')).rows[0]
+      ?.key;
+    expect(stored?.length).toBe(32);
+    expect(stored?.equals(before)).toBe(false);
+    // Within the cache time the process still holds the key it read ...
+    expect((await summaryCursorKey(pool, t + SUMMARY_CURSOR_KEY_TTL_MS - 1)).equals(before)).toBe(
+      true,
+    );
+    // ... then it reads the new one, and a cursor sealed with the old key is refused.
+    const after = await summaryCursorKey(pool, t + SUMMARY_CURSOR_KEY_TTL_MS);
+    expect(stored !== undefined && after.equals(stored)).toBe(true);
+    expect(() => decodeCursor(cursor, after)).toThrow(/since/);
+    expect(decodeCursor(cursor, before).snapshot).toBe('5:5:');
+  } finally {
     await pool.end();
   }
 });
