@@ -42,6 +42,27 @@ describe('the sealed cursor', () => {
     expect(cursorOf('752:755:')).not.toBe(few);
   });
 
+  it('has one length for any number of writers in progress, at realistic ids and zones', () => {
+    const xmin = 3_000_000_000;
+    for (const tz of ['UTC', 'Europe/Berlin', 'America/Argentina/ComodRivadavia']) {
+      const at = { ...fields, tz, devices: 'A'.repeat(22) };
+      const lengths = new Set<number>();
+      for (const writers of [0, 1, 10, 13, 14, 20, 30, 200]) {
+        const xip = Array.from({ length: writers }, (_, i) => xmin + 2 * i).join(',');
+        const snapshot = `${xmin}:${xmin + 1000}:${xip}`;
+        const cursor = encodeCursor({ ...at, snapshot }, key);
+        lengths.add(cursor.length);
+        // The snapshot read while it fits, else the older xmin:xmin: (more days changed, never
+        // fewer).
+        const opened = decodeCursor(cursor, key).snapshot;
+        expect([snapshot, `${xmin}:${xmin}:`]).toContain(opened);
+        if (writers <= 10) expect(opened).toBe(snapshot);
+        if (writers >= 20) expect(opened).toBe(`${xmin}:${xmin}:`);
+      }
+      expect([...lengths], tz).toHaveLength(1);
+    }
+  });
+
   it('refuses one sealed with another key, or changed by a bit, with 400 naming since', () => {
     expect(() => decodeCursor(cursorOf('752:755:', randomBytes(32)), key)).toThrow(/^since: /);
     const raw = Buffer.from(cursorOf('752:755:'), 'base64url');

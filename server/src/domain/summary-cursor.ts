@@ -9,8 +9,8 @@
  * Sealed with the server's key (AES-256-GCM, data-access/summary-cursor-key.ts): the snapshot's
  * transaction ids are the whole server's, and their progress between two answers would tell a
  * device how much every other device wrote. Sealed, a cursor says nothing to the device, and
- * one it made up or changed is refused with 400 before the database is asked anything. The text
- * is padded to whole blocks, so its length does not tell how many writers were in progress.
+ * one it made up or changed is refused with 400 before the database is asked anything. Its
+ * length does not tell how many writers were in progress either (encodeCursor).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { SinceRange } from '../data-access/summary-repo.js';
@@ -42,15 +42,28 @@ export function devicesDigest(ids: string[]): string {
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** The sealed text is padded to a multiple of this (a snapshot with ~20 writers in progress). */
+/** The sealed text is padded to a multiple of this. */
 const PAD_BYTES = 256;
 
-/** The cursor sealed with `key` (32 bytes): base64url of IV, tag and ciphertext. */
+/**
+ * The cursor sealed with `key` (32 bytes): base64url of IV, tag and ciphertext. Its length is
+ * that of the same cursor with the snapshot "xmin:xmin:", padded to whole blocks: it holds the
+ * snapshot as read when that fits in those blocks, else "xmin:xmin:" itself (at ten-digit
+ * transaction ids, past 11 to 14 writers in progress, by the zone's name). That snapshot is
+ * older than the one read: the next answer takes every transaction from xmin on as unseen, so
+ * it lists as changed some days the answer already counted, which the client replaces with the
+ * same figures. Never fewer days, so it stays correct; a busy server's answers are only larger.
+ */
 export function encodeCursor(cursor: SummaryCursor, key: Buffer): string {
   const { from, to, tz, devices, snapshot } = cursor;
-  const json = JSON.stringify({ f: from, t: to, z: tz, d: devices, s: snapshot });
+  const jsonOf = (s: string) => JSON.stringify({ f: from, t: to, z: tz, d: devices, s });
+  const xmin = snapshot.slice(0, snapshot.indexOf(':'));
+  const least = jsonOf(`${xmin}:${xmin}:`);
+  const size = Math.ceil(Buffer.byteLength(least) / PAD_BYTES) * PAD_BYTES;
+  const read = jsonOf(snapshot);
+  const json = Buffer.byteLength(read) <= size ? read : least;
   // JSON ends where its text does: the spaces after it are read as nothing.
-  const plain = Buffer.from(json.padEnd(Math.ceil(json.length / PAD_BYTES) * PAD_BYTES), 'utf8');
+  const plain = Buffer.from(json.padEnd(size - (Buffer.byteLength(json) - json.length)), 'utf8');
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
