@@ -7,6 +7,7 @@ import type { DayOf } from './day.js';
 import { applyRollupDeltas, deltaOf, type RollupDelta } from './month-rollups.js';
 import { addVisitRollups } from './rollup-upkeep.js';
 import { type DailyRollup, type StoredVisit, type TracksphereDb, visitTables } from './schema.js';
+import { bulkGetStored } from './stored-rows.js';
 
 const DAY_MS = 86_400_000;
 /** Rows written per request batch, between two progress reports. */
@@ -57,10 +58,10 @@ async function writeDays(
   opts: ImportWriteOptions,
   result: ImportWriteResult,
 ): Promise<void> {
-  const rows = (await db.dailyRollups.bulkGet(days.map((d) => [d.day, d.domain]))) as (
-    | ImportedRollup
-    | undefined
-  )[];
+  const rows = (await bulkGetStored(
+    db.dailyRollups,
+    days.map((d): [string, string] => [d.day, d.domain]),
+  )) as (ImportedRollup | undefined)[];
   const changed: ImportedRollup[] = [];
   days.forEach((d, i) => {
     const row: ImportedRollup = rows[i] ?? { day: d.day, domain: d.domain, activeMs: 0, visits: 0 };
@@ -189,10 +190,10 @@ async function writeVisits(
   const all = [...sums.values()];
   for (let i = 0; i < all.length; i += CHUNK) {
     const part = all.slice(i, i + CHUNK);
-    const rows = (await db.dailyRollups.bulkGet(part.map((s) => [s.file.day, s.file.domain]))) as (
-      | ImportedRollup
-      | undefined
-    )[];
+    const rows = (await bulkGetStored(
+      db.dailyRollups,
+      part.map((s): [string, string] => [s.file.day, s.file.domain]),
+    )) as (ImportedRollup | undefined)[];
     const changed: ImportedRollup[] = [];
     const deltas: RollupDelta[] = [];
     part.forEach(({ file, stored }, j) => {

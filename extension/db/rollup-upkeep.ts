@@ -11,6 +11,7 @@ import type { Table } from 'dexie';
 import type { DayOf } from './day.js';
 import { dropHeatWindows } from './heat-windows.js';
 import type { TracksphereDb } from './schema.js';
+import { bulkGetStored } from './stored-rows.js';
 import {
   applyPageChanges,
   type PageChange,
@@ -51,9 +52,10 @@ export async function addVisitRollups(
 ): Promise<void> {
   if (visits.length === 0) return;
   const { days, heatDays, pageKeys } = keysOf(visits, dayOf);
+  // An import's host-days are mostly new: only the rows stored are read (stored-rows.ts).
   const [heatRows, pageRows] = await Promise.all([
-    db.heatRollups.bulkGet(heatDays),
-    db.pageRollups.bulkGet([...pageKeys.values()]),
+    bulkGetStored(db.heatRollups, heatDays),
+    bulkGetStored(db.pageRollups, [...pageKeys.values()]),
   ]);
   const heat = new Map<string, HeatRollup>(
     heatDays.map((day, i) => [day, heatRows[i] ?? emptyHeat(day)]),
