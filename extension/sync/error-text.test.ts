@@ -63,6 +63,15 @@ describe('the sync client words its failures in the UI language', () => {
     );
   });
 
+  it('names how many browsers the server links for one person', async () => {
+    const details = { browsers: 21, maxBrowsers: 20 };
+    const refused = await readApiError(body('link_limit', 'Too many browsers.', details));
+    expect(refused.message).toBe('apiError_link_limit_of(20)');
+    expect((await readApiError(body('link_limit', 'Too many browsers.'))).message).toBe(
+      'apiError_link_limit()',
+    );
+  });
+
   it("gives the status of an answer without the API's error body", async () => {
     const proxy = await readApiError(new Response('<html>Bad gateway</html>', { status: 502 }));
     expect(proxy).toMatchObject({ code: 'http_502', message: 'apiError_http(502)' });

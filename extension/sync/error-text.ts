@@ -6,7 +6,7 @@
  */
 import type { ErrorCode } from '#protocol';
 import { type MessageKey, t } from '../components/i18n.js';
-import { formatLongDate } from '../stats/format-duration.js';
+import { formatLongDate, formatNumber } from '../stats/format-duration.js';
 
 /** The failures the client words itself: no answer, or one it could not read. */
 export type ClientErrorCode = 'network' | 'timeout' | 'aborted' | 'bad_response';
@@ -62,6 +62,13 @@ function studyEnd(details: unknown): { cohort: string; endsAt: string } | null {
   return Number.isNaN(Date.parse(studyEndsAt)) ? null : { cohort, endsAt: studyEndsAt };
 }
 
+/** link_limit's details: how many browsers the server links for one person. */
+function maxBrowsers(details: unknown): number | null {
+  if (typeof details !== 'object' || details === null) return null;
+  const { maxBrowsers: max } = details as Record<string, unknown>;
+  return typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : null;
+}
+
 /** A message, or null where the browser has none (it answers the key itself, or ''). */
 function say(key: MessageKey, ...substitutions: string[]): string | null {
   const text = t(key, ...substitutions);
@@ -72,6 +79,10 @@ function words(code: string, raw: string, status: number | null, details: unknow
   if (code === 'study_ended') {
     const end = studyEnd(details);
     if (end !== null) return say('apiError_study_ended_on', end.cohort, formatLongDate(end.endsAt));
+  }
+  if (code === 'link_limit') {
+    const max = maxBrowsers(details);
+    if (max !== null) return say('apiError_link_limit_of', formatNumber(max));
   }
   if (isKnown(code)) return WITH_DETAIL.has(code) ? say(KEYS[code], raw) : say(KEYS[code]);
   const http = /^http_(\d+)$/.exec(code)?.[1];
