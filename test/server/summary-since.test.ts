@@ -214,6 +214,8 @@ describe('GET /api/v1/me/summary?since', () => {
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ error: { code: 'invalid_request' } });
       expect(res.text).toContain('since: not a cursor of this server');
+      // What the client does then, in the message: a cursor it has cannot become a right one.
+      expect(res.text).toContain('ask again without since');
     }
     expect((await get(a, `${range}&since=${cursor}`)).complete).toBe(false);
   });

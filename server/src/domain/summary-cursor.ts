@@ -121,7 +121,7 @@ function isDay(s: unknown): s is string {
 export function decodeCursor(since: string, key: Buffer): SummaryCursor {
   const bad = new AppError(
     'invalid_request',
-    'since: not a cursor of this server (give the cursor of an earlier answer as it came)',
+    'since: not a cursor of this server (changed, sealed with another key, or from before a restore or an upgrade); ask again without since',
   );
   if (!BASE64URL.test(since)) throw bad;
   const value = openCursor(since, key);

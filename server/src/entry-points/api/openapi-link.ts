@@ -96,7 +96,7 @@ export function linkPaths(): Record<string, JsonObject> {
             in: 'query',
             required: false,
             description:
-              "An earlier answer's cursor: only the days changed since and the days the cursor's range lacked (complete false, changed listing each day and browser whose rows replace the cached ones; the client drops its cached days outside from..to); the whole range (complete true) when the cursor's range has no day of this one, or is of another tz or set of linked browsers",
+              "An earlier answer's cursor: only the days changed since and the days the cursor's range lacked (complete false, changed listing each day and browser whose rows replace the cached ones; the client drops its cached days outside from..to); the whole range (complete true) when the cursor's range has no day of this one, or is of another tz or set of linked browsers, or its snapshot is ahead of the database's. Opaque and sealed: a since the client made or changed, or one sealed with another key, is refused with 400",
             schema: { type: 'string', maxLength: 16384 },
           },
         ],
@@ -111,7 +111,7 @@ export function linkPaths(): Record<string, JsonObject> {
             },
           },
           '400': error(
-            'invalid_request: a malformed date, to before from, over 400 days, an unknown tz, a v other than 1 or 2, a since that is not a cursor',
+            'invalid_request: a malformed date, to before from, over 400 days, an unknown tz, a v other than 1 or 2, a since that is not a cursor of this server (made or changed by the client, sealed with another key, as every cursor from before a restore is, or from before cursors were sealed): ask again without since',
           ),
           '401': error('unauthorized'),
           '403': error('device_deleted'),
