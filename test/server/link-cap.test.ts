@@ -1,7 +1,8 @@
 /**
  * The cap on browsers one person links (LINK_MAX_BROWSERS): a link past it is refused with 403
  * link_limit and changes nothing, a merge is counted whole, two links at once cannot both pass
- * it, and a right code refused by it stays usable and costs no try.
+ * it, and a right code refused by it stays usable and costs no wrong try; a device gets 20
+ * such refusals per 10 minutes (each takes the link lock), then 429.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceRegistered, ErrorBody } from '#protocol';
@@ -53,6 +54,25 @@ describe('browsers linked to one person', () => {
     const res = await redeem(base, d.token, code);
     expect(res.status).toBe(200);
     expect(idsOf(res.body)).toEqual([a, b, d].map((x) => x.deviceId).sort());
+  });
+
+  it('gives a device at the cap 20 refusals of a right code in 10 minutes, then 429', async () => {
+    const [a, b, c, d] = await devices(4);
+    if (a === undefined || b === undefined || c === undefined || d === undefined) throw new Error();
+    await link(base, a.token, b.token);
+    await link(base, a.token, c.token);
+    const { code } = (await issueCode(base, a.token)).body;
+    for (let i = 0; i < 20; i++) {
+      expectLinkLimit(await redeem(base, d.token, code), CAP + 1);
+    }
+    const refused = await redeem(base, d.token, code);
+    expect(refused.status).toBe(429);
+    expect((refused.body as unknown as ErrorBody).error.code).toBe('rate_limited');
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Another device at the cap has its own count.
+    const [e] = await devices(1);
+    if (e === undefined) throw new Error();
+    expectLinkLimit(await redeem(base, e.token, code), CAP + 1);
   });
 
   it('counts a merge whole: two persons of two browsers do not merge under a cap of three', async () => {

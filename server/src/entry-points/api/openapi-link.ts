@@ -48,7 +48,9 @@ export function linkPaths(): Record<string, JsonObject> {
             'device_deleted, device_revoked, or link_limit: the person would have more browsers than the server links (LINK_MAX_BROWSERS); nothing changed',
           ),
           '415': error('unsupported_media_type'),
-          '429': error('rate_limited: too many wrong codes (see Retry-After)'),
+          '429': error(
+            'rate_limited: too many wrong codes, or right codes refused with link_limit (see Retry-After)',
+          ),
           '503': error('unavailable'),
         },
       },

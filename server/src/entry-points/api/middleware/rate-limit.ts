@@ -22,15 +22,19 @@ function limiter(
   perWindow: number,
   key: (req: Request, locals: Record<string, unknown>) => string,
   what: string,
-  opts: { windowMs?: number; failedOnly?: boolean } = {},
+  opts: { windowMs?: number; failedOnly?: boolean; cappedOnly?: boolean } = {},
 ): RequestHandler {
   return rateLimit({
     windowMs: opts.windowMs ?? 60_000,
     limit: perWindow,
     // Only refused requests count (a 4xx or 5xx): a right code costs no try, even one refused
-    // by the cap on linked browsers (403 link_limit: only a right code gets that far).
-    skipSuccessfulRequests: opts.failedOnly ?? false,
-    requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.locals.rightLinkCode === true,
+    // by the cap on linked browsers (403 link_limit: only a right code gets that far). Those
+    // count only where cappedOnly asks for them alone.
+    skipSuccessfulRequests: (opts.failedOnly ?? false) || (opts.cappedOnly ?? false),
+    requestWasSuccessful: (_req, res) =>
+      opts.cappedOnly === true
+        ? res.locals.rightLinkCode !== true
+        : res.statusCode < 400 || res.locals.rightLinkCode === true,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req, res) => key(req, res.locals),
@@ -130,10 +134,22 @@ export function perDeviceLimit(perMinute: number): RequestHandler {
 
 /**
  * Tries of link codes (POST /api/v1/me/link): `perWindow` wrong codes per device and, with its
- * own counter, per address in `windowMs`; a right code costs no try.
+ * own counter, per address in `windowMs`; a right code costs no try. A right code refused by
+ * the cap on linked browsers (403 link_limit) counts on a third counter, `perWindow.capped` per
+ * device: each such try takes the link lock, which every link and unlink of the server waits
+ * for, so a person at the cap cannot replay one at the device limit (120 a minute).
  */
-export function linkTryLimits(perWindow: { device: number; address: number }, windowMs: number) {
+export function linkTryLimits(
+  perWindow: { device: number; address: number; capped: number },
+  windowMs: number,
+) {
   return {
+    capped: limiter(
+      perWindow.capped,
+      (_req, locals) => `capped:${String(locals.deviceId)}`,
+      'device',
+      { windowMs, cappedOnly: true },
+    ),
     device: limiter(
       perWindow.device,
       (_req, locals) => `device:${String(locals.deviceId)}`,

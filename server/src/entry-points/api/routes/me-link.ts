@@ -10,8 +10,11 @@ import { deviceIdOf, requireDevice } from '../middleware/auth.js';
 import { jsonBody } from '../middleware/json-body.js';
 import { linkTryLimits } from '../middleware/rate-limit.js';
 
-/** Wrong link codes a device may try, and an address, per window (docs/api.md, Limits). */
-export const LINK_TRIES = { device: 10, address: 30 };
+/**
+ * Wrong link codes a device may try, and an address, per window, and right codes refused by the
+ * cap on linked browsers (link_limit) a device may send (docs/api.md, Limits).
+ */
+export const LINK_TRIES = { device: 10, address: 30, capped: 20 };
 export const LINK_TRY_WINDOW_MS = 10 * 60_000;
 
 /**
@@ -32,20 +35,29 @@ export function meLinkRouter(deps: ApiDeps, deviceLimit: RequestHandler): Router
     res.status(201).json(code);
   });
 
-  router.post('/link', ...active, tries.address, tries.device, ...body, async (req, res) => {
-    const state: LinkState = await linkWithCode(
-      deps.pool,
-      deviceIdOf(res.locals),
-      req.body,
-      deps.now(),
-      deps.config.linkMaxBrowsers,
-    ).catch((err: unknown) => {
-      // The code was right: the refusal costs no try (middleware/rate-limit.ts).
-      if (err instanceof AppError && err.code === 'link_limit') res.locals.rightLinkCode = true;
-      throw err;
-    });
-    res.status(200).json(state);
-  });
+  router.post(
+    '/link',
+    ...active,
+    tries.address,
+    tries.device,
+    tries.capped,
+    ...body,
+    async (req, res) => {
+      const state: LinkState = await linkWithCode(
+        deps.pool,
+        deviceIdOf(res.locals),
+        req.body,
+        deps.now(),
+        deps.config.linkMaxBrowsers,
+      ).catch((err: unknown) => {
+        // The code was right: the refusal costs no wrong try, but counts as capped
+        // (middleware/rate-limit.ts).
+        if (err instanceof AppError && err.code === 'link_limit') res.locals.rightLinkCode = true;
+        throw err;
+      });
+      res.status(200).json(state);
+    },
+  );
 
   router.get('/link', ...any, async (_req, res) => {
     const state: LinkState = await describeLink(deps.pool, deviceIdOf(res.locals));
