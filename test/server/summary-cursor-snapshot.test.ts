@@ -55,6 +55,36 @@ it('takes back a cursor read while two writers are in progress', async () => {
   }
 });
 
+it('reads since the older xmin:xmin: a cursor holds past the writers one block holds', async () => {
+  const url = await freshDatabase('summary_cursor_xmin_only');
+  await migrate(url, log);
+  const pool = createPool(url, 4, log);
+  const writer = await pool.connect();
+  try {
+    await writer.query('BEGIN');
+    await writer.query('SELECT pg_current_xact_id()');
+    await pool.query('SELECT pg_current_xact_id()');
+    const read = await readSummary(pool, [DEVICE], '2026-12-01', '2026-12-06', 'UTC', false);
+    const xmin = read.snapshot.split(':')[0];
+    expect(read.snapshot).not.toBe(`${xmin}:${xmin}:`);
+    // What encodeCursor seals in place of a snapshot too long for its block (summary-cursor.ts).
+    const key = await summaryCursorKey(pool);
+    const fields = { from: '2026-12-01', to: '2026-12-06', tz: 'UTC', devices: 'x' };
+    const cursor = encodeCursor({ ...fields, snapshot: `${xmin}:${xmin}:` }, key);
+    const range = {
+      snapshot: decodeCursor(cursor, key).snapshot,
+      from: fields.from,
+      to: fields.to,
+    };
+    const next = await readSummary(pool, [DEVICE], '2026-12-01', '2026-12-06', 'UTC', false, range);
+    expect(next.changed).toEqual([]);
+  } finally {
+    await writer.query('ROLLBACK');
+    writer.release();
+    await pool.end();
+  }
+});
+
 it('lets the API role read the cursor key, and neither the writer nor Grafana', async () => {
   const url = await freshDatabase('summary_cursor_key_roles');
   await migrate(url, log);
