@@ -155,8 +155,10 @@ export async function rowsOfDays(
 
 /**
  * The reader's snapshot as text (the next cursor), and whether `since` can be compared with it:
- * a snapshot whose xmax is past the reader's comes from another database (a restore from a
- * dump numbers transactions again from low ids), and would take every later change as seen.
+ * a snapshot whose xmax is past the reader's comes from another history of the database (a
+ * point-in-time recovery or a failover to a standby that was behind, before the cursor's key is
+ * replaced: docs/deployment.md; a restore from a dump replaces the key itself), and would take
+ * every later change as seen.
  * With them, the first UTC day the change log keeps when it was pruned after `since` (null:
  * not since).
  */
