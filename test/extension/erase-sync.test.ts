@@ -8,13 +8,7 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import {
-  openTracksphereDb,
-  pendingCount,
-  recordFinishedVisits,
-  type TracksphereDb,
-} from '../../extension/db/index.js';
-import { registerDevice, syncOnce } from '../../extension/sync/index.js';
+import type { TracksphereDb } from '../../extension/db/index.js';
 import { runConsumer } from '../../server/src/entry-points/consumer/run-consumer.js';
 import type { VisitConsumer } from '../../server/src/messaging/kafka.js';
 import { createMetrics } from '../../server/src/metrics.js';
@@ -22,8 +16,14 @@ import { makeEvent, waitFor } from '../harness/client.js';
 import { testKafkaSettings, testLogger } from '../harness/server.js';
 import { type KafkaStack, startKafkaStack } from '../server/modes.js';
 
-// The extension's storage.local, as the extension project's tests have it.
+// The extension's storage.local, as the extension project's tests have it. The extension's
+// modules are imported after it: the sync client's messages (i18n) reach the browser's API,
+// and WXT's storage takes the browser it finds when first imported.
 (globalThis as { chrome?: unknown }).chrome = fakeBrowser;
+const { openTracksphereDb, pendingCount, recordFinishedVisits } = await import(
+  '../../extension/db/index.js'
+);
+const { registerDevice, syncOnce } = await import('../../extension/sync/index.js');
 const { createHistoryEraser, resendErasesAfterSync, SETTLE_MS, serverErasesItem } = await import(
   '../../extension/background/history-erase.js'
 );
