@@ -109,3 +109,29 @@ export async function fetchWithTimeout(
 export function isApiError(value: Response | ApiError): value is ApiError {
   return !(value instanceof Response);
 }
+
+/**
+ * A request to the API whose 2xx answer `schema` reads: that answer, or why not (no answer, an
+ * error answer, or `what` missing from a 2xx). With `token`, as the device; with `body`, as JSON.
+ */
+export async function requestJson<T>(
+  deps: HttpDeps,
+  path: string,
+  init: { method: string; token?: string; body?: unknown },
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+  what: string,
+): Promise<T | ApiError> {
+  const headers: Record<string, string> = {};
+  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetchWithTimeout(deps, apiUrl(deps.baseUrl, path), {
+    method: init.method,
+    headers,
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  if (isApiError(res)) return res;
+  if (!res.ok) return readApiError(res);
+  const parsed = schema.safeParse(await res.json().catch(() => null));
+  if (parsed.success) return parsed.data;
+  return apiError('bad_response', `The server answered ${res.status} without ${what}.`, res.status);
+}

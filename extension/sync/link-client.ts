@@ -15,15 +15,7 @@ import {
   type SummaryQuery,
   SummarySchema,
 } from '#protocol';
-import {
-  type ApiError,
-  apiError,
-  apiUrl,
-  fetchWithTimeout,
-  type HttpDeps,
-  isApiError,
-  readApiError,
-} from './http.js';
+import { type ApiError, apiError, type HttpDeps, requestJson } from './http.js';
 
 /** The summary is read while a page is open: a slow server must not hold the figures up. */
 export const SUMMARY_TIMEOUT_MS = 3000;
@@ -32,29 +24,20 @@ export const LINK_TIMEOUT_MS = 10_000;
 
 type TokenDeps = HttpDeps & { token: string };
 
-async function call<T>(
+function call<T>(
   deps: TokenDeps,
   path: string,
   init: { method: string; body?: unknown },
   schema: z.ZodType<T>,
   what: string,
 ): Promise<T | ApiError> {
-  const headers: Record<string, string> = { authorization: `Bearer ${deps.token}` };
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetchWithTimeout(
+  return requestJson(
     { ...deps, timeoutMs: deps.timeoutMs ?? LINK_TIMEOUT_MS },
-    apiUrl(deps.baseUrl, path),
-    {
-      method: init.method,
-      headers,
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    },
+    path,
+    { ...init, token: deps.token },
+    schema,
+    what,
   );
-  if (isApiError(res)) return res;
-  if (!res.ok) return readApiError(res);
-  const parsed = schema.safeParse(await res.json().catch(() => null));
-  if (parsed.success) return parsed.data;
-  return apiError('bad_response', `The server answered ${res.status} without ${what}.`, res.status);
 }
 
 /** POST /api/v1/me/link-code: a single-use code for another browser, valid 10 minutes. */
