@@ -14,7 +14,7 @@ function refuse(res: Response, what: string, seconds: number): void {
 }
 
 /**
- * The link codes' tries (below), which count only refused requests: express-rate-limit, fixed
+ * The link codes' tries (below), which count only some answers: express-rate-limit, fixed
  * windows in this process's memory. With several API replicas each enforces its own share;
  * nginx limits per address in front.
  */
@@ -22,19 +22,15 @@ function limiter(
   perWindow: number,
   key: (req: Request, locals: Record<string, unknown>) => string,
   what: string,
-  opts: { windowMs?: number; failedOnly?: boolean; cappedOnly?: boolean } = {},
+  windowMs: number,
+  counts: (res: Response) => boolean,
 ): RequestHandler {
   return rateLimit({
-    windowMs: opts.windowMs ?? 60_000,
+    windowMs,
     limit: perWindow,
-    // Only refused requests count (a 4xx or 5xx): a right code costs no try, even one refused
-    // by the cap on linked browsers (403 link_limit: only a right code gets that far). Those
-    // count only where cappedOnly asks for them alone.
-    skipSuccessfulRequests: (opts.failedOnly ?? false) || (opts.cappedOnly ?? false),
-    requestWasSuccessful: (_req, res) =>
-      opts.cappedOnly === true
-        ? res.locals.rightLinkCode !== true
-        : res.statusCode < 400 || res.locals.rightLinkCode === true,
+    // Only the answers `counts` names count, once the answer is known.
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => !counts(res),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req, res) => key(req, res.locals),
@@ -143,25 +139,32 @@ export function linkTryLimits(
   perWindow: { device: number; address: number; capped: number },
   windowMs: number,
 ) {
+  // A refused request (4xx or 5xx) is a wrong try, but a right code costs none, even one
+  // refused by the cap on linked browsers (403 link_limit: only a right code gets that far);
+  // those count on `capped` alone.
+  const capped = (res: Response): boolean => res.locals.rightLinkCode === true;
+  const wrong = (res: Response): boolean => res.statusCode >= 400 && !capped(res);
   return {
     capped: limiter(
       perWindow.capped,
       (_req, locals) => `capped:${String(locals.deviceId)}`,
       'device',
-      { windowMs, cappedOnly: true },
+      windowMs,
+      capped,
     ),
     device: limiter(
       perWindow.device,
       (_req, locals) => `device:${String(locals.deviceId)}`,
       'device',
-      {
-        windowMs,
-        failedOnly: true,
-      },
-    ),
-    address: limiter(perWindow.address, (req) => ipKeyGenerator(req.ip ?? 'unknown'), 'address', {
       windowMs,
-      failedOnly: true,
-    }),
+      wrong,
+    ),
+    address: limiter(
+      perWindow.address,
+      (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+      'address',
+      windowMs,
+      wrong,
+    ),
   };
 }
